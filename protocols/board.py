@@ -1,0 +1,163 @@
+"""The board's end of the link, sans-IO: requests in once each, answers out, events out.
+
+Duties the connection carries out by itself:
+
+* HELLO is answered here (version and frame size negotiated) and starts a new link session,
+  which empties the reply cache so a restarted tool's sequence numbers cannot hit stale entries.
+* A request whose sequence number and content match one already answered is answered again from
+  the reply cache and not handed to the board a second time; one still being worked on is
+  dropped. So a resend after a lost answer never runs a command twice.
+* A frame with an intact header but a bad message is answered with an ERROR of the same
+  sequence number, so the tool learns at once instead of timing out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+from protocols.catalogue import (
+    ABSOLUTE_MAX_FRAME,
+    MAX_PROTOCOL_VERSION,
+    MIN_MAX_FRAME,
+    MIN_PROTOCOL_VERSION,
+    ErrorCode,
+    Flags,
+)
+from protocols.codec import BadMessage, Decoded
+from protocols.endpoint import Endpoint
+from protocols.errors import (
+    LocalProtocolError,
+    MalformedMessage,
+    RemoteProtocolError,
+    UnexpectedMessage,
+    UnknownMessageType,
+    UnsupportedVersion,
+)
+from protocols.events import BoardEvent, HelloReceived, RequestReceived
+from protocols.messages import (
+    ErrorResponse,
+    HelloRequest,
+    HelloResponse,
+    LockEvent,
+    Request,
+    Response,
+)
+
+DEFAULT_BOARD_MAX_FRAME = 4096 + 64
+REPLY_CACHE_SIZE = 64
+
+_ERROR_CODES: dict[type[RemoteProtocolError], ErrorCode] = {
+    UnknownMessageType: ErrorCode.UNKNOWN_TYPE,
+    UnsupportedVersion: ErrorCode.UNSUPPORTED_VERSION,
+    MalformedMessage: ErrorCode.MALFORMED,
+}
+
+
+def _request_key(msg_type: int, body: bytes) -> bytes:
+    return hashlib.blake2b(bytes([msg_type]) + body, digest_size=12).digest()
+
+
+class BoardConnection(Endpoint[BoardEvent]):
+    def __init__(
+        self,
+        *,
+        boot_id: int,
+        max_frame: int = DEFAULT_BOARD_MAX_FRAME,
+        reply_cache_size: int = REPLY_CACHE_SIZE,
+    ) -> None:
+        super().__init__(max_frame)
+        self.boot_id = boot_id
+        self._reply_cache: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
+        self._reply_cache_size = reply_cache_size
+        self._in_progress: dict[int, bytes] = {}
+        self._event_seq = 0
+        self.duplicates = 0
+        self.link_sessions = 0
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def send_response(self, seq: int, response: Response) -> None:
+        """Answer request ``seq`` (received as ``RequestReceived``)."""
+        key = self._in_progress.pop(seq, None)
+        if key is None:
+            raise LocalProtocolError(f"no request {seq} is waiting for an answer")
+        wire = self._encode_response(seq, response)
+        self._reply_cache[seq] = (key, wire)
+        self._reply_cache.move_to_end(seq)
+        while len(self._reply_cache) > self._reply_cache_size:
+            self._reply_cache.popitem(last=False)
+        self._queue(wire)
+
+    def send_event(self, event: LockEvent) -> None:
+        """Queue an unsolicited event; events are numbered from 0 at every boot."""
+        self._queue(self._encode(event, self._event_seq, Flags.NONE))
+        self._event_seq = (self._event_seq + 1) & 0xFFFF
+
+    def _encode_response(self, seq: int, response: Response) -> bytes:
+        try:
+            return self._encode(response, seq, Flags.RESPONSE)
+        except LocalProtocolError as exc:
+            error = ErrorResponse(ErrorCode.FRAME_TOO_LARGE, str(exc)[:200])
+            return self._encode(error, seq, Flags.RESPONSE)
+
+    # --- receiving --------------------------------------------------------------------------
+
+    def _on_message(self, decoded: Decoded) -> None:
+        request = decoded.message
+        seq = decoded.seq
+        if not isinstance(request, Request) or decoded.flags & Flags.RESPONSE:
+            self._reject(UnexpectedMessage(f"the board never receives {type(request).__name__}"))
+            return
+        if isinstance(request, HelloRequest):
+            self._answer_hello(seq, request)
+            return
+        key = _request_key(request.TYPE, decoded.body)
+        cached = self._reply_cache.get(seq)
+        if cached is not None and cached[0] == key:
+            self.duplicates += 1
+            self._queue(cached[1])
+            return
+        if self._in_progress.get(seq) == key:
+            self.duplicates += 1
+            return
+        self._in_progress[seq] = key
+        self._emit(RequestReceived(seq, request))
+
+    def _on_bad_message(self, error: RemoteProtocolError) -> None:
+        self._reject(error)
+        if not isinstance(error, BadMessage) or error.header.flags & Flags.RESPONSE:
+            return
+        code = _ERROR_CODES.get(type(error.error), ErrorCode.MALFORMED)
+        detail = str(error.error)
+        if code is ErrorCode.UNSUPPORTED_VERSION:
+            detail = f"board speaks versions {MIN_PROTOCOL_VERSION}..{MAX_PROTOCOL_VERSION}"
+        self._queue(
+            self._encode(ErrorResponse(code, detail[:200]), error.header.seq, Flags.RESPONSE)
+        )
+
+    def _answer_hello(self, seq: int, hello: HelloRequest) -> None:
+        low = max(hello.min_version, MIN_PROTOCOL_VERSION)
+        high = min(hello.max_version, MAX_PROTOCOL_VERSION)
+        if low > high:
+            detail = (
+                f"tool speaks versions {hello.min_version}..{hello.max_version}, "
+                f"board speaks {MIN_PROTOCOL_VERSION}..{MAX_PROTOCOL_VERSION}"
+            )
+            error = ErrorResponse(ErrorCode.UNSUPPORTED_VERSION, detail)
+            self._queue(self._encode(error, seq, Flags.RESPONSE))
+            return
+        self.version = high
+        self.peer_max_frame = max(MIN_MAX_FRAME, min(hello.max_frame, ABSOLUTE_MAX_FRAME))
+        self._reply_cache.clear()
+        self._in_progress.clear()
+        self.link_sessions += 1
+        answer = HelloResponse(
+            version=high,
+            min_version=MIN_PROTOCOL_VERSION,
+            max_version=MAX_PROTOCOL_VERSION,
+            max_frame=self.max_frame,
+            boot_id=self.boot_id,
+        )
+        self._queue(self._encode(answer, seq, Flags.RESPONSE))
+        self._emit(HelloReceived(seq, hello, high, self.peer_max_frame))

@@ -1,0 +1,104 @@
+"""Numbers of the wire protocol: versions, message types, flags, enums, error and event codes.
+
+Everything here is defined in SPEC.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, IntFlag
+
+PROTOCOL_VERSION = 1
+"""The protocol version this implementation speaks (header byte 0)."""
+MIN_PROTOCOL_VERSION = 1
+MAX_PROTOCOL_VERSION = 1
+
+MIN_MAX_FRAME = 256
+"""Every implementation accepts frames of this size; HELLO may negotiate larger ones."""
+ABSOLUTE_MAX_FRAME = 65535
+
+
+class MsgType(IntEnum):
+    """Message type byte (header byte 1). Ranges are reserved for later message families."""
+
+    HELLO = 0x01
+    IDENTIFY = 0x02
+    STATUS = 0x03
+    PING = 0x04
+    # 0x10-0x1F secure session, 0x20-0x2F recovery and configuration,
+    # 0x30-0x3F firmware, 0x40-0x4F diagnostics and audit, 0x50-0x6F reserved.
+    EVENT = 0x70
+    ERROR = 0x7F
+    # 0x80-0xFF reserved for vendor extensions.
+
+
+class Flags(IntFlag):
+    """Header byte 2."""
+
+    NONE = 0x00
+    RESPONSE = 0x01  # answers the request with the same sequence number
+    RETRANSMIT = 0x02  # a resend; the board answers from its reply cache, never runs it twice
+    ENCRYPTED = 0x04  # reserved for the secure session: body is AEAD ciphertext
+
+
+KNOWN_FLAGS = Flags.RESPONSE | Flags.RETRANSMIT
+"""Flags this version understands; a frame with any other flag set is rejected."""
+
+
+class ErrorCode(IntEnum):
+    """ERROR body ``code``."""
+
+    UNKNOWN_TYPE = 1
+    MALFORMED = 2
+    UNSUPPORTED_VERSION = 3
+    FRAME_TOO_LARGE = 4
+    BUSY = 5
+    NOT_ALLOWED = 6
+    INVALID_STATE = 7
+    INTERNAL = 8
+
+
+class LockState(IntEnum):
+    LOCKED = 0
+    UNLOCKED = 1
+    PENALTY_LOCKOUT = 2
+    HARD_LOCKOUT = 3
+    TIME_DELAY = 4  # reserved for the lock-policy issue
+
+
+class DoorState(IntEnum):
+    CLOSED = 0
+    OPEN = 1
+    UNKNOWN = 2
+
+
+class BoltState(IntEnum):
+    EXTENDED = 0
+    RETRACTED = 1
+    MOVING = 2
+    UNKNOWN = 3
+
+
+class Alerts(IntFlag):
+    """STATUS ``alerts`` bit field."""
+
+    TAMPER = 0x01
+    LOW_BATTERY = 0x02
+
+
+class EventKind(IntEnum):
+    """EVENT body ``kind``; the meaning of ``value`` is given per kind in SPEC.md."""
+
+    POWER_ON = 1  # value: boot count
+    KEY_PRESS = 2  # value: 0 (the key is withheld outside a keypad test)
+    CODE_ACCEPTED = 3  # value: user slot
+    WRONG_CODE = 4  # value: wrong codes in the current window
+    INPUT_BLOCKED = 5  # value: lockout seconds remaining
+    LOCKOUT_STARTED = 6  # value: lockout seconds
+    LOCKOUT_ENDED = 7  # value: 0
+    HARD_LOCKOUT = 8  # value: penalty lockouts in a row
+    BOLT_RETRACTED = 9  # value: motor travel time in ms
+    BOLT_EXTENDED = 10  # value: motor travel time in ms
+    DOOR_OPENED = 11  # value: 0
+    DOOR_CLOSED = 12  # value: 0
+    LOW_BATTERY = 13  # value: battery voltage in mV
+    TAMPER = 14  # value: 1 opened, 0 closed again

@@ -1,0 +1,185 @@
+"""Message codec: header and body bytes to typed messages and back (no framing, no state).
+
+Bodies are declared once, with construct, in :mod:`protocols.messages`. Fixed-size bodies of
+plain integers are then packed and unpacked with a ``struct.Struct`` derived from that same
+declaration, which is several times faster than even compiled construct; bodies with strings or
+greedy bytes use compiled construct.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import struct
+import typing
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+import construct
+from construct import Construct, FormatField, Renamed, Struct, Terminated
+
+from protocols.catalogue import (
+    KNOWN_FLAGS,
+    MAX_PROTOCOL_VERSION,
+    MIN_PROTOCOL_VERSION,
+    Flags,
+    MsgType,
+)
+from protocols.errors import (
+    FrameTooShort,
+    LocalProtocolError,
+    MalformedMessage,
+    RemoteProtocolError,
+    UnknownMessageType,
+    UnsupportedVersion,
+)
+from protocols.messages import REQUESTS, RESPONSES, LockEvent, Message, Request
+
+HEADER = struct.Struct("<BBBH")
+"""version u8, type u8, flags u8, seq u16 (little-endian)."""
+HEADER_SIZE = HEADER.size
+
+_FROZEN_LAYOUT_TYPES = (MsgType.HELLO, MsgType.ERROR)
+"""HELLO and ERROR keep their layout in every protocol version, so any version can read them."""
+
+
+class Header(NamedTuple):
+    version: int
+    msg_type: int
+    flags: Flags
+    seq: int
+
+
+class Decoded(NamedTuple):
+    """One frame, decoded: its header fields and the typed message."""
+
+    version: int
+    flags: Flags
+    seq: int
+    message: Message
+    body: bytes
+    """The raw body, for callers that key on content (the board's reply cache)."""
+
+
+class BadMessage(RemoteProtocolError):
+    """A frame whose header was intact but whose message was not acceptable.
+
+    Carries the header so a board can still answer the request with an ERROR of the same
+    sequence number instead of leaving the tool to time out.
+    """
+
+    def __init__(self, error: RemoteProtocolError, header: Header) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.header = header
+
+
+def _struct_format(body: Construct) -> str | None:
+    """The ``struct`` format of a construct ``Struct`` made only of fixed integer fields."""
+    if not isinstance(body, Struct):
+        return None
+    parts = ["<"]
+    for sub in body.subcons:
+        field = sub.subcon if isinstance(sub, Renamed) else sub
+        if not isinstance(field, FormatField) or field.fmtstr[0] != "<":
+            return None
+        parts.append(field.fmtstr[1:])
+    return "".join(parts)
+
+
+class BodyCodec:
+    """Packs and parses the body of one message class."""
+
+    def __init__(self, cls: type[Message]) -> None:
+        self.cls = cls
+        hints = typing.get_type_hints(cls)
+        self.names = tuple(f.name for f in dataclasses.fields(cls))
+        converters: list[Callable[[Any], Any] | None] = []
+        for name in self.names:
+            hint = hints[name]
+            is_enum = isinstance(hint, type) and issubclass(hint, enum.Enum)
+            converters.append(hint if is_enum else None)
+        self._converters = tuple(converters)
+        self._needs_conversion = any(c is not None for c in converters)
+        getter = attrgetter(*self.names) if self.names else (lambda _m: ())
+        self._values: Callable[[Message], tuple[Any, ...]] = (
+            getter if len(self.names) != 1 else (lambda m: (getter(m),))
+        )
+        fmt = _struct_format(cls.BODY)
+        self._struct = struct.Struct(fmt) if fmt is not None else None
+        self._compiled = Struct(*cls.BODY.subcons, Terminated).compile()
+
+    def pack(self, message: Message) -> bytes:
+        values = self._values(message)
+        try:
+            if self._struct is not None:
+                return self._struct.pack(*values)
+            return bytes(self._compiled.build(dict(zip(self.names, values, strict=True))))
+        except (struct.error, construct.ConstructError, TypeError, ValueError) as exc:
+            raise LocalProtocolError(f"cannot encode {message!r}: {exc}") from None
+
+    def parse(self, body: bytes) -> Message:
+        name = self.cls.__name__
+        try:
+            if self._struct is not None:
+                values: tuple[Any, ...] | list[Any] = self._struct.unpack(body)
+            else:
+                parsed = self._compiled.parse(body)
+                values = [parsed[n] for n in self.names]
+        except (struct.error, construct.ConstructError, UnicodeDecodeError) as exc:
+            raise MalformedMessage(f"{name} body of {len(body)} bytes: {exc}") from None
+        if self._needs_conversion:
+            try:
+                values = [
+                    v if c is None else c(v) for c, v in zip(self._converters, values, strict=True)
+                ]
+            except ValueError as exc:
+                raise MalformedMessage(f"{name}: {exc}") from None
+        return self.cls(*values)
+
+
+_BY_CLASS: dict[type[Message], BodyCodec] = {}
+_BY_TYPE: dict[tuple[int, bool], BodyCodec] = {}
+_CATALOGUE: tuple[type[Message], ...] = (*REQUESTS, *RESPONSES, LockEvent)
+for _cls in _CATALOGUE:
+    _codec = BodyCodec(_cls)
+    _BY_CLASS[_cls] = _codec
+    _BY_TYPE[(_cls.TYPE, not issubclass(_cls, Request))] = _codec
+
+
+def encode_message(
+    message: Message, seq: int, flags: Flags = Flags.NONE, version: int = MAX_PROTOCOL_VERSION
+) -> bytes:
+    """Header and body of ``message``: what :func:`protocols.framing.encode_frame` wraps."""
+    codec = _BY_CLASS.get(type(message))
+    if codec is None:
+        raise LocalProtocolError(f"{type(message).__name__} is not in the message catalogue")
+    if not 0 <= seq <= 0xFFFF:
+        raise LocalProtocolError(f"sequence number {seq} is outside 0..65535")
+    return HEADER.pack(version, message.TYPE, flags, seq) + codec.pack(message)
+
+
+def decode_message(frame: bytes) -> Decoded:
+    """Parse one CRC-checked frame (header and body). Raises ``RemoteProtocolError``."""
+    if len(frame) < HEADER_SIZE:
+        raise FrameTooShort(f"frame of {len(frame)} bytes has no complete header")
+    version, msg_type, flag_bits, seq = HEADER.unpack_from(frame)
+    header = Header(version, msg_type, Flags(flag_bits & 0xFF), seq)
+    if flag_bits & ~KNOWN_FLAGS:
+        raise BadMessage(MalformedMessage(f"unknown header flags 0x{flag_bits:02x}"), header)
+    if not MIN_PROTOCOL_VERSION <= version <= MAX_PROTOCOL_VERSION and (
+        msg_type not in _FROZEN_LAYOUT_TYPES
+    ):
+        raise BadMessage(UnsupportedVersion(f"protocol version {version} is not spoken"), header)
+    is_response = msg_type == MsgType.EVENT or bool(flag_bits & Flags.RESPONSE)
+    codec = _BY_TYPE.get((msg_type, is_response))
+    if codec is None:
+        kind = "response" if is_response else "request"
+        raise BadMessage(UnknownMessageType(f"unknown {kind} type 0x{msg_type:02x}"), header)
+    body = frame[HEADER_SIZE:]
+    try:
+        message = codec.parse(body)
+    except RemoteProtocolError as error:
+        raise BadMessage(error, header) from None
+    return Decoded(version, header.flags, seq, message, body)

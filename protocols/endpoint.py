@@ -1,0 +1,102 @@
+"""What both ends of the link share: the frame splitter, the decoder and the outgoing buffer."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Generic, TypeVar
+
+from protocols.catalogue import MAX_PROTOCOL_VERSION, MIN_MAX_FRAME, Flags
+from protocols.codec import HEADER_SIZE, Decoded, decode_message, encode_message
+from protocols.errors import LocalProtocolError, RemoteProtocolError
+from protocols.events import FrameRejected
+from protocols.framing import CRC_SIZE, FrameSplitter, encode_frame
+from protocols.messages import Message
+
+E = TypeVar("E")
+
+
+class LinkStats:
+    """Counters a technician or QA engineer can read to judge the link."""
+
+    __slots__ = ("bytes_in", "bytes_out", "frames_in", "frames_out", "frames_rejected")
+
+    def __init__(self) -> None:
+        self.bytes_in = self.bytes_out = 0
+        self.frames_in = self.frames_out = self.frames_rejected = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+class Endpoint(Generic[E]):
+    """Bytes in, typed events out; messages in, bytes out. Subclasses add each role's duties."""
+
+    def __init__(self, max_frame: int) -> None:
+        if max_frame < MIN_MAX_FRAME:
+            raise LocalProtocolError(f"max_frame must be at least {MIN_MAX_FRAME}")
+        self.max_frame = max_frame
+        """The largest frame (header, body and CRC) this side accepts."""
+        self.peer_max_frame = MIN_MAX_FRAME
+        """The largest frame the peer accepts: the minimum until HELLO says more."""
+        self.version = MAX_PROTOCOL_VERSION
+        self.stats = LinkStats()
+        self._splitter = FrameSplitter(max_frame)
+        self._events: deque[E | FrameRejected] = deque()
+        self._outgoing = bytearray()
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the wire, in any chunking."""
+        self.stats.bytes_in += len(data)
+        for item in self._splitter.feed(data):
+            if isinstance(item, RemoteProtocolError):
+                self._reject(item)
+                continue
+            self.stats.frames_in += 1
+            try:
+                decoded = decode_message(item)
+            except RemoteProtocolError as error:
+                self._on_bad_message(error)
+                continue
+            self._on_message(decoded)
+
+    def next_event(self) -> E | FrameRejected | None:
+        """The next event, or ``None`` when more bytes are needed."""
+        return self._events.popleft() if self._events else None
+
+    def data_to_send(self) -> bytes:
+        """Everything queued for the wire since the last call."""
+        data = bytes(self._outgoing)
+        self._outgoing.clear()
+        return data
+
+    @property
+    def max_body(self) -> int:
+        """The largest message body the peer accepts."""
+        return self.peer_max_frame - HEADER_SIZE - CRC_SIZE
+
+    def _encode(self, message: Message, seq: int, flags: Flags) -> bytes:
+        frame = encode_message(message, seq, flags, self.version)
+        if len(frame) + CRC_SIZE > self.peer_max_frame:
+            raise LocalProtocolError(
+                f"{type(message).__name__} needs a frame of {len(frame) + CRC_SIZE} bytes; "
+                f"the peer accepts {self.peer_max_frame}"
+            )
+        return encode_frame(frame)
+
+    def _queue(self, wire: bytes) -> None:
+        self.stats.frames_out += 1
+        self.stats.bytes_out += len(wire)
+        self._outgoing += wire
+
+    def _emit(self, event: E | FrameRejected) -> None:
+        self._events.append(event)
+
+    def _reject(self, error: RemoteProtocolError) -> None:
+        self.stats.frames_rejected += 1
+        self._events.append(FrameRejected(error))
+
+    def _on_bad_message(self, error: RemoteProtocolError) -> None:
+        self._reject(error)
+
+    def _on_message(self, decoded: Decoded) -> None:
+        raise NotImplementedError

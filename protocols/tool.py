@@ -1,0 +1,204 @@
+"""The tool's end of the link, sans-IO: requests out, answers matched, resends and deadlines.
+
+Time comes from an injected ``clock`` (seconds, monotonic). The caller writes whatever
+``data_to_send()`` returns, feeds received bytes to ``receive_data()``, drains ``next_event()``,
+and calls ``handle_timers()`` at ``next_deadline()`` (or sooner). Answers are matched to
+requests by sequence number; an answer to a request that is no longer outstanding is reported
+as ``StaleResponse`` and never taken for another request's answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from protocols.catalogue import (
+    ABSOLUTE_MAX_FRAME,
+    MAX_PROTOCOL_VERSION,
+    MIN_PROTOCOL_VERSION,
+    Flags,
+)
+from protocols.codec import Decoded
+from protocols.endpoint import Endpoint
+from protocols.errors import LocalProtocolError, UnexpectedMessage
+from protocols.events import (
+    LockEventReceived,
+    RequestTimedOut,
+    ResponseReceived,
+    StaleResponse,
+    ToolEvent,
+)
+from protocols.messages import (
+    ErrorResponse,
+    HelloRequest,
+    HelloResponse,
+    LockEvent,
+    Request,
+    Response,
+)
+from protocols.retransmit import RetransmitPolicy, RttEstimator
+
+DEFAULT_TOOL_MAX_FRAME = ABSOLUTE_MAX_FRAME
+
+
+@dataclass(slots=True)
+class _Outstanding:
+    request: Request
+    wire: bytes
+    """The frame as first sent; resends carry the RETRANSMIT flag and are encoded on demand."""
+    first_sent_s: float
+    deadline_s: float
+    resend_at_s: float
+    processing_s: float
+    attempts: int = 1
+
+
+class ToolConnection(Endpoint[ToolEvent]):
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        max_frame: int = DEFAULT_TOOL_MAX_FRAME,
+        policy: RetransmitPolicy | None = None,
+        initial_seq: int | None = None,
+    ) -> None:
+        super().__init__(max_frame)
+        self._clock = clock
+        self.rtt = RttEstimator(policy or RetransmitPolicy())
+        self._next_seq = secrets.randbelow(0x10000) if initial_seq is None else initial_seq
+        self._outstanding: dict[int, _Outstanding] = {}
+        self._last_event_seq: int | None = None
+        self.boot_id: int | None = None
+        self.retransmits = 0
+        self.stale_responses = 0
+        self.events_missed = 0
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def hello(self) -> HelloRequest:
+        """The HELLO this side sends to open a link session."""
+        return HelloRequest(MIN_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION, self.max_frame)
+
+    def send_request(self, request: Request, *, timeout_s: float, processing_s: float = 0.0) -> int:
+        """Queue ``request``; return its sequence number. Its answer or timeout comes as an event.
+
+        ``processing_s`` is how long the board may work on it before answering (added to the
+        resend timer, so a slow operation is not resent while the board is busy with it).
+        """
+        if timeout_s <= 0:
+            raise LocalProtocolError("timeout_s must be positive")
+        if len(self._outstanding) >= 0x8000:
+            raise LocalProtocolError("too many requests outstanding")
+        seq = self._allocate_seq()
+        wire = self._encode(request, seq, Flags.NONE)
+        now = self._clock()
+        self._outstanding[seq] = _Outstanding(
+            request=request,
+            wire=wire,
+            first_sent_s=now,
+            deadline_s=now + timeout_s,
+            resend_at_s=now + self.rtt.rto_s + processing_s,
+            processing_s=processing_s,
+        )
+        self._queue(wire)
+        return seq
+
+    def cancel(self, seq: int) -> None:
+        """Forget request ``seq``; a late answer to it will be reported as stale."""
+        self._outstanding.pop(seq, None)
+
+    def cancel_all(self) -> list[int]:
+        """Forget every outstanding request (the link went down); return their numbers."""
+        seqs = list(self._outstanding)
+        self._outstanding.clear()
+        return seqs
+
+    @property
+    def outstanding(self) -> int:
+        return len(self._outstanding)
+
+    def _allocate_seq(self) -> int:
+        for _ in range(0x10000):
+            seq = self._next_seq
+            self._next_seq = (seq + 1) & 0xFFFF
+            if seq not in self._outstanding:
+                return seq
+        raise LocalProtocolError("no free sequence number")
+
+    # --- timers -----------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        """When ``handle_timers()`` next has work, on the injected clock; ``None`` if idle."""
+        if not self._outstanding:
+            return None
+        return min(min(o.resend_at_s, o.deadline_s) for o in self._outstanding.values())
+
+    def handle_timers(self) -> None:
+        """Resend requests whose answer is overdue; report those past their deadline."""
+        now = self._clock()
+        policy = self.rtt.policy
+        for seq, item in list(self._outstanding.items()):
+            if now >= item.deadline_s or (
+                now >= item.resend_at_s and item.attempts >= policy.max_attempts
+            ):
+                del self._outstanding[seq]
+                self._emit(RequestTimedOut(seq, item.request, item.attempts))
+            elif now >= item.resend_at_s:
+                item.attempts += 1
+                self.retransmits += 1
+                self._queue(self._encode(item.request, seq, Flags.RETRANSMIT))
+                wait_s = self.rtt.backoff_s(item.attempts) + item.processing_s
+                item.resend_at_s = min(now + wait_s, item.deadline_s)
+
+    # --- receiving --------------------------------------------------------------------------
+
+    def _on_message(self, decoded: Decoded) -> None:
+        message = decoded.message
+        if isinstance(message, LockEvent):
+            self._on_lock_event(decoded.seq, message)
+            return
+        if not isinstance(message, Response):
+            self._reject(UnexpectedMessage(f"the tool never receives {type(message).__name__}"))
+            return
+        item = self._outstanding.get(decoded.seq)
+        if item is None:
+            self.stale_responses += 1
+            self._emit(StaleResponse(decoded.seq, message))
+            return
+        if not isinstance(message, (item.request.RESPONSE, ErrorResponse)):
+            self._reject(
+                UnexpectedMessage(
+                    f"{type(message).__name__} does not answer {type(item.request).__name__}"
+                    f" (seq {decoded.seq})"
+                )
+            )
+            return
+        del self._outstanding[decoded.seq]
+        now = self._clock()
+        rtt_s = now - item.first_sent_s
+        if item.attempts == 1:
+            self.rtt.sample(max(0.0, rtt_s - item.processing_s))
+        if isinstance(message, HelloResponse):
+            self._on_hello(message)
+        self._emit(ResponseReceived(decoded.seq, item.request, message, rtt_s, item.attempts))
+
+    def _on_hello(self, hello: HelloResponse) -> None:
+        self.version = hello.version
+        self.peer_max_frame = min(hello.max_frame, ABSOLUTE_MAX_FRAME)
+        if hello.boot_id != self.boot_id:
+            self._last_event_seq = None  # the board restarted: its event numbering did too
+        self.boot_id = hello.boot_id
+
+    def _on_lock_event(self, seq: int, event: LockEvent) -> None:
+        missed = 0
+        if self._last_event_seq is not None:
+            gap = (seq - self._last_event_seq) & 0xFFFF
+            if gap == 0:
+                return  # a duplicate
+            if gap < 0x8000:
+                missed = gap - 1
+            # a jump backwards means the board restarted; count nothing as missed
+        self._last_event_seq = seq
+        self.events_missed += missed
+        self._emit(LockEventReceived(seq, event, missed))
