@@ -1,0 +1,5 @@
+import sys
+
+from firmware.run import main
+
+sys.exit(main())

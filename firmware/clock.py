@@ -1,0 +1,55 @@
+"""Board time, injected so tests can run a five-minute lockout in milliseconds.
+
+A board has two clocks: a monotonic one for intervals (motor travel, uptime) and a battery-backed
+real-time clock for what must survive a power cut (lockout end, wrong-code window). Both move
+together when a test or the side channel advances time.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float:
+        """Seconds, only ever increasing; for intervals."""
+        ...
+
+    def rtc(self) -> float:
+        """Seconds since 1970-01-01 UTC, as the board's real-time clock shows it."""
+        ...
+
+
+class SystemClock:
+    """The host's clocks plus an offset that :meth:`advance` moves forward."""
+
+    def __init__(self) -> None:
+        self.offset_s = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset_s
+
+    def rtc(self) -> float:
+        return time.time() + self.offset_s
+
+    def advance(self, seconds: float) -> None:
+        self.offset_s += seconds
+
+
+class ManualClock:
+    """A clock that moves only when told to (unit tests)."""
+
+    def __init__(self, rtc_start: float = 1_780_000_000.0) -> None:
+        self._mono = 1000.0
+        self._rtc = rtc_start
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def rtc(self) -> float:
+        return self._rtc
+
+    def advance(self, seconds: float) -> None:
+        self._mono += seconds
+        self._rtc += seconds

@@ -1,0 +1,146 @@
+"""The side channel: what a person or a test rig does to the board physically.
+
+JSON lines over a loopback TCP socket, one request and one answer per line::
+
+    {"op": "enter_code", "code": "123456"}   ->   {"ok": true, "result": "opened"}
+
+It never touches the service protocol, so nothing a tool sends can press a key or move a
+battery. :class:`ControlClient` is the Python API the tests and ``hil/`` use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from firmware.emulator import Emulator
+from firmware.lock import Refused
+
+Handler = Callable[[Emulator, dict[str, Any]], Any]
+
+
+def _op_press_key(emu: Emulator, args: dict[str, Any]) -> Any:
+    result = emu.lock.press_key(str(args["key"]))
+    return None if result is None else result.value
+
+
+def _op_set_battery(emu: Emulator, args: dict[str, Any]) -> Any:
+    emu.lock.set_battery(args.get("rest_mv"), args.get("internal_resistance_mohm"))
+
+
+def _op_set_temperature(emu: Emulator, args: dict[str, Any]) -> Any:
+    emu.lock.hardware.temperature_dc = int(args["temperature_dc"])
+
+
+def _op_advance_clock(emu: Emulator, args: dict[str, Any]) -> Any:
+    emu.clock.advance(float(args["seconds"]))
+    emu.lock.tick()
+
+
+def _op_set_link(emu: Emulator, args: dict[str, Any]) -> Any:
+    changes = {k: args[k] for k in ("baud", "latency_ms", "ber", "drop") if k in args}
+    emu.set_link(**changes)
+
+
+def _op_mute(emu: Emulator, args: dict[str, Any]) -> Any:
+    emu.service.muted = bool(args.get("on", True))
+
+
+def _op_babble(emu: Emulator, args: dict[str, Any]) -> Any:
+    emu.write_raw(os.urandom(int(args.get("count", 1024))))
+
+
+OPS: dict[str, Handler] = {
+    "state": lambda emu, args: emu.snapshot(),
+    "press_key": _op_press_key,
+    "enter_code": lambda emu, args: emu.lock.enter_code(str(args["code"])).value,
+    "open_door": lambda emu, args: emu.lock.open_door(),
+    "close_door": lambda emu, args: emu.lock.close_door(),
+    "set_tamper": lambda emu, args: emu.lock.set_tamper(bool(args["open"])),
+    "set_battery": _op_set_battery,
+    "set_temperature": _op_set_temperature,
+    "advance_clock": _op_advance_clock,
+    "set_link": _op_set_link,
+    "mute": _op_mute,
+    "babble": _op_babble,
+    "power_cycle": lambda emu, args: emu.power_cycle(),
+    "disconnect": lambda emu, args: emu.disconnect_client(),
+}
+
+
+def handle_line(emu: Emulator, line: bytes) -> dict[str, Any]:
+    """Carry out one request line; every failure becomes an answer, never an exception."""
+    try:
+        request = json.loads(line)
+        handler = OPS[request["op"]]
+    except (ValueError, KeyError, TypeError):
+        return {"ok": False, "error": f"not a known request: {line[:80]!r}; ops: {sorted(OPS)}"}
+    try:
+        result = handler(emu, request)
+    except Refused as refusal:
+        return {"ok": False, "error": str(refusal)}
+    except (KeyError, ValueError, TypeError) as exc:
+        return {"ok": False, "error": f"bad arguments for {request['op']}: {exc}"}
+    emu.flush()
+    return {"ok": True, "result": result}
+
+
+async def start_control_server(emu: Emulator, port: int = 0) -> tuple[str, int]:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                writer.write(json.dumps(handle_line(emu, line)).encode() + b"\n")
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", port)
+    host, bound = server.sockets[0].getsockname()[:2]
+    emu._closers.append(server.close)
+    return host, bound
+
+
+class ControlError(Exception):
+    """The board refused a side-channel request (e.g. opening a bolted door)."""
+
+
+class ControlClient:
+    """Async client of the side channel: ``await board.enter_code("123456")``."""
+
+    def __init__(self, address: str) -> None:
+        host, _, port = address.rpartition(":")
+        self.host, self.port = host, int(port)
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._lock = asyncio.Lock()
+
+    async def call(self, op: str, **args: Any) -> Any:
+        async with self._lock:
+            if self._writer is None or self._writer.is_closing():
+                self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+            assert self._reader is not None
+            self._writer.write(json.dumps({"op": op, **args}).encode() + b"\n")
+            await self._writer.drain()
+            line = await self._reader.readline()
+        if not line:
+            self._writer = None
+            raise ConnectionError("the emulated board's side channel closed")
+        answer: dict[str, Any] = json.loads(line)
+        if not answer["ok"]:
+            raise ControlError(answer["error"])
+        return answer["result"]
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __getattr__(self, op: str) -> Callable[..., Awaitable[Any]]:
+        if op not in OPS:
+            raise AttributeError(op)
+        return lambda **args: self.call(op, **args)

@@ -1,0 +1,46 @@
+"""Delivers scheduled pieces of bytes in order at their times (one direction of the link)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+
+
+class DelayLine:
+    def __init__(self, deliver: Callable[[bytes], None]) -> None:
+        self._deliver = deliver
+        self._queue: deque[tuple[float, bytes]] = deque()
+        self._task: asyncio.Task[None] | None = None
+
+    def put(self, schedule: list[tuple[float, bytes]]) -> None:
+        if not schedule:
+            return
+        loop = asyncio.get_running_loop()
+        if not self._queue and schedule[0][0] <= loop.time():
+            # nothing waiting and already due: deliver now, no scheduling cost
+            self._deliver(schedule[0][1])
+            schedule = schedule[1:]
+        self._queue.extend(schedule)
+        if self._queue and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._run())
+
+    def clear(self) -> None:
+        """Lose everything not yet delivered (power cut, cable pulled)."""
+        self._queue.clear()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            due, piece = self._queue[0]
+            wait_s = due - loop.time()
+            if wait_s > 0:
+                await asyncio.sleep(wait_s)
+                continue
+            self._queue.popleft()
+            self._deliver(piece)
+
+    def close(self) -> None:
+        self.clear()
+        if self._task is not None:
+            self._task.cancel()

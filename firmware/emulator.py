@@ -1,0 +1,252 @@
+"""The emulated board as a running thing: a lock model behind a pty or a TCP port.
+
+The service port carries only the wire protocol. Everything a person or a test rig does to the
+board physically (keys, door, battery, faults, power) goes through :mod:`firmware.control`,
+never through the service protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import tty
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from firmware.clock import SystemClock
+from firmware.delayline import DelayLine
+from firmware.linkmodel import LinkDirection, LinkSettings
+from firmware.lock import Identity, Lock
+from firmware.policy import PenaltyPolicy
+from firmware.service import BoardService
+from firmware.storage import StateStore
+from protocols.board import DEFAULT_BOARD_MAX_FRAME
+
+TICK_S = 0.02
+
+
+class Emulator:
+    def __init__(
+        self,
+        *,
+        identity: Identity | None = None,
+        state_dir: Path | None = None,
+        link: LinkSettings | None = None,
+        seed: int | None = None,
+        policy: PenaltyPolicy | None = None,
+        max_frame: int = DEFAULT_BOARD_MAX_FRAME,
+    ) -> None:
+        self.identity = identity or Identity()
+        self.clock = SystemClock()
+        self.store = StateStore(state_dir)
+        self.link = link or LinkSettings()
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.policy = policy
+        self.max_frame = max_frame
+        self.inbound = LinkDirection(self.link, self.rng)
+        self.outbound = LinkDirection(self.link, self.rng)
+        self.bytes_lost_unread = 0
+        self._sink: Callable[[bytes], None] | None = None
+        self._to_board = DelayLine(self._into_board)
+        self._to_tool = DelayLine(self._onto_wire)
+        self._closers: list[Callable[[], None]] = []
+        self._tick_task: asyncio.Task[None] | None = None
+        self._disconnect: Callable[[], None] | None = None
+        self.port = ""
+        self.service: BoardService
+        self.lock: Lock
+        self.power_on()
+
+    # --- power -------------------------------------------------------------------------------
+
+    def power_on(self) -> None:
+        """Boot from what the store holds, as a real board does after power returns."""
+        self.service = BoardService(self.identity, self.clock, max_frame=self.max_frame)
+        self.lock = Lock(self.clock, self.store, self.service.emit_event, policy=self.policy)
+        self.service.attach(self.lock)
+
+    def power_cycle(self) -> None:
+        """Cut power and restore it: bytes in flight are lost, RAM state is gone."""
+        self._to_board.clear()
+        self._to_tool.clear()
+        self.power_on()
+
+    # --- the wire ------------------------------------------------------------------------------
+
+    def on_wire_data(self, data: bytes) -> None:
+        """Bytes from the tool: through the link model, then into the board."""
+        loop = asyncio.get_running_loop()
+        self._to_board.put(self.inbound.schedule(data, loop.time()))
+
+    def _into_board(self, data: bytes) -> None:
+        self.service.receive_data(data)
+        self.flush()
+
+    def flush(self) -> None:
+        """Send whatever the board has queued (answers, events) through the link model."""
+        data = self.service.data_to_send()
+        if data:
+            self.write_raw(data)
+
+    def write_raw(self, data: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        self._to_tool.put(self.outbound.schedule(data, loop.time()))
+
+    def _onto_wire(self, data: bytes) -> None:
+        if self._sink is None:
+            self.bytes_lost_unread += len(data)
+        else:
+            self._sink(data)
+
+    def set_link(self, **changes: Any) -> LinkSettings:
+        settings = LinkSettings(**{**_as_dict(self.link), **changes})
+        self.link = settings
+        self.inbound.settings = settings
+        self.outbound.settings = settings
+        return settings
+
+    # --- endpoints -----------------------------------------------------------------------------
+
+    async def start_pty(self) -> str:
+        """Serve on a new pseudo-terminal; return the path a serial client opens."""
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no line editing: bytes pass as on a UART
+        os.set_blocking(master, False)
+        self.port = os.ttyname(slave)
+        loop = asyncio.get_running_loop()
+
+        def readable() -> None:
+            try:
+                data = os.read(master, 65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if data:
+                self.on_wire_data(data)
+
+        def write(data: bytes) -> None:
+            try:
+                written = os.write(master, data)
+            except (BlockingIOError, OSError):
+                written = 0
+            self.bytes_lost_unread += len(data) - written  # nobody reading: bytes fall off
+
+        loop.add_reader(master, readable)
+        self._sink = write
+
+        def close() -> None:
+            loop.remove_reader(master)
+            os.close(master)
+            os.close(slave)
+
+        self._closers.append(close)
+        self._start_ticking()
+        return self.port
+
+    async def start_tcp(self, port: int, host: str = "127.0.0.1") -> str:
+        """Serve on TCP (``socket://host:port``); a new connection replaces the previous one."""
+        current: list[asyncio.StreamWriter] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            for old in current:
+                old.close()
+            current[:] = [writer]
+            self._sink = writer.write
+            try:
+                while data := await reader.read(65536):
+                    self.on_wire_data(data)
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                if current == [writer]:
+                    current.clear()
+                    self._sink = None
+                writer.close()
+
+        server = await asyncio.start_server(handle, host, port)
+        bound = server.sockets[0].getsockname()[1]
+        self.port = f"socket://{host}:{bound}"
+
+        def disconnect() -> None:
+            for writer in current:
+                writer.close()
+
+        self._disconnect = disconnect
+        self._closers.append(server.close)
+        self._start_ticking()
+        return self.port
+
+    def disconnect_client(self) -> bool:
+        """Pull the cable (TCP only: a pty has no cable to pull). Says whether it could."""
+        if self._disconnect is None:
+            return False
+        self._disconnect()
+        return True
+
+    def _start_ticking(self) -> None:
+        if self._tick_task is None:
+            self._tick_task = asyncio.create_task(self._tick_forever())
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            self.lock.tick()
+            self.flush()
+
+    def close(self) -> None:
+        if self._tick_task is not None:
+            self._tick_task.cancel()
+        self._to_board.close()
+        self._to_tool.close()
+        for closer in reversed(self._closers):
+            with contextlib.suppress(OSError):
+                closer()
+        self._closers.clear()
+
+    # --- what the side channel reads -----------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        lock = self.lock
+        lock.tick()
+        connection = self.service.connection
+        return {
+            "serial": self.identity.serial,
+            "lock_state": lock.lock_state.name,
+            "bolt": lock.hardware.bolt.name,
+            "door": lock.hardware.door.name,
+            "battery_mv": lock.hardware.battery_mv,
+            "temperature_dc": lock.hardware.temperature_dc,
+            "tamper_open": lock.hardware.tamper_open,
+            "wrong_code_count": lock.wrong_code_count,
+            "lockout_seconds": lock.lockout_seconds,
+            "hard_lockout": lock.saved.hard_lockout,
+            "lockouts_in_row": lock.saved.lockouts_in_row,
+            "boot_count": lock.saved.boot_count,
+            "silent_alarms": lock.saved.silent_alarms,
+            "boot_id": connection.boot_id,
+            "link": {
+                **_as_dict(self.link),
+                **connection.stats.as_dict(),
+                "duplicates": connection.duplicates,
+                "link_sessions": connection.link_sessions,
+                "frames_dropped_in": self.inbound.frames_dropped,
+                "frames_dropped_out": self.outbound.frames_dropped,
+                "bits_flipped": self.inbound.bits_flipped + self.outbound.bits_flipped,
+                "bytes_lost_unread": self.bytes_lost_unread,
+                "muted": self.service.muted,
+            },
+        }
+
+
+def _as_dict(settings: LinkSettings) -> dict[str, Any]:
+    return {
+        "baud": settings.baud,
+        "latency_ms": settings.latency_ms,
+        "ber": settings.ber,
+        "drop": settings.drop,
+    }

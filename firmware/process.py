@@ -1,0 +1,104 @@
+"""Start an emulated board as its own process and wait for its ready line.
+
+Used by the tests, the HIL suite and ``safetool demo``: the board runs in another process, as a
+real one would, so the tool under test talks to it only through the port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from firmware.control import ControlClient
+
+READY_TIMEOUT_S = 20.0
+
+
+class EmulatorFailed(RuntimeError):
+    """The emulator process exited or said nothing before it was ready."""
+
+
+class EmulatorProcess:
+    def __init__(self, *args: str, state_dir: Path | None = None) -> None:
+        """``args`` are ``python -m firmware`` options (``--baud``, ``--tcp``, ...)."""
+        self.args = list(args)
+        self.state_dir = state_dir
+        self.process: asyncio.subprocess.Process | None = None
+        self.ready: dict[str, Any] = {}
+        self.control: ControlClient | None = None
+
+    @property
+    def port(self) -> str:
+        return str(self.ready["port"])
+
+    @property
+    def board(self) -> ControlClient:
+        """The side channel (keys, door, battery, faults)."""
+        assert self.control is not None, "start() the emulator first"
+        return self.control
+
+    async def start(self) -> EmulatorProcess:
+        argv = [sys.executable, "-m", "firmware", "--json", *self.args]
+        if self.state_dir is not None:
+            argv += ["--state", str(self.state_dir)]
+        self.process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self.process.stdout.readline(), READY_TIMEOUT_S)
+        except TimeoutError:
+            await self.kill()
+            raise EmulatorFailed(f"no ready line within {READY_TIMEOUT_S} s") from None
+        if not line:
+            stderr = b""
+            if self.process.stderr is not None:
+                stderr = await self.process.stderr.read()
+            await self.process.wait()
+            raise EmulatorFailed(f"emulator exited: {stderr.decode(errors='replace')[-2000:]}")
+        self.ready = json.loads(line)
+        self.control = ControlClient(self.ready["control"])
+        return self
+
+    async def kill(self) -> None:
+        """Pull the plug: no goodbye, nothing flushed but what the board already committed."""
+        if self.control is not None:
+            await self.control.close()
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.control is not None:
+            await self.control.close()
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 5)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        if self.process is not None:
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    with contextlib.suppress(Exception):
+                        await stream.read()
+
+    async def __aenter__(self) -> EmulatorProcess:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

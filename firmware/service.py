@@ -1,0 +1,100 @@
+"""The board's service port: the protocol connection wired to the lock model.
+
+Bytes in, bytes out, no I/O of its own, so the same object serves a pty, a TCP socket or a test.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from firmware.clock import Clock
+from firmware.lock import Identity, Lock
+from protocols.board import DEFAULT_BOARD_MAX_FRAME, BoardConnection
+from protocols.catalogue import PROTOCOL_VERSION, ErrorCode, EventKind
+from protocols.events import FrameRejected, HelloReceived, RequestReceived
+from protocols.messages import (
+    ErrorResponse,
+    IdentifyRequest,
+    IdentifyResponse,
+    LockEvent,
+    PingRequest,
+    PingResponse,
+    Request,
+    Response,
+    StatusRequest,
+    StatusResponse,
+)
+
+
+class BoardService:
+    def __init__(
+        self,
+        identity: Identity,
+        clock: Clock,
+        *,
+        max_frame: int = DEFAULT_BOARD_MAX_FRAME,
+        boot_id: int | None = None,
+    ) -> None:
+        self.identity = identity
+        self.clock = clock
+        self.connection = BoardConnection(
+            boot_id=secrets.randbits(32) if boot_id is None else boot_id, max_frame=max_frame
+        )
+        self.lock: Lock | None = None
+        self.rejected_frames = 0
+        self.muted = False
+        """When set, the board hears but never answers (a board that has stopped responding)."""
+
+    def attach(self, lock: Lock) -> None:
+        self.lock = lock
+
+    def emit_event(self, kind: EventKind, value: int) -> None:
+        """Lock events go out only once a tool has said HELLO on this boot."""
+        if self.connection.link_sessions and not self.muted:
+            self.connection.send_event(LockEvent(kind, int(self.clock.rtc()) & 0xFFFFFFFF, value))
+
+    def receive_data(self, data: bytes) -> None:
+        self.connection.receive_data(data)
+        while (event := self.connection.next_event()) is not None:
+            if isinstance(event, RequestReceived):
+                self.connection.send_response(event.seq, self._answer(event.request))
+            elif isinstance(event, FrameRejected):
+                self.rejected_frames += 1
+            elif isinstance(event, HelloReceived):
+                pass  # answered by the connection itself
+
+    def data_to_send(self) -> bytes:
+        data = self.connection.data_to_send()
+        return b"" if self.muted else data
+
+    def _answer(self, request: Request) -> Response:
+        lock = self.lock
+        if lock is None:
+            return ErrorResponse(ErrorCode.BUSY, "booting")
+        lock.tick()
+        if isinstance(request, IdentifyRequest):
+            ident = self.identity
+            return IdentifyResponse(
+                serial=ident.serial,
+                model=ident.model,
+                hardware_revision=ident.hardware_revision,
+                firmware_version=ident.firmware_version,
+                bootloader_version=ident.bootloader_version,
+                protocol_version=PROTOCOL_VERSION,
+            )
+        if isinstance(request, StatusRequest):
+            hardware = lock.hardware
+            return StatusResponse(
+                lock_state=lock.lock_state,
+                door=hardware.door,
+                bolt=hardware.bolt,
+                wrong_code_count=min(lock.wrong_code_count, 255),
+                lockout_seconds=lock.lockout_seconds,
+                battery_mv=min(hardware.battery_mv, 0xFFFF),
+                temperature_dc=hardware.temperature_dc,
+                uptime_s=lock.uptime_s,
+                alerts=lock.alerts,
+            )
+        if isinstance(request, PingRequest):
+            return PingResponse(request.data)
+        return ErrorResponse(ErrorCode.UNKNOWN_TYPE, f"{type(request).__name__} is not served")

@@ -1,0 +1,50 @@
+"""Persistent board state in a directory: what a real board keeps in flash or EEPROM.
+
+Every commit writes a new file and renames it over the old one after an fsync, so a power cut
+at any instant leaves either the old state or the new one, never a torn mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = "board-state.json"
+
+
+class StateStore:
+    def __init__(self, directory: Path | None) -> None:
+        """``directory`` of ``None`` keeps state in memory only (it dies with the process)."""
+        self.directory = directory
+        self._memory: dict[str, Any] | None = None
+        self.commits = 0
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.directory is None else self.directory / STATE_FILE
+
+    def load(self) -> dict[str, Any] | None:
+        """The last committed state, or ``None`` for a factory-fresh board."""
+        if self.path is None:
+            return None if self._memory is None else json.loads(json.dumps(self._memory))
+        try:
+            loaded: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return loaded
+
+    def commit(self, state: dict[str, Any]) -> None:
+        self.commits += 1
+        if self.path is None:
+            self._memory = json.loads(json.dumps(state))
+            return
+        temporary = self.path.with_suffix(".tmp")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
