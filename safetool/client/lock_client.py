@@ -1,0 +1,305 @@
+"""``LockClient``: an async conversation with one lock over any transport.
+
+The sans-IO :class:`~protocols.tool.ToolConnection` decides everything (sequence numbers,
+matching, resends, deadlines); this class only moves bytes between it and the transport, runs
+its timers, and turns its events into awaited results and an event stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+from typing import TypeVar
+
+from protocols.catalogue import ErrorCode
+from protocols.events import (
+    FrameRejected,
+    LockEventReceived,
+    RequestTimedOut,
+    ResponseReceived,
+    StaleResponse,
+)
+from protocols.messages import (
+    ErrorResponse,
+    HelloResponse,
+    IdentifyRequest,
+    IdentifyResponse,
+    PingRequest,
+    PingResponse,
+    Request,
+    Response,
+    StatusRequest,
+    StatusResponse,
+)
+from protocols.retransmit import RetransmitPolicy
+from protocols.tool import ToolConnection
+from safetool.client.errors import DeviceSilent, LockRefused, ProtocolMismatch, RequestTimeout
+from safetool.transport import DEFAULT_BAUD, LinkLost, Tracer, Transport, make_transport
+
+R = TypeVar("R", bound=Response)
+
+DEFAULT_TIMEOUT_S = 3.0
+HELLO_TIMEOUT_S = 2.0
+EVENT_QUEUE_SIZE = 1000
+
+
+class LockClient:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        hello_timeout_s: float = HELLO_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
+        policy: RetransmitPolicy | None = None,
+        tracer: Tracer | None = None,
+    ) -> None:
+        self.transport = transport
+        self.timeout_s = timeout_s
+        self.hello_timeout_s = hello_timeout_s
+        self._clock = clock
+        self._policy = policy
+        self._tracer = tracer
+        self.connection = ToolConnection(clock, policy=policy)
+        self.hello: HelloResponse | None = None
+        self.board_restarts = 0
+        """Times the board's boot id changed between link sessions (it reset or lost power)."""
+        self._waiting: dict[int, asyncio.Future[Response]] = {}
+        self._subscribers: list[asyncio.Queue[LockEventReceived | LinkLost]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._timer_wakeup = asyncio.Event()
+        self._lost: LinkLost | None = None
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    @classmethod
+    async def connect(
+        cls,
+        port: str,
+        *,
+        baudrate: int = DEFAULT_BAUD,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        hello_timeout_s: float = HELLO_TIMEOUT_S,
+        tracer: Tracer | None = None,
+    ) -> LockClient:
+        """Open ``port`` (any pyserial URL) and say HELLO; raise a technician-facing error."""
+        client = cls(
+            make_transport(port, baudrate=baudrate),
+            timeout_s=timeout_s,
+            hello_timeout_s=hello_timeout_s,
+            tracer=tracer,
+        )
+        await client.open()
+        return client
+
+    async def open(self) -> None:
+        await self.transport.open()
+        self._lost = None
+        self._tasks = [
+            asyncio.create_task(self._read_forever(), name="lock-client-reader"),
+            asyncio.create_task(self._run_timers(), name="lock-client-timers"),
+        ]
+        try:
+            await self._say_hello()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _say_hello(self) -> None:
+        previous_boot = self.connection.boot_id
+        try:
+            hello = await self.request(self.connection.hello(), timeout_s=self.hello_timeout_s)
+        except RequestTimeout:
+            raise DeviceSilent(
+                f"No lock controller answered on {self.transport.description}.",
+                meaning="The port opened, but nothing on it speaks the safetool protocol.",
+                next_step="Check that this is the lock's service port (`safetool ports`), that "
+                "the baud rate matches (--baud; the default is 115200), and wake the lock by "
+                "pressing a key on its keypad.",
+            ) from None
+        except LockRefused as refusal:
+            if refusal.code == ErrorCode.UNSUPPORTED_VERSION:
+                raise ProtocolMismatch(
+                    "The lock and safetool share no protocol version.",
+                    meaning=f"The lock said: {refusal.detail}.",
+                    next_step="Update safetool if the lock is newer than it; otherwise update "
+                    "the lock firmware at the service centre.",
+                ) from None
+            raise
+        assert isinstance(hello, HelloResponse)
+        if previous_boot is not None and hello.boot_id != previous_boot:
+            self.board_restarts += 1
+        self.hello = hello
+
+    async def reconnect(self) -> None:
+        """Close and reopen the link (e.g. after the board reset), then say HELLO again."""
+        await self._stop_tasks()
+        with contextlib.suppress(Exception):
+            await self.transport.close()
+        self._fail_everything(LinkLost("Reconnecting: the request was abandoned."))
+        self.connection.cancel_all()
+        await self.open()
+
+    async def close(self) -> None:
+        await self._stop_tasks()
+        with contextlib.suppress(Exception):
+            await self.transport.close()
+        self._fail_everything(LinkLost("The connection was closed."))
+
+    async def _stop_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+
+    async def __aenter__(self) -> LockClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- requests ------------------------------------------------------------------------------
+
+    async def request(
+        self, request: Request, *, timeout_s: float | None = None, processing_s: float = 0.0
+    ) -> Response:
+        """Send ``request`` and wait for its answer; resends happen underneath."""
+        if self._lost is not None:
+            raise self._lost
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        seq = self.connection.send_request(request, timeout_s=timeout, processing_s=processing_s)
+        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        self._waiting[seq] = future
+        self._timer_wakeup.set()
+        try:
+            await self._flush()
+            response = await future
+        finally:
+            self._waiting.pop(seq, None)
+            self.connection.cancel(seq)
+        if isinstance(response, ErrorResponse):
+            raise LockRefused(response.code, response.detail, type(request).__name__)
+        return response
+
+    async def _typed(self, request: Request, expected: type[R]) -> R:
+        response = await self.request(request)
+        assert isinstance(response, expected)
+        return response
+
+    async def identify(self) -> IdentifyResponse:
+        return await self._typed(IdentifyRequest(), IdentifyResponse)
+
+    async def status(self) -> StatusResponse:
+        return await self._typed(StatusRequest(), StatusResponse)
+
+    async def ping(self, data: bytes = b"") -> PingResponse:
+        return await self._typed(PingRequest(data), PingResponse)
+
+    # --- events --------------------------------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[LockEventReceived]:
+        """Lock events as they arrive, until the link is lost (then :class:`LinkLost`)."""
+        queue: asyncio.Queue[LockEventReceived | LinkLost] = asyncio.Queue(EVENT_QUEUE_SIZE)
+        self._subscribers.append(queue)
+        try:
+            while True:
+                if self._lost is not None and queue.empty():
+                    raise self._lost
+                item = await queue.get()
+                if isinstance(item, LinkLost):
+                    raise item
+                yield item
+        finally:
+            self._subscribers.remove(queue)
+
+    # --- the pump ------------------------------------------------------------------------------
+
+    async def _flush(self) -> None:
+        data = self.connection.data_to_send()
+        if not data:
+            return
+        if self._tracer is not None:
+            self._tracer("tx", data)
+        try:
+            await self.transport.write(data)
+        except LinkLost as lost:
+            self._fail_everything(lost)
+            raise
+
+    async def _read_forever(self) -> None:
+        try:
+            while True:
+                data = await self.transport.read()
+                if self._tracer is not None:
+                    self._tracer("rx", data)
+                self.connection.receive_data(data)
+                self._dispatch()
+                await self._flush()
+        except LinkLost as lost:
+            self._fail_everything(lost)
+
+    async def _run_timers(self) -> None:
+        with contextlib.suppress(LinkLost):
+            while True:
+                deadline = self.connection.next_deadline()
+                self._timer_wakeup.clear()
+                if deadline is None:
+                    await self._timer_wakeup.wait()
+                    continue
+                delay = deadline - self._clock()
+                if delay > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._timer_wakeup.wait(), delay)
+                    continue
+                self.connection.handle_timers()
+                self._dispatch()
+                await self._flush()
+
+    def _dispatch(self) -> None:
+        while (event := self.connection.next_event()) is not None:
+            if isinstance(event, ResponseReceived):
+                future = self._waiting.get(event.seq)
+                if future is not None and not future.done():
+                    future.set_result(event.response)
+            elif isinstance(event, RequestTimedOut):
+                future = self._waiting.get(event.seq)
+                if future is not None and not future.done():
+                    future.set_exception(
+                        RequestTimeout(
+                            f"The lock did not answer {type(event.request).__name__} "
+                            f"({event.attempts} tries).",
+                            meaning="The link is up but the lock stopped answering; nothing "
+                            "is known about whether it acted on the request.",
+                            next_step="Check the cable and the lock's battery, then retry.",
+                        )
+                    )
+            elif isinstance(event, LockEventReceived):
+                for queue in self._subscribers:
+                    if queue.full():
+                        queue.get_nowait()  # a slow reader loses the oldest, never blocks us
+                    queue.put_nowait(event)
+            elif isinstance(event, (StaleResponse, FrameRejected)):
+                pass  # counted in connection.stats / stale_responses; never delivered
+
+    def _fail_everything(self, lost: LinkLost) -> None:
+        """The link is gone: every waiting request ends now, not at its timeout."""
+        if self._lost is None:
+            self._lost = lost
+        self.connection.cancel_all()
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(lost)
+        for queue in self._subscribers:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(lost)

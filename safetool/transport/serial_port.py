@@ -1,0 +1,231 @@
+"""Serial transport for any pyserial URL: ``/dev/ttyUSB0``, ``COM3``, ``socket://``, ``rfc2217://``.
+
+Ports with a file descriptor (local serial ports, ptys) and ``socket://`` run on
+pyserial-asyncio-fast's event-loop transport. URL handlers without one (``rfc2217://``,
+``loop://``) are read by a helper thread that hands bytes to the loop. URL options such as
+``rfc2217://host:port?ign_set_control`` pass to pyserial untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import functools
+import sys
+import threading
+from typing import Any
+
+import serial
+import serial_asyncio_fast
+
+from safetool.transport.base import (
+    LinkLost,
+    PortBusy,
+    PortNotFound,
+    PortPermissionDenied,
+    TransportError,
+)
+
+DEFAULT_BAUD = 115200
+_CLOSED = object()
+
+
+class _QueueProtocol(asyncio.Protocol):
+    """Hands received bytes (and the end of the link) to a queue."""
+
+    def __init__(self, queue: asyncio.Queue[object]) -> None:
+        self.queue = queue
+
+    def data_received(self, data: bytes) -> None:
+        self.queue.put_nowait(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.queue.put_nowait(exc if exc is not None else _CLOSED)
+
+
+class SerialTransport:
+    def __init__(self, url: str, *, baudrate: int = DEFAULT_BAUD) -> None:
+        self.url = url
+        self.baudrate = baudrate
+        self.description = f"{url} at {baudrate} baud"
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._asyncio_transport: asyncio.Transport | None = None
+        self._serial: serial.SerialBase | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lost: LinkLost | None = None
+
+    async def open(self) -> None:
+        """Open the port (again, after ``close``: a transport may be reopened)."""
+        loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+        self._stop = threading.Event()
+        self._lost = None
+        self._asyncio_transport = None
+        self._serial = None
+        self._thread = None
+        protocol = _QueueProtocol(self._queue)
+        try:
+            if self.url.startswith("socket://"):
+                transport, _ = await serial_asyncio_fast.create_serial_connection(
+                    loop, lambda: protocol, self.url, baudrate=self.baudrate
+                )
+                self._asyncio_transport = transport
+                return
+            opener = functools.partial(
+                serial.serial_for_url,
+                self.url,
+                baudrate=self.baudrate,
+                timeout=0,
+                exclusive=True if sys.platform != "win32" else None,
+            )
+            self._serial = await loop.run_in_executor(None, opener)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise describe_open_error(self.url, exc) from None
+        if _has_fileno(self._serial):
+            transport, _ = await serial_asyncio_fast.connection_for_serial(
+                loop, lambda: protocol, self._serial
+            )
+            self._asyncio_transport = transport
+        else:
+            self._serial.timeout = 0.05
+            self._thread = threading.Thread(
+                target=self._read_in_thread, args=(loop,), name=f"read {self.url}", daemon=True
+            )
+            self._thread.start()
+
+    def _read_in_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._serial is not None
+        port: Any = self._serial
+        while not self._stop.is_set():
+            try:
+                data = port.read(max(1, port.in_waiting))
+            except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._queue.put_nowait, exc)
+                return
+            if data:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._queue.put_nowait, data)
+
+    async def write(self, data: bytes) -> None:
+        if self._lost is not None:
+            raise self._lost
+        if self._asyncio_transport is not None:
+            if self._asyncio_transport.is_closing():
+                raise self._link_lost(None)
+            self._asyncio_transport.write(data)
+            return
+        if self._serial is None:
+            raise LinkLost(f"{self.url} is not open")
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self._serial.write, data)
+        except (serial.SerialException, OSError) as exc:
+            raise self._link_lost(exc) from None
+
+    async def read(self) -> bytes:
+        if self._lost is not None:
+            raise self._lost
+        item = await self._queue.get()
+        if isinstance(item, bytes):
+            return item
+        raise self._link_lost(item if isinstance(item, BaseException) else None)
+
+    def _link_lost(self, cause: BaseException | None) -> LinkLost:
+        if self._lost is None:
+            detail = f" ({cause})" if cause else ""
+            self._lost = LinkLost(
+                f"The link to the lock on {self.url} was lost{detail}.",
+                meaning="The cable was pulled, or the board reset or lost power. Nothing sent "
+                "after this point reached the lock.",
+                next_step="Check the service cable and the lock's battery, then connect again.",
+            )
+        return self._lost
+
+    async def close(self) -> None:
+        self._stop.set()
+        if self._asyncio_transport is not None:
+            self._asyncio_transport.close()
+            await asyncio.sleep(0)
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 1.0)
+        if self._serial is not None:
+            with contextlib.suppress(Exception):
+                self._serial.close()
+        if self._lost is None:
+            self._lost = LinkLost(f"{self.url} was closed")
+
+
+def _has_fileno(port: Any) -> bool:
+    if sys.platform == "win32":
+        return True  # pyserial-asyncio-fast polls Windows ports instead of using a descriptor
+    try:
+        port.fileno()
+    except (AttributeError, NotImplementedError, OSError, TypeError):
+        return False
+    return isinstance(port, serial.Serial)
+
+
+def describe_open_error(url: str, exc: BaseException) -> TransportError:
+    """Turn pyserial's open errors into ones a technician can act on, per operating system."""
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    lowered = text.lower()
+    if (
+        code == errno.ENOENT
+        or "no such file" in lowered
+        or "filenotfounderror" in lowered
+        or ("could not find port" in lowered)
+    ):
+        hint = "Run `safetool ports` to list the ports this laptop sees."
+        if sys.platform == "darwin" and "/dev/tty." in url:
+            hint += " On macOS use the /dev/cu.* device, not /dev/tty.*."
+        return PortNotFound(
+            f"There is no serial port {url}.",
+            meaning="The service cable may be unplugged, or the adapter got another name "
+            "when it was plugged in.",
+            next_step=hint,
+        )
+    if (
+        code in (errno.EACCES, errno.EPERM)
+        or "permission" in lowered
+        or "access is denied" in lowered
+    ):
+        if sys.platform == "win32":
+            return PortBusy(
+                f"{url} is held by another program.",
+                meaning="On Windows only one program may open a serial port at a time.",
+                next_step="Close other terminal or flashing programs (PuTTY, Arduino IDE, another "
+                "safetool) and try again.",
+            )
+        if sys.platform.startswith("linux"):
+            step = (
+                "add yourself to the 'dialout' group (Arch: 'uucp'): "
+                "sudo usermod -aG dialout $USER, then log out and back in."
+            )
+        else:
+            step = "check the device's permissions or run with an account allowed to use it."
+        return PortPermissionDenied(
+            f"You are not allowed to open {url}.",
+            meaning="The operating system refuses this user access to serial ports.",
+            next_step=step,
+        )
+    if code == errno.EBUSY or "exclusively lock" in lowered or "busy" in lowered:
+        return PortBusy(
+            f"{url} is in use by another program.",
+            meaning="Another program (a terminal, a second safetool, ModemManager) has it open.",
+            next_step="Close the other program and try again; `fuser -v` shows who holds it.",
+        )
+    if "connection refused" in lowered or code == errno.ECONNREFUSED:
+        return PortNotFound(
+            f"Nothing is listening at {url}.",
+            meaning="The network serial server (ser2net, an RFC 2217 server or an emulated "
+            "board) is not running on that host and port.",
+            next_step="Start it, or check the host and port in the URL.",
+        )
+    return TransportError(
+        f"Could not open {url}: {text}",
+        meaning="The port could not be used.",
+        next_step="Check the port name (`safetool ports`) and the cable.",
+    )
