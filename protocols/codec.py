@@ -166,7 +166,7 @@ def decode_message(frame: bytes) -> Decoded:
         raise FrameTooShort(f"frame of {len(frame)} bytes has no complete header")
     version, msg_type, flag_bits, seq = HEADER.unpack_from(frame)
     header = Header(version, msg_type, Flags(flag_bits & 0xFF), seq)
-    if flag_bits & ~KNOWN_FLAGS:
+    if flag_bits & ~int(KNOWN_FLAGS):  # ~ on the IntFlag itself keeps only defined bits
         raise BadMessage(MalformedMessage(f"unknown header flags 0x{flag_bits:02x}"), header)
     if not MIN_PROTOCOL_VERSION <= version <= MAX_PROTOCOL_VERSION and (
         msg_type not in _FROZEN_LAYOUT_TYPES

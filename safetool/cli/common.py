@@ -1,0 +1,74 @@
+"""What every CLI command shares: the port options, connecting, and printing results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from safetool.client import LockClient
+from safetool.transport import DEFAULT_BAUD
+
+PORT_HELP = (
+    "the lock's port: a serial device (/dev/ttyUSB0, COM3), any pyserial URL "
+    "(socket://host:port, rfc2217://host:port) or ble:<address or name>; "
+    "default: $SAFETOOL_PORT"
+)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks and a hex trace of every frame"
+    )
+
+
+def add_port_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", "-p", default=os.environ.get("SAFETOOL_PORT", ""), help=PORT_HELP)
+    parser.add_argument(
+        "--baud", type=int, default=DEFAULT_BAUD, help="serial line rate (default %(default)s)"
+    )
+    parser.add_argument(
+        "--timeout-s",
+        type=float,
+        default=3.0,
+        help="seconds to wait for each answer, resends included (default %(default)s)",
+    )
+    add_output_options(parser)
+
+
+def trace_frames(direction: str, data: bytes) -> None:
+    """``--debug``: one line per frame (frames end at each 0x00 delimiter)."""
+    for frame in data.split(b"\x00"):
+        if frame:
+            print(f"[{direction}] {frame.hex(' ')} 00", file=sys.stderr)
+
+
+@asynccontextmanager
+async def connected(args: argparse.Namespace) -> AsyncIterator[LockClient]:
+    client = await LockClient.connect(
+        args.port,
+        baudrate=args.baud,
+        timeout_s=args.timeout_s,
+        tracer=trace_frames if args.debug else None,
+    )
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+def print_json(document: Any) -> None:
+    print(json.dumps(document, ensure_ascii=False), flush=True)
+
+
+def print_fields(fields: list[tuple[str, Any]]) -> None:
+    width = max(len(name) for name, _ in fields)
+    for name, value in fields:
+        if isinstance(value, list):
+            value = ", ".join(map(str, value)) or "none"
+        print(f"{name:<{width}}  {value}")

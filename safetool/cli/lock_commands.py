@@ -1,0 +1,84 @@
+"""``ports``, ``info``, ``status`` and ``monitor``: see what is connected and how the lock is."""
+
+from __future__ import annotations
+
+import argparse
+
+from safetool.cli.common import connected, print_fields, print_json
+from safetool.services.events import event_dict
+from safetool.services.info import LockInfo, identity_dict, read_info, status_dict
+from safetool.services.ports import list_serial_ports
+
+OK, PROBLEM = 0, 1
+
+
+async def cmd_ports(args: argparse.Namespace) -> int:
+    ports = list_serial_ports()
+    if args.json:
+        print_json([p.as_dict() for p in ports])
+        return OK
+    if not ports:
+        print(
+            "No serial ports found. Plug in the service cable; for an emulated board run "
+            "`safetool emulate` and use the port it prints."
+        )
+        return OK
+    for port in ports:
+        mark = "*" if port.likely_lock else " "
+        ids = port.vid_pid or "-"
+        print(f"{mark} {port.device:<20} {ids:<10} {port.description}")
+        if port.why:
+            print(f"  {'':<20} {'':<10} likely a lock controller: {port.why}")
+    return OK
+
+
+def _print_info(info: LockInfo) -> None:
+    fields = [(k.replace("_", " "), v) for k, v in info.as_dict().items() if k != "problems"]
+    print_fields(fields)
+    for problem in info.problems:
+        print(f"! {problem}")
+
+
+async def cmd_info(args: argparse.Namespace) -> int:
+    async with connected(args) as client:
+        info = await read_info(client, args.port)
+    if args.json:
+        print_json(info.as_dict())
+    else:
+        _print_info(info)
+    return PROBLEM if info.problems else OK
+
+
+async def cmd_status(args: argparse.Namespace) -> int:
+    async with connected(args) as client:
+        status = await client.status()
+        identity = await client.identify()
+    info = LockInfo(args.port, identity, status)
+    document = {
+        "serial": identity_dict(identity)["serial"],
+        **status_dict(status),
+        "problems": info.problems,
+    }
+    if args.json:
+        print_json(document)
+    else:
+        print_fields([(k.replace("_", " "), v) for k, v in document.items() if k != "problems"])
+        for problem in info.problems:
+            print(f"! {problem}")
+    return PROBLEM if info.problems else OK
+
+
+async def cmd_monitor(args: argparse.Namespace) -> int:
+    """Live events until Ctrl-C (JSON lines with --json)."""
+    async with connected(args) as client:
+        if not args.json:
+            print(f"Watching {args.port} for lock events; press Ctrl-C to stop.", flush=True)
+        async for received in client.events():
+            if args.json:
+                print_json(event_dict(received))
+                continue
+            document = event_dict(received)
+            if received.missed:
+                print(f"  ({received.missed} events lost on the link before this one)")
+            print(f"{document['time'][11:19]}  {document['text']}", flush=True)
+    return OK

@@ -1,0 +1,1 @@
+"""Use cases (identify, diagnose, recover, install...). No Textual, no CLI: both call these."""

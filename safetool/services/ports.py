@@ -1,0 +1,62 @@
+"""Serial ports on this laptop, the likely lock controllers first."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from serial.tools import list_ports
+
+SERVICE_CABLE_BRIDGES: dict[tuple[int, int], str] = {
+    (0x0403, 0x6001): "FTDI FT232R",
+    (0x0403, 0x6015): "FTDI FT231X",
+    (0x10C4, 0xEA60): "Silicon Labs CP210x",
+    (0x1A86, 0x7523): "WCH CH340",
+    (0x1A86, 0x55D4): "WCH CH9102",
+    (0x067B, 0x2303): "Prolific PL2303",
+}
+"""USB-serial bridges that service cables of lock controllers are built on."""
+
+_LIKELY_WORDS = ("lock", "safe", "service")
+
+
+@dataclass(slots=True)
+class PortInfo:
+    device: str
+    description: str
+    vid_pid: str | None
+    serial_number: str | None
+    manufacturer: str | None
+    likely_lock: bool
+    why: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_serial_ports() -> list[PortInfo]:
+    found = []
+    for port in list_ports.comports():
+        vid_pid = None
+        likely, why = False, ""
+        if port.vid is not None and port.pid is not None:
+            vid_pid = f"{port.vid:04X}:{port.pid:04X}"
+            bridge = SERVICE_CABLE_BRIDGES.get((port.vid, port.pid))
+            if bridge:
+                likely, why = True, f"{bridge} USB-serial bridge (service cables use it)"
+        text = f"{port.description} {port.product or ''} {port.manufacturer or ''}".lower()
+        if any(word in text for word in _LIKELY_WORDS):
+            likely, why = True, "its USB description names a lock"
+        found.append(
+            PortInfo(
+                device=port.device,
+                description=port.description or "",
+                vid_pid=vid_pid,
+                serial_number=port.serial_number,
+                manufacturer=port.manufacturer,
+                likely_lock=likely,
+                why=why,
+            )
+        )
+    found.sort(key=lambda p: (not p.likely_lock, p.device))
+    return found

@@ -1,0 +1,194 @@
+"""The board's lock model on a manual clock: penalty policy, persistence, motor and battery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from firmware import lock as lock_module
+from firmware.clock import ManualClock
+from firmware.hardware import LOW_BATTERY_MV
+from firmware.lock import CodeResult, Lock, Refused
+from firmware.policy import PenaltyPolicy
+from firmware.storage import StateStore
+from protocols.catalogue import Alerts, BoltState, EventKind, LockState
+
+MASTER, DURESS = "123456", "123457"
+
+
+class Board:
+    def __init__(self, directory: Path, clock: ManualClock | None = None) -> None:
+        self.clock = clock or ManualClock()
+        self.store = StateStore(directory)
+        self.events: list[tuple[EventKind, int]] = []
+        self.lock = Lock(
+            self.clock, self.store, lambda kind, value: self.events.append((kind, value))
+        )
+
+    def kinds(self) -> list[EventKind]:
+        return [kind for kind, _ in self.events if kind != EventKind.KEY_PRESS]
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Board:
+    return Board(tmp_path)
+
+
+def test_five_wrong_codes_start_a_five_minute_lockout(board: Board) -> None:
+    for attempt in range(1, 5):
+        assert board.lock.enter_code("000000") is CodeResult.WRONG
+        assert board.lock.wrong_code_count == attempt
+        assert board.lock.lock_state == LockState.LOCKED
+    assert board.lock.enter_code("000000") is CodeResult.WRONG
+    assert board.lock.lock_state == LockState.PENALTY_LOCKOUT
+    assert board.lock.lockout_seconds == 300
+    assert board.lock.enter_code(MASTER) is CodeResult.BLOCKED  # even the right code
+    board.clock.advance(299)
+    assert board.lock.enter_code(MASTER) is CodeResult.BLOCKED
+    board.clock.advance(1.5)
+    board.lock.tick()
+    assert board.lock.lock_state == LockState.LOCKED
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED
+    assert EventKind.LOCKOUT_STARTED in board.kinds()
+    assert EventKind.LOCKOUT_ENDED in board.kinds()
+
+
+def test_wrong_codes_outside_the_window_do_not_add_up(board: Board) -> None:
+    for _ in range(4):
+        board.lock.enter_code("000000")
+    board.clock.advance(301)
+    assert board.lock.wrong_code_count == 0
+    board.lock.enter_code("000000")
+    assert board.lock.lock_state == LockState.LOCKED
+
+
+def test_a_good_code_clears_the_counter(board: Board) -> None:
+    for _ in range(4):
+        board.lock.enter_code("000000")
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED
+    assert board.lock.wrong_code_count == 0
+
+
+def test_repeated_lockouts_escalate_to_a_hard_lockout(board: Board) -> None:
+    for _lockout in range(3):
+        for _ in range(5):
+            board.lock.enter_code("000000")
+        board.clock.advance(301)
+        board.lock.tick()
+    assert board.lock.lock_state == LockState.HARD_LOCKOUT
+    board.clock.advance(10_000)
+    assert board.lock.enter_code(MASTER) is CodeResult.BLOCKED
+    assert EventKind.HARD_LOCKOUT in board.kinds()
+
+
+def test_hard_lockout_survives_a_power_cycle(board: Board, tmp_path: Path) -> None:
+    board.lock.saved.hard_lockout = True
+    board.lock._commit()
+    again = Board(tmp_path, board.clock)
+    assert again.lock.lock_state == LockState.HARD_LOCKOUT
+
+
+def test_the_attempt_is_committed_before_the_code_is_compared(
+    board: Board, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class PowerCut(BaseException):
+        pass
+
+    def cut_power(*_args: object) -> None:
+        raise PowerCut
+
+    monkeypatch.setattr(lock_module, "find_user", cut_power)
+    with pytest.raises(PowerCut):
+        board.lock.enter_code("000000")
+    monkeypatch.undo()
+    after_power_returns = Board(tmp_path, board.clock)
+    assert after_power_returns.lock.wrong_code_count == 1
+
+
+def test_lockout_end_is_kept_on_the_rtc_across_power_cycles(board: Board, tmp_path: Path) -> None:
+    for _ in range(5):
+        board.lock.enter_code("000000")
+    board.clock.advance(100)
+    again = Board(tmp_path, board.clock)
+    assert again.lock.lock_state == LockState.PENALTY_LOCKOUT
+    assert again.lock.lockout_seconds == 200
+    assert again.lock.saved.boot_count == 2
+
+
+def test_opening_runs_the_motor_and_the_battery_sags(board: Board) -> None:
+    rest = board.lock.hardware.battery_mv
+    board.lock.enter_code(MASTER)
+    assert board.lock.hardware.bolt == BoltState.MOVING
+    under_load = board.lock.hardware.battery_mv
+    assert rest - under_load == 800 * 400 // 1000 - 5 * 400 // 1000  # I·R at 800 mA, 0.4 ohm
+    board.clock.advance(0.7)
+    board.lock.tick()
+    assert board.lock.hardware.bolt == BoltState.RETRACTED
+    assert board.lock.lock_state == LockState.UNLOCKED
+    assert board.lock.hardware.battery_mv == rest
+
+
+def test_door_opens_only_with_the_bolt_retracted_and_relocks_after_closing(board: Board) -> None:
+    with pytest.raises(Refused):
+        board.lock.open_door()
+    board.lock.enter_code(MASTER)
+    board.clock.advance(0.7)
+    board.lock.open_door()
+    board.clock.advance(60)
+    board.lock.tick()
+    assert board.lock.hardware.bolt == BoltState.RETRACTED  # stays open while the door is
+    board.lock.close_door()
+    board.clock.advance(3.1)
+    board.lock.tick()
+    board.clock.advance(0.7)
+    board.lock.tick()
+    assert board.lock.lock_state == LockState.LOCKED
+    assert board.kinds()[-3:] == [
+        EventKind.DOOR_OPENED,
+        EventKind.DOOR_CLOSED,
+        EventKind.BOLT_EXTENDED,
+    ]
+
+
+def test_unopened_door_relocks_by_itself(board: Board) -> None:
+    board.lock.enter_code(MASTER)
+    board.clock.advance(0.7)
+    board.lock.tick()
+    board.clock.advance(10.1)
+    board.lock.tick()
+    board.clock.advance(0.7)
+    board.lock.tick()
+    assert board.lock.lock_state == LockState.LOCKED
+
+
+def test_duress_opens_and_counts_a_silent_alarm_without_announcing_it(board: Board) -> None:
+    assert board.lock.enter_code(DURESS) is CodeResult.OPENED
+    assert board.lock.saved.silent_alarms == 1
+    assert all(kind != EventKind.TAMPER for kind in board.kinds())
+    assert (EventKind.CODE_ACCEPTED, 9) in board.events
+
+
+def test_weak_battery_raises_low_battery_under_motor_load(board: Board) -> None:
+    board.lock.set_battery(rest_mv=LOW_BATTERY_MV + 100, internal_resistance_mohm=1000)
+    assert not board.lock.alerts & Alerts.LOW_BATTERY
+    board.lock.enter_code(MASTER)
+    assert board.lock.alerts & Alerts.LOW_BATTERY
+    assert EventKind.LOW_BATTERY in board.kinds()
+
+
+def test_keys_are_never_revealed_in_events(board: Board) -> None:
+    board.lock.enter_code(MASTER)
+    assert {value for kind, value in board.events if kind == EventKind.KEY_PRESS} == {0}
+
+
+def test_keypad_rejects_unknown_keys(board: Board) -> None:
+    with pytest.raises(Refused):
+        board.lock.press_key("A")
+
+
+def test_policy_stays_within_what_lock_standards_allow() -> None:
+    with pytest.raises(ValueError):
+        PenaltyPolicy(lockout_s=30)
+    with pytest.raises(ValueError):
+        PenaltyPolicy(wrong_codes=0)

@@ -1,0 +1,75 @@
+"""Opening ports: errors that say what to do, and every pyserial URL form."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+import serial
+
+from firmware.process import EmulatorProcess
+from safetool.client import LockClient
+from safetool.errors import SafetoolError
+from safetool.transport import (
+    PortBusy,
+    PortNotFound,
+    PortPermissionDenied,
+    SerialTransport,
+    make_transport,
+)
+from safetool.transport.serial_port import describe_open_error
+
+
+async def test_missing_device_is_port_not_found() -> None:
+    with pytest.raises(PortNotFound) as caught:
+        await SerialTransport("/dev/ttyUSB-missing").open()
+    assert "safetool ports" in caught.value.next_step
+
+
+async def test_port_held_by_another_program_is_busy(board: EmulatorProcess) -> None:
+    holder = serial.Serial(board.port, exclusive=True)  # another program has it open
+    try:
+        with pytest.raises(PortBusy) as caught:
+            await SerialTransport(board.port).open()
+        assert "another program" in caught.value.message
+    finally:
+        holder.close()
+    async with await LockClient.connect(board.port) as client:  # free again
+        assert (await client.identify()).serial
+
+
+async def test_refused_tcp_port_says_nothing_listens() -> None:
+    with pytest.raises(PortNotFound) as caught:
+        await SerialTransport("socket://127.0.0.1:1").open()
+    assert "Nothing is listening" in caught.value.message
+
+
+def test_permission_denied_names_the_dialout_group() -> None:
+    error = describe_open_error(
+        "/dev/ttyUSB0",
+        serial.SerialException(errno.EACCES, "could not open port: Permission denied"),
+    )
+    assert isinstance(error, PortPermissionDenied)
+    if os.uname().sysname == "Linux":
+        assert "dialout" in error.next_step
+
+
+def test_empty_and_ble_ports_are_explained() -> None:
+    with pytest.raises(SafetoolError, match="No port given"):
+        make_transport("")
+    with pytest.raises(SafetoolError, match="BLE"):
+        make_transport("ble:SL-0000-0001")
+
+
+async def test_loop_url_uses_the_threaded_reader() -> None:
+    transport = SerialTransport("loop://")
+    await transport.open()
+    try:
+        await transport.write(b"echo\x00")
+        received = b""
+        while len(received) < 5:
+            received += await transport.read()
+        assert received == b"echo\x00"
+    finally:
+        await transport.close()
