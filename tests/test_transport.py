@@ -9,6 +9,7 @@ import pytest
 import serial
 
 from firmware.process import EmulatorProcess
+from hil.rfc2217 import Rfc2217Server
 from safetool.client import LockClient
 from safetool.errors import SafetoolError
 from safetool.transport import (
@@ -73,3 +74,16 @@ async def test_loop_url_uses_the_threaded_reader() -> None:
         assert received == b"echo\x00"
     finally:
         await transport.close()
+
+
+async def test_rfc2217_url_reaches_a_board_through_a_network_server(
+    board: EmulatorProcess,
+) -> None:
+    server = Rfc2217Server(board.port).start()
+    try:
+        async with await LockClient.connect(server.url, hello_timeout_s=5) as client:
+            assert (await client.identify()).serial == "SL-0000-0001"
+            for _ in range(20):
+                assert (await client.status()).battery_mv > 5000
+    finally:
+        server.stop()
