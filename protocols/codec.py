@@ -17,7 +17,6 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 import construct
-from construct import Construct, FormatField, Renamed, Struct, Terminated
 
 from protocols.catalogue import (
     KNOWN_FLAGS,
@@ -34,6 +33,7 @@ from protocols.errors import (
     UnknownMessageType,
     UnsupportedVersion,
 )
+from protocols.layout import BodyLayout
 from protocols.messages import REQUESTS, RESPONSES, LockEvent, Message, Request
 
 HEADER = struct.Struct("<BBBH")
@@ -41,6 +41,10 @@ HEADER = struct.Struct("<BBBH")
 HEADER_SIZE = HEADER.size
 
 _FROZEN_LAYOUT_TYPES = (MsgType.HELLO, MsgType.ERROR)
+_UNKNOWN_FLAGS = 0xFF & ~int(KNOWN_FLAGS)
+_FLAGS = tuple(Flags(bits) for bits in range(int(KNOWN_FLAGS) + 1))
+_EVENT = int(MsgType.EVENT)
+_RESPONSE = int(Flags.RESPONSE)
 """HELLO and ERROR keep their layout in every protocol version, so any version can read them."""
 
 
@@ -75,19 +79,6 @@ class BadMessage(RemoteProtocolError):
         self.header = header
 
 
-def _struct_format(body: Construct) -> str | None:
-    """The ``struct`` format of a construct ``Struct`` made only of fixed integer fields."""
-    if not isinstance(body, Struct):
-        return None
-    parts = ["<"]
-    for sub in body.subcons:
-        field = sub.subcon if isinstance(sub, Renamed) else sub
-        if not isinstance(field, FormatField) or field.fmtstr[0] != "<":
-            return None
-        parts.append(field.fmtstr[1:])
-    return "".join(parts)
-
-
 class BodyCodec:
     """Packs and parses the body of one message class."""
 
@@ -106,29 +97,30 @@ class BodyCodec:
         self._values: Callable[[Message], tuple[Any, ...]] = (
             getter if len(self.names) != 1 else (lambda m: (getter(m),))
         )
-        fmt = _struct_format(cls.BODY)
-        self._struct = struct.Struct(fmt) if fmt is not None else None
-        self._compiled = Struct(*cls.BODY.subcons, Terminated).compile()
+        self._layout = BodyLayout(cls.BODY, self.names)
+        self.fixed_size = self._layout.fixed_size
 
     def pack(self, message: Message) -> bytes:
-        values = self._values(message)
         try:
-            if self._struct is not None:
-                return self._struct.pack(*values)
-            return bytes(self._compiled.build(dict(zip(self.names, values, strict=True))))
-        except (struct.error, construct.ConstructError, TypeError, ValueError) as exc:
+            body: bytes = self._layout.pack(self._values(message))
+            return body
+        except LocalProtocolError as exc:
+            raise LocalProtocolError(f"cannot encode {message!r}: {exc}") from None
+        except (
+            struct.error,
+            construct.ConstructError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ) as exc:
             raise LocalProtocolError(f"cannot encode {message!r}: {exc}") from None
 
     def parse(self, body: bytes) -> Message:
         name = self.cls.__name__
         try:
-            if self._struct is not None:
-                values: tuple[Any, ...] | list[Any] = self._struct.unpack(body)
-            else:
-                parsed = self._compiled.parse(body)
-                values = [parsed[n] for n in self.names]
-        except (struct.error, construct.ConstructError, UnicodeDecodeError) as exc:
-            raise MalformedMessage(f"{name} body of {len(body)} bytes: {exc}") from None
+            values = self._layout.parse(body)
+        except MalformedMessage as exc:
+            raise MalformedMessage(f"{name}: {exc}") from None
         if self._needs_conversion:
             try:
                 values = [
@@ -148,6 +140,12 @@ for _cls in _CATALOGUE:
     _BY_TYPE[(_cls.TYPE, not issubclass(_cls, Request))] = _codec
 
 
+def fixed_body_size(cls: type[Message]) -> int | None:
+    """The body size of ``cls`` if every instance has the same one, else ``None``."""
+    codec = _BY_CLASS.get(cls)
+    return None if codec is None else codec.fixed_size
+
+
 def encode_message(
     message: Message, seq: int, flags: Flags = Flags.NONE, version: int = MAX_PROTOCOL_VERSION
 ) -> bytes:
@@ -165,21 +163,24 @@ def decode_message(frame: bytes) -> Decoded:
     if len(frame) < HEADER_SIZE:
         raise FrameTooShort(f"frame of {len(frame)} bytes has no complete header")
     version, msg_type, flag_bits, seq = HEADER.unpack_from(frame)
-    header = Header(version, msg_type, Flags(flag_bits & 0xFF), seq)
-    if flag_bits & ~int(KNOWN_FLAGS):  # ~ on the IntFlag itself keeps only defined bits
-        raise BadMessage(MalformedMessage(f"unknown header flags 0x{flag_bits:02x}"), header)
+    if flag_bits & _UNKNOWN_FLAGS:
+        error: RemoteProtocolError = MalformedMessage(f"unknown header flags 0x{flag_bits:02x}")
+        raise BadMessage(error, Header(version, msg_type, Flags(flag_bits), seq))
+    flags = _FLAGS[flag_bits]
     if not MIN_PROTOCOL_VERSION <= version <= MAX_PROTOCOL_VERSION and (
         msg_type not in _FROZEN_LAYOUT_TYPES
     ):
-        raise BadMessage(UnsupportedVersion(f"protocol version {version} is not spoken"), header)
-    is_response = msg_type == MsgType.EVENT or bool(flag_bits & Flags.RESPONSE)
+        error = UnsupportedVersion(f"protocol version {version} is not spoken")
+        raise BadMessage(error, Header(version, msg_type, flags, seq))
+    is_response = msg_type == _EVENT or flag_bits & _RESPONSE != 0
     codec = _BY_TYPE.get((msg_type, is_response))
     if codec is None:
         kind = "response" if is_response else "request"
-        raise BadMessage(UnknownMessageType(f"unknown {kind} type 0x{msg_type:02x}"), header)
+        error = UnknownMessageType(f"unknown {kind} type 0x{msg_type:02x}")
+        raise BadMessage(error, Header(version, msg_type, flags, seq))
     body = frame[HEADER_SIZE:]
     try:
         message = codec.parse(body)
     except RemoteProtocolError as error:
-        raise BadMessage(error, header) from None
-    return Decoded(version, header.flags, seq, message, body)
+        raise BadMessage(error, Header(version, msg_type, flags, seq)) from None
+    return Decoded(version, flags, seq, message, body)

@@ -64,8 +64,14 @@ class FrameSplitter:
         self.max_frame = max_frame
 
     @property
-    def max_stuffed(self) -> int:
-        return self.max_frame + CRC_SIZE + cobs_overhead(self.max_frame + CRC_SIZE)
+    def max_frame(self) -> int:
+        return self._max_frame
+
+    @max_frame.setter
+    def max_frame(self, value: int) -> None:
+        self._max_frame = value
+        self.max_stuffed = value + CRC_SIZE + cobs_overhead(value + CRC_SIZE)
+        """The longest run of bytes between delimiters that can hold a valid frame."""
 
     @property
     def buffered(self) -> int:
@@ -75,6 +81,16 @@ class FrameSplitter:
     def feed(self, data: bytes) -> Iterator[bytes | RemoteProtocolError]:
         """Add ``data``; yield each complete frame (header and body) or the error it raised."""
         buffer = self._buffer
+        if not buffer and not self._discarding and data.find(0) == len(data) - 1 > 0:
+            # the common case: exactly one whole frame in this chunk
+            if len(data) - 1 > self.max_stuffed:
+                yield FrameTooLarge(f"frame of {len(data) - 1} stuffed bytes exceeds the limit")
+                return
+            try:
+                yield decode_frame(data[:-1])
+            except RemoteProtocolError as error:
+                yield error
+            return
         buffer += data
         start = 0
         limit = self.max_stuffed

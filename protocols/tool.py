@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from protocols.catalogue import (
     ABSOLUTE_MAX_FRAME,
     MAX_PROTOCOL_VERSION,
+    MIN_MAX_FRAME,
     MIN_PROTOCOL_VERSION,
     Flags,
 )
-from protocols.codec import Decoded
+from protocols.codec import HEADER_SIZE, Decoded, fixed_body_size
 from protocols.endpoint import Endpoint
 from protocols.errors import LocalProtocolError, UnexpectedMessage
 from protocols.events import (
@@ -29,6 +30,7 @@ from protocols.events import (
     StaleResponse,
     ToolEvent,
 )
+from protocols.framing import CRC_SIZE, cobs_overhead
 from protocols.messages import (
     ErrorResponse,
     HelloRequest,
@@ -51,7 +53,19 @@ class _Outstanding:
     deadline_s: float
     resend_at_s: float
     processing_s: float
+    line_s: float
+    """Time the link needs to carry this request and its answer, queued bytes included."""
+    response_bytes: int
     attempts: int = 1
+
+
+def estimate_response_bytes(request: Request, request_wire_bytes: int) -> int:
+    """The answer's size on the wire: exact for fixed-size answers, else a generous guess."""
+    body = fixed_body_size(request.RESPONSE)
+    if body is None:
+        return max(request_wire_bytes, MIN_MAX_FRAME)
+    frame = HEADER_SIZE + body + CRC_SIZE
+    return frame + cobs_overhead(frame)
 
 
 class ToolConnection(Endpoint[ToolEvent]):
@@ -69,6 +83,9 @@ class ToolConnection(Endpoint[ToolEvent]):
         self._next_seq = secrets.randbelow(0x10000) if initial_seq is None else initial_seq
         self._outstanding: dict[int, _Outstanding] = {}
         self._last_event_seq: int | None = None
+        self.line_rate_bytes_per_s: float | None = None
+        """The link's rate (serial: baud / 10). ``None`` when unknown or unlimited."""
+        self._line_free_at_s = 0.0
         self.boot_id: int | None = None
         self.retransmits = 0
         self.stale_responses = 0
@@ -80,11 +97,20 @@ class ToolConnection(Endpoint[ToolEvent]):
         """The HELLO this side sends to open a link session."""
         return HelloRequest(MIN_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION, self.max_frame)
 
-    def send_request(self, request: Request, *, timeout_s: float, processing_s: float = 0.0) -> int:
+    def send_request(
+        self,
+        request: Request,
+        *,
+        timeout_s: float,
+        processing_s: float = 0.0,
+        response_bytes: int | None = None,
+    ) -> int:
         """Queue ``request``; return its sequence number. Its answer or timeout comes as an event.
 
-        ``processing_s`` is how long the board may work on it before answering (added to the
-        resend timer, so a slow operation is not resent while the board is busy with it).
+        ``processing_s`` is how long the board may work on it before answering, and
+        ``response_bytes`` how large its answer may be on the wire (estimated from the catalogue
+        if not given). Both lengthen the resend timer, so a slow operation or a large frame on
+        a slow line is not resent while it is still under way.
         """
         if timeout_s <= 0:
             raise LocalProtocolError("timeout_s must be positive")
@@ -93,16 +119,30 @@ class ToolConnection(Endpoint[ToolEvent]):
         seq = self._allocate_seq()
         wire = self._encode(request, seq, Flags.NONE)
         now = self._clock()
+        if response_bytes is None:
+            response_bytes = estimate_response_bytes(request, len(wire))
+        line_s = self._occupy_line(now, len(wire) + response_bytes)
         self._outstanding[seq] = _Outstanding(
             request=request,
             wire=wire,
             first_sent_s=now,
             deadline_s=now + timeout_s,
-            resend_at_s=now + self.rtt.rto_s + processing_s,
+            resend_at_s=now + line_s + self.rtt.rto_s + processing_s,
             processing_s=processing_s,
+            line_s=line_s,
+            response_bytes=response_bytes,
         )
         self._queue(wire)
         return seq
+
+    def _occupy_line(self, now: float, wire_bytes: int) -> float:
+        """Book ``wire_bytes`` on the link; return when they are through (queue included)."""
+        rate = self.line_rate_bytes_per_s
+        if not rate:
+            return 0.0
+        start = max(now, self._line_free_at_s)
+        self._line_free_at_s = start + wire_bytes / rate
+        return self._line_free_at_s - now
 
     def cancel(self, seq: int) -> None:
         """Forget request ``seq``; a late answer to it will be reported as stale."""
@@ -147,8 +187,10 @@ class ToolConnection(Endpoint[ToolEvent]):
             elif now >= item.resend_at_s:
                 item.attempts += 1
                 self.retransmits += 1
-                self._queue(self._encode(item.request, seq, Flags.RETRANSMIT))
-                wait_s = self.rtt.backoff_s(item.attempts) + item.processing_s
+                wire = self._encode(item.request, seq, Flags.RETRANSMIT)
+                self._queue(wire)
+                line_s = self._occupy_line(now, len(wire) + item.response_bytes)
+                wait_s = line_s + self.rtt.backoff_s(item.attempts) + item.processing_s
                 item.resend_at_s = min(now + wait_s, item.deadline_s)
 
     # --- receiving --------------------------------------------------------------------------
@@ -178,7 +220,7 @@ class ToolConnection(Endpoint[ToolEvent]):
         now = self._clock()
         rtt_s = now - item.first_sent_s
         if item.attempts == 1:
-            self.rtt.sample(max(0.0, rtt_s - item.processing_s))
+            self.rtt.sample(max(0.0, rtt_s - item.processing_s - item.line_s))
         if isinstance(message, HelloResponse):
             self._on_hello(message)
         self._emit(ResponseReceived(decoded.seq, item.request, message, rtt_s, item.attempts))

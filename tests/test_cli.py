@@ -53,7 +53,7 @@ async def test_info_text_and_exit_code_1_when_the_lock_has_a_problem(
 ) -> None:
     for _ in range(5):
         await board.board.enter_code(code="000000")
-    code, out, err = await run("info", "--port", board.port)
+    code, out, _err = await run("info", "--port", board.port)
     assert code == 1
     assert "penalty lockout" in out
     assert "SL-0000-0001" in out

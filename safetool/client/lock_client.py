@@ -64,6 +64,7 @@ class LockClient:
         self._policy = policy
         self._tracer = tracer
         self.connection = ToolConnection(clock, policy=policy)
+        self.connection.line_rate_bytes_per_s = transport.line_rate_bytes_per_s
         self.hello: HelloResponse | None = None
         self.board_restarts = 0
         """Times the board's boot id changed between link sessions (it reset or lost power)."""

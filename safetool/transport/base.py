@@ -35,6 +35,8 @@ class Transport(Protocol):
     """One link to one board. ``read`` returns the next bytes, in whatever chunks arrive."""
 
     description: str
+    line_rate_bytes_per_s: float | None
+    """What the link carries at most (serial: baud / 10); ``None`` if unknown."""
 
     async def open(self) -> None: ...
 

@@ -49,6 +49,7 @@ class SerialTransport:
         self.url = url
         self.baudrate = baudrate
         self.description = f"{url} at {baudrate} baud"
+        self.line_rate_bytes_per_s: float | None = baudrate / 10  # 8N1: 10 bits a byte
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._asyncio_transport: asyncio.Transport | None = None
         self._serial: serial.SerialBase | None = None
