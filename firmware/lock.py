@@ -207,10 +207,12 @@ class Lock:
         if user is not None:
             self.saved.wrong_code_times = []
             self.saved.lockouts_in_row = 0
+            reported_slot = user.slot
             if user.role == Role.DURESS:
-                self.saved.silent_alarms += 1
+                self.saved.silent_alarms += 1  # to the alarm output only, never the link
+                reported_slot = 0  # a duress opening looks like the master's (SPEC.md 9)
             self._commit()
-            self._emit(EventKind.CODE_ACCEPTED, user.slot)
+            self._emit(EventKind.CODE_ACCEPTED, reported_slot)
             self._start_motor(BoltState.RETRACTED)
             return CodeResult.OPENED
         wrong = len(self.saved.wrong_code_times)

@@ -25,7 +25,7 @@ from protocols.catalogue import (
     Flags,
 )
 from protocols.codec import BadMessage, Decoded
-from protocols.endpoint import Endpoint
+from protocols.endpoint import Endpoint, FrameTooLargeToSend
 from protocols.errors import (
     LocalProtocolError,
     MalformedMessage,
@@ -98,7 +98,13 @@ class BoardConnection(Endpoint[BoardEvent]):
         try:
             return self._encode(response, seq, Flags.RESPONSE)
         except LocalProtocolError as exc:
-            error = ErrorResponse(ErrorCode.FRAME_TOO_LARGE, str(exc)[:200])
+            code = (
+                ErrorCode.FRAME_TOO_LARGE
+                if isinstance(exc, FrameTooLargeToSend)
+                else (ErrorCode.INTERNAL)
+            )
+            detail = str(exc).encode()[:200].decode(errors="ignore")  # bytes, not characters
+            error = ErrorResponse(code, detail)
             return self._encode(error, seq, Flags.RESPONSE)
 
     # --- receiving --------------------------------------------------------------------------
@@ -149,8 +155,7 @@ class BoardConnection(Endpoint[BoardEvent]):
             return
         self.version = high
         self.peer_max_frame = max(MIN_MAX_FRAME, min(hello.max_frame, ABSOLUTE_MAX_FRAME))
-        self._reply_cache.clear()
-        self._in_progress.clear()
+        self._reply_cache.clear()  # requests still being worked on are answered all the same
         self.link_sessions += 1
         answer = HelloResponse(
             version=high,

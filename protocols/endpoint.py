@@ -28,6 +28,10 @@ class LinkStats:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+class FrameTooLargeToSend(LocalProtocolError):
+    """The message does not fit in a frame the peer accepts."""
+
+
 class Endpoint(Generic[E]):
     """Bytes in, typed events out; messages in, bytes out. Subclasses add each role's duties."""
 
@@ -77,7 +81,7 @@ class Endpoint(Generic[E]):
     def _encode(self, message: Message, seq: int, flags: Flags) -> bytes:
         frame = encode_message(message, seq, flags, self.version)
         if len(frame) + CRC_SIZE > self.peer_max_frame:
-            raise LocalProtocolError(
+            raise FrameTooLargeToSend(
                 f"{type(message).__name__} needs a frame of {len(frame) + CRC_SIZE} bytes; "
                 f"the peer accepts {self.peer_max_frame}"
             )

@@ -70,7 +70,7 @@ class FrameSplitter:
     @max_frame.setter
     def max_frame(self, value: int) -> None:
         self._max_frame = value
-        self.max_stuffed = value + CRC_SIZE + cobs_overhead(value + CRC_SIZE)
+        self.max_stuffed = value + cobs_overhead(value)
         """The longest run of bytes between delimiters that can hold a valid frame."""
 
     @property

@@ -18,6 +18,7 @@ from protocols.catalogue import (
     MAX_PROTOCOL_VERSION,
     MIN_MAX_FRAME,
     MIN_PROTOCOL_VERSION,
+    ErrorCode,
     Flags,
 )
 from protocols.codec import HEADER_SIZE, Decoded, fixed_body_size
@@ -42,6 +43,8 @@ from protocols.messages import (
 from protocols.retransmit import RetransmitPolicy, RttEstimator
 
 DEFAULT_TOOL_MAX_FRAME = ABSOLUTE_MAX_FRAME
+MAX_OUTSTANDING = 64
+"""Requests in flight at once; the board's reply cache holds this many answers (SPEC.md 7.3)."""
 
 
 @dataclass(slots=True)
@@ -114,8 +117,10 @@ class ToolConnection(Endpoint[ToolEvent]):
         """
         if timeout_s <= 0:
             raise LocalProtocolError("timeout_s must be positive")
-        if len(self._outstanding) >= 0x8000:
-            raise LocalProtocolError("too many requests outstanding")
+        if len(self._outstanding) >= MAX_OUTSTANDING:
+            raise LocalProtocolError(
+                f"at most {MAX_OUTSTANDING} requests may be outstanding (the board's reply cache)"
+            )
         seq = self._allocate_seq()
         wire = self._encode(request, seq, Flags.NONE)
         now = self._clock()
@@ -222,8 +227,25 @@ class ToolConnection(Endpoint[ToolEvent]):
         if item.attempts == 1:
             self.rtt.sample(max(0.0, rtt_s - item.processing_s - item.line_s))
         if isinstance(message, HelloResponse):
-            self._on_hello(message)
+            problem = self._check_hello(message)
+            if problem is not None:
+                message = ErrorResponse(ErrorCode.UNSUPPORTED_VERSION, problem)
+            else:
+                self._on_hello(message)
         self._emit(ResponseReceived(decoded.seq, item.request, message, rtt_s, item.attempts))
+
+    @staticmethod
+    def _check_hello(hello: HelloResponse) -> str | None:
+        """Why the board's HELLO answer cannot be used, or ``None`` if it can."""
+        if not MIN_PROTOCOL_VERSION <= hello.version <= MAX_PROTOCOL_VERSION:
+            return (
+                f"board chose version {hello.version}; tool speaks "
+                f"{MIN_PROTOCOL_VERSION}..{MAX_PROTOCOL_VERSION}, "
+                f"board speaks {hello.min_version}..{hello.max_version}"
+            )
+        if hello.max_frame < MIN_MAX_FRAME:
+            return f"board accepts frames of {hello.max_frame} B, below the minimum {MIN_MAX_FRAME}"
+        return None
 
     def _on_hello(self, hello: HelloResponse) -> None:
         self.version = hello.version

@@ -1,0 +1,106 @@
+"""Golden vectors: wire bytes written by hand from SPEC.md, for testing both ends of the link.
+
+The bytes in ``vectors.json`` were computed from the tables of SPEC.md with ``struct``,
+``zlib.crc32`` and a separate COBS encoder, never with :mod:`protocols.codec` or
+:mod:`protocols.framing`, so a bug shared by the tool and the board cannot hide. See README.md
+beside this file for the format.
+
+Typical use, in a test of either end::
+
+    from protocols.golden import good_vectors, message_from_vector, wire_bytes
+
+    for vector in good_vectors():
+        assert encode(message_from_vector(vector), ...) == wire_bytes(vector)
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import functools
+import json
+import typing
+from importlib import resources
+from typing import Any
+
+from protocols import messages
+from protocols.catalogue import Flags
+from protocols.messages import Message
+
+Vector = dict[str, Any]
+"""One vector, as parsed from the JSON (see README.md for its keys)."""
+
+
+@functools.cache
+def _load() -> dict[str, Any]:
+    text = resources.files(__name__).joinpath("vectors.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def load_vectors() -> dict[str, Any]:
+    """The whole of ``vectors.json``, parsed (a fresh copy each call; change it freely)."""
+    return copy.deepcopy(_load())
+
+
+def good_vectors() -> list[Vector]:
+    """Valid frames, each with the header and message fields it encodes."""
+    good: list[Vector] = load_vectors()["good"]
+    return good
+
+
+def bad_vectors() -> list[Vector]:
+    """Invalid frames, each with the error a receiver must report."""
+    bad: list[Vector] = load_vectors()["bad"]
+    return bad
+
+
+def vector(name: str) -> Vector:
+    """The good or bad vector called ``name``."""
+    for item in (*good_vectors(), *bad_vectors()):
+        if item["name"] == name:
+            return item
+    raise KeyError(name)
+
+
+def wire_bytes(item: Vector) -> bytes:
+    """The bytes on the wire: COBS-encoded frame and its 0x00 delimiter."""
+    return bytes.fromhex(item["wire_hex"])
+
+
+def frame_bytes(item: Vector) -> bytes:
+    """Header and body, before the CRC is appended (good vectors only)."""
+    return bytes.fromhex(item["frame_hex"])
+
+
+def header_flags(item: Vector) -> Flags:
+    """The header flags of a vector that has a ``header``."""
+    return Flags(item["header"]["flags"])
+
+
+def message_class(item: Vector) -> type[Message]:
+    """The :mod:`protocols.messages` class a good vector holds."""
+    cls = getattr(messages, item["message"])
+    if not (isinstance(cls, type) and issubclass(cls, Message)):
+        raise KeyError(item["message"])
+    return cls
+
+
+def message_from_vector(item: Vector) -> Message:
+    """The message a good vector holds, built from its ``fields``.
+
+    ``bytes`` fields are stored as hex strings and enum fields as integers; both are converted to
+    the types the message class declares.
+    """
+    cls = message_class(item)
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for name, raw in item["fields"].items():
+        hint = hints[name]
+        if hint is bytes:
+            values[name] = bytes.fromhex(raw)
+        elif isinstance(hint, type) and issubclass(hint, enum.Enum):
+            values[name] = hint(raw)
+        else:
+            values[name] = raw
+    return cls(**values)

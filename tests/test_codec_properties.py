@@ -1,0 +1,335 @@
+"""Properties of the message codec: messages round-trip; bad bytes raise only remote errors."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from protocols.catalogue import (
+    Alerts,
+    BoltState,
+    DoorState,
+    ErrorCode,
+    EventKind,
+    Flags,
+    LockState,
+    MsgType,
+)
+from protocols.codec import HEADER_SIZE, BadMessage, decode_message, encode_message
+from protocols.errors import (
+    FrameTooShort,
+    LocalProtocolError,
+    MalformedMessage,
+    RemoteProtocolError,
+    UnknownMessageType,
+    UnsupportedVersion,
+)
+from protocols.framing import FrameSplitter, encode_frame
+from protocols.messages import (
+    ErrorResponse,
+    HelloRequest,
+    HelloResponse,
+    IdentifyRequest,
+    IdentifyResponse,
+    LockEvent,
+    Message,
+    PingRequest,
+    PingResponse,
+    Request,
+    StatusRequest,
+    StatusResponse,
+)
+
+SETTINGS = settings(max_examples=80, deadline=None)
+
+u8 = st.integers(0, 0xFF)
+u16 = st.integers(0, 0xFFFF)
+u32 = st.integers(0, 0xFFFF_FFFF)
+i16 = st.integers(-0x8000, 0x7FFF)
+i32 = st.integers(-0x8000_0000, 0x7FFF_FFFF)
+
+
+def _fit_str8(text: str) -> str:
+    """Cut ``text`` to at most 255 bytes of UTF-8 without splitting a character."""
+    return text.encode("utf-8")[:255].decode("utf-8", errors="ignore")
+
+
+str8 = st.one_of(
+    st.text(max_size=300).map(_fit_str8),
+    st.text(st.characters(min_codepoint=0x10000), min_size=63, max_size=63),  # 252 bytes
+    st.just("é" * 127 + "x"),  # exactly 255 bytes
+)
+
+MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
+    HelloRequest: st.builds(HelloRequest, u8, u8, u16),
+    HelloResponse: st.builds(HelloResponse, u8, u8, u8, u16, u32),
+    IdentifyRequest: st.just(IdentifyRequest()),
+    IdentifyResponse: st.builds(IdentifyResponse, str8, str8, str8, str8, str8, u8),
+    StatusRequest: st.just(StatusRequest()),
+    StatusResponse: st.builds(
+        StatusResponse,
+        st.sampled_from(LockState),
+        st.sampled_from(DoorState),
+        st.sampled_from(BoltState),
+        u8,
+        u32,
+        u16,
+        i16,
+        u32,
+        u8.map(Alerts),
+    ),
+    PingRequest: st.builds(PingRequest, st.binary(max_size=600)),
+    PingResponse: st.builds(PingResponse, st.binary(max_size=600)),
+    LockEvent: st.builds(LockEvent, st.sampled_from(EventKind), u32, i32),
+    ErrorResponse: st.builds(ErrorResponse, st.sampled_from(ErrorCode), str8),
+}
+any_message = st.one_of(*MESSAGES.values())
+
+
+def _flags_for(message: Message) -> st.SearchStrategy[Flags]:
+    if isinstance(message, Request):
+        return st.sampled_from([Flags.NONE, Flags.RETRANSMIT])
+    if isinstance(message, LockEvent):
+        return st.sampled_from([Flags.NONE, Flags.RESPONSE])
+    return st.sampled_from([Flags.RESPONSE, Flags.RESPONSE | Flags.RETRANSMIT])
+
+
+@st.composite
+def framed(draw: st.DrawFn) -> tuple[Message, int, Flags]:
+    message = draw(any_message)
+    return message, draw(u16), draw(_flags_for(message))
+
+
+def test_strategies_cover_the_catalogue() -> None:
+    from protocols.messages import REQUESTS, RESPONSES
+
+    assert set(MESSAGES) == {*REQUESTS, *RESPONSES, LockEvent}
+
+
+# --- round trips ----------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(framed())
+def test_every_message_round_trips(case: tuple[Message, int, Flags]) -> None:
+    message, seq, flags = case
+    frame = encode_message(message, seq, flags)
+    assert frame[:HEADER_SIZE] == struct.pack("<BBBH", 1, message.TYPE, flags, seq)
+    decoded = decode_message(frame)
+    assert decoded.message == message
+    assert type(decoded.message) is type(message)
+    assert (decoded.version, decoded.flags, decoded.seq) == (1, flags, seq)
+    assert decoded.body == frame[HEADER_SIZE:]
+
+
+@SETTINGS
+@given(st.lists(framed(), min_size=1, max_size=5), st.integers(1, 50))
+def test_messages_round_trip_through_the_wire(
+    cases: list[tuple[Message, int, Flags]], chunk: int
+) -> None:
+    stream = b"".join(encode_frame(encode_message(m, s, f)) for m, s, f in cases)
+    splitter = FrameSplitter(4096)
+    out = []
+    for i in range(0, len(stream), chunk):
+        out.extend(splitter.feed(stream[i : i + chunk]))
+    assert [decode_message(frame).message for frame in out if isinstance(frame, bytes)] == [
+        m for m, _, _ in cases
+    ]
+
+
+@SETTINGS
+@given(st.sampled_from([HelloRequest, HelloResponse, ErrorResponse]), u8, st.data())
+def test_frozen_layouts_decode_in_any_version(
+    cls: type[Message], version: int, data: st.DataObject
+) -> None:
+    message = data.draw(MESSAGES[cls])
+    flags = Flags.NONE if cls is HelloRequest else Flags.RESPONSE
+    decoded = decode_message(encode_message(message, 1, flags, version))
+    assert decoded.message == message
+    assert decoded.version == version
+
+
+@SETTINGS
+@given(framed(), u8)
+def test_other_messages_in_an_unknown_version_are_refused(
+    case: tuple[Message, int, Flags], version: int
+) -> None:
+    message, seq, flags = case
+    assume(message.TYPE not in (MsgType.HELLO, MsgType.ERROR) and version != 1)
+    with pytest.raises(BadMessage) as caught:
+        decode_message(encode_message(message, seq, flags, version))
+    assert isinstance(caught.value.error, UnsupportedVersion)
+    assert caught.value.header.seq == seq
+
+
+# --- encoding refuses what the wire cannot carry --------------------------------------------
+
+
+@SETTINGS
+@given(st.text(min_size=1, max_size=40).map(lambda s: s * (255 // len(s.encode("utf-8")) + 1)))
+def test_strings_over_255_bytes_are_refused(text: str) -> None:
+    assert len(text.encode("utf-8")) > 255
+    with pytest.raises(LocalProtocolError):
+        encode_message(ErrorResponse(ErrorCode.INTERNAL, text), 1, Flags.RESPONSE)
+    with pytest.raises(LocalProtocolError):
+        encode_message(IdentifyResponse("s", "m", text, "f", "b", 1), 1, Flags.RESPONSE)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        HelloRequest(1, 1, 0x10000),
+        HelloRequest(-1, 1, 256),
+        HelloResponse(1, 1, 256, 256, 0),
+        HelloResponse(1, 1, 1, 256, 1 << 32),
+        StatusResponse(
+            LockState.LOCKED, DoorState.CLOSED, BoltState.EXTENDED, 0, 0, 0, 0x8000, 0, Alerts(0)
+        ),
+        LockEvent(EventKind.TAMPER, 0, 1 << 31),
+        LockEvent(EventKind.TAMPER, -1, 0),
+        ErrorResponse(ErrorCode.BUSY, "x" * 256),
+    ],
+)
+def test_out_of_range_fields_are_local_errors(message: Message) -> None:
+    with pytest.raises(LocalProtocolError):
+        encode_message(message, 1, Flags.RESPONSE)
+
+
+@pytest.mark.parametrize("seq", [-1, 0x10000])
+def test_out_of_range_seq_is_a_local_error(seq: int) -> None:
+    with pytest.raises(LocalProtocolError):
+        encode_message(StatusRequest(), seq)
+
+
+# --- decoding arbitrary bytes ---------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80))
+def test_decode_arbitrary_bytes_raises_only_remote_errors(frame: bytes) -> None:
+    try:
+        decoded = decode_message(frame)
+    except RemoteProtocolError:
+        return
+    # Anything accepted is the one canonical encoding of what it decoded to.
+    assert encode_message(decoded.message, decoded.seq, decoded.flags, decoded.version) == frame
+
+
+_KNOWN_TYPES = [int(t) for t in MsgType]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([1, 1, 1, 0, 2, 255]),
+    st.sampled_from(_KNOWN_TYPES) | u8,
+    u8,
+    u16,
+    st.binary(max_size=60),
+)
+def test_decode_plausible_headers_with_random_bodies(
+    version: int, msg_type: int, flags: int, seq: int, body: bytes
+) -> None:
+    frame = struct.pack("<BBBH", version, msg_type, flags, seq) + body
+    try:
+        decoded = decode_message(frame)
+    except BadMessage as error:
+        assert isinstance(error.error, RemoteProtocolError)
+        assert error.header == (version, msg_type, flags, seq)
+        if flags & ~0x03:
+            assert isinstance(error.error, MalformedMessage)
+        return
+    assert flags & ~0x03 == 0, "a frame with an unknown flag was accepted"
+    assert encode_message(decoded.message, seq, decoded.flags, version) == frame
+
+
+@SETTINGS
+@given(framed(), st.integers(0x04, 0xFF))
+def test_any_unknown_flag_is_refused(case: tuple[Message, int, Flags], extra: int) -> None:
+    message, seq, flags = case
+    assume(extra & ~0x03)
+    frame = bytearray(encode_message(message, seq, flags))
+    frame[2] |= extra
+    with pytest.raises(BadMessage) as caught:
+        decode_message(bytes(frame))
+    assert isinstance(caught.value.error, MalformedMessage)
+
+
+@SETTINGS
+@given(framed(), st.binary(min_size=1, max_size=4))
+def test_trailing_bytes_are_refused(case: tuple[Message, int, Flags], extra: bytes) -> None:
+    message, seq, flags = case
+    assume(not isinstance(message, (PingRequest, PingResponse)))  # PING takes any length
+    with pytest.raises(BadMessage) as caught:
+        decode_message(encode_message(message, seq, flags) + extra)
+    assert isinstance(caught.value.error, MalformedMessage)
+
+
+@SETTINGS
+@given(framed(), st.integers(min_value=1))
+def test_truncated_bodies_are_refused(case: tuple[Message, int, Flags], cut: int) -> None:
+    message, seq, flags = case
+    frame = encode_message(message, seq, flags)
+    assume(len(frame) > HEADER_SIZE and not isinstance(message, (PingRequest, PingResponse)))
+    cut = HEADER_SIZE + cut % (len(frame) - HEADER_SIZE)
+    with pytest.raises(BadMessage) as caught:
+        decode_message(frame[:cut])
+    assert isinstance(caught.value.error, MalformedMessage)
+
+
+@pytest.mark.parametrize("cut", [1, 2, 5])
+def test_truncated_final_string_is_refused(cut: int) -> None:
+    frame = encode_message(ErrorResponse(ErrorCode.BUSY, "try again"), 3, Flags.RESPONSE)
+    with pytest.raises(BadMessage) as caught:
+        decode_message(frame[:-cut])
+    assert isinstance(caught.value.error, MalformedMessage)
+
+
+@pytest.mark.parametrize("length", range(HEADER_SIZE))
+def test_short_frames_are_too_short(length: int) -> None:
+    with pytest.raises(FrameTooShort):
+        decode_message(bytes([1, 3, 0, 0, 0])[:length])
+
+
+@pytest.mark.parametrize(
+    ("offset", "value"),
+    [(0, 5), (0, 255), (1, 3), (2, 4)],  # lock_state, door, bolt
+)
+def test_status_with_undefined_enum_value_is_malformed(offset: int, value: int) -> None:
+    body = bytearray(struct.pack("<BBBBIHhIB", 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    body[offset] = value
+    frame = struct.pack("<BBBH", 1, MsgType.STATUS, Flags.RESPONSE, 9) + bytes(body)
+    with pytest.raises(BadMessage) as caught:
+        decode_message(frame)
+    assert isinstance(caught.value.error, MalformedMessage)
+
+
+@pytest.mark.parametrize(("kind", "ok"), [(0, False), (1, True), (14, True), (15, False)])
+def test_event_kinds_outside_the_catalogue_are_malformed(kind: int, ok: bool) -> None:
+    frame = struct.pack("<BBBHBIi", 1, MsgType.EVENT, 0, 3, kind, 0, 0)
+    if ok:
+        assert decode_message(frame).message == LockEvent(EventKind(kind), 0, 0)
+    else:
+        with pytest.raises(BadMessage):
+            decode_message(frame)
+
+
+def test_alert_bits_outside_the_catalogue_are_kept() -> None:
+    body = struct.pack("<BBBBIHhIB", 0, 0, 0, 0, 0, 0, 0, 0, 0xFF)
+    frame = struct.pack("<BBBH", 1, MsgType.STATUS, Flags.RESPONSE, 9) + body
+    message = decode_message(frame).message
+    assert isinstance(message, StatusResponse)
+    assert message.alerts == 0xFF
+    assert Alerts.TAMPER in message.alerts and Alerts.LOW_BATTERY in message.alerts
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "flags"),
+    [(0x00, 0), (0x05, 0), (0x10, 0), (0x55, 0), (0x80, 0), (0xFF, 1), (0x7F, 0), (0x05, 1)],
+)
+def test_unknown_types_are_refused(msg_type: int, flags: int) -> None:
+    with pytest.raises(BadMessage) as caught:
+        decode_message(struct.pack("<BBBH", 1, msg_type, flags, 4))
+    assert isinstance(caught.value.error, UnknownMessageType)
