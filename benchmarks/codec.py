@@ -301,7 +301,9 @@ def baseline_decode(wires: Sequence[bytes]) -> list[Message]:
 
 def tool_connection_for(items: Sequence[Item]) -> ToolConnection:
     """A tool with one outstanding request per response in ``items`` (setup, not timed)."""
-    connection = ToolConnection(time.monotonic, max_frame=MAX_FRAME, initial_seq=0)
+    connection = ToolConnection(
+        time.monotonic, max_frame=MAX_FRAME, initial_seq=0, max_outstanding=len(items)
+    )
     for item in items:
         if not isinstance(item.message, LockEvent):
             seq = connection.send_request(

@@ -79,12 +79,14 @@ class ToolConnection(Endpoint[ToolEvent]):
         max_frame: int = DEFAULT_TOOL_MAX_FRAME,
         policy: RetransmitPolicy | None = None,
         initial_seq: int | None = None,
+        max_outstanding: int = MAX_OUTSTANDING,
     ) -> None:
         super().__init__(max_frame)
         self._clock = clock
         self.rtt = RttEstimator(policy or RetransmitPolicy())
         self._next_seq = secrets.randbelow(0x10000) if initial_seq is None else initial_seq
         self._outstanding: dict[int, _Outstanding] = {}
+        self.max_outstanding = max_outstanding
         self._last_event_seq: int | None = None
         self.line_rate_bytes_per_s: float | None = None
         """The link's rate (serial: baud / 10). ``None`` when unknown or unlimited."""
@@ -117,9 +119,10 @@ class ToolConnection(Endpoint[ToolEvent]):
         """
         if timeout_s <= 0:
             raise LocalProtocolError("timeout_s must be positive")
-        if len(self._outstanding) >= MAX_OUTSTANDING:
+        if len(self._outstanding) >= self.max_outstanding:
             raise LocalProtocolError(
-                f"at most {MAX_OUTSTANDING} requests may be outstanding (the board's reply cache)"
+                f"at most {self.max_outstanding} requests may be outstanding "
+                "(the board's reply cache)"
             )
         seq = self._allocate_seq()
         wire = self._encode(request, seq, Flags.NONE)
