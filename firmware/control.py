@@ -67,6 +67,7 @@ OPS: dict[str, Handler] = {
     "mute": _op_mute,
     "babble": _op_babble,
     "power_cycle": lambda emu, args: emu.power_cycle(),
+    "audit": lambda emu, args: emu.audit.entries(args.get("last")),
     "disconnect": lambda emu, args: emu.disconnect_client(),
 }
 

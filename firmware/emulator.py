@@ -16,13 +16,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from firmware.audit import AuditTrail
 from firmware.clock import SystemClock
 from firmware.delayline import DelayLine
 from firmware.linkmodel import LinkDirection, LinkSettings
 from firmware.lock import Identity, Lock
-from firmware.policy import PenaltyPolicy
+from firmware.policy import LockPolicy
+from firmware.provisioning import Provisioning
 from firmware.service import BoardService
 from firmware.storage import StateStore
+from firmware.trust import BoardTrust
 from protocols.board import DEFAULT_BOARD_MAX_FRAME
 
 TICK_S = 0.02
@@ -36,8 +39,9 @@ class Emulator:
         state_dir: Path | None = None,
         link: LinkSettings | None = None,
         seed: int | None = None,
-        policy: PenaltyPolicy | None = None,
+        policy: LockPolicy | None = None,
         max_frame: int = DEFAULT_BOARD_MAX_FRAME,
+        provisioning: Provisioning | None = None,
     ) -> None:
         self.identity = identity or Identity()
         self.clock = SystemClock()
@@ -47,6 +51,8 @@ class Emulator:
         self.rng = random.Random(seed)
         self.policy = policy
         self.max_frame = max_frame
+        self.provisioning = provisioning
+        self.audit = AuditTrail(state_dir)
         self.inbound = LinkDirection(self.link, self.rng)
         self.outbound = LinkDirection(self.link, self.rng)
         self.bytes_lost_unread = 0
@@ -67,7 +73,25 @@ class Emulator:
         """Boot from what the store holds, as a real board does after power returns."""
         self.service = BoardService(self.identity, self.clock, max_frame=self.max_frame)
         self.lock = Lock(self.clock, self.store, self.service.emit_event, policy=self.policy)
-        self.service.attach(self.lock)
+        self.trust = BoardTrust(
+            self.lock,
+            self.provisioning,
+            self.service.connection,
+            self.audit,
+            self.identity.serial,
+        )
+        self.audit.append(self.lock.trusted_rtc(), "power_on", boot=self.lock.saved.boot_count)
+        self._last_jump_floor = -1.0
+
+        def clock_jumped(clock_s: float, floor_s: float) -> None:
+            if floor_s != self._last_jump_floor:  # one entry per jump, not per reading
+                self._last_jump_floor = floor_s
+                self.audit.append(
+                    floor_s, "clock_jump_back", clock=int(clock_s), seconds=int(floor_s - clock_s)
+                )
+
+        self.lock.on_clock_jump = clock_jumped
+        self.service.attach(self.lock, self.trust)
 
     def power_cycle(self) -> None:
         """Cut power and restore it: bytes in flight are lost, RAM state is gone."""
@@ -196,6 +220,7 @@ class Emulator:
         while True:
             await asyncio.sleep(TICK_S)
             self.lock.tick()
+            self.trust.expire_idle()
             self.flush()
 
     def close(self) -> None:
@@ -228,6 +253,15 @@ class Emulator:
             "lockouts_in_row": lock.saved.lockouts_in_row,
             "boot_count": lock.saved.boot_count,
             "silent_alarms": lock.saved.silent_alarms,
+            "provisioned": self.provisioning is not None,
+            "session": None
+            if self.trust.session is None
+            else {
+                "technician": self.trust.session.technician.subject_id,
+                "established": self.trust.session.established,
+            },
+            "recovery_counter": lock.saved.service.get("recovery_counter", 0),
+            "challenge_open": lock.saved.service.get("challenge") is not None,
             "boot_id": connection.boot_id,
             "link": {
                 **_as_dict(self.link),

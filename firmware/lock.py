@@ -19,7 +19,7 @@ from typing import Any
 from firmware.clock import Clock
 from firmware.codes import FACTORY_CODES, KeypadUser, Role, find_user
 from firmware.hardware import LOW_BATTERY_MV, Battery, Hardware, Motor
-from firmware.policy import PenaltyPolicy
+from firmware.policy import LockPolicy
 from firmware.storage import StateStore
 from protocols.catalogue import Alerts, BoltState, DoorState, EventKind, LockState
 
@@ -28,12 +28,19 @@ KEYPAD_TIMEOUT_S = 10.0
 MAX_CODE_DIGITS = 12
 RELOCK_IF_UNOPENED_S = 10.0
 RELOCK_AFTER_CLOSE_S = 3.0
+SECOND_CODE_S = 60.0
+"""Dual control: how long after the first code the second user has."""
+CLOCK_JUMP_S = 5.0
+FLOOR_COMMIT_S = 60.0
+"""The clock floor is written to flash at least this often (and with every other commit)."""
 
 EmitEvent = Callable[[EventKind, int], None]
 
 
 class CodeResult(Enum):
     OPENED = "opened"
+    WAITING = "waiting"
+    """Right code; the lock waits for its time delay or for a second user's code."""
     WRONG = "wrong"
     BLOCKED = "blocked"
 
@@ -56,7 +63,7 @@ class _Persistent:
     """What the board keeps in flash; written through :class:`StateStore` on every change."""
 
     users: list[KeypadUser]
-    policy: PenaltyPolicy
+    policy: LockPolicy
     wrong_code_times: list[float] = field(default_factory=list)
     lockout_until: float = 0.0
     lockouts_in_row: int = 0
@@ -64,6 +71,10 @@ class _Persistent:
     boot_count: int = 0
     bolt: BoltState = BoltState.EXTENDED
     silent_alarms: int = 0
+    rtc_floor: float = 0.0
+    """The latest time the clock has shown: setting the clock back cannot go below it."""
+    service: dict[str, Any] = field(default_factory=dict)
+    """State of the service functions (revocation list, recovery), kept by firmware.trust."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,13 +87,15 @@ class _Persistent:
             "boot_count": self.boot_count,
             "bolt": self.bolt.name,
             "silent_alarms": self.silent_alarms,
+            "rtc_floor": self.rtc_floor,
+            "service": self.service,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _Persistent:
         return cls(
             users=[KeypadUser.from_json(u) for u in data["users"]],
-            policy=PenaltyPolicy.from_json(data["policy"]),
+            policy=LockPolicy.from_json(data["policy"]),
             wrong_code_times=[float(t) for t in data["wrong_code_times"]],
             lockout_until=float(data["lockout_until"]),
             lockouts_in_row=int(data["lockouts_in_row"]),
@@ -90,6 +103,8 @@ class _Persistent:
             boot_count=int(data["boot_count"]),
             bolt=BoltState[data["bolt"]],
             silent_alarms=int(data.get("silent_alarms", 0)),
+            rtc_floor=float(data.get("rtc_floor", 0.0)),
+            service=dict(data.get("service", {})),
         )
 
 
@@ -100,16 +115,19 @@ class Lock:
         store: StateStore,
         emit: EmitEvent,
         *,
-        policy: PenaltyPolicy | None = None,
+        policy: LockPolicy | None = None,
     ) -> None:
         self.clock = clock
         self.store = store
         self._emit = emit
+        self.on_clock_jump: Callable[[float, float], None] | None = None
+        self._floor_committed = 0.0
+        """Called with (clock, floor) when the clock reads earlier than it already has."""
         self.boot_monotonic = clock.monotonic()
         loaded = store.load()
         if loaded is None:
             users = [KeypadUser.create(slot, role, code) for slot, role, code in FACTORY_CODES]
-            self.saved = _Persistent(users=users, policy=policy or PenaltyPolicy())
+            self.saved = _Persistent(users=users, policy=policy or LockPolicy())
         else:
             self.saved = _Persistent.from_json(loaded)
         self.saved.boot_count += 1
@@ -118,6 +136,10 @@ class Lock:
         self._keys: list[str] = []
         self._last_key_at = 0.0
         self._relock_at: float | None = None
+        self._delay_until: float | None = None
+        self._window_until: float | None = None
+        self._window_announced = False
+        self._first_code: tuple[int, float] | None = None
         self._low_battery = False
         self._lockout_announced = self.saved.lockout_until > 0
         self._commit()
@@ -131,9 +153,32 @@ class Lock:
             return LockState.HARD_LOCKOUT
         if self.lockout_seconds > 0:
             return LockState.PENALTY_LOCKOUT
+        delay_state = self._delay_state()
+        if delay_state is not None:
+            return delay_state[0]
         if self.hardware.bolt == BoltState.EXTENDED and not self.hardware.motor.running:
             return LockState.LOCKED
         return LockState.UNLOCKED
+
+    def _delay_state(self) -> tuple[LockState, float] | None:
+        """In a time delay or its opening window: which, and how many seconds are left."""
+        if self._delay_until is None or self._window_until is None:
+            return None
+        now = self.clock.monotonic()
+        if now < self._delay_until:
+            return LockState.TIME_DELAY, self._delay_until - now
+        if now < self._window_until:
+            return LockState.OPENING_WINDOW, self._window_until - now
+        return None
+
+    @property
+    def countdown_seconds(self) -> int:
+        """What STATUS reports as ``lockout_seconds``: time left in a penalty lockout, or else
+        in a time delay or opening window."""
+        if self.lockout_seconds or self.saved.hard_lockout:
+            return self.lockout_seconds
+        delay_state = self._delay_state()
+        return 0 if delay_state is None else math.ceil(delay_state[1])
 
     @property
     def lockout_seconds(self) -> int:
@@ -197,39 +242,122 @@ class Lock:
         if self.saved.hard_lockout or self.lockout_seconds > 0:
             self._emit(EventKind.INPUT_BLOCKED, self.lockout_seconds)
             return CodeResult.BLOCKED
-        now = self.clock.rtc()
+        self.count_attempt()  # committed before comparing: a power cut cannot undo it
+        user = find_user(self.saved.users, code)
+        if user is None:
+            self.attempt_failed()
+            return CodeResult.WRONG
+        self.saved.wrong_code_times = []
+        self.saved.lockouts_in_row = 0
+        reported_slot = user.slot
+        if user.role == Role.DURESS:
+            self.saved.silent_alarms += 1  # to the alarm output only, never the link
+            reported_slot = 0  # a duress opening looks like the master's (SPEC.md 10.5)
+        self._commit()
+        self._emit(EventKind.CODE_ACCEPTED, reported_slot)
+        if not self._second_code_given(user.slot) or not self._time_delay_over():
+            return CodeResult.WAITING
+        self._start_motor(BoltState.RETRACTED)
+        return CodeResult.OPENED
+
+    def _second_code_given(self, slot: int) -> bool:
+        """Dual control: the first good code waits for a different user's within a minute."""
+        if not self.saved.policy.dual_control:
+            return True
+        now = self.clock.monotonic()
+        first = self._first_code
+        if first is not None and first[0] != slot and now - first[1] <= SECOND_CODE_S:
+            self._first_code = None
+            return True
+        self._first_code = (slot, now)
+        self._emit(EventKind.SECOND_CODE_NEEDED, int(SECOND_CODE_S))
+        return False
+
+    def _time_delay_over(self) -> bool:
+        """Time delay: a good code starts it; after it, a good code in the window opens."""
         policy = self.saved.policy
-        recent = [t for t in self.saved.wrong_code_times if 0 <= now - t < policy.window_s]
-        # Count the attempt as wrong and commit before comparing: a power cut cannot undo it.
+        if not policy.time_delay_s:
+            return True
+        now = self.clock.monotonic()
+        if self._delay_until is not None and self._window_until is not None:
+            if self._delay_until <= now < self._window_until:
+                self._delay_until = self._window_until = None
+                return True
+            if now < self._delay_until:
+                return False  # still counting down: the code changes nothing
+        self._delay_until = now + policy.time_delay_s
+        self._window_until = self._delay_until + policy.opening_window_s
+        self._window_announced = False
+        self._emit(EventKind.TIME_DELAY_STARTED, policy.time_delay_s)
+        return False
+
+    # --- attempts: codes typed at the keypad and recovery answers alike ----------------------
+
+    def trusted_rtc(self) -> float:
+        """The clock, never earlier than the latest time it has shown (a clock set back
+        cannot bring an expired authorisation back to life)."""
+        now = self.clock.rtc()
+        if now > self.saved.rtc_floor + 1:
+            self.saved.rtc_floor = now
+            if now - self._floor_committed > FLOOR_COMMIT_S:
+                self._floor_committed = now
+                self.commit()
+        elif now < self.saved.rtc_floor - CLOCK_JUMP_S and self.on_clock_jump is not None:
+            self.on_clock_jump(now, self.saved.rtc_floor)
+        return max(now, self.saved.rtc_floor)
+
+    def count_attempt(self) -> None:
+        """Record an attempt as wrong, durably, before it is checked."""
+        now = self.trusted_rtc()
+        window = self.saved.policy.window_s
+        recent = [t for t in self.saved.wrong_code_times if 0 <= now - t < window]
         self.saved.wrong_code_times = [*recent, now]
         self._commit()
-        user = find_user(self.saved.users, code)
-        if user is not None:
-            self.saved.wrong_code_times = []
-            self.saved.lockouts_in_row = 0
-            reported_slot = user.slot
-            if user.role == Role.DURESS:
-                self.saved.silent_alarms += 1  # to the alarm output only, never the link
-                reported_slot = 0  # a duress opening looks like the master's (SPEC.md 9)
+
+    def withdraw_attempt(self) -> None:
+        """The attempt was right after all: it does not count."""
+        if self.saved.wrong_code_times:
+            self.saved.wrong_code_times.pop()
             self._commit()
-            self._emit(EventKind.CODE_ACCEPTED, reported_slot)
-            self._start_motor(BoltState.RETRACTED)
-            return CodeResult.OPENED
+
+    def clear_lockouts(self) -> None:
+        """What a service recovery does: every lockout and wrong-code count is cleared."""
+        self.saved.hard_lockout = False
+        self.saved.lockout_until = 0.0
+        self.saved.lockouts_in_row = 0
+        self.saved.wrong_code_times = []
+        self._lockout_announced = False
+        self._commit()
+
+    def open_bolt(self) -> None:
+        self._start_motor(BoltState.RETRACTED)
+
+    def emit(self, kind: EventKind, value: int) -> None:
+        self._emit(kind, value)
+
+    def attempt_failed(self) -> None:
+        """A counted attempt was wrong: announce it and start a lockout if the policy says."""
+        policy = self.saved.policy
+        now = self.trusted_rtc()
         wrong = len(self.saved.wrong_code_times)
         self._emit(EventKind.WRONG_CODE, wrong)
-        if wrong >= policy.wrong_codes:
-            self.saved.wrong_code_times = []
-            self.saved.lockouts_in_row += 1
-            if self.saved.lockouts_in_row >= policy.hard_after_lockouts:
-                self.saved.hard_lockout = True
-                self._commit()
-                self._emit(EventKind.HARD_LOCKOUT, self.saved.lockouts_in_row)
-            else:
-                self.saved.lockout_until = now + policy.lockout_s
-                self._lockout_announced = True
-                self._commit()
-                self._emit(EventKind.LOCKOUT_STARTED, math.ceil(policy.lockout_s))
-        return CodeResult.WRONG
+        if wrong < policy.wrong_codes:
+            return
+        # The timed lockout applies in a hard lockout too: it is what paces guesses at
+        # recovery answers, which stay possible there.
+        self.saved.wrong_code_times = []
+        self.saved.lockouts_in_row += 1
+        self.saved.lockout_until = now + policy.lockout_s
+        self._lockout_announced = True
+        newly_hard = (
+            not self.saved.hard_lockout and self.saved.lockouts_in_row >= policy.hard_after_lockouts
+        )
+        self.saved.hard_lockout = self.saved.hard_lockout or newly_hard
+        self._commit()
+        if newly_hard:
+            self._emit(EventKind.HARD_LOCKOUT, self.saved.lockouts_in_row)
+        else:
+            self._emit(EventKind.LOCKOUT_STARTED, math.ceil(policy.lockout_s))
 
     # --- door, bolt, sensors -------------------------------------------------------------------
 
@@ -276,6 +404,7 @@ class Lock:
 
     def tick(self) -> None:
         """Let time act: motor travel, relocking, end of a lockout, battery warnings."""
+        self.trusted_rtc()  # keeps the clock floor moving with the clock
         now = self.clock.monotonic()
         self._check_battery()
         motor = self.hardware.motor
@@ -294,6 +423,13 @@ class Lock:
         if relock_due and self.hardware.door == DoorState.CLOSED and not motor.running:
             self._relock_at = None
             self._start_motor(BoltState.EXTENDED)
+        if self._delay_until is not None and self._window_until is not None:
+            if now >= self._delay_until and not self._window_announced:
+                self._window_announced = True
+                self._emit(EventKind.OPENING_WINDOW_STARTED, self.saved.policy.opening_window_s)
+            if now >= self._window_until:
+                self._delay_until = self._window_until = None
+                self._emit(EventKind.OPENING_WINDOW_EXPIRED, 0)
         if self._lockout_announced and self.lockout_seconds == 0:
             self._lockout_announced = False
             self.saved.lockout_until = 0.0
@@ -311,5 +447,8 @@ class Lock:
         ):
             self._low_battery = False
 
-    def _commit(self) -> None:
+    def commit(self) -> None:
+        """Write the persistent state (flash) now."""
         self.store.commit(self.saved.to_json())
+
+    _commit = commit

@@ -15,7 +15,8 @@ from firmware.control import start_control_server
 from firmware.emulator import Emulator
 from firmware.linkmodel import LinkSettings
 from firmware.lock import Identity
-from firmware.policy import PenaltyPolicy
+from firmware.policy import LockPolicy
+from firmware.provisioning import Provisioning, ProvisioningError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,12 +49,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "cycle); default: in memory only",
     )
     defaults = Identity()
+    board.add_argument(
+        "--pki",
+        type=Path,
+        metavar="DIR",
+        help="provision the board from a PKI folder (safetool dev-pki init): "
+        "device key and certificate, recovery secret, trusted keys",
+    )
     board.add_argument("--serial", default=defaults.serial)
     board.add_argument("--model", default=defaults.model)
     board.add_argument("--hardware-revision", default=defaults.hardware_revision)
     board.add_argument("--firmware-version", default=defaults.firmware_version)
     board.add_argument("--bootloader-version", default=defaults.bootloader_version)
-    policy = PenaltyPolicy()
+    policy = LockPolicy()
     board.add_argument(
         "--wrong-codes",
         type=int,
@@ -62,9 +70,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     board.add_argument(
         "--lockout-s",
-        type=float,
+        type=int,
         default=policy.lockout_s,
         help="penalty lockout length in seconds, at least 90 (default %(default)s)",
+    )
+    board.add_argument(
+        "--time-delay-s",
+        type=int,
+        default=policy.time_delay_s,
+        help="time delay after a good code, 0 for none (default %(default)s)",
+    )
+    board.add_argument(
+        "--dual-control", action="store_true", help="two different users' codes are needed to open"
     )
     link = parser.add_argument_group("link model")
     link.add_argument("--baud", type=int, help="pace bytes to this line rate (10 bits a byte)")
@@ -87,7 +104,13 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         state_dir=args.state,
         link=LinkSettings(baud=args.baud, latency_ms=args.latency_ms, ber=args.ber, drop=args.drop),
         seed=args.seed,
-        policy=PenaltyPolicy(wrong_codes=args.wrong_codes, lockout_s=args.lockout_s),
+        policy=LockPolicy(
+            wrong_codes=args.wrong_codes,
+            lockout_s=args.lockout_s,
+            time_delay_s=args.time_delay_s,
+            dual_control=int(args.dual_control),
+        ),
+        provisioning=None if args.pki is None else Provisioning.load(args.pki, args.serial),
     )
 
 
@@ -131,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         asyncio.run(serve(args))
-    except ValueError as exc:
+    except (ValueError, ProvisioningError) as exc:
         print(f"emulator: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -9,9 +9,10 @@ import secrets
 
 from firmware.clock import Clock
 from firmware.lock import Identity, Lock
+from firmware.trust import BoardTrust
 from protocols.board import DEFAULT_BOARD_MAX_FRAME, BoardConnection
 from protocols.catalogue import PROTOCOL_VERSION, ErrorCode, EventKind
-from protocols.events import FrameRejected, HelloReceived, RequestReceived
+from protocols.events import FrameRejected, HelloReceived, RequestReceived, SessionEnded
 from protocols.messages import (
     ErrorResponse,
     IdentifyRequest,
@@ -41,12 +42,14 @@ class BoardService:
             boot_id=secrets.randbits(32) if boot_id is None else boot_id, max_frame=max_frame
         )
         self.lock: Lock | None = None
+        self.trust: BoardTrust | None = None
         self.rejected_frames = 0
         self.muted = False
         """When set, the board hears but never answers (a board that has stopped responding)."""
 
-    def attach(self, lock: Lock) -> None:
+    def attach(self, lock: Lock, trust: BoardTrust | None = None) -> None:
         self.lock = lock
+        self.trust = trust
 
     def emit_event(self, kind: EventKind, value: int) -> None:
         """Lock events go out only once a tool has said HELLO on this boot."""
@@ -57,11 +60,19 @@ class BoardService:
         self.connection.receive_data(data)
         while (event := self.connection.next_event()) is not None:
             if isinstance(event, RequestReceived):
-                self.connection.send_response(event.seq, self._answer(event.request))
+                handled = None
+                if self.trust is not None:
+                    handled = self.trust.handle(event.request, event.encrypted)
+                response, after = handled or (self._answer(event.request), None)
+                self.connection.send_response(event.seq, response)
+                if after is not None:
+                    after()
             elif isinstance(event, FrameRejected):
                 self.rejected_frames += 1
-            elif isinstance(event, HelloReceived):
-                pass  # answered by the connection itself
+            elif isinstance(event, HelloReceived) and self.trust is not None:
+                self.trust.end("a new link session began")
+            elif isinstance(event, SessionEnded) and self.trust is not None:
+                self.trust.end(event.reason)
 
     def data_to_send(self) -> bytes:
         data = self.connection.data_to_send()
@@ -89,7 +100,7 @@ class BoardService:
                 door=hardware.door,
                 bolt=hardware.bolt,
                 wrong_code_count=min(lock.wrong_code_count, 255),
-                lockout_seconds=lock.lockout_seconds,
+                lockout_seconds=lock.countdown_seconds,
                 battery_mv=min(hardware.battery_mv, 0xFFFF),
                 temperature_dc=hardware.temperature_dc,
                 uptime_s=lock.uptime_s,

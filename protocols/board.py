@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from protocols.catalogue import (
     ABSOLUTE_MAX_FRAME,
@@ -29,6 +30,7 @@ from protocols.endpoint import Endpoint, FrameTooLargeToSend
 from protocols.errors import (
     LocalProtocolError,
     MalformedMessage,
+    NotInSession,
     RemoteProtocolError,
     UnexpectedMessage,
     UnknownMessageType,
@@ -51,7 +53,15 @@ _ERROR_CODES: dict[type[RemoteProtocolError], ErrorCode] = {
     UnknownMessageType: ErrorCode.UNKNOWN_TYPE,
     UnsupportedVersion: ErrorCode.UNSUPPORTED_VERSION,
     MalformedMessage: ErrorCode.MALFORMED,
+    NotInSession: ErrorCode.NOT_ALLOWED,
 }
+
+
+@dataclass(slots=True)
+class _Answered:
+    key: bytes
+    response: Response
+    encrypted: bool
 
 
 def _request_key(msg_type: int, body: bytes) -> bytes:
@@ -68,9 +78,10 @@ class BoardConnection(Endpoint[BoardEvent]):
     ) -> None:
         super().__init__(max_frame)
         self.boot_id = boot_id
-        self._reply_cache: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
+        self._reply_cache: OrderedDict[int, _Answered] = OrderedDict()
         self._reply_cache_size = reply_cache_size
-        self._in_progress: dict[int, bytes] = {}
+        self._in_progress: dict[int, tuple[bytes, bool, int]] = {}
+        """seq -> (request digest, came encrypted, link session it came in)."""
         self._event_seq = 0
         self.duplicates = 0
         self.link_sessions = 0
@@ -79,24 +90,33 @@ class BoardConnection(Endpoint[BoardEvent]):
 
     def send_response(self, seq: int, response: Response) -> None:
         """Answer request ``seq`` (received as ``RequestReceived``)."""
-        key = self._in_progress.pop(seq, None)
-        if key is None:
+        waiting = self._in_progress.pop(seq, None)
+        if waiting is None:
             raise LocalProtocolError(f"no request {seq} is waiting for an answer")
-        wire = self._encode_response(seq, response)
-        self._reply_cache[seq] = (key, wire)
+        key, encrypted, link_session = waiting
+        if link_session != self.link_sessions:
+            # asked before a HELLO: answered, but never taken for a resend of a new request
+            self._queue(self._encode_response(seq, response, encrypted))
+            return
+        self._reply_cache[seq] = _Answered(key, response, encrypted)
         self._reply_cache.move_to_end(seq)
         while len(self._reply_cache) > self._reply_cache_size:
             self._reply_cache.popitem(last=False)
-        self._queue(wire)
+        self._queue(self._encode_response(seq, response, encrypted))
 
     def send_event(self, event: LockEvent) -> None:
         """Queue an unsolicited event; events are numbered from 0 at every boot."""
         self._queue(self._encode(event, self._event_seq, Flags.NONE))
         self._event_seq = (self._event_seq + 1) & 0xFFFF
 
-    def _encode_response(self, seq: int, response: Response) -> bytes:
+    def _encode_response(self, seq: int, response: Response, encrypted: bool) -> bytes:
+        """Answers go back the way the request came: encrypted if it was (and the session is
+        still up; if it ended meanwhile, the answer is lost like any frame)."""
+        encrypt = encrypted and self.cipher is not None
+        if encrypted and not encrypt:
+            response = ErrorResponse(ErrorCode.NOT_ALLOWED, "the secure session ended")
         try:
-            return self._encode(response, seq, Flags.RESPONSE)
+            return self._encode(response, seq, Flags.RESPONSE, encrypt=encrypt)
         except LocalProtocolError as exc:
             code = (
                 ErrorCode.FRAME_TOO_LARGE
@@ -105,7 +125,14 @@ class BoardConnection(Endpoint[BoardEvent]):
             )
             detail = str(exc).encode()[:200].decode(errors="ignore")  # bytes, not characters
             error = ErrorResponse(code, detail)
-            return self._encode(error, seq, Flags.RESPONSE)
+            return self._encode(error, seq, Flags.RESPONSE, encrypt=encrypt)
+
+    def end_session(self, reason: str) -> None:
+        """Also forget answers given under the session's keys: a resend of one of those can
+        never be answered again (it would need the old keys)."""
+        for seq in [s for s, answered in self._reply_cache.items() if answered.encrypted]:
+            del self._reply_cache[seq]
+        super().end_session(reason)
 
     # --- receiving --------------------------------------------------------------------------
 
@@ -119,16 +146,17 @@ class BoardConnection(Endpoint[BoardEvent]):
             self._answer_hello(seq, request)
             return
         key = _request_key(request.TYPE, decoded.body)
+        encrypted = bool(decoded.flags & Flags.ENCRYPTED)
         cached = self._reply_cache.get(seq)
-        if cached is not None and cached[0] == key:
-            self.duplicates += 1
-            self._queue(cached[1])
+        if cached is not None and cached.key == key and cached.encrypted == encrypted:
+            self.duplicates += 1  # answered again, encrypted afresh: counters never repeat
+            self._queue(self._encode_response(seq, cached.response, cached.encrypted))
             return
-        if self._in_progress.get(seq) == key:
+        if self._in_progress.get(seq) == (key, encrypted, self.link_sessions):
             self.duplicates += 1
             return
-        self._in_progress[seq] = key
-        self._emit(RequestReceived(seq, request))
+        self._in_progress[seq] = (key, encrypted, self.link_sessions)
+        self._emit(RequestReceived(seq, request, encrypted))
 
     def _on_bad_message(self, error: RemoteProtocolError) -> None:
         self._reject(error)
@@ -139,7 +167,12 @@ class BoardConnection(Endpoint[BoardEvent]):
         if code is ErrorCode.UNSUPPORTED_VERSION:
             detail = f"board speaks versions {MIN_PROTOCOL_VERSION}..{MAX_PROTOCOL_VERSION}"
         self._queue(
-            self._encode(ErrorResponse(code, detail[:200]), error.header.seq, Flags.RESPONSE)
+            self._encode(
+                ErrorResponse(code, detail[:200]),
+                error.header.seq,
+                Flags.RESPONSE,
+                encrypt=bool(error.header.flags & Flags.ENCRYPTED) and self.cipher is not None,
+            )
         )
 
     def _answer_hello(self, seq: int, hello: HelloRequest) -> None:
@@ -151,11 +184,12 @@ class BoardConnection(Endpoint[BoardEvent]):
                 f"board speaks {MIN_PROTOCOL_VERSION}..{MAX_PROTOCOL_VERSION}"
             )
             error = ErrorResponse(ErrorCode.UNSUPPORTED_VERSION, detail)
-            self._queue(self._encode(error, seq, Flags.RESPONSE))
+            self._queue(self._encode(error, seq, Flags.RESPONSE, encrypt=False))
             return
         self.version = high
         self.peer_max_frame = max(MIN_MAX_FRAME, min(hello.max_frame, ABSOLUTE_MAX_FRAME))
         self._reply_cache.clear()  # requests still being worked on are answered all the same
+        self.end_session("a new link session began (HELLO)")
         self.link_sessions += 1
         answer = HelloResponse(
             version=high,
@@ -164,5 +198,5 @@ class BoardConnection(Endpoint[BoardEvent]):
             max_frame=self.max_frame,
             boot_id=self.boot_id,
         )
-        self._queue(self._encode(answer, seq, Flags.RESPONSE))
+        self._queue(self._encode(answer, seq, Flags.RESPONSE, encrypt=False))
         self._emit(HelloReceived(seq, hello, high, self.peer_max_frame))

@@ -24,6 +24,15 @@ class MsgType(IntEnum):
     IDENTIFY = 0x02
     STATUS = 0x03
     PING = 0x04
+    SESSION_INIT = 0x10
+    SESSION_AUTH = 0x11
+    SESSION_END = 0x12
+    REVOCATIONS = 0x13
+    RECOVERY_CHALLENGE = 0x20
+    RECOVERY_AUTHORISE = 0x21
+    RECOVERY_SEAL = 0x22
+    CONFIG_GET = 0x28
+    CONFIG_SET = 0x29
     # 0x10-0x1F secure session, 0x20-0x2F recovery and configuration,
     # 0x30-0x3F firmware, 0x40-0x4F diagnostics and audit, 0x50-0x6F reserved.
     EVENT = 0x70
@@ -37,10 +46,10 @@ class Flags(IntFlag):
     NONE = 0x00
     RESPONSE = 0x01  # answers the request with the same sequence number
     RETRANSMIT = 0x02  # a resend; the board answers from its reply cache, never runs it twice
-    ENCRYPTED = 0x04  # reserved for the secure session: body is AEAD ciphertext
+    ENCRYPTED = 0x04  # body is counter || AEAD ciphertext under the session keys
 
 
-KNOWN_FLAGS = Flags.RESPONSE | Flags.RETRANSMIT
+KNOWN_FLAGS = Flags.RESPONSE | Flags.RETRANSMIT | Flags.ENCRYPTED
 """Flags this version understands; a frame with any other flag set is rejected."""
 
 
@@ -55,6 +64,7 @@ class ErrorCode(IntEnum):
     NOT_ALLOWED = 6
     INVALID_STATE = 7
     INTERNAL = 8
+    OUT_OF_RANGE = 9
 
 
 class LockState(IntEnum):
@@ -62,7 +72,8 @@ class LockState(IntEnum):
     UNLOCKED = 1
     PENALTY_LOCKOUT = 2
     HARD_LOCKOUT = 3
-    TIME_DELAY = 4  # reserved for the lock-policy issue
+    TIME_DELAY = 4  # a good code was entered; waiting out the time delay
+    OPENING_WINDOW = 5  # the time delay is over: a good code now opens
 
 
 class DoorState(IntEnum):
@@ -102,3 +113,43 @@ class EventKind(IntEnum):
     DOOR_CLOSED = 12  # value: 0
     LOW_BATTERY = 13  # value: battery voltage in mV
     TAMPER = 14  # value: 1 opened, 0 closed again
+    SESSION_OPENED = 15  # value: technician certificate serial
+    SESSION_REFUSED = 16  # value: RefusalReason
+    RECOVERED = 17  # value: recovery counter
+    RECOVERY_REFUSED = 18  # value: RefusalReason
+    TIME_DELAY_STARTED = 19  # value: delay in seconds
+    OPENING_WINDOW_STARTED = 20  # value: window in seconds
+    OPENING_WINDOW_EXPIRED = 21  # value: 0
+    SECOND_CODE_NEEDED = 22  # value: seconds left to enter it (dual control)
+    CONFIG_CHANGED = 23  # value: certificate serial of the technician who changed it
+
+
+class RefusalReason(IntEnum):
+    """Why the board refused a session or a recovery (RECOVERY_AUTHORISE ``reason``)."""
+
+    NONE = 0
+    BAD_CERTIFICATE = 1
+    EXPIRED = 2
+    REVOKED = 3
+    BAD_SIGNATURE = 4
+    NOT_QUALIFIED = 5
+    NO_CHALLENGE = 6
+    WRONG_BOARD = 7
+    WRONG_CHALLENGE = 8
+    WRONG_TECHNICIAN = 9
+    OUTSIDE_WINDOW = 10
+    WRONG_RESPONSE = 11
+    CHALLENGE_USED_UP = 12
+    LOCKED_OUT = 13
+    NOT_PROVISIONED = 14
+    NO_SESSION = 15
+
+
+class RecoveryMethod(IntEnum):
+    ONLINE = 1
+    PHONE = 2
+
+
+class RecoveryResult(IntEnum):
+    OPENED = 0
+    REFUSED = 1

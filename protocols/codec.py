@@ -35,6 +35,7 @@ from protocols.errors import (
 )
 from protocols.layout import BodyLayout
 from protocols.messages import REQUESTS, RESPONSES, LockEvent, Message, Request
+from protocols.trust_messages import TRUST_REQUESTS, TRUST_RESPONSES
 
 HEADER = struct.Struct("<BBBH")
 """version u8, type u8, flags u8, seq u16 (little-endian)."""
@@ -133,7 +134,13 @@ class BodyCodec:
 
 _BY_CLASS: dict[type[Message], BodyCodec] = {}
 _BY_TYPE: dict[tuple[int, bool], BodyCodec] = {}
-_CATALOGUE: tuple[type[Message], ...] = (*REQUESTS, *RESPONSES, LockEvent)
+_CATALOGUE: tuple[type[Message], ...] = (
+    *REQUESTS,
+    *RESPONSES,
+    LockEvent,
+    *TRUST_REQUESTS,
+    *TRUST_RESPONSES,
+)
 for _cls in _CATALOGUE:
     _codec = BodyCodec(_cls)
     _BY_CLASS[_cls] = _codec

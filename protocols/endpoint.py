@@ -6,13 +6,23 @@ from collections import deque
 from typing import Generic, TypeVar
 
 from protocols.catalogue import MAX_PROTOCOL_VERSION, MIN_MAX_FRAME, Flags
-from protocols.codec import HEADER_SIZE, Decoded, decode_message, encode_message
-from protocols.errors import LocalProtocolError, RemoteProtocolError
-from protocols.events import FrameRejected
+from protocols.codec import (
+    HEADER,
+    HEADER_SIZE,
+    BadMessage,
+    Decoded,
+    Header,
+    decode_message,
+    encode_message,
+)
+from protocols.errors import LocalProtocolError, NotInSession, RemoteProtocolError
+from protocols.events import FrameRejected, SessionEnded
 from protocols.framing import CRC_SIZE, FrameSplitter, encode_frame
 from protocols.messages import Message
+from protocols.session import FrameCipher, SessionBroken
 
 E = TypeVar("E")
+_ENCRYPTED = int(Flags.ENCRYPTED)
 
 
 class LinkStats:
@@ -45,8 +55,10 @@ class Endpoint(Generic[E]):
         self.version = MAX_PROTOCOL_VERSION
         self.stats = LinkStats()
         self._splitter = FrameSplitter(max_frame)
-        self._events: deque[E | FrameRejected] = deque()
+        self._events: deque[E | FrameRejected | SessionEnded] = deque()
         self._outgoing = bytearray()
+        self.cipher: FrameCipher | None = None
+        """The session's frame cipher once a secure session is up."""
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the wire, in any chunking."""
@@ -56,6 +68,11 @@ class Endpoint(Generic[E]):
                 self._reject(item)
                 continue
             self.stats.frames_in += 1
+            if len(item) >= HEADER_SIZE and item[2] & _ENCRYPTED:
+                opened = self._decrypt(item)
+                if opened is None:
+                    continue
+                item = opened
             try:
                 decoded = decode_message(item)
             except RemoteProtocolError as error:
@@ -63,7 +80,7 @@ class Endpoint(Generic[E]):
                 continue
             self._on_message(decoded)
 
-    def next_event(self) -> E | FrameRejected | None:
+    def next_event(self) -> E | FrameRejected | SessionEnded | None:
         """The next event, or ``None`` when more bytes are needed."""
         return self._events.popleft() if self._events else None
 
@@ -78,8 +95,21 @@ class Endpoint(Generic[E]):
         """The largest message body the peer accepts."""
         return self.peer_max_frame - HEADER_SIZE - CRC_SIZE
 
-    def _encode(self, message: Message, seq: int, flags: Flags) -> bytes:
-        frame = encode_message(message, seq, flags, self.version)
+    def _encode(
+        self, message: Message, seq: int, flags: Flags, *, encrypt: bool | None = None
+    ) -> bytes:
+        """Frame ``message``; encrypted under the session keys when ``encrypt`` (by default:
+        whenever a session is up)."""
+        if encrypt is None:
+            encrypt = self.cipher is not None
+        if encrypt:
+            if self.cipher is None:
+                raise LocalProtocolError("no secure session to encrypt with")
+            frame = encode_message(message, seq, flags | Flags.ENCRYPTED, self.version)
+            header = frame[:HEADER_SIZE]
+            frame = header + self.cipher.seal(header, frame[HEADER_SIZE:])
+        else:
+            frame = encode_message(message, seq, flags, self.version)
         if len(frame) + CRC_SIZE > self.peer_max_frame:
             raise FrameTooLargeToSend(
                 f"{type(message).__name__} needs a frame of {len(frame) + CRC_SIZE} bytes; "
@@ -98,6 +128,26 @@ class Endpoint(Generic[E]):
     def _reject(self, error: RemoteProtocolError) -> None:
         self.stats.frames_rejected += 1
         self._events.append(FrameRejected(error))
+
+    def _decrypt(self, frame: bytes) -> bytes | None:
+        header = frame[:HEADER_SIZE]
+        if self.cipher is None:
+            version, msg_type, flags, seq = HEADER.unpack(header)
+            error = NotInSession("an encrypted frame arrived outside a secure session")
+            self._on_bad_message(BadMessage(error, Header(version, msg_type, Flags(flags), seq)))
+            return None
+        try:
+            return header + self.cipher.open(header, frame[HEADER_SIZE:])
+        except SessionBroken as broken:
+            self.end_session(str(broken))
+            self._reject(broken)
+            return None
+
+    def end_session(self, reason: str) -> None:
+        """Forget the session keys; report it once, as ``SessionEnded``."""
+        if self.cipher is not None:
+            self.cipher = None
+            self._events.append(SessionEnded(reason))
 
     def _on_bad_message(self, error: RemoteProtocolError) -> None:
         self._reject(error)

@@ -44,5 +44,9 @@ class MalformedMessage(RemoteProtocolError):
     """The frame was intact but its body does not match the message layout."""
 
 
+class NotInSession(RemoteProtocolError):
+    """An encrypted frame, or a privileged request, arrived with no secure session up."""
+
+
 class UnexpectedMessage(RemoteProtocolError):
     """A well-formed message arrived that this role never receives (e.g. a request at the tool)."""

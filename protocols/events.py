@@ -14,6 +14,8 @@ class RequestReceived:
 
     seq: int
     request: Request
+    encrypted: bool = False
+    """It came under the session keys (privileged requests must)."""
 
 
 @dataclass(slots=True)
@@ -47,6 +49,16 @@ class RequestTimedOut:
 
 
 @dataclass(slots=True)
+class RequestAborted:
+    """Tool side: request ``seq`` was sent in a secure session that has ended; it may or may
+    not have been carried out."""
+
+    seq: int
+    request: Request
+    reason: str
+
+
+@dataclass(slots=True)
 class LockEventReceived:
     """Tool side: an unsolicited EVENT. ``missed`` counts events lost on the link before it."""
 
@@ -67,11 +79,28 @@ class StaleResponse:
 
 
 @dataclass(slots=True)
+class SessionEnded:
+    """Either side: the secure session is over (a forged or replayed frame, HELLO, or END).
+
+    The keys are forgotten; privileged requests need a new session."""
+
+    reason: str
+
+
+@dataclass(slots=True)
 class FrameRejected:
     """Either side: bytes that were not a valid frame or message. The link carries on."""
 
     error: RemoteProtocolError
 
 
-ToolEvent = ResponseReceived | RequestTimedOut | LockEventReceived | StaleResponse | FrameRejected
-BoardEvent = RequestReceived | HelloReceived | FrameRejected
+ToolEvent = (
+    ResponseReceived
+    | RequestTimedOut
+    | RequestAborted
+    | LockEventReceived
+    | StaleResponse
+    | FrameRejected
+    | SessionEnded
+)
+BoardEvent = RequestReceived | HelloReceived | FrameRejected | SessionEnded

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import construct
 from construct import (
+    Bytes,
     Construct,
     FormatField,
     GreedyBytes,
@@ -65,6 +66,9 @@ def fast_steps(body: Construct) -> list[Step] | None:
         if isinstance(field, FormatField) and field.fmtstr[0] == "<":
             formats.append(field.fmtstr[1:])
             continue
+        if isinstance(field, Bytes) and isinstance(field.length, int):
+            formats.append(f"{field.length}s")
+            continue
         if formats:
             steps.append(_ints(formats))
             formats = []
@@ -89,12 +93,24 @@ class BodyLayout:
         if steps is not None and len(steps) == 1 and steps[0].kind == _INTS:
             self._single = steps[0].packer
         self._compiled: Any = None
+        self._byte_lengths = tuple(
+            (index, sub.subcon.length)
+            for index, sub in enumerate(body.subcons)
+            if isinstance(sub, Renamed)
+            and isinstance(sub.subcon, Bytes)
+            and isinstance(sub.subcon.length, int)
+        )
         self.fixed_size = None if self._single is None else self._single.size
         """The body's size when it never varies (integers only), else ``None``."""
         if steps is None:
             self._compiled = Struct(*body.subcons, Terminated).compile()
 
     def pack(self, values: tuple[Any, ...]) -> bytes:
+        for index, length in self._byte_lengths:  # struct "Ns" would pad or cut silently
+            if len(values[index]) != length:
+                raise LocalProtocolError(
+                    f"{self.names[index]} must be {length} bytes, not {len(values[index])}"
+                )
         single = self._single
         if single is not None:
             return single.pack(*values)

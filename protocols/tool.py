@@ -26,6 +26,7 @@ from protocols.endpoint import Endpoint
 from protocols.errors import LocalProtocolError, UnexpectedMessage
 from protocols.events import (
     LockEventReceived,
+    RequestAborted,
     RequestTimedOut,
     ResponseReceived,
     StaleResponse,
@@ -41,17 +42,18 @@ from protocols.messages import (
     Response,
 )
 from protocols.retransmit import RetransmitPolicy, RttEstimator
+from protocols.session import CIPHER_OVERHEAD
 
 DEFAULT_TOOL_MAX_FRAME = ABSOLUTE_MAX_FRAME
 MAX_OUTSTANDING = 64
-"""Requests in flight at once; the board's reply cache holds this many answers (SPEC.md 7.3)."""
+"""Requests in flight at once; the board's reply cache holds this many answers (SPEC.md 7.2)."""
 
 
 @dataclass(slots=True)
 class _Outstanding:
     request: Request
-    wire: bytes
-    """The frame as first sent; resends carry the RETRANSMIT flag and are encoded on demand."""
+    encrypted: bool
+    """Sent under the session keys; its resends and its answer must be too."""
     first_sent_s: float
     deadline_s: float
     resend_at_s: float
@@ -124,15 +126,19 @@ class ToolConnection(Endpoint[ToolEvent]):
                 f"at most {self.max_outstanding} requests may be outstanding "
                 "(the board's reply cache)"
             )
+        if isinstance(request, HelloRequest):
+            self.end_session("a new link session began (HELLO)")  # HELLO always goes in clear
         seq = self._allocate_seq()
         wire = self._encode(request, seq, Flags.NONE)
         now = self._clock()
         if response_bytes is None:
             response_bytes = estimate_response_bytes(request, len(wire))
+            if self.cipher is not None:
+                response_bytes += CIPHER_OVERHEAD
         line_s = self._occupy_line(now, len(wire) + response_bytes)
         self._outstanding[seq] = _Outstanding(
             request=request,
-            wire=wire,
+            encrypted=self.cipher is not None,
             first_sent_s=now,
             deadline_s=now + timeout_s,
             resend_at_s=now + line_s + self.rtt.rto_s + processing_s,
@@ -161,6 +167,17 @@ class ToolConnection(Endpoint[ToolEvent]):
         seqs = list(self._outstanding)
         self._outstanding.clear()
         return seqs
+
+    def end_session(self, reason: str) -> None:
+        """Forget the session keys; requests sent under them end now (``RequestAborted``)."""
+        had_session = self.cipher is not None
+        super().end_session(reason)
+        if not had_session:
+            return
+        for seq, item in list(self._outstanding.items()):
+            if item.encrypted:
+                del self._outstanding[seq]
+                self._emit(RequestAborted(seq, item.request, reason))
 
     @property
     def outstanding(self) -> int:
@@ -195,7 +212,7 @@ class ToolConnection(Endpoint[ToolEvent]):
             elif now >= item.resend_at_s:
                 item.attempts += 1
                 self.retransmits += 1
-                wire = self._encode(item.request, seq, Flags.RETRANSMIT)
+                wire = self._encode(item.request, seq, Flags.RETRANSMIT, encrypt=item.encrypted)
                 self._queue(wire)
                 line_s = self._occupy_line(now, len(wire) + item.response_bytes)
                 wait_s = line_s + self.rtt.backoff_s(item.attempts) + item.processing_s
@@ -215,6 +232,16 @@ class ToolConnection(Endpoint[ToolEvent]):
         if item is None:
             self.stale_responses += 1
             self._emit(StaleResponse(decoded.seq, message))
+            return
+        if item.encrypted and not decoded.flags & Flags.ENCRYPTED:
+            if isinstance(message, ErrorResponse) and message.code == ErrorCode.NOT_ALLOWED:
+                # The board has no session (idle timeout, restart, a forged frame). A forged
+                # one of these could only end the session, which jamming the line does too.
+                self.end_session(f"the lock has no secure session: {message.detail}")
+                return
+            self._reject(
+                UnexpectedMessage(f"a plaintext answer to encrypted request {decoded.seq}: ignored")
+            )
             return
         if not isinstance(message, (item.request.RESPONSE, ErrorResponse)):
             self._reject(

@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from protocols.catalogue import (
+    KNOWN_FLAGS,
     Alerts,
     BoltState,
     DoorState,
@@ -17,6 +18,9 @@ from protocols.catalogue import (
     Flags,
     LockState,
     MsgType,
+    RecoveryMethod,
+    RecoveryResult,
+    RefusalReason,
 )
 from protocols.codec import HEADER_SIZE, BadMessage, decode_message, encode_message
 from protocols.errors import (
@@ -42,6 +46,28 @@ from protocols.messages import (
     StatusRequest,
     StatusResponse,
 )
+from protocols.trust_messages import (
+    TRUST_REQUESTS,
+    TRUST_RESPONSES,
+    ConfigGetRequest,
+    ConfigResponse,
+    ConfigSetRequest,
+    ConfigSetResponse,
+    RecoveryAuthoriseRequest,
+    RecoveryAuthoriseResponse,
+    RecoveryChallengeRequest,
+    RecoveryChallengeResponse,
+    RecoverySealRequest,
+    RecoverySealResponse,
+    RevocationsRequest,
+    RevocationsResponse,
+    SessionAuthRequest,
+    SessionAuthResponse,
+    SessionEndRequest,
+    SessionEndResponse,
+    SessionInitRequest,
+    SessionInitResponse,
+)
 
 SETTINGS = settings(max_examples=80, deadline=None)
 
@@ -50,6 +76,9 @@ u16 = st.integers(0, 0xFFFF)
 u32 = st.integers(0, 0xFFFF_FFFF)
 i16 = st.integers(-0x8000, 0x7FFF)
 i32 = st.integers(-0x8000_0000, 0x7FFF_FFFF)
+b16 = st.binary(min_size=16, max_size=16)
+UNKNOWN_FLAG_BITS = 0xFF & ~int(KNOWN_FLAGS)
+"""0xF8: header flag bits version 1 does not define."""
 
 
 def _fit_str8(text: str) -> str:
@@ -85,8 +114,56 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
     PingResponse: st.builds(PingResponse, st.binary(max_size=600)),
     LockEvent: st.builds(LockEvent, st.sampled_from(EventKind), u32, i32),
     ErrorResponse: st.builds(ErrorResponse, st.sampled_from(ErrorCode), str8),
+    # the secure session and recovery (protocols.trust_messages)
+    SessionInitRequest: st.builds(
+        SessionInitRequest, st.binary(min_size=32, max_size=32), b16, st.binary(max_size=300)
+    ),
+    SessionInitResponse: st.builds(
+        SessionInitResponse,
+        st.binary(min_size=32, max_size=32),
+        b16,
+        st.binary(min_size=64, max_size=64),
+        st.binary(max_size=300),
+    ),
+    SessionAuthRequest: st.builds(SessionAuthRequest, st.binary(min_size=64, max_size=64)),
+    SessionAuthResponse: st.builds(SessionAuthResponse, u8, u32, u32),
+    SessionEndRequest: st.just(SessionEndRequest()),
+    SessionEndResponse: st.just(SessionEndResponse()),
+    RevocationsRequest: st.builds(RevocationsRequest, st.binary(max_size=400)),
+    RevocationsResponse: st.builds(RevocationsResponse, u32, u32),
+    RecoveryChallengeRequest: st.just(RecoveryChallengeRequest()),
+    RecoveryChallengeResponse: st.builds(RecoveryChallengeResponse, b16, u32, u32, u8, str8, str8),
+    RecoveryAuthoriseRequest: st.builds(
+        RecoveryAuthoriseRequest,
+        st.sampled_from(RecoveryMethod),
+        str8,
+        st.binary(max_size=300),
+    ),
+    RecoveryAuthoriseResponse: st.builds(
+        RecoveryAuthoriseResponse,
+        st.sampled_from(RecoveryResult),
+        st.sampled_from(RefusalReason),
+        u32,
+        u8,
+    ),
+    RecoverySealRequest: st.just(RecoverySealRequest()),
+    RecoverySealResponse: st.builds(RecoverySealResponse, u32, str8),
+    # the lock policy (SPEC.md 13.2)
+    ConfigGetRequest: st.just(ConfigGetRequest()),
+    ConfigResponse: st.builds(ConfigResponse, u8, u16, u16, u8, u16, u16, u8),
+    ConfigSetRequest: st.builds(ConfigSetRequest, u8, u16, u16, u8, u16, u16, u8),
+    ConfigSetResponse: st.builds(ConfigSetResponse, u8, u16, u16, u8, u16, u16, u8),
 }
 any_message = st.one_of(*MESSAGES.values())
+GREEDY: tuple[type[Message], ...] = (
+    PingRequest,
+    PingResponse,
+    SessionInitRequest,
+    SessionInitResponse,
+    RevocationsRequest,
+    RecoveryAuthoriseRequest,
+)
+"""Messages whose last field takes the rest of the body: any length is theirs."""
 
 
 def _flags_for(message: Message) -> st.SearchStrategy[Flags]:
@@ -106,7 +183,18 @@ def framed(draw: st.DrawFn) -> tuple[Message, int, Flags]:
 def test_strategies_cover_the_catalogue() -> None:
     from protocols.messages import REQUESTS, RESPONSES
 
-    assert set(MESSAGES) == {*REQUESTS, *RESPONSES, LockEvent}
+    assert set(MESSAGES) == {*REQUESTS, *RESPONSES, LockEvent, *TRUST_REQUESTS, *TRUST_RESPONSES}
+
+
+def test_greedy_list_is_every_message_ending_in_greedy_bytes() -> None:
+    from construct import GreedyBytes, Renamed
+
+    def ends_greedy(cls: type[Message]) -> bool:
+        subcons = cls.BODY.subcons
+        last = subcons[-1] if subcons else None
+        return isinstance(last, Renamed) and last.subcon is GreedyBytes
+
+    assert set(GREEDY) == {cls for cls in MESSAGES if ends_greedy(cls)}
 
 
 # --- round trips ----------------------------------------------------------------------------
@@ -132,7 +220,7 @@ def test_messages_round_trip_through_the_wire(
 ) -> None:
     stream = b"".join(encode_frame(encode_message(m, s, f)) for m, s, f in cases)
     splitter = FrameSplitter(4096)
-    out = []
+    out: list[bytes | RemoteProtocolError] = []
     for i in range(0, len(stream), chunk):
         out.extend(splitter.feed(stream[i : i + chunk]))
     assert [decode_message(frame).message for frame in out if isinstance(frame, bytes)] == [
@@ -238,18 +326,24 @@ def test_decode_plausible_headers_with_random_bodies(
     except BadMessage as error:
         assert isinstance(error.error, RemoteProtocolError)
         assert error.header == (version, msg_type, flags, seq)
-        if flags & ~0x03:
+        if flags & UNKNOWN_FLAG_BITS:
             assert isinstance(error.error, MalformedMessage)
         return
-    assert flags & ~0x03 == 0, "a frame with an unknown flag was accepted"
+    assert flags & UNKNOWN_FLAG_BITS == 0, "a frame with an unknown flag was accepted"
     assert encode_message(decoded.message, seq, decoded.flags, version) == frame
 
 
+def test_known_flags_are_the_three_of_the_spec() -> None:
+    assert int(KNOWN_FLAGS) == 0x07
+    assert UNKNOWN_FLAG_BITS == 0xF8
+    assert [int(f) for f in (Flags.RESPONSE, Flags.RETRANSMIT, Flags.ENCRYPTED)] == [1, 2, 4]
+
+
 @SETTINGS
-@given(framed(), st.integers(0x04, 0xFF))
+@given(framed(), st.integers(0x08, 0xFF))
 def test_any_unknown_flag_is_refused(case: tuple[Message, int, Flags], extra: int) -> None:
     message, seq, flags = case
-    assume(extra & ~0x03)
+    assume(extra & UNKNOWN_FLAG_BITS)
     frame = bytearray(encode_message(message, seq, flags))
     frame[2] |= extra
     with pytest.raises(BadMessage) as caught:
@@ -261,7 +355,7 @@ def test_any_unknown_flag_is_refused(case: tuple[Message, int, Flags], extra: in
 @given(framed(), st.binary(min_size=1, max_size=4))
 def test_trailing_bytes_are_refused(case: tuple[Message, int, Flags], extra: bytes) -> None:
     message, seq, flags = case
-    assume(not isinstance(message, (PingRequest, PingResponse)))  # PING takes any length
+    assume(not isinstance(message, GREEDY))  # a greedy last field takes any length
     with pytest.raises(BadMessage) as caught:
         decode_message(encode_message(message, seq, flags) + extra)
     assert isinstance(caught.value.error, MalformedMessage)
@@ -272,7 +366,7 @@ def test_trailing_bytes_are_refused(case: tuple[Message, int, Flags], extra: byt
 def test_truncated_bodies_are_refused(case: tuple[Message, int, Flags], cut: int) -> None:
     message, seq, flags = case
     frame = encode_message(message, seq, flags)
-    assume(len(frame) > HEADER_SIZE and not isinstance(message, (PingRequest, PingResponse)))
+    assume(len(frame) > HEADER_SIZE and not isinstance(message, GREEDY))
     cut = HEADER_SIZE + cut % (len(frame) - HEADER_SIZE)
     with pytest.raises(BadMessage) as caught:
         decode_message(frame[:cut])
@@ -295,7 +389,7 @@ def test_short_frames_are_too_short(length: int) -> None:
 
 @pytest.mark.parametrize(
     ("offset", "value"),
-    [(0, 5), (0, 255), (1, 3), (2, 4)],  # lock_state, door, bolt
+    [(0, max(LockState) + 1), (0, 255), (1, max(DoorState) + 1), (2, max(BoltState) + 1)],
 )
 def test_status_with_undefined_enum_value_is_malformed(offset: int, value: int) -> None:
     body = bytearray(struct.pack("<BBBBIHhIB", 0, 0, 0, 0, 0, 0, 0, 0, 0))
@@ -306,7 +400,22 @@ def test_status_with_undefined_enum_value_is_malformed(offset: int, value: int) 
     assert isinstance(caught.value.error, MalformedMessage)
 
 
-@pytest.mark.parametrize(("kind", "ok"), [(0, False), (1, True), (14, True), (15, False)])
+_LAST_KIND = max(EventKind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "ok"),
+    [
+        (0, False),
+        (1, True),
+        (14, True),
+        (15, True),
+        (18, True),
+        (_LAST_KIND, True),
+        (_LAST_KIND + 1, False),
+        (0xFF, False),
+    ],
+)
 def test_event_kinds_outside_the_catalogue_are_malformed(kind: int, ok: bool) -> None:
     frame = struct.pack("<BBBHBIi", 1, MsgType.EVENT, 0, 3, kind, 0, 0)
     if ok:
@@ -327,9 +436,43 @@ def test_alert_bits_outside_the_catalogue_are_kept() -> None:
 
 @pytest.mark.parametrize(
     ("msg_type", "flags"),
-    [(0x00, 0), (0x05, 0), (0x10, 0), (0x55, 0), (0x80, 0), (0xFF, 1), (0x7F, 0), (0x05, 1)],
+    [
+        *[(0x00, 0), (0x05, 0), (0x14, 0), (0x23, 0), (0x55, 0), (0x80, 0), (0xFF, 1)],
+        *[(0x7F, 0), (0x05, 1), (0x14, 1), (0x1F, 0), (0x2F, 1), (0x30, 0), (0x14, 4)],
+        (0x23, 5),
+    ],
 )
 def test_unknown_types_are_refused(msg_type: int, flags: int) -> None:
     with pytest.raises(BadMessage) as caught:
         decode_message(struct.pack("<BBBH", 1, msg_type, flags, 4))
     assert isinstance(caught.value.error, UnknownMessageType)
+
+
+def test_every_type_outside_the_catalogue_is_unknown_in_both_directions() -> None:
+    known = {int(t) for t in MsgType}
+    assert known == {0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x12, 0x13, 0x20, 0x21, 0x22}.union(
+        {0x28, 0x29, 0x70, 0x7F}
+    )
+    for msg_type in range(256):
+        for flags in (Flags.NONE, Flags.RESPONSE):
+            frame = struct.pack("<BBBH", 1, msg_type, flags, 4)
+            if msg_type in known and (flags or msg_type != MsgType.ERROR):
+                continue
+            with pytest.raises(BadMessage) as caught:
+                decode_message(frame)
+            assert isinstance(caught.value.error, UnknownMessageType), hex(msg_type)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        SessionAuthRequest(b"\x01" * 63),
+        SessionAuthRequest(b"\x01" * 65),
+        SessionInitRequest(b"\x02" * 31, b"\x03" * 16, b"certificate"),
+        SessionInitResponse(b"\x02" * 32, b"\x03" * 17, b"\x04" * 64, b""),
+        RecoveryChallengeResponse(b"\x05" * 15, 1, 2, 3, "SL-0000-0001", "1234567890"),
+    ],
+)
+def test_fixed_size_bytes_of_the_wrong_length_are_local_errors(message: Message) -> None:
+    with pytest.raises(LocalProtocolError):
+        encode_message(message, 1, Flags.RESPONSE)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from protocols.board import REPLY_CACHE_SIZE, BoardConnection
 from protocols.catalogue import (
+    KNOWN_FLAGS,
     MIN_MAX_FRAME,
     Alerts,
     BoltState,
@@ -23,11 +24,16 @@ from protocols.catalogue import (
     Flags,
     LockState,
     MsgType,
+    RecoveryMethod,
+    RecoveryResult,
+    RefusalReason,
 )
+from protocols.certificates import CertificateKind, Qualification
 from protocols.codec import BadMessage, Decoded, decode_message, encode_message
 from protocols.errors import (
     LocalProtocolError,
     MalformedMessage,
+    NotInSession,
     UnexpectedMessage,
     UnknownMessageType,
 )
@@ -56,7 +62,7 @@ from protocols.messages import (
     StatusResponse,
 )
 from protocols.retransmit import RetransmitPolicy
-from protocols.tool import MAX_OUTSTANDING, ToolConnection
+from protocols.tool import MAX_OUTSTANDING, ToolConnection, estimate_response_bytes
 
 BOOT_ID = 0xB007_0001
 IDENTITY = IdentifyResponse("SL-0000-0001", "SL-100", "B", "2.3.1", "1.0.0", 1)
@@ -592,7 +598,13 @@ def test_duplicate_event_is_dropped_and_numbers_wrap() -> None:
     for seq in (65534, 65534, 65535, 0, 2):
         tool.receive_data(wire(_event(seq), seq))
     events = list(iter(tool.next_event, None))
-    assert [(e.seq, e.missed) for e in events] == [(65534, 0), (65535, 0), (0, 0), (2, 1)]
+    assert all(isinstance(e, LockEventReceived) for e in events)
+    assert [(e.seq, e.missed) for e in events if isinstance(e, LockEventReceived)] == [
+        (65534, 0),
+        (65535, 0),
+        (0, 0),
+        (2, 1),
+    ]
 
 
 def test_board_restart_resets_event_numbering_without_counting_misses() -> None:
@@ -624,8 +636,12 @@ def _raw(version: int, msg_type: int, flags: int, seq: int, body: bytes = b"") -
     ("frame", "seq", "code", "cause"),
     [
         (_raw(1, 0x55, 0, 7), 7, ErrorCode.UNKNOWN_TYPE, UnknownMessageType),
-        (_raw(1, 0x03, 0x04, 8), 8, ErrorCode.MALFORMED, MalformedMessage),
+        (_raw(1, 0x03, 0x08, 8), 8, ErrorCode.MALFORMED, MalformedMessage),
         (_raw(1, 0x03, 0x40, 9), 9, ErrorCode.MALFORMED, MalformedMessage),
+        # ENCRYPTED with no session: refused before anything else in the header is read
+        (_raw(1, 0x03, 0x04, 14, bytes(24)), 14, ErrorCode.NOT_ALLOWED, NotInSession),
+        (_raw(1, 0x03, 0x0C, 15, bytes(24)), 15, ErrorCode.NOT_ALLOWED, NotInSession),
+        (_raw(2, 0x55, 0x06, 16), 16, ErrorCode.NOT_ALLOWED, NotInSession),
         (_raw(1, 0x03, 0, 10, b"\x00"), 10, ErrorCode.MALFORMED, MalformedMessage),
         (_raw(1, 0x01, 0, 11, b"\x01\x01"), 11, ErrorCode.MALFORMED, MalformedMessage),
         (_raw(3, 0x02, 0, 12), 12, ErrorCode.UNSUPPORTED_VERSION, None),
@@ -783,8 +799,25 @@ def test_every_request_is_carried_out_at_most_once_and_ends_once(
 
 
 def test_msgtype_values_match_the_spec() -> None:
-    assert [int(t) for t in MsgType] == [0x01, 0x02, 0x03, 0x04, 0x70, 0x7F]
+    assert [int(t) for t in MsgType] == [
+        0x01,
+        0x02,
+        0x03,
+        0x04,
+        0x10,
+        0x11,
+        0x12,
+        0x13,
+        0x20,
+        0x21,
+        0x22,
+        0x28,
+        0x29,
+        0x70,
+        0x7F,
+    ]
     assert int(Flags.RESPONSE | Flags.RETRANSMIT | Flags.ENCRYPTED) == 0x07
+    assert KNOWN_FLAGS == Flags.RESPONSE | Flags.RETRANSMIT | Flags.ENCRYPTED
 
 
 def test_unencodable_answer_still_ends_the_request_with_an_error() -> None:
@@ -849,8 +882,51 @@ def test_an_answer_that_cannot_be_encoded_is_an_internal_error() -> None:
     board = BoardConnection(boot_id=1)
     board.receive_data(wire(IdentifyRequest(), 3))
     (request,) = list(iter(board.next_event, None))
+    assert isinstance(request, RequestReceived)
     too_long = IdentifyResponse("x" * 300, "m", "h", "f", "b", 1)
     board.send_response(request.seq, too_long)
     (reply,) = decode_wire(board.data_to_send())
     assert isinstance(reply.message, ErrorResponse)
     assert reply.message.code == ErrorCode.INTERNAL
+
+
+def test_max_outstanding_is_a_constructor_option() -> None:
+    tool = ToolConnection(FakeClock(), max_outstanding=2)
+    tool.send_request(StatusRequest(), timeout_s=1.0)
+    tool.send_request(StatusRequest(), timeout_s=1.0)
+    with pytest.raises(LocalProtocolError, match="at most 2"):
+        tool.send_request(StatusRequest(), timeout_s=1.0)
+    assert tool.outstanding == 2
+
+
+def test_resend_timer_includes_the_line_time_of_request_and_answer() -> None:
+    """SPEC.md 7.1: line_s = (request wire bytes + answer bytes, queue included) / rate."""
+    clock = FakeClock()
+    tool = ToolConnection(clock, initial_seq=1)
+    tool.line_rate_bytes_per_s = 1000.0  # 9600 baud is 960 B/s
+    assert estimate_response_bytes(StatusRequest(), 11) == 28  # 5 + 17 + 4, COBS adds 2
+    assert estimate_response_bytes(PingRequest(b"x"), 12) == MIN_MAX_FRAME
+    tool.send_request(StatusRequest(), timeout_s=10.0)
+    wire_bytes = len(tool.data_to_send())
+    first_line_s = (wire_bytes + 28) / 1000.0
+    assert tool.next_deadline() == pytest.approx(100.0 + first_line_s + 0.25)
+    # A second request queues behind the first on the line.
+    tool.send_request(IdentifyRequest(), timeout_s=10.0)
+    second_wire = len(tool.data_to_send())
+    second_line_s = first_line_s + (second_wire + max(second_wire, MIN_MAX_FRAME)) / 1000.0
+    deadlines = sorted(item.resend_at_s for item in tool._outstanding.values())
+    assert deadlines == pytest.approx([100.0 + first_line_s + 0.25, 100.0 + second_line_s + 0.25])
+
+
+def test_enum_values_match_the_spec() -> None:
+    """SPEC.md section 10: a value added in the code must be added there too."""
+    assert [int(v) for v in LockState] == [0, 1, 2, 3, 4, 5]
+    assert [int(v) for v in DoorState] == [0, 1, 2]
+    assert [int(v) for v in BoltState] == [0, 1, 2, 3]
+    assert [int(v) for v in EventKind] == list(range(1, 24))
+    assert [int(v) for v in ErrorCode] == list(range(1, 10))
+    assert [int(v) for v in RefusalReason] == list(range(16))
+    assert [int(v) for v in RecoveryMethod] == [1, 2]
+    assert [int(v) for v in RecoveryResult] == [0, 1]
+    assert [int(v) for v in CertificateKind] == [1, 2]
+    assert [int(v) for v in Qualification] == [0x01, 0x02, 0x04, 0x08]

@@ -270,3 +270,17 @@ def test_noise_between_delimited_frames_never_loses_them(
     stream = b"".join(noise + b"\x00" + encode_frame(f) for f in batch)
     out = feed_all(FrameSplitter(MAX_FRAME), chunked(stream, cuts))
     assert good_frames(out) == batch
+
+
+def test_splitter_limit_is_the_frame_limit_plus_its_cobs_worst_case() -> None:
+    """SPEC.md 2.4: a receiver with limit M allows M + floor(M / 254) + 2 bytes between
+    delimiters, at least the COBS worst case of an M-byte frame."""
+    for limit in (MIN_MAX_FRAME, 257, 508, 509, 4160, 65535):
+        splitter = FrameSplitter(limit)
+        assert splitter.max_stuffed == limit + limit // 254 + 2
+        assert splitter.max_stuffed >= limit + -(-limit // 254)  # n + ceil(n / 254)
+        for fill in (0x01, 0x00):  # no zero at all (most 0xFF blocks), and all zeros
+            largest = bytes([fill]) * (limit - CRC_SIZE)
+            wire = encode_frame(largest)
+            assert len(wire) - 1 <= splitter.max_stuffed
+            assert list(splitter.feed(wire)) == [largest]

@@ -4,24 +4,57 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import re
 import struct
 import typing
 import zlib
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import protocols
+from protocols import session
 from protocols.board import BoardConnection
-from protocols.catalogue import ABSOLUTE_MAX_FRAME, Flags
+from protocols.catalogue import (
+    ABSOLUTE_MAX_FRAME,
+    KNOWN_FLAGS,
+    ErrorCode,
+    EventKind,
+    Flags,
+    LockState,
+    MsgType,
+    RecoveryMethod,
+    RecoveryResult,
+    RefusalReason,
+)
+from protocols.certificates import (
+    Certificate,
+    CertificateError,
+    CertificateExpired,
+    CertificateKind,
+    Qualification,
+    key_id,
+    raw_public,
+)
 from protocols.codec import BadMessage, decode_message, encode_message
-from protocols.events import FrameRejected, RequestReceived, ResponseReceived
+from protocols.errors import NotInSession
+from protocols.events import FrameRejected, RequestReceived, ResponseReceived, SessionEnded
 from protocols.framing import FrameSplitter, decode_frame, encode_frame
 from protocols.golden import (
     bad_vectors,
+    crypto_vector,
+    crypto_vectors,
+    encrypted_vectors,
     frame_bytes,
     good_vectors,
     load_vectors,
@@ -38,10 +71,46 @@ from protocols.messages import (
     LockEvent,
     StatusRequest,
 )
+from protocols.recovery import (
+    Authorisation,
+    RecoveryError,
+    RevocationList,
+    challenge_digits,
+    check_digits_ok,
+    damm_digit,
+    device_recovery_secret,
+    phone_response,
+    phone_window,
+    seal_code,
+    with_check_digit,
+)
+from protocols.session import (
+    BoardSessionOffer,
+    FrameCipher,
+    SessionBroken,
+    ToolHandshake,
+    board_accept_init,
+    board_check_auth,
+    board_signed_bytes,
+    technician_signed_bytes,
+    transcript_hash,
+)
 from protocols.tool import ToolConnection
+from protocols.trust_messages import (
+    TRUST_REQUESTS,
+    TRUST_RESPONSES,
+    RecoveryAuthoriseRequest,
+    RecoveryChallengeResponse,
+    RecoverySealResponse,
+    RevocationsRequest,
+    SessionEndRequest,
+    SessionInitRequest,
+    SessionInitResponse,
+)
 
 GOOD = good_vectors()
 BAD = bad_vectors()
+ENCRYPTED = encrypted_vectors()
 
 
 def _ids(vectors: list[dict[str, Any]]) -> list[str]:
@@ -67,7 +136,9 @@ def test_vectors_are_package_data() -> None:
     assert data["protocol_version"] == 1
     assert len(data["good"]) >= 15
     assert len(data["bad"]) >= 10
-    names = _ids(data["good"]) + _ids(data["bad"])
+    assert len(data["encrypted"]) >= 4
+    names = _ids(data["good"]) + _ids(data["bad"]) + _ids(data["encrypted"])
+    names += _ids(data["crypto"])
     assert len(names) == len(set(names)), "vector names must be unique"
 
 
@@ -95,7 +166,7 @@ def test_good_vector_is_self_consistent(item: dict[str, Any]) -> None:
 
 def test_every_catalogue_message_has_a_good_vector() -> None:
     covered = {message_class(v) for v in GOOD}
-    for cls in (*REQUESTS, *RESPONSES, LockEvent):
+    for cls in (*REQUESTS, *RESPONSES, LockEvent, *TRUST_REQUESTS, *TRUST_RESPONSES):
         assert cls in covered, f"no golden vector for {cls.__name__}"
 
 
@@ -119,6 +190,15 @@ def test_required_vectors_are_present() -> None:
     assert vector("status_request_retransmit")["header"]["flags"] == Flags.RETRANSMIT
     errors = {v["error"] for v in BAD}
     assert {"FrameCorrupt", "MalformedMessage", "UnknownMessageType"} <= errors
+    assert {"NotInSession", "SessionBroken"} <= errors
+    # 0x04 is ENCRYPTED now: the "unknown flag" vector must use a flag that is really unknown.
+    unknown_flag = vector("unknown_flag_request")["header"]["flags"]
+    assert unknown_flag == 0x08 and not unknown_flag & KNOWN_FLAGS
+    assert vector("error_unknown_flags")["fields"]["detail"] == "unknown header flags 0x08"
+    assert vector("encrypted_outside_session")["header"]["flags"] == Flags.ENCRYPTED
+    assert vector("recovery_challenge_request")["frame_hex"] == "0120001004"
+    assert vector("session_end_request")["fields"] == {}
+    assert vector("revocations_request")["fields"]["revocation_list"]
 
 
 # --- codec: fields to bytes and back --------------------------------------------------------
@@ -170,7 +250,8 @@ def test_codec_decodes_golden_bytes_to_fields(item: dict[str, Any]) -> None:
         value = getattr(message, name)
         assert isinstance(value, enum.Enum)
         if isinstance(expected, list):
-            assert sorted(m.name for m in type(value) if m in value) == sorted(expected)
+            assert isinstance(value, enum.Flag)
+            assert sorted(str(m.name) for m in type(value) if m in value) == sorted(expected)
         else:
             assert value.name == expected
     assert message == message_from_vector(item)
@@ -192,7 +273,11 @@ def _unwrap(error: Exception) -> Exception:
     return error.error if isinstance(error, BadMessage) else error
 
 
-@pytest.mark.parametrize("item", BAD, ids=_ids(BAD))
+_CODEC_BAD = [v for v in BAD if v["stage"] != "session"]
+_SESSION_BAD = [v for v in BAD if v["stage"] == "session"]
+
+
+@pytest.mark.parametrize("item", _CODEC_BAD, ids=_ids(_CODEC_BAD))
 def test_bad_vector_raises_the_named_error(item: dict[str, Any]) -> None:
     wire = wire_bytes(item)
     assert wire.endswith(b"\x00") and 0 not in wire[:-1]
@@ -235,7 +320,7 @@ def test_board_answers_unknown_type_with_golden_error() -> None:
     assert board.next_event() is None
 
 
-_WITH_REPLY = [v for v in BAD if "board_reply" in v]
+_WITH_REPLY = [v for v in BAD if "board_reply" in v]  # at a board with no session
 
 
 @pytest.mark.parametrize("item", _WITH_REPLY, ids=_ids(_WITH_REPLY))
@@ -245,7 +330,7 @@ def test_board_replies_to_bad_request_with_golden_bytes(item: dict[str, Any]) ->
     assert board.data_to_send() == wire_bytes(vector(item["board_reply"]))
 
 
-_NO_PINNED_REPLY = [v for v in BAD if "board_reply" not in v]
+_NO_PINNED_REPLY = [v for v in _CODEC_BAD if "board_reply" not in v]
 
 
 @pytest.mark.parametrize("item", _NO_PINNED_REPLY, ids=_ids(_NO_PINNED_REPLY))
@@ -371,6 +456,543 @@ def test_wire_examples_in_the_spec_are_golden_vectors() -> None:
     listings = ["".join(block.split()) for block in blocks]
     wires = [item for item in listings if item.endswith("00")]
     assert len(wires) >= 3
-    golden = {v["wire_hex"] for v in GOOD}
+    golden = {v["wire_hex"] for v in (*GOOD, *ENCRYPTED)}
     for item in wires:
         assert item in golden, f"SPEC.md shows {item} which no golden vector holds"
+
+
+# --- encryption outside a session, and inside one -------------------------------------------
+
+
+def test_board_refuses_an_encrypted_frame_outside_a_session_with_golden_error() -> None:
+    item = vector("encrypted_outside_session")
+    board = BoardConnection(boot_id=1)
+    board.receive_data(wire_bytes(item))
+    assert board.data_to_send() == wire_bytes(vector(item["board_reply"]))
+    (event,) = list(iter(board.next_event, None))
+    assert isinstance(event, FrameRejected)
+    assert isinstance(event.error, BadMessage)
+    assert isinstance(event.error.error, NotInSession)
+    header = item["header"]
+    assert event.error.header == (header["version"], header["type"], header["flags"], header["seq"])
+    reply = message_from_vector(vector("error_not_in_session"))
+    assert isinstance(reply, ErrorResponse) and reply.code == ErrorCode.NOT_ALLOWED
+
+
+def test_tool_drops_an_encrypted_frame_outside_a_session_without_answering() -> None:
+    tool = ToolConnection(FakeClock(), initial_seq=0x0402)
+    tool.send_request(StatusRequest(), timeout_s=1.0)
+    tool.data_to_send()
+    tool.receive_data(wire_bytes(vector("status_response_encrypted")))
+    (event,) = list(iter(tool.next_event, None))
+    assert isinstance(event, FrameRejected)
+    assert isinstance(event.error, BadMessage) and isinstance(event.error.error, NotInSession)
+    assert tool.data_to_send() == b""
+    assert tool.outstanding == 1, "the request waits for a real answer"
+
+
+@pytest.mark.parametrize("item", ENCRYPTED, ids=_ids(ENCRYPTED))
+def test_encrypted_vector_is_self_consistent(item: dict[str, Any]) -> None:
+    """Header, counter, nonce, CRC and stuffing of the JSON agree (checked without the code)."""
+    frame = frame_bytes(item)
+    header = item["header"]
+    assert frame[:5] == struct.pack(
+        "<BBBH", header["version"], header["type"], header["flags"], header["seq"]
+    )
+    assert header["flags"] & Flags.ENCRYPTED
+    assert frame[5:13] == struct.pack("<Q", item["counter"])
+    assert bytes.fromhex(item["nonce_hex"]) == bytes(4) + struct.pack("<Q", item["counter"])
+    plaintext = bytes.fromhex(item["plaintext_body_hex"])
+    assert len(frame) == 5 + 8 + len(plaintext) + 16
+    assert bytes.fromhex(item["crc32_hex"]) == struct.pack("<I", zlib.crc32(frame))
+    wire = wire_bytes(item)
+    assert wire.endswith(b"\x00") and 0 not in wire[:-1]
+    assert len(frame) + 4 <= 256
+
+
+def test_encrypted_vectors_count_up_in_each_direction() -> None:
+    for direction in ("tool_to_board", "board_to_tool"):
+        counters = [v["counter"] for v in ENCRYPTED if v["direction"] == direction]
+        assert counters == list(range(1, len(counters) + 1))
+
+
+@pytest.mark.parametrize("item", ENCRYPTED, ids=_ids(ENCRYPTED))
+def test_encrypted_vector_plaintext_is_the_codec_body(item: dict[str, Any]) -> None:
+    header = item["header"]
+    plain = encode_message(
+        message_from_vector(item), header["seq"], Flags(header["flags"]), header["version"]
+    )
+    assert plain[5:].hex() == item["plaintext_body_hex"]
+    decoded = decode_message(plain)
+    assert decoded.message == message_from_vector(item)
+    assert decoded.flags & Flags.ENCRYPTED
+
+
+_ENCRYPTED_BAD = [v for v in _SESSION_BAD if "session" in v]
+
+
+def _in_session(board: BoardConnection) -> bool:
+    return board.cipher is not None
+
+
+@pytest.mark.parametrize("item", _ENCRYPTED_BAD, ids=_ids(_ENCRYPTED_BAD))
+def test_board_in_session_rejects_tampered_frame_and_ends_the_session(
+    item: dict[str, Any],
+) -> None:
+    _, board_cipher = golden_ciphers()
+    board = BoardConnection(boot_id=1)
+    board.cipher = board_cipher
+    board.receive_data(wire_bytes(item))
+    events = list(iter(board.next_event, None))
+    assert [type(e) for e in events] == [SessionEnded, FrameRejected]
+    rejected = events[1]
+    assert isinstance(rejected, FrameRejected)
+    assert type(rejected.error).__name__ == item["error"]
+    assert isinstance(rejected.error, SessionBroken)
+    assert not _in_session(board)
+    assert board.data_to_send() == b"", "nothing is answered to a frame that failed the AEAD"
+    # Once the session is gone the genuine frame is refused like any encrypted frame.
+    board.receive_data(wire_bytes(vector("status_request_encrypted")))
+    assert board.data_to_send() == wire_bytes(vector("error_not_in_session"))
+
+
+# --- cryptographic formats against the crypto vectors ---------------------------------------
+
+
+def _hex(item: dict[str, Any], key: str) -> bytes:
+    return bytes.fromhex(item[key])
+
+
+def _private(name: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(_hex(crypto_vector(name), "seed_hex"))
+
+
+def _public(name: str) -> Ed25519PublicKey:
+    return _private(name).public_key()
+
+
+def golden_ciphers() -> tuple[FrameCipher, FrameCipher]:
+    """The tool's and the board's frame cipher of the golden handshake, fresh (no frame yet)."""
+    handshake = crypto_vector("handshake")
+    to_board = _hex(handshake, "key_tool_to_board_hex")
+    to_tool = _hex(handshake, "key_board_to_tool_hex")
+    return (
+        FrameCipher(send_key=to_board, receive_key=to_tool),
+        FrameCipher(send_key=to_tool, receive_key=to_board),
+    )
+
+
+_KEYS = [v for v in crypto_vectors() if v["kind"] == "ed25519_key"]
+
+
+@pytest.mark.parametrize("item", _KEYS, ids=_ids(_KEYS))
+def test_key_ids_are_the_first_8_bytes_of_sha256_of_the_raw_key(item: dict[str, Any]) -> None:
+    key = Ed25519PrivateKey.from_private_bytes(_hex(item, "seed_hex"))
+    assert raw_public(key.public_key()).hex() == item["public_key_hex"]
+    assert key_id(key.public_key()).hex() == item["key_id_hex"]
+    assert key_id(_hex(item, "public_key_hex")).hex() == item["key_id_hex"]
+
+
+_CERTIFICATES = [v for v in crypto_vectors() if v["kind"] == "certificate"]
+
+
+def _certificate_from(item: dict[str, Any]) -> Certificate:
+    fields = item["fields"]
+    return Certificate(
+        kind=CertificateKind(fields["kind"]),
+        serial_number=fields["serial_number"],
+        subject_id=fields["subject_id"],
+        name=fields["name"],
+        region=fields["region"],
+        qualifications=Qualification(fields["qualifications"]),
+        not_before=fields["not_before"],
+        not_after=fields["not_after"],
+        public_key=bytes.fromhex(fields["public_key"]),
+        issuer_key_id=b"",
+    )
+
+
+@pytest.mark.parametrize("item", _CERTIFICATES, ids=_ids(_CERTIFICATES))
+def test_certificate_encodes_and_signs_as_the_golden_vector(item: dict[str, Any]) -> None:
+    signer = _private(f"key_{item['signer']}")
+    certificate = _certificate_from(item).signed_by(signer)
+    assert certificate.issuer_key_id.hex() == item["fields"]["issuer_key_id"]
+    assert certificate.to_be_signed().hex() == item["to_be_signed_hex"]
+    assert certificate.signature.hex() == item["signature_hex"]
+    assert certificate.encode().hex() == item["encoded_hex"]
+    assert len(certificate.encode()) == item["size"]
+
+
+@pytest.mark.parametrize("item", _CERTIFICATES, ids=_ids(_CERTIFICATES))
+def test_certificate_decodes_and_verifies_from_the_golden_vector(item: dict[str, Any]) -> None:
+    decoded = Certificate.decode(_hex(item, "encoded_hex"))
+    expected = replace(
+        _certificate_from(item),
+        issuer_key_id=bytes.fromhex(item["fields"]["issuer_key_id"]),
+        signature=_hex(item, "signature_hex"),
+    )
+    assert decoded == expected
+    issuer = _public(f"key_{item['signer']}")
+    fields = item["fields"]
+    for now in (fields["not_before"], fields["not_after"]):  # inclusive at both ends
+        decoded.verify(issuer, now=now, kind=decoded.kind)
+    with pytest.raises(CertificateExpired):
+        decoded.verify(issuer, now=fields["not_after"] + 1, kind=decoded.kind)
+    with pytest.raises(CertificateError):
+        decoded.verify(_public("key_technician"), now=fields["not_before"], kind=decoded.kind)
+    other = next(k for k in CertificateKind if k != decoded.kind)
+    with pytest.raises(CertificateError):
+        decoded.verify(issuer, now=fields["not_before"], kind=other)
+
+
+def test_certificate_is_about_170_bytes_and_fits_a_minimum_frame() -> None:
+    for item in _CERTIFICATES:
+        assert 125 <= item["size"] <= 256 - 9 - 48  # SESSION_INIT request: 48 bytes before it
+
+
+def test_authorisation_encodes_and_decodes_as_the_golden_vector() -> None:
+    item = crypto_vector("authorisation")
+    fields = item["fields"]
+    unsigned = Authorisation(
+        serial=fields["serial"],
+        nonce=bytes.fromhex(fields["nonce"]),
+        counter=fields["counter"],
+        technician_id=fields["technician_id"],
+        certificate_serial=fields["certificate_serial"],
+        recovery_id=fields["recovery_id"],
+        not_before=fields["not_before"],
+        not_after=fields["not_after"],
+    )
+    token = unsigned.signed_by(_private("key_authority"))
+    assert token.issuer_key_id.hex() == fields["issuer_key_id"]
+    assert token.to_be_signed().hex() == item["to_be_signed_hex"]
+    assert token.signature.hex() == item["signature_hex"]
+    assert token.encode().hex() == item["encoded_hex"]
+    decoded = Authorisation.decode(_hex(item, "encoded_hex"))
+    assert decoded == token
+    decoded.verify_signature(_public("key_authority"))
+    with pytest.raises(RecoveryError):
+        decoded.verify_signature(_public("key_technician"))
+
+
+def test_revocation_list_encodes_and_decodes_as_the_golden_vector() -> None:
+    item = crypto_vector("revocation_list")
+    fields = item["fields"]
+    crl = RevocationList(fields["issued_at"], tuple(fields["serials"])).signed_by(
+        _private("key_authority")
+    )
+    assert crl.issuer_key_id.hex() == fields["issuer_key_id"]
+    assert crl.to_be_signed().hex() == item["to_be_signed_hex"]
+    assert crl.signature.hex() == item["signature_hex"]
+    assert crl.encode().hex() == item["encoded_hex"]
+    decoded = RevocationList.decode(_hex(item, "encoded_hex"))
+    assert decoded == crl
+    decoded.verify_signature(_public("key_authority"))
+    revocations = message_from_vector(vector("revocations_request"))
+    assert isinstance(revocations, RevocationsRequest)
+    assert revocations.revocation_list == crl.encode()
+
+
+def test_damm_check_digits_match_the_golden_cases() -> None:
+    cases = crypto_vector("damm")["cases"]
+    assert ["572", "4"] in cases  # the textbook example
+    for digits, check in cases:
+        assert damm_digit(digits) == check
+        assert with_check_digit(digits) == digits + check
+        if digits:
+            assert check_digits_ok(digits + check)
+
+
+def test_challenge_digits_match_the_golden_vector() -> None:
+    item = crypto_vector("challenge_digits")
+    assert challenge_digits(_hex(item, "nonce_hex")) == item["digits"]
+    challenge = message_from_vector(vector("recovery_challenge_response"))
+    assert isinstance(challenge, RecoveryChallengeResponse)
+    assert challenge.challenge == item["digits"]
+    assert challenge.nonce.hex() == item["nonce_hex"]
+
+
+def test_recovery_secret_matches_the_golden_vector() -> None:
+    item = crypto_vector("recovery_secret")
+    secret = device_recovery_secret(_hex(item, "master_secret_hex"), item["serial"])
+    assert secret.hex() == item["secret_hex"]
+
+
+def test_phone_response_matches_the_golden_vector() -> None:
+    item = crypto_vector("phone_response")
+    assert phone_window(item["time_s"]) == item["window"]
+    assert phone_window(item["time_s"] + 599) == item["window"]
+    assert phone_window(item["time_s"] + 600) == item["window"] + 1
+    response = phone_response(
+        _hex(item, "secret_hex"),
+        item["serial"],
+        item["challenge"],
+        item["technician_id"],
+        item["window"],
+    )
+    assert response == item["response"]
+    assert len(response) == 13 and check_digits_ok(response)
+    phone = message_from_vector(vector("recovery_authorise_request_phone"))
+    assert isinstance(phone, RecoveryAuthoriseRequest) and phone.digits == response
+
+
+def test_seal_code_matches_the_golden_vector() -> None:
+    item = crypto_vector("seal_code")
+    seal = seal_code(
+        _hex(item, "secret_hex"), item["serial"], item["recovery_counter"], item["challenge"]
+    )
+    assert seal == item["seal"]
+    assert len(seal) == 9 and check_digits_ok(seal)
+    answer = message_from_vector(vector("recovery_seal_response"))
+    assert isinstance(answer, RecoverySealResponse) and answer.seal == seal
+
+
+# --- the handshake with fixed randomness ----------------------------------------------------
+
+
+class _FixedRandomness:
+    """Stands in for the ephemeral-key generator and os.urandom of protocols.session."""
+
+    def __init__(self, keys: list[bytes], nonces: list[bytes]) -> None:
+        self._keys = [X25519PrivateKey.from_private_bytes(k) for k in keys]
+        self._nonces = list(nonces)
+
+    def generate(self) -> X25519PrivateKey:
+        return self._keys.pop(0)
+
+    def urandom(self, size: int) -> bytes:
+        nonce = self._nonces.pop(0)
+        assert len(nonce) == size
+        return nonce
+
+
+@pytest.fixture
+def golden_randomness(monkeypatch: pytest.MonkeyPatch) -> _FixedRandomness:
+    handshake = crypto_vector("handshake")
+    fixed = _FixedRandomness(
+        [
+            _hex(handshake, "tool_ephemeral_private_hex"),
+            _hex(handshake, "board_ephemeral_private_hex"),
+        ],
+        [_hex(handshake, "tool_nonce_hex"), _hex(handshake, "board_nonce_hex")],
+    )
+    monkeypatch.setattr(session, "X25519PrivateKey", SimpleNamespace(generate=fixed.generate))
+    monkeypatch.setattr(session, "os", SimpleNamespace(urandom=fixed.urandom))
+    return fixed
+
+
+def _golden_handshake() -> tuple[
+    ToolHandshake, SessionInitRequest, SessionInitResponse, BoardSessionOffer
+]:
+    handshake = crypto_vector("handshake")
+    tool = ToolHandshake(
+        _hex(crypto_vector("certificate_technician"), "encoded_hex"),
+        _private("key_technician").sign,
+    )
+    init = tool.start()
+    reply, offer = board_accept_init(
+        init,
+        device_key=_private("key_device"),
+        device_certificate=_hex(crypto_vector("certificate_device"), "encoded_hex"),
+        authority_key=_public("key_authority"),
+        revoked=frozenset(),
+        now=handshake["now_s"],
+    )
+    return tool, init, reply, offer
+
+
+def test_handshake_reproduces_the_golden_vectors(golden_randomness: _FixedRandomness) -> None:
+    handshake = crypto_vector("handshake")
+    tool, init, reply, offer = _golden_handshake()
+    assert init == message_from_vector(vector("session_init_request"))
+    assert reply == message_from_vector(vector("session_init_response"))
+    assert transcript_hash(init, reply).hex() == handshake["transcript_hash_hex"]
+    assert offer.transcript.hex() == handshake["transcript_hash_hex"]
+    assert reply.signature.hex() == handshake["board_signature_hex"]
+    auth, tool_cipher, device = tool.finish(
+        reply,
+        provisioning_key=_public("key_provisioning"),
+        expected_serial="SL-0000-0001",
+        now=handshake["now_s"],
+    )
+    assert device.subject_id == "SL-0000-0001"
+    assert auth.signature.hex() == handshake["technician_signature_hex"]
+    board_check_auth(offer, auth)
+    # Both derived the golden keys: each side's first frame is the golden one, and opens
+    # on the other side.
+    auth_frame = frame_bytes(vector("session_auth_request"))
+    assert tool_cipher.seal(auth_frame[:5], auth.signature) == auth_frame[5:]
+    assert offer.cipher.open(auth_frame[:5], auth_frame[5:]) == auth.signature
+    answer_frame = frame_bytes(vector("session_auth_response"))
+    plain = bytes.fromhex(vector("session_auth_response")["plaintext_body_hex"])
+    assert offer.cipher.seal(answer_frame[:5], plain) == answer_frame[5:]
+    assert tool_cipher.open(answer_frame[:5], answer_frame[5:]) == plain
+
+
+def test_transcript_hash_signed_strings_and_keys_follow_the_spec() -> None:
+    """The constructions of SPEC.md 11.4, computed here with hashlib and HKDF directly."""
+    handshake = crypto_vector("handshake")
+    init = message_from_vector(vector("session_init_request"))
+    reply = message_from_vector(vector("session_init_response"))
+    assert isinstance(init, SessionInitRequest) and isinstance(reply, SessionInitResponse)
+    assert transcript_hash(init, reply).hex() == handshake["transcript_hash_hex"]
+    transcript = _hex(handshake, "transcript_hash_hex")
+    assert board_signed_bytes(transcript) == b"board\x00" + transcript
+    assert technician_signed_bytes(transcript) == b"technician\x00" + transcript
+    _public("key_device").verify(
+        _hex(handshake, "board_signature_hex"), board_signed_bytes(transcript)
+    )
+    _public("key_technician").verify(
+        _hex(handshake, "technician_signature_hex"), technician_signed_bytes(transcript)
+    )
+    digest = hashlib.sha256(b"safetool session v1\x00")
+    for part in (
+        init.ephemeral_key,
+        init.nonce,
+        init.certificate,
+        reply.ephemeral_key,
+        reply.nonce,
+        reply.certificate,
+    ):
+        digest.update(struct.pack("<H", len(part)) + part)
+    assert digest.digest() == transcript
+    tool_private = X25519PrivateKey.from_private_bytes(
+        _hex(handshake, "tool_ephemeral_private_hex")
+    )
+    assert raw_x25519(tool_private.public_key()) == init.ephemeral_key
+    board_public = X25519PublicKey.from_public_bytes(reply.ephemeral_key)
+    shared = tool_private.exchange(board_public)
+    assert shared.hex() == handshake["shared_secret_hex"]
+    keys = HKDF(
+        algorithm=hashes.SHA256(), length=64, salt=transcript, info=b"safetool session keys v1"
+    ).derive(shared)
+    assert keys[:32].hex() == handshake["key_tool_to_board_hex"]
+    assert keys[32:].hex() == handshake["key_board_to_tool_hex"]
+
+
+def raw_x25519(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def test_encrypted_session_reproduces_the_golden_frames(
+    golden_randomness: _FixedRandomness,
+) -> None:
+    """Tool and board connections, with the golden handshake, send the golden bytes."""
+    handshake = crypto_vector("handshake")
+    clock = FakeClock()
+    tool = ToolConnection(clock, initial_seq=0x03FF)
+    board = BoardConnection(boot_id=1)
+
+    def to_board() -> bytes:
+        data = tool.data_to_send()
+        board.receive_data(data)
+        return data
+
+    def to_tool(*, drop: bool = False) -> bytes:
+        data = board.data_to_send()
+        if not drop:
+            tool.receive_data(data)
+        return data
+
+    def board_requests() -> list[RequestReceived]:
+        events = list(iter(board.next_event, None))
+        assert all(isinstance(e, RequestReceived) for e in events), events
+        return [e for e in events if isinstance(e, RequestReceived)]
+
+    def tool_answer() -> ResponseReceived:
+        (event,) = list(iter(tool.next_event, None))
+        assert isinstance(event, ResponseReceived), event
+        return event
+
+    tool.send_request(tool.hello(), timeout_s=1.0)  # seq 0x03FF: raises the frame limits
+    to_board()
+    list(iter(board.next_event, None))
+    to_tool()
+    tool_answer()
+
+    handshaker, init, reply, offer = _golden_handshake()
+    tool.send_request(init, timeout_s=1.0)
+    assert to_board() == wire_bytes(vector("session_init_request"))
+    (request,) = board_requests()
+    assert request.request == init and not request.encrypted
+    board.send_response(request.seq, reply)
+    board.cipher = offer.cipher  # installed once the plaintext answer is queued
+    assert to_tool() == wire_bytes(vector("session_init_response"))
+    assert tool_answer().response == reply
+    auth, tool.cipher, _ = handshaker.finish(
+        reply,
+        provisioning_key=_public("key_provisioning"),
+        expected_serial="SL-0000-0001",
+        now=handshake["now_s"],
+    )
+
+    expected = iter(ENCRYPTED)
+    for request_message in (auth, StatusRequest(), SessionEndRequest()):
+        tool.send_request(request_message, timeout_s=5.0)
+        request_vector = next(expected)
+        assert to_board() == wire_bytes(request_vector), request_vector["name"]
+        (request,) = board_requests()
+        assert request.encrypted and request.request == message_from_vector(request_vector)
+        answer_vector = next(expected)
+        board.send_response(request.seq, message_from_vector(answer_vector))  # type: ignore[arg-type]
+        if answer_vector["name"] == "status_response_encrypted":
+            # The answer is lost; the resend is answered from the reply cache, sealed afresh.
+            assert to_tool(drop=True) == wire_bytes(answer_vector)
+            deadline = tool.next_deadline()
+            assert deadline is not None
+            clock.now_s = deadline
+            tool.handle_timers()
+            resend_vector = next(expected)
+            assert to_board() == wire_bytes(resend_vector), resend_vector["name"]
+            assert board_requests() == [], "a resend is never carried out twice"
+            answer_vector = next(expected)
+        assert to_tool() == wire_bytes(answer_vector), answer_vector["name"]
+        assert tool_answer().response == message_from_vector(answer_vector)
+    assert next(expected, None) is None, "every encrypted vector was checked"
+
+
+def _spec_section(heading: str) -> str:
+    spec = (Path(protocols.__file__).parent / "SPEC.md").read_text(encoding="utf-8")
+    start = spec.index(heading)
+    end = spec.find("\n#", start + len(heading))
+    return spec[start : end if end >= 0 else None]
+
+
+def _spec_rows(heading: str) -> dict[str, int]:
+    """``name: value`` for each table row ``| value | `NAME` | …`` of a SPEC.md section."""
+    rows = re.findall(
+        r"^\| `?(0x[0-9A-Fa-f]+|\d+)`? \| `?([A-Z_]+)`?[^|]*\|", _spec_section(heading), re.M
+    )
+    return {name: int(value, 0) for value, name in rows}
+
+
+@pytest.mark.parametrize(
+    ("heading", "enum_class"),
+    [
+        ("### 4.3 Message types", MsgType),
+        ("### 10.1 LockState", LockState),
+        ("### 10.5 EventKind", EventKind),
+        ("### 10.6 ErrorCode", ErrorCode),
+        ("### 10.7 RefusalReason", RefusalReason),
+        ("### 10.8 RecoveryMethod", RecoveryMethod),
+        ("### 10.9 RecoveryResult", RecoveryResult),
+    ],
+)
+def test_spec_tables_list_exactly_the_catalogue(
+    heading: str, enum_class: type[enum.IntEnum]
+) -> None:
+    assert _spec_rows(heading) == {str(m.name): int(m) for m in enum_class}
+
+
+def test_spec_lists_the_flags_and_qualifications() -> None:
+    flags = re.findall(
+        r"^\| \d \| `(0x[0-9A-F]{2})` \| `([A-Z]+)` \|", _spec_section("### 3.1 Flags"), re.M
+    )
+    assert {name: int(mask, 16) for mask, name in flags} == {
+        str(f.name): int(f) for f in (Flags.RESPONSE, Flags.RETRANSMIT, Flags.ENCRYPTED)
+    }
+    section = _spec_section("### 10.10 CertificateKind")
+    quals = re.findall(r"^\| \d \| `(0x[0-9A-F]{2})` \| `([A-Z]+)` \|", section, re.M)
+    assert {name: int(mask, 16) for mask, name in quals} == {
+        str(q.name): int(q) for q in Qualification
+    }

@@ -10,7 +10,7 @@ from firmware import lock as lock_module
 from firmware.clock import ManualClock
 from firmware.hardware import LOW_BATTERY_MV
 from firmware.lock import CodeResult, Lock, Refused
-from firmware.policy import PenaltyPolicy
+from firmware.policy import LockPolicy
 from firmware.storage import StateStore
 from protocols.catalogue import Alerts, BoltState, EventKind, LockState
 
@@ -193,6 +193,52 @@ def test_keypad_rejects_unknown_keys(board: Board) -> None:
 
 def test_policy_stays_within_what_lock_standards_allow() -> None:
     with pytest.raises(ValueError):
-        PenaltyPolicy(lockout_s=30)
+        LockPolicy(lockout_s=30)
     with pytest.raises(ValueError):
-        PenaltyPolicy(wrong_codes=0)
+        LockPolicy(wrong_codes=0)
+
+
+def policy_board(tmp_path: Path, **policy: int) -> Board:
+    board = Board(tmp_path)
+    board.lock.saved.policy = LockPolicy(**policy)
+    return board
+
+
+def test_time_delay_then_opening_window(tmp_path: Path) -> None:
+    board = policy_board(tmp_path, time_delay_s=600, opening_window_s=120)
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING
+    assert board.lock.lock_state == LockState.TIME_DELAY
+    assert board.lock.countdown_seconds == 600
+    board.clock.advance(300)
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING  # too early: changes nothing
+    assert board.lock.countdown_seconds == 300
+    board.clock.advance(300)
+    board.lock.tick()
+    assert board.lock.lock_state == LockState.OPENING_WINDOW
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED
+    assert EventKind.OPENING_WINDOW_STARTED in board.kinds()
+
+
+def test_missed_opening_window_expires(tmp_path: Path) -> None:
+    board = policy_board(tmp_path, time_delay_s=60, opening_window_s=30)
+    board.lock.enter_code(MASTER)
+    board.clock.advance(91)
+    board.lock.tick()
+    assert board.lock.lock_state == LockState.LOCKED
+    assert EventKind.OPENING_WINDOW_EXPIRED in board.kinds()
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING  # a new delay starts
+
+
+def test_dual_control_needs_two_different_users(tmp_path: Path) -> None:
+    board = policy_board(tmp_path, dual_control=1)
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING  # the same user again
+    assert board.lock.enter_code("246810") is CodeResult.OPENED
+    assert EventKind.SECOND_CODE_NEEDED in board.kinds()
+
+
+def test_dual_control_second_code_must_come_within_a_minute(tmp_path: Path) -> None:
+    board = policy_board(tmp_path, dual_control=1)
+    board.lock.enter_code(MASTER)
+    board.clock.advance(61)
+    assert board.lock.enter_code("246810") is CodeResult.WAITING

@@ -2,8 +2,12 @@
 
 The bytes in ``vectors.json`` were computed from the tables of SPEC.md with ``struct``,
 ``zlib.crc32`` and a separate COBS encoder, never with :mod:`protocols.codec` or
-:mod:`protocols.framing`, so a bug shared by the tool and the board cannot hide. See README.md
-beside this file for the format.
+:mod:`protocols.framing`, so a bug shared by the tool and the board cannot hide. The
+cryptographic vectors (certificates, authorisations, revocation lists, phone-in and seal codes,
+the handshake and encrypted frames) were computed from SPEC.md sections 11 and 12 with the
+primitives of ``cryptography`` directly, never with :mod:`protocols.certificates`,
+:mod:`protocols.recovery` or :mod:`protocols.session`. See README.md beside this file for the
+format.
 
 Typical use, in a test of either end::
 
@@ -23,7 +27,7 @@ import typing
 from importlib import resources
 from typing import Any
 
-from protocols import messages
+from protocols import messages, trust_messages
 from protocols.catalogue import Flags
 from protocols.messages import Message
 
@@ -55,9 +59,30 @@ def bad_vectors() -> list[Vector]:
     return bad
 
 
+def encrypted_vectors() -> list[Vector]:
+    """Frames sealed under the session keys of the crypto vector ``handshake``, in the order
+    they pass in that session."""
+    encrypted: list[Vector] = load_vectors()["encrypted"]
+    return encrypted
+
+
+def crypto_vectors() -> list[Vector]:
+    """Keys, certificates, authorisations, revocation lists, codes and the handshake."""
+    crypto: list[Vector] = load_vectors()["crypto"]
+    return crypto
+
+
 def vector(name: str) -> Vector:
-    """The good or bad vector called ``name``."""
-    for item in (*good_vectors(), *bad_vectors()):
+    """The good, bad or encrypted vector called ``name``."""
+    for item in (*good_vectors(), *bad_vectors(), *encrypted_vectors()):
+        if item["name"] == name:
+            return item
+    raise KeyError(name)
+
+
+def crypto_vector(name: str) -> Vector:
+    """The crypto vector called ``name``."""
+    for item in crypto_vectors():
         if item["name"] == name:
             return item
     raise KeyError(name)
@@ -69,7 +94,7 @@ def wire_bytes(item: Vector) -> bytes:
 
 
 def frame_bytes(item: Vector) -> bytes:
-    """Header and body, before the CRC is appended (good vectors only)."""
+    """Header and body, before the CRC is appended (good and encrypted vectors)."""
     return bytes.fromhex(item["frame_hex"])
 
 
@@ -79,15 +104,17 @@ def header_flags(item: Vector) -> Flags:
 
 
 def message_class(item: Vector) -> type[Message]:
-    """The :mod:`protocols.messages` class a good vector holds."""
-    cls = getattr(messages, item["message"])
-    if not (isinstance(cls, type) and issubclass(cls, Message)):
-        raise KeyError(item["message"])
-    return cls
+    """The message class (from :mod:`protocols.messages` or :mod:`protocols.trust_messages`)
+    a good or encrypted vector holds."""
+    for module in (messages, trust_messages):
+        cls = getattr(module, item["message"], None)
+        if isinstance(cls, type) and issubclass(cls, Message):
+            return cls
+    raise KeyError(item["message"])
 
 
 def message_from_vector(item: Vector) -> Message:
-    """The message a good vector holds, built from its ``fields``.
+    """The message a good or encrypted vector holds, built from its ``fields``.
 
     ``bytes`` fields are stored as hex strings and enum fields as integers; both are converted to
     the types the message class declares.

@@ -10,10 +10,13 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
 import firmware.run
+from firmware.provisioning import ProvisioningError
 from safetool import __version__
+from safetool.cli.authority import add_authority_parser
 from safetool.cli.common import add_output_options, add_port_options, print_json
 from safetool.cli.demo import cmd_demo
 from safetool.cli.lock_commands import cmd_info, cmd_monitor, cmd_ports, cmd_status
+from safetool.cli.trust_commands import add_trust_parsers
 from safetool.errors import SafetoolError
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
@@ -50,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     emulate = command("emulate", cmd_emulate, "run an emulated lock board (pty or TCP)")
     firmware.run.add_arguments(emulate)
     emulate.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_trust_parsers(commands)
+    add_authority_parser(commands)
     demo = command("demo", cmd_demo, "start an emulated board and show it through safetool")
     add_output_options(demo)
     demo.set_defaults(emulator_args=[])
@@ -77,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"safetool: {error.explain()}", file=sys.stderr)
         return error.exit_code
-    except ValueError as error:  # option values the board model rejects (e.g. --lockout-s 10)
+    except (ValueError, ProvisioningError) as error:  # e.g. --lockout-s 10, a bad --pki
         if debug:
             traceback.print_exc()
         print(f"safetool: {error}", file=sys.stderr)

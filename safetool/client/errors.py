@@ -18,6 +18,10 @@ class RequestTimeout(SafetoolError):
     """The lock answered HELLO but not this request, resends included."""
 
 
+class SessionLost(SafetoolError):
+    """The secure session ended while a request made in it was outstanding."""
+
+
 class LockRefused(SafetoolError):
     """The lock answered the request with an ERROR."""
 

@@ -18,8 +18,10 @@ from protocols.catalogue import ErrorCode
 from protocols.events import (
     FrameRejected,
     LockEventReceived,
+    RequestAborted,
     RequestTimedOut,
     ResponseReceived,
+    SessionEnded,
     StaleResponse,
 )
 from protocols.messages import (
@@ -36,7 +38,13 @@ from protocols.messages import (
 )
 from protocols.retransmit import RetransmitPolicy
 from protocols.tool import ToolConnection
-from safetool.client.errors import DeviceSilent, LockRefused, ProtocolMismatch, RequestTimeout
+from safetool.client.errors import (
+    DeviceSilent,
+    LockRefused,
+    ProtocolMismatch,
+    RequestTimeout,
+    SessionLost,
+)
 from safetool.transport import DEFAULT_BAUD, LinkLost, Tracer, Transport, make_transport
 
 R = TypeVar("R", bound=Response)
@@ -73,6 +81,8 @@ class LockClient:
         self._tasks: list[asyncio.Task[None]] = []
         self._timer_wakeup = asyncio.Event()
         self._lost: LinkLost | None = None
+        self.session_end_reason: str | None = None
+        """Why the last secure session ended, if one did."""
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -110,6 +120,7 @@ class LockClient:
             raise
 
     async def _say_hello(self) -> None:
+        self.connection.end_session("a new link session (HELLO)")
         previous_boot = self.connection.boot_id
         try:
             hello = await self.request(self.connection.hello(), timeout_s=self.hello_timeout_s)
@@ -289,6 +300,20 @@ class LockClient:
                     if queue.full():
                         queue.get_nowait()  # a slow reader loses the oldest, never blocks us
                     queue.put_nowait(event)
+            elif isinstance(event, RequestAborted):
+                future = self._waiting.get(event.seq)
+                if future is not None and not future.done():
+                    future.set_exception(
+                        SessionLost(
+                            f"The secure session ended before the lock answered "
+                            f"{type(event.request).__name__}: {event.reason}.",
+                            meaning="The lock may or may not have acted on it. A forged, "
+                            "replayed or corrupted encrypted frame ends a session on purpose.",
+                            next_step="Open a new session and check the lock's state first.",
+                        )
+                    )
+            elif isinstance(event, SessionEnded):
+                self.session_end_reason = event.reason
             elif isinstance(event, (StaleResponse, FrameRejected)):
                 pass  # counted in connection.stats / stale_responses; never delivered
 

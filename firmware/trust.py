@@ -1,0 +1,309 @@
+"""The board's side of trust: secure sessions, the revocation list, and who may do what.
+
+Privileged requests (recovery, and later audit, firmware and configuration) are served only
+inside an authenticated session whose technician certificate carries the qualification; every
+refusal is recorded in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from firmware.audit import AuditTrail
+from firmware.lock import Lock
+from firmware.policy import LockPolicy
+from firmware.provisioning import Provisioning
+from firmware.recovery import BoardRecovery, SealNotReady
+from protocols.board import BoardConnection
+from protocols.catalogue import ErrorCode, EventKind, MsgType, RefusalReason
+from protocols.certificates import Certificate, Qualification
+from protocols.messages import ErrorResponse, Request, Response
+from protocols.recovery import RecoveryError, RevocationList
+from protocols.session import (
+    BoardSessionOffer,
+    HandshakeFailed,
+    board_accept_init,
+    board_check_auth,
+)
+from protocols.trust_messages import (
+    PRIVILEGED,
+    ConfigGetRequest,
+    ConfigResponse,
+    ConfigSetRequest,
+    ConfigSetResponse,
+    RecoveryAuthoriseRequest,
+    RecoveryChallengeRequest,
+    RecoverySealRequest,
+    RevocationsRequest,
+    RevocationsResponse,
+    SessionAuthRequest,
+    SessionAuthResponse,
+    SessionEndRequest,
+    SessionEndResponse,
+    SessionInitRequest,
+)
+
+IDLE_TIMEOUT_S = 600
+NEEDS: dict[MsgType, Qualification] = {
+    MsgType.RECOVERY_CHALLENGE: Qualification.RECOVER,
+    MsgType.RECOVERY_AUTHORISE: Qualification.RECOVER,
+    MsgType.RECOVERY_SEAL: Qualification.RECOVER,
+    MsgType.CONFIG_GET: Qualification.DIAGNOSE,
+    MsgType.CONFIG_SET: Qualification.CONFIGURE,
+}
+After = Callable[[], None]
+"""Work to do once the answer is queued (installing session keys must wait for it)."""
+
+
+@dataclass(slots=True)
+class _Session:
+    offer: BoardSessionOffer
+    established: bool = False
+    last_used_s: float = 0.0
+
+    @property
+    def technician(self) -> Certificate:
+        return self.offer.technician
+
+
+class BoardTrust:
+    def __init__(
+        self,
+        lock: Lock,
+        provisioning: Provisioning | None,
+        connection: BoardConnection,
+        audit: AuditTrail,
+        serial: str,
+    ) -> None:
+        self.lock = lock
+        self.provisioning = provisioning
+        self.connection = connection
+        self.audit = audit
+        self.serial = serial
+        self.session: _Session | None = None
+        self.recovery = (
+            None if provisioning is None else BoardRecovery(lock, provisioning, audit, serial)
+        )
+        if provisioning is not None and provisioning.revocation_list is not None:
+            self._take_revocations(provisioning.revocation_list)
+
+    # --- dispatch ------------------------------------------------------------------------------
+
+    def handle(self, request: Request, encrypted: bool) -> tuple[Response, After | None] | None:
+        """Answer a trust or privileged request; ``None`` if ``request`` is neither."""
+        if isinstance(request, SessionInitRequest):
+            return self._init(request)
+        if isinstance(request, SessionAuthRequest):
+            response = self._auth(request, encrypted)
+            if self.session is None:  # refused: the keys of the failed handshake go too
+                return response, lambda: self.connection.end_session("session refused")
+            return response, None
+        if isinstance(request, SessionEndRequest):
+            self.end("ended by the tool")
+            return SessionEndResponse(), lambda: self.connection.end_session("ended by the tool")
+        if isinstance(request, RevocationsRequest):
+            return self._revocations(request), None
+        if request.TYPE in PRIVILEGED:
+            return self._privileged(request, encrypted), None
+        return None
+
+    def end(self, reason: str) -> None:
+        if self.session is not None and self.session.established:
+            self.audit.append(
+                self.lock.trusted_rtc(),
+                "session_closed",
+                reason=reason,
+                technician=self.session.technician.subject_id,
+            )
+        self.session = None
+
+    def expire_idle(self) -> None:
+        session = self.session
+        if (
+            session is not None
+            and self.lock.clock.monotonic() - session.last_used_s > IDLE_TIMEOUT_S
+        ):
+            self.end("idle timeout")
+            self.connection.end_session("idle timeout")
+
+    # --- session ------------------------------------------------------------------------------
+
+    def _init(self, request: SessionInitRequest) -> tuple[Response, After | None]:
+        self.end("a new session was requested")
+        self.connection.cipher = None  # dropped here, not reported back to us as an event
+        provisioning = self.provisioning
+        if provisioning is None:
+            return _not_allowed("this board has no device key (not provisioned)"), None
+        now = self.lock.trusted_rtc()
+        try:
+            reply, offer = board_accept_init(
+                request,
+                device_key=provisioning.device_key,
+                device_certificate=provisioning.device_certificate,
+                authority_key=provisioning.authority_key,
+                revoked=self._revoked(),
+                now=now,
+            )
+        except HandshakeFailed as failure:
+            reason = failure.reason
+            self.audit.append(
+                now,
+                "session_refused",
+                reason=reason.name.lower(),
+                detail=str(failure)[:200],
+                certificate=_cert_summary(request),
+            )
+            self.lock.emit(EventKind.SESSION_REFUSED, int(reason))
+            return _not_allowed(f"session refused: {failure}"), None
+        self.session = _Session(offer, last_used_s=self.lock.clock.monotonic())
+
+        def install_keys() -> None:
+            self.connection.cipher = offer.cipher
+
+        return reply, install_keys
+
+    def _auth(self, request: SessionAuthRequest, encrypted: bool) -> Response:
+        session = self.session
+        if session is None or not encrypted:
+            return _not_allowed("SESSION_AUTH needs SESSION_INIT first, under the session keys")
+        now = self.lock.trusted_rtc()
+        try:
+            board_check_auth(session.offer, request)
+        except HandshakeFailed as failure:
+            self.audit.append(
+                now,
+                "session_refused",
+                reason="bad_signature",
+                technician=session.technician.subject_id,
+            )
+            self.lock.emit(EventKind.SESSION_REFUSED, int(RefusalReason.BAD_SIGNATURE))
+            self.session = None
+            return _not_allowed(f"session refused: {failure}")
+        session.established = True
+        session.last_used_s = self.lock.clock.monotonic()
+        technician = session.technician
+        self.audit.append(
+            now,
+            "session_opened",
+            technician=technician.subject_id,
+            certificate=technician.serial_number,
+            qualifications=technician.qualifications.names(),
+        )
+        self.lock.emit(EventKind.SESSION_OPENED, technician.serial_number & 0x7FFFFFFF)
+        return SessionAuthResponse(int(technician.qualifications), IDLE_TIMEOUT_S, int(now))
+
+    # --- revocations ----------------------------------------------------------------------------
+
+    def _revoked(self) -> frozenset[int]:
+        crl = self.lock.saved.service.get("crl") or {}
+        return frozenset(int(s) for s in crl.get("serials", []))
+
+    def _take_revocations(self, data: bytes) -> bool:
+        """Keep ``data`` if it is a valid list newer than the one held; say whether it was."""
+        assert self.provisioning is not None
+        crl = RevocationList.decode(data)
+        crl.verify_signature(self.provisioning.authority_key)
+        held = self.lock.saved.service.get("crl") or {}
+        if crl.issued_at <= int(held.get("issued_at", -1)):
+            return False
+        self.lock.saved.service["crl"] = {"issued_at": crl.issued_at, "serials": list(crl.serials)}
+        self.lock.commit()
+        self.audit.append(
+            self.lock.trusted_rtc(),
+            "revocations_updated",
+            issued_at=crl.issued_at,
+            count=len(crl.serials),
+        )
+        return True
+
+    def _revocations(self, request: RevocationsRequest) -> Response:
+        if self.provisioning is None:
+            return _not_allowed("this board has no authority key (not provisioned)")
+        try:
+            self._take_revocations(request.revocation_list)
+        except RecoveryError as error:
+            self.audit.append(self.lock.trusted_rtc(), "revocations_refused", detail=str(error))
+            return _not_allowed(f"revocation list refused: {error}")
+        held = self.lock.saved.service.get("crl") or {}
+        return RevocationsResponse(int(held.get("issued_at", 0)), len(held.get("serials", [])))
+
+    # --- privileged -----------------------------------------------------------------------------
+
+    def _privileged(self, request: Request, encrypted: bool) -> Response:
+        session = self.session
+        name = MsgType(request.TYPE).name
+        now = self.lock.trusted_rtc()
+        if session is None or not session.established or not encrypted:
+            self.audit.append(now, "privileged_refused", request=name, reason="no_session")
+            return _not_allowed(f"{name} needs an authenticated secure session")
+        session.last_used_s = self.lock.clock.monotonic()
+        technician = session.technician
+        needed = NEEDS[MsgType(request.TYPE)]
+        if technician.serial_number in self._revoked():
+            self.audit.append(
+                now,
+                "privileged_refused",
+                request=name,
+                reason="revoked",
+                technician=technician.subject_id,
+            )
+            return _not_allowed(f"certificate {technician.serial_number} has been revoked")
+        if needed not in technician.qualifications:
+            self.audit.append(
+                now,
+                "privileged_refused",
+                request=name,
+                reason="not_qualified",
+                technician=technician.subject_id,
+            )
+            return _not_allowed(
+                f"{name} needs the '{needed.names()[0]}' qualification, which certificate "
+                f"{technician.serial_number} of {technician.subject_id} does not carry"
+            )
+        if isinstance(request, ConfigGetRequest):
+            return ConfigResponse(**self.lock.saved.policy.to_json())
+        if isinstance(request, ConfigSetRequest):
+            return self._configure(request, technician)
+        recovery = self.recovery
+        assert recovery is not None  # a session implies provisioning
+        if isinstance(request, RecoveryChallengeRequest):
+            return recovery.challenge(technician)
+        if isinstance(request, RecoveryAuthoriseRequest):
+            return recovery.authorise(request, technician)
+        if isinstance(request, RecoverySealRequest):
+            try:
+                return recovery.seal()
+            except SealNotReady as not_ready:
+                return ErrorResponse(ErrorCode.INVALID_STATE, str(not_ready))
+        return ErrorResponse(ErrorCode.UNKNOWN_TYPE, f"{name} is not served")
+
+    def _configure(self, request: ConfigSetRequest, technician: Certificate) -> Response:
+        before = self.lock.saved.policy.to_json()
+        wanted = {name: getattr(request, name) for name in before}
+        now = self.lock.trusted_rtc()
+        try:
+            policy = LockPolicy(**wanted)
+        except ValueError as error:
+            self.audit.append(
+                now, "config_refused", technician=technician.subject_id, detail=str(error)
+            )
+            return ErrorResponse(ErrorCode.OUT_OF_RANGE, str(error)[:200])
+        self.lock.saved.policy = policy
+        self.lock.commit()
+        changes = {k: [before[k], v] for k, v in policy.to_json().items() if before[k] != v}
+        self.audit.append(now, "config_changed", technician=technician.subject_id, changes=changes)
+        self.lock.emit(EventKind.CONFIG_CHANGED, technician.serial_number & 0x7FFFFFFF)
+        return ConfigSetResponse(**policy.to_json())
+
+
+def _not_allowed(detail: str) -> ErrorResponse:
+    return ErrorResponse(ErrorCode.NOT_ALLOWED, detail.encode()[:200].decode(errors="ignore"))
+
+
+def _cert_summary(request: SessionInitRequest) -> str:
+    try:
+        certificate = Certificate.decode(request.certificate)
+    except Exception:
+        return "unreadable"
+    return f"{certificate.subject_id} #{certificate.serial_number}"

@@ -1,0 +1,311 @@
+"""Lockout recovery, the cryptographic parts both ends share (no I/O): see SPEC.md section 12.
+
+* **Online**: the authority signs an :class:`Authorisation` (Ed25519) bound to one board, one
+  challenge, one technician and a validity window.
+* **By phone**: the board shows a short challenge (9 digits and a Damm check digit); the
+  authority answers with 12 digits and a check digit: an HMAC-SHA256 under the board's own
+  recovery secret, over that challenge, the technician and the 10-minute time window, reduced to
+  12 decimal digits (39.9 bits). The secret is derived per board from the authority's master
+  secret; the tool never holds either.
+* **Close seal**: after the safe is shut again the board shows 8 digits and a check digit, a
+  MAC over the recovery and the closed state, which the authority verifies.
+
+Every primitive comes from ``cryptography``; only the decimal check digit is computed here.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, replace
+
+from construct import (
+    Bytes,
+    Const,
+    ConstructError,
+    Int8ul,
+    Int32ul,
+    PascalString,
+    PrefixedArray,
+    Struct,
+)
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import constant_time, hashes, hmac
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from protocols.certificates import SIGNATURE_SIZE, key_id
+from protocols.errors import RemoteProtocolError
+
+CHALLENGE_NONCE_SIZE = 16
+CHALLENGE_DIGITS = 9
+RESPONSE_DIGITS = 12
+SEAL_DIGITS = 8
+PHONE_WINDOW_S = 600
+"""A phone-in response is valid in the 10-minute window it was issued in and the next one."""
+RECOVERY_SECRET_SIZE = 32
+
+
+class RecoveryError(RemoteProtocolError):
+    """An authorisation or code that is malformed or does not verify."""
+
+
+# --- Damm check digit: catches every single wrong digit and every swap of neighbours ---------
+
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+
+
+def damm_digit(digits: str) -> str:
+    interim = 0
+    for char in digits:
+        interim = _DAMM[interim][int(char)]
+    return str(interim)
+
+
+def with_check_digit(digits: str) -> str:
+    return digits + damm_digit(digits)
+
+
+def check_digits_ok(digits: str) -> bool:
+    """True if ``digits`` (check digit last) are all digits and the check digit agrees."""
+    return len(digits) >= 2 and digits.isascii() and digits.isdigit() and damm_digit(digits) == "0"
+
+
+def normalise_digits(text: str) -> str:
+    """What the technician or operator typed, without spaces and dashes."""
+    return "".join(ch for ch in text if not ch.isspace() and ch != "-")
+
+
+def group_digits(digits: str, size: int = 3) -> str:
+    """``"1234567890"`` → ``"123 456 789 0"``: easy to read over the phone."""
+    return " ".join(digits[i : i + size] for i in range(0, len(digits), size))
+
+
+# --- secrets and MACs ----------------------------------------------------------------------
+
+
+def device_recovery_secret(master_secret: bytes, serial: str) -> bytes:
+    """The per-board secret: provisioned into the board, derived again by the authority."""
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=RECOVERY_SECRET_SIZE,
+        salt=None,
+        info=b"safetool device recovery v1\x00" + serial.encode(),
+    ).derive(master_secret)
+
+
+def _mac(secret: bytes, *parts: bytes) -> bytes:
+    mac = hmac.HMAC(secret, hashes.SHA256())
+    for part in parts:
+        mac.update(struct.pack("<H", len(part)) + part)
+    return mac.finalize()
+
+
+def _decimal(mac: bytes, digits: int) -> str:
+    return str(int.from_bytes(mac[:8], "big") % 10**digits).zfill(digits)
+
+
+def challenge_digits(nonce: bytes) -> str:
+    """The short challenge a board shows for a phone-in recovery (with its check digit)."""
+    return with_check_digit(_decimal(nonce, CHALLENGE_DIGITS))
+
+
+def phone_window(time_s: float) -> int:
+    return int(time_s // PHONE_WINDOW_S)
+
+
+def phone_response(
+    device_secret: bytes, serial: str, challenge: str, technician_id: str, window: int
+) -> str:
+    """The 13 digits the hotline reads back (12 of MAC and a check digit)."""
+    mac = _mac(
+        device_secret,
+        b"safetool phone response v1",
+        serial.encode(),
+        challenge.encode(),
+        technician_id.encode(),
+        struct.pack("<I", window),
+    )
+    return with_check_digit(_decimal(mac, RESPONSE_DIGITS))
+
+
+def seal_code(device_secret: bytes, serial: str, recovery_counter: int, challenge: str) -> str:
+    """The close seal: proves the board saw the safe shut and locked after that recovery."""
+    mac = _mac(
+        device_secret,
+        b"safetool close seal v1",
+        serial.encode(),
+        struct.pack("<I", recovery_counter),
+        challenge.encode(),
+        b"closed-and-locked",
+    )
+    return with_check_digit(_decimal(mac, SEAL_DIGITS))
+
+
+def digits_equal(a: str, b: str) -> bool:
+    """Constant-time comparison of two digit strings."""
+    return constant_time.bytes_eq(a.encode(), b.encode())
+
+
+# --- the online authorisation --------------------------------------------------------------
+
+_Str8 = PascalString(Int8ul, "utf8")
+_AUTH_TBS = Struct(
+    "magic" / Const(b"SLA1"),
+    "serial" / _Str8,
+    "nonce" / Bytes(CHALLENGE_NONCE_SIZE),
+    "counter" / Int32ul,
+    "technician_id" / _Str8,
+    "certificate_serial" / Int32ul,
+    "recovery_id" / Int32ul,
+    "not_before" / Int32ul,
+    "not_after" / Int32ul,
+    "issuer_key_id" / Bytes(8),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Authorisation:
+    """The authority's signed permission for one recovery of one board by one technician."""
+
+    serial: str
+    nonce: bytes
+    counter: int
+    technician_id: str
+    certificate_serial: int
+    recovery_id: int
+    """The authority's ledger entry for this authorisation."""
+    not_before: int
+    not_after: int
+    issuer_key_id: bytes = b""
+    signature: bytes = b""
+
+    def to_be_signed(self) -> bytes:
+        return bytes(
+            _AUTH_TBS.build(
+                {
+                    "serial": self.serial,
+                    "nonce": self.nonce,
+                    "counter": self.counter,
+                    "technician_id": self.technician_id,
+                    "certificate_serial": self.certificate_serial,
+                    "recovery_id": self.recovery_id,
+                    "not_before": self.not_before,
+                    "not_after": self.not_after,
+                    "issuer_key_id": self.issuer_key_id,
+                }
+            )
+        )
+
+    def signed_by(self, authority: Ed25519PrivateKey) -> Authorisation:
+        unsigned = replace(self, issuer_key_id=key_id(authority.public_key()), signature=b"")
+        return replace(unsigned, signature=authority.sign(unsigned.to_be_signed()))
+
+    def encode(self) -> bytes:
+        return self.to_be_signed() + self.signature
+
+    @classmethod
+    def decode(cls, data: bytes) -> Authorisation:
+        body, signature = data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
+        try:
+            fields = _AUTH_TBS.parse(body)
+        except (ConstructError, UnicodeDecodeError) as exc:
+            raise RecoveryError(f"malformed authorisation: {exc}") from None
+        token = cls(
+            serial=fields.serial,
+            nonce=bytes(fields.nonce),
+            counter=fields.counter,
+            technician_id=fields.technician_id,
+            certificate_serial=fields.certificate_serial,
+            recovery_id=fields.recovery_id,
+            not_before=fields.not_before,
+            not_after=fields.not_after,
+            issuer_key_id=bytes(fields.issuer_key_id),
+            signature=bytes(signature),
+        )
+        if len(signature) != SIGNATURE_SIZE or token.to_be_signed() != body:
+            raise RecoveryError("authorisation has the wrong length")
+        return token
+
+    def verify_signature(self, authority: Ed25519PublicKey) -> None:
+        if self.issuer_key_id != key_id(authority):
+            raise RecoveryError("authorisation was not signed by the service authority")
+        try:
+            authority.verify(self.signature, self.to_be_signed())
+        except InvalidSignature:
+            raise RecoveryError("authorisation signature is not valid") from None
+
+
+# --- revocation list -----------------------------------------------------------------------
+
+_CRL_TBS = Struct(
+    "magic" / Const(b"SLR1"),
+    "issued_at" / Int32ul,
+    "serials" / PrefixedArray(Int32ul, Int32ul),
+    "issuer_key_id" / Bytes(8),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationList:
+    """Technician certificate serial numbers the authority has revoked, signed by it.
+
+    A board keeps the newest list it has been given (``issued_at`` only ever moves forward)."""
+
+    issued_at: int
+    serials: tuple[int, ...]
+    issuer_key_id: bytes = b""
+    signature: bytes = b""
+
+    def to_be_signed(self) -> bytes:
+        return bytes(
+            _CRL_TBS.build(
+                {
+                    "issued_at": self.issued_at,
+                    "serials": list(self.serials),
+                    "issuer_key_id": self.issuer_key_id,
+                }
+            )
+        )
+
+    def signed_by(self, authority: Ed25519PrivateKey) -> RevocationList:
+        unsigned = replace(self, issuer_key_id=key_id(authority.public_key()), signature=b"")
+        return replace(unsigned, signature=authority.sign(unsigned.to_be_signed()))
+
+    def encode(self) -> bytes:
+        return self.to_be_signed() + self.signature
+
+    @classmethod
+    def decode(cls, data: bytes) -> RevocationList:
+        body, signature = data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
+        try:
+            fields = _CRL_TBS.parse(body)
+        except ConstructError as exc:
+            raise RecoveryError(f"malformed revocation list: {exc}") from None
+        crl = cls(
+            fields.issued_at,
+            tuple(fields.serials),
+            bytes(fields.issuer_key_id),
+            bytes(signature),
+        )
+        if len(signature) != SIGNATURE_SIZE or crl.to_be_signed() != body:
+            raise RecoveryError("revocation list has the wrong length")
+        return crl
+
+    def verify_signature(self, authority: Ed25519PublicKey) -> None:
+        if self.issuer_key_id != key_id(authority):
+            raise RecoveryError("revocation list was not signed by the service authority")
+        try:
+            authority.verify(self.signature, self.to_be_signed())
+        except InvalidSignature:
+            raise RecoveryError("revocation list signature is not valid") from None

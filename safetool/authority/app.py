@@ -1,0 +1,272 @@
+"""The authority's HTTP API (Starlette): JSON in, JSON out, errors as {error, message, next_step}.
+
+Technician endpoints are authenticated by the technician's signature inside the request;
+operator endpoints by ``Authorization: Bearer <operator token>`` (compared in constant time,
+never logged). Database work runs in Starlette's worker threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from protocols.recovery import RevocationList
+from safetool.authority.errors import (
+    AuthorityError,
+    NotAuthenticated,
+    RateLimited,
+    RequestInvalid,
+)
+from safetool.authority.export import parse_ledger_filter, to_csv, to_json
+from safetool.authority.ledger import LedgerEntry
+from safetool.authority.service import Authority
+from safetool.authority.wire import (
+    U32_MAX,
+    CloseReport,
+    OnlineRequest,
+    ResultReport,
+    field_optional_int,
+    field_str,
+)
+from safetool.errors import SafetoolError
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 16 * 1024
+OPERATOR_TOKEN_ENV = "SAFETOOL_OPERATOR_TOKEN"
+MIN_OPERATOR_TOKEN_LENGTH = 16
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _json(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(document, status_code=status, headers=headers)
+
+
+def error_response(error: SafetoolError, status: int | None = None) -> Response:
+    headers: dict[str, str] = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after_s)
+    code = status if status is not None else getattr(error, "http_status", 400)
+    return _json(error.as_dict(), code, headers)
+
+
+async def read_json(request: Request) -> object:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestInvalid(
+                f"the request body is larger than {MAX_BODY_BYTES} bytes",
+                next_step="Send only the fields the API describes.",
+            )
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestInvalid(
+            "the request body is not JSON", next_step="Send a JSON object."
+        ) from None
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).digest()
+
+
+class OperatorGate:
+    """Checks the operator's bearer token in constant time; keeps only its SHA-256."""
+
+    def __init__(self, token: str | None) -> None:
+        self._digest = None if not token else _digest(token)
+
+    @property
+    def enabled(self) -> bool:
+        return self._digest is not None
+
+    def is_operator(self, request: Request) -> bool:
+        if self._digest is None:
+            return False
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            _digest(given.strip()), self._digest
+        )
+
+    def require(self, request: Request) -> None:
+        if self._digest is None:
+            raise NotAuthenticated(
+                "operator endpoints are switched off on this authority",
+                meaning="It was started without an operator token.",
+                next_step=f"Restart `safetool authority serve` with {OPERATOR_TOKEN_ENV} set.",
+            )
+        if not self.is_operator(request):
+            raise NotAuthenticated(
+                "this endpoint needs the operator token",
+                meaning="Nothing was issued or shown.",
+                next_step="Send 'Authorization: Bearer <operator token>'.",
+            )
+
+
+def _recovery_id(request: Request) -> int:
+    value = int(request.path_params["recovery_id"])
+    if not 0 < value <= U32_MAX:
+        raise RequestInvalid(
+            f"recovery id {value} is out of range", next_step="Check the recovery id."
+        )
+    return value
+
+
+def _entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    return {"recovery": entry.as_dict()}
+
+
+def create_app(authority: Authority, *, operator_token: str | None = None) -> Starlette:
+    """The ASGI application for ``authority``."""
+    gate = OperatorGate(operator_token)
+
+    async def issue_online(request: Request) -> Response:
+        online = OnlineRequest.from_json(await read_json(request))
+        issued = await run_in_threadpool(authority.issue_online, online)
+        return _json(issued.to_json())
+
+    async def phone_response(request: Request) -> Response:
+        gate.require(request)
+        document = await read_json(request)
+        if not isinstance(document, dict):
+            raise RequestInvalid("the request must be a JSON object", next_step="Send one.")
+        serial = field_str(document, "serial")
+        challenge = field_str(document, "challenge", max_length=32)
+        technician_id = field_str(document, "technician_id")
+        counter = field_optional_int(document, "counter")
+        answer = await run_in_threadpool(
+            lambda: authority.issue_phone(
+                serial, challenge, technician_id, counter=counter, via="operator-api"
+            )
+        )
+        return _json(answer.to_json())
+
+    async def report_result(request: Request) -> Response:
+        report = ResultReport.from_json(_recovery_id(request), await read_json(request))
+        entry = await run_in_threadpool(authority.report_result, report)
+        return _json(_entry_json(entry))
+
+    async def close(request: Request) -> Response:
+        report = CloseReport.from_json(_recovery_id(request), await read_json(request))
+        if not report.signed:
+            gate.require(request)
+        entry = await run_in_threadpool(
+            lambda: authority.close(
+                report.serial,
+                report.recovery_id,
+                report.seal,
+                counter=report.counter,
+                signed=report if report.signed else None,
+            )
+        )
+        return _json(_entry_json(entry))
+
+    async def ledger(request: Request) -> Response:
+        gate.require(request)
+        params = dict(request.query_params)
+        wanted = parse_ledger_filter(params)
+        entries = await run_in_threadpool(authority.ledger.entries, wanted)
+        output = params.get("format", "json")
+        if output == "csv":
+            return Response(to_csv(entries), media_type="text/csv; charset=utf-8")
+        if output != "json":
+            raise RequestInvalid(f"format {output!r} is not csv or json", next_step="Pick one.")
+        return Response(to_json(entries), media_type="application/json")
+
+    async def revocations(_request: Request) -> Response:
+        raw = await run_in_threadpool(authority.revocations)
+        crl = RevocationList.decode(raw)
+        return _json(
+            {"revocations": raw.hex(), "issued_at": crl.issued_at, "serials": list(crl.serials)}
+        )
+
+    async def health(_request: Request) -> Response:
+        def probe() -> None:
+            with authority.ledger.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+        await run_in_threadpool(probe)
+        return _json(
+            {
+                "ok": True,
+                "authority_key_id": authority.keys.key_id.hex(),
+                "technicians": len(authority.register),
+                "operator_endpoints": gate.enabled,
+            }
+        )
+
+    async def on_safetool_error(_request: Request, error: Exception) -> Response:
+        assert isinstance(error, SafetoolError)
+        if not isinstance(error, AuthorityError):
+            return error_response(error, 400)
+        if error.http_status >= 500:
+            log.error("%s: %s", type(error).__name__, error.message)
+        return error_response(error)
+
+    async def on_http_error(_request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        name = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "HTTPError")
+        return _json(
+            {
+                "error": name,
+                "message": str(error.detail),
+                "meaning": "",
+                "next_step": "See docs/authority.md for the API.",
+            },
+            error.status_code,
+        )
+
+    async def on_database_error(_request: Request, error: Exception) -> Response:
+        log.error("ledger database error: %s", type(error).__name__)
+        return _json(
+            {
+                "error": "AuthorityUnavailable",
+                "message": "the ledger database cannot be used right now",
+                "meaning": "Nothing was issued.",
+                "next_step": "Try again in a minute; if it persists, call the hotline.",
+            },
+            503,
+        )
+
+    async def on_internal_error(_request: Request, error: Exception) -> Response:
+        log.exception("internal error")
+        return _json(
+            {
+                "error": "InternalError",
+                "message": "the authority hit an internal error",
+                "meaning": "Nothing was issued unless the ledger shows it.",
+                "next_step": "Try again; if it persists, call the hotline with the time.",
+            },
+            500,
+        )
+
+    routes = [
+        Route("/v1/authorisations", issue_online, methods=["POST"]),
+        Route("/v1/phone-responses", phone_response, methods=["POST"]),
+        Route("/v1/recoveries/{recovery_id:int}/result", report_result, methods=["POST"]),
+        Route("/v1/recoveries/{recovery_id:int}/close", close, methods=["POST"]),
+        Route("/v1/ledger", ledger, methods=["GET"]),
+        Route("/v1/revocations", revocations, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        SafetoolError: on_safetool_error,
+        HTTPException: on_http_error,
+        DBAPIError: on_database_error,
+        Exception: on_internal_error,
+    }
+    return Starlette(routes=routes, exception_handlers=handlers)

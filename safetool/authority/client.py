@@ -1,0 +1,299 @@
+"""The tool's side of the authority's HTTP API (httpx, asyncio).
+
+Every failure is a :class:`~safetool.errors.SafetoolError` a technician can act on: the
+authority unreachable or slow (:class:`AuthorityUnavailable`, exit 2), refused (the error it
+sent, exit 1), rate limited (:class:`RateLimited` with ``retry_after_s``), or an answer that
+does not fit the request (:class:`BadAnswer`). An authorisation is checked against the request
+(and against the authority's public key, when given) before it is handed to a lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from protocols.certificates import Certificate
+from protocols.recovery import RecoveryError, RevocationList
+from safetool.authority.errors import (
+    AuthorityError,
+    AuthorityUnavailable,
+    BadAnswer,
+    RateLimited,
+)
+from safetool.authority.wire import (
+    CloseReport,
+    IssuedAuthorisation,
+    OnlineRequest,
+    PhoneResponse,
+    Result,
+    build_close_report,
+    build_online_request,
+    build_result_report,
+    error_from_json,
+)
+
+DEFAULT_TIMEOUT_S = 10.0
+NO_NETWORK_STEP = (
+    "Check the laptop's network and the authority URL; without a network, use the phone "
+    "path (safetool recover --phone) and call the hotline."
+)
+
+
+def _bad_answer(problem: str) -> BadAnswer:
+    return BadAnswer(
+        f"the authority's answer cannot be used: {problem}",
+        meaning="Nothing was sent to the lock; it is unchanged.",
+        next_step="Try again; if it persists, call the hotline and use the phone path.",
+    )
+
+
+class AuthorityClient:
+    """``async with AuthorityClient(url) as authority: await authority.authorise(...)``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        operator_token: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_connections: int = 100,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self._operator_token = operator_token
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout_s),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> AuthorityClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def __repr__(self) -> str:
+        return f"AuthorityClient({self.base_url!r})"
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        operator: bool = False,
+    ) -> httpx.Response:
+        headers: dict[str, str] = {}
+        if operator:
+            if not self._operator_token:
+                raise AuthorityError(
+                    "this needs the operator token",
+                    next_step="Set SAFETOOL_OPERATOR_TOKEN to the hotline's operator token.",
+                )
+            headers["Authorization"] = f"Bearer {self._operator_token}"
+        try:
+            response = await self._http.request(
+                method, path, json=body, params=params, headers=headers
+            )
+        except httpx.TimeoutException:
+            raise AuthorityUnavailable(
+                f"the service authority at {self.base_url} did not answer within "
+                f"{self.timeout_s:g} s",
+                meaning="No authorisation was received; the lock is unchanged.",
+                next_step=NO_NETWORK_STEP,
+            ) from None
+        except httpx.HTTPError as error:
+            raise AuthorityUnavailable(
+                f"cannot reach the service authority at {self.base_url} ({type(error).__name__})",
+                meaning="No authorisation was received; the lock is unchanged.",
+                next_step=NO_NETWORK_STEP,
+            ) from None
+        if response.status_code >= 400:
+            try:
+                document: object = response.json()
+            except ValueError:
+                document = {}
+            refusal = error_from_json(response.status_code, document)
+            if isinstance(refusal, RateLimited):
+                header = response.headers.get("retry-after", "")
+                if header.isdigit():
+                    refusal.retry_after_s = int(header)
+            raise refusal
+        return response
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._call(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise _bad_answer("it is not JSON") from None
+
+    # --- technician -------------------------------------------------------------------------
+
+    async def request_authorisation(
+        self, request: OnlineRequest, *, authority_key: Ed25519PublicKey | None = None
+    ) -> IssuedAuthorisation:
+        """Send a signed request; check the authorisation is bound to what was asked."""
+        answer = IssuedAuthorisation.from_json(
+            await self._json("POST", "/v1/authorisations", body=request.to_json())
+        )
+        token = answer.authorisation
+        certificate = Certificate.decode(request.certificate)
+        if (
+            token.serial != request.serial
+            or token.nonce != request.nonce
+            or token.counter != request.counter
+            or token.technician_id != certificate.subject_id
+            or token.certificate_serial != certificate.serial_number
+        ):
+            raise _bad_answer("the authorisation is for another lock, challenge or technician")
+        if authority_key is not None:
+            try:
+                token.verify_signature(authority_key)
+            except RecoveryError as error:
+                raise _bad_answer(str(error)) from None
+        return answer
+
+    async def authorise(
+        self,
+        technician_key: Ed25519PrivateKey,
+        certificate: Certificate | bytes,
+        serial: str,
+        nonce: bytes,
+        counter: int,
+        challenge: str,
+        *,
+        now: float | None = None,
+        authority_key: Ed25519PublicKey | None = None,
+    ) -> IssuedAuthorisation:
+        """Sign a request for the lock's challenge and get its authorisation."""
+        request = build_online_request(
+            technician_key,
+            certificate,
+            serial,
+            nonce,
+            counter,
+            challenge,
+            time.time() if now is None else now,
+        )
+        return await self.request_authorisation(request, authority_key=authority_key)
+
+    async def report_result(
+        self,
+        technician_key: Ed25519PrivateKey,
+        certificate: Certificate | bytes,
+        recovery_id: int,
+        result: Result,
+        detail: str = "",
+        *,
+        now: float | None = None,
+    ) -> dict[str, Any]:
+        report = build_result_report(
+            technician_key,
+            certificate,
+            recovery_id,
+            result,
+            detail,
+            time.time() if now is None else now,
+        )
+        document = await self._json(
+            "POST", f"/v1/recoveries/{recovery_id}/result", body=report.to_json()
+        )
+        return dict(document.get("recovery", {})) if isinstance(document, dict) else {}
+
+    async def close(
+        self,
+        serial: str,
+        recovery_id: int,
+        seal: str,
+        *,
+        counter: int | None = None,
+        technician_key: Ed25519PrivateKey | None = None,
+        certificate: Certificate | bytes | None = None,
+        now: float | None = None,
+    ) -> dict[str, Any]:
+        """Report the close seal: signed by the technician, or (no key) as the operator."""
+        if technician_key is not None and certificate is not None:
+            report = build_close_report(
+                technician_key,
+                certificate,
+                serial,
+                recovery_id,
+                seal,
+                time.time() if now is None else now,
+                counter,
+            )
+        else:
+            report = CloseReport(recovery_id, serial, seal, counter)
+        document = await self._json(
+            "POST",
+            f"/v1/recoveries/{recovery_id}/close",
+            body=report.to_json(),
+            operator=not report.signed,
+        )
+        return dict(document.get("recovery", {})) if isinstance(document, dict) else {}
+
+    async def revocations(self, *, authority_key: Ed25519PublicKey | None = None) -> RevocationList:
+        document = await self._json("GET", "/v1/revocations")
+        try:
+            crl = RevocationList.decode(bytes.fromhex(str(document["revocations"])))
+            if authority_key is not None:
+                crl.verify_signature(authority_key)
+        except (KeyError, TypeError, ValueError, RecoveryError) as error:
+            raise _bad_answer(f"revocation list: {error}") from None
+        return crl
+
+    # --- operator ---------------------------------------------------------------------------
+
+    async def phone_response(
+        self, serial: str, challenge: str, technician_id: str, *, counter: int | None = None
+    ) -> PhoneResponse:
+        body: dict[str, Any] = {
+            "serial": serial,
+            "challenge": challenge,
+            "technician_id": technician_id,
+        }
+        if counter is not None:
+            body["counter"] = counter
+        return PhoneResponse.from_json(
+            await self._json("POST", "/v1/phone-responses", body=body, operator=True)
+        )
+
+    async def ledger(self, **filters: str) -> list[dict[str, Any]]:
+        document = await self._json("GET", "/v1/ledger", params=filters, operator=True)
+        entries = document.get("entries") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            raise _bad_answer("the ledger has no entries list")
+        return [dict(entry) for entry in entries]
+
+    async def ledger_csv(self, **filters: str) -> str:
+        response = await self._call(
+            "GET", "/v1/ledger", params={**filters, "format": "csv"}, operator=True
+        )
+        return response.text
+
+    async def health(self) -> dict[str, Any]:
+        document = await self._json("GET", "/healthz")
+        return dict(document) if isinstance(document, dict) else {}

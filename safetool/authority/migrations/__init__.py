@@ -1,0 +1,1 @@
+"""Alembic migrations of the ledger, applied by :func:`safetool.authority.database.migrate`."""

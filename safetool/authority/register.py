@@ -1,0 +1,131 @@
+"""Which technicians the authority knows, and whether one may recover a lock now.
+
+The register is read from ``DIR/technicians/*/technician.cert``; each certificate is checked
+against the authority key as it is loaded (a foreign or broken one is left out and reported).
+:func:`check_technician` is the one place that decides whether a certificate is good for a
+recovery: issued by this authority, a technician certificate, valid now, not revoked, and
+carrying the ``recover`` qualification.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from protocols.certificates import (
+    Certificate,
+    CertificateError,
+    CertificateKind,
+    Qualification,
+    key_id,
+)
+from safetool.authority.errors import CertificateRefused
+from safetool.authority.keys import RevocationStore
+
+log = logging.getLogger(__name__)
+
+
+def _refused(message: str, next_step: str) -> CertificateRefused:
+    return CertificateRefused(
+        message,
+        meaning="No authorisation was issued; the lock is unchanged.",
+        next_step=next_step,
+    )
+
+
+def check_signed_by_authority(certificate: Certificate, authority: Ed25519PublicKey) -> None:
+    """Kind, issuer and signature (not the time): raise :class:`CertificateRefused`."""
+    if certificate.kind != CertificateKind.TECHNICIAN:
+        raise _refused(
+            f"certificate {certificate.serial_number} is not a technician certificate",
+            "Send the technician's own certificate (technician.cert).",
+        )
+    if certificate.issuer_key_id != key_id(authority):
+        raise _refused(
+            f"certificate of {certificate.subject_id} was not issued by this service authority",
+            "Use a certificate issued by this service centre, or ask it for one.",
+        )
+    try:
+        certificate.verify(authority, now=certificate.not_before, kind=CertificateKind.TECHNICIAN)
+    except CertificateError:
+        raise _refused(
+            f"certificate of {certificate.subject_id} has a signature that does not verify",
+            "The certificate file is damaged or forged; reinstall the technician's certificate.",
+        ) from None
+
+
+def check_technician(
+    certificate: Certificate,
+    authority: Ed25519PublicKey,
+    revocations: RevocationStore,
+    *,
+    now: float,
+    needs: Qualification = Qualification.RECOVER,
+) -> None:
+    """Everything a recovery needs of a technician's certificate, in the order people fix it."""
+    check_signed_by_authority(certificate, authority)
+    who = f"{certificate.subject_id} (certificate {certificate.serial_number})"
+    if now > certificate.not_after:
+        raise _refused(
+            f"the certificate of {who} expired at {certificate.not_after}",
+            "Ask the service centre to renew the technician's certificate.",
+        )
+    if now < certificate.not_before:
+        raise _refused(
+            f"the certificate of {who} is not valid before {certificate.not_before}",
+            "Check the clock of this computer, or wait until the certificate is valid.",
+        )
+    if revocations.is_revoked(certificate.serial_number):
+        raise _refused(
+            f"the certificate of {who} has been revoked",
+            "This technician may not recover locks; send another certified technician.",
+        )
+    missing = needs & ~certificate.qualifications
+    if missing:
+        raise _refused(
+            f"{who} is not qualified to {', '.join(Qualification(missing).names())}",
+            "Send a technician with the recover qualification, or have the certificate reissued.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianRegister:
+    """Registered technicians by id; ``rejected`` lists files left out and why."""
+
+    by_id: dict[str, Certificate]
+    rejected: tuple[tuple[Path, str], ...] = field(default=())
+
+    def get(self, technician_id: str) -> Certificate:
+        try:
+            return self.by_id[technician_id]
+        except KeyError:
+            raise _refused(
+                f"technician {technician_id!r} is not registered with this service authority",
+                "Check the technician id on the technician's card and read it again.",
+            ) from None
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+
+def load_register(pki: Path, authority: Ed25519PublicKey) -> TechnicianRegister:
+    """Read every ``technicians/*/technician.cert``; the newest certificate per id wins."""
+    by_id: dict[str, Certificate] = {}
+    rejected: list[tuple[Path, str]] = []
+    for path in sorted((pki / "technicians").glob("*/technician.cert")):
+        try:
+            certificate = Certificate.decode(path.read_bytes())
+            check_signed_by_authority(certificate, authority)
+        except (CertificateError, CertificateRefused, OSError) as error:
+            reason = error.message if isinstance(error, CertificateRefused) else str(error)
+            log.warning("technician register: left out %s: %s", path, reason)
+            rejected.append((path, reason))
+            continue
+        known = by_id.get(certificate.subject_id)
+        newest = (certificate.not_before, certificate.serial_number)
+        if known is None or newest > (known.not_before, known.serial_number):
+            by_id[certificate.subject_id] = certificate
+    return TechnicianRegister(by_id, tuple(rejected))

@@ -1,0 +1,84 @@
+"""The ledger's tables, as SQLAlchemy models (the migrations in ``migrations/`` create them).
+
+Times are whole seconds since 1970 (UTC), as in the authorisation itself; exports add ISO 8601.
+A change here needs a new migration in ``migrations/versions/`` (see docs/authority.md).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Kind = Literal["online", "phone"]
+State = Literal["issued", "used", "refused", "closed", "expired"]
+KINDS: tuple[Kind, ...] = ("online", "phone")
+STATES: tuple[State, ...] = ("issued", "used", "refused", "closed", "expired")
+LIVE: State = "issued"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AuthorisationRow(Base):
+    """Every authorisation the authority issued; ``id`` is the recovery id."""
+
+    __tablename__ = "authorisations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('online', 'phone')", name="ck_authorisations_kind"),
+        CheckConstraint(
+            "state IN ('issued', 'used', 'refused', 'closed', 'expired')",
+            name="ck_authorisations_state",
+        ),
+        Index(
+            "uq_authorisations_live",
+            "technician_id",
+            "serial",
+            "challenge",
+            unique=True,
+            sqlite_where=text("state = 'issued'"),
+            postgresql_where=text("state = 'issued'"),
+        ),
+        Index("ix_authorisations_technician_issued", "technician_id", "issued_at"),
+        Index("ix_authorisations_serial_issued", "serial", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    serial: Mapped[str] = mapped_column(String(64))
+    technician_id: Mapped[str] = mapped_column(String(64))
+    certificate_serial: Mapped[int] = mapped_column(BigInteger)
+    challenge: Mapped[str] = mapped_column(String(16))
+    """The challenge digits as the board shows them, check digit included."""
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    """Hex of the board's 16-byte challenge nonce (online only)."""
+    counter: Mapped[int | None] = mapped_column(BigInteger)
+    """The board's recovery counter (online; phone only if the technician read it out)."""
+    issued_at: Mapped[int] = mapped_column(BigInteger)
+    not_before: Mapped[int] = mapped_column(BigInteger)
+    not_after: Mapped[int] = mapped_column(BigInteger)
+    issued_via: Mapped[str] = mapped_column(String(16))
+    """``api`` (technician), ``operator-api`` or ``cli`` (hotline desk)."""
+    state: Mapped[str] = mapped_column(String(10))
+    used_at: Mapped[int | None] = mapped_column(BigInteger)
+    result: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[int | None] = mapped_column(BigInteger)
+    seal: Mapped[str | None] = mapped_column(String(16))
+    seal_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EventRow(Base):
+    """What happened around the ledger: issues, duplicates, refusals, results, seals."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_recovery", "recovery_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[int] = mapped_column(BigInteger)
+    event: Mapped[str] = mapped_column(String(32))
+    recovery_id: Mapped[int | None] = mapped_column(ForeignKey("authorisations.id"))
+    serial: Mapped[str | None] = mapped_column(String(64))
+    technician_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(400), default="")

@@ -1,0 +1,332 @@
+"""The issuing logic: who may have an authorisation, what it is bound to, and the ledger first.
+
+* :meth:`Authority.issue_online` — a technician's signed request → a signed
+  :class:`~protocols.recovery.Authorisation` bound to the lock's serial, nonce and counter, the
+  technician and certificate serial, with ``recovery_id`` = the ledger entry.
+* :meth:`Authority.issue_phone` — an operator reads the lock's challenge → 13 digits to read
+  back: :func:`protocols.recovery.phone_response` under the board's recovery secret, over the
+  full challenge the board shows (check digit included), the technician id and the 10-minute
+  window of issue (the board also accepts the next window).
+* :meth:`Authority.report_result` and :meth:`Authority.close` — what the lock did, and the
+  close seal that proves it was shut again.
+
+Everything is synchronous (the HTTP layer runs it in worker threads); time comes from
+``clock`` so tests can move it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protocols.certificates import Certificate
+from protocols.recovery import (
+    PHONE_WINDOW_S,
+    Authorisation,
+    challenge_digits,
+    device_recovery_secret,
+    digits_equal,
+    phone_response,
+    phone_window,
+    seal_code,
+)
+from safetool.authority.database import default_database_url, open_ledger_database
+from safetool.authority.digits import parse_challenge, parse_name, parse_seal
+from safetool.authority.errors import (
+    AuthorityError,
+    CertificateRefused,
+    RequestInvalid,
+    StaleRequest,
+)
+from safetool.authority.keys import AuthorityKeys, load_authority_keys
+from safetool.authority.ledger import Ledger, LedgerEntry, PendingIssue, RateLimits
+from safetool.authority.register import (
+    TechnicianRegister,
+    check_signed_by_authority,
+    check_technician,
+    load_register,
+)
+from safetool.authority.wire import (
+    U32_MAX,
+    CloseReport,
+    IssuedAuthorisation,
+    OnlineRequest,
+    PhoneResponse,
+    ResultReport,
+    decode_certificate,
+    verify_technician_signature,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _check_counter(counter: int | None) -> None:
+    if counter is not None and not 0 <= counter <= U32_MAX:
+        raise RequestInvalid(
+            f"recovery counter {counter} is out of range (0..{U32_MAX})",
+            meaning="Nothing was issued or recorded.",
+            next_step="Read the recovery counter from safetool's screen again.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityPolicy:
+    validity_s: int = 15 * 60
+    """How long an online authorisation is valid after it is issued."""
+    not_before_slack_s: int = 60
+    """An online authorisation is valid from this long before its issue (lock clocks drift)."""
+    request_skew_s: int = 5 * 60
+    """How far a request's timestamp may be from the authority's clock."""
+    max_seal_failures: int = 3
+    limits: RateLimits = field(default_factory=RateLimits)
+
+
+@dataclass(slots=True)
+class Authority:
+    keys: AuthorityKeys
+    register: TechnicianRegister
+    ledger: Ledger
+    policy: AuthorityPolicy = field(default_factory=AuthorityPolicy)
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def open(
+        cls,
+        pki: Path,
+        database_url: str | None = None,
+        *,
+        policy: AuthorityPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Authority:
+        """Load keys and register from ``pki``, open (and migrate) the ledger database."""
+        policy = policy or AuthorityPolicy()
+        keys = load_authority_keys(pki)
+        register = load_register(pki, keys.public_key)
+        engine = open_ledger_database(database_url or default_database_url(pki))
+        return cls(keys, register, Ledger(engine, limits=policy.limits), policy, clock)
+
+    def shutdown(self) -> None:
+        self.ledger.engine.dispose()
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def _authenticate(self, certificate_bytes: bytes, signature: bytes, data: bytes) -> Certificate:
+        """The certificate, if this authority issued it and its key signed ``data``.
+
+        Failures are logged, never written to the ledger: the sender is not authenticated."""
+        try:
+            certificate = decode_certificate(certificate_bytes)
+            check_signed_by_authority(certificate, self.keys.public_key)
+            verify_technician_signature(certificate, signature, data)
+            parse_name(certificate.subject_id, what="technician id")
+        except AuthorityError as error:
+            log.warning("unauthenticated request refused: %r", error.message)
+            raise
+        return certificate
+
+    def _check_fresh(self, timestamp: int, now: float) -> None:
+        skew = timestamp - now
+        if abs(skew) > self.policy.request_skew_s:
+            raise StaleRequest(
+                f"the request was signed at {timestamp}, {abs(skew):.0f} s "
+                f"{'ahead of' if skew > 0 else 'behind'} the authority's clock "
+                f"(at most {self.policy.request_skew_s} s allowed)",
+                meaning="Nothing was issued: an old request could be a replay.",
+                next_step="Check the date, time and time zone of the technician's computer, "
+                "then ask again.",
+            )
+
+    def _refuse(
+        self, error: Exception, now: float, serial: str | None, certificate: Certificate
+    ) -> None:
+        reason = getattr(error, "message", str(error))
+        log.warning("refused %s for %s: %s", certificate.subject_id, serial, reason)
+        self.ledger.record_refusal(
+            int(now), serial=serial, technician_id=certificate.subject_id, reason=reason
+        )
+
+    # --- online -----------------------------------------------------------------------------
+
+    def authorisation_for(self, entry: LedgerEntry) -> Authorisation:
+        """The signed authorisation for an online ledger entry (the same bytes every time)."""
+        if entry.kind != "online" or entry.nonce is None or entry.counter is None:
+            raise ValueError(f"recovery {entry.id} is not an online authorisation")
+        return Authorisation(
+            serial=entry.serial,
+            nonce=bytes.fromhex(entry.nonce),
+            counter=entry.counter,
+            technician_id=entry.technician_id,
+            certificate_serial=entry.certificate_serial,
+            recovery_id=entry.id,
+            not_before=entry.not_before,
+            not_after=entry.not_after,
+        ).signed_by(self.keys.signing_key)
+
+    def issue_online(self, request: OnlineRequest) -> IssuedAuthorisation:
+        now = self.clock()
+        certificate = self._authenticate(
+            request.certificate, request.signature, request.signed_bytes()
+        )
+        serial = parse_name(request.serial, what="lock serial")
+        try:
+            check_technician(certificate, self.keys.public_key, self.keys.revocations, now=now)
+            self._check_fresh(request.timestamp, now)
+        except (CertificateRefused, StaleRequest) as error:
+            self._refuse(error, now, serial, certificate)
+            raise
+        challenge = parse_challenge(request.challenge)
+        if challenge != challenge_digits(request.nonce):
+            raise RequestInvalid(
+                "the challenge digits do not belong to the challenge nonce",
+                meaning="The request does not describe one challenge of one lock; "
+                "nothing was issued.",
+                next_step="Ask the lock for a new recovery challenge and send it unchanged.",
+            )
+        issued_at = int(now)
+        entry, duplicate = self.ledger.issue(
+            PendingIssue(
+                kind="online",
+                serial=serial,
+                technician_id=certificate.subject_id,
+                certificate_serial=certificate.serial_number,
+                challenge=challenge,
+                nonce=request.nonce.hex(),
+                counter=request.counter,
+                not_before=max(0, issued_at - self.policy.not_before_slack_s),
+                not_after=issued_at + self.policy.validity_s,
+                issued_via="api",
+            ),
+            issued_at,
+        )
+        log.info(
+            "%s online recovery %d: lock %s, technician %s",
+            "re-sent" if duplicate else "issued",
+            entry.id,
+            entry.serial,
+            entry.technician_id,
+        )
+        return IssuedAuthorisation(entry.id, self.authorisation_for(entry))
+
+    # --- phone ------------------------------------------------------------------------------
+
+    def phone_response_for(self, entry: LedgerEntry) -> str:
+        """The digits for a phone ledger entry (the same every time it is asked)."""
+        secret = device_recovery_secret(self.keys.master_secret.reveal(), entry.serial)
+        window = entry.not_before // PHONE_WINDOW_S
+        return phone_response(secret, entry.serial, entry.challenge, entry.technician_id, window)
+
+    def issue_phone(
+        self,
+        serial: str,
+        challenge: str,
+        technician_id: str,
+        *,
+        counter: int | None = None,
+        via: str = "cli",
+    ) -> PhoneResponse:
+        """The operator's path: ``challenge`` as read over the phone (groups and spaces allowed)."""
+        now = self.clock()
+        serial = parse_name(serial, what="lock serial")
+        technician_id = parse_name(technician_id, what="technician id")
+        digits = parse_challenge(challenge)
+        _check_counter(counter)
+        certificate = self.register.get(technician_id)
+        try:
+            check_technician(certificate, self.keys.public_key, self.keys.revocations, now=now)
+        except CertificateRefused as error:
+            self._refuse(error, now, serial, certificate)
+            raise
+        window = phone_window(now)
+        issued_at = int(now)
+        entry, duplicate = self.ledger.issue(
+            PendingIssue(
+                kind="phone",
+                serial=serial,
+                technician_id=technician_id,
+                certificate_serial=certificate.serial_number,
+                challenge=digits,
+                nonce=None,
+                counter=counter,
+                not_before=window * PHONE_WINDOW_S,
+                not_after=(window + 2) * PHONE_WINDOW_S - 1,
+                issued_via=via,
+            ),
+            issued_at,
+        )
+        log.info(
+            "%s phone recovery %d: lock %s, technician %s",
+            "re-read" if duplicate else "issued",
+            entry.id,
+            entry.serial,
+            entry.technician_id,
+        )
+        return PhoneResponse(
+            recovery_id=entry.id,
+            serial=entry.serial,
+            technician_id=entry.technician_id,
+            challenge=entry.challenge,
+            response=self.phone_response_for(entry),
+            not_after=entry.not_after,
+        )
+
+    # --- after the recovery -----------------------------------------------------------------
+
+    def report_result(self, report: ResultReport) -> LedgerEntry:
+        """The tool's signed report of the lock's answer (``used`` or ``refused``)."""
+        now = self.clock()
+        certificate = self._authenticate(
+            report.certificate, report.signature, report.signed_bytes()
+        )
+        self._check_fresh(report.timestamp, now)
+        return self.ledger.report_result(
+            report.recovery_id, certificate.subject_id, report.result, report.detail, int(now)
+        )
+
+    def close(
+        self,
+        serial: str,
+        recovery_id: int,
+        seal: str,
+        *,
+        counter: int | None = None,
+        signed: CloseReport | None = None,
+    ) -> LedgerEntry:
+        """Verify the close seal the lock showed and mark the recovery closed.
+
+        The board computes ``seal_code(secret, serial, recovery_counter, challenge)`` with the
+        challenge string it showed (check digit included); the counter comes from the ledger
+        (online) or from the technician (phone, ``counter``)."""
+        now = self.clock()
+        technician_id: str | None = None
+        if signed is not None:
+            certificate = self._authenticate(
+                signed.certificate, signed.signature, signed.signed_bytes()
+            )
+            self._check_fresh(signed.timestamp, now)
+            technician_id = certificate.subject_id
+        serial = parse_name(serial, what="lock serial")
+        digits = parse_seal(seal)
+        _check_counter(counter)
+        master = self.keys.master_secret
+
+        def seal_ok(entry: LedgerEntry, recovery_counter: int) -> bool:
+            secret = device_recovery_secret(master.reveal(), entry.serial)
+            expected = seal_code(secret, entry.serial, recovery_counter, entry.challenge)
+            return digits_equal(expected, digits)
+
+        return self.ledger.close(
+            recovery_id,
+            serial,
+            digits,
+            counter,
+            seal_ok,
+            int(now),
+            technician_id=technician_id,
+            max_seal_failures=self.policy.max_seal_failures,
+        )
+
+    def revocations(self) -> bytes:
+        return self.keys.revocations.raw()

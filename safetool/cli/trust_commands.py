@@ -1,0 +1,235 @@
+"""``dev-pki`` and ``recover``: the development PKI, and lockout recovery in the field."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from safetool.authority.client import AuthorityClient
+from safetool.authority.wire import IssuedAuthorisation
+from safetool.cli.common import add_port_options, connected, print_json
+from safetool.errors import SafetoolError
+from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.services.configure import UNITS, change_policy, parse_settings, read_policy
+from safetool.services.devpki import init_dev_pki
+from safetool.services.recover import Challenge, DigitsMistyped, Outcome, Recovery
+
+OK, REFUSED = 0, 1
+
+
+def add_trust_parsers(commands: Any) -> None:
+    dev_pki = commands.add_parser("dev-pki", help="development PKI (keys made on this machine)")
+    dev_pki_commands = dev_pki.add_subparsers(dest="dev_pki_command", metavar="COMMAND")
+    init = dev_pki_commands.add_parser(
+        "init",
+        help="create an authority, a firmware signer, three technicians (one revoked) and a "
+        "provisioned board in DIR",
+    )
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("--json", action="store_true")
+    init.add_argument("--debug", action="store_true")
+    init.set_defaults(handler=cmd_dev_pki_init)
+
+    recover = commands.add_parser(
+        "recover",
+        help="recover a locked-out lock with the service centre's authorisation",
+        description="Opens a secure session, asks the lock for a single-use challenge and "
+        "carries the service centre's answer to it: online (--authority URL) or read over "
+        "the phone (--phone). --seal shows the close seal once the safe is shut again.",
+    )
+    add_port_options(recover)
+    recover.add_argument(
+        "--technician",
+        type=Path,
+        metavar="DIR",
+        help=f"your key and certificate folder (default: ${ENV_VAR})",
+    )
+    how = recover.add_mutually_exclusive_group()
+    how.add_argument(
+        "--phone",
+        action="store_true",
+        help="phone-in: read the challenge to the hotline, type their response",
+    )
+    how.add_argument("--authority", metavar="URL", help="online: ask the service authority at URL")
+    how.add_argument(
+        "--seal",
+        action="store_true",
+        help="after a recovery, with the safe shut: show the close seal",
+    )
+    recover.add_argument(
+        "--response",
+        metavar="DIGITS",
+        help="phone-in response, if already known (otherwise it is asked for)",
+    )
+    recover.set_defaults(handler=cmd_recover)
+
+    config = commands.add_parser(
+        "config",
+        help="show or change the lock policy (penalty, time delay, dual control)",
+        description="Shows the lock's policy; with --set, changes it (needs the 'configure' "
+        "qualification). The lock refuses values outside what lock standards allow.",
+    )
+    add_port_options(config)
+    config.add_argument(
+        "--technician",
+        type=Path,
+        metavar="DIR",
+        help=f"your key and certificate folder (default: ${ENV_VAR})",
+    )
+    config.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="e.g. time_delay_s=600, dual_control=1, lockout_s=600 (repeatable)",
+    )
+    config.set_defaults(handler=cmd_config)
+
+
+async def cmd_dev_pki_init(args: argparse.Namespace) -> int:
+    summary = init_dev_pki(args.directory)
+    if args.json:
+        print_json(summary)
+        return OK
+    print(f"Development PKI created in {args.directory} (private keys: owner-only files).")
+    for tech in summary["technicians"]:
+        state = " (REVOKED)" if tech["revoked"] else ""
+        quals = ", ".join(tech["qualifications"])
+        print(f"  technician {tech['id']}: {quals}{state}  ->  {tech['folder']}")
+    for board in summary["boards"]:
+        print(f"  board {board['serial']}  ->  safetool emulate --pki {args.directory}")
+    print("These keys are for development only; never use them for real locks.")
+    return OK
+
+
+def _show_challenge(challenge: Challenge, as_json: bool) -> None:
+    if as_json:
+        print_json({"event": "challenge", **challenge.as_dict()})
+        return
+    print("Call the service hotline and read out:")
+    print(f"  lock serial    {challenge.serial}")
+    print(f"  challenge      {challenge.grouped}")
+    print(f"  technician ID  {challenge.technician_id}")
+    print(f"  ({challenge.attempts_left} attempts with this challenge)")
+
+
+async def _ask_response() -> str:
+    prompt = "Response from the hotline (digits, spaces allowed): "
+    if sys.stdin.isatty():
+        return await asyncio.to_thread(input, prompt)
+    line: str = await asyncio.to_thread(sys.stdin.readline)
+    if not line:
+        raise SafetoolError("No response was given.", next_step="Pass --response DIGITS.")
+    return line
+
+
+def _show_outcome(outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        print_json({"event": "result", **outcome.as_dict()})
+        return
+    print(outcome.explanation)
+    if not outcome.opened and outcome.attempts_left:
+        print(f"  {outcome.attempts_left} attempts left with this challenge.")
+    if outcome.opened:
+        print("When the safe is shut again, run `safetool recover --seal` and report the seal.")
+
+
+async def cmd_recover(args: argparse.Namespace) -> int:
+    identity = TechnicianIdentity.load(args.technician)
+    async with connected(args) as client:
+        recovery = Recovery(client, identity)
+        if args.seal:
+            seal = await recovery.seal()
+            if args.json:
+                print_json({"event": "seal", "counter": seal.counter, "seal": seal.seal})
+            else:
+                from protocols.recovery import group_digits
+
+                print(f"Close seal for recovery {seal.counter}: {group_digits(seal.seal)}")
+                print("Report it to the service centre to close the recovery.")
+            return OK
+        if args.authority:
+            return await _recover_online(recovery, args)
+        challenge = await recovery.challenge()
+        _show_challenge(challenge, args.json)
+        typed = args.response
+        while True:
+            if typed is None:
+                typed = await _ask_response()
+            try:
+                outcome = await recovery.answer_by_phone(typed)
+            except DigitsMistyped as mistyped:
+                if args.response is not None or not sys.stdin.isatty():
+                    raise
+                print(mistyped.explain())
+                typed = None
+                continue
+            _show_outcome(outcome, args.json)
+            if outcome.opened:
+                return OK
+            if outcome.attempts_left == 0 or args.response is not None or not sys.stdin.isatty():
+                return REFUSED
+            typed = None
+
+
+async def cmd_config(args: argparse.Namespace) -> int:
+    identity = TechnicianIdentity.load(args.technician)
+    changes = parse_settings(args.settings)
+    async with connected(args) as client:
+        if changes:
+            result = await change_policy(client, identity, changes)
+        else:
+            result = {"after": await read_policy(client, identity)}
+    if args.json:
+        print_json(result)
+        return OK
+    for name, value in result["after"].items():
+        before = result.get("before", {}).get(name, value)
+        change = f"   (was {before})" if before != value else ""
+        print(f"{name:<20} {value}{UNITS.get(name, '')}{change}")
+    return OK
+
+
+async def _recover_online(recovery: Recovery, args: argparse.Namespace) -> int:
+    """Challenge from the lock, authorisation from the authority, result back to both."""
+    identity = recovery.identity
+    async with AuthorityClient(args.authority) as authority:
+        challenge = await recovery.challenge()
+        if not args.json:
+            print(
+                f"Challenge {challenge.grouped} (recovery {challenge.counter}); asking the "
+                f"service authority at {args.authority} ..."
+            )
+        issued: list[IssuedAuthorisation] = []
+
+        async def obtain(c: Challenge) -> bytes:
+            answer = await authority.authorise(
+                identity.key,
+                identity.certificate_bytes,
+                c.serial,
+                c.raw.nonce,
+                c.counter,
+                c.digits,
+                authority_key=identity.authority_key,
+            )
+            issued.append(answer)
+            return answer.authorisation.encode()
+
+        outcome = await recovery.answer_online(obtain, challenge)
+        await authority.report_result(
+            identity.key,
+            identity.certificate_bytes,
+            issued[0].recovery_id,
+            "used" if outcome.opened else "refused",
+            outcome.explanation,
+        )
+    if args.json:
+        print_json({"event": "result", "recovery_id": issued[0].recovery_id, **outcome.as_dict()})
+    else:
+        _show_outcome(outcome, as_json=False)
+        print(f"Service authority recovery id: {issued[0].recovery_id}")
+    return OK if outcome.opened else REFUSED

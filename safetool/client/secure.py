@@ -1,0 +1,103 @@
+"""Opening a secure session on a connected LockClient (the handshake of SPEC.md section 11)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from protocols.certificates import Certificate, Qualification
+from protocols.session import HandshakeFailed, ToolHandshake
+from protocols.trust_messages import (
+    RevocationsRequest,
+    RevocationsResponse,
+    SessionAuthResponse,
+    SessionEndRequest,
+    SessionInitResponse,
+)
+from safetool.client.errors import LockRefused
+from safetool.client.lock_client import LockClient
+from safetool.errors import SafetoolError
+from safetool.identity import TechnicianIdentity
+
+
+class SessionRefused(SafetoolError):
+    """The lock would not open a secure session, or failed to prove who it is."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    serial: str
+    device: Certificate
+    qualifications: Qualification
+    idle_timeout_s: int
+    board_time_s: int
+    revocations_issued_at: int | None
+
+
+async def push_revocations(client: LockClient, identity: TechnicianIdentity) -> int | None:
+    """Give the lock the newest revocation list this laptop holds; return the lock's date."""
+    if identity.revocation_list is None:
+        return None
+    try:
+        response = await client.request(RevocationsRequest(identity.revocation_list))
+    except LockRefused:
+        return None  # an unprovisioned board; the session request will say so
+    assert isinstance(response, RevocationsResponse)
+    return response.issued_at
+
+
+async def open_session(client: LockClient, identity: TechnicianIdentity) -> SessionInfo:
+    client.connection.end_session("a new session was requested")  # SESSION_INIT goes in clear
+    identity_reply = await client.identify()
+    revocations = await push_revocations(client, identity)
+    handshake = ToolHandshake(identity.certificate_bytes, identity.sign)
+    try:
+        reply = await client.request(handshake.start())
+    except LockRefused as refusal:
+        raise SessionRefused(
+            f"The lock refused a secure session: {refusal.detail}.",
+            meaning="Nothing privileged can be done on this lock with this certificate.",
+            next_step="Check that your certificate is current and not revoked (ask the service "
+            "centre), and that the lock's clock is right.",
+        ) from None
+    assert isinstance(reply, SessionInitResponse)
+    try:
+        auth, cipher, device = handshake.finish(
+            reply,
+            provisioning_key=identity.provisioning_key,
+            expected_serial=identity_reply.serial,
+            now=time.time(),
+        )
+    except HandshakeFailed as failure:
+        raise SessionRefused(
+            f"The lock failed to prove it is a genuine {identity_reply.model}: {failure}.",
+            meaning="It may be a counterfeit board or a device in the middle of the cable. "
+            "No secret was sent to it.",
+            next_step="Do not continue on this lock; report its serial to the service centre.",
+        ) from None
+    client.connection.cipher = cipher
+    try:
+        granted = await client.request(auth)
+    except LockRefused as refusal:
+        client.connection.end_session("refused")
+        raise SessionRefused(
+            f"The lock refused the secure session: {refusal.detail}.",
+            next_step="Check your technician key and certificate.",
+        ) from None
+    assert isinstance(granted, SessionAuthResponse)
+    return SessionInfo(
+        serial=identity_reply.serial,
+        device=device,
+        qualifications=Qualification(granted.qualifications),
+        idle_timeout_s=granted.idle_timeout_s,
+        board_time_s=granted.board_time_s,
+        revocations_issued_at=revocations,
+    )
+
+
+async def close_session(client: LockClient) -> None:
+    if client.connection.cipher is not None:
+        await client.request(SessionEndRequest())
+        client.connection.end_session("closed by the technician")

@@ -1,0 +1,157 @@
+"""Lockout recovery, as the technician does it: a secure session, a challenge from the lock,
+an authorisation from the service centre (online, or read over the phone), the lock's answer,
+and later the close seal. The tool itself can open nothing: it carries messages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from protocols.catalogue import RecoveryMethod, RecoveryResult, RefusalReason
+from protocols.messages import Request, Response
+from protocols.recovery import check_digits_ok, group_digits, normalise_digits
+from protocols.trust_messages import (
+    RecoveryAuthoriseRequest,
+    RecoveryAuthoriseResponse,
+    RecoveryChallengeRequest,
+    RecoveryChallengeResponse,
+    RecoverySealRequest,
+    RecoverySealResponse,
+)
+from safetool.client import LockClient
+from safetool.client.errors import SessionLost
+from safetool.client.secure import SessionInfo, open_session
+from safetool.errors import SafetoolError
+from safetool.identity import TechnicianIdentity
+
+REASON_TEXT: dict[RefusalReason, str] = {
+    RefusalReason.NO_CHALLENGE: "the lock has no open challenge (ask for a new one)",
+    RefusalReason.WRONG_BOARD: "the authorisation is for another lock",
+    RefusalReason.WRONG_CHALLENGE: "the authorisation is for another challenge",
+    RefusalReason.WRONG_TECHNICIAN: "the authorisation was issued to another technician",
+    RefusalReason.OUTSIDE_WINDOW: "the authorisation has expired (or is not yet valid)",
+    RefusalReason.WRONG_RESPONSE: "the response code is wrong",
+    RefusalReason.BAD_SIGNATURE: "the authorisation is not signed by the service authority",
+    RefusalReason.LOCKED_OUT: "too many wrong answers: the lock is in a penalty lockout",
+    RefusalReason.CHALLENGE_USED_UP: "the challenge has no attempts left",
+}
+
+
+class DigitsMistyped(SafetoolError):
+    """The check digit does not match: a digit was misheard or two were swapped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    serial: str
+    digits: str
+    counter: int
+    attempts_left: int
+    technician_id: str
+    raw: RecoveryChallengeResponse
+
+    @property
+    def grouped(self) -> str:
+        return group_digits(self.digits)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "serial": self.serial,
+            "challenge": self.digits,
+            "challenge_grouped": self.grouped,
+            "counter": self.counter,
+            "attempts_left": self.attempts_left,
+            "technician_id": self.technician_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    opened: bool
+    reason: RefusalReason
+    counter: int
+    attempts_left: int
+
+    @property
+    def explanation(self) -> str:
+        if self.opened:
+            return "The lock accepted the authorisation and is opening."
+        return f"The lock refused: {REASON_TEXT.get(self.reason, self.reason.name.lower())}."
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "opened": self.opened,
+            "reason": self.reason.name.lower(),
+            "counter": self.counter,
+            "attempts_left": self.attempts_left,
+            "explanation": self.explanation,
+        }
+
+
+ObtainAuthorisation = Callable[[Challenge], Awaitable[bytes]]
+"""Asks the service authority for a signed authorisation for this challenge."""
+
+
+class Recovery:
+    def __init__(self, client: LockClient, identity: TechnicianIdentity) -> None:
+        self.client = client
+        self.identity = identity
+        self.session: SessionInfo | None = None
+
+    async def ensure_session(self) -> SessionInfo:
+        if self.session is None or self.client.connection.cipher is None:
+            self.session = await open_session(self.client, self.identity)
+        return self.session
+
+    async def _in_session(self, request: Request) -> Response:
+        """Send in the session; if the lock had ended it (idle timeout), open a new one and
+        send again: the lock refused the first try without acting on it."""
+        await self.ensure_session()
+        try:
+            return await self.client.request(request)
+        except SessionLost:
+            self.session = None
+            await self.ensure_session()
+            return await self.client.request(request)
+
+    async def challenge(self) -> Challenge:
+        reply = await self._in_session(RecoveryChallengeRequest())
+        assert isinstance(reply, RecoveryChallengeResponse)
+        return Challenge(
+            reply.serial,
+            reply.challenge,
+            reply.counter,
+            reply.attempts_left,
+            self.identity.technician_id,
+            reply,
+        )
+
+    async def answer_by_phone(self, typed: str) -> Outcome:
+        """Send the hotline's response; a mistyped one is caught here, costing no attempt."""
+        digits = normalise_digits(typed)
+        if not check_digits_ok(digits):
+            raise DigitsMistyped(
+                "The response's check digit does not match.",
+                meaning="A digit was misheard or two were swapped; nothing was sent to the lock "
+                "and no attempt was used.",
+                next_step="Ask the hotline to read the response again, group by group.",
+            )
+        return await self._authorise(RecoveryAuthoriseRequest(RecoveryMethod.PHONE, digits, b""))
+
+    async def answer_online(self, obtain: ObtainAuthorisation, challenge: Challenge) -> Outcome:
+        token = await obtain(challenge)
+        return await self._authorise(RecoveryAuthoriseRequest(RecoveryMethod.ONLINE, "", token))
+
+    async def _authorise(self, request: RecoveryAuthoriseRequest) -> Outcome:
+        await self.ensure_session()
+        reply = await self.client.request(request)
+        assert isinstance(reply, RecoveryAuthoriseResponse)
+        return Outcome(
+            reply.result == RecoveryResult.OPENED, reply.reason, reply.counter, reply.attempts_left
+        )
+
+    async def seal(self) -> RecoverySealResponse:
+        reply = await self._in_session(RecoverySealRequest())
+        assert isinstance(reply, RecoverySealResponse)
+        return reply

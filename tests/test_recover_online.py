@@ -1,0 +1,94 @@
+"""The whole online recovery as the field and the hotline live it: the authority service in its
+own process, the emulated lock in another, ``safetool recover --authority`` in a third, and the
+close seal checked back into the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from hil.plugin import BoardFactory
+from tests.test_cli import run
+from tests.trust_helpers import hard_lockout
+
+
+async def test_online_recovery_through_the_authority_service(
+    tmp_path: Path, board_factory: BoardFactory
+) -> None:
+    pki = tmp_path / "pki"
+    assert (await run("dev-pki", "init", str(pki)))[0] == 0
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "safetool.cli.main",
+        "authority",
+        "serve",
+        "--pki",
+        str(pki),
+        "--port",
+        "0",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert server.stdout is not None
+    try:
+        ready = json.loads(await asyncio.wait_for(server.stdout.readline(), 30))
+        url = ready["url"]
+        board = await board_factory("--pki", str(pki), "--lockout-s", "90")
+        await hard_lockout(board, lockout_s=90)  # the board's clock is now 273 s ahead
+        technician = str(pki / "technicians" / "T-1001")
+        code, out, err = await run(
+            "recover",
+            "--authority",
+            url,
+            "--port",
+            board.port,
+            "--technician",
+            technician,
+            "--json",
+        )
+        assert code == 0, out + err
+        result = json.loads(out.splitlines()[-1])
+        assert result["opened"] and result["recovery_id"] >= 1
+        await asyncio.sleep(0.8)
+        state = await board.board.state()
+        assert state["hard_lockout"] is False and state["bolt"] == "RETRACTED"
+
+        # the safe is shut again; the technician reads the seal and the hotline closes it
+        await board.board.advance_clock(seconds=11)
+        await asyncio.sleep(0.8)
+        code, out, err = await run(
+            "recover", "--seal", "--port", board.port, "--technician", technician, "--json"
+        )
+        assert code == 0, err
+        seal = json.loads(out)
+        code, out, err = await run(
+            "authority",
+            "close",
+            "--pki",
+            str(pki),
+            "--serial",
+            "SL-0000-0001",
+            "--recovery-id",
+            str(result["recovery_id"]),
+            "--seal",
+            seal["seal"],
+            "--counter",
+            str(seal["counter"]),
+            "--json",
+        )
+        assert code == 0, err
+        code, out, err = await run("authority", "ledger", "--pki", str(pki), "--format", "json")
+        assert code == 0, err
+        entries = json.loads(out)
+        entries = entries if isinstance(entries, list) else entries["entries"]
+        (entry,) = [e for e in entries if e["id"] == result["recovery_id"]]
+        assert entry["state"] == "closed" and entry["technician_id"] == "T-1001"
+        audit = [e["kind"] for e in await board.board.audit()]
+        assert "recovery_opened" in audit and "recovery_sealed" in audit
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 10)

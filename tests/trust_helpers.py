@@ -1,0 +1,111 @@
+"""Shared by the trust tests: a PKI made at test time, a stand-in for the service authority's
+signing step, and a man-in-the-middle transport for tampering tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from firmware.process import EmulatorProcess
+from protocols.recovery import (
+    Authorisation,
+    device_recovery_secret,
+    phone_response,
+    phone_window,
+)
+from safetool.client import LockClient
+from safetool.identity import TechnicianIdentity
+from safetool.services.recover import Challenge
+from safetool.transport import Transport
+
+
+def load_key(path: Path) -> Ed25519PrivateKey:
+    key = load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
+def authorise(
+    pki: Path,
+    challenge: Challenge,
+    *,
+    technician: TechnicianIdentity,
+    serial: str | None = None,
+    valid_s: tuple[float, float] = (-60, 900),
+    signer: Ed25519PrivateKey | None = None,
+) -> bytes:
+    """What the authority signs for a challenge (tests of the board act as the authority, on
+    the board's clock: the tests move that clock, as they move time)."""
+    now = challenge.raw.issued_at
+    token = Authorisation(
+        serial=serial or challenge.serial,
+        nonce=challenge.raw.nonce,
+        counter=challenge.counter,
+        technician_id=technician.technician_id,
+        certificate_serial=technician.certificate.serial_number,
+        recovery_id=42,
+        not_before=int(now + valid_s[0]),
+        not_after=int(now + valid_s[1]),
+    )
+    key = signer or load_key(pki / "authority" / "authority.key")
+    return token.signed_by(key).encode()
+
+
+def phone_answer(pki: Path, challenge: Challenge, technician_id: str) -> str:
+    master = bytes.fromhex((pki / "authority" / "recovery-master.key").read_text())
+    secret = device_recovery_secret(master, challenge.serial)
+    return phone_response(
+        secret,
+        challenge.serial,
+        challenge.digits,
+        technician_id,
+        phone_window(challenge.raw.issued_at),
+    )
+
+
+async def hard_lockout(board: EmulatorProcess, lockout_s: int = 300) -> None:
+    """Three penalty lockouts in a row, as a burglar at the keypad would cause. The board's
+    clock moves on by three lockouts (it cannot be set back: that is a defence)."""
+    for _ in range(3):
+        for _ in range(5):
+            await board.board.enter_code(code="999999")
+        await board.board.advance_clock(seconds=lockout_s + 1)
+
+
+class Tamper:
+    """A transport in the middle of the cable: records what the tool writes and can change
+    the next frame it writes (a man in the middle)."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.description = inner.description
+        self.line_rate_bytes_per_s = inner.line_rate_bytes_per_s
+        self.written: list[bytes] = []
+        self.mangle_next: Callable[[bytes], bytes] | None = None
+
+    async def open(self) -> None:
+        await self.inner.open()
+
+    async def write(self, data: bytes) -> None:
+        if self.mangle_next is not None:
+            data, self.mangle_next = self.mangle_next(data), None
+        self.written.append(data)
+        await self.inner.write(data)
+
+    async def read(self) -> bytes:
+        return await self.inner.read()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def connect_tampered(port: str) -> tuple[LockClient, Tamper]:
+    from safetool.transport import make_transport
+
+    tamper = Tamper(make_transport(port))
+    client = LockClient(tamper)
+    await client.open()
+    return client, tamper
