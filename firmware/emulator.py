@@ -91,6 +91,13 @@ class Emulator:
                 )
 
         self.lock.on_clock_jump = clock_jumped
+
+        def silent_alarm(slot: int) -> None:
+            self.audit.append(
+                self.lock.trusted_rtc(), "silent_alarm", slot=slot, cause="duress code"
+            )
+
+        self.lock.on_silent_alarm = silent_alarm
         self.service.attach(self.lock, self.trust)
 
     def power_cycle(self) -> None:

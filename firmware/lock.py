@@ -122,6 +122,8 @@ class Lock:
         self._emit = emit
         self.on_clock_jump: Callable[[float, float], None] | None = None
         self._floor_committed = 0.0
+        self.on_silent_alarm: Callable[[int], None] | None = None
+        """Called with the user slot when a duress code is used (for the audit trail)."""
         """Called with (clock, floor) when the clock reads earlier than it already has."""
         self.boot_monotonic = clock.monotonic()
         loaded = store.load()
@@ -252,6 +254,8 @@ class Lock:
         reported_slot = user.slot
         if user.role == Role.DURESS:
             self.saved.silent_alarms += 1  # to the alarm output only, never the link
+            if self.on_silent_alarm is not None:
+                self.on_silent_alarm(user.slot)
             reported_slot = 0  # a duress opening looks like the master's (SPEC.md 10.5)
         self._commit()
         self._emit(EventKind.CODE_ACCEPTED, reported_slot)

@@ -179,3 +179,23 @@ async def test_lockout_persists_across_a_restart(
         await board.board.advance_clock(seconds=301)
         assert (await client.status()).lock_state == LockState.LOCKED
         assert await board.board.enter_code(code="123456") == "opened"
+
+
+async def test_duress_opens_silently_and_is_in_the_audit_trail(
+    board: EmulatorProcess, client: LockClient
+) -> None:
+    kinds: list[EventKind] = []
+
+    async def watch() -> None:
+        async for received in client.events():
+            kinds.append(received.event.kind)
+            if received.event.kind == EventKind.BOLT_RETRACTED:
+                return
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.sleep(0.05)
+    assert await board.board.enter_code(code="123457") == "opened"  # the duress code
+    await asyncio.wait_for(watcher, 5)
+    assert EventKind.CODE_ACCEPTED in kinds  # on the link: an ordinary opening
+    alarms = [e for e in await board.board.audit() if e["kind"] == "silent_alarm"]
+    assert alarms and alarms[0]["slot"] == 9
