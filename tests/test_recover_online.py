@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 from hil.plugin import BoardFactory
+from protocols.recovery import RevocationList
 from tests.test_cli import run
-from tests.trust_helpers import hard_lockout
+from tests.trust_helpers import hard_lockout, load_key
 
 
 async def test_online_recovery_through_the_authority_service(
@@ -40,6 +42,11 @@ async def test_online_recovery_through_the_authority_service(
         board = await board_factory("--pki", str(pki), "--lockout-s", "90")
         await hard_lockout(board, lockout_s=90)  # the board's clock is now 273 s ahead
         technician = str(pki / "technicians" / "T-1001")
+        # the hotline revokes T-1002 after this laptop last synchronised
+        newer = RevocationList(int(time.time()) + 5, (1002, 1003)).signed_by(
+            load_key(pki / "authority" / "authority.key")
+        )
+        (pki / "authority" / "revocations.bin").write_bytes(newer.encode())
         code, out, err = await run(
             "recover",
             "--authority",
@@ -53,6 +60,10 @@ async def test_online_recovery_through_the_authority_service(
         assert code == 0, out + err
         result = json.loads(out.splitlines()[-1])
         assert result["opened"] and result["recovery_id"] >= 1
+        # the newest revocation list went to the lock and stays on the laptop
+        updates = [e for e in await board.board.audit() if e["kind"] == "revocations_updated"]
+        assert updates[-1]["count"] == 2
+        assert (pki / "technicians" / "T-1001" / "revocations.bin").read_bytes() == newer.encode()
         await asyncio.sleep(0.8)
         state = await board.board.state()
         assert state["hard_lockout"] is False and state["bolt"] == "RETRACTED"

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from protocols.recovery import RevocationList
 from safetool.authority.client import AuthorityClient
 from safetool.authority.wire import IssuedAuthorisation
 from safetool.cli.common import add_port_options, connected, print_json
+from safetool.client.secure import push_revocations
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.services.configure import UNITS, change_policy, parse_settings, read_policy
@@ -198,6 +200,13 @@ async def _recover_online(recovery: Recovery, args: argparse.Namespace) -> int:
     """Challenge from the lock, authorisation from the authority, result back to both."""
     identity = recovery.identity
     async with AuthorityClient(args.authority) as authority:
+        # Online, so carry the authority's newest revocation list to the lock, and keep it
+        # on this laptop for the next lock visited offline.
+        newest = await authority.revocations(authority_key=identity.authority_key)
+        await push_revocations(recovery.client, identity, newest.encode())
+        held = identity.revocation_list
+        if held is None or RevocationList.decode(held).issued_at < newest.issued_at:
+            (identity.folder / "revocations.bin").write_bytes(newest.encode())
         challenge = await recovery.challenge()
         if not args.json:
             print(

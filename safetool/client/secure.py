@@ -36,12 +36,16 @@ class SessionInfo:
     revocations_issued_at: int | None
 
 
-async def push_revocations(client: LockClient, identity: TechnicianIdentity) -> int | None:
-    """Give the lock the newest revocation list this laptop holds; return the lock's date."""
-    if identity.revocation_list is None:
+async def push_revocations(
+    client: LockClient, identity: TechnicianIdentity, revocation_list: bytes | None = None
+) -> int | None:
+    """Give the lock the newest revocation list at hand (``revocation_list``, else the one this
+    laptop holds); the lock keeps it only if it is newer. Return the date the lock now holds."""
+    data = revocation_list or identity.revocation_list
+    if data is None:
         return None
     try:
-        response = await client.request(RevocationsRequest(identity.revocation_list))
+        response = await client.request(RevocationsRequest(data))
     except LockRefused:
         return None  # an unprovisioned board; the session request will say so
     assert isinstance(response, RevocationsResponse)
