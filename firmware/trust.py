@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from firmware.audit import AuditTrail
 from firmware.lock import Lock
@@ -27,14 +28,10 @@ from protocols.session import (
     board_check_auth,
 )
 from protocols.trust_messages import (
-    PRIVILEGED,
-    ConfigGetRequest,
     ConfigResponse,
     ConfigSetRequest,
     ConfigSetResponse,
     RecoveryAuthoriseRequest,
-    RecoveryChallengeRequest,
-    RecoverySealRequest,
     RevocationsRequest,
     RevocationsResponse,
     SessionAuthRequest,
@@ -45,13 +42,8 @@ from protocols.trust_messages import (
 )
 
 IDLE_TIMEOUT_S = 600
-NEEDS: dict[MsgType, Qualification] = {
-    MsgType.RECOVERY_CHALLENGE: Qualification.RECOVER,
-    MsgType.RECOVERY_AUTHORISE: Qualification.RECOVER,
-    MsgType.RECOVERY_SEAL: Qualification.RECOVER,
-    MsgType.CONFIG_GET: Qualification.DIAGNOSE,
-    MsgType.CONFIG_SET: Qualification.CONFIGURE,
-}
+PrivilegedHandler = Callable[[Request, Certificate], Response]
+"""Serves one privileged request for the session's technician."""
 After = Callable[[], None]
 """Work to do once the answer is queued (installing session keys must wait for it)."""
 
@@ -85,6 +77,8 @@ class BoardTrust:
         self.recovery = (
             None if provisioning is None else BoardRecovery(lock, provisioning, audit, serial)
         )
+        self._handlers: dict[MsgType, tuple[Qualification, PrivilegedHandler]] = {}
+        self._register_own()
         if provisioning is not None and provisioning.revocation_list is not None:
             self._take_revocations(provisioning.revocation_list)
 
@@ -104,7 +98,7 @@ class BoardTrust:
             return SessionEndResponse(), lambda: self.connection.end_session("ended by the tool")
         if isinstance(request, RevocationsRequest):
             return self._revocations(request), None
-        if request.TYPE in PRIVILEGED:
+        if request.TYPE in self._handlers:
             return self._privileged(request, encrypted), None
         return None
 
@@ -239,7 +233,7 @@ class BoardTrust:
             return _not_allowed(f"{name} needs an authenticated secure session")
         session.last_used_s = self.lock.clock.monotonic()
         technician = session.technician
-        needed = NEEDS[MsgType(request.TYPE)]
+        needed = self._handlers[MsgType(request.TYPE)][0]
         if technician.serial_number in self._revoked():
             self.audit.append(
                 now,
@@ -261,22 +255,50 @@ class BoardTrust:
                 f"{name} needs the '{needed.names()[0]}' qualification, which certificate "
                 f"{technician.serial_number} of {technician.subject_id} does not carry"
             )
-        if isinstance(request, ConfigGetRequest):
-            return ConfigResponse(**self.lock.saved.policy.to_json())
-        if isinstance(request, ConfigSetRequest):
-            return self._configure(request, technician)
+        return self._handlers[MsgType(request.TYPE)][1](request, technician)
+
+    # --- the privileged services this board offers ----------------------------------------------
+
+    def register(
+        self, msg_type: MsgType, qualification: Qualification, handler: PrivilegedHandler
+    ) -> None:
+        """Serve ``msg_type`` inside sessions whose certificate has ``qualification``."""
+        self._handlers[msg_type] = (qualification, handler)
+
+    def _register_own(self) -> None:
+        self.register(
+            MsgType.CONFIG_GET,
+            Qualification.DIAGNOSE,
+            lambda request, technician: ConfigResponse(**self.lock.saved.policy.to_json()),
+        )
+        self.register(
+            MsgType.CONFIG_SET,
+            Qualification.CONFIGURE,
+            lambda request, technician: self._configure(_as(request, ConfigSetRequest), technician),
+        )
         recovery = self.recovery
-        assert recovery is not None  # a session implies provisioning
-        if isinstance(request, RecoveryChallengeRequest):
-            return recovery.challenge(technician)
-        if isinstance(request, RecoveryAuthoriseRequest):
-            return recovery.authorise(request, technician)
-        if isinstance(request, RecoverySealRequest):
-            try:
-                return recovery.seal()
-            except SealNotReady as not_ready:
-                return ErrorResponse(ErrorCode.INVALID_STATE, str(not_ready))
-        return ErrorResponse(ErrorCode.UNKNOWN_TYPE, f"{name} is not served")
+        if recovery is None:
+            return
+        self.register(
+            MsgType.RECOVERY_CHALLENGE,
+            Qualification.RECOVER,
+            lambda request, technician: recovery.challenge(technician),
+        )
+        self.register(
+            MsgType.RECOVERY_AUTHORISE,
+            Qualification.RECOVER,
+            lambda request, technician: recovery.authorise(
+                _as(request, RecoveryAuthoriseRequest), technician
+            ),
+        )
+        self.register(MsgType.RECOVERY_SEAL, Qualification.RECOVER, self._seal)
+
+    def _seal(self, request: Request, technician: Certificate) -> Response:
+        assert self.recovery is not None
+        try:
+            return self.recovery.seal()
+        except SealNotReady as not_ready:
+            return ErrorResponse(ErrorCode.INVALID_STATE, str(not_ready))
 
     def _configure(self, request: ConfigSetRequest, technician: Certificate) -> Response:
         before = self.lock.saved.policy.to_json()
@@ -295,6 +317,14 @@ class BoardTrust:
         self.audit.append(now, "config_changed", technician=technician.subject_id, changes=changes)
         self.lock.emit(EventKind.CONFIG_CHANGED, technician.serial_number & 0x7FFFFFFF)
         return ConfigSetResponse(**policy.to_json())
+
+
+R = TypeVar("R", bound=Request)
+
+
+def _as(request: Request, kind: type[R]) -> R:
+    assert isinstance(request, kind)
+    return request
 
 
 def _not_allowed(detail: str) -> ErrorResponse:

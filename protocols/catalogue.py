@@ -33,6 +33,8 @@ class MsgType(IntEnum):
     RECOVERY_SEAL = 0x22
     CONFIG_GET = 0x28
     CONFIG_SET = 0x29
+    # 0x40-0x47 diagnostics (protocols/diag_messages.py)
+    # 0x48-0x4F audit trail and clock (protocols/audit_messages.py)
     # 0x10-0x1F secure session, 0x20-0x2F recovery and configuration,
     # 0x30-0x3F firmware, 0x40-0x4F diagnostics and audit, 0x50-0x6F reserved.
     EVENT = 0x70

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import construct
 
+from protocols.audit_messages import AUDIT_REQUESTS, AUDIT_RESPONSES
 from protocols.catalogue import (
     KNOWN_FLAGS,
     MAX_PROTOCOL_VERSION,
@@ -25,6 +26,7 @@ from protocols.catalogue import (
     Flags,
     MsgType,
 )
+from protocols.diag_messages import DIAG_REQUESTS, DIAG_RESPONSES
 from protocols.errors import (
     FrameTooShort,
     LocalProtocolError,
@@ -140,6 +142,10 @@ _CATALOGUE: tuple[type[Message], ...] = (
     LockEvent,
     *TRUST_REQUESTS,
     *TRUST_RESPONSES,
+    *DIAG_REQUESTS,
+    *DIAG_RESPONSES,
+    *AUDIT_REQUESTS,
+    *AUDIT_RESPONSES,
 )
 for _cls in _CATALOGUE:
     _codec = BodyCodec(_cls)
