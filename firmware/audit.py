@@ -1,40 +1,213 @@
-"""The board's audit trail: every security-relevant act, appended and flushed to storage.
+"""The board's audit trail: every security-relevant act, in a hash chain, durable across power cuts.
 
-This is the trail's first form: entries in order, durable across power cuts. The hash chain,
-signed head and download come with the diagnostics and audit work (SPEC.md will describe it).
+Entry ``i``'s hash is SHA-256 over the previous hash and the entry's canonical bytes (SPEC.md
+section 17; the same bytes travel in AUDIT_READ). The trail holds at most
+:data:`CAPACITY_ENTRIES`; when full, the oldest :data:`SECTOR_ENTRIES` are erased at once (a
+flash sector) and the hash before the first kept entry is kept as ``start_hash``, so the rest
+still verifies. At least 10,240 entries are always kept once the trail has filled.
+
+Stored as JSON lines: a header line ``{"v": 1, "first": index, "start": hex}`` and one line per
+entry ``{"i", "t", "k", "d", "h"}`` (index, time, kind, canonical detail JSON, hash hex). A torn
+last line (power cut mid-write) is dropped on load; everything before it stands.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from protocols.audit_messages import (
+    CHECK_SIZE,
+    GENESIS_HASH,
+    MAX_DETAIL_BYTES,
+    AuditKind,
+    WireEntry,
+    canonical_detail,
+    chain_hash,
+    kind_code,
+)
+
 AUDIT_FILE = "audit.jsonl"
-MAX_ENTRIES = 10_000
+SECTOR_ENTRIES = 256
+CAPACITY_ENTRIES = 10_240 + SECTOR_ENTRIES
+MAX_ENTRIES = CAPACITY_ENTRIES
+
+
+@dataclass(slots=True)
+class StoredEntry:
+    index: int
+    time_s: int
+    kind: str
+    detail_json: bytes
+    hash: bytes
+
+    def wire(self) -> WireEntry:
+        code = int(kind_code(self.kind))
+        return WireEntry(self.index, self.time_s, code, self.detail_json, self.hash[:CHECK_SIZE])
+
+    def as_dict(self) -> dict[str, Any]:
+        detail = json.loads(self.detail_json)
+        detail.pop("kind", None)
+        return {
+            **detail,
+            "n": self.index,
+            "index": self.index,
+            "time": self.time_s,
+            "kind": self.kind,
+            "hash": self.hash.hex(),
+        }
+
+    def line(self) -> str:
+        return json.dumps(
+            {
+                "i": self.index,
+                "t": self.time_s,
+                "k": self.kind,
+                "d": self.detail_json.decode(),
+                "h": self.hash.hex(),
+            },
+            ensure_ascii=False,
+        )
+
+
+def _detail_bytes(kind: str, detail: dict[str, Any]) -> bytes:
+    if kind_code(kind) is AuditKind.OTHER:
+        detail = {**detail, "kind": kind}
+    data = canonical_detail(detail)
+    if len(data) > MAX_DETAIL_BYTES:
+        cut = data[: MAX_DETAIL_BYTES - 64].decode(errors="ignore")
+        short = {"truncated": cut} if kind_code(kind) is not AuditKind.OTHER else {"kind": kind}
+        data = canonical_detail(short)
+    return data
 
 
 class AuditTrail:
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, *, capacity: int = CAPACITY_ENTRIES) -> None:
         self.path = None if directory is None else directory / AUDIT_FILE
-        self._entries: list[dict[str, Any]] = []
+        self.capacity = capacity
+        self.first_index = 0
+        self.start_hash = GENESIS_HASH
+        self._entries: list[StoredEntry] = []
         if self.path is not None and self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    self._entries.append(json.loads(line))
-                except ValueError:
-                    break  # a torn last line from a power cut: everything before it stands
+            self._load(self.path)
 
-    def append(self, time_s: float, kind: str, **detail: Any) -> dict[str, Any]:
-        entry = {"n": len(self._entries) + 1, "time": int(time_s), "kind": kind, **detail}
-        self._entries.append(entry)
-        if self.path is not None:
-            with open(self.path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, sort_keys=True) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-        return entry
+    # --- reading -------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Entries ever written: the next entry's index (one past the newest held)."""
+        return self._entries[-1].index + 1 if self._entries else self.first_index
+
+    @property
+    def head_hash(self) -> bytes:
+        return self._entries[-1].hash if self._entries else self.start_hash
+
+    def stored(self, start_index: int = 0) -> list[StoredEntry]:
+        """The entries held from ``start_index`` on (from the oldest held if that is gone)."""
+        return self._entries[max(0, start_index - self.first_index) :]
 
     def entries(self, last: int | None = None) -> list[dict[str, Any]]:
-        return list(self._entries if last is None else self._entries[-last:])
+        chosen = self._entries if last is None else self._entries[-last:]
+        return [entry.as_dict() for entry in chosen]
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def append(self, time_s: float, kind: str, **detail: Any) -> dict[str, Any]:
+        entry = self._make(int(time_s), kind, detail)
+        self._add([entry])
+        return entry.as_dict()
+
+    def append_many(self, items: list[tuple[float, str, dict[str, Any]]]) -> int:
+        """Append several entries with one write (the side channel's fill for benchmarks)."""
+        made: list[StoredEntry] = []
+        for time_s, kind, detail in items:
+            made.append(self._make(int(time_s), kind, detail, previous=made))
+        self._add(made)
+        return len(made)
+
+    def _make(
+        self,
+        time_s: int,
+        kind: str,
+        detail: dict[str, Any],
+        previous: list[StoredEntry] | None = None,
+    ) -> StoredEntry:
+        index = self.count + len(previous or [])
+        prior = previous[-1].hash if previous else self.head_hash
+        detail_json = _detail_bytes(kind, detail)
+        time_s = max(0, min(time_s, 0xFFFFFFFF))
+        wire = WireEntry(index, time_s, int(kind_code(kind)), detail_json)
+        return StoredEntry(index, time_s, kind, detail_json, chain_hash(prior, wire.canonical()))
+
+    def _add(self, made: list[StoredEntry]) -> None:
+        self._entries.extend(made)
+        if len(self._entries) > self.capacity:
+            while len(self._entries) > self.capacity:
+                erased = self._entries[:SECTOR_ENTRIES]
+                del self._entries[:SECTOR_ENTRIES]
+                self.first_index = erased[-1].index + 1
+                self.start_hash = erased[-1].hash
+            self.rewrite()
+            return
+        if self.path is None:
+            return
+        new_file = not self.path.exists()
+        with open(self.path, "a", encoding="utf-8") as handle:
+            if new_file:
+                handle.write(self._header() + "\n")
+            handle.write("".join(entry.line() + "\n" for entry in made))
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def rewrite(self) -> None:
+        """Write the whole trail anew (after a sector erase, or a tamper from the side channel)."""
+        if self.path is None:
+            return
+        temporary = self.path.with_suffix(".tmp")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(self._header() + "\n")
+            handle.write("".join(entry.line() + "\n" for entry in self._entries))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+
+    def _header(self) -> str:
+        return json.dumps({"v": 1, "first": self.first_index, "start": self.start_hash.hex()})
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def _load(self, path: Path) -> None:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        records: list[dict[str, Any]] = []
+        for line in lines:
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                break  # a torn last line from a power cut: everything before it stands
+        if records and records[0].get("v") == 1:
+            self.first_index = int(records[0]["first"])
+            self.start_hash = bytes.fromhex(records[0]["start"])
+            for record in records[1:]:
+                self._entries.append(
+                    StoredEntry(
+                        int(record["i"]),
+                        int(record["t"]),
+                        str(record["k"]),
+                        str(record["d"]).encode(),
+                        bytes.fromhex(record["h"]),
+                    )
+                )
+            return
+        # The first form of the trail (plain entries, no chain): chain them now, in order.
+        items = []
+        for record in records:
+            record.pop("n", None)
+            items.append((float(record.pop("time", 0)), str(record.pop("kind", "other")), record))
+        made: list[StoredEntry] = []
+        for time_s, kind, detail in items:
+            made.append(self._make(int(time_s), kind, detail, previous=made))
+        self._entries = made
+        self.rewrite()

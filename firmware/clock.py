@@ -26,12 +26,24 @@ class SystemClock:
 
     def __init__(self) -> None:
         self.offset_s = 0.0
+        self.rtc_skew_s = 0.0
+        """Fault: how far the real-time clock is off, on top of any drift."""
+        self.drift_ppm = 0.0
+        self._drift_since = time.monotonic()
 
     def monotonic(self) -> float:
         return time.monotonic() + self.offset_s
 
     def rtc(self) -> float:
-        return time.time() + self.offset_s
+        drifted = (time.monotonic() - self._drift_since) * self.drift_ppm / 1e6
+        return time.time() + self.offset_s + self.rtc_skew_s + drifted
+
+    def set_drift(self, ppm: float, skew_s: float) -> None:
+        """Fault: an RTC crystal that runs ``ppm`` fast (negative: slow), already ``skew_s``
+        off."""
+        self.drift_ppm = ppm
+        self.rtc_skew_s = skew_s
+        self._drift_since = time.monotonic()
 
     def advance(self, seconds: float) -> None:
         self.offset_s += seconds

@@ -16,8 +16,10 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from firmware import audit_faults
 from firmware.emulator import Emulator
 from firmware.lock import Refused
+from protocols.diag_messages import BoardError
 
 Handler = Callable[[Emulator, dict[str, Any]], Any]
 
@@ -53,8 +55,52 @@ def _op_babble(emu: Emulator, args: dict[str, Any]) -> Any:
     emu.write_raw(os.urandom(int(args.get("count", 1024))))
 
 
+def _op_set_fault(emu: Emulator, args: dict[str, Any]) -> Any:
+    """Give the board one of the faults diagnostics must find (docs/emulator.md)."""
+    name = str(args["name"])
+    hardware = emu.lock.hardware
+    if name == "weak_battery":
+        hardware.battery.rest_mv = int(args.get("rest_mv", 4900))
+    elif name == "high_resistance":
+        hardware.battery.internal_resistance_mohm = int(args.get("mohm", 1500))
+    elif name == "jammed_motor":
+        hardware.motor.jammed = True
+    elif name == "slow_motor":
+        hardware.motor.slow_factor = float(args.get("factor", 2.5))
+    elif name == "bolt_sensor_misaligned":
+        hardware.bolt_sensor_misaligned = True
+    elif name == "stuck_key":
+        hardware.stuck_keys.add(str(args["key"]))
+    elif name == "dead_key":
+        hardware.dead_keys.add(str(args["key"]))
+    elif name == "clock_drift":
+        emu.clock.set_drift(float(args.get("ppm", 200.0)), float(args.get("skew_s", -900.0)))
+    elif name == "tamper_open":
+        emu.lock.set_tamper(True)
+    elif name == "error_burst":
+        for _ in range(int(args.get("count", 25))):
+            emu.lock.log_error(BoardError(int(args.get("code", BoardError.FLASH_RETRY))))
+    elif name == "door_sensor_stuck_open":
+        hardware.door_sensor_stuck_open = True
+    elif name == "dead_output":
+        hardware.dead_outputs.add(str(args.get("output", "buzzer")))
+    elif name == "hot":
+        hardware.temperature_dc = int(args.get("temperature_dc", 650))
+    else:
+        raise ValueError(f"no fault {name!r} (see docs/emulator.md)")
+
+
+def _op_ble_disconnect(emu: Emulator, args: dict[str, Any]) -> Any:
+    """The lock drops the BLE connection (out of range, radio reset); it advertises again."""
+    if not emu.port.startswith("ble:"):
+        raise ValueError("not a BLE board (start it with --ble)")
+    return emu.disconnect_client()
+
+
 OPS: dict[str, Handler] = {
     "state": lambda emu, args: emu.snapshot(),
+    "set_fault": _op_set_fault,
+    "outputs": lambda emu, args: emu.lock.hardware.outputs,
     "press_key": _op_press_key,
     "enter_code": lambda emu, args: emu.lock.enter_code(str(args["code"])).value,
     "open_door": lambda emu, args: emu.lock.open_door(),
@@ -68,7 +114,14 @@ OPS: dict[str, Handler] = {
     "babble": _op_babble,
     "power_cycle": lambda emu, args: emu.power_cycle(),
     "audit": lambda emu, args: emu.audit.entries(args.get("last")),
+    "audit_fill": lambda emu, args: audit_faults.fill(
+        emu.audit, emu.lock.trusted_rtc(), int(args["count"])
+    ),
+    "audit_tamper": lambda emu, args: audit_faults.tamper(
+        emu.audit, str(args["mode"]), int(args["index"]), bool(args.get("rechain", False))
+    ),
     "disconnect": lambda emu, args: emu.disconnect_client(),
+    "ble_disconnect": _op_ble_disconnect,
 }
 
 

@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from firmware.audit import AuditTrail
+from firmware.audit_service import BoardAudit
+from firmware.audit_tap import audit_tap, note_clean_shutdown, note_power
 from firmware.clock import SystemClock
 from firmware.delayline import DelayLine
+from firmware.diagnostics import BoardDiagnostics
 from firmware.linkmodel import LinkDirection, LinkSettings
 from firmware.lock import Identity, Lock
 from firmware.policy import LockPolicy
@@ -72,7 +75,9 @@ class Emulator:
     def power_on(self) -> None:
         """Boot from what the store holds, as a real board does after power returns."""
         self.service = BoardService(self.identity, self.clock, max_frame=self.max_frame)
-        self.lock = Lock(self.clock, self.store, self.service.emit_event, policy=self.policy)
+        emit = audit_tap(self.audit, lambda: self.lock.trusted_rtc(), self.service.emit_event)
+        self.lock = Lock(self.clock, self.store, emit, policy=self.policy)
+        note_power(self.lock, self.audit)
         self.trust = BoardTrust(
             self.lock,
             self.provisioning,
@@ -98,6 +103,11 @@ class Emulator:
             )
 
         self.lock.on_silent_alarm = silent_alarm
+        self.diagnostics = BoardDiagnostics(self.lock, self.audit)
+        self.diagnostics.register(self.trust)
+        self.trust.on_session_end.append(self.diagnostics.end_keypad_test)
+        self.audit_service = BoardAudit.of_emulator(self)
+        self.audit_service.register(self.trust)
         self.service.attach(self.lock, self.trust)
 
     def power_cycle(self) -> None:
@@ -228,9 +238,11 @@ class Emulator:
             await asyncio.sleep(TICK_S)
             self.lock.tick()
             self.trust.expire_idle()
+            self.service.poll_pending()
             self.flush()
 
     def close(self) -> None:
+        note_clean_shutdown(self.lock)
         if self._tick_task is not None:
             self._tick_task.cancel()
         self._to_board.close()

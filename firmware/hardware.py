@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocols.catalogue import BoltState, DoorState
 
@@ -28,10 +28,26 @@ class Motor:
     current_ma: int = 800
     running_until: float | None = None
     target: BoltState = BoltState.EXTENDED
+    slow_factor: float = 1.0
+    """Fault: a worn gearbox makes travel this many times slower."""
+    jammed: bool = False
+    """Fault: the bolt does not move; the motor stalls and draws stall current."""
+    stall_current_ma: int = 1800
+    stall_timeout_s: float = 1.5
+    stalled: bool = False
+    """The last run ended in a stall."""
+    started_at: float = 0.0
 
     def start(self, now: float, target: BoltState) -> None:
-        self.running_until = now + self.travel_s
+        self.started_at = now
+        duration = self.stall_timeout_s if self.jammed else self.travel_s * self.slow_factor
+        self.running_until = now + duration
         self.target = target
+        self.stalled = False
+
+    @property
+    def drawing_ma(self) -> int:
+        return self.stall_current_ma if self.jammed else self.current_ma
 
     @property
     def running(self) -> bool:
@@ -49,10 +65,27 @@ class Hardware:
     door: DoorState = DoorState.CLOSED
     tamper_open: bool = False
     temperature_dc: int = 235
+    bolt_sensor_misaligned: bool = False
+    """Fault: the position sensor reads the opposite of where the bolt is."""
+    door_sensor_stuck_open: bool = False
+    """Fault: the door sensor reads open whatever the door does."""
+    dead_outputs: set[str] = field(default_factory=set)
+    """Fault: outputs (buzzer, led_green, led_red) that no longer work."""
+    stuck_keys: set[str] = field(default_factory=set)
+    dead_keys: set[str] = field(default_factory=set)
+    outputs: list[tuple[str, int]] = field(default_factory=list)
+    """Buzzer and LED activations (name, ms), newest last: what a person at the lock saw."""
+
+    @property
+    def bolt_sensor(self) -> BoltState:
+        if not self.bolt_sensor_misaligned:
+            return self.bolt
+        flipped = {BoltState.EXTENDED: BoltState.RETRACTED, BoltState.RETRACTED: BoltState.EXTENDED}
+        return flipped.get(self.bolt, BoltState.UNKNOWN)
 
     @property
     def load_ma(self) -> int:
-        return self.motor.current_ma if self.motor.running else 5
+        return self.motor.drawing_ma if self.motor.running else 5
 
     @property
     def battery_mv(self) -> int:

@@ -22,6 +22,7 @@ from firmware.hardware import LOW_BATTERY_MV, Battery, Hardware, Motor
 from firmware.policy import LockPolicy
 from firmware.storage import StateStore
 from protocols.catalogue import Alerts, BoltState, DoorState, EventKind, LockState
+from protocols.diag_messages import BoardError
 
 KEYS = "0123456789*#"
 KEYPAD_TIMEOUT_S = 10.0
@@ -122,6 +123,8 @@ class Lock:
         self._emit = emit
         self.on_clock_jump: Callable[[float, float], None] | None = None
         self._floor_committed = 0.0
+        self.keypad_test_until: float | None = None
+        """While set and in the future, key presses are reported (with the key), not entered."""
         self.on_silent_alarm: Callable[[int], None] | None = None
         """Called with the user slot when a duress code is used (for the audit trail)."""
         """Called with (clock, floor) when the clock reads earlier than it already has."""
@@ -213,7 +216,12 @@ class Lock:
         if len(key) != 1 or key not in KEYS:
             raise Refused(f"no key {key!r} on the keypad (keys: {KEYS})")
         self.tick()
+        if key in self.hardware.dead_keys:
+            return None  # the contact never closes: the board sees nothing
         now = self.clock.monotonic()
+        if self.keypad_test_until is not None and now < self.keypad_test_until:
+            self._emit(EventKind.KEY_PRESS, ord(key))  # a technician's keypad test: not a code
+            return None
         if now - self._last_key_at > KEYPAD_TIMEOUT_S:
             self._keys.clear()
         self._last_key_at = now
@@ -336,6 +344,20 @@ class Lock:
     def open_bolt(self) -> None:
         self._start_motor(BoltState.RETRACTED)
 
+    def drive_bolt(self, target: BoltState) -> None:
+        """Run the motor towards ``target`` (diagnostics: the caller has checked it is safe)."""
+        self._relock_at = None
+        self._start_motor(target)
+
+    def log_error(self, code: BoardError) -> None:
+        """Count ``code`` in the error log, with first and last time seen."""
+        now = int(self.trusted_rtc())
+        log = self.saved.service.setdefault("errors", {})
+        record = log.setdefault(str(int(code)), {"count": 0, "first": now, "last": now})
+        record["count"] += 1
+        record["last"] = now
+        self._commit()
+
     def emit(self, kind: EventKind, value: int) -> None:
         self._emit(kind, value)
 
@@ -412,12 +434,20 @@ class Lock:
         now = self.clock.monotonic()
         self._check_battery()
         motor = self.hardware.motor
-        if motor.finished(now):
+        if motor.finished(now) and motor.jammed:
+            motor.running_until = None
+            motor.stalled = True
+            self.hardware.bolt = self.saved.bolt = BoltState.UNKNOWN
+            self._commit()
+            self.log_error(BoardError.MOTOR_STALL)
+        elif motor.finished(now):
             motor.running_until = None
             self.hardware.bolt = motor.target
             self.saved.bolt = motor.target
             self._commit()
-            travel_ms = int(motor.travel_s * 1000)
+            travel_ms = int((now - motor.started_at) * 1000)
+            if motor.slow_factor > 1.4:
+                self.log_error(BoardError.MOTOR_SLOW)
             if motor.target == BoltState.RETRACTED:
                 self._relock_at = now + RELOCK_IF_UNOPENED_S
                 self._emit(EventKind.BOLT_RETRACTED, travel_ms)
@@ -444,6 +474,7 @@ class Lock:
         voltage = self.hardware.battery_mv
         if voltage < LOW_BATTERY_MV and not self._low_battery:
             self._low_battery = True
+            self.log_error(BoardError.LOW_VOLTAGE)
             self._emit(EventKind.LOW_BATTERY, voltage)
         elif (
             voltage >= LOW_BATTERY_MV + 200

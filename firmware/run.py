@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve on TCP (socket://127.0.0.1:PORT; 0 picks a free port) instead of a pty",
     )
     where.add_argument(
+        "--ble",
+        action="store_true",
+        help="be a BLE peripheral on an emulated radio (Bumble) instead of a pty; the ready "
+        "line's hci field is what the tool puts in SAFETOOL_BLE_HCI (docs/ble.md)",
+    )
+    where.add_argument(
         "--control-port",
         type=int,
         default=0,
@@ -89,6 +95,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     link.add_argument("--ber", type=float, default=0.0, help="bit-error rate, both directions")
     link.add_argument("--drop", type=float, default=0.0, help="frame-loss rate, both directions")
     link.add_argument("--seed", type=int, help="seed for bit errors and drops (replayable runs)")
+    ble = parser.add_argument_group("BLE link model (with --ble)")
+    ble.add_argument("--ble-mtu", type=int, default=247, help="largest ATT MTU (23-517)")
+    ble.add_argument(
+        "--ble-interval-ms", type=float, default=15.0, help="connection interval (7.5-4000)"
+    )
+    ble.add_argument(
+        "--ble-packets",
+        type=int,
+        default=4,
+        help="packets each way per connection event (0: unpaced)",
+    )
+    ble.add_argument("--ble-hci-port", type=int, default=0, help="TCP port of the emulated HCI")
 
 
 def build_emulator(args: argparse.Namespace) -> Emulator:
@@ -116,7 +134,18 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
 
 async def serve(args: argparse.Namespace) -> None:
     emu = build_emulator(args)
-    port = await (emu.start_tcp(args.tcp) if args.tcp is not None else emu.start_pty())
+    extra: dict[str, Any] = {}
+    if getattr(args, "ble", False):
+        from firmware.ble_board import start_ble  # Bumble loads only for BLE boards
+        from firmware.ble_linkmodel import BleLinkSettings
+
+        settings = BleLinkSettings(args.ble_mtu, args.ble_interval_ms, args.ble_packets)
+        _, port, hci_spec = await start_ble(emu, settings, args.ble_hci_port)
+        extra = {"hci": hci_spec, "ble_mtu": settings.att_mtu}
+    elif args.tcp is not None:
+        port = await emu.start_tcp(args.tcp)
+    else:
+        port = await emu.start_pty()
     host, control_port = await start_control_server(emu, args.control_port)
     ready: dict[str, Any] = {
         "port": port,
@@ -125,6 +154,7 @@ async def serve(args: argparse.Namespace) -> None:
         "firmware_version": emu.identity.firmware_version,
         "control": f"{host}:{control_port}",
         "state": str(args.state) if args.state else None,
+        **extra,
     }
     if args.json:
         print(json.dumps(ready), flush=True)
@@ -132,7 +162,8 @@ async def serve(args: argparse.Namespace) -> None:
         print(
             f"Emulated lock {emu.identity.serial} ({emu.identity.model}, firmware "
             f"{emu.identity.firmware_version}) is listening on {port}\n"
-            f"  try:          safetool info --port {port}\n"
+            + (f"  radio:        export SAFETOOL_BLE_HCI={extra['hci']}\n" if extra else "")
+            + f"  try:          safetool info --port {port}\n"
             f"  side channel: {ready['control']} (JSON lines; see docs/emulator.md)\n"
             "Press Ctrl-C to stop.",
             flush=True,

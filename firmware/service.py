@@ -9,6 +9,7 @@ import secrets
 
 from firmware.clock import Clock
 from firmware.lock import Identity, Lock
+from firmware.pending import Pending
 from firmware.trust import BoardTrust
 from protocols.board import DEFAULT_BOARD_MAX_FRAME, BoardConnection
 from protocols.catalogue import PROTOCOL_VERSION, ErrorCode, EventKind
@@ -43,6 +44,7 @@ class BoardService:
         )
         self.lock: Lock | None = None
         self.trust: BoardTrust | None = None
+        self._pending: dict[int, Pending] = {}
         self.rejected_frames = 0
         self.muted = False
         """When set, the board hears but never answers (a board that has stopped responding)."""
@@ -64,7 +66,10 @@ class BoardService:
                 if self.trust is not None:
                     handled = self.trust.handle(event.request, event.encrypted)
                 response, after = handled or (self._answer(event.request), None)
-                self.connection.send_response(event.seq, response)
+                if isinstance(response, Pending):
+                    self._pending[event.seq] = response
+                else:
+                    self.connection.send_response(event.seq, response)
                 if after is not None:
                     after()
             elif isinstance(event, FrameRejected):
@@ -73,6 +78,14 @@ class BoardService:
                 self.trust.end("a new link session began")
             elif isinstance(event, SessionEnded) and self.trust is not None:
                 self.trust.end(event.reason)
+
+    def poll_pending(self) -> None:
+        """Answer the requests whose slow work has finished."""
+        for seq, pending in list(self._pending.items()):
+            response = pending.poll()
+            if response is not None:
+                del self._pending[seq]
+                self.connection.send_response(seq, response)
 
     def data_to_send(self) -> bytes:
         data = self.connection.data_to_send()

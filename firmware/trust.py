@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from firmware.audit import AuditTrail
 from firmware.lock import Lock
+from firmware.pending import Pending
 from firmware.policy import LockPolicy
 from firmware.provisioning import Provisioning
 from firmware.recovery import BoardRecovery, SealNotReady
@@ -42,7 +43,7 @@ from protocols.trust_messages import (
 )
 
 IDLE_TIMEOUT_S = 600
-PrivilegedHandler = Callable[[Request, Certificate], Response]
+PrivilegedHandler = Callable[[Request, Certificate], Response | Pending]
 """Serves one privileged request for the session's technician."""
 After = Callable[[], None]
 """Work to do once the answer is queued (installing session keys must wait for it)."""
@@ -78,13 +79,17 @@ class BoardTrust:
             None if provisioning is None else BoardRecovery(lock, provisioning, audit, serial)
         )
         self._handlers: dict[MsgType, tuple[Qualification, PrivilegedHandler]] = {}
+        self.on_session_end: list[Callable[[], None]] = []
+        """Called whenever a session ends (services that must stop with it)."""
         self._register_own()
         if provisioning is not None and provisioning.revocation_list is not None:
             self._take_revocations(provisioning.revocation_list)
 
     # --- dispatch ------------------------------------------------------------------------------
 
-    def handle(self, request: Request, encrypted: bool) -> tuple[Response, After | None] | None:
+    def handle(
+        self, request: Request, encrypted: bool
+    ) -> tuple[Response | Pending, After | None] | None:
         """Answer a trust or privileged request; ``None`` if ``request`` is neither."""
         if isinstance(request, SessionInitRequest):
             return self._init(request)
@@ -103,6 +108,8 @@ class BoardTrust:
         return None
 
     def end(self, reason: str) -> None:
+        for on_end in self.on_session_end:
+            on_end()
         if self.session is not None and self.session.established:
             self.audit.append(
                 self.lock.trusted_rtc(),
@@ -224,7 +231,7 @@ class BoardTrust:
 
     # --- privileged -----------------------------------------------------------------------------
 
-    def _privileged(self, request: Request, encrypted: bool) -> Response:
+    def _privileged(self, request: Request, encrypted: bool) -> Response | Pending:
         session = self.session
         name = MsgType(request.TYPE).name
         now = self.lock.trusted_rtc()

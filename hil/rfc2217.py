@@ -78,6 +78,8 @@ class Rfc2217Server:
     def stop(self) -> None:
         self._stop.set()
         with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept(); close() alone does not
+        with contextlib.suppress(OSError):
             self._listener.close()
         if self._thread is not None:
             self._thread.join(2)

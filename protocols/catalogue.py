@@ -34,7 +34,15 @@ class MsgType(IntEnum):
     CONFIG_GET = 0x28
     CONFIG_SET = 0x29
     # 0x40-0x47 diagnostics (protocols/diag_messages.py)
+    DIAG_SENSORS = 0x40
+    DIAG_MOTOR_TEST = 0x41
+    DIAG_KEYPAD_TEST = 0x42
+    DIAG_OUTPUT_TEST = 0x43
+    DIAG_ERROR_LOG = 0x44
     # 0x48-0x4F audit trail and clock (protocols/audit_messages.py)
+    AUDIT_HEAD = 0x48
+    AUDIT_READ = 0x49
+    CLOCK_SET = 0x4A
     # 0x10-0x1F secure session, 0x20-0x2F recovery and configuration,
     # 0x30-0x3F firmware, 0x40-0x4F diagnostics and audit, 0x50-0x6F reserved.
     EVENT = 0x70

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from firmware.process import EmulatorProcess
 from protocols.catalogue import EventKind
 from safetool.cli.common import print_fields, print_json
+from safetool.cli.tui_commands import cmd_tui_demo
 from safetool.client import LockClient
 from safetool.services.events import describe, event_dict
 from safetool.services.info import read_info
 
 
 async def cmd_demo(args: argparse.Namespace) -> int:
+    if not args.json and sys.stdout.isatty() and sys.stdin.isatty():
+        return await cmd_tui_demo(args)  # a person at a terminal: the app
     async with EmulatorProcess(*args.emulator_args) as emulator:
         port = emulator.port
         if not args.json:

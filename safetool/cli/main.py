@@ -12,11 +12,16 @@ from collections.abc import Awaitable, Callable, Sequence
 import firmware.run
 from firmware.provisioning import ProvisioningError
 from safetool import __version__
+from safetool.cli.audit_commands import add_audit_parsers
 from safetool.cli.authority import add_authority_parser
+from safetool.cli.ble_commands import add_ble_parsers
 from safetool.cli.common import add_output_options, add_port_options, print_json
 from safetool.cli.demo import cmd_demo
+from safetool.cli.diag_commands import add_diag_parsers
 from safetool.cli.lock_commands import cmd_info, cmd_monitor, cmd_ports, cmd_status
 from safetool.cli.trust_commands import add_trust_parsers
+from safetool.cli.tui_commands import add_tui_parsers, cmd_tui
+from safetool.cli.visit_commands import add_visit_parsers
 from safetool.errors import SafetoolError
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
@@ -50,13 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
     add_port_options(
         command("monitor", cmd_monitor, "show lock events live until Ctrl-C (JSON lines)")
     )
-    emulate = command("emulate", cmd_emulate, "run an emulated lock board (pty or TCP)")
+    emulate = command("emulate", cmd_emulate, "run an emulated lock board (pty, TCP or BLE)")
     firmware.run.add_arguments(emulate)
     emulate.add_argument("--debug", action="store_true", help="show tracebacks")
     add_trust_parsers(commands)
+    add_tui_parsers(commands)
     add_authority_parser(commands)
-    demo = command("demo", cmd_demo, "start an emulated board and show it through safetool")
+    add_ble_parsers(commands)
+    add_diag_parsers(commands)
+    add_audit_parsers(commands)
+    add_visit_parsers(commands)
+    demo = command(
+        "demo",
+        cmd_demo,
+        "start an emulated board and open the app on it (text in a pipe or with --json)",
+    )
     add_output_options(demo)
+    demo.add_argument(
+        "--fault",
+        metavar="NAME",
+        help="give the board a fault (docs/diagnostics.md) or hard_lockout",
+    )
+    demo.add_argument("--lang", choices=("en", "zh_CN"), help="the app's language")
     demo.set_defaults(emulator_args=[])
     return parser
 
@@ -65,8 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return USAGE_ERROR
+        if not sys.stdout.isatty():
+            parser.print_help()
+            return USAGE_ERROR
+        args.handler = cmd_tui  # `safetool` with no command opens the app
     debug = bool(getattr(args, "debug", False))
     as_json = bool(getattr(args, "json", False))
     try:

@@ -38,8 +38,13 @@ def make_transport(port: str, *, baudrate: int = DEFAULT_BAUD) -> Transport:
             "SAFETOOL_PORT; `safetool ports` lists what is connected.",
         )
     if port.startswith("ble:"):
-        raise SafetoolError(
-            f"BLE ports ({port}) are not supported by this version of safetool.",
-            next_step="Connect with the USB service cable and use its serial port.",
-        )
+        target = port[len("ble:") :].strip()
+        if not target:
+            raise SafetoolError(
+                "A BLE port needs the lock's address, name or serial: ble:<address or name>.",
+                next_step="Run `safetool scan` to list the locks in range.",
+            )
+        from safetool.transport.ble import BleTransport  # bleak loads only when BLE is used
+
+        return BleTransport(target)
     return SerialTransport(port, baudrate=baudrate)

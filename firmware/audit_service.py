@@ -1,0 +1,151 @@
+"""The board's audit and clock requests: the signed head, paged reads, and setting the clock.
+
+Registered with the trust layer, so each is served only inside an authenticated session whose
+technician holds the qualification (SPEC.md section 17): AUDIT_HEAD and AUDIT_READ need
+``diagnose``, CLOCK_SET needs ``configure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from firmware.audit import AuditTrail
+from firmware.lock import CLOCK_JUMP_S, Lock
+from firmware.provisioning import Provisioning
+from firmware.trust import BoardTrust
+from protocols.audit_messages import (
+    AuditHeadRequest,
+    AuditHeadResponse,
+    AuditReadRequest,
+    AuditReadResponse,
+    ClockSetRequest,
+    ClockSetResponse,
+    WireEntry,
+    encode_entries,
+    head_payload,
+)
+from protocols.catalogue import ErrorCode, MsgType
+from protocols.certificates import Certificate, Qualification
+from protocols.messages import ErrorResponse, Request, Response
+from protocols.session import CIPHER_OVERHEAD
+
+if TYPE_CHECKING:
+    from firmware.emulator import Emulator
+
+READ_FIXED_BYTES = 8
+"""AUDIT_READ response bytes before the entries (count, first_index)."""
+
+
+class BoardAudit:
+    def __init__(
+        self,
+        lock: Lock,
+        provisioning: Provisioning | None,
+        audit: AuditTrail,
+        serial: str,
+        *,
+        advance_clock: Callable[[float], None],
+        max_body: Callable[[], int],
+    ) -> None:
+        self.lock = lock
+        self.provisioning = provisioning
+        self.audit = audit
+        self.serial = serial
+        self.advance_clock = advance_clock
+        self.max_body = max_body
+        """The largest response body the tool accepts now (its HELLO frame limit)."""
+
+    @classmethod
+    def of_emulator(cls, emulator: Emulator) -> BoardAudit:
+        return cls(
+            emulator.lock,
+            emulator.provisioning,
+            emulator.audit,
+            emulator.identity.serial,
+            advance_clock=emulator.clock.advance,
+            max_body=lambda: emulator.service.connection.max_body,
+        )
+
+    def register(self, trust: BoardTrust) -> None:
+        trust.register(MsgType.AUDIT_HEAD, Qualification.DIAGNOSE, self._serve)
+        trust.register(MsgType.AUDIT_READ, Qualification.DIAGNOSE, self._serve)
+        trust.register(MsgType.CLOCK_SET, Qualification.CONFIGURE, self._serve)
+
+    def _serve(self, request: Request, technician: Certificate | None) -> Response:
+        if isinstance(request, AuditHeadRequest):
+            return self.head(request.nonce)
+        if isinstance(request, AuditReadRequest):
+            return self.read(request.start_index, request.max_bytes)
+        if isinstance(request, ClockSetRequest):
+            return self.set_clock(request.time_s, technician)
+        return ErrorResponse(ErrorCode.UNKNOWN_TYPE, f"{type(request).__name__} is not served")
+
+    def head(self, nonce: bytes) -> AuditHeadResponse:
+        trail = self.audit
+        time_s = int(self.lock.trusted_rtc())
+        unsigned = AuditHeadResponse(
+            count=trail.count,
+            first_index=trail.first_index,
+            start_hash=trail.start_hash,
+            head_hash=trail.head_hash,
+            time_s=time_s,
+            signed=0,
+            signature=bytes(64),
+        )
+        if self.provisioning is None:
+            return unsigned
+        payload = head_payload(
+            serial=self.serial,
+            nonce=nonce,
+            count=unsigned.count,
+            first_index=unsigned.first_index,
+            start_hash=unsigned.start_hash,
+            head_hash=unsigned.head_hash,
+            time_s=time_s,
+        )
+        unsigned.signed = 1
+        unsigned.signature = self.provisioning.device_key.sign(payload)
+        return unsigned
+
+    def read(self, start_index: int, max_bytes: int) -> AuditReadResponse:
+        """As many whole entries from ``start_index`` as fit both the asked size and the frame
+        the tool accepts (at least one, so a reader always moves on)."""
+        room = min(max_bytes, self.max_body() - CIPHER_OVERHEAD) - READ_FIXED_BYTES
+        chosen: list[WireEntry] = []
+        used = 0
+        for entry in self.audit.stored(start_index):
+            encoded = len(entry.wire().canonical()) + 8
+            if chosen and used + encoded > room:
+                break
+            chosen.append(entry.wire())
+            used += encoded
+        first = max(start_index, self.audit.first_index)
+        return AuditReadResponse(self.audit.count, first, encode_entries(chosen))
+
+    def set_clock(self, time_s: int, technician: Certificate | None) -> Response:
+        who = "" if technician is None else technician.subject_id
+        before = self.lock.trusted_rtc()
+        floor = self.lock.saved.rtc_floor
+        if time_s < floor - CLOCK_JUMP_S:
+            self.audit.append(
+                before, "clock_set_refused", technician=who, wanted=time_s, floor=int(floor)
+            )
+            return ErrorResponse(
+                ErrorCode.OUT_OF_RANGE,
+                f"the board's trusted time never goes back: {time_s} is before {int(floor)}",
+            )
+        jump_s = time_s - self.lock.clock.rtc()
+        self.advance_clock(jump_s)
+        after = self.lock.trusted_rtc()
+        kind = "clock_jump_forward" if jump_s > CLOCK_JUMP_S else "clock_set"
+        self.audit.append(
+            after,
+            kind,
+            technician=who,
+            before=int(before),
+            after=int(after),
+            seconds=round(jump_s),
+        )
+        self.lock.commit()
+        return ClockSetResponse(int(before), int(after))

@@ -1,0 +1,137 @@
+"""``safetool audit``: download the lock's audit trail (only what is new), verify it, show it."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from safetool.cli.common import add_port_options, connected, print_json
+from safetool.client.secure import close_session, open_session
+from safetool.errors import SafetoolError
+from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.services.audit import AuditReport, download_audit, entry_dict
+
+OK, PROBLEM = 0, 1
+_DURATION = re.compile(r"^(\d+)\s*([dhm])$")
+_UNIT_S = {"d": 86400, "h": 3600, "m": 60}
+
+
+def add_audit_parsers(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="download and verify the lock's audit trail (only new entries after the first time)",
+        description="Opens a secure session (needs the 'diagnose' qualification), downloads the "
+        "entries this laptop does not have yet, checks the hash chain and the head signed by "
+        "the lock's device key, and shows the trail. Exit 1 if verification fails; the output "
+        "says which entry was removed, altered or moved.",
+    )
+    add_port_options(audit)
+    audit.add_argument(
+        "--technician",
+        type=Path,
+        metavar="DIR",
+        help=f"your key and certificate folder (default: ${ENV_VAR})",
+    )
+    audit.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="show entries from WHEN on: a date (2026-11-01), a UTC time (2026-11-01T09:30) "
+        "or an age (7d, 12h, 30m)",
+    )
+    audit.add_argument(
+        "--format", choices=("text", "csv", "json"), default="text", help="output format"
+    )
+    audit.add_argument(
+        "--full",
+        action="store_true",
+        help="read and check the whole trail again, not only what is new",
+    )
+    audit.set_defaults(handler=cmd_audit)
+
+
+def parse_since(text: str | None, *, now_s: float | None = None) -> int | None:
+    """``--since`` as UTC seconds; a clear error for anything unreadable."""
+    if text is None:
+        return None
+    now = time.time() if now_s is None else now_s
+    value = text.strip()
+    match = _DURATION.match(value)
+    if match:
+        return int(now - int(match.group(1)) * _UNIT_S[match.group(2)])
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SafetoolError(
+            f"Cannot read --since {text!r}.",
+            next_step="Use a date (2026-11-01), a UTC time (2026-11-01T09:30) or an age "
+            "(7d, 12h, 30m).",
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+async def cmd_audit(args: argparse.Namespace) -> int:
+    since = parse_since(args.since)
+    identity = TechnicianIdentity.load(args.technician)
+    output = "json" if args.json else args.format
+    async with connected(args) as client:
+        session = await open_session(client, identity)
+        progress = None if output != "text" or not sys.stderr.isatty() else _progress
+        report = await download_audit(client, session, full=args.full, progress=progress)
+        await close_session(client)
+    rows = [entry_dict(e) for e in report.entries if since is None or e.time_s >= since]
+    if output == "json":
+        print_json({**report.as_dict(), "entries": rows})
+    elif output == "csv":
+        _print_csv(rows)
+        _print_summary(report, sys.stderr)
+    else:
+        for row in rows:
+            detail = ", ".join(f"{k}={v}" for k, v in sorted(row["detail"].items()))
+            print(f"{row['index']:>6}  {row['time']}  {row['kind']:<22} {detail}")
+        _print_summary(report, sys.stdout)
+    return OK if report.verified else PROBLEM
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\rreading audit trail: {done}/{total} entries", end="", file=sys.stderr, flush=True)
+    if done >= total:
+        print(file=sys.stderr)
+
+
+def _print_csv(rows: list[dict[str, Any]]) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["index", "time", "kind", "detail"])
+    for row in rows:
+        detail = ";".join(f"{k}={v}" for k, v in sorted(row["detail"].items()))
+        writer.writerow([row["index"], row["time"], row["kind"], detail])
+
+
+def _print_summary(report: AuditReport, stream: Any) -> None:
+    print(
+        f"{report.serial}: {report.count} entries written, {report.count - report.first_index} "
+        f"held by the lock, {report.new_entries} read now ({report.bytes_read} bytes in "
+        f"{report.seconds:.1f} s).",
+        file=stream,
+    )
+    for finding in report.findings:
+        where = "" if finding.index is None else f" [entry {finding.index}]"
+        label = "PROBLEM" if finding.tampering else "note"
+        print(f"{label}{where}: {finding.message}", file=stream)
+    if report.verified:
+        how = "signed by the lock's device key" if report.signed else "NOT signed"
+        print(f"Verified: the hash chain is complete and its head is {how}.", file=stream)
+    else:
+        print(
+            "VERIFICATION FAILED: this trail has been tampered with. Nothing new was added to "
+            "this laptop's copy. Do not rely on it; report the lock's serial and the entries "
+            "above to the service centre.",
+            file=stream,
+        )

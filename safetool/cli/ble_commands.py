@@ -1,0 +1,52 @@
+"""``safetool scan``: the locks in Bluetooth range, most likely first."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from safetool.cli.common import add_output_options, print_json
+from safetool.transport.ble_scan import DEFAULT_SCAN_TIMEOUT_S, FoundLock, scan
+
+OK = 0
+
+
+def add_ble_parsers(commands: Any) -> None:
+    help_text = "list the locks in Bluetooth range (name, address, signal, serial, model)"
+    parser = commands.add_parser("scan", help=help_text, description=help_text)
+    parser.add_argument(
+        "--timeout-s",
+        type=float,
+        default=DEFAULT_SCAN_TIMEOUT_S,
+        help="how long to listen (default %(default)s)",
+    )
+    parser.add_argument("--all", action="store_true", help="list every BLE device, not only locks")
+    add_output_options(parser)
+    parser.set_defaults(handler=cmd_scan)
+
+
+async def cmd_scan(args: argparse.Namespace) -> int:
+    found = await scan(args.timeout_s, locks_only=not args.all)
+    if args.json:
+        print_json([lock.as_dict() for lock in found])
+        return OK
+    if not found:
+        print(
+            f"No lock seen within {args.timeout_s:g} s. Wake the lock (press a key) and come "
+            "closer; for an emulated board set SAFETOOL_BLE_HCI (docs/ble.md)."
+        )
+        return OK
+    _print_table(found)
+    return OK
+
+
+def _print_table(found: list[FoundLock]) -> None:
+    print(f"  {'name':<16} {'address':<20} {'rssi':>5}  {'serial':<14} model")
+    for lock in found:
+        mark = "*" if lock.is_lock else " "
+        rssi = "?" if lock.rssi is None else str(lock.rssi)
+        print(
+            f"{mark} {lock.name or '-':<16} {lock.address:<20} {rssi:>5}  "
+            f"{lock.serial or '-':<14} {lock.model or '-'}"
+        )
+    print("Connect with --port ble:<address or name>, e.g. --port ble:" + found[0].address)

@@ -1,0 +1,286 @@
+"""``safetool visit ...`` (the service record on this laptop) and ``safetool report``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from safetool.cli.common import add_port_options, connected, print_json
+from safetool.errors import SafetoolError
+from safetool.identity import TechnicianIdentity
+from safetool.report.render import render_html, render_json
+from safetool.report.translations import LANGUAGES
+from safetool.services.visits import ServiceRecord
+
+OK = 0
+
+
+def add_visit_parsers(commands: Any) -> None:
+    visit = commands.add_parser(
+        "visit",
+        help="the service record of a visit: start, parts, notes, close, list, show, export",
+        description="Keeps each visit in a SQLite database on this laptop ($SAFETOOL_DATA_DIR "
+        "or the user data folder; --db to choose). Every change is committed at once; an "
+        "unfinished visit stays open and `visit start` on the same lock takes it up again.",
+    )
+    actions = visit.add_subparsers(dest="visit_command", metavar="ACTION", required=True)
+
+    start = actions.add_parser("start", help="start a visit (or take up the one still open)")
+    add_port_options(start)
+    start.add_argument("--serial", help="lock serial (read from the lock when --port is given)")
+    start.add_argument("--model", default="", help="lock model (read from the lock with --port)")
+    start.add_argument("--site", required=True, help="the customer site")
+    start.add_argument("--technician-id", help="your technician ID (default: from --technician)")
+    start.add_argument("--technician", type=Path, metavar="DIR", help="your key folder")
+    start.add_argument("--firmware-before", default="", help="(read from the lock with --port)")
+    start.set_defaults(handler=cmd_visit_start)
+
+    part = actions.add_parser("add-part", help="record a part replaced")
+    part.add_argument(
+        "--visit", dest="visit_id", type=int, metavar="ID", help="default: the open visit"
+    )
+    part.add_argument("--part", required=True, metavar="PART_NUMBER")
+    part.add_argument("--quantity", type=int, default=1)
+    part.add_argument("--description", default="")
+    part.add_argument("--reason", default="")
+    part.set_defaults(handler=cmd_visit_add_part)
+
+    note = actions.add_parser(
+        "note", help="add a finding, work done or a note; attach diagnostics or audit output"
+    )
+    note.add_argument(
+        "--visit", dest="visit_id", type=int, metavar="ID", help="default: the open visit"
+    )
+    note.add_argument("text", nargs="?", default="")
+    kind = note.add_mutually_exclusive_group()
+    kind.add_argument("--finding", action="store_const", const="finding", dest="kind")
+    kind.add_argument("--work", action="store_const", const="work", dest="kind")
+    note.add_argument("--diag", type=Path, metavar="FILE", help="`safetool diag --json` output")
+    note.add_argument("--audit", type=Path, metavar="FILE", help="`safetool audit --json` output")
+    note.add_argument("--recovery", type=int, metavar="COUNTER", help="a recovery done")
+    note.add_argument("--method", default="phone", choices=("phone", "online"))
+    note.add_argument("--seal", default="", help="the recovery's close seal")
+    note.add_argument("--firmware-after", help="the firmware version now installed")
+    note.set_defaults(handler=cmd_visit_note, kind="note")
+
+    close = actions.add_parser("close", help="close the visit with the customer's sign-off")
+    close.add_argument(
+        "--visit", dest="visit_id", type=int, metavar="ID", help="default: the open visit"
+    )
+    close.add_argument("--signed-off-by", required=True, metavar="NAME")
+    close.add_argument("--satisfaction", type=int, choices=range(1, 6), metavar="1-5")
+    close.add_argument("--comment", default="")
+    close.add_argument("--firmware-after")
+    close.set_defaults(handler=cmd_visit_close)
+
+    listing = actions.add_parser("list", help="visits on this laptop")
+    which = listing.add_mutually_exclusive_group()
+    which.add_argument("--open", action="store_const", const="open", dest="status")
+    which.add_argument("--closed", action="store_const", const="closed", dest="status")
+    listing.set_defaults(handler=cmd_visit_list)
+
+    show = actions.add_parser("show", help="one visit in full")
+    show.add_argument("visit_id", nargs="?", type=int, help="default: the open visit")
+    show.set_defaults(handler=cmd_visit_show)
+
+    export = actions.add_parser(
+        "export", help="closed visits as JSON lines for the service centre (docs/visits.md)"
+    )
+    export.add_argument("--since", metavar="DATE", help="closed on or after DATE (2026-11-01)")
+    export.add_argument("--output", type=Path, metavar="FILE", help="default: standard output")
+    export.set_defaults(handler=cmd_visit_export)
+
+    for sub in (part, note, close, listing, show, export):
+        _add_common(sub)
+    _add_db(start)
+
+    report = commands.add_parser(
+        "report", help="the customer's report of a visit: one self-contained HTML file, or JSON"
+    )
+    report.add_argument("visit_id", type=int)
+    form = report.add_mutually_exclusive_group()
+    form.add_argument("--html", action="store_const", const="html", dest="form")
+    form.add_argument("--json", action="store_const", const="json", dest="form")
+    report.add_argument("--lang", choices=LANGUAGES, default="en")
+    report.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
+    report.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_db(report)
+    report.set_defaults(handler=cmd_report, form="html")
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_db(parser)
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="the service-record database (default: per user)")
+
+
+async def cmd_visit_start(args: argparse.Namespace) -> int:
+    serial, model, firmware = args.serial, args.model, args.firmware_before
+    if args.port:
+        async with connected(args) as client:
+            identity = await client.identify()
+        serial, model = identity.serial, identity.model
+        firmware = firmware or identity.firmware_version
+    if not serial:
+        raise SafetoolError(
+            "Which lock? No --serial and no --port given.",
+            next_step="Pass --port to read it from the lock, or --serial.",
+        )
+    technician = args.technician_id or TechnicianIdentity.load(args.technician).technician_id
+    with ServiceRecord(args.db) as record:
+        visit_id, reopened = record.start(
+            serial=serial,
+            site=args.site,
+            technician=technician,
+            model=model,
+            firmware_before=firmware,
+        )
+    if args.json:
+        print_json({"visit_id": visit_id, "reopened": reopened, "serial": serial})
+    elif reopened:
+        print(f"Visit {visit_id} to {serial} was still open: taken up again.")
+    else:
+        print(f"Visit {visit_id} to {serial} started.")
+    return OK
+
+
+async def cmd_visit_add_part(args: argparse.Namespace) -> int:
+    with ServiceRecord(args.db) as record:
+        visit_id = record.resolve(args.visit_id)
+        record.add_part(visit_id, args.part, args.quantity, args.description, args.reason)
+    _done(args, visit_id, f"{args.quantity} × {args.part} recorded on visit {visit_id}.")
+    return OK
+
+
+async def cmd_visit_note(args: argparse.Namespace) -> int:
+    said = []
+    with ServiceRecord(args.db) as record:
+        visit_id = record.resolve(args.visit_id)
+        if args.text:
+            record.add_note(visit_id, args.text, args.kind)
+            said.append(f"{args.kind} noted")
+        if args.diag is not None:
+            count = record.attach_diagnostics(visit_id, _read_json(args.diag))
+            said.append(f"{count} check results attached")
+        if args.audit is not None:
+            count = record.attach_audit(visit_id, _read_json(args.audit))
+            said.append(f"audit excerpt of {count} entries attached")
+        if args.recovery is not None:
+            record.add_recovery(visit_id, args.recovery, args.method, args.seal)
+            said.append(f"recovery {args.recovery} recorded")
+        if args.firmware_after:
+            record.set_firmware_after(visit_id, args.firmware_after)
+            said.append(f"firmware now {args.firmware_after}")
+    if not said:
+        raise SafetoolError(
+            "Nothing to note.",
+            next_step="Give TEXT, or --diag, --audit, --recovery or --firmware-after.",
+        )
+    _done(args, visit_id, f"Visit {visit_id}: {'; '.join(said)}.")
+    return OK
+
+
+async def cmd_visit_close(args: argparse.Namespace) -> int:
+    with ServiceRecord(args.db) as record:
+        visit_id = record.resolve(args.visit_id)
+        record.close_visit(
+            visit_id,
+            signed_off_by=args.signed_off_by,
+            satisfaction=args.satisfaction,
+            comment=args.comment,
+            firmware_after=args.firmware_after,
+        )
+    _done(args, visit_id, f"Visit {visit_id} closed, signed off by {args.signed_off_by}.")
+    return OK
+
+
+async def cmd_visit_list(args: argparse.Namespace) -> int:
+    with ServiceRecord(args.db) as record:
+        visits = record.list_visits(args.status)
+    if args.json:
+        print_json(visits)
+        return OK
+    for v in visits:
+        print(
+            f"{v['id']:>5}  {v['status']:<6}  {v['lock_serial']:<16} {v['started_at']}  "
+            f"{v['technician']:<8} {v['customer_site']}"
+        )
+    if not visits:
+        print("No visits on this laptop yet.")
+    return OK
+
+
+async def cmd_visit_show(args: argparse.Namespace) -> int:
+    with ServiceRecord(args.db) as record:
+        visit = record.visit(record.resolve(args.visit_id))
+    if args.json:
+        print_json(visit)
+        return OK
+    print(f"Visit {visit['visit_id']} ({visit['status']}) to {visit['lock']['serial']}")
+    print(f"  site        {visit['customer_site']}")
+    print(f"  technician  {visit['technician']}, {visit['started_at']} to {visit['ended_at']}")
+    for key in ("findings", "work_done", "notes"):
+        for text in visit[key]:
+            print(f"  {key:<11} {text}")
+    for part in visit["parts"]:
+        print(f"  part        {part['quantity']} × {part['part_number']} {part['description']}")
+    for check in visit["checks"]:
+        print(f"  check       {check['name']}: {check['verdict']}")
+    firmware = visit["firmware"]
+    print(f"  firmware    {firmware['before'] or '?'} -> {firmware['after'] or 'unchanged'}")
+    if visit["audit"] is not None:
+        state = "verified" if visit["audit"]["verified"] else "VERIFICATION FAILED"
+        print(f"  audit       {len(visit['audit']['entries'])} entries, {state}")
+    if visit["status"] == "closed":
+        rating = visit["satisfaction"]["rating"]
+        print(f"  signed off  {visit['signed_off_by']}, satisfaction {rating or '-'}/5")
+    return OK
+
+
+async def cmd_visit_export(args: argparse.Namespace) -> int:
+    with ServiceRecord(args.db) as record:
+        lines = [json.dumps(v, ensure_ascii=False) for v in record.export_closed(args.since)]
+    text = "".join(line + "\n" for line in lines)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"{len(lines)} closed visits written to {args.output}.", file=sys.stderr)
+    return OK
+
+
+async def cmd_report(args: argparse.Namespace) -> int:
+    with ServiceRecord(args.db) as record:
+        visit = record.visit(args.visit_id)
+    document = render_json(visit) if args.form == "json" else render_html(visit, args.lang)
+    if args.output is None:
+        sys.stdout.write(document)
+    else:
+        args.output.write_text(document, encoding="utf-8")
+        print(f"Report of visit {args.visit_id} written to {args.output}.", file=sys.stderr)
+    return OK
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SafetoolError(
+            f"Cannot read {path} as JSON: {error}.",
+            next_step="Attach the file exactly as `safetool diag --json` or `safetool audit "
+            "--json` wrote it.",
+        ) from None
+
+
+def _done(args: argparse.Namespace, visit_id: int, message: str) -> None:
+    if args.json:
+        print_json({"ok": True, "visit_id": visit_id})
+    else:
+        print(message)

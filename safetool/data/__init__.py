@@ -1,0 +1,1 @@
+"""Data files shipped with safetool (per-model limits and parts)."""

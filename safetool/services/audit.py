@@ -1,0 +1,247 @@
+"""Downloading a lock's audit trail, incrementally, and proving it is the lock's own.
+
+1. AUDIT_HEAD with a fresh nonce: the count, the oldest entry held, the chain's start and head
+   hashes, signed by the device key whose certificate the secure session verified.
+2. AUDIT_READ pages from the first entry this laptop does not have yet (from the oldest the lock
+   holds, the first time), each page as large as the frames the lock accepts.
+3. The new entries must chain from this laptop's last verified hash to the signed head. If they
+   do not, everything the lock holds is read again and compared with the local copy and with
+   the chain, to say where it changed. Only a verified download is added to the local copy.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from protocols.audit_messages import (
+    GENESIS_HASH,
+    NONCE_SIZE,
+    AuditHeadRequest,
+    AuditHeadResponse,
+    AuditReadRequest,
+    AuditReadResponse,
+    WireEntry,
+    decode_entries,
+)
+from protocols.errors import MalformedMessage
+from protocols.session import CIPHER_OVERHEAD
+from safetool.client import LockClient
+from safetool.client.secure import SessionInfo
+from safetool.errors import SafetoolError
+from safetool.services.audit_store import AuditCopy
+from safetool.services.audit_verify import ChainResult, Finding, check_chain, check_head
+
+Progress = Callable[[int, int], None]
+"""Called with (entries read so far, entries to read)."""
+READ_FIXED_BYTES = 8
+
+
+class AuditReadFailed(SafetoolError):
+    """The lock's answers could not be read as an audit trail."""
+
+
+@dataclass(slots=True)
+class AuditReport:
+    serial: str
+    count: int
+    first_index: int
+    signed: bool
+    head_time_s: int
+    new_entries: int
+    entries: list[WireEntry]
+    """Everything this laptop holds for the lock after the download (verified), or, when
+    verification failed, what the lock sent this time."""
+    findings: list[Finding] = field(default_factory=list)
+    bytes_read: int = 0
+    seconds: float = 0.0
+
+    @property
+    def verified(self) -> bool:
+        return not any(f.tampering for f in self.findings)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "serial": self.serial,
+            "count": self.count,
+            "first_index": self.first_index,
+            "signed": self.signed,
+            "head_time_s": self.head_time_s,
+            "new_entries": self.new_entries,
+            "verified": self.verified,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def entry_dict(entry: WireEntry) -> dict[str, Any]:
+    return {
+        "index": entry.index,
+        "time_s": entry.time_s,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(entry.time_s)),
+        "kind": entry.kind_name,
+        "detail": {k: v for k, v in entry.detail().items() if k != "kind"},
+    }
+
+
+async def read_head(client: LockClient, session: SessionInfo) -> tuple[AuditHeadResponse, bytes]:
+    nonce = os.urandom(NONCE_SIZE)
+    head = await client.request(AuditHeadRequest(nonce))
+    assert isinstance(head, AuditHeadResponse)
+    return head, nonce
+
+
+async def read_entries(
+    client: LockClient, start: int, end: int, progress: Progress | None = None
+) -> tuple[list[WireEntry], int]:
+    """Entries ``start``..``end - 1`` (as the lock holds them), page by page; and bytes read."""
+    max_bytes = min(0xFFFF, client.connection.max_body - CIPHER_OVERHEAD)
+    rate = client.connection.line_rate_bytes_per_s
+    line_s = 0.0 if not rate else (max_bytes + CIPHER_OVERHEAD + 16) * 1.1 / rate
+    entries: list[WireEntry] = []
+    read = 0
+    position = start
+    while position < end:
+        answer = await client.request(AuditReadRequest(position, max_bytes), processing_s=line_s)
+        assert isinstance(answer, AuditReadResponse)
+        try:
+            page = decode_entries(answer.entries)
+        except MalformedMessage as error:
+            raise AuditReadFailed(
+                f"The lock's audit answer at entry {position} is malformed: {error}.",
+                meaning="The trail could not be read; nothing was added to this laptop's copy.",
+                next_step="Try again; if it repeats, report the lock's serial to the service "
+                "centre.",
+            ) from None
+        read += len(answer.entries) + READ_FIXED_BYTES
+        if not page:
+            break
+        entries.extend(page)
+        position = answer.first_index + len(page)
+        if progress is not None:
+            progress(len(entries), end - start)
+    return entries, read
+
+
+async def download_audit(
+    client: LockClient,
+    session: SessionInfo,
+    *,
+    directory: Path | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Fetch what is new, verify it, keep it. ``full`` reads and checks everything again."""
+    started = time.perf_counter()
+    head, nonce = await read_head(client, session)
+    findings = check_head(
+        head, serial=session.serial, nonce=nonce, device_key=session.device.subject_key()
+    )
+    with AuditCopy(session.serial, directory) as copy:
+        last = None if full else copy.last()
+        start, previous = head.first_index, head.start_hash
+        if last is not None and last.entry.index + 1 >= head.first_index:
+            start, previous = last.entry.index + 1, last.hash
+        elif last is not None:
+            findings.append(
+                Finding(
+                    "overwritten",
+                    last.entry.index + 1,
+                    f"Entries {last.entry.index + 1} to {head.first_index - 1} were erased by "
+                    "the lock (its trail was full) before this laptop read them.",
+                    tampering=False,
+                )
+            )
+        if start == 0 and head.start_hash != GENESIS_HASH:
+            findings.append(Finding("altered", 0, "The chain's start hash was changed."))
+        entries, read = await read_entries(client, start, head.count, progress)
+        chain = check_chain(entries, expected_index=start, previous_hash=previous)
+        problems = chain.findings or _head_mismatch(chain, head, start)
+        if last is not None and (problems or head.count < start):
+            # The lock's history may have changed under what this laptop already holds.
+            everything, more = await read_entries(client, head.first_index, head.count)
+            read += more
+            compared = _compare(copy, everything, head)
+            if not compared and head.count < start:
+                compared = [
+                    Finding(
+                        "rolled_back",
+                        head.count,
+                        f"The lock now holds {head.count} entries; this laptop already "
+                        f"verified {start}: its trail was reset or rolled back.",
+                    )
+                ]
+            problems = compared or problems
+            entries = everything
+        findings += problems
+        report = AuditReport(
+            serial=session.serial,
+            count=head.count,
+            first_index=head.first_index,
+            signed=bool(head.signed),
+            head_time_s=head.time_s,
+            new_entries=len(entries),
+            entries=entries,
+            findings=findings,
+            bytes_read=read,
+        )
+        if report.verified:
+            copy.add(
+                entries,
+                chain.hashes,
+                {
+                    "count": str(head.count),
+                    "head_hash": head.head_hash.hex(),
+                    "signed": str(head.signed),
+                    "downloaded_at": str(int(time.time())),
+                },
+            )
+            report.entries = [stored.entry for stored in copy.entries()]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _head_mismatch(chain: ChainResult, head: AuditHeadResponse, start: int) -> list[Finding]:
+    if chain.last_hash == head.head_hash:
+        return []
+    return [
+        Finding(
+            "head_mismatch",
+            start,
+            "The entries read do not lead to the lock's signed head: the trail was changed "
+            f"at or before entry {start}.",
+        )
+    ]
+
+
+def _compare(copy: AuditCopy, board: list[WireEntry], head: AuditHeadResponse) -> list[Finding]:
+    """Where the lock's trail now differs from what this laptop verified before."""
+    by_index = {entry.index: entry for entry in board}
+    when = copy.meta("downloaded_at")
+    stamp = (
+        "earlier" if when is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(when)))
+    )
+    for stored in copy.entries(head.first_index):
+        index = stored.entry.index
+        now = by_index.get(index)
+        if now is None:
+            return [
+                Finding(
+                    "removed",
+                    index,
+                    f"Entry {index}, downloaded on {stamp}, is no longer on the lock.",
+                )
+            ]
+        if now.canonical() != stored.entry.canonical():
+            return [
+                Finding(
+                    "differs_from_copy",
+                    index,
+                    f"Entry {index} on the lock differs from the copy downloaded on {stamp}: "
+                    "the lock's history was rewritten.",
+                )
+            ]
+    return []

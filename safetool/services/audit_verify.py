@@ -1,0 +1,141 @@
+"""Checking a downloaded audit trail: the signed head, then the hash chain entry by entry.
+
+Pure functions, no I/O. Each finding says what is wrong and at which index, so a technician can
+tell the service centre "entry 1,204 was altered" rather than "verification failed".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from protocols.audit_messages import (
+    CHECK_SIZE,
+    AuditHeadResponse,
+    WireEntry,
+    chain_hash,
+    head_payload,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing wrong with the trail. ``index`` is the entry concerned (None: the whole)."""
+
+    problem: str
+    """``removed``, ``reordered``, ``altered``, ``head_mismatch``, ``bad_signature``,
+    ``unsigned``, ``overwritten``, ``differs_from_copy``, ``rolled_back``."""
+    index: int | None
+    message: str
+    tampering: bool = True
+    """False for findings that are not evidence of tampering (unsigned, overwritten)."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "problem": self.problem,
+            "index": self.index,
+            "message": self.message,
+            "tampering": self.tampering,
+        }
+
+
+@dataclass(slots=True)
+class ChainResult:
+    last_hash: bytes
+    hashes: list[bytes] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def check_head(
+    head: AuditHeadResponse, *, serial: str, nonce: bytes, device_key: Ed25519PublicKey | None
+) -> list[Finding]:
+    """The head's signature by the device key the session verified (over our fresh nonce)."""
+    if not head.signed:
+        return [
+            Finding(
+                "unsigned",
+                None,
+                "The lock's audit head is not signed (the board has no device key): the trail "
+                "cannot be proven to come from this lock.",
+                tampering=False,
+            )
+        ]
+    if device_key is None:
+        return [Finding("unsigned", None, "No device key to check the head's signature with.")]
+    payload = head_payload(
+        serial=serial,
+        nonce=nonce,
+        count=head.count,
+        first_index=head.first_index,
+        start_hash=head.start_hash,
+        head_hash=head.head_hash,
+        time_s=head.time_s,
+    )
+    try:
+        device_key.verify(head.signature, payload)
+    except InvalidSignature:
+        return [
+            Finding(
+                "bad_signature",
+                None,
+                "The audit head's signature does not verify with this lock's device key.",
+            )
+        ]
+    return []
+
+
+def check_chain(
+    entries: list[WireEntry], *, expected_index: int, previous_hash: bytes
+) -> ChainResult:
+    """Walk ``entries`` from ``expected_index``: indices must run on by one, and each entry must
+    hash (with the one before) to the check bytes the board stored for it.
+
+    The first break of the chain is reported with its index; past it, entries can no longer be
+    checked one by one (the board sends only a prefix of each stored hash), so later
+    alterations are covered by the signed head, not located.
+    """
+    result = ChainResult(previous_hash)
+    expected = expected_index
+    previous = previous_hash
+    reported: set[int] = set()
+    broken = False
+
+    def report(problem: str, index: int, message: str) -> None:
+        nonlocal broken
+        if index not in reported:
+            reported.add(index)
+            result.findings.append(Finding(problem, index, message))
+        broken = True
+
+    for position, entry in enumerate(entries):
+        if entry.index < expected:
+            report(
+                "reordered",
+                entry.index,
+                f"Entry {entry.index} comes after entry {expected - 1}: the order was changed.",
+            )
+        elif entry.index > expected:
+            later = {e.index for e in entries[position:]}
+            for index in range(expected, entry.index):
+                if index in later:
+                    report(
+                        "reordered",
+                        index,
+                        f"Entry {index} comes after entry {entry.index}: the order was changed.",
+                    )
+                else:
+                    report("removed", index, f"Entry {index} is missing: it was removed.")
+        computed = chain_hash(previous, entry.canonical())
+        if entry.check and computed[:CHECK_SIZE] != entry.check and not broken:
+            report(
+                "altered",
+                entry.index,
+                f"Entry {entry.index} does not match its place in the hash chain: it was altered.",
+            )
+        result.hashes.append(computed)
+        previous = computed
+        expected = max(expected, entry.index + 1)
+    result.last_hash = previous
+    return result

@@ -1,0 +1,425 @@
+"""The checks: each judges readings against the model's limits and names the likely part.
+
+Each check's docstring is its documented method (docs/diagnostics.md is built from the same
+words). A check never raises for a bad reading: it returns a verdict, ``could_not_run`` with
+the reason when the reading could not be taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from protocols.catalogue import BoltState, DoorState
+from protocols.diag_messages import BoardError, MotorResult, keys_from_mask
+from safetool.services.diagnostics.model_data import Limits, ModelData
+from safetool.services.diagnostics.readings import Readings
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    COULD_NOT_RUN = "could_not_run"
+
+
+@dataclass(slots=True)
+class CheckResult:
+    name: str
+    title: str
+    verdict: Verdict
+    value: float | str | None = None
+    unit: str = ""
+    detail: str = ""
+    part_number: str | None = None
+    part_name: str | None = None
+    next_step: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        document = asdict(self)
+        document["verdict"] = self.verdict.value
+        return document
+
+
+Check = Callable[["CheckContext"], Awaitable[CheckResult]]
+
+
+@dataclass(slots=True)
+class CheckContext:
+    readings: Readings
+    model: ModelData
+
+    def result(
+        self,
+        name: str,
+        title: str,
+        verdict: Verdict,
+        *,
+        value: float | str | None = None,
+        unit: str = "",
+        detail: str = "",
+        part: str | None = None,
+        **extra: Any,
+    ) -> CheckResult:
+        """A result; a part is named only for warn and fail, with its next step."""
+        named = self.model.part(part) if part and verdict in (Verdict.WARN, Verdict.FAIL) else None
+        return CheckResult(
+            name,
+            title,
+            verdict,
+            value,
+            unit,
+            detail,
+            named.number if named else None,
+            named.name if named else None,
+            named.next_step if named else None,
+            extra,
+        )
+
+
+def judge(value: float, limits: Limits) -> Verdict:
+    if (limits.fail_below is not None and value < limits.fail_below) or (
+        limits.fail_above is not None and value > limits.fail_above
+    ):
+        return Verdict.FAIL
+    if (limits.warn_below is not None and value < limits.warn_below) or (
+        limits.warn_above is not None and value > limits.warn_above
+    ):
+        return Verdict.WARN
+    return Verdict.PASS
+
+
+def describe_limits(limits: Limits, unit: str) -> str:
+    parts = []
+    if limits.warn_below is not None:
+        parts.append(f"warn below {limits.warn_below:g}{unit}")
+    if limits.fail_below is not None:
+        parts.append(f"fail below {limits.fail_below:g}{unit}")
+    if limits.warn_above is not None:
+        parts.append(f"warn above {limits.warn_above:g}{unit}")
+    if limits.fail_above is not None:
+        parts.append(f"fail above {limits.fail_above:g}{unit}")
+    return "limits: " + ", ".join(parts)
+
+
+MOTOR_NEEDS_OPEN = (
+    "The lock is closed: a motor test never opens a locked safe. Open it with a user code "
+    "(bolt retracted), then run this check again."
+)
+
+
+async def check_battery(ctx: CheckContext) -> CheckResult:
+    """Battery voltage at rest, read by the board with only its own few mA flowing."""
+    sensors = await ctx.readings.sensors()
+    limits = ctx.model.limit("battery_mv")
+    verdict = judge(sensors.battery_mv, limits)
+    return ctx.result(
+        "battery",
+        "Battery at rest",
+        verdict,
+        value=sensors.battery_mv,
+        unit="mV",
+        detail=describe_limits(limits, " mV"),
+        part="battery",
+    )
+
+
+async def check_battery_resistance(ctx: CheckContext) -> CheckResult:
+    """Internal resistance: (voltage at rest - lowest voltage while the motor runs) / motor
+    current. A worn or cold battery shows it long before its resting voltage drops."""
+    motor = await ctx.readings.motor_test()
+    title = "Battery under load"
+    if motor.result == MotorResult.REFUSED_LOCKED:
+        return ctx.result(
+            "battery_resistance", title, Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN
+        )
+    if motor.peak_current_ma <= 0:
+        return ctx.result(
+            "battery_resistance", title, Verdict.COULD_NOT_RUN, detail="the motor drew no current"
+        )
+    mohm = round((motor.rest_mv - motor.loaded_mv) * 1000 / motor.peak_current_ma)
+    limits = ctx.model.limit("internal_resistance_mohm")
+    return ctx.result(
+        "battery_resistance",
+        title,
+        judge(mohm, limits),
+        value=mohm,
+        unit="mΩ",
+        detail=f"{motor.rest_mv} mV at rest, {motor.loaded_mv} mV at "
+        f"{motor.peak_current_ma} mA; " + describe_limits(limits, " mΩ"),
+        part="battery",
+    )
+
+
+async def check_motor(ctx: CheckContext) -> CheckResult:
+    """Motor: drives the bolt out and back in, timing each way and measuring peak current.
+    A stall (no travel within 1.5 s) is a jammed bolt or a dead motor."""
+    motor = await ctx.readings.motor_test()
+    title = "Motor and bolt travel"
+    if motor.result == MotorResult.REFUSED_LOCKED:
+        return ctx.result("motor", title, Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN)
+    if motor.result == MotorResult.STALLED:
+        return ctx.result(
+            "motor",
+            title,
+            Verdict.FAIL,
+            value="stalled",
+            detail=f"the bolt did not move; the motor drew {motor.peak_current_ma} mA",
+            part="motor",
+        )
+    travel = max(motor.extend_ms, motor.retract_ms)
+    verdict = max(
+        judge(travel, ctx.model.limit("motor_travel_ms")),
+        judge(motor.peak_current_ma, ctx.model.limit("motor_current_ma")),
+        key=_severity,
+    )
+    return ctx.result(
+        "motor",
+        title,
+        verdict,
+        value=travel,
+        unit="ms",
+        detail=f"out {motor.extend_ms} ms, in {motor.retract_ms} ms, "
+        f"peak {motor.peak_current_ma} mA",
+        part="motor",
+    )
+
+
+async def check_bolt_sensor(ctx: CheckContext) -> CheckResult:
+    """Bolt position sensor: where the sensor says the bolt is, against where the controller
+    last drove it."""
+    sensors = await ctx.readings.sensors()
+    sensed, commanded = BoltState(sensors.bolt_sensor), BoltState(sensors.bolt_commanded)
+    verdict = Verdict.PASS if sensed == commanded else Verdict.FAIL
+    return ctx.result(
+        "bolt_sensor",
+        "Bolt position sensor",
+        verdict,
+        value=sensed.name.lower(),
+        detail=f"sensor reads {sensed.name.lower()}, controller drove it {commanded.name.lower()}",
+        part="bolt_sensor",
+    )
+
+
+async def check_keypad_stuck(ctx: CheckContext) -> CheckResult:
+    """Stuck keys: with nobody touching the keypad, no key may read as pressed."""
+    sensors = await ctx.readings.sensors()
+    stuck = keys_from_mask(sensors.keys_held)
+    verdict = Verdict.FAIL if stuck else Verdict.PASS
+    return ctx.result(
+        "keypad_stuck",
+        "Keypad: stuck keys",
+        verdict,
+        value=stuck or "none",
+        detail=f"keys reading pressed at rest: {stuck}" if stuck else "",
+        part="keypad",
+    )
+
+
+async def check_keypad_keys(ctx: CheckContext) -> CheckResult:
+    """Every key works: in a keypad test the technician presses each key once; a key the
+    board never reports is dead. Needs a person at the lock."""
+    pressed = await ctx.readings.keypad_test()
+    title = "Keypad: every key"
+    if pressed is None:
+        return ctx.result(
+            "keypad_keys",
+            title,
+            Verdict.COULD_NOT_RUN,
+            detail="needs a person to press every key (run with --interactive)",
+        )
+    missing = "".join(k for k in "0123456789*#" if k not in pressed)
+    verdict = Verdict.FAIL if missing else Verdict.PASS
+    return ctx.result(
+        "keypad_keys",
+        title,
+        verdict,
+        value=missing or "all keys work",
+        detail=f"never registered: {missing}" if missing else "",
+        part="keypad",
+    )
+
+
+async def _confirmed_output(ctx: CheckContext, name: str, title: str, part: str) -> CheckResult:
+    answer = await ctx.readings.confirm_output(name)
+    if answer is None:
+        return ctx.result(
+            name,
+            title,
+            Verdict.COULD_NOT_RUN,
+            detail="needs a person to confirm it (run with --interactive)",
+        )
+    return ctx.result(
+        name,
+        title,
+        Verdict.PASS if answer else Verdict.FAIL,
+        value="confirmed" if answer else "not seen or heard",
+        part=part,
+    )
+
+
+async def check_buzzer(ctx: CheckContext) -> CheckResult:
+    """Buzzer: the board sounds it for a second; the technician confirms hearing it."""
+    return await _confirmed_output(ctx, "buzzer", "Buzzer", "buzzer")
+
+
+async def check_leds(ctx: CheckContext) -> CheckResult:
+    """LEDs: the board lights green then red; the technician confirms seeing both."""
+    return await _confirmed_output(ctx, "leds", "LEDs", "leds")
+
+
+async def check_rtc(ctx: CheckContext) -> CheckResult:
+    """Real-time clock: the board's clock against this laptop's (UTC), read together."""
+    offset = await ctx.readings.rtc_offset_s()
+    limits = ctx.model.limit("rtc_offset_s")
+    verdict = judge(abs(offset), limits)
+    side = "behind" if offset < 0 else "ahead of"
+    return ctx.result(
+        "rtc",
+        "Clock",
+        verdict,
+        value=round(offset, 1),
+        unit="s",
+        detail=f"board clock {abs(offset):.0f} s {side} this laptop; "
+        + describe_limits(limits, " s"),
+        part="rtc_cell",
+    )
+
+
+async def check_temperature(ctx: CheckContext) -> CheckResult:
+    """Temperature inside the lock housing."""
+    sensors = await ctx.readings.sensors()
+    celsius = sensors.temperature_dc / 10
+    limits = ctx.model.limit("temperature_c")
+    return ctx.result(
+        "temperature",
+        "Temperature",
+        judge(celsius, limits),
+        value=celsius,
+        unit="°C",
+        detail=describe_limits(limits, " °C"),
+        part="controller",
+    )
+
+
+async def check_tamper(ctx: CheckContext) -> CheckResult:
+    """Tamper switch: closed when the housing is shut."""
+    sensors = await ctx.readings.sensors()
+    opened = bool(sensors.tamper_open)
+    return ctx.result(
+        "tamper",
+        "Tamper switch",
+        Verdict.FAIL if opened else Verdict.PASS,
+        value="open" if opened else "closed",
+        part="tamper_switch",
+    )
+
+
+async def check_door_sensor(ctx: CheckContext) -> CheckResult:
+    """Door sensor: the door cannot be open while the bolt is out; if the sensor says so, the
+    sensor is wrong."""
+    sensors = await ctx.readings.sensors()
+    door, bolt = DoorState(sensors.door), BoltState(sensors.bolt_commanded)
+    impossible = door == DoorState.OPEN and bolt == BoltState.EXTENDED
+    verdict = Verdict.FAIL if impossible or door == DoorState.UNKNOWN else Verdict.PASS
+    return ctx.result(
+        "door_sensor",
+        "Door sensor",
+        verdict,
+        value=door.name.lower(),
+        detail="reads open while the bolt is extended" if impossible else "",
+        part="door_sensor",
+    )
+
+
+_ERROR_PARTS = {
+    BoardError.MOTOR_STALL: "motor",
+    BoardError.MOTOR_SLOW: "motor",
+    BoardError.BOLT_SENSOR_MISMATCH: "bolt_sensor",
+    BoardError.LOW_VOLTAGE: "battery",
+    BoardError.KEY_STUCK: "keypad",
+    BoardError.RTC_INVALID: "rtc_cell",
+}
+
+
+async def check_error_log(ctx: CheckContext) -> CheckResult:
+    """Error log: how often each error code occurred, first and last seen; judged on the most
+    frequent code."""
+    records = await ctx.readings.error_log()
+    if not records:
+        return ctx.result("error_log", "Error log", Verdict.PASS, value=0, detail="empty")
+    worst = max(records, key=lambda r: r["count"])
+    verdict = judge(worst["count"], ctx.model.limit("error_count"))
+    code = _board_error(worst["code"])
+    part = _ERROR_PARTS.get(code, "controller") if isinstance(code, BoardError) else "controller"
+    lines = [f"{_error_name(r['code'])} ×{r['count']}" for r in records]
+    return ctx.result(
+        "error_log",
+        "Error log",
+        verdict,
+        value=sum(r["count"] for r in records),
+        detail="; ".join(lines),
+        part=part,
+        records=records,
+    )
+
+
+async def check_versions(ctx: CheckContext) -> CheckResult:
+    """Firmware and bootloader versions against the model's known issues."""
+    identity = await ctx.readings.identity()
+    found = []
+    verdict = Verdict.PASS
+    for issue in ctx.model.known_issues:
+        version = (
+            identity.firmware_version
+            if issue.component == "firmware"
+            else (identity.bootloader_version)
+        )
+        if version in issue.versions:
+            found.append(f"{issue.component} {version}: {issue.advisory}")
+            verdict = max(verdict, Verdict(issue.severity), key=_severity)
+    return ctx.result(
+        "versions",
+        "Firmware and bootloader",
+        verdict,
+        value=f"{identity.firmware_version} / {identity.bootloader_version}",
+        detail=" ".join(found),
+        part="controller",
+    )
+
+
+def _severity(verdict: Verdict) -> int:
+    return [Verdict.PASS, Verdict.COULD_NOT_RUN, Verdict.WARN, Verdict.FAIL].index(verdict)
+
+
+def _board_error(code: int) -> BoardError | int:
+    try:
+        return BoardError(code)
+    except ValueError:
+        return code
+
+
+def _error_name(code: int) -> str:
+    known = _board_error(code)
+    return known.name.lower() if isinstance(known, BoardError) else f"error {code}"
+
+
+CHECKS: dict[str, Check] = {
+    "battery": check_battery,
+    "battery_resistance": check_battery_resistance,
+    "motor": check_motor,
+    "bolt_sensor": check_bolt_sensor,
+    "keypad_stuck": check_keypad_stuck,
+    "keypad_keys": check_keypad_keys,
+    "buzzer": check_buzzer,
+    "leds": check_leds,
+    "rtc": check_rtc,
+    "temperature": check_temperature,
+    "tamper": check_tamper,
+    "door_sensor": check_door_sensor,
+    "error_log": check_error_log,
+    "versions": check_versions,
+}

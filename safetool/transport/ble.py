@@ -1,0 +1,187 @@
+"""BLE transport: the lock's frames over one GATT service, through bleak.
+
+The tool writes frames to the write characteristic (write without response, with response as
+the fallback) in pieces of ``MTU - 3`` bytes, and reads the notify characteristic's
+notifications in order; the frame parser above finds the ``00`` delimiters, so pieces need no
+header (SPEC.md, "BLE binding"). The MTU is read after connecting and again before every write:
+some stacks report 20 or 23 until the exchange finishes. A disconnect ends ``read`` at once with
+:class:`LinkLost`. Transient connect failures are retried by bleak-retry-connector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from bleak import BleakClient
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient
+from bleak.exc import BleakError
+from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
+
+from protocols.ble import MIN_ATT_MTU, NOTIFY_CHAR_UUID, WRITE_CHAR_UUID, segment
+from safetool.transport.base import LinkLost, TransportError
+from safetool.transport.ble_errors import describe_ble_error
+from safetool.transport.ble_scan import FIND_TIMEOUT_S, find_lock
+
+CONNECT_ATTEMPTS = 3
+MTU_SETTLE_S = 0.5
+"""How long to wait for a stack that reports the minimum MTU right after connecting."""
+ASSUMED_BYTES_PER_S = 40_000.0
+"""A BLE link's rate is set by connection parameters the central cannot read (interval, packets
+per event, data length); this typical figure (MTU 247, a few packets per 15 ms event) is what
+the client times resends by, so requests queued behind a large transfer are not resent early."""
+_LOST = object()
+
+
+def client_backend() -> type[BaseBleakClient] | None:
+    """The emulated radio's client when ``SAFETOOL_BLE_HCI`` is set, else bleak's own."""
+    from safetool.transport.ble_backend_bumble import BumbleClient, hci_spec_from_env
+
+    return BumbleClient if hci_spec_from_env() else None
+
+
+class BleTransport:
+    def __init__(self, target: str, *, find_timeout_s: float = FIND_TIMEOUT_S) -> None:
+        self.target = target
+        self.find_timeout_s = find_timeout_s
+        self.description = f"ble:{target}"
+        self.line_rate_bytes_per_s: float | None = ASSUMED_BYTES_PER_S
+        self.att_mtu = MIN_ATT_MTU
+        self.writes_with_response = False
+        self._client: BleakClient | None = None
+        self._write_char: BleakGATTCharacteristic | None = None
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._lost: LinkLost | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Find the lock, connect (retrying transient failures), subscribe to its frames."""
+        self._queue = asyncio.Queue()
+        self._lost = None
+        device, found = await find_lock(self.target, self.find_timeout_s)
+        self.description = f"ble:{self.target} ({found.name or '?'}, {found.address})"
+        kwargs: dict[str, Any] = {}
+        backend = client_backend()
+        if backend is not None:
+            kwargs["backend"] = backend
+        try:
+            client = await establish_connection(
+                BleakClientWithServiceCache,
+                device,
+                found.name or found.address,
+                disconnected_callback=self._on_disconnect,
+                max_attempts=CONNECT_ATTEMPTS,
+                **kwargs,
+            )
+        except Exception as exc:
+            raise describe_ble_error(self.target, exc) from None
+        self._client = client
+        try:
+            service_chars = client.services
+            write_char = service_chars.get_characteristic(WRITE_CHAR_UUID)
+            notify_char = service_chars.get_characteristic(NOTIFY_CHAR_UUID)
+            if write_char is None or notify_char is None:
+                raise TransportError(
+                    f"{found.name or found.address} is not a lock controller (it has no "
+                    "safetool service).",
+                    meaning="A device with a similar name answered.",
+                    next_step="Run `safetool scan` and use the address of the lock.",
+                )
+            self._write_char = write_char
+            self.writes_with_response = "write-without-response" not in write_char.properties
+            await client.start_notify(notify_char, self._on_notify)
+            await self._settle_mtu()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+            self._client = None
+            if isinstance(exc, Exception) and not isinstance(exc, TransportError):
+                raise describe_ble_error(self.target, exc) from None
+            raise
+
+    async def _settle_mtu(self) -> None:
+        assert self._client is not None
+        self.att_mtu = self._client.mtu_size
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MTU_SETTLE_S
+        while self.att_mtu <= MIN_ATT_MTU and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+            self.att_mtu = self._client.mtu_size
+
+    def _current_mtu(self) -> int:
+        """Re-read every time: never assume the MTU the connection started with."""
+        if self._client is not None:
+            self.att_mtu = max(MIN_ATT_MTU, self._client.mtu_size)
+        return self.att_mtu
+
+    def _on_notify(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
+        self._queue.put_nowait(bytes(data))
+
+    def _on_disconnect(self, _client: BleakClient) -> None:
+        self._queue.put_nowait(_LOST)
+
+    async def write(self, data: bytes) -> None:
+        if self._lost is not None:
+            raise self._lost
+        client, char = self._client, self._write_char
+        if client is None or char is None or not client.is_connected:
+            raise self._link_lost(None)
+        async with self._write_lock:  # pieces of two writes must not interleave
+            for piece in segment(data, self._current_mtu()):
+                await self._write_piece(client, char, piece)
+
+    async def _write_piece(
+        self, client: BleakClient, char: BleakGATTCharacteristic, piece: bytes
+    ) -> None:
+        try:
+            await client.write_gatt_char(char, piece, response=self.writes_with_response)
+        except BleakError as exc:
+            if not client.is_connected:
+                raise self._link_lost(exc) from None
+            if self.writes_with_response:
+                raise self._link_lost(exc) from None
+            self.writes_with_response = True  # the fallback, for stacks that refuse commands
+            try:
+                await client.write_gatt_char(char, piece, response=True)
+            except BleakError as again:
+                raise self._link_lost(again) from None
+        except (OSError, EOFError) as exc:
+            raise self._link_lost(exc) from None
+
+    async def read(self) -> bytes:
+        if self._lost is not None:
+            raise self._lost
+        item = await self._queue.get()
+        if isinstance(item, bytes):
+            chunks = [item]
+            # notifications that arrived faster than we read: hand them over in one piece
+            while not self._queue.empty():
+                following = self._queue.get_nowait()
+                if not isinstance(following, bytes):
+                    self._queue.put_nowait(following)
+                    break
+                chunks.append(following)
+            return b"".join(chunks)
+        raise self._link_lost(None)
+
+    def _link_lost(self, cause: BaseException | None) -> LinkLost:
+        if self._lost is None:
+            detail = f" ({cause})" if cause else ""
+            self._lost = LinkLost(
+                f"The Bluetooth link to the lock {self.target} was lost{detail}.",
+                meaning="The lock went out of range, reset, or lost power, or another device "
+                "took the connection. Nothing sent after this point reached the lock.",
+                next_step="Come closer, wake the lock with a key press, and connect again.",
+            )
+        return self._lost
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.disconnect(), 5)
+        if self._lost is None:
+            self._lost = LinkLost(f"{self.description} was closed")
+        self._queue.put_nowait(_LOST)

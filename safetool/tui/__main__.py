@@ -1,0 +1,20 @@
+"""``python -m safetool.tui [--port P] [--technician DIR] [--lang en|zh_CN]``: the app on its
+own, the same as ``safetool tui``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from safetool.cli.tui_commands import add_tui_options, cmd_tui
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m safetool.tui")
+    add_tui_options(parser)
+    return asyncio.run(cmd_tui(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Dashboard: the lock at a glance, the technician's certificate, live events.
+
+Events arrive from ``LockLink.events()`` in a worker; a second worker reads STATUS every few
+seconds and at once after any event, so the UI thread never waits on the lock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from protocols.catalogue import EventKind, LockState
+from protocols.events import LockEventReceived
+from protocols.messages import IdentifyResponse, StatusResponse
+from safetool.errors import SafetoolError
+from safetool.identity import TechnicianIdentity
+from safetool.tui.i18n import N_, _
+from safetool.tui.screens.base import SafetoolScreen
+from safetool.tui.widgets.battery import Battery
+from safetool.tui.widgets.error_note import ErrorNote, explain
+from safetool.tui.widgets.event_log import EventLog
+from safetool.tui.widgets.lock_panel import LockPanel
+from safetool.tui.widgets.technician_card import TechnicianCard
+
+if TYPE_CHECKING:
+    from safetool.tui.backend import Backend, LockLink
+
+STATUS_EVERY_S = 3.0
+BATTERY_HISTORY = 60
+QUIET_EVENTS = {EventKind.KEY_PRESS}
+
+
+class DashboardScreen(SafetoolScreen):
+    TITLE_TEXT = N_("Dashboard")
+    HELP_TEXT = N_(
+        "The lock at a glance. The state, battery, door and bolt update by themselves; the "
+        "event log on the right shows what happens at the lock as it happens.\n\n"
+        "**R** recovers a locked-out lock, **C** shows or changes the lock policy, **X** "
+        "disconnects. Diagnose, firmware, audit and visit are listed but not yet available."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *SafetoolScreen.BINDINGS,
+        Binding("r", "recover", N_("Recover")),
+        Binding("c", "config", N_("Policy")),
+        Binding("d", "diagnose", N_("Diagnose")),
+        Binding("x", "disconnect", N_("Disconnect")),
+        Binding("f", "firmware", N_("Firmware"), show=False),
+        Binding("a", "audit", N_("Audit"), show=False),
+        Binding("v", "visit", N_("Visit"), show=False),
+        Binding("f5", "refresh_status", N_("Refresh"), show=False),
+    ]
+
+    class Disconnect(Message):
+        """Up to the app: close the link and go back to Connect."""
+
+    class Navigate(Message):
+        def __init__(self, where: str) -> None:
+            super().__init__()
+            self.where = where
+
+    def __init__(self, backend: Backend, link: LockLink) -> None:
+        super().__init__()
+        self.backend = backend
+        self.link = link
+        self.identity: IdentifyResponse | None = None
+        self.status: StatusResponse | None = None
+        self.lockout_until = 0.0
+        self.battery_mv: list[int] = []
+        self.events: list[LockEventReceived] = []
+        self.technician: TechnicianIdentity | None = None
+        self.technician_problem = ""
+        self.link_error: BaseException | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="dashboard-body"):
+            with Vertical(id="dashboard-left"):
+                panel = LockPanel(id="lock-panel")
+                panel.border_title = _("Lock")
+                panel.identity, panel.status = self.identity, self.status
+                yield panel
+                battery = Battery(id="battery")
+                battery.readings_mv = self.battery_mv
+                yield battery
+                card = TechnicianCard(self.technician, self.technician_problem, id="technician")
+                card.border_title = _("Technician")
+                yield card
+            with Vertical(id="dashboard-right"):
+                yield Static(id="hint")
+                log = EventLog(self.events, id="event-log")
+                log.border_title = _("Events")
+                yield log
+                yield ErrorNote(id="link-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.sub_title = self.link.port
+        self._show_hint()
+        self.query_one(ErrorNote).show_error(self.link_error, _("Connection:"))
+        self._load_technician()
+        self._watch_events()
+        self._poll_status()
+        self.set_interval(1.0, self._tick)
+
+    async def relabel(self) -> None:
+        await super().relabel()
+        self.sub_title = self.link.port
+        self._show_hint()
+
+    # --- data from the lock, in workers ----------------------------------------------------
+
+    def _load_technician(self) -> None:
+        try:
+            self.technician = self.backend.identity()
+        except SafetoolError as error:
+            self.technician_problem = error.explain()
+        card = self.query_one(TechnicianCard)
+        card.identity, card.problem = self.technician, self.technician_problem
+        card.refresh(layout=True)
+
+    @work(group="events", exit_on_error=False)
+    async def _watch_events(self) -> None:
+        try:
+            async for received in self.link.events():
+                if received.event.kind in QUIET_EVENTS:
+                    continue
+                self.events.append(received)
+                del self.events[:-500]
+                self.query_one(EventLog).add(received)
+                self._poll_status_now()
+        except SafetoolError as error:
+            self._lost(error)
+
+    @work(group="status", exit_on_error=False)
+    async def _poll_status(self) -> None:
+        try:
+            if self.identity is None:
+                info = await self.link.read_info()
+                self.identity = info.identity
+                self._show_status(info.status)
+            while True:
+                await asyncio.sleep(STATUS_EVERY_S)
+                self._show_status(await self.link.status())
+        except SafetoolError as error:
+            self._lost(error)
+
+    @work(group="status-now", exclusive=True, exit_on_error=False)
+    async def _poll_status_now(self) -> None:
+        await asyncio.sleep(0.05)  # let a burst of events settle
+        try:
+            self._show_status(await self.link.status())
+        except SafetoolError as error:
+            self._lost(error)
+
+    def action_refresh_status(self) -> None:
+        self._poll_status_now()
+
+    # --- presentation ---------------------------------------------------------------------
+
+    def _show_status(self, status: StatusResponse) -> None:
+        self.status = status
+        self.lockout_until = time.monotonic() + status.lockout_seconds
+        self.battery_mv = [*self.battery_mv, status.battery_mv][-BATTERY_HISTORY:]
+        if not self.is_mounted:
+            return
+        panel = self.query_one(LockPanel)
+        panel.identity, panel.status = self.identity, status
+        panel.lockout_left_s = status.lockout_seconds
+        self.query_one(Battery).readings_mv = self.battery_mv
+        self._show_hint()
+
+    def _tick(self) -> None:
+        if self.status is not None and self.status.lock_state == LockState.PENALTY_LOCKOUT:
+            left = int(self.lockout_until - time.monotonic() + 0.999)
+            self.query_one(LockPanel).lockout_left_s = max(left, 0)
+
+    def _show_hint(self) -> None:
+        hint = self.query_one("#hint", Static)
+        state = self.status.lock_state if self.status else None
+        if state == LockState.HARD_LOCKOUT:
+            hint.update(_("Hard lockout: only a service recovery opens this lock. Press R."))
+            hint.set_class(True, "alarm")
+        elif state == LockState.PENALTY_LOCKOUT:
+            hint.update(_("Penalty lockout: the keypad is blocked until the countdown ends."))
+            hint.set_class(True, "alarm")
+        else:
+            hint.update("")
+            hint.set_class(False, "alarm")
+        hint.display = bool(state in (LockState.HARD_LOCKOUT, LockState.PENALTY_LOCKOUT))
+
+    def _lost(self, error: BaseException) -> None:
+        self.link_error = error
+        if self.is_mounted:
+            self.query_one(ErrorNote).show_error(error, _("Connection:"))
+        self.notify(explain(error), title=_("Connection lost"), severity="error")
+
+    # --- navigation (up to the app) ---------------------------------------------------------
+
+    def action_recover(self) -> None:
+        self.post_message(self.Navigate("recover"))
+
+    def action_config(self) -> None:
+        self.post_message(self.Navigate("config"))
+
+    def action_diagnose(self) -> None:
+        self.post_message(self.Navigate("diagnose"))
+
+    def action_firmware(self) -> None:
+        self.post_message(self.Navigate("firmware"))
+
+    def action_audit(self) -> None:
+        self.post_message(self.Navigate("audit"))
+
+    def action_visit(self) -> None:
+        self.post_message(self.Navigate("visit"))
+
+    def action_disconnect(self) -> None:
+        self.post_message(self.Disconnect())

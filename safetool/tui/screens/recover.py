@@ -1,0 +1,169 @@
+"""Recover: the phone-in path. The lock's challenge shown large, the hotline's response typed
+with its check digit checked as you type, attempts left, the result, and the close seal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from protocols.recovery import group_digits
+from protocols.trust_messages import RecoverySealResponse
+from safetool.services.recover import Challenge, Outcome
+from safetool.tui.i18n import N_, _
+from safetool.tui.screens.base import SafetoolScreen
+from safetool.tui.texts import REFUSAL, attempts_left
+from safetool.tui.widgets.challenge_view import ChallengeView
+from safetool.tui.widgets.error_note import ErrorNote
+from safetool.tui.widgets.response_input import ResponseInput
+
+if TYPE_CHECKING:
+    from safetool.tui.backend import LockLink
+
+
+class RecoverScreen(SafetoolScreen):
+    TITLE_TEXT = N_("Recover (phone-in)")
+    HELP_TEXT = N_(
+        "1. Call the service hotline and read out the lock serial, your technician ID and the "
+        "challenge.\n2. Type the 13 digits they read back; the last is a check digit, so a "
+        "misheard digit is caught at once and costs no attempt.\n3. **Enter** sends it. "
+        "The lock opens if it is right.\n4. Once the safe is shut again, **F6** shows the close "
+        "seal to report.\n\n**F5** asks for a new challenge (the old one stops working). "
+        "**Esc** goes back to the dashboard.\n\nOnline recovery (`safetool recover "
+        "--authority URL`) is not yet available in the app."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *SafetoolScreen.BINDINGS,
+        Binding("escape", "back", N_("Back")),
+        Binding("f5", "new_challenge", N_("New challenge")),
+        Binding("f6", "seal", N_("Close seal")),
+    ]
+
+    def __init__(self, link: LockLink) -> None:
+        super().__init__()
+        self.link = link
+        self.challenge: Challenge | None = None
+        self.outcome: Outcome | None = None
+        self.seal_reply: RecoverySealResponse | None = None
+        self.typed = ""
+        self.error: BaseException | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="recover-body"):
+            yield ChallengeView(self.challenge, id="challenge")
+            yield ResponseInput(self.typed, id="response")
+            yield Static(self._attempts_text(), id="attempts")
+            yield Static(self._result_text(), id="result")
+            yield Static(self._seal_text(), id="seal")
+            yield ErrorNote(id="recover-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(ErrorNote).show_error(self.error)
+        self.query_one("#response-digits").focus()
+        if self.challenge is None:
+            self.action_new_challenge()
+
+    # --- texts from state -------------------------------------------------------------------
+
+    def _attempts_text(self) -> str:
+        if self.outcome is not None:
+            return attempts_left(self.outcome.attempts_left)
+        if self.challenge is not None:
+            return attempts_left(self.challenge.attempts_left)
+        return ""
+
+    def _result_text(self) -> Text:
+        outcome = self.outcome
+        if outcome is None:
+            return Text("")
+        if outcome.opened:
+            return Text(_("The lock accepted the response and is opening."), style="bold green")
+        reason = _(REFUSAL[outcome.reason]) if outcome.reason in REFUSAL else outcome.reason.name
+        return Text(_("The lock refused: {reason}.").format(reason=reason), style="bold red")
+
+    def _seal_text(self) -> str:
+        if self.seal_reply is None:
+            if self.outcome is not None and self.outcome.opened:
+                return _("When the safe is shut and bolted again, press F6 for the close seal.")
+            return ""
+        return _("Close seal for recovery {counter}: {seal}. Report it to the hotline.").format(
+            counter=self.seal_reply.counter, seal=group_digits(self.seal_reply.seal)
+        )
+
+    def _redraw(self) -> None:
+        self.query_one("#attempts", Static).update(self._attempts_text())
+        self.query_one("#result", Static).update(self._result_text())
+        self.query_one("#seal", Static).update(self._seal_text())
+        self.query_one(ErrorNote).show_error(self.error)
+
+    # --- actions, each a worker -------------------------------------------------------------
+
+    def action_new_challenge(self) -> None:
+        self.error = None
+        self._ask_challenge()
+
+    @work(group="recover", exclusive=True, exit_on_error=False)
+    async def _ask_challenge(self) -> Challenge:
+        return await self.link.challenge()
+
+    def on_response_input_submitted(self, message: ResponseInput.Submitted) -> None:
+        if self.challenge is None:
+            self.app.bell()
+            return
+        self.typed = message.digits
+        self.error = None
+        self._answer(message.digits)
+
+    @work(group="recover", exclusive=True, exit_on_error=False)
+    async def _answer(self, digits: str) -> Outcome:
+        return await self.link.answer_by_phone(digits)
+
+    def action_seal(self) -> None:
+        self.error = None
+        self._ask_seal()
+
+    @work(group="recover", exclusive=True, exit_on_error=False)
+    async def _ask_seal(self) -> RecoverySealResponse:
+        return await self.link.seal()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "recover":
+            return
+        if event.state == WorkerState.ERROR:
+            self.error = worker.error
+            self._redraw()
+        elif event.state == WorkerState.SUCCESS:
+            result = worker.result
+            if isinstance(result, Challenge):
+                self.challenge, self.outcome, self.seal_reply = result, None, None
+                self.typed = ""
+                self.call_after_refresh(self._show_challenge)
+            elif isinstance(result, Outcome):
+                self.outcome = result
+                if not result.opened:
+                    self.typed = ""
+                    self.query_one(ResponseInput).clear()
+            elif isinstance(result, RecoverySealResponse):
+                self.seal_reply = result
+            self._redraw()
+
+    async def _show_challenge(self) -> None:
+        await self.query_one(ChallengeView).remove()
+        await self.query_one("#recover-body").mount(
+            ChallengeView(self.challenge, id="challenge"), before=0
+        )
+        self.query_one("#response-digits").focus()
+
+    def action_back(self) -> None:
+        self.workers.cancel_group(self, "recover")
+        self.app.pop_screen()

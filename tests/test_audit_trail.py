@@ -1,0 +1,148 @@
+"""The audit trail against the emulated board, through the real serial stack: download,
+verification, incremental download, tampering detected with its index, the clock."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from hil.plugin import BoardFactory
+from protocols.audit_messages import ClockSetRequest, ClockSetResponse
+from safetool.client import LockClient, LockRefused
+from safetool.client.secure import open_session
+from safetool.identity import TechnicianIdentity
+from safetool.services.audit import download_audit
+from safetool.services.devpki import init_dev_pki
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("audit") / "pki"
+    init_dev_pki(directory)
+    return directory
+
+
+def me(pki: Path, who: str = "T-1001") -> TechnicianIdentity:
+    return TechnicianIdentity.load(pki / "technicians" / who)
+
+
+async def test_first_download_verifies_and_later_ones_fetch_only_new_entries(
+    pki: Path, board_factory: BoardFactory, tmp_path: Path
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.audit_fill(count=300)
+    async with await LockClient.connect(board.port) as client:
+        session = await open_session(client, me(pki))
+        first = await download_audit(client, session, directory=tmp_path)
+        assert first.verified and first.signed, first.findings
+        assert first.findings == []
+        assert first.new_entries == first.count >= 302
+        assert [e.index for e in first.entries] == list(range(first.count))
+        assert {e.kind_name for e in first.entries[:3]} >= {"power_on"}
+        await board.board.audit_fill(count=5)
+        second = await download_audit(client, session, directory=tmp_path)
+    assert second.verified, second.findings
+    assert second.new_entries == 5
+    assert len(second.entries) == first.count + 5
+    assert second.bytes_read < first.bytes_read / 20
+
+
+@pytest.mark.parametrize("mode", ["alter", "remove", "swap"])
+async def test_tampered_entry_is_found_with_its_index(
+    mode: str, pki: Path, board_factory: BoardFactory, tmp_path: Path
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.audit_fill(count=40)
+    await board.board.audit_tamper(mode=mode, index=17)
+    async with await LockClient.connect(board.port) as client:
+        session = await open_session(client, me(pki))
+        report = await download_audit(client, session, directory=tmp_path)
+    assert not report.verified
+    expected = {"alter": "altered", "remove": "removed", "swap": "reordered"}[mode]
+    assert [(f.problem, f.index) for f in report.findings] == [(expected, 17)]
+    assert not (tmp_path / "audit").exists() or report.entries  # nothing kept unverified
+
+
+@pytest.mark.parametrize("mode", ["alter", "remove"])
+async def test_rewritten_history_is_found_against_the_local_copy(
+    mode: str, pki: Path, board_factory: BoardFactory, tmp_path: Path
+) -> None:
+    """A forger who recomputes every hash after the change still cannot hide it from a laptop
+    that downloaded the trail before."""
+    board = await board_factory("--pki", str(pki))
+    await board.board.audit_fill(count=40)
+    async with await LockClient.connect(board.port) as client:
+        session = await open_session(client, me(pki))
+        assert (await download_audit(client, session, directory=tmp_path)).verified
+        await board.board.audit_tamper(mode=mode, index=12, rechain=True)
+        report = await download_audit(client, session, directory=tmp_path)
+    expected = {"alter": "differs_from_copy", "remove": "differs_from_copy"}[mode]
+    assert [(f.problem, f.index) for f in report.findings] == [(expected, 12)]
+    assert not report.verified
+
+
+async def test_audit_needs_the_diagnose_qualification_and_a_session(
+    pki: Path, board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    async with await LockClient.connect(board.port) as client:
+        from protocols.audit_messages import AuditHeadRequest
+
+        with pytest.raises(LockRefused, match="secure session"):
+            await client.request(AuditHeadRequest(bytes(16)))
+        await open_session(client, me(pki, "T-1002"))  # diagnose only
+        await client.request(AuditHeadRequest(bytes(16)))
+        with pytest.raises(LockRefused, match="'configure' qualification"):
+            await client.request(ClockSetRequest(int(time.time()) + 3600))
+
+
+async def test_clock_set_forward_is_an_entry_and_back_is_refused(
+    pki: Path, board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    async with await LockClient.connect(board.port) as client:
+        await open_session(client, me(pki))
+        target = int(time.time()) + 3600
+        answer = await client.request(ClockSetRequest(target))
+        assert isinstance(answer, ClockSetResponse)
+        assert abs(answer.after_s - target) <= 1 and answer.after_s - answer.before_s > 3500
+        with pytest.raises(LockRefused, match="never goes back"):
+            await client.request(ClockSetRequest(int(time.time())))
+    trail = await board.board.audit()
+    jump = next(e for e in trail if e["kind"] == "clock_jump_forward")
+    assert jump["technician"] == "T-1001" and jump["seconds"] >= 3599
+    assert trail[-1]["kind"] in ("clock_set_refused", "session_closed")
+
+
+async def test_audit_cli_json_csv_and_failure_exit_code(
+    pki: Path, board_factory: BoardFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from tests.cli_harness import run_cli
+
+    monkeypatch.setenv("SAFETOOL_DATA_DIR", str(tmp_path))
+    board = await board_factory("--pki", str(pki))
+    await board.board.audit_fill(count=10)
+    folder = str(pki / "technicians" / "T-1001")
+    code, out, err = await run_cli("audit", "--port", board.port, "--technician", folder, "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["verified"] and document["signed"] and document["findings"] == []
+    assert document["entries"][-1]["kind"] in ("session_opened", "code_entered")
+    code, out, err = await run_cli(
+        "audit", "--port", board.port, "--technician", folder, "--format", "csv", "--since", "1h"
+    )
+    assert code == 0, err
+    assert out.splitlines()[0] == "index,time,kind,detail" and len(out.splitlines()) > 12
+    assert "Verified" in err
+    await board.board.audit_tamper(mode="alter", index=5, rechain=True)
+    code, out, err = await run_cli("audit", "--port", board.port, "--technician", folder)
+    assert code == 1
+    assert "[entry 5]" in out and "VERIFICATION FAILED" in out
+    code, out, err = await run_cli(
+        "audit", "--port", board.port, "--technician", folder, "--since", "yesterday"
+    )
+    assert code == 2 and "Cannot read --since" in err and "Traceback" not in err

@@ -1,0 +1,169 @@
+"""The audit trail's pieces without a board: entry codec (property tests), chain, capacity,
+persistence, head signatures."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
+
+from firmware import audit_faults
+from firmware.audit import SECTOR_ENTRIES, AuditTrail
+from protocols.audit_messages import (
+    GENESIS_HASH,
+    AuditHeadRequest,
+    AuditHeadResponse,
+    AuditReadRequest,
+    AuditReadResponse,
+    ClockSetRequest,
+    WireEntry,
+    chain_hash,
+    decode_entries,
+    encode_entries,
+    head_payload,
+)
+from protocols.catalogue import Flags
+from protocols.codec import decode_message, encode_message
+from protocols.errors import MalformedMessage
+from protocols.messages import Message, Response
+from safetool.services.audit_verify import check_chain, check_head
+
+details = st.dictionaries(
+    st.text(max_size=8), st.one_of(st.integers(-(2**31), 2**31), st.text(max_size=20)), max_size=4
+)
+entries = st.builds(
+    lambda i, t, k, d, c: WireEntry(
+        i, t, k, json.dumps(d, sort_keys=True, separators=(",", ":")).encode(), c
+    ),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 255),
+    details,
+    st.binary(min_size=8, max_size=8),
+)
+
+
+@given(st.lists(entries, max_size=8))
+def test_entries_round_trip(batch: list[WireEntry]) -> None:
+    assert decode_entries(encode_entries(batch)) == batch
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_decode_or_fail_cleanly(data: bytes) -> None:
+    with contextlib.suppress(MalformedMessage):
+        assert all(isinstance(e, WireEntry) for e in decode_entries(data))
+
+
+@given(st.lists(entries, min_size=1, max_size=4), st.data())
+def test_truncated_answers_are_malformed(batch: list[WireEntry], data: st.DataObject) -> None:
+    encoded = encode_entries(batch)
+    cut = data.draw(st.integers(1, len(encoded) - 1))
+    try:
+        decoded = decode_entries(encoded[:cut])
+    except MalformedMessage:
+        return
+    # a cut exactly between two entries is a shorter valid answer, never a wrong one
+    assert len(decoded) < len(batch) and decoded == batch[: len(decoded)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        AuditHeadRequest(bytes(range(16))),
+        AuditReadRequest(12, 4000),
+        AuditReadResponse(40, 12, encode_entries([WireEntry(12, 5, 1, b"{}", bytes(8))])),
+        AuditHeadResponse(3, 0, bytes(32), bytes([7]) * 32, 99, 1, bytes([1]) * 64),
+        ClockSetRequest(1_800_000_000),
+    ],
+)
+def test_messages_round_trip_through_the_codec(message: Message) -> None:
+    flags = Flags.RESPONSE if isinstance(message, Response) else Flags.NONE
+    frame = encode_message(message, 7, flags, 1)
+    assert decode_message(frame).message == message
+
+
+def test_chain_persists_and_survives_a_torn_line(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path)
+    trail.append(100, "power_on", boot=1)
+    trail.append(101, "session_opened", technician="T-1001")
+    trail.append(102, "some_new_kind", value=3)
+    with open(tmp_path / "audit.jsonl", "a") as handle:
+        handle.write('{"i": 3, "t": 1')  # power cut mid-write
+    again = AuditTrail(tmp_path)
+    assert again.count == 3 and again.head_hash == trail.head_hash
+    assert again.entries()[2]["kind"] == "some_new_kind"
+    assert again.entries()[1]["technician"] == "T-1001"
+    result = check_chain(
+        [e.wire() for e in again.stored()], expected_index=0, previous_hash=GENESIS_HASH
+    )
+    assert result.findings == [] and result.last_hash == trail.head_hash
+
+
+def test_the_first_form_of_the_trail_is_chained_on_load(tmp_path: Path) -> None:
+    lines = [{"n": 1, "time": 5, "kind": "power_on", "boot": 1}, {"n": 2, "time": 6, "kind": "x"}]
+    (tmp_path / "audit.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    trail = AuditTrail(tmp_path)
+    assert [e["kind"] for e in trail.entries()] == ["power_on", "x"]
+    assert AuditTrail(tmp_path).head_hash == trail.head_hash
+
+
+def test_a_full_trail_erases_its_oldest_sector_and_still_verifies(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path, capacity=4 * SECTOR_ENTRIES)
+    audit_faults.fill(trail, 1000, 4 * SECTOR_ENTRIES + 10)
+    assert trail.first_index == SECTOR_ENTRIES and trail.count == 4 * SECTOR_ENTRIES + 10
+    held = [e.wire() for e in AuditTrail(tmp_path, capacity=4 * SECTOR_ENTRIES).stored()]
+    result = check_chain(held, expected_index=SECTOR_ENTRIES, previous_hash=trail.start_hash)
+    assert result.findings == [] and result.last_hash == trail.head_hash
+
+
+def test_default_capacity_holds_ten_thousand() -> None:
+    trail = AuditTrail(None)
+    audit_faults.fill(trail, 1000, 12_000)
+    assert trail.count - trail.first_index >= 10_000
+
+
+def _head(key: Ed25519PrivateKey | None, nonce: bytes) -> AuditHeadResponse:
+    head = AuditHeadResponse(3, 0, bytes(32), b"h" * 32, 50, 0, bytes(64))
+    if key is not None:
+        payload = head_payload(
+            serial="S",
+            nonce=nonce,
+            count=3,
+            first_index=0,
+            start_hash=bytes(32),
+            head_hash=b"h" * 32,
+            time_s=50,
+        )
+        head.signed, head.signature = 1, key.sign(payload)
+    return head
+
+
+def test_head_signature_checks() -> None:
+    key = Ed25519PrivateKey.generate()
+    nonce = b"n" * 16
+    good = _head(key, nonce)
+    assert check_head(good, serial="S", nonce=nonce, device_key=key.public_key()) == []
+    replayed = check_head(good, serial="S", nonce=b"m" * 16, device_key=key.public_key())
+    assert [f.problem for f in replayed] == ["bad_signature"]
+    other = Ed25519PrivateKey.generate().public_key()
+    assert [f.problem for f in check_head(good, serial="S", nonce=nonce, device_key=other)] == [
+        "bad_signature"
+    ]
+    unsigned = check_head(_head(None, nonce), serial="S", nonce=nonce, device_key=None)
+    assert [(f.problem, f.tampering) for f in unsigned] == [("unsigned", False)]
+
+
+def test_spec_worked_example() -> None:
+    """SPEC.md 17.3, bytes written from the spec's table, not by the codec."""
+    entry = WireEntry(0, 1_780_000_000, 1, b'{"boot":1}')
+    spec = bytes.fromhex("00000000 00a5186a 01 0a00 7b22626f6f74223a317d".replace(" ", ""))
+    assert entry.canonical() == spec
+    assert (
+        chain_hash(GENESIS_HASH, spec).hex()
+        == "6808f2b3b75630a5c797c5fe0176f8ae1b6804493008471e7e4a67edb31ef79e"
+    )

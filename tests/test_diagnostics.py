@@ -1,0 +1,260 @@
+"""Each check finds its fault on the emulated board and passes on a healthy one (a test per
+pair), through the real serial stack in a secure session."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from firmware.process import EmulatorProcess
+from hil.plugin import BoardFactory
+from safetool.client import LockClient
+from safetool.identity import TechnicianIdentity
+from safetool.services.devpki import init_dev_pki
+from safetool.services.diagnostics import CheckResult, Verdict, run_diagnostics
+from safetool.services.diagnostics.model_data import ModelDataError, parse_model_data
+from tests.test_cli import run
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("diag") / "pki"
+    init_dev_pki(directory)
+    return directory
+
+
+class Person:
+    """The technician at the lock, played by the test: presses keys through the side
+    channel, and says what the board really did with its buzzer and LEDs."""
+
+    def __init__(self, board: EmulatorProcess) -> None:
+        self.board = board
+
+    async def confirm(self, question: str) -> bool | None:
+        seen = {name for name, _ in await self.board.board.outputs()}
+        if "buzzer" in question:
+            return "buzzer" in seen
+        return {"led_green", "led_red"} <= seen
+
+    async def press_every_key(self, started: Callable[[], Awaitable[None]]) -> None:
+        await started()
+        for key in "0123456789*#":
+            await self.board.board.press_key(key=key)
+        await asyncio.sleep(0.3)
+
+
+async def open_lock(board: EmulatorProcess) -> None:
+    """The customer opens the safe with their code and the door: the bolt is retracted."""
+    assert await board.board.enter_code(code="246810") == "opened"
+    await asyncio.sleep(0.7)
+    await board.board.open_door()
+
+
+async def diagnose(
+    pki: Path,
+    board_factory: BoardFactory,
+    check: str,
+    *,
+    fault: dict[str, Any] | None = None,
+    opened: bool = True,
+    board_args: tuple[str, ...] = (),
+    person: bool = False,
+) -> CheckResult:
+    board = await board_factory("--pki", str(pki), *board_args)
+    if opened:
+        await open_lock(board)
+    if fault is not None:
+        await board.board.set_fault(**fault)
+    identity = TechnicianIdentity.load(pki / "technicians" / "T-1002")  # diagnose only
+    async with await LockClient.connect(board.port) as client:
+        report = await run_diagnostics(
+            client, identity, checks=[check], interaction=Person(board) if person else None
+        )
+    (result,) = report.results
+    return result
+
+
+PAIRS = [
+    ("battery", {"name": "weak_battery", "rest_mv": 4700}, Verdict.FAIL, "SL-BAT-4AA"),
+    ("battery", {"name": "weak_battery", "rest_mv": 5000}, Verdict.WARN, "SL-BAT-4AA"),
+    ("battery_resistance", {"name": "high_resistance", "mohm": 1500}, Verdict.FAIL, "SL-BAT-4AA"),
+    ("motor", {"name": "jammed_motor"}, Verdict.FAIL, "SL-MTR-12"),
+    ("motor", {"name": "slow_motor", "factor": 2.5}, Verdict.FAIL, "SL-MTR-12"),
+    ("bolt_sensor", {"name": "bolt_sensor_misaligned"}, Verdict.FAIL, "SL-SNS-B2"),
+    ("keypad_stuck", {"name": "stuck_key", "key": "5"}, Verdict.FAIL, "SL-KPD-12"),
+    ("rtc", {"name": "clock_drift", "ppm": 500, "skew_s": -900}, Verdict.FAIL, "SL-CR2032"),
+    ("temperature", {"name": "hot", "temperature_dc": 650}, Verdict.FAIL, "SL-CTL-100B"),
+    ("tamper", {"name": "tamper_open"}, Verdict.FAIL, "SL-TMP-01"),
+    ("error_log", {"name": "error_burst", "code": 6, "count": 25}, Verdict.FAIL, "SL-CTL-100B"),
+]
+
+
+@pytest.mark.parametrize(("check", "fault", "verdict", "part"), PAIRS)
+async def test_check_finds_its_fault(
+    pki: Path,
+    board_factory: BoardFactory,
+    check: str,
+    fault: dict[str, Any],
+    verdict: Verdict,
+    part: str,
+) -> None:
+    result = await diagnose(pki, board_factory, check, fault=fault)
+    assert result.verdict == verdict, result
+    assert result.part_number == part and result.next_step
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "battery",
+        "battery_resistance",
+        "motor",
+        "bolt_sensor",
+        "keypad_stuck",
+        "rtc",
+        "temperature",
+        "tamper",
+        "error_log",
+        "versions",
+        "door_sensor",
+    ],
+)
+async def test_check_passes_on_a_healthy_board(
+    pki: Path, board_factory: BoardFactory, check: str
+) -> None:
+    result = await diagnose(pki, board_factory, check)
+    assert result.verdict == Verdict.PASS, result
+    assert result.part_number is None
+
+
+async def test_door_sensor_that_reads_open_with_the_bolt_out(
+    pki: Path, board_factory: BoardFactory
+) -> None:
+    result = await diagnose(
+        pki, board_factory, "door_sensor", fault={"name": "door_sensor_stuck_open"}, opened=False
+    )
+    assert result.verdict == Verdict.FAIL and result.part_number == "SL-DSN-01"
+
+
+async def test_dead_key_found_by_pressing_every_key(pki: Path, board_factory: BoardFactory) -> None:
+    healthy = await diagnose(pki, board_factory, "keypad_keys", person=True)
+    assert healthy.verdict == Verdict.PASS, healthy
+    dead = await diagnose(
+        pki, board_factory, "keypad_keys", person=True, fault={"name": "dead_key", "key": "7"}
+    )
+    assert dead.verdict == Verdict.FAIL and dead.value == "7"
+
+
+@pytest.mark.parametrize("check", ["buzzer", "leds"])
+async def test_outputs_confirmed_by_the_technician(
+    pki: Path, board_factory: BoardFactory, check: str
+) -> None:
+    assert (await diagnose(pki, board_factory, check, person=True)).verdict == Verdict.PASS
+    output = "buzzer" if check == "buzzer" else "led_red"
+    broken = await diagnose(
+        pki, board_factory, check, person=True, fault={"name": "dead_output", "output": output}
+    )
+    assert broken.verdict == Verdict.FAIL and broken.part_number
+
+
+async def test_checks_that_need_a_person_say_so(pki: Path, board_factory: BoardFactory) -> None:
+    result = await diagnose(pki, board_factory, "keypad_keys")
+    assert result.verdict == Verdict.COULD_NOT_RUN and "--interactive" in result.detail
+
+
+async def test_motor_test_never_opens_a_locked_safe(pki: Path, board_factory: BoardFactory) -> None:
+    board = await board_factory("--pki", str(pki))
+    identity = TechnicianIdentity.load(pki / "technicians" / "T-1002")
+    async with await LockClient.connect(board.port) as client:
+        report = await run_diagnostics(client, identity, checks=["motor"])
+    assert report.results[0].verdict == Verdict.COULD_NOT_RUN
+    assert "never opens a locked safe" in report.results[0].detail
+    state = await board.board.state()
+    assert state["bolt"] == "EXTENDED" and state["lock_state"] == "LOCKED"
+
+
+async def test_known_firmware_issue(pki: Path, board_factory: BoardFactory) -> None:
+    result = await diagnose(
+        pki, board_factory, "versions", board_args=("--firmware-version", "2.2.1")
+    )
+    assert result.verdict == Verdict.WARN and "stall in cold weather" in result.detail
+
+
+async def test_keys_are_reported_only_during_a_keypad_test(
+    pki: Path, board_factory: BoardFactory
+) -> None:
+    result = await diagnose(pki, board_factory, "keypad_keys", person=True)
+    assert result.verdict == Verdict.PASS
+    # after the test, a key press is code entry again and its key is withheld
+    board = await board_factory("--pki", str(pki))
+    async with await LockClient.connect(board.port) as client:
+        values = []
+
+        async def watch() -> None:
+            async for received in client.events():
+                values.append(received.event.value)
+                return
+
+        watcher = asyncio.create_task(watch())
+        await asyncio.sleep(0.05)
+        await board.board.press_key(key="5")
+        await asyncio.wait_for(watcher, 5)
+    assert values == [0]
+
+
+async def test_diag_cli_table_and_exit_code(pki: Path, board_factory: BoardFactory) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.set_fault(name="weak_battery", rest_mv=4700)
+    technician = str(pki / "technicians" / "T-1002")
+    code, out, err = await run(
+        "diag",
+        "--port",
+        board.port,
+        "--technician",
+        technician,
+        "--check",
+        "battery",
+        "--check",
+        "tamper",
+    )
+    assert code == 1, err
+    assert "FAIL  Battery at rest" in out and "SL-BAT-4AA" in out
+    code, out, err = await run(
+        "diag", "--port", board.port, "--technician", technician, "--check", "tamper", "--json"
+    )
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[-1]["event"] == "report" and lines[-1]["checks"][0]["verdict"] == "pass"
+
+
+def test_model_data_is_validated_on_load() -> None:
+    with pytest.raises(ModelDataError, match="missing"):
+        parse_model_data({"model": "X", "limits": {}, "parts": {}}, "X.toml")
+    with pytest.raises(ModelDataError, match="fail_below is above warn_below"):
+        parse_model_data(
+            {"model": "X", "limits": {"battery_mv": {"warn_below": 1, "fail_below": 2}}},
+            "X.toml",
+        )
+
+
+async def test_clock_found_off_and_set_in_a_session(pki: Path, board_factory: BoardFactory) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.set_fault(name="clock_drift", ppm=0, skew_s=-900)
+    t1001 = str(pki / "technicians" / "T-1001")
+    code, out, err = await run("clock", "--port", board.port, "--technician", t1001, "--json")
+    assert code == 0, err
+    assert -905 < json.loads(out)["offset_s"] < -895
+    code, out, err = await run(
+        "clock", "--port", board.port, "--technician", t1001, "--set", "--json"
+    )
+    assert code == 0, err
+    assert "corrected_by_s" in json.loads(out)
+    code, out, err = await run("clock", "--port", board.port, "--technician", t1001, "--json")
+    assert abs(json.loads(out)["offset_s"]) < 3
+    entries = await board.board.audit()
+    assert any(e["kind"] in ("clock_set", "clock_jump_forward") for e in entries)

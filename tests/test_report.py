@@ -1,0 +1,114 @@
+"""The customer's report: rendered from the templates, in English and Chinese, and checked in a
+real headless Chromium (the system's, driven by Playwright): it renders, logs no console error,
+loads nothing from outside the file, prints to PDF, and shows the key facts as text."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from safetool.report.render import render_html, render_json
+from safetool.services.visits import ServiceRecord
+from tests.test_visits import full_visit
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def closed_visit(tmp_path: Path) -> dict[str, Any]:
+    with ServiceRecord(tmp_path / "v.sqlite") as record:
+        visit_id = full_visit(record)
+        record.attach_audit(
+            visit_id,
+            {
+                "verified": True,
+                "signed": True,
+                "findings": [],
+                "entries": [
+                    {"index": 41, "time": "2026-11-24T08:00:00Z", "kind": "session_opened",
+                     "detail": {"technician": "T-1001"}},
+                ],
+            },
+        )  # fmt: skip
+        record.close_visit(visit_id, signed_off_by="王芳", satisfaction=4, comment="<b>ok</b>")
+        return record.visit(visit_id)
+
+
+def test_html_is_one_escaped_file_in_both_languages(tmp_path: Path) -> None:
+    visit = closed_visit(tmp_path)
+    english = render_html(visit, "en")
+    chinese = render_html(visit, "zh-CN")
+    assert "Parts replaced" in english and "更换零件" in chinese
+    assert "&lt;b&gt;ok&lt;/b&gt;" in english  # customer text is escaped, never markup
+    for page in (english, chinese):
+        assert "<script" not in page and "http" not in page.split("</style>")[0]
+        assert "BAT-4AA-01" in page and "SL-0000-0001" in page
+    assert '"visit_id"' in render_json(visit)
+
+
+def _browser_or_skip() -> None:
+    """Skip, saying why, when there is no browser; fail instead where CI insists on one."""
+    missing = None
+    if importlib.util.find_spec("playwright") is None:
+        missing = "no browser test: the playwright package is not installed"
+    elif not Path(CHROMIUM).exists():
+        missing = (
+            f"no browser test: no system Chromium at {CHROMIUM} "
+            "(apt-get install -y chromium; .ci/run does)"
+        )
+    if missing is not None:
+        if os.environ.get("SAFETOOL_REQUIRE_BROWSER"):
+            pytest.fail(missing + " (SAFETOOL_REQUIRE_BROWSER is set)")
+        pytest.skip(missing)
+
+
+@pytest.mark.parametrize(
+    ("language", "facts"),
+    [
+        ("en", ["SL-0000-0001", "BAT-4AA-01", "fail", "1.2.0", "1.3.0", "王芳", "Parts replaced",
+                "Verified", "session_opened", "(4/5)"]),
+        ("zh-CN", ["SL-0000-0001", "BAT-4AA-01", "不合格", "维修前", "王芳", "客户签收", "已验证"]),
+    ],
+)  # fmt: skip
+def test_report_in_a_real_headless_browser(language: str, facts: list[str], tmp_path: Path) -> None:
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / f"report-{language}.html"
+    page_file.write_text(render_html(closed_visit(tmp_path), language), encoding="utf-8")
+    problems: list[str] = []
+    outside: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith(("file:", "data:")) else outside.append(r.url),
+            )
+            page.goto(page_file.as_uri())
+            text = page.inner_text("body")
+            title = page.title()
+            pdf = page.pdf(format="A4", print_background=True)
+        finally:
+            browser.close()
+    assert problems == [] and outside == []
+    assert "SL-0000-0001" in title
+    missing = [fact for fact in facts if fact not in text]
+    assert missing == [], text
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+    (tmp_path / f"report-{language}.pdf").write_bytes(pdf)

@@ -1,0 +1,100 @@
+"""Each screen at 80×24 in both languages (pytest-textual-snapshot). The SVGs live in
+tests/__snapshots__/test_tui_snapshots/; review them by eye when they change
+(``pytest tests/test_tui_snapshots.py --snapshot-update``, then look at the diff report)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from safetool.tui.i18n import set_language
+from safetool.tui.screens.config import ConfigScreen
+from safetool.tui.screens.dashboard import DashboardScreen
+from safetool.tui.screens.recover import RecoverScreen
+from tests.tui_support import fake_app
+
+LANGUAGES = ["en", "zh_CN"]
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> object:
+    yield None
+    set_language("en")
+
+
+async def until(pilot: Pilot[None], check: Callable[[], bool]) -> None:
+    for _ in range(100):
+        if check():
+            break
+        await pilot.pause(0.02)
+    await pilot.pause(0.1)
+
+
+async def on_dashboard(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+    await until(pilot, lambda: len(app.screen.query_one("#event-log").lines) >= 5)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_connect(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    async def ready(pilot: Pilot[None]) -> None:
+        await pilot.pause(0.2)
+
+    assert snap_compare(fake_app(tmp_path, language), run_before=ready)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_dashboard(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=on_dashboard)
+
+
+def test_dashboard_light_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    app = fake_app(tmp_path, "en", port="/dev/ttyUSB0", theme="textual-light")
+    assert snap_compare(app, run_before=on_dashboard)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_recover(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    async def typing_the_response(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        await pilot.press("r")
+        screen = pilot.app.screen
+        assert isinstance(screen, RecoverScreen)
+        await until(pilot, lambda: screen.challenge is not None)
+        await pilot.press(*"12345678")
+
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=typing_the_response)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_config(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    async def changed(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        await pilot.press("c")
+        screen = pilot.app.screen
+        assert isinstance(screen, ConfigScreen)
+        await until(pilot, lambda: screen.policy is not None)
+        screen.query_one("#policy-lockout_s").focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"600", "ctrl+s")
+        await until(pilot, lambda: bool(screen.changed))
+
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=changed)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_help(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    async def help_open(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=help_open)

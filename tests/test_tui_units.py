@@ -1,0 +1,147 @@
+"""The app's small parts without a screen: catalogs, the in-memory .mo compiler, the check
+digit feedback, the remembered ports, the language choice."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo as babel_write_mo
+from babel.messages.pofile import read_po as babel_read_po
+from rich.cells import cell_len
+
+from protocols.recovery import with_check_digit
+from safetool.tui import i18n
+from safetool.tui.pofile import PoSyntaxError, compile_po, read_po
+from safetool.tui.recent import KEEP, RecentPorts
+from safetool.tui.widgets.response_input import feedback
+
+LOCALE = Path(i18n.LOCALE_DIR)
+ZH_PO = LOCALE / "zh_CN" / "LC_MESSAGES" / "safetool.po"
+TUI = Path(i18n.__file__).parent
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> object:
+    yield None
+    i18n.set_language("en")
+
+
+def test_our_mo_reads_the_same_as_babels() -> None:
+    ours = gettext.GNUTranslations(io.BytesIO(compile_po(ZH_PO)))
+    with ZH_PO.open("rb") as source:
+        catalog = babel_read_po(source)
+    buffer = io.BytesIO()
+    babel_write_mo(buffer, catalog)
+    buffer.seek(0)
+    babels = gettext.GNUTranslations(buffer)
+    assert ours._catalog == babels._catalog  # type: ignore[attr-defined]
+    assert (
+        ours.ngettext("{count} attempt left", "{count} attempts left", 2) == "还剩 {count} 次尝试"
+    )
+
+
+def test_the_template_lists_every_string_of_the_app() -> None:
+    in_source = {
+        message[2] if isinstance(message[2], str) else message[2][0]
+        for message in extract_from_dir(str(TUI))
+    }
+    with (LOCALE / "safetool.pot").open("rb") as template:
+        in_template = {m.id if isinstance(m.id, str) else m.id[0] for m in babel_read_po(template)}
+    assert in_source - in_template == set(), "run pybabel extract (docs/tui.md)"
+    assert in_template - in_source == {""}, "the template holds strings the app no longer uses"
+
+
+def test_chinese_is_complete_and_keeps_every_placeholder() -> None:
+    with ZH_PO.open("rb") as source:
+        catalog = babel_read_po(source)
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"untranslated: {ids[0]!r}"
+        assert not message.fuzzy, f"fuzzy: {ids[0]!r}"
+        wanted = set(re.findall(r"\{[^}]*\}", ids[-1]))
+        for string in strings:
+            assert set(re.findall(r"\{[^}]*\}", string)) == wanted, ids[0]
+
+
+def test_key_labels_stay_short_in_both_languages() -> None:
+    """Footer labels at 80 columns: CJK characters take two cells each."""
+    from safetool.tui.app import SafetoolApp
+    from safetool.tui.screens.dashboard import DashboardScreen
+
+    for language in i18n.LANGUAGES:
+        i18n.set_language(language)
+        shown = [
+            b
+            for b in [*DashboardScreen.BINDINGS, *SafetoolApp.BINDINGS]
+            if getattr(b, "show", True)
+        ]
+        # " key description " per binding; "^p palette" takes the right edge
+        width = sum(
+            len(b.key) + cell_len(i18n._(b.description)) + 3  # type: ignore[union-attr]
+            for b in shown
+        )
+        assert width <= 80 - 12, (language, width)
+
+
+def test_po_reader_handles_context_plurals_fuzzy_and_escapes() -> None:
+    text = (
+        'msgid ""\nmsgstr "Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgctxt "menu"\nmsgid "Open"\nmsgstr "Öffnen"\n\n'
+        '#, fuzzy\nmsgid "Close"\nmsgstr "Zu"\n\n'
+        'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "eins"\nmsgstr[1] "viele"\n\n'
+        'msgid "a\\"b"\n"c"\nmsgstr "x\\ty"\n'
+    )
+    catalog = read_po(text)
+    assert catalog[b"menu\x04Open"] == "Öffnen".encode()
+    assert b"Close" not in catalog
+    assert catalog[b"one\x00many"] == b"eins\x00viele"
+    assert catalog[b'a"bc'] == b"x\ty"
+    with pytest.raises(PoSyntaxError):
+        read_po('msgid "x"\nmsgfoo "y"\n')
+
+
+def test_check_digit_feedback_as_you_type() -> None:
+    good = with_check_digit("123456789012")
+    assert feedback(good[:5])[1] is False
+    assert "8" in feedback(good[:5])[0].plain  # "8 more digits"
+    assert feedback(good)[1] is True
+    misheard = good[:-1] + str((int(good[-1]) + 1) % 10)
+    text, ok = feedback(misheard)
+    assert not ok and "misheard" in text.plain
+    assert feedback(good + "1")[1] is False
+    assert feedback(" ".join([good[:4], good[4:8], good[8:]]))[1] is True  # typed in groups
+    i18n.set_language("zh_CN")
+    assert "还差 1 位" in feedback(good[:-1])[0].plain
+
+
+def test_recent_ports_newest_first_and_bounded(tmp_path: Path) -> None:
+    recent = RecentPorts(tmp_path / "deep" / "recent.json")
+    assert recent.load() == []
+    for n in range(KEEP + 2):
+        recent.remember(f"/dev/ttyUSB{n}")
+    recent.remember("/dev/ttyUSB3")
+    ports = recent.load()
+    assert ports[0] == "/dev/ttyUSB3" and len(ports) == KEEP and len(set(ports)) == KEEP
+    (tmp_path / "deep" / "recent.json").write_text("{not json")
+    assert recent.load() == []
+
+
+def test_language_from_flag_or_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert i18n.pick_language("zh_CN") == "zh_CN"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert i18n.pick_language() == "zh_CN"
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    monkeypatch.setenv("LC_ALL", "C")
+    assert i18n.pick_language() == "en"
+    with pytest.raises(ValueError):
+        i18n.pick_language("fr")

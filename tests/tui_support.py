@@ -1,0 +1,176 @@
+"""Shared by the TUI tests: a backend with fixed data (snapshots must not depend on clocks,
+ports or keys made at test time), and helpers to wait for the app."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from textual.pilot import Pilot
+
+from protocols.catalogue import (
+    Alerts,
+    BoltState,
+    DoorState,
+    EventKind,
+    LockState,
+    RefusalReason,
+)
+from protocols.certificates import Certificate, CertificateKind, Qualification
+from protocols.events import LockEventReceived
+from protocols.messages import IdentifyResponse, LockEvent, StatusResponse
+from protocols.trust_messages import RecoveryChallengeResponse, RecoverySealResponse
+from safetool.identity import TechnicianIdentity
+from safetool.services.info import LockInfo
+from safetool.services.ports import PortInfo
+from safetool.services.recover import Challenge, Outcome
+from safetool.tui.app import SafetoolApp
+from safetool.tui.backend import LockLink
+from safetool.tui.recent import RecentPorts
+
+T0 = 1_790_000_000  # a fixed board time for the snapshots (2026-09-21 UTC)
+FIXED_CHALLENGE = "1234567890"
+IDENTITY = IdentifyResponse("SL-0000-0001", "SL-100", "B", "2.3.1", "1.0.4", 1)
+
+
+def status(state: LockState = LockState.HARD_LOCKOUT, battery_mv: int = 5980) -> StatusResponse:
+    return StatusResponse(
+        state, DoorState.CLOSED, BoltState.EXTENDED, 0, 0, battery_mv, 235, 4242, Alerts(0)
+    )
+
+
+def fixed_events() -> list[LockEventReceived]:
+    kinds = [
+        (EventKind.POWER_ON, 12),
+        (EventKind.WRONG_CODE, 1),
+        (EventKind.WRONG_CODE, 2),
+        (EventKind.LOCKOUT_STARTED, 300),
+        (EventKind.HARD_LOCKOUT, 3),
+    ]
+    return [
+        LockEventReceived(seq, LockEvent(kind, T0 + 61 * seq, value), 0)
+        for seq, (kind, value) in enumerate(kinds, start=1)
+    ]
+
+
+def fixed_identity() -> TechnicianIdentity:
+    key = Ed25519PrivateKey.generate()
+    certificate = Certificate(
+        CertificateKind.TECHNICIAN,
+        7,
+        "T-1001",
+        "Li Wei",
+        "CN-East",
+        Qualification.DIAGNOSE | Qualification.RECOVER | Qualification.CONFIGURE,
+        T0 - 86400,
+        T0 + 365 * 86400,
+        b"\0" * 32,
+        b"\0" * 8,
+    )
+    public = key.public_key()
+    return TechnicianIdentity(Path("/nowhere"), key, b"", certificate, public, public, public, None)
+
+
+class FakeLink:
+    """A lock with fixed answers: hard lockout, a fixed challenge, a fixed policy."""
+
+    def __init__(self) -> None:
+        self.port = "/dev/ttyUSB0"
+        self.policy = {
+            "wrong_codes": 5,
+            "window_s": 300,
+            "lockout_s": 300,
+            "hard_after_lockouts": 3,
+            "time_delay_s": 0,
+            "opening_window_s": 60,
+            "dual_control": 0,
+        }
+
+    async def read_info(self) -> LockInfo:
+        return LockInfo(self.port, IDENTITY, status())
+
+    async def status(self) -> StatusResponse:
+        return status()
+
+    async def events(self) -> AsyncIterator[LockEventReceived]:
+        for received in fixed_events():
+            yield received
+        await asyncio.Event().wait()
+
+    async def challenge(self) -> Challenge:
+        raw = RecoveryChallengeResponse(b"\0" * 16, 4, T0, 3, "SL-0000-0001", FIXED_CHALLENGE)
+        return Challenge("SL-0000-0001", FIXED_CHALLENGE, 4, 3, "T-1001", raw)
+
+    async def answer_by_phone(self, typed: str) -> Outcome:
+        return Outcome(False, RefusalReason.WRONG_RESPONSE, 4, 2)
+
+    async def seal(self) -> RecoverySealResponse:
+        return RecoverySealResponse(4, "123456782")
+
+    async def read_policy(self) -> dict[str, int]:
+        return dict(self.policy)
+
+    async def change_policy(self, changes: dict[str, int]) -> dict[str, dict[str, int]]:
+        before = dict(self.policy)
+        self.policy.update(changes)
+        return {"before": before, "after": dict(self.policy)}
+
+    async def close(self) -> None:
+        pass
+
+
+class FakeBackend:
+    def __init__(self) -> None:
+        self.technician = fixed_identity()
+
+    def list_ports(self) -> list[PortInfo]:
+        return [
+            PortInfo("/dev/ttyS0", "ttyS0", None, None, None, False, ""),
+            PortInfo(
+                "/dev/ttyUSB0",
+                "FT232R USB UART",
+                "0403:6001",
+                "A10K4",
+                "FTDI",
+                True,
+                "FTDI FT232R USB-serial bridge (service cables use it)",
+            ),
+        ]
+
+    async def connect(self, port: str) -> LockLink:
+        link = FakeLink()
+        link.port = port
+        return link
+
+    def identity(self) -> TechnicianIdentity | None:
+        return self.technician
+
+
+def fake_app(
+    tmp_path: Path, language: str, *, port: str = "", theme: str = "textual-dark"
+) -> SafetoolApp:
+    recent = RecentPorts(tmp_path / "recent.json")
+    recent.remember("socket://192.168.1.20:7000")
+    return SafetoolApp(FakeBackend(), port=port, language=language, recent=recent, theme=theme)
+
+
+async def wait_until(
+    pilot: Pilot[None], check: Callable[[], bool], timeout_s: float = 10.0, what: str = ""
+) -> None:
+    """Let the app run until ``check()`` holds (workers talk to a real board meanwhile)."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        await pilot.pause(0.05)
+
+
+def shown(widget: object) -> str:
+    """The text a widget shows on screen now, line by line."""
+    from textual.widget import Widget
+
+    assert isinstance(widget, Widget)
+    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
