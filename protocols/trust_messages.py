@@ -190,10 +190,9 @@ LOCK_POLICY = Struct(
 
 
 @dataclass(slots=True)
-class ConfigResponse(Response):
-    """The policy the board now applies."""
+class _PolicyResponse(Response):
+    """The policy the board now applies (the body of both CONFIG answers)."""
 
-    TYPE = MsgType.CONFIG_GET
     BODY = LOCK_POLICY
     wrong_codes: int
     window_s: int
@@ -202,6 +201,11 @@ class ConfigResponse(Response):
     time_delay_s: int
     opening_window_s: int
     dual_control: int
+
+
+@dataclass(slots=True)
+class ConfigResponse(_PolicyResponse):
+    TYPE = MsgType.CONFIG_GET
 
 
 @dataclass(slots=True)
@@ -212,16 +216,8 @@ class ConfigGetRequest(Request):
 
 
 @dataclass(slots=True)
-class ConfigSetResponse(Response):
+class ConfigSetResponse(_PolicyResponse):
     TYPE = MsgType.CONFIG_SET
-    BODY = LOCK_POLICY
-    wrong_codes: int
-    window_s: int
-    lockout_s: int
-    hard_after_lockouts: int
-    time_delay_s: int
-    opening_window_s: int
-    dual_control: int
 
 
 @dataclass(slots=True)
