@@ -10,10 +10,15 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from safetool.tui.app import SafetoolApp
 from safetool.tui.i18n import set_language
+from safetool.tui.screens.audit import AuditScreen
 from safetool.tui.screens.config import ConfigScreen
 from safetool.tui.screens.dashboard import DashboardScreen
+from safetool.tui.screens.diagnose import DiagnoseScreen
+from safetool.tui.screens.keypad import KeypadDialog
 from safetool.tui.screens.recover import RecoverScreen
+from safetool.tui.screens.visit import VisitScreen
 from tests.tui_support import fake_app
 
 LANGUAGES = ["en", "zh_CN"]
@@ -98,3 +103,62 @@ def test_help(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
     assert snap_compare(app, run_before=help_open)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_diagnose(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    async def finished(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        await pilot.press("d")
+        screen = pilot.app.screen
+        assert isinstance(screen, DiagnoseScreen)
+        await pilot.press("f5")
+        await until(pilot, lambda: screen.report is not None)
+
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=finished)
+
+
+def test_keypad_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    async def three_keys(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        app = pilot.app
+        assert isinstance(app, SafetoolApp) and app.link is not None
+        dialog = KeypadDialog(app.link)
+        await app.push_screen(dialog)
+        for key in "15#":
+            dialog.key_seen(key)
+        await pilot.pause(0.1)
+
+    app = fake_app(tmp_path, "zh_CN", port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=three_keys)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_audit(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    async def downloaded(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        await pilot.press("a")
+        screen = pilot.app.screen
+        assert isinstance(screen, AuditScreen)
+        await until(pilot, lambda: screen.report is not None)
+        screen.query_one("#audit-text").focus()
+        await pilot.press(*"slot")
+
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=downloaded)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_visit(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    async def site_typed(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        await pilot.press("v")
+        screen = pilot.app.screen
+        assert isinstance(screen, VisitScreen)
+        await until(pilot, lambda: bool(screen.parts))
+        screen.query_one("#visit-site").focus()
+        await pilot.press(*"Bank of Qingdao")
+
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=site_typed)

@@ -74,21 +74,21 @@ def test_chinese_is_complete_and_keeps_every_placeholder() -> None:
 def test_key_labels_stay_short_in_both_languages() -> None:
     """Footer labels at 80 columns: CJK characters take two cells each."""
     from safetool.tui.app import SafetoolApp
+    from safetool.tui.screens.audit import AuditScreen
     from safetool.tui.screens.dashboard import DashboardScreen
+    from safetool.tui.screens.diagnose import DiagnoseScreen
+    from safetool.tui.screens.visit import VisitScreen
 
-    for language in i18n.LANGUAGES:
+    screens = (DashboardScreen, DiagnoseScreen, AuditScreen, VisitScreen)
+    for language, screen in ((lang, s) for lang in i18n.LANGUAGES for s in screens):
         i18n.set_language(language)
-        shown = [
-            b
-            for b in [*DashboardScreen.BINDINGS, *SafetoolApp.BINDINGS]
-            if getattr(b, "show", True)
-        ]
+        shown = [b for b in [*screen.BINDINGS, *SafetoolApp.BINDINGS] if getattr(b, "show", True)]
         # " key description " per binding; "^p palette" takes the right edge
         width = sum(
             len(b.key) + cell_len(i18n._(b.description)) + 3  # type: ignore[union-attr]
             for b in shown
         )
-        assert width <= 80 - 12, (language, width)
+        assert width <= 80 - 12, (language, screen.__name__, width)
 
 
 def test_po_reader_handles_context_plurals_fuzzy_and_escapes() -> None:

@@ -4,6 +4,7 @@ ports or keys made at test time), and helpers to wait for the app."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from textual.pilot import Pilot
 
+from protocols.audit_messages import AuditKind, WireEntry
 from protocols.catalogue import (
     Alerts,
     BoltState,
@@ -24,6 +26,9 @@ from protocols.events import LockEventReceived
 from protocols.messages import IdentifyResponse, LockEvent, StatusResponse
 from protocols.trust_messages import RecoveryChallengeResponse, RecoverySealResponse
 from safetool.identity import TechnicianIdentity
+from safetool.services.audit import AuditReport
+from safetool.services.diagnostics import CheckResult, DiagnosticReport, Interaction, Verdict
+from safetool.services.diagnostics.model_data import Part, load_model_data
 from safetool.services.info import LockInfo
 from safetool.services.ports import PortInfo
 from safetool.services.recover import Challenge, Outcome
@@ -118,13 +123,72 @@ class FakeLink:
         self.policy.update(changes)
         return {"before": before, "after": dict(self.policy)}
 
+    async def diagnose(
+        self,
+        checks: list[str],
+        interaction: Interaction,
+        on_result: Callable[[CheckResult], None],
+    ) -> DiagnosticReport:
+        results = []
+        for name in checks:
+            result = fixed_check(name)
+            results.append(result)
+            on_result(result)
+        return DiagnosticReport("SL-0000-0001", "SL-100", results)
+
+    async def download_audit(self) -> AuditReport:
+        return fixed_audit()
+
+    async def model_parts(self) -> list[Part]:
+        return list(load_model_data("SL-100").parts.values())
+
+    async def recover_online(self, authority_url: str) -> tuple[Outcome, int]:
+        return Outcome(True, RefusalReason.NONE, 4, 3), 17
+
     async def close(self) -> None:
         pass
 
 
+def fixed_check(name: str) -> CheckResult:
+    if name == "battery":
+        return CheckResult(
+            name,
+            "Battery at rest",
+            Verdict.FAIL,
+            4700,
+            "mV",
+            "4700 mV at rest; limits: warn below 5200 mV, fail below 4800 mV",
+            "SL-BAT-4AA",
+            "battery pack, 4 × AA alkaline",
+            "Replace the battery pack with genuine part SL-BAT-4AA.",
+        )
+    if name in ("keypad_keys", "buzzer", "leds"):
+        return CheckResult(name, name, Verdict.COULD_NOT_RUN, detail="needs a person")
+    return CheckResult(name, name, Verdict.PASS, "ok")
+
+
+def fixed_audit() -> AuditReport:
+    kinds = [
+        (AuditKind.POWER_ON, {"boot": 1}),
+        (AuditKind.CODE_ENTERED, {"ok": True, "slot": 1}),
+        (AuditKind.CODE_ENTERED, {"ok": False, "slot": 0}),
+        (AuditKind.LOCKOUT, {"seconds": 300}),
+        (AuditKind.SESSION_OPENED, {"technician": "T-1001"}),
+        (AuditKind.RECOVERY_OPENED, {"counter": 4}),
+        (AuditKind.CLOCK_SET, {"before": T0, "after": T0 + 5}),
+    ]
+    entries = [
+        WireEntry(index, T0 + 3600 * index, kind, json.dumps(detail).encode())
+        for index, (kind, detail) in enumerate(kinds)
+    ]
+    return AuditReport("SL-0000-0001", len(entries), 0, True, T0, len(entries), entries)
+
+
 class FakeBackend:
-    def __init__(self) -> None:
+    def __init__(self, data_folder: Path | None = None) -> None:
         self.technician = fixed_identity()
+        self.authority_url = ""
+        self.data_folder = data_folder or Path("/nonexistent")
 
     def list_ports(self) -> list[PortInfo]:
         return [
@@ -154,7 +218,9 @@ def fake_app(
 ) -> SafetoolApp:
     recent = RecentPorts(tmp_path / "recent.json")
     recent.remember("socket://192.168.1.20:7000")
-    return SafetoolApp(FakeBackend(), port=port, language=language, recent=recent, theme=theme)
+    return SafetoolApp(
+        FakeBackend(tmp_path), port=port, language=language, recent=recent, theme=theme
+    )
 
 
 async def wait_until(

@@ -18,6 +18,7 @@ from safetool.cli.ble_commands import add_ble_parsers
 from safetool.cli.common import add_output_options, add_port_options, print_json
 from safetool.cli.demo import cmd_demo
 from safetool.cli.diag_commands import add_diag_parsers
+from safetool.cli.firmware_commands import add_firmware_parsers
 from safetool.cli.lock_commands import cmd_info, cmd_monitor, cmd_ports, cmd_status
 from safetool.cli.trust_commands import add_trust_parsers
 from safetool.cli.tui_commands import add_tui_parsers, cmd_tui
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_diag_parsers(commands)
     add_audit_parsers(commands)
     add_visit_parsers(commands)
+    add_firmware_parsers(commands)
     demo = command(
         "demo",
         cmd_demo,

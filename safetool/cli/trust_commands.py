@@ -8,16 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from protocols.recovery import RevocationList
-from safetool.authority.client import AuthorityClient
-from safetool.authority.wire import IssuedAuthorisation
 from safetool.cli.common import add_port_options, connected, print_json
-from safetool.client.secure import push_revocations
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.services.configure import UNITS, change_policy, parse_settings, read_policy
 from safetool.services.devpki import init_dev_pki
-from safetool.services.recover import Challenge, DigitsMistyped, Outcome, Recovery
+from safetool.services.recover import (
+    Challenge,
+    DigitsMistyped,
+    Outcome,
+    Recovery,
+    recover_online,
+)
 
 OK, REFUSED = 0, 1
 
@@ -198,47 +200,12 @@ async def cmd_config(args: argparse.Namespace) -> int:
 
 async def _recover_online(recovery: Recovery, args: argparse.Namespace) -> int:
     """Challenge from the lock, authorisation from the authority, result back to both."""
-    identity = recovery.identity
-    async with AuthorityClient(args.authority) as authority:
-        # Online, so carry the authority's newest revocation list to the lock, and keep it
-        # on this laptop for the next lock visited offline.
-        newest = await authority.revocations(authority_key=identity.authority_key)
-        await push_revocations(recovery.client, identity, newest.encode())
-        held = identity.revocation_list
-        if held is None or RevocationList.decode(held).issued_at < newest.issued_at:
-            (identity.folder / "revocations.bin").write_bytes(newest.encode())
-        challenge = await recovery.challenge()
-        if not args.json:
-            print(
-                f"Challenge {challenge.grouped} (recovery {challenge.counter}); asking the "
-                f"service authority at {args.authority} ..."
-            )
-        issued: list[IssuedAuthorisation] = []
-
-        async def obtain(c: Challenge) -> bytes:
-            answer = await authority.authorise(
-                identity.key,
-                identity.certificate_bytes,
-                c.serial,
-                c.raw.nonce,
-                c.counter,
-                c.digits,
-                authority_key=identity.authority_key,
-            )
-            issued.append(answer)
-            return answer.authorisation.encode()
-
-        outcome = await recovery.answer_online(obtain, challenge)
-        await authority.report_result(
-            identity.key,
-            identity.certificate_bytes,
-            issued[0].recovery_id,
-            "used" if outcome.opened else "refused",
-            outcome.explanation,
-        )
+    if not args.json:
+        print(f"Asking the service authority at {args.authority} ...", flush=True)
+    outcome, recovery_id = await recover_online(recovery, args.authority)
     if args.json:
-        print_json({"event": "result", "recovery_id": issued[0].recovery_id, **outcome.as_dict()})
+        print_json({"event": "result", "recovery_id": recovery_id, **outcome.as_dict()})
     else:
         _show_outcome(outcome, as_json=False)
-        print(f"Service authority recovery id: {issued[0].recovery_id}")
+        print(f"Service authority recovery id: {recovery_id}")
     return OK if outcome.opened else REFUSED

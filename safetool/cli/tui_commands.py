@@ -34,6 +34,12 @@ def add_tui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--baud", type=int, default=DEFAULT_BAUD, help="serial line rate (default %(default)s)"
     )
+    parser.add_argument(
+        "--authority",
+        metavar="URL",
+        default=None,
+        help="the service authority, for online recovery (default: $SAFETOOL_AUTHORITY)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -56,6 +62,7 @@ async def cmd_tui(args: argparse.Namespace) -> int:
         technician=getattr(args, "technician", None),
         language=getattr(args, "lang", None),
         baudrate=getattr(args, "baud", DEFAULT_BAUD),
+        authority_url=getattr(args, "authority", None),
     )
 
 

@@ -155,3 +155,46 @@ class Recovery:
         reply = await self._in_session(RecoverySealRequest())
         assert isinstance(reply, RecoverySealResponse)
         return reply
+
+
+async def recover_online(recovery: Recovery, authority_url: str) -> tuple[Outcome, int]:
+    """The whole online path: carry the authority's newest revocation list to the lock (and
+    keep it on this laptop for locks visited offline), ask the lock for a challenge, get the
+    authorisation for it, hand it to the lock, and report the lock's answer to the authority.
+    Return the outcome and the authority's recovery id."""
+    from protocols.recovery import RevocationList
+    from safetool.authority.client import AuthorityClient
+    from safetool.client.secure import push_revocations
+
+    identity = recovery.identity
+    async with AuthorityClient(authority_url) as authority:
+        newest = await authority.revocations(authority_key=identity.authority_key)
+        await push_revocations(recovery.client, identity, newest.encode())
+        held = identity.revocation_list
+        if held is None or RevocationList.decode(held).issued_at < newest.issued_at:
+            (identity.folder / "revocations.bin").write_bytes(newest.encode())
+        challenge = await recovery.challenge()
+        recovery_ids: list[int] = []
+
+        async def obtain(c: Challenge) -> bytes:
+            answer = await authority.authorise(
+                identity.key,
+                identity.certificate_bytes,
+                c.serial,
+                c.raw.nonce,
+                c.counter,
+                c.digits,
+                authority_key=identity.authority_key,
+            )
+            recovery_ids.append(answer.recovery_id)
+            return answer.authorisation.encode()
+
+        outcome = await recovery.answer_online(obtain, challenge)
+        await authority.report_result(
+            identity.key,
+            identity.certificate_bytes,
+            recovery_ids[0],
+            "used" if outcome.opened else "refused",
+            outcome.explanation,
+        )
+    return outcome, recovery_ids[0]

@@ -17,35 +17,23 @@ from textual.screen import Screen
 from safetool.tui.backend import Backend, LockLink
 from safetool.tui.i18n import LANGUAGES, N_, _, current_language, set_language
 from safetool.tui.recent import RecentPorts
+from safetool.tui.screens.audit import AuditScreen
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.screens.config import ConfigScreen
 from safetool.tui.screens.connect import ConnectScreen
 from safetool.tui.screens.dashboard import DashboardScreen
+from safetool.tui.screens.diagnose import DiagnoseScreen
 from safetool.tui.screens.placeholder import PlaceholderScreen
 from safetool.tui.screens.recover import RecoverScreen
+from safetool.tui.screens.visit import VisitScreen
 
 STYLES = Path(__file__).parent / "styles"
 THEMES = ("textual-dark", "textual-light")
 
 NOT_YET: dict[str, tuple[str, str]] = {
-    "diagnose": (
-        N_("Diagnose"),
-        N_(
-            "It needs the diagnostics service, which is being built. Meanwhile: "
-            "`safetool status --port P`."
-        ),
-    ),
     "firmware": (
         N_("Firmware"),
         N_("It needs the firmware install service, which is not built yet."),
-    ),
-    "audit": (
-        N_("Audit trail"),
-        N_("It needs the audit download service, which is being built."),
-    ),
-    "visit": (
-        N_("Visit"),
-        N_("It needs the visit and report service, which is not built yet."),
     ),
 }
 
@@ -54,7 +42,17 @@ class SafetoolApp(App[None]):
     TITLE = "safetool"
     CSS_PATH: ClassVar[list[str | PurePath]] = [
         STYLES / name
-        for name in ("app.tcss", "connect.tcss", "dashboard.tcss", "recover.tcss", "config.tcss")
+        for name in (
+            "app.tcss",
+            "connect.tcss",
+            "dashboard.tcss",
+            "recover.tcss",
+            "config.tcss",
+            "diagnose.tcss",
+            "audit.tcss",
+            "visit.tcss",
+            "dialogs.tcss",
+        )
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "switch_language", N_("中文")),
@@ -92,9 +90,15 @@ class SafetoolApp(App[None]):
     async def on_dashboard_screen_navigate(self, message: DashboardScreen.Navigate) -> None:
         assert self.link is not None
         if message.where == "recover":
-            await self.push_screen(RecoverScreen(self.link))
+            await self.push_screen(RecoverScreen(self.link, self.backend.authority_url))
         elif message.where == "config":
             await self.push_screen(ConfigScreen(self.link))
+        elif message.where == "diagnose":
+            await self.push_screen(DiagnoseScreen(self.link))
+        elif message.where == "visit":
+            await self.push_screen(VisitScreen(self.backend, self.link))
+        elif message.where == "audit":
+            await self.push_screen(AuditScreen(self.link, self.backend.data_folder / "exports"))
         elif message.where in NOT_YET:
             title, waits_for = NOT_YET[message.where]
             await self.push_screen(PlaceholderScreen(title, waits_for))

@@ -13,12 +13,20 @@ from protocols.events import LockEventReceived
 from protocols.messages import StatusResponse
 from protocols.trust_messages import RecoverySealResponse
 from safetool.client import LockClient
+from safetool.client.secure import open_session
 from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.services.audit import AuditReport, download_audit
 from safetool.services.configure import change_policy, read_policy
+from safetool.services.datadir import data_dir
+from safetool.services.diagnostics import CheckResult, DiagnosticReport, Interaction
+from safetool.services.diagnostics import run_diagnostics as run_checks
+from safetool.services.diagnostics.model_data import Part, load_model_data
 from safetool.services.info import LockInfo, read_info
 from safetool.services.ports import PortInfo, list_serial_ports
-from safetool.services.recover import Challenge, Outcome, Recovery
+from safetool.services.recover import Challenge, Outcome, Recovery, recover_online
 from safetool.transport import DEFAULT_BAUD
+
+AUTHORITY_ENV = "SAFETOOL_AUTHORITY"
 
 
 class LockLink(Protocol):
@@ -34,11 +42,26 @@ class LockLink(Protocol):
     async def seal(self) -> RecoverySealResponse: ...
     async def read_policy(self) -> dict[str, int]: ...
     async def change_policy(self, changes: dict[str, int]) -> dict[str, dict[str, int]]: ...
+    async def diagnose(
+        self,
+        checks: list[str],
+        interaction: Interaction,
+        on_result: Callable[[CheckResult], None],
+    ) -> DiagnosticReport: ...
+    async def download_audit(self) -> AuditReport: ...
+    async def model_parts(self) -> list[Part]: ...
+    async def recover_online(self, authority_url: str) -> tuple[Outcome, int]: ...
     async def close(self) -> None: ...
 
 
 class Backend(Protocol):
-    """Ports on this laptop, connecting to a lock, and the technician's identity."""
+    """Ports on this laptop, connecting to a lock, the technician's identity, and where the
+    service record and reports are kept."""
+
+    authority_url: str
+    """The service authority for online recovery; empty: phone-in only."""
+    data_folder: Path
+    """The service record (``visits.sqlite``) and the reports (``reports/``) live here."""
 
     def list_ports(self) -> list[PortInfo]: ...
     async def connect(self, port: str) -> LockLink: ...
@@ -55,9 +78,11 @@ class ServiceLink:
         client: LockClient,
         port: str,
         identity: Callable[[], TechnicianIdentity | None],
+        data_folder: Path | None = None,
     ) -> None:
         self.client = client
         self.port = port
+        self.data_folder = data_folder
         self._identity = identity
         self._recovery: Recovery | None = None
 
@@ -95,6 +120,31 @@ class ServiceLink:
         result = await change_policy(self.client, self._need_identity(), changes)
         return {"before": result["before"], "after": result["after"]}
 
+    async def diagnose(
+        self,
+        checks: list[str],
+        interaction: Interaction,
+        on_result: Callable[[CheckResult], None],
+    ) -> DiagnosticReport:
+        return await run_checks(
+            self.client,
+            self._need_identity(),
+            checks=checks,
+            interaction=interaction,
+            on_result=on_result,
+        )
+
+    async def download_audit(self) -> AuditReport:
+        session = await open_session(self.client, self._need_identity())
+        return await download_audit(self.client, session, directory=self.data_folder)
+
+    async def model_parts(self) -> list[Part]:
+        identity = await self.client.identify()
+        return list(load_model_data(identity.model).parts.values())
+
+    async def recover_online(self, authority_url: str) -> tuple[Outcome, int]:
+        return await recover_online(self._recovery_service(), authority_url)
+
     async def close(self) -> None:
         await self.client.close()
 
@@ -108,10 +158,16 @@ class ServiceBackend:
         *,
         baudrate: int = DEFAULT_BAUD,
         timeout_s: float = 3.0,
+        authority_url: str | None = None,
+        data_folder: Path | None = None,
     ) -> None:
         self.technician = technician
         self.baudrate = baudrate
         self.timeout_s = timeout_s
+        self.authority_url = (
+            os.environ.get(AUTHORITY_ENV, "") if authority_url is None else authority_url
+        )
+        self.data_folder = data_folder or data_dir()
         self._identity: TechnicianIdentity | None = None
 
     def list_ports(self) -> list[PortInfo]:
@@ -124,4 +180,4 @@ class ServiceBackend:
 
     async def connect(self, port: str) -> LockLink:
         client = await LockClient.connect(port, baudrate=self.baudrate, timeout_s=self.timeout_s)
-        return ServiceLink(client, port, self.identity)
+        return ServiceLink(client, port, self.identity, self.data_folder)

@@ -17,12 +17,16 @@ async def run_tui(
     language: str | None = None,
     backend: Backend | None = None,
     baudrate: int | None = None,
+    authority_url: str | None = None,
 ) -> int:
-    """Run the app until the technician quits; 0 when it ended normally."""
+    """Run the app until the technician quits; 0 when it ended normally. ``authority_url``
+    (default: ``$SAFETOOL_AUTHORITY``) offers online recovery."""
     from safetool.tui.app import SafetoolApp  # Textual loads only when the app is wanted
 
     if backend is None:
-        backend = ServiceBackend(technician, baudrate=baudrate or DEFAULT_BAUD)
+        backend = ServiceBackend(
+            technician, baudrate=baudrate or DEFAULT_BAUD, authority_url=authority_url
+        )
     app = SafetoolApp(backend, port=port, language=pick_language(language))
     await app.run_async()
     return app.return_code or 0

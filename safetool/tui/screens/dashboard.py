@@ -42,8 +42,9 @@ class DashboardScreen(SafetoolScreen):
     HELP_TEXT = N_(
         "The lock at a glance. The state, battery, door and bolt update by themselves; the "
         "event log on the right shows what happens at the lock as it happens.\n\n"
-        "**R** recovers a locked-out lock, **C** shows or changes the lock policy, **X** "
-        "disconnects. Diagnose, firmware, audit and visit are listed but not yet available."
+        "**R** recovers a locked-out lock, **C** shows or changes the lock policy, **D** "
+        "diagnoses, **A** reads the audit trail, **V** keeps the visit's record and report, "
+        "**X** disconnects. Firmware is not yet available."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         *SafetoolScreen.BINDINGS,

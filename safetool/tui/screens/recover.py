@@ -35,19 +35,23 @@ class RecoverScreen(SafetoolScreen):
         "misheard digit is caught at once and costs no attempt.\n3. **Enter** sends it. "
         "The lock opens if it is right.\n4. Once the safe is shut again, **F6** shows the close "
         "seal to report.\n\n**F5** asks for a new challenge (the old one stops working). "
-        "**Esc** goes back to the dashboard.\n\nOnline recovery (`safetool recover "
-        "--authority URL`) is not yet available in the app."
+        "**Esc** goes back to the dashboard.\n\nOnline: when the app knows the service "
+        "authority (`--authority URL` or `$SAFETOOL_AUTHORITY`), **F7** asks it for the "
+        "authorisation and hands it to the lock; nothing to type."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         *SafetoolScreen.BINDINGS,
         Binding("escape", "back", N_("Back")),
         Binding("f5", "new_challenge", N_("New challenge")),
         Binding("f6", "seal", N_("Close seal")),
+        Binding("f7", "online", N_("Online")),
     ]
 
-    def __init__(self, link: LockLink) -> None:
+    def __init__(self, link: LockLink, authority_url: str = "") -> None:
         super().__init__()
         self.link = link
+        self.authority_url = authority_url
+        self.recovery_id: int | None = None
         self.challenge: Challenge | None = None
         self.outcome: Outcome | None = None
         self.seal_reply: RecoverySealResponse | None = None
@@ -90,7 +94,22 @@ class RecoverScreen(SafetoolScreen):
         reason = _(REFUSAL[outcome.reason]) if outcome.reason in REFUSAL else outcome.reason.name
         return Text(_("The lock refused: {reason}.").format(reason=reason), style="bold red")
 
+    def title_text(self) -> str:
+        return _("Recover") if self.authority_url else super().title_text()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "online":
+            return bool(self.authority_url)
+        return True
+
     def _seal_text(self) -> str:
+        if self.recovery_id is not None and self.seal_reply is None:
+            lines = [_("Service authority recovery id: {id}").format(id=self.recovery_id)]
+            if self.outcome is not None and self.outcome.opened:
+                lines.append(
+                    _("When the safe is shut and bolted again, press F6 for the close seal.")
+                )
+            return "\n".join(lines)
         if self.seal_reply is None:
             if self.outcome is not None and self.outcome.opened:
                 return _("When the safe is shut and bolted again, press F6 for the close seal.")
@@ -127,6 +146,19 @@ class RecoverScreen(SafetoolScreen):
     async def _answer(self, digits: str) -> Outcome:
         return await self.link.answer_by_phone(digits)
 
+    def action_online(self) -> None:
+        if not self.authority_url:
+            return
+        self.error = None
+        self.query_one("#result", Static).update(
+            _("Asking the service authority at {url}…").format(url=self.authority_url)
+        )
+        self._online()
+
+    @work(group="recover", exclusive=True, exit_on_error=False)
+    async def _online(self) -> tuple[Outcome, int]:
+        return await self.link.recover_online(self.authority_url)
+
     def action_seal(self) -> None:
         self.error = None
         self._ask_seal()
@@ -153,6 +185,9 @@ class RecoverScreen(SafetoolScreen):
                 if not result.opened:
                     self.typed = ""
                     self.query_one(ResponseInput).clear()
+            elif isinstance(result, tuple):
+                self.outcome, self.recovery_id = result
+                self.seal_reply = None
             elif isinstance(result, RecoverySealResponse):
                 self.seal_reply = result
             self._redraw()

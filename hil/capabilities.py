@@ -1,0 +1,53 @@
+"""What a board source can do, and the ``needs`` marker checked against it.
+
+Capability names: ``fault:<name>`` (docs/diagnostics.md lists the faults), ``transport:<name>``,
+``power_cycle``, ``keys`` (press keys and enter codes), ``door``, ``clock`` (move the board's
+clock), ``link_model`` (bit errors, mute, babble), ``audit_tamper``, ``pki`` (boards provisioned
+from a PKI the suite holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+FAULTS = (
+    "weak_battery",
+    "high_resistance",
+    "jammed_motor",
+    "slow_motor",
+    "bolt_sensor_misaligned",
+    "stuck_key",
+    "dead_key",
+    "clock_drift",
+    "tamper_open",
+    "error_burst",
+    "door_sensor_stuck_open",
+    "dead_output",
+    "hot",
+)
+TRANSPORTS = ("serial", "tcp", "rfc2217", "ble")
+
+EMULATED: frozenset[str] = frozenset(
+    {"power_cycle", "keys", "door", "clock", "link_model", "audit_tamper", "pki"}
+    | {f"fault:{name}" for name in FAULTS}
+    | {f"transport:{name}" for name in TRANSPORTS}
+)
+
+
+def needed(item: pytest.Item) -> list[str]:
+    """Every capability the item's ``needs`` markers name, in order."""
+    names: list[str] = []
+    for marker in item.iter_markers("needs"):
+        names += [str(arg) for arg in marker.args]
+    return names
+
+
+def missing(needs: Iterable[str], provided: frozenset[str]) -> list[str]:
+    return [name for name in needs if name not in provided]
+
+
+def needed_of(definition: pytest.Item) -> list[str]:
+    """``needed`` for a function definition at collection time."""
+    return needed(definition)

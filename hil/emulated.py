@@ -1,0 +1,76 @@
+"""Emulated boards over each link: a pty (serial), TCP, RFC 2217 in front of a pty, BLE."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from firmware.process import EmulatorProcess
+from hil.capabilities import EMULATED
+from hil.lock_handle import Lock, connect
+from hil.rfc2217 import Rfc2217Server
+from safetool.transport.ble_backend_bumble import HCI_ENV
+
+
+class EmulatedBoard:
+    """One emulated board with its endpoint; restartable with the same state directory."""
+
+    def __init__(self, transport: str, state_dir: Path, args: list[str]) -> None:
+        self.transport = transport
+        self.state_dir = state_dir
+        self.args = args
+        self.process: EmulatorProcess | None = None
+        self.server: Rfc2217Server | None = None
+
+    async def start(self) -> str:
+        extra = {"tcp": ["--tcp", "0"], "ble": ["--ble"]}.get(self.transport, [])
+        self.process = EmulatorProcess(*self.args, *extra, state_dir=self.state_dir)
+        await self.process.start()
+        port = self.process.port
+        if self.transport == "ble":
+            os.environ[HCI_ENV] = self.process.ready["hci"]  # one radio per worker process
+        elif self.transport == "rfc2217":
+            self.server = Rfc2217Server(port).start()
+            port = self.server.url
+        return port
+
+    async def restart(self) -> str:
+        """Pull the plug and plug it back: nothing flushed but what was committed."""
+        await self.stop(kill=True)
+        return await self.start()
+
+    async def stop(self, *, kill: bool = False) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        if self.process is not None:
+            await (self.process.kill() if kill else self.process.stop())
+            self.process = None
+
+    async def open(self) -> Lock:
+        port = await self.start()
+        assert self.process is not None
+        serial = self.process.ready["serial"]
+        lock = Lock(
+            client=await connect(port),
+            port=port,
+            transport=self.transport,
+            label=f"emulated {serial} over {self.transport}",
+            capabilities=EMULATED,
+            emulator=self.process,
+            restart=self._restart_and_track,
+        )
+        self._lock = lock
+        lock.pids = self.pids()
+        return lock
+
+    async def _restart_and_track(self) -> str:
+        port = await self.restart()
+        self._lock.emulator = self.process
+        self._lock.pids = self.pids()
+        return port
+
+    def pids(self) -> list[int]:
+        if self.process is None or self.process.process is None:
+            return []
+        return [self.process.process.pid]

@@ -1,0 +1,63 @@
+"""A board under test as the suite holds it: a connected client plus what the bench can do to it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from firmware.control import ControlClient
+from firmware.process import EmulatorProcess
+from safetool.client import LockClient
+
+
+class NotOnThisBoard(RuntimeError):
+    """The bench cannot do this to this board (a rig board has no side channel)."""
+
+
+@dataclass
+class Lock:
+    client: LockClient
+    port: str
+    transport: str
+    label: str
+    """Who this board is, for reports: ``emulated SL-0000-0001 over serial``."""
+    capabilities: frozenset[str]
+    emulator: EmulatorProcess | None = None
+    restart: Callable[[], Awaitable[str]] | None = None
+    """Cut power and restore it; gives the port to reopen (it may change, as USB does)."""
+    pids: list[int] = field(default_factory=list)
+
+    @property
+    def board(self) -> ControlClient:
+        """The emulated board's side channel (keys, door, clock, faults, link model)."""
+        if self.emulator is None:
+            raise NotOnThisBoard(f"{self.label} is a real board: it has no side channel")
+        return self.emulator.board
+
+    async def state(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.board.state()
+        return result
+
+    async def power_cycle(self) -> None:
+        """Power off and on (the process dies, persistent state stays), then reconnect."""
+        if self.restart is None:
+            raise NotOnThisBoard(f"{self.label}: the rig has no power switch for it")
+        await self.client.close()
+        self.port = await self.restart()
+        self.client = await connect(self.port)
+
+
+async def connect(port: str, attempts: int = 20) -> LockClient:
+    """Connect, retrying while the port comes back (a board that was just powered on)."""
+    import asyncio
+
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            return await LockClient.connect(port, hello_timeout_s=5)
+        except Exception as exc:  # the port is not there yet, or the board still boots
+            last = exc
+            await asyncio.sleep(0.25)
+    assert last is not None
+    raise last

@@ -1,0 +1,44 @@
+"""Command-line options of the HIL plugin (``pytest --help``, group "hil")."""
+
+from __future__ import annotations
+
+import pytest
+
+from hil.campaign import CAMPAIGNS
+from hil.capabilities import TRANSPORTS
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hil", "hardware-in-the-loop suite (docs/hil.md)")
+    group.addoption(
+        "--rig", metavar="FILE", dest="hil_rig", help="real boards from a TOML rig file"
+    )
+    group.addoption(
+        "--lg-env",
+        metavar="FILE",
+        dest="hil_lg_env",
+        help="labgrid environment file (reserved: not yet supported)",
+    )
+    group.addoption(
+        "--transport",
+        dest="hil_transport",
+        default="serial",
+        choices=[*TRANSPORTS, "all"],
+        help="link(s) to run the suite over (default serial; all = each in turn)",
+    )
+    group.addoption("--hil-report", metavar="FILE", dest="hil_report", help="HTML report here")
+    group.addoption(
+        "--campaign", dest="hil_campaign", choices=CAMPAIGNS, help="run one campaign's trials"
+    )
+    group.addoption("--seed", dest="hil_seed", type=int, help="campaign seed (default: random)")
+    group.addoption(
+        "--duration-s", dest="hil_duration_s", type=float, default=20.0, help="soak length"
+    )
+    group.addoption(
+        "--trials", dest="hil_trials", type=int, default=1, help="trials per noise level"
+    )
+
+
+def selected_transports(config: pytest.Config) -> list[str]:
+    chosen: str = config.getoption("hil_transport")
+    return list(TRANSPORTS) if chosen == "all" else [chosen]

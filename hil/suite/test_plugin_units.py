@@ -1,0 +1,75 @@
+"""The plugin's own parts without a board: rig file, measurement verdicts, trial seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hil.campaign import trial_seed
+from hil.measure import Measurement, MeasurementFailed, Recorder
+from hil.rig import RigFileError, load_rig
+
+RIG = """
+[rig]
+name = "bench-1"
+pki = "pki"
+
+[[board]]
+name = "lock-a"
+serial = "SL-0000-0001"
+port = "/dev/ttyUSB0"
+rfc2217 = "rfc2217://rig-host:7001?ign_set_control"
+ble = "SL-0000-0001"
+power = { on = "relay 1 on", off = "relay 1 off", settle_s = 2 }
+faults = { jammed_motor = { on = "fixture jam", off = "fixture free" } }
+capabilities = ["keys"]
+"""
+
+
+def test_rig_file_gives_ports_power_and_capabilities(tmp_path: Path) -> None:
+    path = tmp_path / "rig.toml"
+    path.write_text(RIG)
+    rig = load_rig(path)
+    (board,) = rig.boards
+    assert board.ports == {
+        "serial": "/dev/ttyUSB0",
+        "rfc2217": "rfc2217://rig-host:7001?ign_set_control",
+        "ble": "ble:SL-0000-0001",
+    }
+    assert board.power is not None and board.power.settle_s == 2
+    assert {"fault:jammed_motor", "power_cycle", "keys", "transport:ble"} <= board.provides()
+    assert "fault:hot" not in rig.provides() and "pki" in rig.provides()
+    assert rig.pki == (tmp_path / "pki").resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[board]]\nname = 'a'\n", "'serial'"),
+        ("[[board]]\nname = 'a'\nserial = 'S'\n", "at least one of port"),
+        ("[[board]]\nname='a'\nserial='S'\nport='p'\npower={on='x'}\n", "'off'"),
+        ("[rig]\nname='x'\n", "no [[board]]"),
+        ("not toml [", "not valid TOML"),
+    ],
+)
+def test_rig_file_errors_name_the_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "rig.toml"
+    path.write_text(text)
+    with pytest.raises(RigFileError, match=message.replace("[", r"\[")):
+        load_rig(path)
+
+
+def test_measurement_verdicts_and_recording() -> None:
+    properties: list[tuple[str, object]] = []
+    measure = Recorder(properties)
+    assert measure("lockout_s", 300, "s", low=90, high=600).verdict == "pass"
+    with pytest.raises(MeasurementFailed, match="outside"):
+        measure("battery_mv", 4000, "mV", low=4800)
+    assert [name for name, _ in properties] == ["hil.measure.lockout_s", "hil.measure.battery_mv"]
+    again = Measurement.from_property(*properties[1])
+    assert again.verdict == "fail" and again.unit == "mV"
+
+
+def test_trial_seeds_are_stable_and_distinct() -> None:
+    assert trial_seed(7, "a") == trial_seed(7, "a") != trial_seed(7, "b")

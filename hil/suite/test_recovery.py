@@ -1,0 +1,106 @@
+"""Hard lockout, then recovery online (the test signs as the authority) and by phone, then the
+close seal; and the attacks of the trust issue that matter most on a bench."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hil.lock_handle import Lock
+from hil.suite.authority import authorise, phone_answer
+from hil.suite.helpers import hard_lockout, motor_travel, technician
+from protocols.catalogue import LockState, RefusalReason
+from protocols.trust_messages import RecoveryChallengeRequest
+from safetool.client import LockRefused
+from safetool.client.secure import SessionRefused, open_session
+from safetool.services.recover import Recovery
+
+pytestmark = [pytest.mark.any_link, pytest.mark.needs("keys", "clock", "pki")]
+
+
+async def locked_out(lock: Lock) -> Lock:
+    await hard_lockout(lock)
+    assert (await lock.client.status()).lock_state == LockState.HARD_LOCKOUT
+    return lock
+
+
+async def assert_unchanged(lock: Lock) -> None:
+    state = await lock.state()
+    assert state["lock_state"] == "HARD_LOCKOUT" and state["bolt"] == "EXTENDED"
+
+
+async def test_online_recovery(pki: Path, lock: Lock) -> None:
+    await locked_out(lock)
+    me = technician(pki)
+    recovery = Recovery(lock.client, me)
+    challenge = await recovery.challenge()
+
+    async def from_authority(c: Any) -> bytes:
+        return authorise(pki, c, technician=me)
+
+    outcome = await recovery.answer_online(from_authority, challenge)
+    assert outcome.opened, outcome.explanation
+    await motor_travel()
+    assert (await lock.client.status()).lock_state == LockState.UNLOCKED
+
+
+@pytest.mark.needs("door")
+async def test_phone_recovery_then_close_seal(pki: Path, lock: Lock) -> None:
+    await locked_out(lock)
+    recovery = Recovery(lock.client, technician(pki))
+    challenge = await recovery.challenge()
+    outcome = await recovery.answer_by_phone(phone_answer(pki, challenge, "T-1001"))
+    assert outcome.opened
+    await motor_travel()
+    await lock.board.open_door()
+    await lock.board.close_door()
+    await lock.board.advance_clock(seconds=4)
+    await motor_travel()
+    seal = await recovery.seal()
+    assert len(seal.seal) == 9 and seal.counter == challenge.counter
+
+
+async def test_replayed_authorisation_is_refused(pki: Path, lock: Lock) -> None:
+    await locked_out(lock)
+    me = technician(pki)
+    recovery = Recovery(lock.client, me)
+    first = await recovery.challenge()
+    used = authorise(pki, first, technician=me)
+
+    async def used_token(c: Any) -> bytes:
+        return used
+
+    assert (await recovery.answer_online(used_token, first)).opened
+    await motor_travel()
+    await hard_lockout(lock)
+    second = await recovery.challenge()
+    outcome = await recovery.answer_online(used_token, second)
+    assert outcome.reason == RefusalReason.WRONG_CHALLENGE
+    await assert_unchanged(lock)
+
+
+async def test_authorisation_for_another_serial_is_refused(pki: Path, lock: Lock) -> None:
+    await locked_out(lock)
+    me = technician(pki)
+    recovery = Recovery(lock.client, me)
+    challenge = await recovery.challenge()
+
+    async def other(c: Any) -> bytes:
+        return authorise(pki, c, technician=me, serial="SL-9999-9999")
+
+    outcome = await recovery.answer_online(other, challenge)
+    assert outcome.reason == RefusalReason.WRONG_BOARD
+    await assert_unchanged(lock)
+
+
+async def test_revoked_technician_is_refused(pki: Path, lock: Lock) -> None:
+    await locked_out(lock)
+    with pytest.raises(SessionRefused, match="revoked"):
+        await open_session(lock.client, technician(pki, "T-1003"))
+    with pytest.raises(LockRefused, match="authenticated secure session"):
+        await lock.client.request(RecoveryChallengeRequest())
+    await asyncio.sleep(0)
+    await assert_unchanged(lock)

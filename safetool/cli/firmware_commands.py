@@ -1,0 +1,185 @@
+"""``safetool firmware build|info|verify``: signed MCUboot images (docs/firmware.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from safetool.cli.common import add_output_options, print_fields, print_json
+from safetool.services.firmware_image import (
+    CHANNELS,
+    DEFAULT_ALIGN,
+    DEFAULT_HEADER_SIZE,
+    BuildRequest,
+    FirmwareUsageError,
+    build_image,
+    check_image,
+    describe,
+    load_public_key,
+    read_image,
+)
+
+OK = 0
+
+
+def _int(text: str) -> int:
+    return int(text, 0)
+
+
+def add_firmware_parsers(commands: Any) -> None:
+    firmware = commands.add_parser(
+        "firmware",
+        help="build, inspect and verify signed firmware images",
+        description="Signed MCUboot images: build one with imgtool, show what an image holds, "
+        "check its signature against the manufacturer's firmware key.",
+    )
+    sub = firmware.add_subparsers(dest="firmware_command", metavar="COMMAND", required=True)
+
+    build = sub.add_parser(
+        "build",
+        help="sign a payload into an MCUboot image (runs MCUboot's imgtool)",
+        description="Wraps `imgtool sign`: payload + version + security counter + model, "
+        "hardware revisions, channel and notes (signed custom TLVs) → a signed image.",
+    )
+    build.add_argument("--payload", type=Path, required=True, metavar="BIN")
+    build.add_argument("--version", required=True, help="major.minor.revision+build, e.g. 2.4.0+7")
+    build.add_argument(
+        "--security-counter",
+        type=_int,
+        required=True,
+        metavar="N",
+        help="anti-rollback counter (SEC_CNT); raise it only for security fixes",
+    )
+    build.add_argument("--model", required=True, help="lock model, e.g. SL-100")
+    build.add_argument(
+        "--hardware-revision",
+        action="append",
+        required=True,
+        metavar="REV",
+        help="board revision the image runs on (repeat for several)",
+    )
+    build.add_argument("--channel", choices=CHANNELS, default="stable")
+    build.add_argument("--notes", default="", help="release notes (shown before an install)")
+    build.add_argument("--notes-file", type=Path, metavar="FILE", help="release notes from FILE")
+    build.add_argument(
+        "--key",
+        type=Path,
+        required=True,
+        help="ED25519 firmware key (PKI/manufacturer/firmware.key)",
+    )
+    build.add_argument("-o", "--output", type=Path, required=True, metavar="IMAGE")
+    build.add_argument("--header-size", type=_int, default=DEFAULT_HEADER_SIZE, metavar="BYTES")
+    build.add_argument("--align", type=int, choices=(1, 2, 4, 8, 16, 32), default=DEFAULT_ALIGN)
+    build.add_argument(
+        "--slot-size", type=_int, metavar="BYTES", help="default: from the model's data"
+    )
+    add_output_options(build)
+    build.set_defaults(handler=cmd_firmware_build)
+
+    info = sub.add_parser("info", help="show an image's version, model, counter and notes")
+    info.add_argument("image", type=Path, metavar="IMAGE")
+    add_output_options(info)
+    info.set_defaults(handler=cmd_firmware_info)
+
+    verify = sub.add_parser(
+        "verify",
+        help="check an image's hash and signature (and model, revision, size if given)",
+    )
+    verify.add_argument("image", type=Path, metavar="IMAGE")
+    keys = verify.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--pki", type=Path, metavar="DIR", help="folder with trust.json (dev PKI or technician)"
+    )
+    keys.add_argument("--key", type=Path, metavar="PUB", help="firmware public key (PEM or hex)")
+    verify.add_argument("--model", help="refuse an image for another model")
+    verify.add_argument("--hardware-revision", metavar="REV", help="refuse other revisions")
+    verify.add_argument("--slot-size", type=_int, metavar="BYTES", help="refuse larger images")
+    add_output_options(verify)
+    verify.set_defaults(handler=cmd_firmware_verify)
+
+
+async def cmd_firmware_build(args: argparse.Namespace) -> int:
+    notes = args.notes
+    if args.notes_file is not None:
+        try:
+            notes = args.notes_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise FirmwareUsageError(
+                f"Cannot read the release notes {args.notes_file} ({type(error).__name__}).",
+                next_step="Give a UTF-8 text file to --notes-file.",
+            ) from None
+    request = BuildRequest(
+        payload=args.payload,
+        output=args.output,
+        key=args.key,
+        version=args.version,
+        security_counter=args.security_counter,
+        model=args.model,
+        hardware_revisions=tuple(args.hardware_revision),
+        channel=args.channel,
+        notes=notes,
+        header_size=args.header_size,
+        align=args.align,
+        slot_size_bytes=args.slot_size,
+    )
+    image = await asyncio.to_thread(build_image, request)
+    summary = {"ok": True, "image": str(args.output), **describe(image)}
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"Signed {args.output}: version {image.version}, security counter "
+            f"{image.security_counter}, {image.total_size} bytes."
+        )
+    return OK
+
+
+async def cmd_firmware_info(args: argparse.Namespace) -> int:
+    image = read_image(args.image)
+    details = describe(image)
+    if args.json:
+        print_json({"ok": True, "image": str(args.image), **details})
+        return OK
+    print_fields(
+        [
+            ("image", str(args.image)),
+            ("version", details["version"]),
+            ("security counter", _or_none(details["security_counter"])),
+            ("model", _or_none(details["model"])),
+            ("hardware revisions", details["hardware_revisions"]),
+            ("channel", _or_none(details["channel"])),
+            ("signature", details["signature"] or "none (unsigned)"),
+            ("size", f"{details['image_size']} bytes ({details['payload_size']} payload)"),
+        ]
+    )
+    if details["notes"]:
+        print("\nRelease notes:\n" + details["notes"])
+    return OK
+
+
+async def cmd_firmware_verify(args: argparse.Namespace) -> int:
+    image = read_image(args.image)
+    key = load_public_key(pki=args.pki, key=args.key)
+    check_image(
+        image,
+        key,
+        source=str(args.image),
+        model=args.model,
+        hardware_revision=args.hardware_revision,
+        slot_size_bytes=args.slot_size,
+    )
+    if args.json:
+        print_json({"ok": True, "image": str(args.image), "verified": True, **describe(image)})
+    else:
+        print(
+            f"{args.image}: signature good (manufacturer's firmware key); version "
+            f"{image.version}, security counter {_or_none(image.security_counter)}, "
+            f"model {_or_none(image.model)}."
+        )
+    return OK
+
+
+def _or_none(value: object) -> str:
+    return "none" if value is None else str(value)

@@ -1,0 +1,551 @@
+"""Firmware images for people: build (through MCUboot's imgtool), read, verify, pre-check.
+
+The format itself lives in :mod:`protocols.firmware_image`; this module turns its errors into
+:class:`~safetool.errors.SafetoolError` refusals that say what happened, what it means for the
+lock and what to do next. ``firmware install`` reuses :func:`check_image` and
+:func:`check_security_floor` for its pre-check, before any byte is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import (
+    load_pem_private_key,
+    load_pem_public_key,
+)
+
+from protocols.firmware_image import (
+    BadSignature,
+    CorruptImage,
+    EmptyImage,
+    HashMismatch,
+    Image,
+    ImageError,
+    ImageVersion,
+    NotAnImage,
+    TlvType,
+    TruncatedImage,
+    UnsignedImage,
+    UnsupportedImage,
+    UnsupportedSignature,
+    WrongKey,
+    parse_image,
+    verify_image,
+)
+from safetool.errors import SafetoolError
+from safetool.identity import ENV_VAR
+
+DEFAULT_HEADER_SIZE = 0x200
+DEFAULT_ALIGN = 8
+TRAILER_RESERVE_BYTES = 4096
+"""Slot space kept for MCUboot's swap status and trailer (one 4 KiB sector)."""
+SLOT_SIZES = {"SL-100": 0x60000}
+"""Slot size per model when the model's data file (``[firmware] slot_size_bytes``) has none."""
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""No lock has a slot this big: larger files are refused before being read."""
+MAX_TEXT_TLV_BYTES = 4096
+CHANNELS = ("stable", "beta", "dev")
+MODELS_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "models"
+
+
+class FirmwareImageError(SafetoolError):
+    """An image was refused: the lock must not receive it."""
+
+    exit_code = 1
+
+
+class FirmwareUsageError(SafetoolError):
+    """A missing file, key or option: nothing was checked yet."""
+
+    exit_code = 2
+
+
+_MEANING_TAMPERED = (
+    "The image was changed after it was signed. A lock's bootloader would refuse to boot it."
+)
+_REFUSALS: dict[type[ImageError], tuple[str, str]] = {
+    EmptyImage: ("The file holds no bytes.", "Copy the image again from the release."),
+    TruncatedImage: (
+        "The file is cut short: a download or copy did not finish.",
+        "Copy the image again from the release and check its size.",
+    ),
+    NotAnImage: (
+        "This is not an MCUboot firmware image (perhaps a raw .bin or a different file).",
+        "Use the signed image from the release, not the raw build output.",
+    ),
+    CorruptImage: (
+        "The image's structure is damaged; it cannot be trusted or installed.",
+        "Copy the image again from the release.",
+    ),
+    UnsupportedImage: (
+        "Lock controllers cannot boot this kind of MCUboot image.",
+        "Use an image built with `safetool firmware build`.",
+    ),
+    UnsignedImage: (
+        "An unsigned image is never installed: the lock's bootloader would refuse it.",
+        "Sign it with the manufacturer's firmware key (`safetool firmware build`).",
+    ),
+    UnsupportedSignature: (
+        "Lock controllers only accept ED25519 signatures.",
+        "Sign it with the manufacturer's ED25519 firmware key.",
+    ),
+    HashMismatch: (_MEANING_TAMPERED, "Use the original image from the release."),
+    BadSignature: (_MEANING_TAMPERED, "Use the original image from the release."),
+    WrongKey: (
+        "The image was signed with another key than the manufacturer's firmware key you "
+        "trust; the lock would refuse it.",
+        "Use an image released by the manufacturer, or check --pki/--key is the right one.",
+    ),
+}
+
+
+def refusal(error: ImageError, source: str) -> FirmwareImageError:
+    meaning, next_step = next(
+        (text for kind, text in _REFUSALS.items() if isinstance(error, kind)),
+        ("The image cannot be used.", "Use the original image from the release."),
+    )
+    return FirmwareImageError(
+        f"{source}: image refused ({error}).", meaning=meaning, next_step=next_step
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def read_image(path: Path) -> Image:
+    """Read and parse ``path``; refuse missing, oversized or malformed files."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise FirmwareUsageError(
+            f"Cannot read {path}: {error.strerror or error}.",
+            next_step="Check the image's path.",
+        ) from None
+    if not path.is_file():
+        raise FirmwareUsageError(f"{path} is not a file.", next_step="Give an image file.")
+    if size > MAX_FILE_BYTES:
+        raise FirmwareImageError(
+            f"{path}: image refused ({size} bytes is larger than any lock's firmware slot).",
+            meaning="This cannot be a firmware image for a lock controller.",
+            next_step="Check you picked the right file.",
+        )
+    try:
+        return parse_image(path.read_bytes())
+    except ImageError as error:
+        raise refusal(error, str(path)) from None
+
+
+def load_public_key(*, pki: Path | None = None, key: Path | None = None) -> Ed25519PublicKey:
+    """The firmware key to check against: ``--key`` (PEM public or private key, or 64 hex
+    digits), ``--pki`` (a folder with trust.json) or the technician folder in $SAFETOOL_TECHNICIAN.
+    """
+    if key is not None:
+        return _key_from_file(key)
+    folder = (
+        pki if pki is not None else Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None
+    )
+    if folder is None:
+        raise FirmwareUsageError(
+            "No firmware key to check the image against.",
+            next_step=f"Pass --pki DIR (a folder with trust.json), --key PUBLIC.pem, or set "
+            f"{ENV_VAR} to your technician folder.",
+        )
+    trust = folder / "trust.json" if folder.is_dir() else folder
+    try:
+        data = json.loads(trust.read_text())
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(data["firmware_public_key"]))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise FirmwareUsageError(
+            f"Cannot read the firmware key from {trust} ({type(error).__name__}).",
+            next_step="Point --pki at a dev-pki or technician folder holding trust.json.",
+        ) from None
+
+
+def _key_from_file(path: Path) -> Ed25519PublicKey:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FirmwareUsageError(
+            f"Cannot read the key {path}: {error.strerror or error}.",
+            next_step="Check the key's path.",
+        ) from None
+    text = data.strip()
+    loaded: Any = None
+    try:
+        if len(text) == 64:
+            loaded = Ed25519PublicKey.from_public_bytes(bytes.fromhex(text.decode()))
+        elif b"PRIVATE KEY" in text:
+            loaded = load_pem_private_key(data, password=None).public_key()
+        else:
+            loaded = load_pem_public_key(data)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        loaded = None
+    if not isinstance(loaded, Ed25519PublicKey):
+        raise FirmwareUsageError(
+            f"{path} is not an ED25519 key.",
+            next_step="Give the firmware public key as PEM (`imgtool getpub --encoding pem`) "
+            "or as 64 hex digits.",
+        )
+    return loaded
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFirmware:
+    model: str
+    slot_size_bytes: int
+
+    @property
+    def image_limit_bytes(self) -> int:
+        return self.slot_size_bytes - TRAILER_RESERVE_BYTES
+
+
+def model_firmware(model: str, directory: Path | None = None) -> ModelFirmware:
+    """Slot size for ``model``: from its data file's ``[firmware]`` table, else built in."""
+    path = (directory or MODELS_DIRECTORY) / f"{model}.toml"
+    slot: Any = None
+    try:
+        slot = tomllib.loads(path.read_text()).get("firmware", {}).get("slot_size_bytes")
+    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        slot = None
+    if not isinstance(slot, int):
+        slot = SLOT_SIZES.get(model)
+    if slot is None:
+        raise FirmwareUsageError(
+            f"safetool knows no firmware slot size for model {model!r}.",
+            next_step="Pass --slot-size BYTES, or check the model name.",
+        )
+    return ModelFirmware(model, slot)
+
+
+def check_image(
+    image: Image,
+    public_key: Ed25519PublicKey,
+    *,
+    source: str,
+    model: str | None = None,
+    hardware_revision: str | None = None,
+    slot_size_bytes: int | None = None,
+) -> None:
+    """Everything that can be checked without a lock: signature, model, revision, size."""
+    try:
+        verify_image(image, public_key)
+    except ImageError as error:
+        raise refusal(error, source) from None
+    if model is not None and image.model != model:
+        named = f"model {image.model}" if image.model else "no model"
+        raise FirmwareImageError(
+            f"{source}: image refused (it is for {named}, not the {model}).",
+            meaning="Firmware for another model can disable the lock's motor, keypad or sensors.",
+            next_step=f"Use an image released for the {model}.",
+        )
+    if hardware_revision is not None and hardware_revision not in image.hardware_revisions:
+        revisions = ", ".join(image.hardware_revisions) or "none named"
+        raise FirmwareImageError(
+            f"{source}: image refused (hardware revisions {revisions}; the lock's board is "
+            f"revision {hardware_revision}).",
+            meaning="This release was not built or tested for this controller board.",
+            next_step=f"Use a release that lists hardware revision {hardware_revision}.",
+        )
+    if image.security_counter is None and model is not None:
+        raise FirmwareImageError(
+            f"{source}: image refused (it carries no security counter, SEC_CNT).",
+            meaning="Locks only boot releases that carry a signed security counter.",
+            next_step="Use a release built with `safetool firmware build --security-counter N`.",
+        )
+    limit = _image_limit(model, slot_size_bytes)
+    if limit is not None and image.total_size > limit:
+        raise FirmwareImageError(
+            f"{source}: image refused ({image.total_size} bytes; the firmware slot holds "
+            f"{limit} bytes of image).",
+            meaning="The image cannot fit the lock's flash slot next to MCUboot's trailer.",
+            next_step="Use a release built for this model.",
+        )
+
+
+def _image_limit(model: str | None, slot_size_bytes: int | None) -> int | None:
+    if slot_size_bytes is not None:
+        return slot_size_bytes - TRAILER_RESERVE_BYTES
+    if model is not None:
+        return model_firmware(model).image_limit_bytes
+    return None
+
+
+class BelowSecurityFloor(FirmwareImageError):
+    """The lock's anti-rollback floor forbids this image."""
+
+
+def check_security_floor(image: Image, floor: int, *, source: str) -> None:
+    counter = image.security_counter or 0
+    if counter < floor:
+        raise BelowSecurityFloor(
+            f"{source}: image refused (its security counter is {counter}; the lock's security "
+            f"floor is {floor}).",
+            meaning="The lock's anti-rollback floor forbids images signed before a security fix; "
+            "nothing was sent to the lock.",
+            next_step=f"Install a release whose security counter is {floor} or more "
+            "(`safetool firmware info IMAGE` shows it).",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InstallPrecheck:
+    """What an install shows before its one confirmation (every check has passed)."""
+
+    change: str
+    """e.g. ``2.3.1 → 2.1.0 (older)``"""
+    security_counter: int
+    floor: int
+    raises_floor: bool
+    """Confirming this image raises the lock's floor: older releases can no longer go on."""
+
+
+def precheck_install(
+    image: Image,
+    public_key: Ed25519PublicKey,
+    *,
+    source: str,
+    model: str,
+    hardware_revision: str,
+    installed_version: ImageVersion | str,
+    floor: int,
+    slot_size_bytes: int | None = None,
+) -> InstallPrecheck:
+    """The image half of the install pre-check (the lock half: battery, lock state, free slot)."""
+    check_image(
+        image,
+        public_key,
+        source=source,
+        model=model,
+        hardware_revision=hardware_revision,
+        slot_size_bytes=slot_size_bytes,
+    )
+    check_security_floor(image, floor, source=source)
+    counter = image.security_counter or 0
+    return InstallPrecheck(
+        change=version_change(installed_version, image.version),
+        security_counter=counter,
+        floor=floor,
+        raises_floor=counter > floor,
+    )
+
+
+def version_change(installed: ImageVersion | str, new: ImageVersion | str) -> str:
+    """``"2.3.1 → 2.1.0 (older)"``: the words an install shows before its one confirmation."""
+    old_v = ImageVersion.parse(installed) if isinstance(installed, str) else installed
+    new_v = ImageVersion.parse(new) if isinstance(new, str) else new
+    if new_v > old_v:
+        word = "newer"
+    elif new_v < old_v:
+        word = "older"
+    else:
+        word = "same version"
+    return f"{old_v} → {new_v} ({word})"
+
+
+def describe(image: Image) -> dict[str, Any]:
+    """What ``firmware info`` shows (JSON-ready)."""
+    hash_tlv = image.hash_tlv
+    key_hash = image.unprotected(TlvType.KEYHASH)
+    return {
+        "version": str(image.version),
+        "security_counter": image.security_counter,
+        "model": image.model,
+        "hardware_revisions": list(image.hardware_revisions),
+        "channel": image.channel,
+        "notes": image.notes,
+        "signed": image.is_signed,
+        "signature": "ED25519" if image.unprotected(TlvType.ED25519) else None,
+        "hash": {"algorithm": hash_tlv.name, "value": hash_tlv.value.hex()} if hash_tlv else None,
+        "key_hash": key_hash[0].hex() if key_hash else None,
+        "header_size": image.header_size,
+        "payload_size": image.image_size,
+        "image_size": image.total_size,
+        "trailing_bytes": image.trailing_size,
+        "load_address": image.load_address,
+        "flags": [flag.name for flag in type(image.flags) if flag in image.flags],
+        "protected_tlvs": [tlv.name for tlv in image.protected_tlvs],
+        "unprotected_tlvs": [tlv.name for tlv in image.unprotected_tlvs],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# building
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRequest:
+    payload: Path
+    output: Path
+    key: Path
+    version: str
+    security_counter: int
+    model: str
+    hardware_revisions: tuple[str, ...]
+    channel: str
+    notes: str
+    header_size: int = DEFAULT_HEADER_SIZE
+    align: int = DEFAULT_ALIGN
+    slot_size_bytes: int | None = None
+
+
+def imgtool_command() -> list[str]:
+    """How to run MCUboot's imgtool: the one beside this Python, else on PATH."""
+    beside = Path(sys.executable).with_name("imgtool")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("imgtool")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "imgtool.main"]
+
+
+def build_image(request: BuildRequest) -> Image:
+    """Sign ``request.payload`` with imgtool into ``request.output``; return the parsed image."""
+    version = _checked_build_inputs(request)
+    public_key = _public_of(request.key)
+    slot = request.slot_size_bytes or model_firmware(request.model).slot_size_bytes
+    texts = {
+        TlvType.SAFETOOL_MODEL: request.model,
+        TlvType.SAFETOOL_HARDWARE_REVISIONS: ",".join(request.hardware_revisions),
+        TlvType.SAFETOOL_CHANNEL: request.channel,
+        TlvType.SAFETOOL_NOTES: request.notes,
+    }
+    with tempfile.TemporaryDirectory(prefix="safetool-build-") as scratch:
+        command = [
+            *imgtool_command(),
+            "sign",
+            "--key",
+            str(request.key),
+            "--version",
+            str(version),
+            "--security-counter",
+            str(request.security_counter),
+            "--header-size",
+            hex(request.header_size),
+            "--pad-header",
+            "--align",
+            str(request.align),
+            "--slot-size",
+            hex(slot),
+        ]
+        for kind, text in texts.items():
+            if not text:
+                continue
+            # files, not --custom-tlv: imgtool reads a value starting with "0x" as hex
+            value_file = Path(scratch) / f"{kind:04x}.tlv"
+            value_file.write_bytes(text.encode("utf-8"))
+            command += ["--custom-tlv-file", hex(kind), str(value_file)]
+        output = Path(scratch) / "signed.bin"
+        command += [str(request.payload), str(output)]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as error:
+            raise FirmwareUsageError(
+                f"Cannot run MCUboot's imgtool ({error}).",
+                next_step="Install it with `pip install imgtool` in safetool's environment.",
+            ) from None
+        if result.returncode != 0:
+            problem = _imgtool_problem(result.stderr)
+            if "exceeds requested size" in problem:
+                raise FirmwareImageError(
+                    f"The payload is too large for a {slot}-byte firmware slot ({problem}).",
+                    meaning="The lock could not hold this image.",
+                    next_step="Make the firmware smaller, or check --model / --slot-size.",
+                )
+            raise FirmwareUsageError(
+                "imgtool could not sign the image: " + problem,
+                next_step="Check the payload, the key (--key) and the slot size.",
+            )
+        data = output.read_bytes()
+    try:
+        image = parse_image(data)
+    except ImageError as error:
+        raise refusal(error, "imgtool's output") from None
+    check_image(
+        image,
+        public_key,
+        source=str(request.output),
+        model=request.model,
+        slot_size_bytes=slot,
+    )
+    try:
+        request.output.write_bytes(data)
+    except OSError as error:
+        raise FirmwareUsageError(
+            f"Cannot write {request.output}: {error.strerror or error}.",
+            next_step="Check the output folder exists and is writable.",
+        ) from None
+    return image
+
+
+def _checked_build_inputs(request: BuildRequest) -> ImageVersion:
+    try:
+        version = ImageVersion.parse(request.version)
+    except ValueError as error:
+        raise FirmwareUsageError(str(error), next_step="Write the version as 2.4.0+7.") from None
+    if not 0 <= request.security_counter <= 0xFFFFFFFF:
+        raise FirmwareUsageError(
+            f"Security counter {request.security_counter} does not fit in 32 bits.",
+            next_step="Give --security-counter between 0 and 4294967295.",
+        )
+    if request.channel not in CHANNELS:
+        raise FirmwareUsageError(
+            f"Unknown release channel {request.channel!r}.",
+            next_step=f"Use one of: {', '.join(CHANNELS)}.",
+        )
+    if not request.hardware_revisions or any(
+        not rev or "," in rev for rev in request.hardware_revisions
+    ):
+        raise FirmwareUsageError(
+            "Give at least one --hardware-revision (letters such as B, no commas).",
+        )
+    if not request.model or len(request.model.encode("utf-8")) > 64:
+        raise FirmwareUsageError("The model must be 1 to 64 bytes of text, e.g. SL-100.")
+    if len(request.notes.encode("utf-8")) > MAX_TEXT_TLV_BYTES:
+        raise FirmwareUsageError(
+            f"The release notes are longer than {MAX_TEXT_TLV_BYTES} bytes.",
+            next_step="Shorten them; link to the full notes instead.",
+        )
+    if not request.payload.is_file():
+        raise FirmwareUsageError(
+            f"Cannot read the payload {request.payload}.", next_step="Check its path."
+        )
+    return version
+
+
+def _public_of(key_path: Path) -> Ed25519PublicKey:
+    try:
+        key = load_pem_private_key(key_path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError):
+        key = None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise FirmwareUsageError(
+            f"{key_path} is not an unencrypted ED25519 private key.",
+            next_step="Use the manufacturer's firmware key (PKI/manufacturer/firmware.key).",
+        )
+    return key.public_key()
+
+
+def _imgtool_problem(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "rror" in line]
+    return (errors or lines or ["no reason given"])[-1]
