@@ -90,6 +90,19 @@ def _op_set_fault(emu: Emulator, args: dict[str, Any]) -> Any:
         raise ValueError(f"no fault {name!r} (see docs/emulator.md)")
 
 
+def _op_flash_image(emu: Emulator, args: dict[str, Any]) -> Any:
+    """Write an image file straight into a slot, as a production programmer would; the
+    bootloader activates it at the next power-on (on trial if ``trial``)."""
+    slot = str(args["slot"]).upper()
+    try:
+        with open(str(args["path"]), "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise ValueError(f"cannot read {args['path']}: {error.strerror or error}") from None
+    emu.bootloader.program(slot, data, trial=bool(args.get("trial", False)))
+    return {"slot": slot, "bytes": len(data)}
+
+
 def _op_ble_disconnect(emu: Emulator, args: dict[str, Any]) -> Any:
     """The lock drops the BLE connection (out of range, radio reset); it advertises again."""
     if not emu.port.startswith("ble:"):
@@ -113,6 +126,7 @@ OPS: dict[str, Handler] = {
     "mute": _op_mute,
     "babble": _op_babble,
     "power_cycle": lambda emu, args: emu.power_cycle(),
+    "flash_image": _op_flash_image,
     "audit": lambda emu, args: emu.audit.entries(args.get("last")),
     "audit_fill": lambda emu, args: audit_faults.fill(
         emu.audit, emu.lock.trusted_rtc(), int(args["count"])

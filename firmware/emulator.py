@@ -19,9 +19,11 @@ from typing import Any
 from firmware.audit import AuditTrail
 from firmware.audit_service import BoardAudit
 from firmware.audit_tap import audit_tap, note_clean_shutdown, note_power
+from firmware.bootloader import Bootloader
 from firmware.clock import SystemClock
 from firmware.delayline import DelayLine
 from firmware.diagnostics import BoardDiagnostics
+from firmware.flash import Flash
 from firmware.linkmodel import LinkDirection, LinkSettings
 from firmware.lock import Identity, Lock
 from firmware.policy import LockPolicy
@@ -56,6 +58,8 @@ class Emulator:
         self.max_frame = max_frame
         self.provisioning = provisioning
         self.audit = AuditTrail(state_dir)
+        self.flash = Flash(state_dir)
+        self.builtin_firmware_version = self.identity.firmware_version
         self.inbound = LinkDirection(self.link, self.rng)
         self.outbound = LinkDirection(self.link, self.rng)
         self.bytes_lost_unread = 0
@@ -74,6 +78,11 @@ class Emulator:
 
     def power_on(self) -> None:
         """Boot from what the store holds, as a real board does after power returns."""
+        key = None if self.provisioning is None else self.provisioning.firmware_key
+        self.bootloader = Bootloader(
+            self.flash, key, self.identity.model, self.builtin_firmware_version
+        )
+        self.identity.firmware_version = self.bootloader.boot()
         self.service = BoardService(self.identity, self.clock, max_frame=self.max_frame)
         emit = audit_tap(self.audit, lambda: self.lock.trusted_rtc(), self.service.emit_event)
         self.lock = Lock(self.clock, self.store, emit, policy=self.policy)
@@ -108,6 +117,7 @@ class Emulator:
         self.trust.on_session_end.append(self.diagnostics.end_keypad_test)
         self.audit_service = BoardAudit.of_emulator(self)
         self.audit_service.register(self.trust)
+        self.bootloader.register(self.trust)
         self.service.attach(self.lock, self.trust)
 
     def power_cycle(self) -> None:

@@ -33,6 +33,8 @@ class MsgType(IntEnum):
     RECOVERY_SEAL = 0x22
     CONFIG_GET = 0x28
     CONFIG_SET = 0x29
+    # 0x30-0x3F firmware (protocols/firmware_messages.py)
+    FIRMWARE_STATUS = 0x30
     # 0x40-0x47 diagnostics (protocols/diag_messages.py)
     DIAG_SENSORS = 0x40
     DIAG_MOTOR_TEST = 0x41

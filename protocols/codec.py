@@ -35,6 +35,7 @@ from protocols.errors import (
     UnknownMessageType,
     UnsupportedVersion,
 )
+from protocols.firmware_messages import FIRMWARE_REQUESTS, FIRMWARE_RESPONSES
 from protocols.layout import BodyLayout
 from protocols.messages import REQUESTS, RESPONSES, LockEvent, Message, Request
 from protocols.trust_messages import TRUST_REQUESTS, TRUST_RESPONSES
@@ -146,6 +147,8 @@ _CATALOGUE: tuple[type[Message], ...] = (
     *DIAG_RESPONSES,
     *AUDIT_REQUESTS,
     *AUDIT_RESPONSES,
+    *FIRMWARE_REQUESTS,
+    *FIRMWARE_RESPONSES,
 )
 for _cls in _CATALOGUE:
     _codec = BodyCodec(_cls)

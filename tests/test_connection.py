@@ -813,6 +813,7 @@ def test_msgtype_values_match_the_spec() -> None:
         0x22,
         0x28,
         0x29,
+        0x30,
         0x40,
         0x41,
         0x42,

@@ -1,4 +1,5 @@
-"""``safetool firmware build|info|verify``: signed MCUboot images (docs/firmware.md)."""
+"""``safetool firmware build|info|verify|status``: signed MCUboot images and the lock's slots
+(docs/firmware.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from safetool.cli.common import add_output_options, print_fields, print_json
+from safetool.cli.common import (
+    add_output_options,
+    add_port_options,
+    connected,
+    print_fields,
+    print_json,
+)
+from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.services.firmware_image import (
     CHANNELS,
     DEFAULT_ALIGN,
@@ -20,6 +28,7 @@ from safetool.services.firmware_image import (
     load_public_key,
     read_image,
 )
+from safetool.services.firmware_status import firmware_status
 
 OK = 0
 
@@ -98,6 +107,22 @@ def add_firmware_parsers(commands: Any) -> None:
     verify.add_argument("--slot-size", type=_int, metavar="BYTES", help="refuse larger images")
     add_output_options(verify)
     verify.set_defaults(handler=cmd_firmware_verify)
+
+    status = sub.add_parser(
+        "status",
+        help="show the lock's firmware slots, trial state, security floor, last install",
+        description="Opens a secure session (needs the 'firmware' qualification) and shows what "
+        "slots A and B hold, which one runs (or the factory image), whether it is on trial, the "
+        "security floor and the result of the last install.",
+    )
+    add_port_options(status)
+    status.add_argument(
+        "--technician",
+        type=Path,
+        metavar="DIR",
+        help=f"your key and certificate folder (default: ${ENV_VAR})",
+    )
+    status.set_defaults(handler=cmd_firmware_status)
 
 
 async def cmd_firmware_build(args: argparse.Namespace) -> int:
@@ -183,3 +208,29 @@ async def cmd_firmware_verify(args: argparse.Namespace) -> int:
 
 def _or_none(value: object) -> str:
     return "none" if value is None else str(value)
+
+
+async def cmd_firmware_status(args: argparse.Namespace) -> int:
+    identity = TechnicianIdentity.load(args.technician)
+    async with connected(args) as client:
+        status = await firmware_status(client, identity)
+    if args.json:
+        print_json({"ok": True, **status.as_dict()})
+        return OK
+    running = status.running_version + (
+        " (factory image)" if status.active_slot is None else f" from slot {status.active_slot}"
+    )
+    fields: list[tuple[str, Any]] = [
+        ("running", running + (", on trial (not confirmed)" if status.trial_pending else "")),
+        ("security floor", status.security_floor),
+        ("last install", status.last_result_text),
+    ]
+    for slot in status.slots:
+        detail = slot.state
+        if slot.version:
+            detail += (
+                f", {slot.version}, security counter {slot.security_counter}, {slot.size} bytes"
+            )
+        fields.append((f"slot {slot.slot}", detail))
+    print_fields(fields)
+    return OK

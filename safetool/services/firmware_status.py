@@ -1,0 +1,137 @@
+"""Read the lock's firmware status: slots A and B, the running image, trial state, security floor
+and the outcome of the last install (FIRMWARE_STATUS, needs the ``firmware`` qualification)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from protocols.firmware_messages import (
+    FirmwareSlot,
+    FirmwareStatusRequest,
+    FirmwareStatusResponse,
+    InstallResult,
+    SlotState,
+)
+from safetool.client import LockClient
+from safetool.client.secure import close_session, open_session
+from safetool.identity import TechnicianIdentity
+
+FACTORY_IMAGE = "factory image"
+
+RESULT_TEXT = {
+    InstallResult.NONE: "none",
+    InstallResult.BOOTED: "booted",
+    InstallResult.CONFIRMED: "confirmed",
+    InstallResult.INVALID_IMAGE: "refused: image damaged or not signed by the manufacturer",
+    InstallResult.BELOW_FLOOR: "refused: security counter below the lock's floor",
+    InstallResult.WRONG_MODEL: "refused: image for another model",
+    InstallResult.REVERTED: "reverted: the trial image was not confirmed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SlotStatus:
+    slot: str
+    state: str
+    """empty, valid, invalid or trial."""
+    version: str
+    security_counter: int
+    size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "state": self.state,
+            "version": self.version or None,
+            "security_counter": self.security_counter,
+            "size": self.size,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FirmwareStatus:
+    active_slot: str | None
+    """``"A"`` or ``"B"``; ``None`` when the board runs its built-in factory image."""
+    running_version: str
+    trial_pending: bool
+    security_floor: int
+    last_result: str
+    """InstallResult name in lower case (``booted``, ``reverted``, …)."""
+    slots: tuple[SlotStatus, ...]
+
+    @property
+    def running(self) -> str:
+        """``"A"``, ``"B"`` or ``"factory image"``."""
+        return self.active_slot or FACTORY_IMAGE
+
+    @property
+    def last_result_text(self) -> str:
+        return RESULT_TEXT[InstallResult[self.last_result.upper()]]
+
+    def slot(self, name: str) -> SlotStatus:
+        return next(s for s in self.slots if s.slot == name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "active_slot": self.active_slot,
+            "running": self.running,
+            "running_version": self.running_version,
+            "trial_pending": self.trial_pending,
+            "security_floor": self.security_floor,
+            "last_result": self.last_result,
+            "slots": [s.as_dict() for s in self.slots],
+        }
+
+
+def firmware_status_from(response: FirmwareStatusResponse) -> FirmwareStatus:
+    slots = tuple(
+        SlotStatus(
+            slot=_slot_name(_number(record, "slot")),
+            state=_state_name(_number(record, "state")),
+            version=str(record["version"]),
+            security_counter=_number(record, "security_counter"),
+            size=_number(record, "size"),
+        )
+        for record in response.slots
+    )
+    active = FirmwareSlot(response.active_slot)
+    return FirmwareStatus(
+        active_slot=None if active is FirmwareSlot.NONE else active.name,
+        running_version=response.running_version,
+        trial_pending=bool(response.trial_pending),
+        security_floor=response.security_floor,
+        last_result=InstallResult(response.last_result).name.lower(),
+        slots=slots,
+    )
+
+
+async def read_firmware_status(client: LockClient) -> FirmwareStatus:
+    """FIRMWARE_STATUS in the client's open session."""
+    answer = await client.request(FirmwareStatusRequest())
+    assert isinstance(answer, FirmwareStatusResponse)
+    return firmware_status_from(answer)
+
+
+async def firmware_status(client: LockClient, identity: TechnicianIdentity) -> FirmwareStatus:
+    """Open a session as ``identity``, read the status, close the session."""
+    await open_session(client, identity)
+    try:
+        return await read_firmware_status(client)
+    finally:
+        await close_session(client)
+
+
+def _number(record: dict[str, object], key: str) -> int:
+    value = record[key]
+    assert isinstance(value, int)
+    return value
+
+
+def _slot_name(value: int) -> str:
+    return FirmwareSlot(value).name if value in FirmwareSlot._value2member_map_ else f"#{value}"
+
+
+def _state_name(value: int) -> str:
+    known = SlotState._value2member_map_
+    return SlotState(value).name.lower() if value in known else f"unknown ({value})"

@@ -1,0 +1,235 @@
+"""The emulated board's flash and bootloader (A/B slots, trial boot, revert, security floor) and
+``safetool firmware status``. Images are built with the dev PKI's firmware key; the side channel's
+``flash_image`` programs a slot as a production programmer would."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from firmware.bootloader import Bootloader
+from firmware.flash import ERASED, PAGE_SIZE, Flash
+from hil.plugin import BoardFactory
+from protocols.firmware_image import parse_image
+from protocols.firmware_messages import InstallResult
+from safetool.cli.firmware_commands import add_firmware_parsers
+from safetool.client import LockClient
+from safetool.identity import TechnicianIdentity
+from safetool.services.devpki import init_dev_pki
+from safetool.services.firmware_image import BuildRequest, build_image
+from safetool.services.firmware_status import FirmwareStatus, firmware_status
+from tests.cli_harness import run_cli
+
+BUILTIN = "2.3.1"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("firmware-board") / "pki"
+    init_dev_pki(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def images(pki: Path) -> dict[str, Path]:
+    """2.4.0 and 2.5.0 at counter 3, 2.2.0 at counter 1, 2.6.0 with its signature broken."""
+    root = pki.parent
+    (root / "app.bin").write_bytes(os.urandom(5000))
+    made: dict[str, Path] = {}
+    for name, version, counter in (
+        ("v240", "2.4.0", 3),
+        ("v250", "2.5.0", 3),
+        ("v220", "2.2.0", 1),
+        ("v260", "2.6.0", 3),
+    ):
+        made[name] = root / f"{name}.img"
+        build_image(
+            BuildRequest(
+                payload=root / "app.bin",
+                output=made[name],
+                key=pki / "manufacturer" / "firmware.key",
+                version=version,
+                security_counter=counter,
+                model="SL-100",
+                hardware_revisions=("B",),
+                channel="stable",
+                notes="",
+            )
+        )
+    data = bytearray(made["v260"].read_bytes())
+    image = parse_image(bytes(data))
+    data[image.total_size - 1] ^= 0x01  # the last byte of the ED25519 signature
+    made["bad_signature"] = root / "bad-signature.img"
+    made["bad_signature"].write_bytes(bytes(data))
+    return made
+
+
+async def read_status(port: str, pki: Path) -> tuple[FirmwareStatus, str]:
+    """A fresh connection (the board may have been power-cycled): status and IDENTIFY's version."""
+    async with await LockClient.connect(port) as client:
+        identify = await client.identify()
+        status = await firmware_status(client, TechnicianIdentity.load(pki / "technicians/T-1001"))
+    return status, identify.firmware_version
+
+
+async def test_factory_board_reports_its_built_in_version_and_empty_slots(
+    pki: Path, board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    code, out, err = await run_cli(
+        "firmware",
+        "status",
+        "--port",
+        board.port,
+        "--technician",
+        str(pki / "technicians/T-1001"),
+        "--json",
+        adders=(add_firmware_parsers,),
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["running"] == "factory image"
+    assert report["active_slot"] is None
+    assert report["running_version"] == BUILTIN
+    assert report["trial_pending"] is False
+    assert report["security_floor"] == 0
+    assert report["last_result"] == "none"
+    assert [(s["slot"], s["state"], s["version"]) for s in report["slots"]] == [
+        ("A", "empty", None),
+        ("B", "empty", None),
+    ]
+    code, out, _ = await run_cli(
+        "firmware",
+        "status",
+        "--port",
+        board.port,
+        "--technician",
+        str(pki / "technicians/T-1001"),
+        adders=(add_firmware_parsers,),
+    )
+    assert code == 0 and f"{BUILTIN} (factory image)" in out and "slot B" in out
+
+
+async def test_status_needs_the_firmware_qualification(
+    pki: Path, board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    code, out, err = await run_cli(
+        "firmware",
+        "status",
+        "--port",
+        board.port,
+        "--technician",
+        str(pki / "technicians/T-1002"),  # diagnose only
+        adders=(add_firmware_parsers,),
+    )
+    assert code != 0
+    assert "'firmware' qualification" in err and "Traceback" not in out + err
+
+
+async def test_trial_image_boots_on_trial_and_reverts_when_not_confirmed(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.flash_image(slot="A", path=str(images["v240"]), trial=False)
+    await board.board.power_cycle()
+    status, version = await read_status(board.port, pki)
+    assert (status.active_slot, version, status.trial_pending) == ("A", "2.4.0", False)
+    assert status.security_floor == 3 and status.last_result == "booted"
+    assert status.slot("A").state == "valid"
+
+    await board.board.flash_image(slot="B", path=str(images["v250"]), trial=True)
+    status, version = await read_status(board.port, pki)
+    assert (status.active_slot, version) == ("A", "2.4.0")  # nothing changes before a reset
+    assert status.slot("B").state == "trial"
+
+    await board.board.power_cycle()
+    status, version = await read_status(board.port, pki)
+    assert (status.active_slot, version, status.trial_pending) == ("B", "2.5.0", True)
+    assert status.slot("B").state == "trial" and status.slot("A").state == "valid"
+
+    await board.board.power_cycle()  # not confirmed
+    status, version = await read_status(board.port, pki)
+    assert (status.active_slot, version, status.trial_pending) == ("A", "2.4.0", False)
+    assert status.last_result == "reverted"
+    assert status.slot("B").state == "valid" and status.slot("B").version == "2.5.0"
+
+
+async def test_image_with_a_bad_signature_is_invalid_and_never_booted(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.flash_image(slot="A", path=str(images["v240"]), trial=False)
+    await board.board.flash_image(slot="B", path=str(images["bad_signature"]), trial=True)
+    await board.board.power_cycle()
+    status, version = await read_status(board.port, pki)
+    assert (status.active_slot, version) == ("A", "2.4.0")
+    assert status.last_result == "invalid_image"
+    b = status.slot("B")
+    assert (b.state, b.version) == ("invalid", "2.6.0")
+
+
+async def test_bad_image_alone_leaves_the_factory_image_running(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.flash_image(slot="A", path=str(images["bad_signature"]), trial=False)
+    await board.board.power_cycle()
+    status, version = await read_status(board.port, pki)
+    assert (status.running, version) == ("factory image", BUILTIN)
+    assert status.slot("A").state == "invalid"
+
+
+async def test_security_floor_refuses_an_image_below_it(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki))
+    await board.board.flash_image(slot="A", path=str(images["v240"]), trial=False)
+    await board.board.power_cycle()  # counter 3 confirmed: floor 3
+    await board.board.flash_image(slot="B", path=str(images["v220"]), trial=False)
+    await board.board.power_cycle()
+    status, version = await read_status(board.port, pki)
+    assert (status.active_slot, version, status.security_floor) == ("A", "2.4.0", 3)
+    assert status.last_result == "below_floor"
+    b = status.slot("B")
+    assert (b.state, b.version, b.security_counter) == ("invalid", "2.2.0", 1)
+
+
+# --- the flash model and bootloader without a board process -----------------------------------
+
+
+def test_flash_erases_to_ff_programs_like_nor_and_counts_time(tmp_path: Path) -> None:
+    flash = Flash(tmp_path, slot_size=4 * PAGE_SIZE, erase_page_s=0.5, program_page_s=0.25)
+    assert flash.read("A", 0, 8) == bytes([ERASED]) * 8
+    flash.program("A", 0, b"\x0f\xf0")
+    flash.program("A", 0, b"\xff\x0f")  # bits only clear
+    assert flash.read("A", 0, 2) == b"\x0f\x00"
+    flash.erase_page("A", 0)
+    assert flash.read("A", 0, 2) == b"\xff\xff"
+    assert flash.busy_s == pytest.approx(0.25 * 2 + 0.5)
+    with pytest.raises(ValueError):
+        flash.program("B", 4 * PAGE_SIZE - 1, b"12")
+    with pytest.raises(ValueError):
+        flash.read("C", 0, 1)
+    assert Flash(tmp_path, slot_size=4 * PAGE_SIZE).read("A", 0, 2) == b"\xff\xff"  # persists
+
+
+def test_bootloader_state_survives_and_trial_from_factory_reverts_to_factory(
+    pki: Path, images: dict[str, Path], tmp_path: Path
+) -> None:
+    from firmware.provisioning import Provisioning
+
+    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
+    flash = Flash(tmp_path)
+    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    assert loader.boot() == BUILTIN
+    loader.program("B", images["v250"].read_bytes(), trial=True)
+    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.5.0"
+    again = Bootloader(Flash(tmp_path), key, "SL-100", BUILTIN)
+    assert again.boot() == BUILTIN  # not confirmed: back to what ran before, the factory image
+    state = flash.load_state()
+    assert state.active is None and state.last_result == InstallResult.REVERTED
+    assert Bootloader(flash, None, "SL-100", BUILTIN).inspect("B").refusal is not None
