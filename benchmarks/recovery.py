@@ -29,12 +29,11 @@ from protocols.recovery import (
     phone_response,
     phone_window,
 )
-from safetool.authority.client import AuthorityClient
 from safetool.client import LockClient
 from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
-from safetool.services.recover import Challenge, Recovery
+from safetool.services.recover import Recovery, recover_online
 
 
 async def hard_lockout(emulator: EmulatorProcess, lockout_s: int = 300) -> None:
@@ -42,6 +41,17 @@ async def hard_lockout(emulator: EmulatorProcess, lockout_s: int = 300) -> None:
         for _ in range(5):
             await emulator.board.enter_code(code="999999")
         await emulator.board.advance_clock(seconds=lockout_s + 1)
+
+
+def bolt_retracted(client: LockClient) -> asyncio.Task[None]:
+    """A task that ends when the lock reports its bolt retracted (the lock is open)."""
+
+    async def watch() -> None:
+        async for received in client.events():
+            if received.event.kind == EventKind.BOLT_RETRACTED:
+                return
+
+    return asyncio.create_task(watch())
 
 
 async def session_setup(port: str, identity: TechnicianIdentity, count: int) -> list[float]:
@@ -59,15 +69,7 @@ async def phone_recovery(pki: Path, emulator: EmulatorProcess) -> tuple[float, s
     master = bytes.fromhex((pki / "authority" / "recovery-master.key").read_text())
     started = time.perf_counter()
     async with await LockClient.connect(emulator.port) as client:
-        opened = asyncio.Event()
-
-        async def watch() -> None:
-            async for received in client.events():
-                if received.event.kind == EventKind.BOLT_RETRACTED:
-                    opened.set()
-                    return
-
-        watcher = asyncio.create_task(watch())
+        retracted = bolt_retracted(client)
         recovery = Recovery(client, identity)
         challenge = await recovery.challenge()
         response = phone_response(
@@ -79,46 +81,20 @@ async def phone_recovery(pki: Path, emulator: EmulatorProcess) -> tuple[float, s
         )
         outcome = await recovery.answer_by_phone(group_digits(response, 4))
         assert outcome.opened, outcome.explanation
-        await asyncio.wait_for(opened.wait(), 5)
-        watcher.cancel()
+        await asyncio.wait_for(retracted, 5)
     return time.perf_counter() - started, response
 
 
 async def online_recovery(pki: Path, emulator: EmulatorProcess, url: str) -> float:
+    """The whole online path as `safetool recover --authority` runs it (revocation list,
+    challenge, authorisation, answer, result report), to the bolt retracted."""
     identity = TechnicianIdentity.load(pki / "technicians" / "T-1001")
     started = time.perf_counter()
-    async with (
-        await LockClient.connect(emulator.port) as client,
-        AuthorityClient(url) as authority,
-    ):
-        opened = asyncio.Event()
-
-        async def watch() -> None:
-            async for received in client.events():
-                if received.event.kind == EventKind.BOLT_RETRACTED:
-                    opened.set()
-                    return
-
-        watcher = asyncio.create_task(watch())
-        recovery = Recovery(client, identity)
-        challenge = await recovery.challenge()
-
-        async def obtain(c: Challenge) -> bytes:
-            issued = await authority.authorise(
-                identity.key,
-                identity.certificate_bytes,
-                c.serial,
-                c.raw.nonce,
-                c.counter,
-                c.digits,
-                authority_key=identity.authority_key,
-            )
-            return issued.authorisation.encode()
-
-        outcome = await recovery.answer_online(obtain, challenge)
+    async with await LockClient.connect(emulator.port) as client:
+        retracted = bolt_retracted(client)
+        outcome, _recovery_id = await recover_online(Recovery(client, identity), url)
         assert outcome.opened, outcome.explanation
-        await asyncio.wait_for(opened.wait(), 5)
-        watcher.cancel()
+        await asyncio.wait_for(retracted, 5)
     return time.perf_counter() - started
 
 

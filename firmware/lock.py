@@ -147,7 +147,7 @@ class Lock:
         self._first_code: tuple[int, float] | None = None
         self._low_battery = False
         self._lockout_announced = self.saved.lockout_until > 0
-        self._commit()
+        self.commit()
         self._emit(EventKind.POWER_ON, self.saved.boot_count)
 
     # --- what the board reports ----------------------------------------------------------------
@@ -265,7 +265,7 @@ class Lock:
             if self.on_silent_alarm is not None:
                 self.on_silent_alarm(user.slot)
             reported_slot = 0  # a duress opening looks like the master's (SPEC.md 10.5)
-        self._commit()
+        self.commit()
         self._emit(EventKind.CODE_ACCEPTED, reported_slot)
         if not self._second_code_given(user.slot) or not self._time_delay_over():
             return CodeResult.WAITING
@@ -324,13 +324,13 @@ class Lock:
         window = self.saved.policy.window_s
         recent = [t for t in self.saved.wrong_code_times if 0 <= now - t < window]
         self.saved.wrong_code_times = [*recent, now]
-        self._commit()
+        self.commit()
 
     def withdraw_attempt(self) -> None:
         """The attempt was right after all: it does not count."""
         if self.saved.wrong_code_times:
             self.saved.wrong_code_times.pop()
-            self._commit()
+            self.commit()
 
     def clear_lockouts(self) -> None:
         """What a service recovery does: every lockout and wrong-code count is cleared."""
@@ -339,7 +339,7 @@ class Lock:
         self.saved.lockouts_in_row = 0
         self.saved.wrong_code_times = []
         self._lockout_announced = False
-        self._commit()
+        self.commit()
 
     def open_bolt(self) -> None:
         self._start_motor(BoltState.RETRACTED)
@@ -356,7 +356,7 @@ class Lock:
         record = log.setdefault(str(int(code)), {"count": 0, "first": now, "last": now})
         record["count"] += 1
         record["last"] = now
-        self._commit()
+        self.commit()
 
     def emit(self, kind: EventKind, value: int) -> None:
         self._emit(kind, value)
@@ -379,7 +379,7 @@ class Lock:
             not self.saved.hard_lockout and self.saved.lockouts_in_row >= policy.hard_after_lockouts
         )
         self.saved.hard_lockout = self.saved.hard_lockout or newly_hard
-        self._commit()
+        self.commit()
         if newly_hard:
             self._emit(EventKind.HARD_LOCKOUT, self.saved.lockouts_in_row)
         else:
@@ -423,7 +423,7 @@ class Lock:
         self.hardware.motor.start(self.clock.monotonic(), target)
         self.hardware.bolt = BoltState.MOVING
         self.saved.bolt = BoltState.MOVING
-        self._commit()
+        self.commit()
         self._check_battery()
 
     # --- time ----------------------------------------------------------------------------------
@@ -438,13 +438,13 @@ class Lock:
             motor.running_until = None
             motor.stalled = True
             self.hardware.bolt = self.saved.bolt = BoltState.UNKNOWN
-            self._commit()
+            self.commit()
             self.log_error(BoardError.MOTOR_STALL)
         elif motor.finished(now):
             motor.running_until = None
             self.hardware.bolt = motor.target
             self.saved.bolt = motor.target
-            self._commit()
+            self.commit()
             travel_ms = int((now - motor.started_at) * 1000)
             if motor.slow_factor > 1.4:
                 self.log_error(BoardError.MOTOR_SLOW)
@@ -467,7 +467,7 @@ class Lock:
         if self._lockout_announced and self.lockout_seconds == 0:
             self._lockout_announced = False
             self.saved.lockout_until = 0.0
-            self._commit()
+            self.commit()
             self._emit(EventKind.LOCKOUT_ENDED, 0)
 
     def _check_battery(self) -> None:
@@ -485,5 +485,3 @@ class Lock:
     def commit(self) -> None:
         """Write the persistent state (flash) now."""
         self.store.commit(self.saved.to_json())
-
-    _commit = commit

@@ -84,7 +84,7 @@ def test_repeated_lockouts_escalate_to_a_hard_lockout(board: Board) -> None:
 
 def test_hard_lockout_survives_a_power_cycle(board: Board, tmp_path: Path) -> None:
     board.lock.saved.hard_lockout = True
-    board.lock._commit()
+    board.lock.commit()
     again = Board(tmp_path, board.clock)
     assert again.lock.lock_state == LockState.HARD_LOCKOUT
 

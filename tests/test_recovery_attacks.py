@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware.process import EmulatorProcess
 from hil.plugin import BoardFactory
+from hil.suite.authority import phone_answer
 from protocols.catalogue import LockState, RefusalReason
 from protocols.framing import decode_frame, encode_frame
 from protocols.recovery import with_check_digit
@@ -29,7 +30,6 @@ from tests.trust_helpers import (
     connect_tampered,
     hard_lockout,
     load_key,
-    phone_answer,
 )
 
 

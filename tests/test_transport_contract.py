@@ -22,6 +22,7 @@ import pytest_asyncio
 from firmware.process import EmulatorProcess
 from hil.plugin import BoardFactory
 from hil.rfc2217 import Rfc2217Server
+from hil.suite.authority import phone_answer
 from protocols.catalogue import EventKind, LockState
 from safetool.client import LockClient
 from safetool.client.secure import close_session, open_session
@@ -30,7 +31,7 @@ from safetool.services.devpki import init_dev_pki
 from safetool.services.recover import Recovery
 from safetool.transport import LinkLost
 from safetool.transport.ble_backend_bumble import HCI_ENV
-from tests.trust_helpers import hard_lockout, phone_answer
+from tests.trust_helpers import hard_lockout
 
 KINDS = ["pty", "socket", "rfc2217", "ble"]
 

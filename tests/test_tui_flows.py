@@ -11,6 +11,7 @@ import pytest_asyncio
 
 from firmware.process import EmulatorProcess
 from hil.plugin import BoardFactory
+from hil.suite.authority import phone_answer
 from protocols.catalogue import LockState
 from safetool.services.devpki import init_dev_pki
 from safetool.tui.app import SafetoolApp
@@ -24,7 +25,7 @@ from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.widgets.error_note import ErrorNote
 from safetool.tui.widgets.event_log import EventLog
 from safetool.tui.widgets.lock_panel import LockPanel
-from tests.trust_helpers import hard_lockout, phone_answer
+from tests.trust_helpers import hard_lockout
 from tests.tui_support import shown, wait_until
 
 LANGUAGES = ["en", "zh_CN"]

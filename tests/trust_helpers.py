@@ -12,9 +12,6 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from firmware.process import EmulatorProcess
 from protocols.recovery import (
     Authorisation,
-    device_recovery_secret,
-    phone_response,
-    phone_window,
 )
 from safetool.client import LockClient
 from safetool.identity import TechnicianIdentity
@@ -52,18 +49,6 @@ def authorise(
     )
     key = signer or load_key(pki / "authority" / "authority.key")
     return token.signed_by(key).encode()
-
-
-def phone_answer(pki: Path, challenge: Challenge, technician_id: str) -> str:
-    master = bytes.fromhex((pki / "authority" / "recovery-master.key").read_text())
-    secret = device_recovery_secret(master, challenge.serial)
-    return phone_response(
-        secret,
-        challenge.serial,
-        challenge.digits,
-        technician_id,
-        phone_window(challenge.raw.issued_at),
-    )
 
 
 async def hard_lockout(board: EmulatorProcess, lockout_s: int = 300) -> None:

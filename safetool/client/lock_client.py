@@ -152,7 +152,6 @@ class LockClient:
         with contextlib.suppress(Exception):
             await self.transport.close()
         self._fail_everything(LinkLost("Reconnecting: the request was abandoned."))
-        self.connection.cancel_all()
         await self.open()
 
     async def close(self) -> None:
