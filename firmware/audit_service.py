@@ -63,7 +63,7 @@ class BoardAudit:
             emulator.provisioning,
             emulator.audit,
             emulator.identity.serial,
-            advance_clock=emulator.clock.advance,
+            advance_clock=emulator.clock.shift_rtc,
             max_body=lambda: emulator.service.connection.max_body,
         )
 

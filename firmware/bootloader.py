@@ -68,6 +68,8 @@ class Bootloader:
         self.state = flash.load_state()
         self.running_version = builtin_version
         """What IDENTIFY reports (set by :meth:`boot`)."""
+        self.reverted = False
+        """The last :meth:`boot` went back from an unconfirmed trial image."""
 
     # --- looking at a slot ---------------------------------------------------------------------
 
@@ -98,7 +100,9 @@ class Bootloader:
         state = self.flash.load_state()
         self.state = state
         refused: set[str] = set()
+        self.reverted = False
         if state.active is not None and state.trial:
+            self.reverted = True
             refused.add(state.active)  # never fall back to the unconfirmed image
             state.active = other_slot(state.active)
             state.trial = False

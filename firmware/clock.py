@@ -48,6 +48,10 @@ class SystemClock:
     def advance(self, seconds: float) -> None:
         self.offset_s += seconds
 
+    def shift_rtc(self, seconds: float) -> None:
+        """Set the real-time clock forward (CLOCK_SET); time as the board counts it goes on."""
+        self.rtc_skew_s += seconds
+
 
 class ManualClock:
     """A clock that moves only when told to (unit tests)."""

@@ -103,6 +103,24 @@ def _op_flash_image(emu: Emulator, args: dict[str, Any]) -> Any:
     return {"slot": slot, "bytes": len(data)}
 
 
+def _op_power_cut(emu: Emulator, args: dict[str, Any]) -> Any:
+    """Cut power now, or arm a cut at byte N of what the board receives next (``at_byte``) or
+    during flash operation K from now (``at_flash_op``); power comes back at once.
+    ``disarm`` drops an armed cut that has not happened."""
+    at_byte, at_op = args.get("at_byte"), args.get("at_flash_op")
+    if args.get("disarm"):
+        emu.disarm_power_cut()
+        return {"armed": False}
+    if at_byte is None and at_op is None:
+        emu.power_cycle()
+        return {"cut": True}
+    emu.arm_power_cut(
+        at_byte=None if at_byte is None else int(at_byte),
+        at_flash_op=None if at_op is None else int(at_op),
+    )
+    return {"armed": True}
+
+
 def _op_ble_disconnect(emu: Emulator, args: dict[str, Any]) -> Any:
     """The lock drops the BLE connection (out of range, radio reset); it advertises again."""
     if not emu.port.startswith("ble:"):
@@ -127,6 +145,14 @@ OPS: dict[str, Handler] = {
     "babble": _op_babble,
     "power_cycle": lambda emu, args: emu.power_cycle(),
     "flash_image": _op_flash_image,
+    "power_cut": _op_power_cut,
+    "flash_stats": lambda emu, args: {
+        "operations": emu.flash.operations,
+        "busy_s": emu.flash.busy_s,
+        "power_cuts": emu.power_cuts,
+        "bytes_in": emu.bytes_in,
+        "cut_armed": emu.flash.power_cut_armed or emu.byte_cut_armed,
+    },
     "audit": lambda emu, args: emu.audit.entries(args.get("last")),
     "audit_fill": lambda emu, args: audit_faults.fill(
         emu.audit, emu.lock.trusted_rtc(), int(args["count"])

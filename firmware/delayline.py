@@ -25,6 +25,11 @@ class DelayLine:
         if self._queue and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._run())
 
+    @property
+    def idle(self) -> bool:
+        """Nothing is waiting to be delivered."""
+        return not self._queue
+
     def clear(self) -> None:
         """Lose everything not yet delivered (power cut, cable pulled)."""
         self._queue.clear()

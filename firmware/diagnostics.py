@@ -23,6 +23,7 @@ from protocols.diag_messages import (
     OutputTestResponse,
     SensorsResponse,
 )
+from protocols.firmware_messages import HealthCheck
 from protocols.messages import Request, Response
 
 MAX_KEYPAD_TEST_S = 300
@@ -164,6 +165,20 @@ class BoardDiagnostics:
             self.lock.hardware.outputs.append((name, duration))
         del self.lock.hardware.outputs[:-20]
         return OutputTestResponse(request.output, duration)
+
+    def self_test(self) -> tuple[int, int]:
+        """The quick self-test after a boot (FIRMWARE_HEALTH): failed HealthCheck bits and the
+        error-log entries counted since manufacture."""
+        hardware = self.lock.hardware
+        failed = 0
+        if hardware.motor.jammed or hardware.motor.stalled:
+            failed |= HealthCheck.MOTOR_DRIVER
+        if hardware.bolt_sensor_misaligned or hardware.door_sensor_stuck_open:
+            failed |= HealthCheck.SENSORS
+        if hardware.stuck_keys:
+            failed |= HealthCheck.KEYPAD
+        log = self.lock.saved.service.get("errors", {})
+        return failed, sum(int(record["count"]) for record in log.values())
 
     def error_log(self, request: Request, technician: Certificate) -> Response:
         log = self.lock.saved.service.get("errors", {})

@@ -23,7 +23,8 @@ from firmware.bootloader import Bootloader
 from firmware.clock import SystemClock
 from firmware.delayline import DelayLine
 from firmware.diagnostics import BoardDiagnostics
-from firmware.flash import Flash
+from firmware.features import features_for
+from firmware.flash import Flash, PowerCut
 from firmware.linkmodel import LinkDirection, LinkSettings
 from firmware.lock import Identity, Lock
 from firmware.policy import LockPolicy
@@ -31,6 +32,7 @@ from firmware.provisioning import Provisioning
 from firmware.service import BoardService
 from firmware.storage import StateStore
 from firmware.trust import BoardTrust
+from firmware.updater import DEFAULT_TRIAL_TIMEOUT_S, BoardUpdater
 from protocols.board import DEFAULT_BOARD_MAX_FRAME
 
 TICK_S = 0.02
@@ -47,6 +49,7 @@ class Emulator:
         policy: LockPolicy | None = None,
         max_frame: int = DEFAULT_BOARD_MAX_FRAME,
         provisioning: Provisioning | None = None,
+        trial_timeout_s: float = DEFAULT_TRIAL_TIMEOUT_S,
     ) -> None:
         self.identity = identity or Identity()
         self.clock = SystemClock()
@@ -59,6 +62,11 @@ class Emulator:
         self.provisioning = provisioning
         self.audit = AuditTrail(state_dir)
         self.flash = Flash(state_dir)
+        self.trial_timeout_s = trial_timeout_s
+        self._reset_requested = False
+        self._bytes_in = 0
+        self._cut_at_byte: int | None = None
+        self.power_cuts = 0
         self.builtin_firmware_version = self.identity.firmware_version
         self.inbound = LinkDirection(self.link, self.rng)
         self.outbound = LinkDirection(self.link, self.rng)
@@ -82,7 +90,14 @@ class Emulator:
         self.bootloader = Bootloader(
             self.flash, key, self.identity.model, self.builtin_firmware_version
         )
-        self.identity.firmware_version = self.bootloader.boot()
+        while True:
+            try:
+                self.identity.firmware_version = self.bootloader.boot()
+                break
+            except PowerCut:  # power failed again while booting; it comes back
+                self.power_cuts += 1
+        self._reset_requested = False
+        self.features = features_for(self.identity.firmware_version)
         self.service = BoardService(self.identity, self.clock, max_frame=self.max_frame)
         emit = audit_tap(self.audit, lambda: self.lock.trusted_rtc(), self.service.emit_event)
         self.lock = Lock(self.clock, self.store, emit, policy=self.policy)
@@ -118,6 +133,26 @@ class Emulator:
         self.audit_service = BoardAudit.of_emulator(self)
         self.audit_service.register(self.trust)
         self.bootloader.register(self.trust)
+        self.lock.hardware.motor.cold_limit_bug = self.features.cold_motor_stall
+        self.updater = BoardUpdater(
+            self.flash,
+            self.bootloader,
+            self.clock,
+            self.audit,
+            self.lock.trusted_rtc,
+            self.request_reset,
+            health_report=self.features.health_report,
+            health_failures=self.diagnostics.self_test,
+            trial_timeout_s=self.trial_timeout_s,
+        )
+        self.updater.register(self.trust)
+        if self.bootloader.reverted:
+            self.audit.append(
+                self.lock.trusted_rtc(),
+                "firmware_installed",
+                step="reverted",
+                running=self.identity.firmware_version,
+            )
         self.service.attach(self.lock, self.trust)
 
     def power_cycle(self) -> None:
@@ -125,6 +160,37 @@ class Emulator:
         self._to_board.clear()
         self._to_tool.clear()
         self.power_on()
+
+    def request_reset(self) -> None:
+        """The firmware resets the board once its last answer is on the wire."""
+        self._reset_requested = True
+
+    def arm_power_cut(self, *, at_byte: int | None = None, at_flash_op: int | None = None) -> None:
+        """Fault: cut power when the board has received ``at_byte`` more bytes, or during the
+        ``at_flash_op``-th flash operation from now."""
+        if at_byte is not None:
+            if at_byte < 0:
+                raise ValueError("at_byte must be 0 or more")
+            self._cut_at_byte = self._bytes_in + at_byte
+        if at_flash_op is not None:
+            self.flash.arm_power_cut(at_flash_op)
+
+    @property
+    def bytes_in(self) -> int:
+        """Bytes the board has received from the tool since it was started."""
+        return self._bytes_in
+
+    @property
+    def byte_cut_armed(self) -> bool:
+        return self._cut_at_byte is not None
+
+    def disarm_power_cut(self) -> None:
+        self._cut_at_byte = None
+        self.flash.disarm_power_cut()
+
+    def _power_cut(self) -> None:
+        self.power_cuts += 1
+        self.power_cycle()
 
     # --- the wire ------------------------------------------------------------------------------
 
@@ -134,8 +200,27 @@ class Emulator:
         self._to_board.put(self.inbound.schedule(data, loop.time()))
 
     def _into_board(self, data: bytes) -> None:
-        self.service.receive_data(data)
+        cut_here = self._cut_at_byte is not None and (
+            self._bytes_in + len(data) >= self._cut_at_byte
+        )
+        if self._cut_at_byte is not None and cut_here:
+            data = data[: self._cut_at_byte - self._bytes_in]
+            self._cut_at_byte = None
+        self._bytes_in += len(data)
+        cuts = self.power_cuts
+        self._powered(lambda: self.service.receive_data(data))
+        if cut_here:
+            if self.power_cuts == cuts:  # not already cut by a flash operation
+                self._power_cut()
+            return
         self.flush()
+
+    def _powered(self, work: Callable[[], None]) -> None:
+        """Run board work; a power cut during a flash operation turns the board off and on."""
+        try:
+            work()
+        except PowerCut:
+            self._power_cut()
 
     def flush(self) -> None:
         """Send whatever the board has queued (answers, events) through the link model."""
@@ -236,6 +321,8 @@ class Emulator:
         """Pull the cable (TCP only: a pty has no cable to pull). Says whether it could."""
         if self._disconnect is None:
             return False
+        self._to_board.clear()  # bytes on a pulled cable go nowhere
+        self._to_tool.clear()
         self._disconnect()
         return True
 
@@ -246,10 +333,16 @@ class Emulator:
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            self.lock.tick()
-            self.trust.expire_idle()
-            self.service.poll_pending()
-            self.flush()
+            self._powered(self._tick)
+
+    def _tick(self) -> None:
+        self.lock.tick()
+        self.trust.expire_idle()
+        self.updater.tick()
+        self.service.poll_pending()
+        self.flush()
+        if self._reset_requested and self._to_tool.idle:
+            self.power_cycle()
 
     def close(self) -> None:
         note_clean_shutdown(self.lock)

@@ -7,8 +7,13 @@ operation costs time (``erase_page_s``, ``program_page_s``), added to :attr:`Fla
 rather than slept, so a caller decides what the time means.
 
 The bootloader's own small state (active slot, trial state, security floor, last install
-result) lives beside the slots in ``bootloader-state.json``, written atomically like
-:mod:`firmware.storage`: a new file, fsync, rename.
+result) lives beside the slots in ``bootloader-state.json``, and the install's resume record in
+``transfer-record.json``; both are written atomically like :mod:`firmware.storage`: a new file,
+fsync, rename.
+
+Power-cut fault: :meth:`Flash.arm_power_cut` makes the K-th operation from now (page erase, page
+program, state or record write) fail half-way and raise :class:`PowerCut`: half the page erased
+or programmed, a state write not done at all (its rename never happened).
 """
 
 from __future__ import annotations
@@ -24,10 +29,15 @@ DEFAULT_SLOT_SIZE = 0x60000
 SLOTS = ("A", "B")
 ERASED = 0xFF
 BOOT_STATE_FILE = "bootloader-state.json"
+RECORD_FILE = "transfer-record.json"
 
 
 class FlashError(ValueError):
     """An operation outside a slot, or on a slot that does not exist."""
+
+
+class PowerCut(Exception):
+    """Power failed during a flash operation (the fault hook); the board is off."""
 
 
 def other_slot(slot: str) -> str:
@@ -73,6 +83,8 @@ class Flash:
         self.operations = 0
         self._memory: dict[str, bytearray] = {}
         self._memory_state: BootState | None = None
+        self._memory_record: dict[str, object] | None = None
+        self._cut_at_operation: int | None = None
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
 
@@ -105,22 +117,53 @@ class Flash:
             data = b""
         return data + bytes([ERASED]) * (length - len(data))
 
+    # --- power-cut fault -------------------------------------------------------------------------
+
+    def arm_power_cut(self, operation: int) -> None:
+        """Cut power during the ``operation``-th flash operation from now (1 = the next)."""
+        if operation < 1:
+            raise FlashError("the power cut must come at operation 1 or later")
+        self._cut_at_operation = self.operations + operation
+
+    def disarm_power_cut(self) -> None:
+        self._cut_at_operation = None
+
+    @property
+    def power_cut_armed(self) -> bool:
+        return self._cut_at_operation is not None
+
+    def _operation(self) -> bool:
+        """Count one operation; ``True`` if power fails during it."""
+        self.operations += 1
+        if self._cut_at_operation is not None and self.operations >= self._cut_at_operation:
+            self._cut_at_operation = None
+            return True
+        return False
+
+    # --- erase and program -------------------------------------------------------------------
+
     def erase_page(self, slot: str, page: int) -> None:
         if not 0 <= page < self.pages_per_slot:
             raise FlashError(f"slot {slot} has no page {page}")
+        if self._operation():
+            self._write(slot, page * PAGE_SIZE, bytes([ERASED]) * (PAGE_SIZE // 2))
+            raise PowerCut(f"power cut while erasing page {page} of slot {slot}")
         self._write(slot, page * PAGE_SIZE, bytes([ERASED]) * PAGE_SIZE)
         self.busy_s += self.erase_page_s
-        self.operations += 1
 
     def program(self, slot: str, offset: int, data: bytes) -> None:
         """Program ``data`` at ``offset``: bits only go from 1 to 0, as on NOR flash."""
         self._check(slot, offset, len(data))
+        cut = self._operation()
+        if cut:
+            data = data[: len(data) // 2]
         old = self.read(slot, offset, len(data))
         cleared = int.from_bytes(old, "big") & int.from_bytes(data, "big")
         self._write(slot, offset, cleared.to_bytes(len(data), "big"))
+        if cut:
+            raise PowerCut(f"power cut while programming slot {slot} at {offset}")
         first, last = offset // PAGE_SIZE, (offset + max(len(data), 1) - 1) // PAGE_SIZE
         self.busy_s += self.program_page_s * (last - first + 1)
-        self.operations += 1
 
     def erase_slot(self, slot: str, length: int | None = None) -> None:
         """Erase the pages that hold the first ``length`` bytes (default: the whole slot)."""
@@ -178,13 +221,42 @@ class Flash:
         return BootState(**{k: v for k, v in saved.items() if k in known})
 
     def save_state(self, state: BootState) -> None:
+        if self._operation():
+            raise PowerCut("power cut while saving the bootloader state")
         if self.directory is None:
             self._memory_state = BootState(**asdict(state))
             return
-        path = self.directory / BOOT_STATE_FILE
+        self._save_json(BOOT_STATE_FILE, asdict(state))
+
+    # --- the install's resume record -----------------------------------------------------------
+
+    def load_record(self) -> dict[str, object] | None:
+        """What an unfinished install has recorded (``firmware.updater``), if anything."""
+        if self.directory is None:
+            return None if self._memory_record is None else dict(self._memory_record)
+        try:
+            saved = json.loads((self.directory / RECORD_FILE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        return saved if isinstance(saved, dict) else None
+
+    def save_record(self, record: dict[str, object] | None) -> None:
+        if self._operation():
+            raise PowerCut("power cut while saving the install record")
+        if self.directory is None:
+            self._memory_record = None if record is None else dict(record)
+            return
+        if record is None:
+            (self.directory / RECORD_FILE).unlink(missing_ok=True)
+            return
+        self._save_json(RECORD_FILE, record)
+
+    def _save_json(self, name: str, data: dict[str, object]) -> None:
+        assert self.directory is not None
+        path = self.directory / name
         temporary = path.with_suffix(".tmp")
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(asdict(state), handle, indent=1, sort_keys=True)
+            json.dump(data, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

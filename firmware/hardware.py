@@ -37,17 +37,27 @@ class Motor:
     stalled: bool = False
     """The last run ended in a stall."""
     started_at: float = 0.0
+    cold_limit_bug: bool = False
+    """Firmware 2.2.x sets the current limit too low: below 0 °C the motor stalls (fixed in
+    2.3.0; SL-100.toml lists it as a known issue)."""
+    _cold_stall: bool = False
 
-    def start(self, now: float, target: BoltState) -> None:
+    def start(self, now: float, target: BoltState, temperature_dc: int = 235) -> None:
         self.started_at = now
-        duration = self.stall_timeout_s if self.jammed else self.travel_s * self.slow_factor
+        self._cold_stall = self.cold_limit_bug and temperature_dc < 0
+        duration = self.stall_timeout_s if self.stalling else self.travel_s * self.slow_factor
         self.running_until = now + duration
         self.target = target
         self.stalled = False
 
     @property
+    def stalling(self) -> bool:
+        """This run cannot move the bolt (jammed, or the cold-weather firmware bug)."""
+        return self.jammed or self._cold_stall
+
+    @property
     def drawing_ma(self) -> int:
-        return self.stall_current_ma if self.jammed else self.current_ma
+        return self.stall_current_ma if self.stalling else self.current_ma
 
     @property
     def running(self) -> bool:

@@ -420,7 +420,7 @@ class Lock:
         self.tick()
 
     def _start_motor(self, target: BoltState) -> None:
-        self.hardware.motor.start(self.clock.monotonic(), target)
+        self.hardware.motor.start(self.clock.monotonic(), target, self.hardware.temperature_dc)
         self.hardware.bolt = BoltState.MOVING
         self.saved.bolt = BoltState.MOVING
         self.commit()
@@ -434,7 +434,7 @@ class Lock:
         now = self.clock.monotonic()
         self._check_battery()
         motor = self.hardware.motor
-        if motor.finished(now) and motor.jammed:
+        if motor.finished(now) and motor.stalling:
             motor.running_until = None
             motor.stalled = True
             self.hardware.bolt = self.saved.bolt = BoltState.UNKNOWN

@@ -17,6 +17,7 @@ from firmware.linkmodel import LinkSettings
 from firmware.lock import Identity
 from firmware.policy import LockPolicy
 from firmware.provisioning import Provisioning, ProvisioningError
+from firmware.updater import DEFAULT_TRIAL_TIMEOUT_S
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +88,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time delay after a good code, 0 for none (default %(default)s)",
     )
     board.add_argument(
+        "--trial-timeout-s",
+        type=float,
+        default=DEFAULT_TRIAL_TIMEOUT_S,
+        help="seconds a trial firmware image may run unconfirmed before the board reverts it "
+        "(default %(default)s)",
+    )
+    board.add_argument(
         "--dual-control", action="store_true", help="two different users' codes are needed to open"
     )
     link = parser.add_argument_group("link model")
@@ -129,6 +137,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
             dual_control=int(args.dual_control),
         ),
         provisioning=None if args.pki is None else Provisioning.load(args.pki, args.serial),
+        trial_timeout_s=args.trial_timeout_s,
     )
 
 

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-CAMPAIGNS = ("noise", "soak")
+CAMPAIGNS = ("noise", "soak", "power-cut")
 
 
 def run_seed(config: pytest.Config) -> int:

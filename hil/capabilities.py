@@ -1,7 +1,8 @@
 """What a board source can do, and the ``needs`` marker checked against it.
 
 Capability names: ``fault:<name>`` (docs/diagnostics.md lists the faults), ``transport:<name>``,
-``power_cycle``, ``keys`` (press keys and enter codes), ``door``, ``clock`` (move the board's
+``power_cycle``, ``power_cut`` (cut power at byte N of a transfer or at flash operation K),
+``keys`` (press keys and enter codes), ``door``, ``clock`` (move the board's
 clock), ``link_model`` (bit errors, mute, babble), ``audit_tamper``, ``pki`` (boards provisioned
 from a PKI the suite holds).
 """
@@ -30,7 +31,7 @@ FAULTS = (
 TRANSPORTS = ("serial", "tcp", "rfc2217", "ble")
 
 EMULATED: frozenset[str] = frozenset(
-    {"power_cycle", "keys", "door", "clock", "link_model", "audit_tamper", "pki"}
+    {"power_cycle", "power_cut", "keys", "door", "clock", "link_model", "audit_tamper", "pki"}
     | {f"fault:{name}" for name in FAULTS}
     | {f"transport:{name}" for name in TRANSPORTS}
 )

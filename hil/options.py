@@ -35,7 +35,11 @@ def add_options(parser: pytest.Parser) -> None:
         "--duration-s", dest="hil_duration_s", type=float, default=20.0, help="soak length"
     )
     group.addoption(
-        "--trials", dest="hil_trials", type=int, default=1, help="trials per noise level"
+        "--trials",
+        dest="hil_trials",
+        type=int,
+        help="trials per noise level (default 1); power cuts at random transfer bytes "
+        "(default 200)",
     )
 
 

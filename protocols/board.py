@@ -46,7 +46,7 @@ from protocols.messages import (
     Response,
 )
 
-DEFAULT_BOARD_MAX_FRAME = 4096 + 64
+DEFAULT_BOARD_MAX_FRAME = 8192 + 64
 REPLY_CACHE_SIZE = 64
 
 _ERROR_CODES: dict[type[RemoteProtocolError], ErrorCode] = {

@@ -35,6 +35,12 @@ class MsgType(IntEnum):
     CONFIG_SET = 0x29
     # 0x30-0x3F firmware (protocols/firmware_messages.py)
     FIRMWARE_STATUS = 0x30
+    FIRMWARE_BEGIN = 0x31
+    FIRMWARE_STREAM = 0x32
+    FIRMWARE_WRITE = 0x33
+    FIRMWARE_ACTIVATE = 0x34
+    FIRMWARE_CONFIRM = 0x35
+    FIRMWARE_HEALTH = 0x36
     # 0x40-0x47 diagnostics (protocols/diag_messages.py)
     DIAG_SENSORS = 0x40
     DIAG_MOTOR_TEST = 0x41

@@ -1,7 +1,8 @@
-"""Firmware messages (0x30-0x3F): the board's A/B slots and bootloader state. SPEC.md section 19.
+"""Firmware messages (0x30-0x3F): the board's A/B slots and bootloader state (SPEC.md section
+19) and the install: a resumable, windowed, compressed transfer into the free slot, a trial
+boot and its confirmation (section 20).
 
-All are privileged: they need a session whose certificate carries ``firmware``. This slice has
-FIRMWARE_STATUS only; transfer, trial confirmation and erase come later (issue 5).
+All are privileged: they need a session whose certificate carries ``firmware``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from construct import GreedyRange, Int8ul, Int32ul, Struct
+from construct import Bytes, GreedyBytes, GreedyRange, Int8ul, Int16ul, Int32ul, Struct
 
 from protocols.catalogue import MsgType
 from protocols.messages import Request, Response, Str8
@@ -89,5 +90,181 @@ class FirmwareStatusRequest(Request):
     RESPONSE = FirmwareStatusResponse
 
 
-FIRMWARE_REQUESTS: tuple[type[Request], ...] = (FirmwareStatusRequest,)
+# --- the install (section 20) ------------------------------------------------------------------
+
+SHA256_SIZE = 32
+
+
+class Compression(IntEnum):
+    """How FIRMWARE_WRITE chunks carry the image (section 20.3)."""
+
+    NONE = 0
+    """The image bytes themselves."""
+    LZMA2 = 1
+    """One raw LZMA2 stream (no container), as MCUboot's compressed images use."""
+
+
+class TrialState(IntEnum):
+    """FIRMWARE_BEGIN ``trial``: whether an earlier install still waits for its confirmation."""
+
+    NONE = 0
+    RUNNING = 1
+    """The running image is on trial and not yet confirmed; a reset reverts it."""
+
+
+@dataclass(slots=True)
+class FirmwareBeginResponse(Response):
+    TYPE = MsgType.FIRMWARE_BEGIN
+    BODY = Struct(
+        "slot" / Int8ul,
+        "held" / Int32ul,
+        "held_sha256" / Bytes(SHA256_SIZE),
+        "page_size" / Int32ul,
+        "compressions" / Int8ul,
+        "max_dict_size" / Int32ul,
+        "trial" / Int8ul,
+        "trial_seconds_left" / Int32ul,
+    )
+    slot: FirmwareSlot
+    """The slot the image goes to: never the running one."""
+    held: int
+    """Bytes of this very image already programmed there and recorded (a multiple of
+    ``page_size``, or the whole image); 0 for a new image or after an erase."""
+    held_sha256: bytes
+    """SHA-256 of the first ``held`` bytes as read back from the slot."""
+    page_size: int
+    compressions: int
+    """Bit ``1 << c`` for each :class:`Compression` ``c`` the board decodes."""
+    max_dict_size: int
+    """The largest LZMA2 dictionary the board can decode with."""
+    trial: TrialState
+    trial_seconds_left: int
+    """With ``trial`` RUNNING: seconds until the board reverts by itself."""
+
+
+@dataclass(slots=True)
+class FirmwareBeginRequest(Request):
+    TYPE = MsgType.FIRMWARE_BEGIN
+    BODY = Struct("image_size" / Int32ul, "image_sha256" / Bytes(SHA256_SIZE))
+    RESPONSE = FirmwareBeginResponse
+    image_size: int
+    """Bytes of the image up to the end of its unprotected TLVs (no slot padding)."""
+    image_sha256: bytes
+
+
+@dataclass(slots=True)
+class FirmwareStreamResponse(Response):
+    TYPE = MsgType.FIRMWARE_STREAM
+    BODY = Struct("start" / Int32ul)
+    start: int
+
+
+@dataclass(slots=True)
+class FirmwareStreamRequest(Request):
+    TYPE = MsgType.FIRMWARE_STREAM
+    BODY = Struct(
+        "start" / Int32ul,
+        "compression" / Int8ul,
+        "dict_size" / Int32ul,
+        "stream_size" / Int32ul,
+    )
+    RESPONSE = FirmwareStreamResponse
+    start: int
+    """Image offset the stream begins at: 0, or at most the ``held`` of FIRMWARE_BEGIN."""
+    compression: Compression
+    dict_size: int
+    """LZMA2 dictionary size (0 with NONE)."""
+    stream_size: int
+    """Bytes of the stream that FIRMWARE_WRITE chunks will carry."""
+
+
+@dataclass(slots=True)
+class FirmwareWriteResponse(Response):
+    TYPE = MsgType.FIRMWARE_WRITE
+    BODY = Struct("received" / Int32ul, "written" / Int32ul)
+    received: int
+    """Stream bytes taken in order so far (every chunk below this offset is in)."""
+    written: int
+    """Image bytes programmed and recorded so far (a resume may start here)."""
+
+
+@dataclass(slots=True)
+class FirmwareWriteRequest(Request):
+    TYPE = MsgType.FIRMWARE_WRITE
+    BODY = Struct("offset" / Int32ul, "data" / GreedyBytes)
+    RESPONSE = FirmwareWriteResponse
+    offset: int
+    """Where ``data`` sits in the stream."""
+    data: bytes
+
+
+@dataclass(slots=True)
+class FirmwareActivateResponse(Response):
+    TYPE = MsgType.FIRMWARE_ACTIVATE
+    BODY = Struct("slot" / Int8ul, "image_sha256" / Bytes(SHA256_SIZE))
+    slot: FirmwareSlot
+    image_sha256: bytes
+    """SHA-256 of the image as read back from the slot."""
+
+
+@dataclass(slots=True)
+class FirmwareActivateRequest(Request):
+    TYPE = MsgType.FIRMWARE_ACTIVATE
+    BODY = Struct("image_sha256" / Bytes(SHA256_SIZE))
+    RESPONSE = FirmwareActivateResponse
+    image_sha256: bytes
+
+
+@dataclass(slots=True)
+class FirmwareConfirmResponse(Response):
+    TYPE = MsgType.FIRMWARE_CONFIRM
+    BODY = Struct("slot" / Int8ul, "security_floor" / Int32ul)
+    slot: FirmwareSlot
+    security_floor: int
+
+
+@dataclass(slots=True)
+class FirmwareConfirmRequest(Request):
+    TYPE = MsgType.FIRMWARE_CONFIRM
+    BODY = Struct()
+    RESPONSE = FirmwareConfirmResponse
+
+
+class HealthCheck(IntEnum):
+    """FIRMWARE_HEALTH ``failed`` bits."""
+
+    FLASH = 0x01
+    MOTOR_DRIVER = 0x02
+    SENSORS = 0x04
+    KEYPAD = 0x08
+    CLOCK = 0x10
+
+
+@dataclass(slots=True)
+class FirmwareHealthResponse(Response):
+    TYPE = MsgType.FIRMWARE_HEALTH
+    BODY = Struct("checked" / Int8ul, "failed" / Int8ul, "errors" / Int16ul)
+    checked: int
+    """:class:`HealthCheck` bits the self-test ran."""
+    failed: int
+    errors: int
+    """Entries in the board's error log since this boot."""
+
+
+@dataclass(slots=True)
+class FirmwareHealthRequest(Request):
+    TYPE = MsgType.FIRMWARE_HEALTH
+    BODY = Struct()
+    RESPONSE = FirmwareHealthResponse
+
+
+FIRMWARE_REQUESTS: tuple[type[Request], ...] = (
+    FirmwareStatusRequest,
+    FirmwareBeginRequest,
+    FirmwareStreamRequest,
+    FirmwareWriteRequest,
+    FirmwareActivateRequest,
+    FirmwareConfirmRequest,
+    FirmwareHealthRequest,
+)
 FIRMWARE_RESPONSES: tuple[type[Response], ...] = tuple(r.RESPONSE for r in FIRMWARE_REQUESTS)

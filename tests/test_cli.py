@@ -106,7 +106,11 @@ async def test_monitor_streams_json_lines_until_ctrl_c(board: EmulatorProcess) -
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
-    await asyncio.sleep(1.0)  # let it connect
+    for _ in range(200):  # let it connect (its HELLO opens a link session)
+        if (await board.board.state())["link"]["link_sessions"]:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
     await board.board.enter_code(code="000000")
     kinds = []
     while "wrong_code" not in kinds:

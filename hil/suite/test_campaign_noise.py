@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.campaign("noise"), pytest.mark.any_link, pytest.mark.n
 async def test_noise_trial(
     request: pytest.FixtureRequest, boards: Boards, hil_seed: int, ber: float, measure: Recorder
 ) -> None:
-    trials: int = request.config.getoption("hil_trials")
+    trials: int = request.config.getoption("hil_trials") or 1
     for index in range(trials):
         seed = trial_seed(hil_seed, f"{request.node.name}#{index}")
         request.node.user_properties += [(CAMPAIGN_PROPERTY, "noise"), (SEED_PROPERTY, seed)]

@@ -1,5 +1,5 @@
-"""``safetool firmware build|info|verify|status``: signed MCUboot images and the lock's slots
-(docs/firmware.md)."""
+"""``safetool firmware build|info|verify|status|install``: signed MCUboot images and the lock's
+slots (docs/firmware.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from safetool.cli.common import (
     print_fields,
     print_json,
 )
+from safetool.cli.firmware_install_command import add_install_parser
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.services.firmware_image import (
     CHANNELS,
@@ -123,6 +124,7 @@ def add_firmware_parsers(commands: Any) -> None:
         help=f"your key and certificate folder (default: ${ENV_VAR})",
     )
     status.set_defaults(handler=cmd_firmware_status)
+    add_install_parser(sub)
 
 
 async def cmd_firmware_build(args: argparse.Namespace) -> int:

@@ -83,6 +83,10 @@ class LockClient:
         self._lost: LinkLost | None = None
         self.session_end_reason: str | None = None
         """Why the last secure session ended, if one did."""
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.requests_sent = 0
+        """Requests sent (resends not counted): the round trips a job took."""
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -189,6 +193,7 @@ class LockClient:
             raise self._lost
         timeout = self.timeout_s if timeout_s is None else timeout_s
         seq = self.connection.send_request(request, timeout_s=timeout, processing_s=processing_s)
+        self.requests_sent += 1
         future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
         self._waiting[seq] = future
         self._timer_wakeup.set()
@@ -241,6 +246,7 @@ class LockClient:
             return
         if self._tracer is not None:
             self._tracer("tx", data)
+        self.bytes_sent += len(data)
         try:
             await self.transport.write(data)
         except LinkLost as lost:
@@ -251,6 +257,7 @@ class LockClient:
         try:
             while True:
                 data = await self.transport.read()
+                self.bytes_received += len(data)
                 if self._tracer is not None:
                     self._tracer("rx", data)
                 self.connection.receive_data(data)

@@ -44,6 +44,21 @@ class _QueueProtocol(asyncio.Protocol):
         self.queue.put_nowait(exc if exc is not None else _CLOSED)
 
 
+class _FdTransport(serial_asyncio_fast.SerialTransport):
+    """pyserial-asyncio-fast 0.16's transport, with its writer removed once the buffer is empty.
+
+    After a partial write (a frame larger than the pty's or UART driver's buffer) the library
+    leaves its writer callback registered when the rest has gone out, so every later loop turn
+    calls ``_write_ready`` on an empty buffer, which fails an assertion and spins.
+    """
+
+    def _write_ready(self) -> None:
+        if self._write_buffer:
+            super()._write_ready()
+        if not self._write_buffer:
+            self._remove_writer()
+
+
 class SerialTransport:
     def __init__(self, url: str, *, baudrate: int = DEFAULT_BAUD) -> None:
         self.url = url
@@ -85,10 +100,7 @@ class SerialTransport:
         except (serial.SerialException, OSError, ValueError) as exc:
             raise describe_open_error(self.url, exc) from None
         if _has_fileno(self._serial):
-            transport, _ = await serial_asyncio_fast.connection_for_serial(
-                loop, lambda: protocol, self._serial
-            )
-            self._asyncio_transport = transport
+            self._asyncio_transport = _FdTransport(loop, protocol, self._serial)
         else:
             self._serial.timeout = 0.05
             self._thread = threading.Thread(

@@ -1,0 +1,398 @@
+"""The board's side of an install (SPEC.md section 20): the image stream into the free slot,
+resumable across resets, then verify, trial boot and confirmation.
+
+* FIRMWARE_BEGIN names the image (size, SHA-256). The board picks the slot that is not running
+  and says how much of this very image it already holds there (its resume record, checked by
+  reading the bytes back), so a transfer cut by a disconnect, a crash or a reset goes on from
+  there. Another image, or a slot whose bytes no longer match, starts from zero.
+* FIRMWARE_STREAM starts the stream at a recorded page; FIRMWARE_WRITE chunks carry it, several
+  in flight. Chunks that arrive early wait in RAM for the ones before them; each is answered
+  once its data is programmed (the answer waits for the flash's erase and program time), so
+  the tool's window is the flow control. Pages are erased just before they are programmed, and
+  the record grows only after a page is programmed.
+* FIRMWARE_ACTIVATE reads the whole image back, compares its hash, lets the bootloader verify
+  it (signature, model, security floor), marks it for a trial boot and resets the board.
+* FIRMWARE_CONFIRM keeps a trial image (raising the floor to its SEC_CNT); a trial not confirmed
+  within ``trial_timeout_s`` (or before the next reset) is reverted by the bootloader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from firmware.audit import AuditTrail
+from firmware.bootloader import Bootloader
+from firmware.clock import Clock
+from firmware.flash import PAGE_SIZE, Flash, other_slot
+from firmware.pending import Pending
+from firmware.trust import BoardTrust
+from protocols.catalogue import ErrorCode, MsgType
+from protocols.certificates import Certificate, Qualification
+from protocols.firmware_messages import (
+    Compression,
+    FirmwareActivateRequest,
+    FirmwareActivateResponse,
+    FirmwareBeginRequest,
+    FirmwareBeginResponse,
+    FirmwareConfirmResponse,
+    FirmwareHealthResponse,
+    FirmwareSlot,
+    FirmwareStreamRequest,
+    FirmwareStreamResponse,
+    FirmwareWriteRequest,
+    FirmwareWriteResponse,
+    HealthCheck,
+    InstallResult,
+    SlotState,
+    TrialState,
+)
+from protocols.firmware_stream import BOARD_MAX_DICT_SIZE, StreamDecoder, StreamError
+from protocols.messages import ErrorResponse, Request, Response
+
+DEFAULT_TRIAL_TIMEOUT_S = 300
+"""A trial image not confirmed within this time is reverted (the tool confirms in seconds)."""
+TRAILER_RESERVE_BYTES = 4096
+MAX_EARLY_BYTES = 256 * 1024
+"""RAM for chunks that arrived before the ones they follow."""
+SUPPORTED = (1 << Compression.NONE) | (1 << Compression.LZMA2)
+
+
+def _error(code: ErrorCode, detail: str) -> ErrorResponse:
+    return ErrorResponse(code, detail[:200])
+
+
+@dataclass(slots=True)
+class _Record:
+    """The resume record, kept in flash beside the slots."""
+
+    slot: str
+    image_size: int
+    image_sha256: str
+    written: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "slot": self.slot,
+            "image_size": self.image_size,
+            "image_sha256": self.image_sha256,
+            "written": self.written,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object] | None) -> _Record | None:
+        if data is None:
+            return None
+        try:
+            slot, size, sha, written = (
+                data["slot"],
+                data["image_size"],
+                data["image_sha256"],
+                data["written"],
+            )
+        except KeyError:
+            return None
+        if not (
+            isinstance(slot, str)
+            and isinstance(size, int)
+            and isinstance(sha, str)
+            and isinstance(written, int)
+        ):
+            return None
+        return cls(slot, size, sha, written)
+
+
+@dataclass(slots=True)
+class _Stream:
+    decoder: StreamDecoder
+    position: int
+    """Image offset the next decoded byte goes to."""
+    received: int = 0
+    early: dict[int, bytes] = field(default_factory=dict)
+    page: bytearray = field(default_factory=bytearray)
+
+
+class BoardUpdater:
+    def __init__(
+        self,
+        flash: Flash,
+        bootloader: Bootloader,
+        clock: Clock,
+        audit: AuditTrail,
+        rtc: Callable[[], float],
+        reset: Callable[[], None],
+        *,
+        health_report: bool,
+        health_failures: Callable[[], tuple[int, int]],
+        trial_timeout_s: float = DEFAULT_TRIAL_TIMEOUT_S,
+    ) -> None:
+        self.flash = flash
+        self.bootloader = bootloader
+        self.clock = clock
+        self.audit = audit
+        self.rtc = rtc
+        self.reset = reset
+        """Asks the board to reset once the current answer is on the wire."""
+        self.health_report = health_report
+        self.health_failures = health_failures
+        """(failed HealthCheck bits, error-log entries) of the running board."""
+        self.trial_timeout_s = trial_timeout_s
+        self.booted_s = clock.monotonic()
+        self._record: _Record | None = None
+        self._stream: _Stream | None = None
+        self._flash_free_s = 0.0
+        self._busy_seen_s = flash.busy_s
+
+    def register(self, trust: BoardTrust) -> None:
+        for msg_type, handler in (
+            (MsgType.FIRMWARE_BEGIN, self.begin),
+            (MsgType.FIRMWARE_STREAM, self.stream),
+            (MsgType.FIRMWARE_WRITE, self.write),
+            (MsgType.FIRMWARE_ACTIVATE, self.activate),
+            (MsgType.FIRMWARE_CONFIRM, self.confirm),
+        ):
+            trust.register(msg_type, Qualification.FIRMWARE, handler)
+        if self.health_report:
+            trust.register(MsgType.FIRMWARE_HEALTH, Qualification.FIRMWARE, self.health)
+
+    # --- trial timeout ---------------------------------------------------------------------------
+
+    def trial_seconds_left(self) -> int:
+        state = self.bootloader.state
+        if state.active is None or not state.trial:
+            return 0
+        left = self.trial_timeout_s - (self.clock.monotonic() - self.booted_s)
+        return max(0, int(left + 0.999))
+
+    def tick(self) -> None:
+        """Reset (and so revert) when a trial image has waited too long for its confirmation."""
+        state = self.bootloader.state
+        if state.active is not None and state.trial and self.trial_seconds_left() == 0:
+            self.reset()
+
+    # --- FIRMWARE_BEGIN --------------------------------------------------------------------------
+
+    def begin(self, request: Request, technician: Certificate) -> Response:
+        assert isinstance(request, FirmwareBeginRequest)
+        state = self.flash.load_state()
+        self._stream = None
+        if state.active is not None and state.trial:
+            running = self.bootloader.inspect(state.active)
+            size = 0 if running.image is None else running.image.total_size
+            return FirmwareBeginResponse(
+                slot=FirmwareSlot[state.active],
+                held=size,
+                held_sha256=hashlib.sha256(self.flash.read(state.active, 0, size)).digest(),
+                page_size=PAGE_SIZE,
+                compressions=SUPPORTED,
+                max_dict_size=BOARD_MAX_DICT_SIZE,
+                trial=TrialState.RUNNING,
+                trial_seconds_left=self.trial_seconds_left(),
+            )
+        limit = self.flash.slot_size - TRAILER_RESERVE_BYTES
+        if not 0 < request.image_size <= limit:
+            return _error(
+                ErrorCode.OUT_OF_RANGE,
+                f"an image of {request.image_size} bytes does not fit a slot ({limit} bytes)",
+            )
+        slot = "A" if state.active is None else other_slot(state.active)
+        sha = request.image_sha256.hex()
+        record = _Record.from_json(self.flash.load_record())
+        if record is None or (record.slot, record.image_size, record.image_sha256) != (
+            slot,
+            request.image_size,
+            sha,
+        ):
+            if state.next_boot == slot:  # the slot is about to be rewritten
+                state.next_boot, state.next_boot_trial = None, False
+                self.flash.save_state(state)
+                self.bootloader.state = state
+            record = _Record(slot, request.image_size, sha)
+            self.flash.save_record(record.as_json())
+            self.audit.append(
+                self.rtc(),
+                "firmware_installed",
+                step="started",
+                slot=slot,
+                size=request.image_size,
+                technician=technician.subject_id,
+            )
+        self._record = record
+        held = min(record.written, record.image_size)
+        return FirmwareBeginResponse(
+            slot=FirmwareSlot[slot],
+            held=held,
+            held_sha256=hashlib.sha256(self.flash.read(slot, 0, held)).digest(),
+            page_size=PAGE_SIZE,
+            compressions=SUPPORTED,
+            max_dict_size=BOARD_MAX_DICT_SIZE,
+            trial=TrialState.NONE,
+            trial_seconds_left=0,
+        )
+
+    # --- FIRMWARE_STREAM -------------------------------------------------------------------------
+
+    def stream(self, request: Request, technician: Certificate) -> Response:
+        assert isinstance(request, FirmwareStreamRequest)
+        record = self._record
+        if record is None:
+            return _error(ErrorCode.INVALID_STATE, "send FIRMWARE_BEGIN first")
+        start = request.start
+        if start > record.written or (start % PAGE_SIZE and start != record.image_size):
+            return _error(
+                ErrorCode.OUT_OF_RANGE,
+                f"the stream must start at 0 or a recorded page up to {record.written}",
+            )
+        try:
+            decoder = StreamDecoder(
+                request.compression, request.dict_size, record.image_size - start
+            )
+        except StreamError as error:
+            return _error(ErrorCode.OUT_OF_RANGE, str(error))
+        if start < record.written:
+            record.written = start
+            self.flash.save_record(record.as_json())
+        self._stream = _Stream(decoder, start)
+        return FirmwareStreamResponse(start)
+
+    # --- FIRMWARE_WRITE --------------------------------------------------------------------------
+
+    def write(self, request: Request, technician: Certificate) -> Response | Pending:
+        assert isinstance(request, FirmwareWriteRequest)
+        stream, record = self._stream, self._record
+        if stream is None or record is None:
+            return _error(ErrorCode.INVALID_STATE, "send FIRMWARE_BEGIN and FIRMWARE_STREAM first")
+        end = request.offset + len(request.data)
+        if end > stream.received:
+            if request.offset > stream.received:
+                early = sum(len(d) for d in stream.early.values())
+                if early + len(request.data) > MAX_EARLY_BYTES:
+                    return _error(ErrorCode.BUSY, "too many chunks ahead of a missing one")
+                stream.early[request.offset] = request.data
+            else:
+                failure = self._take(
+                    stream, record, request.data[stream.received - request.offset :]
+                )
+                if failure is not None:
+                    return failure
+                while stream.received in stream.early:
+                    failure = self._take(stream, record, stream.early.pop(stream.received))
+                    if failure is not None:
+                        return failure
+        return self._answer_when_flashed(stream, end)
+
+    def _take(self, stream: _Stream, record: _Record, data: bytes) -> ErrorResponse | None:
+        """Decode ``data`` (the next stream bytes) and program every page it completes."""
+        try:
+            stream.page += stream.decoder.feed(data)
+        except StreamError as error:
+            self._stream = None  # the record keeps what was programmed
+            return _error(ErrorCode.MALFORMED, str(error))
+        stream.received += len(data)
+        while len(stream.page) >= PAGE_SIZE or (stream.decoder.finished and stream.page):
+            piece = bytes(stream.page[:PAGE_SIZE])
+            del stream.page[:PAGE_SIZE]
+            self.flash.erase_page(record.slot, stream.position // PAGE_SIZE)
+            self.flash.program(record.slot, stream.position, piece)
+            stream.position += len(piece)
+            record.written = stream.position
+            self.flash.save_record(record.as_json())
+        now = self.clock.monotonic()
+        self._flash_free_s = max(now, self._flash_free_s) + self.flash.busy_s - self._busy_seen_s
+        self._busy_seen_s = self.flash.busy_s
+        return None
+
+    def _answer_when_flashed(self, stream: _Stream, end: int) -> Response | Pending:
+        def answer() -> Response | None:
+            if self._stream is not stream:
+                return _error(ErrorCode.INVALID_STATE, "the stream was abandoned")
+            if stream.received < end or self.clock.monotonic() < self._flash_free_s:
+                return None
+            return FirmwareWriteResponse(stream.received, stream.position)
+
+        ready = answer()
+        return ready if ready is not None else Pending(answer)
+
+    # --- FIRMWARE_ACTIVATE -----------------------------------------------------------------------
+
+    def activate(self, request: Request, technician: Certificate) -> Response:
+        assert isinstance(request, FirmwareActivateRequest)
+        record = self._record or _Record.from_json(self.flash.load_record())
+        if record is None or record.written < record.image_size:
+            have = 0 if record is None else record.written
+            need = 0 if record is None else record.image_size
+            return _error(
+                ErrorCode.INVALID_STATE, f"the image is not complete ({have} of {need} bytes)"
+            )
+        digest = hashlib.sha256(self.flash.read(record.slot, 0, record.image_size)).digest()
+        if digest.hex() != record.image_sha256 or digest != request.image_sha256:
+            self._forget()
+            return _error(
+                ErrorCode.INVALID_STATE,
+                "the slot's bytes do not match the image's SHA-256: send it again",
+            )
+        found = self.bootloader.inspect(record.slot)
+        state = self.flash.load_state()
+        if found.state is not SlotState.VALID:
+            reason = InstallResult(found.refusal or InstallResult.INVALID_IMAGE)
+            state.last_result = reason
+            self.flash.save_state(state)
+            self.bootloader.state = state
+            self._forget()
+            self.audit.append(
+                self.rtc(), "firmware_installed", step="refused", reason=reason.name.lower()
+            )
+            return _error(ErrorCode.NOT_ALLOWED, f"the bootloader refuses the image: {reason.name}")
+        state.next_boot, state.next_boot_trial = record.slot, True
+        self.flash.save_state(state)
+        self.bootloader.state = state
+        self._forget()
+        self.audit.append(
+            self.rtc(),
+            "firmware_installed",
+            step="activated",
+            slot=record.slot,
+            version=found.version,
+            technician=technician.subject_id,
+        )
+        self.reset()
+        return FirmwareActivateResponse(FirmwareSlot[record.slot], digest)
+
+    def _forget(self) -> None:
+        self._stream = None
+        self._record = None
+        self.flash.save_record(None)
+
+    # --- FIRMWARE_CONFIRM ------------------------------------------------------------------------
+
+    def confirm(self, request: Request, technician: Certificate) -> Response:
+        state = self.flash.load_state()
+        if state.active is None:
+            return _error(ErrorCode.INVALID_STATE, "the factory image runs: nothing to confirm")
+        if state.trial:
+            running = self.bootloader.inspect(state.active)
+            state.trial = False
+            state.security_floor = max(state.security_floor, running.security_counter)
+            state.last_result = InstallResult.CONFIRMED
+            self.flash.save_state(state)
+            self.bootloader.state = state
+            self.audit.append(
+                self.rtc(),
+                "firmware_installed",
+                step="confirmed",
+                slot=state.active,
+                version=running.version,
+                security_floor=state.security_floor,
+                technician=technician.subject_id,
+            )
+        return FirmwareConfirmResponse(FirmwareSlot[state.active], state.security_floor)
+
+    # --- FIRMWARE_HEALTH (2.4.0 and later) -------------------------------------------------------
+
+    def health(self, request: Request, technician: Certificate) -> Response:
+        failed, errors = self.health_failures()
+        checked = 0
+        for check in HealthCheck:
+            checked |= check
+        return FirmwareHealthResponse(checked=checked, failed=failed, errors=min(errors, 0xFFFF))

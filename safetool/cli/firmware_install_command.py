@@ -1,0 +1,294 @@
+"""``safetool firmware install IMAGE --port P [--port P2 …]``: one action for newer and older
+firmware, on one lock or several at once (docs/firmware.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from protocols.firmware_image import Image
+from safetool.cli.common import PORT_HELP, print_json, trace_frames
+from safetool.client import LockClient
+from safetool.errors import SafetoolError
+from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.services.firmware_image import FirmwareUsageError, read_image
+from safetool.services.firmware_install import (
+    DEFAULT_RETRIES,
+    InstallOutcome,
+    InstallPlan,
+    InstallProgress,
+    install,
+    plan_install,
+)
+from safetool.transport import DEFAULT_BAUD
+
+OK, REFUSED, USAGE = 0, 1, 2
+JSON_PROGRESS_EVERY_S = 0.5
+
+
+def add_install_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "install",
+        help="install an image, newer or older, on one lock or several",
+        description="The same steps whatever the version: pre-check (model, hardware "
+        "revision, signature, security floor, battery, lock state, free slot) shown with the "
+        "version change, one confirmation, the transfer with progress, a trial boot, a health "
+        "check and the confirmation. An interrupted install continues where it stopped.",
+    )
+    parser.add_argument("image", type=Path, metavar="IMAGE")
+    parser.add_argument(
+        "--port",
+        "-p",
+        action="append",
+        default=[],
+        help=PORT_HELP + " (repeat for several locks)",
+    )
+    parser.add_argument(
+        "--technician",
+        type=Path,
+        metavar="DIR",
+        help=f"your key and certificate folder (default: ${ENV_VAR})",
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=DEFAULT_RETRIES,
+        help="times to reconnect and resume after a lost link (default %(default)s)",
+    )
+    parser.add_argument("--baud", type=int, default=DEFAULT_BAUD, help="serial line rate")
+    parser.add_argument(
+        "--timeout-s", type=float, default=3.0, help="seconds to wait for each answer"
+    )
+    parser.add_argument("--json", action="store_true", help="JSON lines: plans, progress, results")
+    parser.add_argument("--debug", action="store_true", help="tracebacks and a hex frame trace")
+    parser.set_defaults(handler=cmd_firmware_install)
+
+
+@dataclass(slots=True)
+class _Lock:
+    port: str
+    client: LockClient | None = None
+    plan: InstallPlan | None = None
+    refusal: SafetoolError | None = None
+    outcome: InstallOutcome | None = None
+
+
+async def cmd_firmware_install(args: argparse.Namespace) -> int:
+    ports = args.port or _env_port()
+    if not ports:
+        raise FirmwareUsageError(
+            "No port given.", next_step="Pass --port PORT (repeat it for several locks)."
+        )
+    image = read_image(args.image)
+    identity = TechnicianIdentity.load(args.technician)
+    locks = [_Lock(port) for port in dict.fromkeys(ports)]
+    async with AsyncExitStack() as stack:
+        await asyncio.gather(*(_precheck(stack, lock, args, identity, image) for lock in locks))
+        ready = [lock for lock in locks if lock.plan is not None]
+        _show_plans(locks, args)
+        if not ready:
+            return REFUSED if any(lock.refusal for lock in locks) else USAGE
+        if not args.yes and not _confirm(ready, args):
+            if args.json:
+                print_json({"event": "cancelled", "ok": False})
+            else:
+                print("Nothing was installed.")
+            return REFUSED
+        with _progress_reporter(args) as report:
+            await asyncio.gather(*(_install(lock, identity, image, args, report) for lock in ready))
+    _show_summary(locks, args)
+    failed = any(lock.refusal is not None for lock in locks)
+    return REFUSED if failed else OK
+
+
+def _env_port() -> list[str]:
+    port = os.environ.get("SAFETOOL_PORT", "")
+    return [port] if port else []
+
+
+async def _precheck(
+    stack: AsyncExitStack,
+    lock: _Lock,
+    args: argparse.Namespace,
+    identity: TechnicianIdentity,
+    image: Image,
+) -> None:
+    try:
+        lock.client = await stack.enter_async_context(_connected(lock.port, args))
+        lock.plan = await plan_install(
+            lock.client, identity, image, port=lock.port, source=str(args.image)
+        )
+    except SafetoolError as error:
+        lock.refusal = error
+
+
+@asynccontextmanager
+async def _connected(port: str, args: argparse.Namespace) -> AsyncIterator[LockClient]:
+    client = await LockClient.connect(
+        port,
+        baudrate=args.baud,
+        timeout_s=args.timeout_s,
+        tracer=trace_frames if args.debug else None,
+    )
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+async def _install(
+    lock: _Lock,
+    identity: TechnicianIdentity,
+    image: Image,
+    args: argparse.Namespace,
+    report: Any,
+) -> None:
+    assert lock.client is not None and lock.plan is not None
+    try:
+        lock.outcome = await install(
+            lock.client, identity, image, lock.plan, progress=report, retries=args.retries
+        )
+    except SafetoolError as error:
+        lock.refusal = error
+
+
+# --- what the technician sees ------------------------------------------------------------------
+
+
+def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
+    for lock in locks:
+        if args.json:
+            if lock.plan is not None:
+                print_json({"event": "plan", "ok": True, **lock.plan.as_dict()})
+            elif lock.refusal is not None:
+                print_json({"event": "refused", "ok": False, "port": lock.port,
+                            **lock.refusal.as_dict()})  # fmt: skip
+            continue
+        if lock.plan is not None:
+            plan = lock.plan
+            floor = (
+                f"security counter {plan.precheck.security_counter}, floor {plan.precheck.floor}"
+            )
+            if plan.precheck.raises_floor:
+                floor += (
+                    f" (raises the floor to {plan.precheck.security_counter}: older releases "
+                    "can no longer be installed afterwards)"
+                )
+            step = "confirm the image already on trial" if plan.finish_only else "install"
+            print(
+                f"{plan.serial} on {plan.port}: {plan.change}\n"
+                f"  {plan.model}, battery {plan.battery_mv / 1000:.2f} V, {floor}; will {step} "
+                f"into slot {plan.as_dict()['target_slot']}"
+            )
+        elif lock.refusal is not None:
+            print(f"{lock.port}: {lock.refusal.explain()}", file=sys.stderr)
+
+
+def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
+    if not sys.stdin.isatty():
+        raise FirmwareUsageError(
+            "The install needs a confirmation, and there is no terminal to ask in.",
+            next_step="Add --yes to confirm on the command line.",
+        )
+    count = f"{len(ready)} locks" if len(ready) > 1 else "this lock"
+    answer = input(f"Install on {count}? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+@contextlib.contextmanager
+def _progress_reporter(args: argparse.Namespace) -> Any:
+    if args.json:
+        last: dict[tuple[str, str], float] = {}
+
+        def as_json(event: InstallProgress) -> None:
+            key = (event.port, event.phase)
+            now = time.monotonic()
+            recent = now - last.get(key, 0.0) < JSON_PROGRESS_EVERY_S
+            if event.phase == "transfer" and recent and event.done_bytes < event.total_bytes:
+                return
+            last[key] = now
+            print_json(event.as_dict())
+
+        yield as_json
+        return
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        phases: dict[str, str] = {}
+
+        def plain(event: InstallProgress) -> None:
+            if phases.get(event.port) != event.phase:
+                phases[event.port] = event.phase
+                print(f"{event.serial}: {event.phase}", file=sys.stderr, flush=True)
+
+        yield plain
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def bar(event: InstallProgress) -> None:
+            if event.port not in tasks:
+                tasks[event.port] = bars.add_task(event.serial, total=event.total_bytes or None)
+            bars.update(
+                tasks[event.port],
+                description=f"{event.serial} {event.phase}",
+                completed=event.done_bytes,
+                total=event.total_bytes or None,
+            )
+
+        yield bar
+
+
+def _show_summary(locks: list[_Lock], args: argparse.Namespace) -> None:
+    for lock in locks:
+        if lock.outcome is not None:
+            if args.json:
+                print_json(lock.outcome.as_dict())
+            else:
+                outcome = lock.outcome
+                resumed = (
+                    f", resumed at byte {', '.join(map(str, outcome.resumed_from))}"
+                    if outcome.resumed_from
+                    else ""
+                )
+                print(
+                    f"{outcome.serial}: installed {outcome.change} in slot {outcome.slot}, "
+                    f"confirmed ({outcome.health}); security floor {outcome.security_floor}; "
+                    f"{outcome.seconds:.1f} s{resumed}."
+                )
+        elif lock.plan is not None and lock.refusal is not None:
+            if args.json:
+                print_json({"event": "result", "ok": False, "port": lock.port,
+                            **lock.refusal.as_dict()})  # fmt: skip
+            else:
+                print(f"{lock.port}: {lock.refusal.explain()}", file=sys.stderr)
+    if len(locks) > 1 and not args.json:
+        done = sum(1 for lock in locks if lock.outcome is not None)
+        print(f"{done} of {len(locks)} locks installed.")

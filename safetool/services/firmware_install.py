@@ -1,0 +1,497 @@
+"""Installing firmware: one action for any version, newer or older (docs/firmware.md).
+
+1. **Pre-check** (:func:`plan_install`), before any byte of the image is sent: the image
+   (signature, model, hardware revision, size), the lock's security floor, battery, lock state
+   and free slot, and the version change (``2.3.1 → 2.1.0 (older)``). A refusal names the reason
+   and what would allow the install.
+2. **Transfer** into the free slot (:mod:`safetool.services.firmware_transfer`), resumed from
+   what the lock holds after a disconnect, a reset or a crashed tool.
+3. **Activate**: the lock reads the image back, checks its hash and signature, and resets into
+   it on trial.
+4. **Health check** on the new image (version, lock state, the self-test where the firmware
+   has one), then **confirm**; an image that is not confirmed is reverted by the lock itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocols.catalogue import BoltState, ErrorCode, LockState
+from protocols.firmware_image import Image
+from protocols.firmware_messages import (
+    FirmwareActivateRequest,
+    FirmwareActivateResponse,
+    FirmwareConfirmRequest,
+    FirmwareConfirmResponse,
+    FirmwareHealthRequest,
+    FirmwareHealthResponse,
+    HealthCheck,
+    TrialState,
+)
+from safetool.client import LockClient
+from safetool.client.errors import DeviceSilent, LockRefused, RequestTimeout, SessionLost
+from safetool.client.secure import close_session, open_session
+from safetool.errors import SafetoolError
+from safetool.identity import TechnicianIdentity
+from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
+from safetool.services.firmware_image import (
+    FirmwareImageError,
+    InstallPrecheck,
+    precheck_install,
+)
+from safetool.services.firmware_status import FirmwareStatus, read_firmware_status
+from safetool.services.firmware_transfer import (
+    DEFAULT_WINDOW,
+    TransferReport,
+    begin,
+    send_image,
+)
+from safetool.transport import LinkLost
+
+DEFAULT_RETRIES = 3
+REBOOT_TIMEOUT_S = 20.0
+MIN_BATTERY_MV = 5200
+"""Below this (the model's battery warning level, when its data has none) no install starts:
+a battery that dies half-way leaves the old image running, but the visit has to be repeated."""
+RESUMABLE = (LinkLost, RequestTimeout, SessionLost, DeviceSilent)
+
+Progress = Callable[["InstallProgress"], None]
+
+
+class InstallRefused(FirmwareImageError):
+    """The pre-check refused the install: nothing of the image was sent."""
+
+
+class InstallFailed(SafetoolError):
+    """The install started but did not end with the new image confirmed."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, slots=True)
+class InstallProgress:
+    port: str
+    serial: str
+    phase: str
+    """precheck, transfer, activate, reboot, health, confirm, done"""
+    done_bytes: int = 0
+    total_bytes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def bytes_per_s(self) -> float:
+        return self.done_bytes / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.bytes_per_s
+        return (self.total_bytes - self.done_bytes) / rate if rate > 0 else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": "progress",
+            "port": self.port,
+            "serial": self.serial,
+            "phase": self.phase,
+            "bytes": self.done_bytes,
+            "total": self.total_bytes,
+            "bytes_per_s": round(self.bytes_per_s),
+            "eta_s": None if self.eta_s is None else round(self.eta_s, 1),
+        }
+
+
+@dataclass(slots=True)
+class InstallPlan:
+    """A lock that passed the pre-check, and what the install will do to it."""
+
+    port: str
+    serial: str
+    model: str
+    installed_version: str
+    new_version: str
+    precheck: InstallPrecheck
+    status: FirmwareStatus
+    battery_mv: int
+    finish_only: bool = False
+    """The image already runs on trial (an install whose tool stopped before confirming):
+    only the health check and the confirmation remain."""
+
+    @property
+    def change(self) -> str:
+        return self.precheck.change
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "port": self.port,
+            "serial": self.serial,
+            "model": self.model,
+            "change": self.change,
+            "from": self.installed_version,
+            "to": self.new_version,
+            "security_counter": self.precheck.security_counter,
+            "security_floor": self.precheck.floor,
+            "raises_floor": self.precheck.raises_floor,
+            "battery_mv": self.battery_mv,
+            "target_slot": "B" if self.status.active_slot == "A" else "A",
+            "finish_only": self.finish_only,
+        }
+
+
+@dataclass(slots=True)
+class InstallOutcome:
+    port: str
+    serial: str
+    change: str
+    version: str
+    slot: str
+    security_floor: int
+    seconds: float
+    transfers: list[TransferReport] = field(default_factory=list)
+    attempts: int = 1
+    bytes_sent: int = 0
+    requests: int = 0
+    health: str = ""
+
+    @property
+    def resumed_from(self) -> list[int]:
+        return [t.start for t in self.transfers if t.start]
+
+    def as_dict(self) -> dict[str, Any]:
+        last = self.transfers[-1] if self.transfers else None
+        return {
+            "event": "result",
+            "ok": True,
+            "port": self.port,
+            "serial": self.serial,
+            "change": self.change,
+            "version": self.version,
+            "slot": self.slot,
+            "security_floor": self.security_floor,
+            "seconds": round(self.seconds, 3),
+            "attempts": self.attempts,
+            "resumed_from": self.resumed_from,
+            "compression": None if last is None else last.stream.compression.name.lower(),
+            "stream_bytes": sum(len(t.stream.data) for t in self.transfers),
+            "bytes_sent": self.bytes_sent,
+            "round_trips": self.requests,
+            "health": self.health,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# the pre-check
+
+
+async def plan_install(
+    client: LockClient,
+    identity: TechnicianIdentity,
+    image: Image,
+    *,
+    port: str,
+    source: str,
+) -> InstallPlan:
+    """Everything checked before any byte of the image goes out; raise :class:`InstallRefused`.
+
+    Leaves the client's secure session open (the install continues in it)."""
+    ident = await client.identify()
+    lock_status = await client.status()
+    await open_session(client, identity)
+    status = await read_firmware_status(client)
+    precheck = precheck_install(
+        image,
+        identity.firmware_key,
+        source=source,
+        model=ident.model,
+        hardware_revision=ident.hardware_revision,
+        installed_version=ident.firmware_version,
+        floor=status.security_floor,
+    )
+    plan = InstallPlan(
+        port=port,
+        serial=ident.serial,
+        model=ident.model,
+        installed_version=ident.firmware_version,
+        new_version=str(image.version),
+        precheck=precheck,
+        status=status,
+        battery_mv=lock_status.battery_mv,
+    )
+    _check_battery(plan, _battery_floor_mv(ident.model))
+    _check_lock_state(plan, LockState(lock_status.lock_state), BoltState(lock_status.bolt))
+    if status.trial_pending:
+        opening = await begin(client, image.image_bytes)
+        sha = hashlib.sha256(image.image_bytes).digest()
+        if opening.trial == TrialState.RUNNING and opening.held_sha256 == sha:
+            plan.finish_only = True
+        else:
+            raise InstallRefused(
+                f"{ident.serial}: install refused (the lock runs firmware "
+                f"{ident.firmware_version} on trial, not yet confirmed).",
+                meaning="A trial image must be kept or reverted before another install; "
+                "nothing was sent to the lock.",
+                next_step=f"Wait {opening.trial_seconds_left} s for the lock to revert it by "
+                "itself (or reset the lock), or install that same image again to confirm it.",
+            )
+    return plan
+
+
+def _battery_floor_mv(model: str) -> float:
+    try:
+        limits = load_model_data(model).limit("battery_mv")
+    except (ModelDataError, KeyError):
+        return MIN_BATTERY_MV
+    return limits.warn_below if limits.warn_below is not None else MIN_BATTERY_MV
+
+
+def _check_battery(plan: InstallPlan, floor_mv: float) -> None:
+    if plan.battery_mv < floor_mv:
+        raise InstallRefused(
+            f"{plan.serial}: install refused (battery at {plan.battery_mv / 1000:.2f} V; an "
+            f"install needs at least {floor_mv / 1000:.2f} V).",
+            meaning="A battery this low may die during the install; nothing was sent.",
+            next_step="Fit a new battery pack (`safetool diag --check battery` names the part), "
+            "then install again.",
+        )
+
+
+def _check_lock_state(plan: InstallPlan, state: LockState, bolt: BoltState) -> None:
+    why = {
+        LockState.PENALTY_LOCKOUT: (
+            "the lock is in a penalty lockout",
+            "Wait for the lockout to end (`safetool status`), then install again.",
+        ),
+        LockState.HARD_LOCKOUT: (
+            "the lock is in a hard lockout",
+            "Recover it first (`safetool recover`), then install again.",
+        ),
+        LockState.TIME_DELAY: (
+            "an opening is under way (time delay)",
+            "Let the opening finish or expire, then install again.",
+        ),
+        LockState.OPENING_WINDOW: (
+            "an opening is under way (opening window)",
+            "Let the opening finish or expire, then install again.",
+        ),
+    }.get(state)
+    if why is None and bolt is BoltState.MOVING:
+        why = ("the bolt is moving", "Wait a moment, then install again.")
+    if why is not None:
+        raise InstallRefused(
+            f"{plan.serial}: install refused ({why[0]}).",
+            meaning="Firmware is installed only while nobody is opening the safe; nothing was "
+            "sent.",
+            next_step=why[1],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# the install
+
+
+async def install(
+    client: LockClient,
+    identity: TechnicianIdentity,
+    image: Image,
+    plan: InstallPlan,
+    *,
+    progress: Progress | None = None,
+    retries: int = DEFAULT_RETRIES,
+    window: int = DEFAULT_WINDOW,
+) -> InstallOutcome:
+    """Transfer, activate, health-check and confirm on a lock that passed :func:`plan_install`
+    (its session still open). Link failures are retried ``retries`` times, resuming."""
+    started = time.monotonic()
+    sent_before, requests_before = client.bytes_sent, client.requests_sent
+    outcome = InstallOutcome(
+        port=plan.port,
+        serial=plan.serial,
+        change=plan.change,
+        version=plan.new_version,
+        slot="",
+        security_floor=plan.precheck.floor,
+        seconds=0.0,
+    )
+
+    def tell(phase: str, done: int = 0, total: int = 0, seconds: float = 0.0) -> None:
+        if progress is not None:
+            progress(InstallProgress(plan.port, plan.serial, phase, done, total, seconds))
+
+    data = image.image_bytes
+    if not plan.finish_only:
+        restarts: list[int | None] = []
+
+        async def work() -> None:
+            restarts.append(await _transfer_and_activate(client, data, outcome, tell, window))
+
+        await _with_resume(client, identity, retries, outcome, work)
+        tell("reboot")
+        if restarts[-1] is not None:
+            await _wait_for_reboot(client, restarts[-1])
+    tell("health")
+    await _open_session_retrying(client, identity)
+    outcome.health = await _health_check(client, plan)
+    tell("confirm")
+    confirmed = await client.request(FirmwareConfirmRequest())
+    assert isinstance(confirmed, FirmwareConfirmResponse)
+    outcome.slot = confirmed.slot.name
+    outcome.security_floor = confirmed.security_floor
+    await close_session(client)
+    outcome.seconds = time.monotonic() - started
+    outcome.bytes_sent = client.bytes_sent - sent_before
+    outcome.requests = client.requests_sent - requests_before
+    tell("done", len(data), len(data), outcome.seconds)
+    return outcome
+
+
+async def _transfer_and_activate(
+    client: LockClient,
+    data: bytes,
+    outcome: InstallOutcome,
+    tell: Callable[[str, int, int, float], None],
+    window: int,
+) -> int | None:
+    """Send and activate; return the lock's restart count before ACTIVATE (``None`` if it had
+    already activated this image and restarted into it: an answer lost on the way)."""
+    sha = hashlib.sha256(data).digest()
+    opening = await begin(client, data)
+    if opening.trial == TrialState.RUNNING:
+        if opening.held_sha256 == sha:
+            outcome.slot = opening.slot.name
+            return None
+        raise InstallFailed(
+            f"{outcome.serial}: another image is on trial on the lock.",
+            next_step="Wait for the lock to revert it, then install again.",
+        )
+    report = await send_image(
+        client,
+        data,
+        opening,
+        window=window,
+        progress=lambda done, total, seconds: tell("transfer", done, total, seconds),
+    )
+    outcome.transfers.append(report)
+    tell("activate", len(data), len(data), report.seconds)
+    restarts = client.board_restarts
+    try:
+        answer = await client.request(FirmwareActivateRequest(sha), timeout_s=client.timeout_s + 5)
+    except LockRefused as refusal:
+        raise InstallFailed(
+            f"{outcome.serial}: the lock would not activate the image: {refusal.detail}.",
+            meaning="The old firmware keeps running; the new image was not booted.",
+            next_step="Install again; if it repeats, the image or the lock's flash is damaged.",
+        ) from None
+    assert isinstance(answer, FirmwareActivateResponse)
+    if answer.image_sha256 != sha:
+        raise InstallFailed(
+            f"{outcome.serial}: the lock read back a different image.",
+            next_step="Install again.",
+        )
+    outcome.slot = answer.slot.name
+    return restarts
+
+
+async def _with_resume(
+    client: LockClient,
+    identity: TechnicianIdentity,
+    retries: int,
+    outcome: InstallOutcome,
+    work: Callable[[], Awaitable[None]],
+) -> None:
+    for attempt in range(retries + 1):
+        try:
+            await work()
+            return
+        except RESUMABLE as error:
+            if attempt == retries:
+                raise InstallFailed(
+                    f"{outcome.serial}: the install was interrupted: {error}",
+                    meaning="The lock keeps running its old firmware and remembers what it "
+                    "has received.",
+                    next_step="Check the cable and the battery, then run the same install "
+                    "again: it continues where it stopped.",
+                ) from None
+            outcome.attempts += 1
+            await asyncio.sleep(0.2 * (attempt + 1))
+            await _reconnect(client)
+            await _open_session_retrying(client, identity)
+
+
+async def _reconnect(client: LockClient, timeout_s: float = REBOOT_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            await client.reconnect()
+            return
+        except SafetoolError:
+            if time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def _open_session_retrying(client: LockClient, identity: TechnicianIdentity) -> None:
+    for attempt in range(3):
+        try:
+            await open_session(client, identity)
+            return
+        except RESUMABLE:
+            if attempt == 2:
+                raise
+            await _reconnect(client)
+
+
+async def _wait_for_reboot(client: LockClient, restarts: int) -> None:
+    """The lock resets into the new image: reconnect until its boot id has changed."""
+    deadline = time.monotonic() + REBOOT_TIMEOUT_S
+    while client.board_restarts == restarts:
+        if time.monotonic() >= deadline:
+            raise InstallFailed(
+                "The lock did not restart after activating the new image.",
+                meaning="It may still be running the old firmware.",
+                next_step="Check `safetool firmware status`, then install again.",
+            )
+        await asyncio.sleep(0.1)
+        try:
+            await client.reconnect()
+        except SafetoolError:
+            continue
+
+
+async def _health_check(client: LockClient, plan: InstallPlan) -> str:
+    """The new image must run, on trial, with the lock in a sane state; return a summary."""
+    ident = await client.identify()
+    status = await read_firmware_status(client)
+    if ident.firmware_version != plan.new_version or not status.trial_pending:
+        raise InstallFailed(
+            f"{plan.serial}: the lock did not boot the new image (it runs "
+            f"{ident.firmware_version}; last install: {status.last_result_text}).",
+            meaning="The old firmware keeps running; nothing was confirmed.",
+            next_step="Check the image with `safetool firmware verify`, then install again.",
+        )
+    lock = await client.status()
+    if lock.lock_state not in (LockState.LOCKED, LockState.UNLOCKED):
+        raise InstallFailed(
+            f"{plan.serial}: after the install the lock reports {LockState(lock.lock_state).name}.",
+            meaning="The new image was not confirmed: the lock reverts to the old one by itself.",
+            next_step="Reset the lock to revert now, and report the release to the service centre.",
+        )
+    try:
+        health = await client.request(FirmwareHealthRequest())
+    except LockRefused as refusal:
+        if refusal.code == ErrorCode.UNKNOWN_TYPE:
+            return f"{plan.new_version} has no self-test; identity, slot and lock state good"
+        raise
+    assert isinstance(health, FirmwareHealthResponse)
+    failed = [check.name.lower() for check in HealthCheck if health.failed & check]
+    if failed:
+        raise InstallFailed(
+            f"{plan.serial}: the new firmware's self-test failed: {', '.join(failed)}.",
+            meaning="It was not confirmed: the lock goes back to the old firmware at its next "
+            "reset, or by itself within a few minutes.",
+            next_step="Run `safetool diag` to find the faulty part.",
+        )
+    return f"self-test passed ({health.errors} entries in the error log)"

@@ -1,0 +1,129 @@
+"""Sending an image into the lock's free slot: resume from what the lock holds, one stream,
+several chunks in flight (SPEC.md section 20).
+
+The window keeps the link busy while the lock programs earlier chunks; the lock answers a
+chunk only once it is in flash, so the window is also the flow control. A lost chunk or answer
+is resent underneath by :class:`~protocols.tool.ToolConnection` (same sequence number, so the
+lock never takes it twice); a chunk that arrives before a lost one waits in the lock's RAM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from protocols.firmware_messages import (
+    FirmwareBeginRequest,
+    FirmwareBeginResponse,
+    FirmwareStreamRequest,
+    FirmwareWriteRequest,
+    FirmwareWriteResponse,
+)
+from protocols.firmware_stream import ImageStream, make_stream
+from protocols.session import CIPHER_OVERHEAD
+from safetool.client import LockClient
+
+WRITE_HEADER_BYTES = 4
+DEFAULT_WINDOW = 4
+FLASH_S_PER_PAGE = 0.04
+"""Erase plus program of one 4 KiB page, generously: how long a chunk's answer may wait."""
+
+TransferProgress = Callable[[int, int, float], None]
+"""Called with (image bytes in flash, image bytes in all, seconds since the stream began)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferReport:
+    start: int
+    """Image offset the stream began at (above 0: resumed from what the lock held)."""
+    image_bytes: int
+    stream: ImageStream
+    chunks: int
+    seconds: float
+
+
+async def begin(client: LockClient, image: bytes) -> FirmwareBeginResponse:
+    answer = await client.request(FirmwareBeginRequest(len(image), hashlib.sha256(image).digest()))
+    assert isinstance(answer, FirmwareBeginResponse)
+    return answer
+
+
+def resume_point(image: bytes, begin: FirmwareBeginResponse) -> int:
+    """Where to start: what the lock holds of this image, if its bytes read back right."""
+    held = min(begin.held, len(image))
+    if held and hashlib.sha256(image[:held]).digest() == begin.held_sha256:
+        return held
+    return 0
+
+
+def chunk_size(client: LockClient) -> int:
+    """The largest FIRMWARE_WRITE data that fits the frames the lock accepts, sealed."""
+    return client.connection.max_body - CIPHER_OVERHEAD - WRITE_HEADER_BYTES
+
+
+async def send_image(
+    client: LockClient,
+    image: bytes,
+    begin: FirmwareBeginResponse,
+    *,
+    window: int = DEFAULT_WINDOW,
+    progress: TransferProgress | None = None,
+) -> TransferReport:
+    """Stream ``image`` from the resume point into the slot FIRMWARE_BEGIN named."""
+    start = resume_point(image, begin)
+    stream = make_stream(
+        image, start, supported=begin.compressions, max_dict_size=begin.max_dict_size
+    )
+    began = time.monotonic()
+    if start < len(image):
+        await client.request(
+            FirmwareStreamRequest(start, stream.compression, stream.dict_size, len(stream.data))
+        )
+    size = chunk_size(client)
+    pages_per_chunk = -(-int(size * stream.ratio) // begin.page_size) + 1
+    processing_s = window * pages_per_chunk * FLASH_S_PER_PAGE
+    written = start
+    chunks = 0
+
+    def note(answer: FirmwareWriteResponse) -> None:
+        nonlocal written
+        if answer.written > written:
+            written = min(answer.written, len(image))
+            if progress is not None:
+                progress(written, len(image), time.monotonic() - began)
+
+    in_flight: set[asyncio.Task[FirmwareWriteResponse]] = set()
+    offset = 0
+    try:
+        while offset < len(stream.data) or in_flight:
+            while offset < len(stream.data) and len(in_flight) < window:
+                piece = stream.data[offset : offset + size]
+                in_flight.add(asyncio.create_task(_write(client, offset, piece, processing_s)))
+                offset += len(piece)
+                chunks += 1
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                note(task.result())
+    finally:
+        for task in in_flight:
+            task.cancel()
+        if in_flight:
+            await asyncio.wait(in_flight)
+    if progress is not None:
+        progress(len(image), len(image), time.monotonic() - began)
+    return TransferReport(start, len(image), stream, chunks, time.monotonic() - began)
+
+
+async def _write(
+    client: LockClient, offset: int, data: bytes, processing_s: float
+) -> FirmwareWriteResponse:
+    answer = await client.request(
+        FirmwareWriteRequest(offset, data),
+        timeout_s=client.timeout_s + processing_s,
+        processing_s=processing_s,
+    )
+    assert isinstance(answer, FirmwareWriteResponse)
+    return answer
