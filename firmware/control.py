@@ -151,6 +151,7 @@ OPS: dict[str, Handler] = {
         "busy_s": emu.flash.busy_s,
         "power_cuts": emu.power_cuts,
         "bytes_in": emu.bytes_in,
+        "audit_entries": emu.audit.count,
         "cut_armed": emu.flash.power_cut_armed or emu.byte_cut_armed,
     },
     "audit": lambda emu, args: emu.audit.entries(args.get("last")),

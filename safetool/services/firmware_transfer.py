@@ -43,6 +43,10 @@ class TransferReport:
     stream: ImageStream
     chunks: int
     seconds: float
+    """From FIRMWARE_STREAM to the answer of the last chunk."""
+    wire_bytes: int
+    """Bytes the tool sent in that time (framing, sealing and resends included)."""
+    requests: int
 
 
 async def begin(client: LockClient, image: bytes) -> FirmwareBeginResponse:
@@ -57,6 +61,23 @@ def resume_point(image: bytes, begin: FirmwareBeginResponse) -> int:
     if held and hashlib.sha256(image[:held]).digest() == begin.held_sha256:
         return held
     return 0
+
+
+TAIL_CHUNK_BYTES = 1024
+
+
+def chunk_bounds(total: int, size: int) -> list[tuple[int, int]]:
+    """(offset, length) of each chunk: full frames, then halving sizes near the end, so the
+    lock's flash work after the last byte arrives is one small chunk's, not a whole frame's."""
+    bounds: list[tuple[int, int]] = []
+    offset = 0
+    while offset < total:
+        remaining = total - offset
+        length = size if remaining >= 2 * size else max(TAIL_CHUNK_BYTES, remaining // 2)
+        length = min(length, remaining)
+        bounds.append((offset, length))
+        offset += length
+    return bounds
 
 
 def chunk_size(client: LockClient) -> int:
@@ -78,6 +99,7 @@ async def send_image(
         image, start, supported=begin.compressions, max_dict_size=begin.max_dict_size
     )
     began = time.monotonic()
+    sent_before, requests_before = client.bytes_sent, client.requests_sent
     if start < len(image):
         await client.request(
             FirmwareStreamRequest(start, stream.compression, stream.dict_size, len(stream.data))
@@ -96,15 +118,19 @@ async def send_image(
                 progress(written, len(image), time.monotonic() - began)
 
     in_flight: set[asyncio.Task[FirmwareWriteResponse]] = set()
-    offset = 0
+    pending = chunk_bounds(len(stream.data), size)
+    pending.reverse()
     try:
-        while offset < len(stream.data) or in_flight:
-            while offset < len(stream.data) and len(in_flight) < window:
-                piece = stream.data[offset : offset + size]
+        while pending or in_flight:
+            while pending and len(in_flight) < window:
+                offset, length = pending.pop()
+                piece = stream.data[offset : offset + length]
                 in_flight.add(asyncio.create_task(_write(client, offset, piece, processing_s)))
-                offset += len(piece)
                 chunks += 1
             done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            failures = [task.exception() for task in done if task.exception() is not None]
+            if failures:
+                raise failures[0]  # type: ignore[misc]
             for task in done:
                 note(task.result())
     finally:
@@ -112,9 +138,20 @@ async def send_image(
             task.cancel()
         if in_flight:
             await asyncio.wait(in_flight)
+            for task in in_flight:  # retrieved, so none is reported as never retrieved
+                if not task.cancelled():
+                    task.exception()
     if progress is not None:
         progress(len(image), len(image), time.monotonic() - began)
-    return TransferReport(start, len(image), stream, chunks, time.monotonic() - began)
+    return TransferReport(
+        start,
+        len(image),
+        stream,
+        chunks,
+        time.monotonic() - began,
+        client.bytes_sent - sent_before,
+        client.requests_sent - requests_before,
+    )
 
 
 async def _write(
