@@ -28,11 +28,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from firmware.process import EmulatorProcess
-from protocols.firmware_image import Image
+from hil.images import build_test_image
+from protocols.firmware_image import Image, parse_image
 from safetool.client import LockClient
 from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
-from safetool.services.firmware_image import BuildRequest, build_image
 from safetool.services.firmware_install import InstallOutcome, install, plan_install
 
 PEERS = "SMP serial default: 1.49 wire B/image B, 740 round trips; esptool: 1.01 and 19"
@@ -48,20 +48,7 @@ def payloads(size: int) -> dict[str, bytes]:
 
 
 def build(pki: Path, root: Path, name: str, payload: bytes, version: str) -> Image:
-    (root / f"{name}.bin").write_bytes(payload)
-    return build_image(
-        BuildRequest(
-            payload=root / f"{name}.bin",
-            output=root / f"{name}.img",
-            key=pki / "manufacturer" / "firmware.key",
-            version=version,
-            security_counter=1,
-            model="SL-100",
-            hardware_revisions=("B",),
-            channel="stable",
-            notes="",
-        )
-    )
+    return parse_image(build_test_image(pki, root, name, payload, version).read_bytes())
 
 
 async def install_once(

@@ -146,7 +146,7 @@ OPS: dict[str, Handler] = {
     "power_cycle": lambda emu, args: emu.power_cycle(),
     "flash_image": _op_flash_image,
     "power_cut": _op_power_cut,
-    "flash_stats": lambda emu, args: {
+    "counters": lambda emu, args: {
         "operations": emu.flash.operations,
         "busy_s": emu.flash.busy_s,
         "power_cuts": emu.power_cuts,

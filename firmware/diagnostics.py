@@ -166,9 +166,10 @@ class BoardDiagnostics:
         del self.lock.hardware.outputs[:-20]
         return OutputTestResponse(request.output, duration)
 
-    def self_test(self) -> tuple[int, int]:
-        """The quick self-test after a boot (FIRMWARE_HEALTH): failed HealthCheck bits and the
-        error-log entries counted since manufacture."""
+    def self_test(self) -> tuple[int, int, int]:
+        """The quick self-test after a boot (FIRMWARE_HEALTH): HealthCheck bits checked and
+        failed, and the error-log entries counted since manufacture."""
+        checked = HealthCheck.MOTOR_DRIVER | HealthCheck.SENSORS | HealthCheck.KEYPAD
         hardware = self.lock.hardware
         failed = 0
         if hardware.motor.jammed or hardware.motor.stalled:
@@ -178,7 +179,7 @@ class BoardDiagnostics:
         if hardware.stuck_keys:
             failed |= HealthCheck.KEYPAD
         log = self.lock.saved.service.get("errors", {})
-        return failed, sum(int(record["count"]) for record in log.values())
+        return checked, failed, sum(int(record["count"]) for record in log.values())
 
     def error_log(self, request: Request, technician: Certificate) -> Response:
         log = self.lock.saved.service.get("errors", {})

@@ -142,7 +142,7 @@ class Emulator:
             self.lock.trusted_rtc,
             self.request_reset,
             health_report=self.features.health_report,
-            health_failures=self.diagnostics.self_test,
+            self_test=self.diagnostics.self_test,
             trial_timeout_s=self.trial_timeout_s,
         )
         self.updater.register(self.trust)

@@ -43,7 +43,6 @@ from protocols.firmware_messages import (
     FirmwareStreamResponse,
     FirmwareWriteRequest,
     FirmwareWriteResponse,
-    HealthCheck,
     InstallResult,
     SlotState,
     TrialState,
@@ -124,7 +123,7 @@ class BoardUpdater:
         reset: Callable[[], None],
         *,
         health_report: bool,
-        health_failures: Callable[[], tuple[int, int]],
+        self_test: Callable[[], tuple[int, int, int]],
         trial_timeout_s: float = DEFAULT_TRIAL_TIMEOUT_S,
     ) -> None:
         self.flash = flash
@@ -135,8 +134,8 @@ class BoardUpdater:
         self.reset = reset
         """Asks the board to reset once the current answer is on the wire."""
         self.health_report = health_report
-        self.health_failures = health_failures
-        """(failed HealthCheck bits, error-log entries) of the running board."""
+        self.self_test = self_test
+        """(HealthCheck bits checked, bits failed, error-log entries) of the running board."""
         self.trial_timeout_s = trial_timeout_s
         self.booted_s = clock.monotonic()
         self._record: _Record | None = None
@@ -180,16 +179,7 @@ class BoardUpdater:
         if state.active is not None and state.trial:
             running = self.bootloader.inspect(state.active)
             size = 0 if running.image is None else running.image.total_size
-            return FirmwareBeginResponse(
-                slot=FirmwareSlot[state.active],
-                held=size,
-                held_sha256=hashlib.sha256(self.flash.read(state.active, 0, size)).digest(),
-                page_size=PAGE_SIZE,
-                compressions=SUPPORTED,
-                max_dict_size=BOARD_MAX_DICT_SIZE,
-                trial=TrialState.RUNNING,
-                trial_seconds_left=self.trial_seconds_left(),
-            )
+            return self._holding(state.active, size, TrialState.RUNNING)
         limit = self.flash.slot_size - TRAILER_RESERVE_BYTES
         if not 0 < request.image_size <= limit:
             return _error(
@@ -220,6 +210,10 @@ class BoardUpdater:
             )
         self._record = record
         held = min(record.written, record.image_size)
+        return self._holding(slot, held, TrialState.NONE)
+
+    def _holding(self, slot: str, held: int, trial: TrialState) -> FirmwareBeginResponse:
+        """FIRMWARE_BEGIN's answer: what ``slot`` holds, proved by reading it back."""
         return FirmwareBeginResponse(
             slot=FirmwareSlot[slot],
             held=held,
@@ -227,8 +221,8 @@ class BoardUpdater:
             page_size=PAGE_SIZE,
             compressions=SUPPORTED,
             max_dict_size=BOARD_MAX_DICT_SIZE,
-            trial=TrialState.NONE,
-            trial_seconds_left=0,
+            trial=trial,
+            trial_seconds_left=self.trial_seconds_left() if trial is TrialState.RUNNING else 0,
         )
 
     # --- FIRMWARE_STREAM -------------------------------------------------------------------------
@@ -391,8 +385,5 @@ class BoardUpdater:
     # --- FIRMWARE_HEALTH (2.4.0 and later) -------------------------------------------------------
 
     def health(self, request: Request, technician: Certificate) -> Response:
-        failed, errors = self.health_failures()
-        checked = 0
-        for check in HealthCheck:
-            checked |= check
+        checked, failed, errors = self.self_test()
         return FirmwareHealthResponse(checked=checked, failed=failed, errors=min(errors, 0xFFFF))

@@ -6,6 +6,7 @@ several boards at once."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import sys
@@ -16,22 +17,24 @@ from typing import Any
 import pytest
 
 from firmware.process import EmulatorProcess
+from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from protocols.catalogue import ErrorCode, MsgType
 from protocols.firmware_image import Image
-from protocols.firmware_messages import FirmwareHealthRequest
+from protocols.firmware_messages import (
+    Compression,
+    FirmwareActivateRequest,
+    FirmwareHealthRequest,
+    FirmwareStreamRequest,
+    FirmwareWriteRequest,
+)
 from protocols.framing import FrameSplitter
 from safetool.cli.firmware_commands import add_firmware_parsers
 from safetool.client import LockClient
 from safetool.client.errors import LockRefused
 from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
-from safetool.services.firmware_image import (
-    BuildRequest,
-    FirmwareImageError,
-    build_image,
-    read_image,
-)
+from safetool.services.firmware_image import FirmwareImageError, read_image
 from safetool.services.firmware_install import (
     InstallFailed,
     InstallOutcome,
@@ -58,37 +61,18 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def _build(pki: Path, name: str, version: str, counter: int, payload: bytes, **extra: Any) -> Path:
-    root = pki.parent
-    (root / f"{name}.bin").write_bytes(payload)
-    output = root / f"{name}.img"
-    build_image(
-        BuildRequest(
-            payload=root / f"{name}.bin",
-            output=output,
-            key=pki / "manufacturer" / "firmware.key",
-            version=version,
-            security_counter=counter,
-            model=extra.get("model", "SL-100"),
-            hardware_revisions=("B",),
-            channel="stable",
-            notes="",
-            slot_size_bytes=0x60000,
-        )
-    )
-    return output
-
-
 @pytest.fixture(scope="module")
 def images(pki: Path) -> dict[str, Path]:
     """Incompressible 48 KiB payloads (so a paced transfer takes long enough to interrupt)."""
     payload = os.urandom(48 * 1024)
+    root = pki.parent
     return {
-        "v240": _build(pki, "v240", "2.4.0", 1, payload),
-        "v220": _build(pki, "v220", "2.2.0", 1, payload),
-        "v231": _build(pki, "v231", BUILTIN, 1, payload),
-        "v250_sec3": _build(pki, "v250", "2.5.0", 3, payload),
-        "other_model": _build(pki, "other", "2.4.0", 1, payload, model="SL-200"),
+        "v240": build_test_image(pki, root, "v240", payload, "2.4.0"),
+        "v220": build_test_image(pki, root, "v220", payload, "2.2.0"),
+        "v250_sec3": build_test_image(pki, root, "v250", payload, "2.5.0", security_counter=3),
+        "other_model": build_test_image(
+            pki, root, "other", payload, "2.4.0", model="SL-200", slot_size_bytes=0x60000
+        ),
     }
 
 
@@ -207,7 +191,7 @@ async def test_below_the_floor_is_refused_before_any_image_byte_and_says_what_wo
 ) -> None:
     board = await board_factory("--pki", str(pki))
     await install_image(board.port, pki, images["v250_sec3"])
-    ops_before = (await board.board.flash_stats())["operations"]
+    ops_before = (await board.board.counters())["operations"]
     trace = FrameTypes()
     with pytest.raises(FirmwareImageError) as refused:
         await install_image(board.port, pki, images["v220"], tracer=trace)
@@ -216,7 +200,7 @@ async def test_below_the_floor_is_refused_before_any_image_byte_and_says_what_wo
     assert "security counter is 3 or more" in text
     assert trace.count(*TRANSFER_TYPES) == 0  # no byte of the image went out
     assert trace.count(MsgType.FIRMWARE_STATUS) == 1
-    assert (await board.board.flash_stats())["operations"] == ops_before
+    assert (await board.board.counters())["operations"] == ops_before
 
 
 @pytest.mark.parametrize("case", ["other_model", "bad_signature", "corrupt", "empty"])
@@ -237,7 +221,7 @@ async def test_bad_images_are_refused_by_the_cli_with_no_traceback(
     elif case == "empty":
         path = tmp_path / "empty.img"
         path.write_bytes(b"")
-    ops_before = (await board.board.flash_stats())["operations"]
+    ops_before = (await board.board.counters())["operations"]
     code, out, err = await run_cli(
         "firmware", "install", str(path), "--port", board.port,
         "--technician", str(pki / TECHNICIAN), "--yes",
@@ -252,7 +236,7 @@ async def test_bad_images_are_refused_by_the_cli_with_no_traceback(
         "empty": "empty",
     }[case]
     assert expected in err
-    assert (await board.board.flash_stats())["operations"] == ops_before
+    assert (await board.board.counters())["operations"] == ops_before
 
 
 async def test_a_lock_in_hard_lockout_or_with_a_flat_battery_is_refused(
@@ -275,7 +259,7 @@ async def test_a_lock_in_hard_lockout_or_with_a_flat_battery_is_refused(
 
 
 async def _when_transfer_reaches(board: EmulatorProcess, fraction: float, size: int) -> None:
-    while (await board.board.flash_stats())["bytes_in"] < fraction * size:
+    while (await board.board.counters())["bytes_in"] < fraction * size:
         await asyncio.sleep(0.01)
 
 
@@ -372,9 +356,6 @@ async def test_a_tool_stopped_after_the_trial_boot_confirms_on_the_next_run(
 
 async def _activate_without_confirming(port: str, pki: Path, image: Image) -> None:
     """Everything an install does up to the trial boot, then stop (a tool that died)."""
-    import hashlib
-
-    from protocols.firmware_messages import FirmwareActivateRequest
 
     async with await LockClient.connect(port) as client:
         await open_session(client, identity(pki))
@@ -441,3 +422,26 @@ async def test_three_boards_at_once_with_progress_per_device_and_a_summary(
     assert progress_ports == {board.port for board in boards}
     for board in boards:
         assert (await running(board.port, pki))[0] == "2.4.0"
+
+
+async def test_a_garbage_stream_gets_a_clear_error_and_the_old_image_keeps_running(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    image = read_image(images["v240"]).image_bytes
+    board = await board_factory("--pki", str(pki))
+    async with await LockClient.connect(board.port) as client:
+        await open_session(client, identity(pki))
+        opening = await begin(client, image)
+        await client.request(
+            FirmwareStreamRequest(0, Compression.LZMA2, 32 * 1024, len(image) // 2)
+        )
+        with pytest.raises(LockRefused) as refused:
+            await client.request(FirmwareWriteRequest(0, os.urandom(4000)))
+        assert refused.value.code == ErrorCode.MALFORMED
+        assert "corrupt" in refused.value.detail
+        with pytest.raises(LockRefused) as refused:  # the stream ended; nothing half-taken
+            await client.request(FirmwareWriteRequest(4000, os.urandom(100)))
+        assert refused.value.code == ErrorCode.INVALID_STATE
+        assert opening.held == 0
+    version, status = await running(board.port, pki)
+    assert version == BUILTIN and status.active_slot is None

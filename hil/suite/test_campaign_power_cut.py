@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from hil.campaign import trial_rng
+from hil.images import build_test_image
 from hil.lock_handle import Lock, connect
 from hil.measure import Recorder
 from hil.pool import Boards
@@ -30,7 +31,6 @@ from hil.results import CAMPAIGN_PROPERTY, SEED_PROPERTY
 from hil.suite.helpers import technician, wrong_codes
 from protocols.firmware_image import Image, parse_image
 from safetool.errors import SafetoolError
-from safetool.services.firmware_image import BuildRequest, build_image
 from safetool.services.firmware_install import install, plan_install
 from safetool.services.firmware_status import firmware_status
 
@@ -50,25 +50,10 @@ PAYLOAD_BYTES = 10 * 1024
 def images(pki: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Image, Image]:
     """Two releases of the same size and counter: trials install them in turn."""
     root = tmp_path_factory.mktemp("power-cut")
-    made: list[Image] = []
-    for version in ("2.4.0", "2.5.0"):
-        payload = root / f"{version}.bin"
-        payload.write_bytes(os.urandom(PAYLOAD_BYTES))
-        output = root / f"{version}.img"
-        build_image(
-            BuildRequest(
-                payload=payload,
-                output=output,
-                key=pki / "manufacturer" / "firmware.key",
-                version=version,
-                security_counter=1,
-                model="SL-100",
-                hardware_revisions=("B",),
-                channel="stable",
-                notes="",
-            )
-        )
-        made.append(parse_image(output.read_bytes()))
+    made = [
+        parse_image(build_test_image(pki, root, v, os.urandom(PAYLOAD_BYTES), v).read_bytes())
+        for v in ("2.4.0", "2.5.0")
+    ]
     return made[0], made[1]
 
 
@@ -89,7 +74,7 @@ class Bench:
     async def remember(self) -> None:
         state = await self.lock.state()
         self.wrong_codes = state["wrong_code_count"]
-        self.audit_entries = (await self.lock.board.flash_stats())["audit_entries"]
+        self.audit_entries = (await self.lock.board.counters())["audit_entries"]
 
     async def survived(self, expected: set[str]) -> str | None:
         """``None`` if the board is sound after the cut, else what is wrong with it."""
@@ -110,7 +95,7 @@ class Bench:
         state = await self.lock.state()
         if state["wrong_code_count"] != self.wrong_codes:
             return f"wrong-code counter {state['wrong_code_count']}, was {self.wrong_codes}"
-        if (await self.lock.board.flash_stats())["audit_entries"] < self.audit_entries:
+        if (await self.lock.board.counters())["audit_entries"] < self.audit_entries:
             return "the audit trail lost entries"
         return None
 
@@ -152,9 +137,9 @@ async def test_power_cut_at_every_flash_operation_of_an_install(
 ) -> None:
     request.node.user_properties.append((CAMPAIGN_PROPERTY, "power-cut"))
     bench = await _bench(boards, pki, images)
-    before = (await bench.lock.board.flash_stats())["operations"]
+    before = (await bench.lock.board.counters())["operations"]
     await bench.install(images[0], retries=0)
-    operations = (await bench.lock.board.flash_stats())["operations"] - before
+    operations = (await bench.lock.board.counters())["operations"] - before
     await bench.remember()
     failures: list[str] = []
     for k in range(1, operations + 1):
@@ -182,9 +167,9 @@ async def test_power_cut_at_random_transfer_bytes(
     mine = range(group, trials, GROUPS)
     request.node.user_properties += [(CAMPAIGN_PROPERTY, "power-cut"), (SEED_PROPERTY, hil_seed)]
     bench = await _bench(boards, pki, images)
-    before = (await bench.lock.board.flash_stats())["bytes_in"]
+    before = (await bench.lock.board.counters())["bytes_in"]
     await bench.install(images[0], retries=0)
-    install_bytes = (await bench.lock.board.flash_stats())["bytes_in"] - before
+    install_bytes = (await bench.lock.board.counters())["bytes_in"] - before
     await bench.remember()
     failures: list[str] = []
     for count, trial in enumerate(mine):

@@ -49,9 +49,10 @@ def trace_frames(direction: str, data: bytes) -> None:
 
 
 @asynccontextmanager
-async def connected(args: argparse.Namespace) -> AsyncIterator[LockClient]:
+async def connected(args: argparse.Namespace, port: str | None = None) -> AsyncIterator[LockClient]:
+    """Connect to ``port`` (default: ``--port``) with the command's baud, timeout and trace."""
     client = await LockClient.connect(
-        args.port,
+        args.port if port is None else port,
         baudrate=args.baud,
         timeout_s=args.timeout_s,
         tracer=trace_frames if args.debug else None,

@@ -9,8 +9,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from rich.progress import (
 )
 
 from protocols.firmware_image import Image
-from safetool.cli.common import PORT_HELP, print_json, trace_frames
+from safetool.cli.common import PORT_HELP, connected, print_json
 from safetool.client import LockClient
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
@@ -135,26 +134,12 @@ async def _precheck(
     image: Image,
 ) -> None:
     try:
-        lock.client = await stack.enter_async_context(_connected(lock.port, args))
+        lock.client = await stack.enter_async_context(connected(args, lock.port))
         lock.plan = await plan_install(
             lock.client, identity, image, port=lock.port, source=str(args.image)
         )
     except SafetoolError as error:
         lock.refusal = error
-
-
-@asynccontextmanager
-async def _connected(port: str, args: argparse.Namespace) -> AsyncIterator[LockClient]:
-    client = await LockClient.connect(
-        port,
-        baudrate=args.baud,
-        timeout_s=args.timeout_s,
-        tracer=trace_frames if args.debug else None,
-    )
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 async def _install(
@@ -199,7 +184,7 @@ def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
             print(
                 f"{plan.serial} on {plan.port}: {plan.change}\n"
                 f"  {plan.model}, battery {plan.battery_mv / 1000:.2f} V, {floor}; will {step} "
-                f"into slot {plan.as_dict()['target_slot']}"
+                f"into slot {plan.target_slot}"
             )
         elif lock.refusal is not None:
             print(f"{lock.port}: {lock.refusal.explain()}", file=sys.stderr)

@@ -125,6 +125,13 @@ class InstallPlan:
     def change(self) -> str:
         return self.precheck.change
 
+    @property
+    def target_slot(self) -> str:
+        """Where the image goes: the slot not running, or the one it already runs on trial from."""
+        if self.finish_only and self.status.active_slot is not None:
+            return self.status.active_slot
+        return "B" if self.status.active_slot == "A" else "A"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "port": self.port,
@@ -137,7 +144,7 @@ class InstallPlan:
             "security_floor": self.precheck.floor,
             "raises_floor": self.precheck.raises_floor,
             "battery_mv": self.battery_mv,
-            "target_slot": "B" if self.status.active_slot == "A" else "A",
+            "target_slot": self.target_slot,
             "finish_only": self.finish_only,
         }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -108,7 +109,6 @@ async def send_image(
     pages_per_chunk = -(-int(size * stream.ratio) // begin.page_size) + 1
     processing_s = window * pages_per_chunk * FLASH_S_PER_PAGE
     written = start
-    chunks = 0
 
     def note(answer: FirmwareWriteResponse) -> None:
         nonlocal written
@@ -118,15 +118,14 @@ async def send_image(
                 progress(written, len(image), time.monotonic() - began)
 
     in_flight: set[asyncio.Task[FirmwareWriteResponse]] = set()
-    pending = chunk_bounds(len(stream.data), size)
-    pending.reverse()
+    bounds = chunk_bounds(len(stream.data), size)
+    to_send = deque(bounds)
     try:
-        while pending or in_flight:
-            while pending and len(in_flight) < window:
-                offset, length = pending.pop()
+        while to_send or in_flight:
+            while to_send and len(in_flight) < window:
+                offset, length = to_send.popleft()
                 piece = stream.data[offset : offset + length]
                 in_flight.add(asyncio.create_task(_write(client, offset, piece, processing_s)))
-                chunks += 1
             done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
             failures = [task.exception() for task in done if task.exception() is not None]
             if failures:
@@ -147,7 +146,7 @@ async def send_image(
         start,
         len(image),
         stream,
-        chunks,
+        len(bounds),
         time.monotonic() - began,
         client.bytes_sent - sent_before,
         client.requests_sent - requests_before,
