@@ -11,7 +11,7 @@ this run:
 * the round trips (requests) of the whole install.
 
 Images: an incompressible 256 KiB payload, and the issue's reference compressible image (a
-quarter random: the limit is 4.0x). Run: ``.venv/bin/python benchmarks/firmware.py``
+quarter random: the limit is 4.0x). Run: ``.venv/bin/python benchmarks/firmware_install.py``
 (``--quick``: 64 KiB payloads at 921600 baud only, for CI).
 """
 
