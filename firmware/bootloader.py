@@ -29,6 +29,7 @@ from protocols.firmware_messages import (
     FirmwareSlot,
     FirmwareStatusResponse,
     InstallResult,
+    SlotRecord,
     SlotState,
 )
 from protocols.messages import Request, Response
@@ -152,7 +153,7 @@ class Bootloader:
 
     def status(self, request: Request, technician: Certificate) -> Response:
         state: BootState = self.flash.load_state()
-        records: list[dict[str, object]] = []
+        records: list[SlotRecord] = []
         for slot in SLOTS:
             found = self.inspect(slot, state.security_floor)
             slot_state = found.state
@@ -162,13 +163,13 @@ class Bootloader:
             if slot_state is SlotState.VALID and on_trial:
                 slot_state = SlotState.TRIAL
             records.append(
-                {
-                    "slot": int(FirmwareSlot[slot]),
-                    "state": int(slot_state),
-                    "security_counter": found.security_counter,
-                    "size": 0 if found.image is None else found.image.total_size,
-                    "version": found.version,
-                }
+                SlotRecord(
+                    slot=FirmwareSlot.A if slot == "A" else FirmwareSlot.B,
+                    state=slot_state,
+                    security_counter=found.security_counter,
+                    size=0 if found.image is None else found.image.total_size,
+                    version=found.version,
+                )
             )
         return FirmwareStatusResponse(
             active_slot=FirmwareSlot.NONE if state.active is None else FirmwareSlot[state.active],

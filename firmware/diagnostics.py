@@ -13,7 +13,9 @@ from protocols.catalogue import BoltState, DoorState, MsgType
 from protocols.certificates import Certificate, Qualification
 from protocols.diag_messages import (
     KEYPAD_KEYS,
+    BoardError,
     ErrorLogResponse,
+    ErrorRecord,
     KeypadTestRequest,
     KeypadTestResponse,
     MotorResult,
@@ -114,9 +116,9 @@ class BoardDiagnostics:
             rtc_s=int(lock.clock.rtc()) & 0xFFFFFFFF,
             uptime_s=lock.uptime_s,
             tamper_open=int(hardware.tamper_open),
-            door=int(DoorState.OPEN if hardware.door_sensor_stuck_open else hardware.door),
-            bolt_sensor=int(hardware.bolt_sensor),
-            bolt_commanded=int(commanded),
+            door=DoorState.OPEN if hardware.door_sensor_stuck_open else hardware.door,
+            bolt_sensor=hardware.bolt_sensor,
+            bolt_commanded=commanded,
             keys_held=key_mask(hardware.stuck_keys),
         )
 
@@ -151,7 +153,7 @@ class BoardDiagnostics:
             )
         else:
             lock.keypad_test_until = None
-        return KeypadTestResponse(int(request.active), key_mask(lock.hardware.stuck_keys))
+        return KeypadTestResponse(request.active, key_mask(lock.hardware.stuck_keys))
 
     def end_keypad_test(self) -> None:
         """The session ended: keys go back to being code entry, never reported."""
@@ -184,7 +186,9 @@ class BoardDiagnostics:
     def error_log(self, request: Request, technician: Certificate) -> Response:
         log = self.lock.saved.service.get("errors", {})
         records = [
-            {"code": int(code), "count": r["count"], "first_s": r["first"], "last_s": r["last"]}
+            ErrorRecord(
+                code=BoardError(int(code)), count=r["count"], first_s=r["first"], last_s=r["last"]
+            )
             for code, r in sorted(log.items(), key=lambda item: int(item[0]))
         ]
         return ErrorLogResponse(records)

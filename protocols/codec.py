@@ -4,6 +4,12 @@ Bodies are declared once, with construct, in :mod:`protocols.messages`. Fixed-si
 plain integers are then packed and unpacked with a ``struct.Struct`` derived from that same
 declaration, which is several times faster than even compiled construct; bodies with strings or
 greedy bytes use compiled construct.
+
+The field annotations of a message class say which values are valid (SPEC.md section 5: a value
+a table does not list makes the message malformed): an enum type takes only its members, a
+``Literal`` only the values it names, and a list of ``TypedDict`` records (records to the end
+of the body, or a fixed number of them) has each record's fields checked by their own
+annotations. Other fields (plain ``int``, ``str``, ``bytes``) take whatever their layout holds.
 """
 
 from __future__ import annotations
@@ -83,6 +89,50 @@ class BadMessage(RemoteProtocolError):
         self.header = header
 
 
+Converter = Callable[[Any], Any]
+"""Turns a parsed value into the field's type, raising ``ValueError`` for a value not allowed."""
+
+
+def _literal(allowed: tuple[Any, ...]) -> Converter:
+    by_value = {value: value for value in allowed}  # enum members hash and compare as their ints
+
+    def convert(value: Any) -> Any:
+        try:
+            return by_value[value]
+        except KeyError:
+            listed = ", ".join(str(int(v)) for v in allowed)
+            raise ValueError(f"{value!r} is not one of {listed}") from None
+
+    return convert
+
+
+def _records(record: type[Any]) -> Converter:
+    fields = tuple((key, converter(hint)) for key, hint in typing.get_type_hints(record).items())
+
+    def convert(values: Any) -> list[dict[str, Any]]:
+        return [
+            {key: item[key] if check is None else check(item[key]) for key, check in fields}
+            for item in values
+        ]
+
+    return convert
+
+
+def converter(hint: Any) -> Converter | None:
+    """How a field annotated ``hint`` is checked and converted after parsing; ``None`` when the
+    parsed value is taken as it is."""
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return _literal(typing.get_args(hint))
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if typing.is_typeddict(item):
+            return _records(item)
+    return None
+
+
 class BodyCodec:
     """Packs and parses the body of one message class."""
 
@@ -90,11 +140,7 @@ class BodyCodec:
         self.cls = cls
         hints = typing.get_type_hints(cls)
         self.names = tuple(f.name for f in dataclasses.fields(cls))
-        converters: list[Callable[[Any], Any] | None] = []
-        for name in self.names:
-            hint = hints[name]
-            is_enum = isinstance(hint, type) and issubclass(hint, enum.Enum)
-            converters.append(hint if is_enum else None)
+        converters = [converter(hints[name]) for name in self.names]
         self._converters = tuple(converters)
         self._needs_conversion = any(c is not None for c in converters)
         getter = attrgetter(*self.names) if self.names else (lambda _m: ())

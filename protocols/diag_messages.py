@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal, TypedDict
 
 from construct import GreedyRange, Int8ul, Int16sl, Int16ul, Int32ul, Struct
 
-from protocols.catalogue import MsgType
+from protocols.catalogue import BoltState, DoorState, MsgType
 from protocols.messages import Request, Response
 
 KEYPAD_KEYS = "0123456789*#"
@@ -42,7 +43,6 @@ class MotorResult(IntEnum):
     STALLED = 1
     REFUSED_LOCKED = 2
     """The bolt is extended: the test would open a locked safe, so it is not run."""
-    REFUSED_DOOR_OPEN = 3
 
 
 def keys_from_mask(mask: int) -> str:
@@ -70,11 +70,12 @@ class SensorsResponse(Response):
     """The board's real-time clock as it reads, uncorrected."""
     uptime_s: int
     tamper_open: int
-    door: int
-    bolt_sensor: int
-    """What the bolt position sensor reports (BoltState)."""
-    bolt_commanded: int
-    """Where the controller last drove the bolt (BoltState)."""
+    door: DoorState
+    """What the door sensor reads."""
+    bolt_sensor: BoltState
+    """What the bolt position sensor reports."""
+    bolt_commanded: BoltState
+    """Where the controller last drove the bolt."""
     keys_held: int
     """Keys that read as pressed right now (a key mask; a healthy idle keypad reads 0)."""
 
@@ -119,7 +120,8 @@ class MotorTestRequest(Request):
 class KeypadTestResponse(Response):
     TYPE = MsgType.DIAG_KEYPAD_TEST
     BODY = Struct("active" / Int8ul, "keys_held" / Int16ul)
-    active: int
+    active: Literal[0, 1]
+    """1 while the keypad test runs."""
     keys_held: int
 
 
@@ -132,7 +134,8 @@ class KeypadTestRequest(Request):
     TYPE = MsgType.DIAG_KEYPAD_TEST
     BODY = Struct("active" / Int8ul, "duration_s" / Int16ul)
     RESPONSE = KeypadTestResponse
-    active: int
+    active: Literal[0, 1]
+    """1 to start the test, 0 to stop it."""
     duration_s: int
 
 
@@ -158,13 +161,22 @@ class OutputTestRequest(Request):
 ERROR_RECORD = Struct("code" / Int8ul, "count" / Int32ul, "first_s" / Int32ul, "last_s" / Int32ul)
 
 
+class ErrorRecord(TypedDict):
+    """One record of ERROR_RECORD, as the codec parses it (``code`` checked)."""
+
+    code: BoardError
+    count: int
+    first_s: int
+    last_s: int
+
+
 @dataclass(slots=True)
 class ErrorLogResponse(Response):
     """One record per error code seen: how often, first and last time (board clock)."""
 
     TYPE = MsgType.DIAG_ERROR_LOG
     BODY = Struct("records" / GreedyRange(ERROR_RECORD))
-    records: list[dict[str, int]]
+    records: list[ErrorRecord]
 
 
 @dataclass(slots=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal, TypedDict
 
-from construct import Bytes, GreedyBytes, GreedyRange, Int8ul, Int16ul, Int32ul, Struct
+from construct import Array, Bytes, GreedyBytes, Int8ul, Int16ul, Int32ul, Struct
 
 from protocols.catalogue import MsgType
 from protocols.messages import Request, Response, Str8
@@ -60,6 +61,19 @@ SLOT_RECORD = Struct(
 )
 """One per slot (A, then B). ``version`` is empty when no image header could be read."""
 
+RecordSlot = Literal[FirmwareSlot.A, FirmwareSlot.B]
+"""A slot record's ``slot``: a real slot, never ``NONE`` (SPEC.md 19.1)."""
+
+
+class SlotRecord(TypedDict):
+    """One SLOT_RECORD, as the codec parses it (``slot`` and ``state`` checked)."""
+
+    slot: RecordSlot
+    state: SlotState
+    security_counter: int
+    size: int
+    version: str
+
 
 @dataclass(slots=True)
 class FirmwareStatusResponse(Response):
@@ -70,7 +84,7 @@ class FirmwareStatusResponse(Response):
         "security_floor" / Int32ul,
         "last_result" / Int8ul,
         "running_version" / Str8,
-        "slots" / GreedyRange(SLOT_RECORD),
+        "slots" / Array(2, SLOT_RECORD),
     )
     active_slot: FirmwareSlot
     trial_pending: int
@@ -80,7 +94,8 @@ class FirmwareStatusResponse(Response):
     last_result: InstallResult
     running_version: str
     """What IDENTIFY reports: the active image's version, or the built-in factory version."""
-    slots: list[dict[str, object]]
+    slots: list[SlotRecord]
+    """Exactly two: slot A, then slot B."""
 
 
 @dataclass(slots=True)

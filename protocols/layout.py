@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import construct
 from construct import (
+    Array,
     Bytes,
     Construct,
     FormatField,
@@ -100,6 +101,13 @@ class BodyLayout:
             and isinstance(sub.subcon, Bytes)
             and isinstance(sub.subcon.length, int)
         )
+        self._counts = tuple(
+            (index, sub.subcon.count)
+            for index, sub in enumerate(body.subcons)
+            if isinstance(sub, Renamed)
+            and isinstance(sub.subcon, Array)
+            and isinstance(sub.subcon.count, int)
+        )
         self.fixed_size = None if self._single is None else self._single.size
         """The body's size when it never varies (integers only), else ``None``."""
         if steps is None:
@@ -110,6 +118,11 @@ class BodyLayout:
             if len(values[index]) != length:
                 raise LocalProtocolError(
                     f"{self.names[index]} must be {length} bytes, not {len(values[index])}"
+                )
+        for index, count in self._counts:  # compiled construct builds any count unchecked
+            if len(values[index]) != count:
+                raise LocalProtocolError(
+                    f"{self.names[index]} must hold {count} records, not {len(values[index])}"
                 )
         single = self._single
         if single is not None:
@@ -146,7 +159,7 @@ class BodyLayout:
         if self._steps is None:
             try:
                 parsed = self._compiled.parse(body)
-            except (construct.ConstructError, UnicodeDecodeError) as exc:
+            except (construct.ConstructError, struct.error, UnicodeDecodeError) as exc:
                 raise MalformedMessage(f"body of {len(body)} bytes: {exc}") from None
             return [parsed[name] for name in self.names]
         values: list[Any] = []

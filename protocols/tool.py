@@ -117,7 +117,9 @@ class ToolConnection(Endpoint[ToolEvent]):
         ``processing_s`` is how long the board may work on it before answering, and
         ``response_bytes`` how large its answer may be on the wire (estimated from the catalogue
         if not given). Both lengthen the resend timer, so a slow operation or a large frame on
-        a slow line is not resent while it is still under way.
+        a slow line is not resent while it is still under way. ``timeout_s`` counts from when
+        the request and its answer are through the line, the requests queued before it
+        included, so a full window on a slow link does not time out while it waits its turn.
         """
         if timeout_s <= 0:
             raise LocalProtocolError("timeout_s must be positive")
@@ -140,7 +142,7 @@ class ToolConnection(Endpoint[ToolEvent]):
             request=request,
             encrypted=self.cipher is not None,
             first_sent_s=now,
-            deadline_s=now + timeout_s,
+            deadline_s=now + line_s + timeout_s,
             resend_at_s=now + line_s + self.rtt.rto_s + processing_s,
             processing_s=processing_s,
             line_s=line_s,

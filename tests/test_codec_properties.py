@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from protocols.audit_messages import (
+    AUDIT_REQUESTS,
+    AUDIT_RESPONSES,
+    AuditHeadRequest,
+    AuditHeadResponse,
+    AuditReadRequest,
+    AuditReadResponse,
+    ClockSetRequest,
+    ClockSetResponse,
+)
 from protocols.catalogue import (
     KNOWN_FLAGS,
     Alerts,
@@ -23,6 +36,23 @@ from protocols.catalogue import (
     RefusalReason,
 )
 from protocols.codec import HEADER_SIZE, BadMessage, decode_message, encode_message
+from protocols.diag_messages import (
+    DIAG_REQUESTS,
+    DIAG_RESPONSES,
+    BoardError,
+    ErrorLogRequest,
+    ErrorLogResponse,
+    KeypadTestRequest,
+    KeypadTestResponse,
+    MotorResult,
+    MotorTestRequest,
+    MotorTestResponse,
+    Output,
+    OutputTestRequest,
+    OutputTestResponse,
+    SensorsRequest,
+    SensorsResponse,
+)
 from protocols.errors import (
     FrameTooShort,
     LocalProtocolError,
@@ -30,6 +60,30 @@ from protocols.errors import (
     RemoteProtocolError,
     UnknownMessageType,
     UnsupportedVersion,
+)
+from protocols.firmware_messages import (
+    FIRMWARE_REQUESTS,
+    FIRMWARE_RESPONSES,
+    SLOT_RECORD,
+    Compression,
+    FirmwareActivateRequest,
+    FirmwareActivateResponse,
+    FirmwareBeginRequest,
+    FirmwareBeginResponse,
+    FirmwareConfirmRequest,
+    FirmwareConfirmResponse,
+    FirmwareHealthRequest,
+    FirmwareHealthResponse,
+    FirmwareSlot,
+    FirmwareStatusRequest,
+    FirmwareStatusResponse,
+    FirmwareStreamRequest,
+    FirmwareStreamResponse,
+    FirmwareWriteRequest,
+    FirmwareWriteResponse,
+    InstallResult,
+    SlotState,
+    TrialState,
 )
 from protocols.framing import FrameSplitter, encode_frame
 from protocols.messages import (
@@ -77,6 +131,8 @@ u32 = st.integers(0, 0xFFFF_FFFF)
 i16 = st.integers(-0x8000, 0x7FFF)
 i32 = st.integers(-0x8000_0000, 0x7FFF_FFFF)
 b16 = st.binary(min_size=16, max_size=16)
+b32 = st.binary(min_size=32, max_size=32)
+b64 = st.binary(min_size=64, max_size=64)
 UNKNOWN_FLAG_BITS = 0xFF & ~int(KNOWN_FLAGS)
 """0xF8: header flag bits version 1 does not define."""
 
@@ -153,6 +209,94 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
     ConfigResponse: st.builds(ConfigResponse, u8, u16, u16, u8, u16, u16, u8),
     ConfigSetRequest: st.builds(ConfigSetRequest, u8, u16, u16, u8, u16, u16, u8),
     ConfigSetResponse: st.builds(ConfigSetResponse, u8, u16, u16, u8, u16, u16, u8),
+    # diagnostics (SPEC.md 16)
+    SensorsRequest: st.just(SensorsRequest()),
+    SensorsResponse: st.builds(
+        SensorsResponse,
+        u16,
+        i16,
+        u32,
+        u32,
+        u8,
+        st.sampled_from(DoorState),
+        st.sampled_from(BoltState),
+        st.sampled_from(BoltState),
+        u16,
+    ),
+    MotorTestRequest: st.just(MotorTestRequest()),
+    MotorTestResponse: st.builds(
+        MotorTestResponse, st.sampled_from(MotorResult), u16, u16, u16, u16, u16
+    ),
+    KeypadTestRequest: st.builds(KeypadTestRequest, st.sampled_from([0, 1]), u16),
+    KeypadTestResponse: st.builds(KeypadTestResponse, st.sampled_from([0, 1]), u16),
+    OutputTestRequest: st.builds(OutputTestRequest, st.sampled_from(Output), u16),
+    OutputTestResponse: st.builds(OutputTestResponse, st.sampled_from(Output), u16),
+    ErrorLogRequest: st.just(ErrorLogRequest()),
+    ErrorLogResponse: st.builds(
+        ErrorLogResponse,
+        st.lists(
+            st.fixed_dictionaries(
+                {"code": st.sampled_from(BoardError), "count": u32, "first_s": u32, "last_s": u32}
+            ),
+            max_size=6,
+        ),
+    ),
+    # audit trail and clock (SPEC.md 17)
+    AuditHeadRequest: st.builds(AuditHeadRequest, b16),
+    AuditHeadResponse: st.builds(AuditHeadResponse, u32, u32, b32, b32, u32, u8, b64),
+    AuditReadRequest: st.builds(AuditReadRequest, u32, u16),
+    AuditReadResponse: st.builds(AuditReadResponse, u32, u32, st.binary(max_size=300)),
+    ClockSetRequest: st.builds(ClockSetRequest, u32),
+    ClockSetResponse: st.builds(ClockSetResponse, u32, u32),
+    # firmware status and install (SPEC.md 19, 20)
+    FirmwareStatusRequest: st.just(FirmwareStatusRequest()),
+    FirmwareStatusResponse: st.builds(
+        FirmwareStatusResponse,
+        st.sampled_from(FirmwareSlot),
+        u8,
+        u32,
+        st.sampled_from(InstallResult),
+        str8,
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "slot": st.sampled_from([FirmwareSlot.A, FirmwareSlot.B]),
+                    "state": st.sampled_from(SlotState),
+                    "security_counter": u32,
+                    "size": u32,
+                    "version": str8,
+                }
+            ),
+            min_size=2,
+            max_size=2,
+        ),
+    ),
+    FirmwareBeginRequest: st.builds(FirmwareBeginRequest, u32, b32),
+    FirmwareBeginResponse: st.builds(
+        FirmwareBeginResponse,
+        st.sampled_from(FirmwareSlot),
+        u32,
+        b32,
+        u32,
+        u8,
+        u32,
+        st.sampled_from(TrialState),
+        u32,
+    ),
+    FirmwareStreamRequest: st.builds(
+        FirmwareStreamRequest, u32, st.sampled_from(Compression), u32, u32
+    ),
+    FirmwareStreamResponse: st.builds(FirmwareStreamResponse, u32),
+    FirmwareWriteRequest: st.builds(FirmwareWriteRequest, u32, st.binary(max_size=600)),
+    FirmwareWriteResponse: st.builds(FirmwareWriteResponse, u32, u32),
+    FirmwareActivateRequest: st.builds(FirmwareActivateRequest, b32),
+    FirmwareActivateResponse: st.builds(
+        FirmwareActivateResponse, st.sampled_from(FirmwareSlot), b32
+    ),
+    FirmwareConfirmRequest: st.just(FirmwareConfirmRequest()),
+    FirmwareConfirmResponse: st.builds(FirmwareConfirmResponse, st.sampled_from(FirmwareSlot), u32),
+    FirmwareHealthRequest: st.just(FirmwareHealthRequest()),
+    FirmwareHealthResponse: st.builds(FirmwareHealthResponse, u8, u8, u16),
 }
 any_message = st.one_of(*MESSAGES.values())
 GREEDY: tuple[type[Message], ...] = (
@@ -162,8 +306,12 @@ GREEDY: tuple[type[Message], ...] = (
     SessionInitResponse,
     RevocationsRequest,
     RecoveryAuthoriseRequest,
+    ErrorLogResponse,
+    AuditReadResponse,
+    FirmwareWriteRequest,
 )
-"""Messages whose last field takes the rest of the body: any length is theirs."""
+"""Messages whose last field takes the rest of the body (bytes, or whole records): a longer or
+shorter body can be theirs too."""
 
 
 def _flags_for(message: Message) -> st.SearchStrategy[Flags]:
@@ -183,16 +331,30 @@ def framed(draw: st.DrawFn) -> tuple[Message, int, Flags]:
 def test_strategies_cover_the_catalogue() -> None:
     from protocols.messages import REQUESTS, RESPONSES
 
-    assert set(MESSAGES) == {*REQUESTS, *RESPONSES, LockEvent, *TRUST_REQUESTS, *TRUST_RESPONSES}
+    assert set(MESSAGES) == {
+        *REQUESTS,
+        *RESPONSES,
+        LockEvent,
+        *TRUST_REQUESTS,
+        *TRUST_RESPONSES,
+        *DIAG_REQUESTS,
+        *DIAG_RESPONSES,
+        *AUDIT_REQUESTS,
+        *AUDIT_RESPONSES,
+        *FIRMWARE_REQUESTS,
+        *FIRMWARE_RESPONSES,
+    }
 
 
 def test_greedy_list_is_every_message_ending_in_greedy_bytes() -> None:
-    from construct import GreedyBytes, Renamed
+    from construct import GreedyBytes, GreedyRange, Renamed
 
     def ends_greedy(cls: type[Message]) -> bool:
         subcons = cls.BODY.subcons
         last = subcons[-1] if subcons else None
-        return isinstance(last, Renamed) and last.subcon is GreedyBytes
+        return isinstance(last, Renamed) and (
+            last.subcon is GreedyBytes or isinstance(last.subcon, GreedyRange)
+        )
 
     assert set(GREEDY) == {cls for cls in MESSAGES if ends_greedy(cls)}
 
@@ -496,3 +658,63 @@ def test_every_type_outside_the_catalogue_is_unknown_in_both_directions() -> Non
 def test_fixed_size_bytes_of_the_wrong_length_are_local_errors(message: Message) -> None:
     with pytest.raises(LocalProtocolError):
         encode_message(message, 1, Flags.RESPONSE)
+
+
+# --- fields whose values the SPEC lists (SPEC.md 5: any other value is malformed) -----------
+
+UNLISTED_CASES: list[tuple[type[Message], str, Iterable[int]]] = [
+    (SensorsResponse, "door", DoorState),
+    (SensorsResponse, "bolt_sensor", BoltState),
+    (SensorsResponse, "bolt_commanded", BoltState),
+    (KeypadTestRequest, "active", (0, 1)),
+    (KeypadTestResponse, "active", (0, 1)),
+    (ErrorLogResponse, "records.code", BoardError),
+    (FirmwareStatusResponse, "slots.slot", (FirmwareSlot.A, FirmwareSlot.B)),
+    (FirmwareStatusResponse, "slots.state", SlotState),
+]
+"""(message, field or ``records.field``, the values SPEC.md lists for it)"""
+
+
+def _response_flags(message: Message) -> Flags:
+    return Flags.NONE if isinstance(message, Request) else Flags.RESPONSE
+
+
+@SETTINGS
+@given(st.sampled_from(UNLISTED_CASES), st.data())
+def test_values_the_spec_does_not_list_are_refused(
+    case: tuple[type[Message], str, Iterable[int]], data: st.DataObject
+) -> None:
+    cls, field, listed = case
+    allowed = {int(v) for v in listed}
+    value = data.draw(u8.filter(lambda v: v not in allowed), label="value")
+    message: Any = data.draw(MESSAGES[cls])
+    if "." in field:  # one record's field
+        key, name = field.split(".")
+        records = [dict(r) for r in getattr(message, key)]
+        assume(records)
+        records[data.draw(st.integers(0, len(records) - 1), label="record")][name] = value
+        message = dataclasses.replace(message, **{key: records})
+    else:
+        message = dataclasses.replace(message, **{field: value})
+    frame = encode_message(message, 5, _response_flags(message))  # the encoder packs any u8
+    with pytest.raises(BadMessage) as caught:
+        decode_message(frame)
+    assert isinstance(caught.value.error, MalformedMessage)
+    assert caught.value.header.seq == 5
+
+
+@SETTINGS
+@given(MESSAGES[FirmwareStatusResponse], st.integers(0, 5).filter(lambda n: n != 2))
+def test_firmware_status_needs_exactly_two_slot_records(message: Any, count: int) -> None:
+    """SPEC.md 19.1: slot A, then slot B; fewer or more records are malformed, and the tool's
+    own encoder refuses to send them."""
+    records = [bytes(SLOT_RECORD.build(r)) for r in message.slots]
+    frame = encode_message(message, 6, Flags.RESPONSE)
+    head = frame[: len(frame) - sum(len(r) for r in records)]
+    with pytest.raises(BadMessage) as caught:
+        decode_message(head + b"".join((records * 3)[:count]))
+    assert isinstance(caught.value.error, MalformedMessage)
+    with pytest.raises(LocalProtocolError):
+        encode_message(
+            dataclasses.replace(message, slots=(message.slots * 3)[:count]), 6, Flags.RESPONSE
+        )

@@ -933,6 +933,25 @@ def test_resend_timer_includes_the_line_time_of_request_and_answer() -> None:
     assert deadlines == pytest.approx([100.0 + first_line_s + 0.25, 100.0 + second_line_s + 0.25])
 
 
+def test_a_request_queued_behind_a_window_on_a_slow_line_is_not_given_up_early() -> None:
+    """SPEC.md 7.1: the deadline counts from when the request is through the line, so the last
+    chunk of a full window on a slow link (BLE at MTU 23) waits its turn, then its timeout."""
+    clock = FakeClock()
+    tool = ToolConnection(clock, initial_seq=1)
+    tool.line_rate_bytes_per_s = 100.0
+    for _ in range(3):
+        tool.send_request(PingRequest(bytes(200)), timeout_s=1.0, response_bytes=10)
+    last = tool.send_request(PingRequest(bytes(200)), timeout_s=1.0, response_bytes=10)
+    line_s = tool._outstanding[last].line_s
+    assert line_s > 8.0  # four 200-byte frames at 100 B/s
+    clock.now_s += line_s + 0.9  # through the line, then not quite its timeout
+    tool.handle_timers()
+    assert last in tool._outstanding
+    clock.now_s += 0.2
+    tool.handle_timers()
+    assert last not in tool._outstanding
+
+
 def test_enum_values_match_the_spec() -> None:
     """SPEC.md section 10: a value added in the code must be added there too."""
     assert [int(v) for v in LockState] == [0, 1, 2, 3, 4, 5]

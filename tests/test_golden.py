@@ -23,11 +23,23 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import protocols
-from protocols import session
+from protocols import codec, session
+from protocols.audit_messages import (
+    AUDIT_REQUESTS,
+    AUDIT_RESPONSES,
+    AuditHeadResponse,
+    AuditReadResponse,
+    chain_hash,
+    decode_entries,
+    head_payload,
+    kind_name,
+)
 from protocols.board import BoardConnection
 from protocols.catalogue import (
     ABSOLUTE_MAX_FRAME,
     KNOWN_FLAGS,
+    BoltState,
+    DoorState,
     ErrorCode,
     EventKind,
     Flags,
@@ -47,8 +59,15 @@ from protocols.certificates import (
     raw_public,
 )
 from protocols.codec import BadMessage, decode_message, encode_message
-from protocols.errors import NotInSession
+from protocols.diag_messages import DIAG_REQUESTS, DIAG_RESPONSES, BoardError, MotorResult, Output
+from protocols.errors import MalformedMessage, NotInSession
 from protocols.events import FrameRejected, RequestReceived, ResponseReceived, SessionEnded
+from protocols.firmware_messages import (
+    FIRMWARE_REQUESTS,
+    FIRMWARE_RESPONSES,
+    InstallResult,
+    SlotState,
+)
 from protocols.framing import FrameSplitter, decode_frame, encode_frame
 from protocols.golden import (
     bad_vectors,
@@ -58,6 +77,7 @@ from protocols.golden import (
     frame_bytes,
     good_vectors,
     load_vectors,
+    make_extra_vectors,
     message_class,
     message_from_vector,
     vector,
@@ -164,10 +184,78 @@ def test_good_vector_is_self_consistent(item: dict[str, Any]) -> None:
     assert frame_size <= item.get("min_max_frame", 256)
 
 
+CATALOGUE: tuple[type[Any], ...] = (
+    *REQUESTS,
+    *RESPONSES,
+    LockEvent,
+    *TRUST_REQUESTS,
+    *TRUST_RESPONSES,
+    *DIAG_REQUESTS,
+    *DIAG_RESPONSES,
+    *AUDIT_REQUESTS,
+    *AUDIT_RESPONSES,
+    *FIRMWARE_REQUESTS,
+    *FIRMWARE_RESPONSES,
+)
+
+
 def test_every_catalogue_message_has_a_good_vector() -> None:
     covered = {message_class(v) for v in GOOD}
-    for cls in (*REQUESTS, *RESPONSES, LockEvent, *TRUST_REQUESTS, *TRUST_RESPONSES):
-        assert cls in covered, f"no golden vector for {cls.__name__}"
+    missing = [cls.__name__ for cls in CATALOGUE if cls not in covered]
+    assert not missing, f"no golden vector for {', '.join(missing)}"
+
+
+def test_the_catalogue_list_is_the_codecs() -> None:
+    """Every class the codec knows is in CATALOGUE above, so a new family needs vectors too."""
+    assert set(CATALOGUE) == set(codec._BY_CLASS)
+
+
+def test_extra_vectors_are_what_their_generator_computes() -> None:
+    """The diagnostics, audit and firmware vectors are those make_extra_vectors.py computes from
+    SPEC.md (without the codec), and nobody edited them by hand."""
+    data = load_vectors()
+    extra = make_extra_vectors.message_vectors(data)
+    assert len(extra) == len(DIAG_REQUESTS + AUDIT_REQUESTS + FIRMWARE_REQUESTS) * 2
+    assert [vector(item["name"]) for item in extra] == extra
+    bad = make_extra_vectors.bad_message_vectors(data)
+    assert len(bad) == len(make_extra_vectors.BAD_CASES)
+    assert [vector(item["name"]) for item in bad] == bad
+    assert make_extra_vectors.updated(data) == data
+
+
+# The bad vectors of make_extra_vectors.py with a field holding a value the SPEC does not list,
+# and why the codec refuses each (None: a count of records, refused by the layout).
+_UNLISTED = {
+    "diag_sensors_response_bad_door": "SensorsResponse: 3 is not a valid DoorState",
+    "diag_sensors_response_bad_bolt_sensor": "SensorsResponse: 4 is not a valid BoltState",
+    "diag_sensors_response_bad_bolt_commanded": "SensorsResponse: 255 is not a valid BoltState",
+    "diag_keypad_test_request_bad_active": "KeypadTestRequest: 2 is not one of 0, 1",
+    "diag_keypad_test_response_bad_active": "KeypadTestResponse: 2 is not one of 0, 1",
+    "diag_error_log_response_bad_code": "ErrorLogResponse: 9 is not a valid BoardError",
+    "diag_error_log_response_code_zero": "ErrorLogResponse: 0 is not a valid BoardError",
+    "firmware_status_response_bad_slot": "FirmwareStatusResponse: 3 is not one of 1, 2",
+    "firmware_status_response_slot_none": "FirmwareStatusResponse: 0 is not one of 1, 2",
+    "firmware_status_response_bad_state": "FirmwareStatusResponse: 4 is not a valid SlotState",
+    "firmware_status_response_one_slot": None,
+    "firmware_status_response_three_slots": None,
+}
+
+
+def test_every_generated_bad_vector_is_explained() -> None:
+    names = [case[1] for case in make_extra_vectors.BAD_CASES]
+    assert sorted(names) == sorted(_UNLISTED)
+
+
+@pytest.mark.parametrize(("name", "detail"), _UNLISTED.items())
+def test_unlisted_values_are_refused_for_that_value(name: str, detail: str | None) -> None:
+    """Each generated bad vector is refused as malformed, and for the value it changed (not for
+    a length or a string it broke by accident)."""
+    frame = decode_frame(wire_bytes(vector(name))[:-1])
+    with pytest.raises(BadMessage) as caught:
+        decode_message(frame)
+    assert isinstance(caught.value.error, MalformedMessage)
+    if detail is not None:
+        assert str(caught.value.error) == detail
 
 
 def test_required_vectors_are_present() -> None:
@@ -247,14 +335,25 @@ def test_codec_decodes_golden_bytes_to_fields(item: dict[str, Any]) -> None:
         hint = hints[name]
         assert isinstance(value, hint if isinstance(hint, type) else object), name
     for name, expected in item.get("enum_names", {}).items():
-        value = getattr(message, name)
-        assert isinstance(value, enum.Enum)
-        if isinstance(expected, list):
-            assert isinstance(value, enum.Flag)
-            assert sorted(str(m.name) for m in type(value) if m in value) == sorted(expected)
-        else:
-            assert value.name == expected
+        _check_enum_names(getattr(message, name), expected)
     assert message == message_from_vector(item)
+
+
+def _check_enum_names(value: Any, expected: Any) -> None:
+    """``expected``: a member's name, a Flag's names (a list of strings), or for a list of
+    records one object of names per record."""
+    if isinstance(expected, list) and all(isinstance(e, dict) for e in expected):
+        assert isinstance(value, list) and len(value) == len(expected)
+        for record, names in zip(value, expected, strict=True):
+            for key, name in names.items():
+                _check_enum_names(record[key], name)
+        return
+    assert isinstance(value, enum.Enum)
+    if isinstance(expected, list):
+        assert isinstance(value, enum.Flag)
+        assert sorted(str(m.name) for m in type(value) if m in value) == sorted(expected)
+    else:
+        assert value.name == expected
 
 
 def test_splitter_recovers_every_golden_frame_fed_one_byte_at_a_time() -> None:
@@ -747,6 +846,35 @@ def test_seal_code_matches_the_golden_vector() -> None:
     assert isinstance(answer, RecoverySealResponse) and answer.seal == seal
 
 
+def test_audit_vectors_chain_and_verify_with_the_audit_module() -> None:
+    """The trail of audit_read_response chains to audit_head_response's head_hash, and the
+    head's signature (made from SPEC.md 17.2 without the code) verifies over head_payload."""
+    read = message_from_vector(vector("audit_read_response"))
+    head = message_from_vector(vector("audit_head_response"))
+    assert isinstance(read, AuditReadResponse) and isinstance(head, AuditHeadResponse)
+    entries = decode_entries(read.entries)
+    assert [(e.index, e.kind_name) for e in entries] == [(0, "power_on"), (1, "session_opened")]
+    assert entries[0].detail() == {"boot": 1}
+    assert kind_name(entries[1].kind, entries[1].detail()) == "session_opened"
+    previous = head.start_hash
+    for entry in entries:
+        previous = chain_hash(previous, entry.canonical())
+        assert previous[:8] == entry.check
+    assert previous == head.head_hash
+    assert (head.count, head.first_index, head.signed) == (len(entries), 0, 1)
+    nonce = bytes.fromhex(vector("audit_head_request")["fields"]["nonce"])
+    payload = head_payload(
+        serial="SL-0000-0001",
+        nonce=nonce,
+        count=head.count,
+        first_index=head.first_index,
+        start_hash=head.start_hash,
+        head_hash=head.head_hash,
+        time_s=head.time_s,
+    )
+    _public("key_device").verify(head.signature, payload)
+
+
 # --- the handshake with fixed randomness ----------------------------------------------------
 
 
@@ -971,6 +1099,8 @@ def _spec_rows(heading: str) -> dict[str, int]:
     [
         ("### 4.3 Message types", MsgType),
         ("### 10.1 LockState", LockState),
+        ("### 10.2 DoorState", DoorState),
+        ("### 10.3 BoltState", BoltState),
         ("### 10.5 EventKind", EventKind),
         ("### 10.6 ErrorCode", ErrorCode),
         ("### 10.7 RefusalReason", RefusalReason),
@@ -982,6 +1112,46 @@ def test_spec_tables_list_exactly_the_catalogue(
     heading: str, enum_class: type[enum.IntEnum]
 ) -> None:
     assert _spec_rows(heading) == {str(m.name): int(m) for m in enum_class}
+
+
+def _spec_inline_list(heading: str, after: str) -> dict[str, int]:
+    """``name: value`` of a list written in prose (``0 OK, 1 STALLED (...), 2 REFUSED_LOCKED``),
+    from the first line of a SPEC.md section that contains ``after``, from there on."""
+    section = _spec_section(heading)
+    start = section.index(after)
+    line = section[start : section.find("\n", start)]
+    if line.rstrip().endswith(","):  # a list that goes on in the next lines
+        line = section[start : section.find(".\n", start)]
+    return {name: int(value) for value, name in re.findall(r"(\d+) ([A-Z][A-Z_]+)\b", line)}
+
+
+def _spec_name_value_rows(heading: str, title: str) -> dict[str, int]:
+    """``name: value`` of the table of a SPEC.md section whose header is ``| title | value |``."""
+    section = _spec_section(heading)
+    table = section[section.index(f"| {title} | value |") :].split("\n\n")[0]
+    return {name: int(v) for name, v in re.findall(r"^\| ([A-Z_]+) \| (\d+) \|", table, re.M)}
+
+
+@pytest.mark.parametrize(
+    ("values", "enum_class"),
+    [
+        (lambda: _spec_inline_list("### 16.2 DIAG_MOTOR_TEST", "0 OK"), MotorResult),
+        (lambda: _spec_inline_list("### 16.4 DIAG_OUTPUT_TEST", "(1 BUZZER"), Output),
+        (lambda: _spec_inline_list("### 16.5 DIAG_ERROR_LOG", "Codes:"), BoardError),
+        (lambda: _spec_name_value_rows("### 19.1 FIRMWARE_STATUS", "SlotState"), SlotState),
+        (
+            lambda: _spec_name_value_rows("### 19.1 FIRMWARE_STATUS", "InstallResult"),
+            InstallResult,
+        ),
+    ],
+    ids=["MotorResult", "Output", "BoardError", "SlotState", "InstallResult"],
+)
+def test_spec_lists_of_the_privileged_families_are_the_enums(
+    values: Any, enum_class: type[enum.IntEnum]
+) -> None:
+    """The codec refuses values its enums do not hold, so each enum holds exactly what SPEC.md
+    lists (a value the SPEC does not list would be accepted where a board must refuse it)."""
+    assert values() == {str(m.name): int(m) for m in enum_class}
 
 
 def test_spec_lists_the_flags_and_qualifications() -> None:

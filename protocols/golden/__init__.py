@@ -1,7 +1,8 @@
 """Golden vectors: wire bytes written by hand from SPEC.md, for testing both ends of the link.
 
 The bytes in ``vectors.json`` were computed from the tables of SPEC.md with ``struct``,
-``zlib.crc32`` and a separate COBS encoder, never with :mod:`protocols.codec` or
+``zlib.crc32`` and a separate COBS encoder (those of the diagnostics, audit and firmware
+messages by ``make_extra_vectors.py`` beside this file), never with :mod:`protocols.codec` or
 :mod:`protocols.framing`, so a bug shared by the tool and the board cannot hide. The
 cryptographic vectors (certificates, authorisations, revocation lists, phone-in and seal codes,
 the handshake and encrypted frames) were computed from SPEC.md sections 11 and 12 with the
@@ -27,7 +28,7 @@ import typing
 from importlib import resources
 from typing import Any
 
-from protocols import messages, trust_messages
+from protocols import audit_messages, diag_messages, firmware_messages, messages, trust_messages
 from protocols.catalogue import Flags
 from protocols.messages import Message
 
@@ -104,9 +105,10 @@ def header_flags(item: Vector) -> Flags:
 
 
 def message_class(item: Vector) -> type[Message]:
-    """The message class (from :mod:`protocols.messages` or :mod:`protocols.trust_messages`)
-    a good or encrypted vector holds."""
-    for module in (messages, trust_messages):
+    """The message class a good or encrypted vector holds (from :mod:`protocols.messages`,
+    :mod:`protocols.trust_messages`, :mod:`protocols.diag_messages`,
+    :mod:`protocols.audit_messages` or :mod:`protocols.firmware_messages`)."""
+    for module in (messages, trust_messages, diag_messages, audit_messages, firmware_messages):
         cls = getattr(module, item["message"], None)
         if isinstance(cls, type) and issubclass(cls, Message):
             return cls
@@ -116,18 +118,24 @@ def message_class(item: Vector) -> type[Message]:
 def message_from_vector(item: Vector) -> Message:
     """The message a good or encrypted vector holds, built from its ``fields``.
 
-    ``bytes`` fields are stored as hex strings and enum fields as integers; both are converted to
-    the types the message class declares.
+    ``bytes`` fields are stored as hex strings and enum fields (also those of records, and
+    ``Literal`` fields of enum members) as integers; they are converted to the types the message
+    class declares.
     """
     cls = message_class(item)
     hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {}
-    for name, raw in item["fields"].items():
-        hint = hints[name]
-        if hint is bytes:
-            values[name] = bytes.fromhex(raw)
-        elif isinstance(hint, type) and issubclass(hint, enum.Enum):
-            values[name] = hint(raw)
-        else:
-            values[name] = raw
-    return cls(**values)
+    return cls(**{name: _field_value(hints[name], raw) for name, raw in item["fields"].items()})
+
+
+def _field_value(hint: Any, raw: Any) -> Any:
+    if hint is bytes:
+        return bytes.fromhex(raw)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(raw)
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:  # the listed value itself (an enum member for enum literals)
+        return next((value for value in typing.get_args(hint) if value == raw), raw)
+    if origin is list and typing.is_typeddict(record := typing.get_args(hint)[0]):
+        keys = typing.get_type_hints(record)
+        return [{key: _field_value(keys[key], value) for key, value in r.items()} for r in raw]
+    return raw

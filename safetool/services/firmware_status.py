@@ -11,7 +11,6 @@ from protocols.firmware_messages import (
     FirmwareStatusRequest,
     FirmwareStatusResponse,
     InstallResult,
-    SlotState,
 )
 from safetool.client import LockClient
 from safetool.client.secure import close_session, open_session
@@ -87,11 +86,11 @@ class FirmwareStatus:
 def firmware_status_from(response: FirmwareStatusResponse) -> FirmwareStatus:
     slots = tuple(
         SlotStatus(
-            slot=_slot_name(_number(record, "slot")),
-            state=_state_name(_number(record, "state")),
-            version=str(record["version"]),
-            security_counter=_number(record, "security_counter"),
-            size=_number(record, "size"),
+            slot=record["slot"].name,
+            state=record["state"].name.lower(),
+            version=record["version"],
+            security_counter=record["security_counter"],
+            size=record["size"],
         )
         for record in response.slots
     )
@@ -120,18 +119,3 @@ async def firmware_status(client: LockClient, identity: TechnicianIdentity) -> F
         return await read_firmware_status(client)
     finally:
         await close_session(client)
-
-
-def _number(record: dict[str, object], key: str) -> int:
-    value = record[key]
-    assert isinstance(value, int)
-    return value
-
-
-def _slot_name(value: int) -> str:
-    return FirmwareSlot(value).name if value in FirmwareSlot._value2member_map_ else f"#{value}"
-
-
-def _state_name(value: int) -> str:
-    known = SlotState._value2member_map_
-    return SlotState(value).name.lower() if value in known else f"unknown ({value})"

@@ -192,7 +192,7 @@ async def check_bolt_sensor(ctx: CheckContext) -> CheckResult:
     """Bolt position sensor: where the sensor says the bolt is, against where the controller
     last drove it."""
     sensors = await ctx.readings.sensors()
-    sensed, commanded = BoltState(sensors.bolt_sensor), BoltState(sensors.bolt_commanded)
+    sensed, commanded = sensors.bolt_sensor, sensors.bolt_commanded
     verdict = Verdict.PASS if sensed == commanded else Verdict.FAIL
     return ctx.result(
         "bolt_sensor",
@@ -322,7 +322,7 @@ async def check_door_sensor(ctx: CheckContext) -> CheckResult:
     """Door sensor: the door cannot be open while the bolt is out; if the sensor says so, the
     sensor is wrong."""
     sensors = await ctx.readings.sensors()
-    door, bolt = DoorState(sensors.door), BoltState(sensors.bolt_commanded)
+    door, bolt = sensors.door, sensors.bolt_commanded
     impossible = door == DoorState.OPEN and bolt == BoltState.EXTENDED
     verdict = Verdict.FAIL if impossible or door == DoorState.UNKNOWN else Verdict.PASS
     return ctx.result(

@@ -1,0 +1,1013 @@
+"""Compute the vectors of the diagnostics, audit and firmware messages from SPEC.md.
+
+Run from the repository root::
+
+    python protocols/golden/make_extra_vectors.py          # add or refresh them in vectors.json
+    python protocols/golden/make_extra_vectors.py --check  # exit 1 if vectors.json differs
+
+Like every vector in ``vectors.json`` (see README.md beside this file), these are computed from
+the spec, never from the code under test: each body is packed with ``struct`` from a layout
+table copied from SPEC.md (sections 16, 17.2, 19.1 and 20.1; message types from section 4.3,
+enumeration values from the tables beside them), the header from section 3, the CRC with
+``zlib.crc32`` (section 2.2) and the byte stuffing with the small COBS encoder below, written from
+section 2.3 and checked by a matching decoder and against the worked example of section 14. The
+audit head is signed with ``cryptography``'s Ed25519 directly, with the seed of the crypto vector
+``key_device``, over the bytes of section 17.2. Nothing of ``protocols`` is imported (not the
+codec, the framing, the message classes nor their enums), nor the ``cobs`` package.
+
+It also makes bad vectors of those messages: the good frames with one field set to a value the
+SPEC does not list for it (an enumeration value outside its table, an ``active`` other than 0 or
+1, a slot record's ``slot`` other than A or B) or FIRMWARE_STATUS with other than its two slot
+records, each of which a receiver rejects as malformed (SPEC.md section 5).
+
+The script replaces the vectors it makes (by name) and leaves every other vector as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import struct
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+VECTORS = Path(__file__).with_name("vectors.json")
+
+# --- framing, from SPEC.md sections 2 and 3 ---------------------------------------------------
+
+VERSION = 1
+RESPONSE = 0x01  # 3.1 Flags
+
+
+def cobs_encode(data: bytes) -> bytes:
+    """SPEC.md 2.3: runs split at each zero; full 0xFF blocks, then a short block per run."""
+    runs = data.split(b"\x00")
+    out = bytearray()
+    for number, run in enumerate(runs):
+        last = number == len(runs) - 1
+        while len(run) >= 254:
+            out += b"\xff" + run[:254]
+            run = run[254:]
+            if last and not run:  # rule 3: a final full block ends the encoding
+                return bytes(out)
+        out += bytes([len(run) + 1]) + run
+    return bytes(out)
+
+
+def cobs_decode(data: bytes) -> bytes:
+    """SPEC.md 2.3, the decoding paragraph."""
+    out = bytearray()
+    position = 0
+    while position < len(data):
+        code = data[position]
+        block = data[position + 1 : position + code]
+        if code == 0 or len(block) != code - 1 or 0 in block:
+            raise ValueError(f"bad COBS block at {position}")
+        out += block
+        position += code
+        if code != 0xFF and position < len(data):
+            out.append(0)
+    return bytes(out)
+
+
+def crc32_le(frame: bytes) -> bytes:
+    """SPEC.md 2.2: CRC-32/ISO-HDLC, appended little-endian."""
+    return struct.pack("<I", zlib.crc32(frame))
+
+
+def _self_check() -> None:
+    """The worked examples of SPEC.md 2.2 and 14, and COBS round trips at block edges."""
+    ping = bytes.fromhex("010400040168656c6c6f")
+    assert crc32_le(ping).hex() == "69f4859e"
+    assert cobs_encode(ping + crc32_le(ping)).hex() == "0301040c0401" + "68656c6c6f69f4859e"
+    assert zlib.crc32(b"123456789") == 0xCBF43926
+    assert cobs_encode(b"") == b"\x01"
+    for size in (1, 253, 254, 255, 508, 509):
+        for data in (bytes([7]) * size, bytes(size), bytes([7]) * size + b"\x00"):
+            encoded = cobs_encode(data)
+            assert 0 not in encoded and cobs_decode(encoded) == data, size
+    assert cobs_encode(bytes([7]) * 254) == b"\xff" + bytes([7]) * 254  # rule 3
+
+
+# --- body layouts, copied from the SPEC.md tables ---------------------------------------------
+
+Layout = list[tuple[str, Any]]
+"""``(field, type)`` in body order: a SPEC type name, or a record layout repeated to the end."""
+
+_INTS = {"u8": "B", "u16": "H", "i16": "h", "u32": "I"}
+
+
+def pack(layout: Layout, fields: dict[str, Any]) -> bytes:
+    assert list(fields) == [name for name, _ in layout], "fields must follow the SPEC table"
+    out = bytearray()
+    for index, (name, kind) in enumerate(layout):
+        value = fields[name]
+        if isinstance(kind, list):  # records to the end of the body
+            assert index == len(layout) - 1
+            for record in value:
+                out += pack(kind, record)
+        elif kind in _INTS:
+            out += struct.pack("<" + _INTS[kind], value)
+        elif kind == "str8":
+            encoded = value.encode("utf-8")
+            out += struct.pack("<B", len(encoded)) + encoded
+        elif kind == "bytes*":
+            assert index == len(layout) - 1
+            out += bytes.fromhex(value)
+        elif kind.startswith("bytes["):
+            raw = bytes.fromhex(value)
+            assert len(raw) == int(kind[6:-1]), name
+            out += raw
+        else:
+            raise AssertionError(kind)
+    return bytes(out)
+
+
+# SPEC.md 4.3
+TYPES = {
+    "FIRMWARE_STATUS": 0x30,
+    "FIRMWARE_BEGIN": 0x31,
+    "FIRMWARE_STREAM": 0x32,
+    "FIRMWARE_WRITE": 0x33,
+    "FIRMWARE_ACTIVATE": 0x34,
+    "FIRMWARE_CONFIRM": 0x35,
+    "FIRMWARE_HEALTH": 0x36,
+    "DIAG_SENSORS": 0x40,
+    "DIAG_MOTOR_TEST": 0x41,
+    "DIAG_KEYPAD_TEST": 0x42,
+    "DIAG_OUTPUT_TEST": 0x43,
+    "DIAG_ERROR_LOG": 0x44,
+    "AUDIT_HEAD": 0x48,
+    "AUDIT_READ": 0x49,
+    "CLOCK_SET": 0x4A,
+}
+
+EMPTY: Layout = []
+# 16.1
+SENSORS_RESPONSE: Layout = [
+    ("battery_mv", "u16"),
+    ("temperature_dc", "i16"),
+    ("rtc_s", "u32"),
+    ("uptime_s", "u32"),
+    ("tamper_open", "u8"),
+    ("door", "u8"),
+    ("bolt_sensor", "u8"),
+    ("bolt_commanded", "u8"),
+    ("keys_held", "u16"),
+]
+# 16.2
+MOTOR_TEST_RESPONSE: Layout = [
+    ("result", "u8"),
+    ("extend_ms", "u16"),
+    ("retract_ms", "u16"),
+    ("peak_current_ma", "u16"),
+    ("rest_mv", "u16"),
+    ("loaded_mv", "u16"),
+]
+# 16.3
+KEYPAD_TEST_REQUEST: Layout = [("active", "u8"), ("duration_s", "u16")]
+KEYPAD_TEST_RESPONSE: Layout = [("active", "u8"), ("keys_held", "u16")]
+# 16.4
+OUTPUT_TEST: Layout = [("output", "u8"), ("duration_ms", "u16")]
+# 16.5
+ERROR_LOG_RESPONSE: Layout = [
+    ("records", [("code", "u8"), ("count", "u32"), ("first_s", "u32"), ("last_s", "u32")])
+]
+# 17.2
+AUDIT_HEAD_REQUEST: Layout = [("nonce", "bytes[16]")]
+AUDIT_HEAD_RESPONSE: Layout = [
+    ("count", "u32"),
+    ("first_index", "u32"),
+    ("start_hash", "bytes[32]"),
+    ("head_hash", "bytes[32]"),
+    ("time_s", "u32"),
+    ("signed", "u8"),
+    ("signature", "bytes[64]"),
+]
+AUDIT_READ_REQUEST: Layout = [("start_index", "u32"), ("max_bytes", "u16")]
+AUDIT_READ_RESPONSE: Layout = [("count", "u32"), ("first_index", "u32"), ("entries", "bytes*")]
+CLOCK_SET_REQUEST: Layout = [("time_s", "u32")]
+CLOCK_SET_RESPONSE: Layout = [("before_s", "u32"), ("after_s", "u32")]
+# 19.1
+FIRMWARE_STATUS_RESPONSE: Layout = [
+    ("active_slot", "u8"),
+    ("trial_pending", "u8"),
+    ("security_floor", "u32"),
+    ("last_result", "u8"),
+    ("running_version", "str8"),
+    (
+        "slots",
+        [
+            ("slot", "u8"),
+            ("state", "u8"),
+            ("security_counter", "u32"),
+            ("size", "u32"),
+            ("version", "str8"),
+        ],
+    ),
+]
+# 20.1
+FIRMWARE_BEGIN_REQUEST: Layout = [("image_size", "u32"), ("image_sha256", "bytes[32]")]
+FIRMWARE_BEGIN_RESPONSE: Layout = [
+    ("slot", "u8"),
+    ("held", "u32"),
+    ("held_sha256", "bytes[32]"),
+    ("page_size", "u32"),
+    ("compressions", "u8"),
+    ("max_dict_size", "u32"),
+    ("trial", "u8"),
+    ("trial_seconds_left", "u32"),
+]
+FIRMWARE_STREAM_REQUEST: Layout = [
+    ("start", "u32"),
+    ("compression", "u8"),
+    ("dict_size", "u32"),
+    ("stream_size", "u32"),
+]
+FIRMWARE_STREAM_RESPONSE: Layout = [("start", "u32")]
+FIRMWARE_WRITE_REQUEST: Layout = [("offset", "u32"), ("data", "bytes*")]
+FIRMWARE_WRITE_RESPONSE: Layout = [("received", "u32"), ("written", "u32")]
+FIRMWARE_ACTIVATE_REQUEST: Layout = [("image_sha256", "bytes[32]")]
+FIRMWARE_ACTIVATE_RESPONSE: Layout = [("slot", "u8"), ("image_sha256", "bytes[32]")]
+FIRMWARE_CONFIRM_RESPONSE: Layout = [("slot", "u8"), ("security_floor", "u32")]
+FIRMWARE_HEALTH_RESPONSE: Layout = [("checked", "u8"), ("failed", "u8"), ("errors", "u16")]
+
+# --- enumerations, from the SPEC.md tables ----------------------------------------------------
+
+DOOR_CLOSED = 0  # 10.2 DoorState
+DOOR_STATES = {0: "CLOSED", 1: "OPEN", 2: "UNKNOWN"}  # 10.2, the whole table
+BOLT_RETRACTED = 1  # 10.3 BoltState
+BOLT_STATES = {0: "EXTENDED", 1: "RETRACTED", 2: "MOVING", 3: "UNKNOWN"}  # 10.3
+MOTOR_OK = 0  # 16.2 result
+KEYPAD_ACTIVE = (0, 1)  # 16.3: 1 start, 0 stop
+OUTPUT_BUZZER = 1  # 16.4
+MOTOR_SLOW, LOW_VOLTAGE = 2, 4  # 16.5 error codes
+ERROR_CODES = {  # 16.5, the whole list
+    1: "MOTOR_STALL",
+    2: "MOTOR_SLOW",
+    3: "BOLT_SENSOR_MISMATCH",
+    4: "LOW_VOLTAGE",
+    5: "KEY_STUCK",
+    6: "FLASH_RETRY",
+    7: "WATCHDOG_RESET",
+    8: "RTC_INVALID",
+}
+SLOT_A, SLOT_B = 1, 2  # 19.1 FirmwareSlot
+RECORD_SLOTS = {SLOT_A: "A", SLOT_B: "B"}  # 19.1 slot record `slot`: 1 A, 2 B
+SLOT_RECORDS = 2  # 19.1: slot record x 2
+SLOT_EMPTY, SLOT_VALID = 0, 1  # 19.1 SlotState
+SLOT_STATES = {0: "EMPTY", 1: "VALID", 2: "INVALID", 3: "TRIAL"}  # 19.1
+RESULT_CONFIRMED = 2  # 19.1 InstallResult
+COMPRESSION_NONE, COMPRESSION_LZMA2 = 0, 1  # 20.3 Compression
+TRIAL_NONE = 0  # 20.1 TrialState
+HEALTH_ALL = 0x01 | 0x02 | 0x04 | 0x08 | 0x10  # 20.1 HealthCheck: flash .. clock
+AUDIT_POWER_ON, AUDIT_SESSION_OPENED = 1, 2  # 17.4
+
+# --- the values: one realistic exchange per message -------------------------------------------
+
+SERIAL = "SL-0000-0001"  # the board of the golden handshake (certificate_device)
+HEAD_DOMAIN = b"safetool audit head v1\x00"
+
+
+def _canonical_entry(index: int, time_s: int, kind: int, detail: dict[str, Any]) -> bytes:
+    """SPEC.md 17.1: the entry's canonical bytes, detail as compact sorted JSON."""
+    text = json.dumps(detail, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return struct.pack("<IIBH", index, time_s, kind, len(text)) + text
+
+
+def _audit_trail() -> tuple[bytes, bytes]:
+    """Two entries of the trail as AUDIT_READ sends them, and the chain hash after them."""
+    entries = [
+        _canonical_entry(0, 1_780_000_000, AUDIT_POWER_ON, {"boot": 1}),
+        _canonical_entry(
+            1,
+            1_780_000_042,
+            AUDIT_SESSION_OPENED,
+            {
+                "certificate": 4242,  # the golden technician certificate
+                "qualifications": ["diagnose", "recover"],
+                "technician": "T-0042",
+            },
+        ),
+    ]
+    # SPEC.md 17.3, the worked example
+    assert entries[0].hex() == "0000000000a5186a010a007b22626f6f74223a317d"
+    previous = bytes(32)
+    wire = b""
+    for canonical in entries:
+        previous = hashlib.sha256(previous + canonical).digest()
+        wire += canonical + previous[:8]  # 17.2: each entry, then 8 bytes of its hash
+        if canonical is entries[0]:
+            assert previous.hex() == (
+                "6808f2b3b75630a5c797c5fe0176f8ae1b6804493008471e7e4a67edb31ef79e"
+            )
+    return wire, previous
+
+
+def _device_key(vectors: dict[str, Any]) -> Ed25519PrivateKey:
+    for item in vectors["crypto"]:
+        if item["name"] == "key_device":
+            return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(item["seed_hex"]))
+    raise KeyError("key_device")
+
+
+def _mcuboot_header() -> bytes:
+    """SPEC.md 18.1: the 32-byte header of a 2.4.0 image (0x200 header, 184320-byte payload,
+    37 bytes of protected TLVs: info, SEC_CNT, model, hardware revisions, channel)."""
+    return struct.pack("<IIHHIIBBHII", 0x96F3B83D, 0, 0x200, 37, 184_320, 0, 2, 4, 0, 0, 0)
+
+
+IMAGE_SIZE = 0x200 + 184_320 + 37 + (4 + 36 + 36 + 68)  # 20.1: up to the unprotected TLVs' end
+IMAGE_SHA256 = hashlib.sha256(b"golden SL-100 firmware image 2.4.0").digest()
+
+
+Row = tuple[str, str, str, str, bool, int, Layout, dict[str, Any], dict[str, Any]]
+"""name, description, message class, type, whether a response, seq, SPEC layout, fields,
+enum_names."""
+
+
+def message_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
+    """The good vectors, in the JSON shape of README.md, packed and framed here."""
+    made = []
+    for name, description, message, type_name, response, seq, layout, fields, enums in _table(
+        vectors
+    ):
+        header, frame, crc, wire = _framed(type_name, response, seq, layout, fields)
+        item: dict[str, Any] = {
+            "name": name,
+            "description": description,
+            "message": message,
+            "header": header,
+            "fields": fields,
+        }
+        if enums:
+            item["enum_names"] = enums
+        item.update(frame_hex=frame.hex(), crc32_hex=crc.hex(), wire_hex=wire.hex())
+        made.append(item)
+    return made
+
+
+def _framed(
+    type_name: str, response: bool, seq: int, layout: Layout, fields: dict[str, Any]
+) -> tuple[dict[str, int], bytes, bytes, bytes]:
+    """Header fields, frame, CRC and wire bytes of one message (SPEC.md sections 2 and 3)."""
+    header = {
+        "version": VERSION,
+        "type": TYPES[type_name],
+        "flags": RESPONSE if response else 0,
+        "seq": seq,
+    }
+    frame = struct.pack("<BBBH", *header.values()) + pack(layout, fields)
+    crc = crc32_le(frame)
+    wire = cobs_encode(frame + crc) + b"\x00"
+    assert cobs_decode(wire[:-1]) == frame + crc
+    assert len(frame) + 4 <= 256, type_name  # every one fits MIN_MAX_FRAME
+    return header, frame, crc, wire
+
+
+def _table(vectors: dict[str, Any]) -> list[Row]:
+    """One realistic exchange per message, one row per vector."""
+    entries, head_hash = _audit_trail()
+    nonce = bytes.fromhex("f0e1d2c3b4a5968778695a4b3c2d1e0f")
+    head_time = 1_780_000_060
+    head_signed = (
+        HEAD_DOMAIN
+        + struct.pack("<B", len(SERIAL))
+        + SERIAL.encode()
+        + nonce
+        + struct.pack("<II", 2, 0)
+        + bytes(32)
+        + head_hash
+        + struct.pack("<I", head_time)
+    )
+    signature = _device_key(vectors).sign(head_signed)
+    diagnose = "privileged, needs diagnose: in practice encrypted"
+    firmware = "privileged, needs firmware: in practice encrypted"
+    configure = "privileged, needs configure: in practice encrypted"
+
+    return [
+        # --- diagnostics (SPEC.md 16) ---
+        (
+            "diag_sensors_request",
+            f"DIAG_SENSORS request (empty body; {diagnose}).",
+            "SensorsRequest",
+            "DIAG_SENSORS",
+            False,
+            0x0430,
+            EMPTY,
+            {},
+            {},
+        ),
+        (
+            "diag_sensors_response",
+            "DIAG_SENSORS: 6.020 V at rest, 21.5 degC, RTC 1780000123, up 1 d 2 h 3 min 4 s, "
+            "tamper switch closed, door CLOSED, bolt sensor and command both RETRACTED, no key "
+            "held.",
+            "SensorsResponse",
+            "DIAG_SENSORS",
+            True,
+            0x0430,
+            SENSORS_RESPONSE,
+            {
+                "battery_mv": 6020,
+                "temperature_dc": 215,
+                "rtc_s": 1_780_000_123,
+                "uptime_s": 93_784,
+                "tamper_open": 0,
+                "door": DOOR_CLOSED,
+                "bolt_sensor": BOLT_RETRACTED,
+                "bolt_commanded": BOLT_RETRACTED,
+                "keys_held": 0,
+            },
+            {
+                "door": DOOR_STATES[DOOR_CLOSED],
+                "bolt_sensor": BOLT_STATES[BOLT_RETRACTED],
+                "bolt_commanded": BOLT_STATES[BOLT_RETRACTED],
+            },
+        ),
+        (
+            "diag_motor_test_request",
+            f"DIAG_MOTOR_TEST request (empty body; {diagnose}).",
+            "MotorTestRequest",
+            "DIAG_MOTOR_TEST",
+            False,
+            0x0431,
+            EMPTY,
+            {},
+            {},
+        ),
+        (
+            "diag_motor_test_response",
+            "DIAG_MOTOR_TEST passed: out in 412 ms, back in 398 ms, peak 740 mA, battery 6.020 V "
+            "at rest and 5.480 V at its lowest under load.",
+            "MotorTestResponse",
+            "DIAG_MOTOR_TEST",
+            True,
+            0x0431,
+            MOTOR_TEST_RESPONSE,
+            {
+                "result": MOTOR_OK,
+                "extend_ms": 412,
+                "retract_ms": 398,
+                "peak_current_ma": 740,
+                "rest_mv": 6020,
+                "loaded_mv": 5480,
+            },
+            {"result": "OK"},
+        ),
+        (
+            "diag_keypad_test_request",
+            f"DIAG_KEYPAD_TEST: start a keypad test of 120 s ({diagnose}).",
+            "KeypadTestRequest",
+            "DIAG_KEYPAD_TEST",
+            False,
+            0x0432,
+            KEYPAD_TEST_REQUEST,
+            {"active": 1, "duration_s": 120},
+            {},
+        ),
+        (
+            "diag_keypad_test_response",
+            "DIAG_KEYPAD_TEST answer: the test runs; key 5 is held (key mask bit 5).",
+            "KeypadTestResponse",
+            "DIAG_KEYPAD_TEST",
+            True,
+            0x0432,
+            KEYPAD_TEST_RESPONSE,
+            {"active": 1, "keys_held": 1 << 5},
+            {},
+        ),
+        (
+            "diag_output_test_request",
+            f"DIAG_OUTPUT_TEST: sound the buzzer for 500 ms ({diagnose}).",
+            "OutputTestRequest",
+            "DIAG_OUTPUT_TEST",
+            False,
+            0x0433,
+            OUTPUT_TEST,
+            {"output": OUTPUT_BUZZER, "duration_ms": 500},
+            {"output": "BUZZER"},
+        ),
+        (
+            "diag_output_test_response",
+            "DIAG_OUTPUT_TEST answer: the buzzer sounds for 500 ms.",
+            "OutputTestResponse",
+            "DIAG_OUTPUT_TEST",
+            True,
+            0x0433,
+            OUTPUT_TEST,
+            {"output": OUTPUT_BUZZER, "duration_ms": 500},
+            {"output": "BUZZER"},
+        ),
+        (
+            "diag_error_log_request",
+            f"DIAG_ERROR_LOG request (empty body; {diagnose}).",
+            "ErrorLogRequest",
+            "DIAG_ERROR_LOG",
+            False,
+            0x0434,
+            EMPTY,
+            {},
+            {},
+        ),
+        (
+            "diag_error_log_response",
+            "DIAG_ERROR_LOG: two 13-byte records, MOTOR_SLOW (code 2) 3 times from 1779000000 "
+            "to 1779990000, and LOW_VOLTAGE (code 4) once at 1779500000.",
+            "ErrorLogResponse",
+            "DIAG_ERROR_LOG",
+            True,
+            0x0434,
+            ERROR_LOG_RESPONSE,
+            {
+                "records": [
+                    {
+                        "code": MOTOR_SLOW,
+                        "count": 3,
+                        "first_s": 1_779_000_000,
+                        "last_s": 1_779_990_000,
+                    },
+                    {
+                        "code": LOW_VOLTAGE,
+                        "count": 1,
+                        "first_s": 1_779_500_000,
+                        "last_s": 1_779_500_000,
+                    },
+                ]
+            },
+            {"records": [{"code": ERROR_CODES[MOTOR_SLOW]}, {"code": ERROR_CODES[LOW_VOLTAGE]}]},
+        ),
+        # --- audit trail and clock (SPEC.md 17) ---
+        (
+            "audit_head_request",
+            f"AUDIT_HEAD request with a fresh 16-byte nonce ({diagnose}).",
+            "AuditHeadRequest",
+            "AUDIT_HEAD",
+            False,
+            0x0440,
+            AUDIT_HEAD_REQUEST,
+            {"nonce": nonce.hex()},
+            {},
+        ),
+        (
+            "audit_head_response",
+            "AUDIT_HEAD of a trail of two entries (those of audit_read_response), all held: "
+            "start_hash zero, head_hash the chain hash of entry 1, time 1780000060, signed by "
+            "key_device over SPEC.md 17.2's bytes for serial SL-0000-0001 and the request's "
+            "nonce.",
+            "AuditHeadResponse",
+            "AUDIT_HEAD",
+            True,
+            0x0440,
+            AUDIT_HEAD_RESPONSE,
+            {
+                "count": 2,
+                "first_index": 0,
+                "start_hash": bytes(32).hex(),
+                "head_hash": head_hash.hex(),
+                "time_s": head_time,
+                "signed": 1,
+                "signature": signature.hex(),
+            },
+            {},
+        ),
+        (
+            "audit_read_request",
+            "AUDIT_READ from entry 0, max_bytes 8223: the reference board's largest body (8256 - "
+            f"9) less the cipher's 24 bytes ({diagnose}).",
+            "AuditReadRequest",
+            "AUDIT_READ",
+            False,
+            0x0441,
+            AUDIT_READ_REQUEST,
+            {"start_index": 0, "max_bytes": 8223},
+            {},
+        ),
+        (
+            "audit_read_response",
+            'AUDIT_READ answer: entries 0 (power_on at 1780000000, {"boot":1}: the worked example '
+            "of SPEC.md 17.3) and 1 (session_opened at 1780000042 by T-0042, certificate 4242, "
+            "diagnose and recover), each followed by the first 8 bytes of its chain hash.",
+            "AuditReadResponse",
+            "AUDIT_READ",
+            True,
+            0x0441,
+            AUDIT_READ_RESPONSE,
+            {"count": 2, "first_index": 0, "entries": entries.hex()},
+            {},
+        ),
+        (
+            "clock_set_request",
+            f"CLOCK_SET to 1780000300 ({configure}).",
+            "ClockSetRequest",
+            "CLOCK_SET",
+            False,
+            0x0442,
+            CLOCK_SET_REQUEST,
+            {"time_s": 1_780_000_300},
+            {},
+        ),
+        (
+            "clock_set_response",
+            "CLOCK_SET answer: the board's trusted time was 1780000120 (3 minutes slow) and is "
+            "now 1780000300.",
+            "ClockSetResponse",
+            "CLOCK_SET",
+            True,
+            0x0442,
+            CLOCK_SET_RESPONSE,
+            {"before_s": 1_780_000_120, "after_s": 1_780_000_300},
+            {},
+        ),
+        # --- firmware status and install (SPEC.md 19, 20) ---
+        (
+            "firmware_status_request",
+            f"FIRMWARE_STATUS request (empty body; {firmware}).",
+            "FirmwareStatusRequest",
+            "FIRMWARE_STATUS",
+            False,
+            0x0450,
+            EMPTY,
+            {},
+            {},
+        ),
+        (
+            "firmware_status_response",
+            "FIRMWARE_STATUS: running 2.3.1 from slot A, no trial, security floor 3, last install "
+            "CONFIRMED; slot A VALID (SEC_CNT 3, 184889 bytes, 2.3.1), slot B EMPTY.",
+            "FirmwareStatusResponse",
+            "FIRMWARE_STATUS",
+            True,
+            0x0450,
+            FIRMWARE_STATUS_RESPONSE,
+            {
+                "active_slot": SLOT_A,
+                "trial_pending": 0,
+                "security_floor": 3,
+                "last_result": RESULT_CONFIRMED,
+                "running_version": "2.3.1",
+                "slots": [
+                    {
+                        "slot": SLOT_A,
+                        "state": SLOT_VALID,
+                        "security_counter": 3,
+                        "size": 184_889,
+                        "version": "2.3.1",
+                    },
+                    {
+                        "slot": SLOT_B,
+                        "state": SLOT_EMPTY,
+                        "security_counter": 0,
+                        "size": 0,
+                        "version": "",
+                    },
+                ],
+            },
+            {
+                "active_slot": "A",
+                "last_result": "CONFIRMED",
+                "slots": [
+                    {"slot": RECORD_SLOTS[SLOT_A], "state": SLOT_STATES[SLOT_VALID]},
+                    {"slot": RECORD_SLOTS[SLOT_B], "state": SLOT_STATES[SLOT_EMPTY]},
+                ],
+            },
+        ),
+        (
+            "firmware_begin_request",
+            f"FIRMWARE_BEGIN for a {IMAGE_SIZE}-byte image (a fixed SHA-256) ({firmware}).",
+            "FirmwareBeginRequest",
+            "FIRMWARE_BEGIN",
+            False,
+            0x0451,
+            FIRMWARE_BEGIN_REQUEST,
+            {"image_size": IMAGE_SIZE, "image_sha256": IMAGE_SHA256.hex()},
+            {},
+        ),
+        (
+            "firmware_begin_response",
+            "FIRMWARE_BEGIN answer: a new image, into slot B; nothing held (held_sha256 the "
+            "SHA-256 of no bytes), 4096-byte pages, NONE and LZMA2 decoded (bits 0 and 1), 64 KiB "
+            "dictionaries at most, no trial running.",
+            "FirmwareBeginResponse",
+            "FIRMWARE_BEGIN",
+            True,
+            0x0451,
+            FIRMWARE_BEGIN_RESPONSE,
+            {
+                "slot": SLOT_B,
+                "held": 0,
+                "held_sha256": hashlib.sha256(b"").hexdigest(),
+                "page_size": 4096,
+                "compressions": (1 << COMPRESSION_NONE) | (1 << COMPRESSION_LZMA2),
+                "max_dict_size": 64 * 1024,
+                "trial": TRIAL_NONE,
+                "trial_seconds_left": 0,
+            },
+            {"slot": "B", "trial": "NONE"},
+        ),
+        (
+            "firmware_stream_request",
+            f"FIRMWARE_STREAM from 0, uncompressed: the {IMAGE_SIZE} image bytes ({firmware}).",
+            "FirmwareStreamRequest",
+            "FIRMWARE_STREAM",
+            False,
+            0x0452,
+            FIRMWARE_STREAM_REQUEST,
+            {
+                "start": 0,
+                "compression": COMPRESSION_NONE,
+                "dict_size": 0,
+                "stream_size": IMAGE_SIZE,
+            },
+            {"compression": "NONE"},
+        ),
+        (
+            "firmware_stream_response",
+            "FIRMWARE_STREAM answer: the stream starts at 0.",
+            "FirmwareStreamResponse",
+            "FIRMWARE_STREAM",
+            True,
+            0x0452,
+            FIRMWARE_STREAM_RESPONSE,
+            {"start": 0},
+            {},
+        ),
+        (
+            "firmware_write_request",
+            "FIRMWARE_WRITE of a short first chunk: at stream offset 0, the image's 32-byte "
+            f"MCUboot header (SPEC.md 18.1, version 2.4.0) ({firmware}).",
+            "FirmwareWriteRequest",
+            "FIRMWARE_WRITE",
+            False,
+            0x0453,
+            FIRMWARE_WRITE_REQUEST,
+            {"offset": 0, "data": _mcuboot_header().hex()},
+            {},
+        ),
+        (
+            "firmware_write_response",
+            "FIRMWARE_WRITE answer: 32 stream bytes taken, no page programmed yet.",
+            "FirmwareWriteResponse",
+            "FIRMWARE_WRITE",
+            True,
+            0x0453,
+            FIRMWARE_WRITE_RESPONSE,
+            {"received": 32, "written": 0},
+            {},
+        ),
+        (
+            "firmware_activate_request",
+            f"FIRMWARE_ACTIVATE with the image's SHA-256 ({firmware}).",
+            "FirmwareActivateRequest",
+            "FIRMWARE_ACTIVATE",
+            False,
+            0x0454,
+            FIRMWARE_ACTIVATE_REQUEST,
+            {"image_sha256": IMAGE_SHA256.hex()},
+            {},
+        ),
+        (
+            "firmware_activate_response",
+            "FIRMWARE_ACTIVATE answer: slot B, the SHA-256 read back (the image's).",
+            "FirmwareActivateResponse",
+            "FIRMWARE_ACTIVATE",
+            True,
+            0x0454,
+            FIRMWARE_ACTIVATE_RESPONSE,
+            {"slot": SLOT_B, "image_sha256": IMAGE_SHA256.hex()},
+            {"slot": "B"},
+        ),
+        (
+            "firmware_confirm_request",
+            f"FIRMWARE_CONFIRM request (empty body; {firmware}).",
+            "FirmwareConfirmRequest",
+            "FIRMWARE_CONFIRM",
+            False,
+            0x0455,
+            EMPTY,
+            {},
+            {},
+        ),
+        (
+            "firmware_confirm_response",
+            "FIRMWARE_CONFIRM answer: slot B kept, the security floor raised to 4.",
+            "FirmwareConfirmResponse",
+            "FIRMWARE_CONFIRM",
+            True,
+            0x0455,
+            FIRMWARE_CONFIRM_RESPONSE,
+            {"slot": SLOT_B, "security_floor": 4},
+            {"slot": "B"},
+        ),
+        (
+            "firmware_health_request",
+            f"FIRMWARE_HEALTH request (empty body; {firmware}).",
+            "FirmwareHealthRequest",
+            "FIRMWARE_HEALTH",
+            False,
+            0x0456,
+            EMPTY,
+            {},
+            {},
+        ),
+        (
+            "firmware_health_response",
+            "FIRMWARE_HEALTH: all five checks run (flash, motor driver, sensors, keypad, clock: "
+            "0x1f), none failed, no error-log entry since this boot.",
+            "FirmwareHealthResponse",
+            "FIRMWARE_HEALTH",
+            True,
+            0x0456,
+            FIRMWARE_HEALTH_RESPONSE,
+            {"checked": HEALTH_ALL, "failed": 0, "errors": 0},
+            {},
+        ),
+    ]
+
+
+# --- bad vectors: one field holding a value the SPEC does not list ---------------------------
+
+
+def _set(key: str, value: int) -> Any:
+    def change(fields: dict[str, Any]) -> None:
+        fields[key] = value
+
+    return change
+
+
+def _set_record(key: str, index: int, field: str, value: int) -> Any:
+    def change(fields: dict[str, Any]) -> None:
+        fields[key][index][field] = value
+
+    return change
+
+
+def _slot_count(count: int) -> Any:
+    def change(fields: dict[str, Any]) -> None:
+        slots = fields["slots"]
+        fields["slots"] = (slots * 2)[:count]  # A, B, A, B, ...
+
+    return change
+
+
+BAD_CASES: list[tuple[str, str, str, Any, bool]] = [
+    # (good vector, bad vector, description, change, whether the value is unlisted)
+    (
+        "diag_sensors_response",
+        "diag_sensors_response_bad_door",
+        "diag_sensors_response with door 3 (DoorState lists 0 to 2, SPEC.md 10.2).",
+        _set("door", 3),
+        3 not in DOOR_STATES,
+    ),
+    (
+        "diag_sensors_response",
+        "diag_sensors_response_bad_bolt_sensor",
+        "diag_sensors_response with bolt_sensor 4 (BoltState lists 0 to 3, SPEC.md 10.3).",
+        _set("bolt_sensor", 4),
+        4 not in BOLT_STATES,
+    ),
+    (
+        "diag_sensors_response",
+        "diag_sensors_response_bad_bolt_commanded",
+        "diag_sensors_response with bolt_commanded 255 (not a BoltState value).",
+        _set("bolt_commanded", 255),
+        255 not in BOLT_STATES,
+    ),
+    (
+        "diag_keypad_test_request",
+        "diag_keypad_test_request_bad_active",
+        "diag_keypad_test_request with active 2 (1 start, 0 stop, SPEC.md 16.3).",
+        _set("active", 2),
+        2 not in KEYPAD_ACTIVE,
+    ),
+    (
+        "diag_keypad_test_response",
+        "diag_keypad_test_response_bad_active",
+        "diag_keypad_test_response with active 2 (only 0 or 1, SPEC.md 16.3).",
+        _set("active", 2),
+        2 not in KEYPAD_ACTIVE,
+    ),
+    (
+        "diag_error_log_response",
+        "diag_error_log_response_bad_code",
+        "diag_error_log_response whose second record has code 9 (codes 1 to 8, SPEC.md 16.5).",
+        _set_record("records", 1, "code", 9),
+        9 not in ERROR_CODES,
+    ),
+    (
+        "diag_error_log_response",
+        "diag_error_log_response_code_zero",
+        "diag_error_log_response whose first record has code 0 (codes 1 to 8, SPEC.md 16.5).",
+        _set_record("records", 0, "code", 0),
+        0 not in ERROR_CODES,
+    ),
+    (
+        "firmware_status_response",
+        "firmware_status_response_bad_slot",
+        "firmware_status_response whose second slot record has slot 3 (not a FirmwareSlot).",
+        _set_record("slots", 1, "slot", 3),
+        3 not in RECORD_SLOTS,
+    ),
+    (
+        "firmware_status_response",
+        "firmware_status_response_slot_none",
+        "firmware_status_response whose second slot record has slot 0: the factory image is "
+        "no slot, a record's slot is 1 A or 2 B (SPEC.md 19.1).",
+        _set_record("slots", 1, "slot", 0),
+        0 not in RECORD_SLOTS,
+    ),
+    (
+        "firmware_status_response",
+        "firmware_status_response_bad_state",
+        "firmware_status_response whose first slot record has state 4 (SlotState lists 0 to 3, "
+        "SPEC.md 19.1).",
+        _set_record("slots", 0, "state", 4),
+        4 not in SLOT_STATES,
+    ),
+    (
+        "firmware_status_response",
+        "firmware_status_response_one_slot",
+        "firmware_status_response with only slot A's record (SPEC.md 19.1: exactly two).",
+        _slot_count(1),
+        SLOT_RECORDS != 1,
+    ),
+    (
+        "firmware_status_response",
+        "firmware_status_response_three_slots",
+        "firmware_status_response with a third slot record (A again) after B (SPEC.md 19.1: "
+        "exactly two).",
+        _slot_count(3),
+        SLOT_RECORDS != 3,
+    ),
+]
+
+
+def bad_message_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bad vectors of BAD_CASES, in the JSON shape of README.md: the good row's frame with
+    one change, which a receiver rejects as MalformedMessage (the header stays intact)."""
+    rows = {row[0]: row for row in _table(vectors)}
+    made = []
+    for good, name, description, change, unlisted in BAD_CASES:
+        assert unlisted, name  # the value really is outside the SPEC's list
+        _, _, _, type_name, response, seq, layout, fields, _ = rows[good]
+        fields = copy.deepcopy(fields)
+        change(fields)
+        header, _, _, wire = _framed(type_name, response, seq, layout, fields)
+        made.append(
+            {
+                "name": name,
+                "description": description,
+                "wire_hex": wire.hex(),
+                "stage": "message",
+                "error": "MalformedMessage",
+                "header": header,
+            }
+        )
+    return made
+
+
+def _check_existing(vectors: dict[str, Any]) -> None:
+    """This COBS encoder agrees with the one that made the vectors already there."""
+    for item in vectors["good"]:
+        stuffed = bytes.fromhex(item["frame_hex"]) + bytes.fromhex(item["crc32_hex"])
+        assert cobs_encode(stuffed).hex() + "00" == item["wire_hex"], item["name"]
+
+
+def updated(vectors: dict[str, Any]) -> dict[str, Any]:
+    """``vectors`` with these vectors in place of any of the same name, at the end of ``good``
+    and of ``bad``."""
+    result = dict(vectors)
+    for key, extra in (("good", message_vectors(vectors)), ("bad", bad_message_vectors(vectors))):
+        names = {item["name"] for item in extra}
+        kept = [item for item in vectors[key] if item["name"] not in names]
+        result[key] = kept + extra
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check vectors.json")
+    args = parser.parse_args(argv)
+    _self_check()
+    text = VECTORS.read_text(encoding="utf-8")
+    vectors = json.loads(text)
+    _check_existing(vectors)
+    new_text = json.dumps(updated(vectors), indent=2) + "\n"
+    if args.check:
+        if new_text != text:
+            print(f"{VECTORS} differs from what {Path(__file__).name} computes", file=sys.stderr)
+            return 1
+        return 0
+    if new_text != text:
+        VECTORS.write_text(new_text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
