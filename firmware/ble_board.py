@@ -43,6 +43,8 @@ ACL_PACKET_BYTES = 251
 """Both controllers do LE Data Length Extension: one link-layer packet holds a 247-byte MTU."""
 TOOL_CONTROLLER_ADDRESS = "C0:5A:FE:70:01:00"
 ADVERTISING_INTERVAL_MS = 20.0
+RESET_DRAIN_TIMEOUT_S = 2.0
+"""A reset the firmware asks for waits this long at most for its last answer to leave."""
 
 logging.getLogger("bumble").setLevel(logging.CRITICAL)  # Bumble logs expected disconnects loudly
 
@@ -84,6 +86,8 @@ class BleBoard:
         self._device: Device | None = None
         self._notify_char: Characteristic[bytes] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._draining: set[Connection] = set()
+        """Connections of a board that reset, still sending its last answer."""
 
     async def start(self, hci_port: int = 0, host: str = "127.0.0.1") -> tuple[str, str]:
         """Advertise; return the port for the tool (``ble:<name>``) and the HCI spec to reach it."""
@@ -156,6 +160,7 @@ class BleBoard:
 
         self.emu.port = f"ble:{self.name}"
         self.emu._disconnect = self.disconnect
+        self.emu.reset_listeners.append(self._reset)
         self.emu._closers.append(self._close)
         self.emu._start_ticking()
         return self.emu.port, f"tcp-client:{host}:{bound}"
@@ -192,7 +197,7 @@ class BleBoard:
 
     async def _notify(self, connection: Connection, packet: bytes) -> None:
         assert self._device is not None and self._notify_char is not None
-        if self.connection is connection:
+        if self.connection is connection or connection in self._draining:
             with contextlib.suppress(Exception):  # the link went down mid-send: bytes are lost
                 await self._device.notify_subscriber(connection, self._notify_char, packet)
 
@@ -202,6 +207,37 @@ class BleBoard:
         if connection is not None:
             self._ended(connection)
             self._spawn(connection.disconnect())
+
+    def _reset(self, requested: bool) -> None:
+        """The board reset or lost power, and its radio with it: the connection ends, as a
+        central sees on a real lock, and the new boot advertises again. A reset the firmware
+        asked for (after its last answer, e.g. to FIRMWARE_ACTIVATE) lets that answer leave
+        first; a power cut loses whatever was waiting."""
+        connection, events = self.connection, self.events
+        if connection is None:
+            return
+        if not requested or events is None:
+            self.disconnect()
+            return
+        self.connection = None  # the new boot takes no writes over the old link
+        self.events = None
+        self.emu._sink = None
+        events.discard_from_tool()
+        self._draining.add(connection)
+        self._spawn(self._drop_when_sent(connection, events))
+
+    async def _drop_when_sent(self, connection: Connection, events: ConnectionEvents) -> None:
+        interval_s = self.settings.connection_interval_ms / 1000
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(events.all_sent(), RESET_DRAIN_TIMEOUT_S)
+            await asyncio.sleep(interval_s)  # the terminate goes in a later connection event
+        finally:
+            self._draining.discard(connection)
+            events.clear()
+            await events.stop()
+            with contextlib.suppress(Exception):
+                await connection.disconnect()
 
     def _spawn(self, awaitable: Any) -> None:
         task = asyncio.ensure_future(awaitable)

@@ -72,6 +72,8 @@ class ConnectionEvents:
         self._to_tool = bytearray()
         self._from_tool: deque[bytes] = deque()
         self._wakeup = asyncio.Event()
+        self._to_tool_sent = asyncio.Event()
+        self._to_tool_sent.set()
         self._task: asyncio.Task[None] | None = None
         self.events = 0
         self.packets_to_tool = 0
@@ -90,6 +92,8 @@ class ConnectionEvents:
     def send(self, data: bytes) -> None:
         """Bytes the board writes: they leave at the next connection events."""
         self._to_tool += data
+        if data:
+            self._to_tool_sent.clear()
         self._wakeup.set()
 
     def received(self, packet: bytes) -> None:
@@ -128,13 +132,24 @@ class ConnectionEvents:
             await self._notify(packet)
             sent += 1
         self.packets_to_tool += sent
+        if not self._to_tool:
+            self._to_tool_sent.set()
         taken = 0
         while self._from_tool and taken < budget:
             self._deliver(self._from_tool.popleft())
             taken += 1
         self.packets_from_tool += taken
 
+    async def all_sent(self) -> None:
+        """Return once every byte handed to :meth:`send` has left in a notification."""
+        await self._to_tool_sent.wait()
+
+    def discard_from_tool(self) -> None:
+        """Forget the tool's writes not yet taken in (the board reset: its RAM is gone)."""
+        self._from_tool.clear()
+
     def clear(self) -> None:
         """The connection ended: what was waiting is lost, as in a real radio."""
         self._to_tool.clear()
         self._from_tool.clear()
+        self._to_tool_sent.set()

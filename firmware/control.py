@@ -18,6 +18,7 @@ from typing import Any
 
 from firmware import audit_faults
 from firmware.emulator import Emulator
+from firmware.flash import PowerCut
 from firmware.lock import Refused
 from protocols.diag_messages import BoardError
 
@@ -112,7 +113,7 @@ def _op_power_cut(emu: Emulator, args: dict[str, Any]) -> Any:
         emu.disarm_power_cut()
         return {"armed": False}
     if at_byte is None and at_op is None:
-        emu.power_cycle()
+        emu.lose_power()
         return {"cut": True}
     emu.arm_power_cut(
         at_byte=None if at_byte is None else int(at_byte),
@@ -175,6 +176,9 @@ def handle_line(emu: Emulator, line: bytes) -> dict[str, Any]:
         return {"ok": False, "error": f"not a known request: {line[:80]!r}; ops: {sorted(OPS)}"}
     try:
         result = handler(emu, request)
+    except PowerCut:  # an armed cut struck the flash write this action caused
+        emu.lose_power()
+        return {"ok": True, "result": None, "power_cut": True}
     except Refused as refusal:
         return {"ok": False, "error": str(refusal)}
     except (KeyError, ValueError, TypeError) as exc:

@@ -62,6 +62,7 @@ class Emulator:
         self.provisioning = provisioning
         self.audit = AuditTrail(state_dir)
         self.flash = Flash(state_dir)
+        self.store.power_cut_hook = self.flash.count_operation  # the lock's state is flash too
         self.trial_timeout_s = trial_timeout_s
         self._reset_requested = False
         self._bytes_in = 0
@@ -76,6 +77,11 @@ class Emulator:
         self._to_tool = DelayLine(self._onto_wire)
         self._closers: list[Callable[[], None]] = []
         self._tick_task: asyncio.Task[None] | None = None
+        self._wakeup: asyncio.TimerHandle | None = None
+        self.reset_listeners: list[Callable[[bool], None]] = []
+        """Told after each reset or power cut whether the firmware asked for it (the BLE radio
+        drops its connection then)."""
+        self._wakeup_at_s = 0.0
         self._disconnect: Callable[[], None] | None = None
         self.port = ""
         self.service: BoardService
@@ -86,16 +92,19 @@ class Emulator:
 
     def power_on(self) -> None:
         """Boot from what the store holds, as a real board does after power returns."""
+        while True:
+            try:
+                self._boot()
+                return
+            except PowerCut:  # power failed again while booting; it comes back
+                self.power_cuts += 1
+
+    def _boot(self) -> None:
         key = None if self.provisioning is None else self.provisioning.firmware_key
         self.bootloader = Bootloader(
             self.flash, key, self.identity.model, self.builtin_firmware_version
         )
-        while True:
-            try:
-                self.identity.firmware_version = self.bootloader.boot()
-                break
-            except PowerCut:  # power failed again while booting; it comes back
-                self.power_cuts += 1
+        self.identity.firmware_version = self.bootloader.boot()
         self._reset_requested = False
         self.features = features_for(self.identity.firmware_version)
         self.service = BoardService(self.identity, self.clock, max_frame=self.max_frame)
@@ -157,9 +166,12 @@ class Emulator:
 
     def power_cycle(self) -> None:
         """Cut power and restore it: bytes in flight are lost, RAM state is gone."""
+        requested = self._reset_requested
         self._to_board.clear()
         self._to_tool.clear()
         self.power_on()
+        for listener in self.reset_listeners:
+            listener(requested)
 
     def request_reset(self) -> None:
         """The firmware resets the board once its last answer is on the wire."""
@@ -188,7 +200,8 @@ class Emulator:
         self._cut_at_byte = None
         self.flash.disarm_power_cut()
 
-    def _power_cut(self) -> None:
+    def lose_power(self) -> None:
+        """The armed power cut happened: the board goes off and comes back."""
         self.power_cuts += 1
         self.power_cycle()
 
@@ -211,16 +224,38 @@ class Emulator:
         self._powered(lambda: self.service.receive_data(data))
         if cut_here:
             if self.power_cuts == cuts:  # not already cut by a flash operation
-                self._power_cut()
+                self.lose_power()
             return
         self.flush()
+        self._wake_when_ready()
+
+    def _wake_when_ready(self) -> None:
+        """Answer a slow request the moment its work ends (not up to a tick later)."""
+        ready_s = self.service.next_ready_s()
+        if ready_s is None or (self._wakeup is not None and self._wakeup_at_s <= ready_s):
+            return
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+        self._wakeup_at_s = ready_s
+        delay_s = max(0.0, ready_s - self.clock.monotonic())
+        self._wakeup = asyncio.get_running_loop().call_later(delay_s, self._woken)
+
+    def _woken(self) -> None:
+        self._wakeup = None
+
+        def answer_ready() -> None:
+            self.service.poll_pending()
+            self.flush()
+
+        self._powered(answer_ready)
+        self._wake_when_ready()
 
     def _powered(self, work: Callable[[], None]) -> None:
         """Run board work; a power cut during a flash operation turns the board off and on."""
         try:
             work()
         except PowerCut:
-            self._power_cut()
+            self.lose_power()
 
     def flush(self) -> None:
         """Send whatever the board has queued (answers, events) through the link model."""
@@ -348,6 +383,8 @@ class Emulator:
         note_clean_shutdown(self.lock)
         if self._tick_task is not None:
             self._tick_task.cancel()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
         self._to_board.close()
         self._to_tool.close()
         for closer in reversed(self._closers):

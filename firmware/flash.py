@@ -132,7 +132,7 @@ class Flash:
     def power_cut_armed(self) -> bool:
         return self._cut_at_operation is not None
 
-    def _operation(self) -> bool:
+    def count_operation(self) -> bool:
         """Count one operation; ``True`` if power fails during it."""
         self.operations += 1
         if self._cut_at_operation is not None and self.operations >= self._cut_at_operation:
@@ -145,7 +145,7 @@ class Flash:
     def erase_page(self, slot: str, page: int) -> None:
         if not 0 <= page < self.pages_per_slot:
             raise FlashError(f"slot {slot} has no page {page}")
-        if self._operation():
+        if self.count_operation():
             self._write(slot, page * PAGE_SIZE, bytes([ERASED]) * (PAGE_SIZE // 2))
             raise PowerCut(f"power cut while erasing page {page} of slot {slot}")
         self._write(slot, page * PAGE_SIZE, bytes([ERASED]) * PAGE_SIZE)
@@ -154,7 +154,7 @@ class Flash:
     def program(self, slot: str, offset: int, data: bytes) -> None:
         """Program ``data`` at ``offset``: bits only go from 1 to 0, as on NOR flash."""
         self._check(slot, offset, len(data))
-        cut = self._operation()
+        cut = self.count_operation()
         if cut:
             data = data[: len(data) // 2]
         old = self.read(slot, offset, len(data))
@@ -221,7 +221,7 @@ class Flash:
         return BootState(**{k: v for k, v in saved.items() if k in known})
 
     def save_state(self, state: BootState) -> None:
-        if self._operation():
+        if self.count_operation():
             raise PowerCut("power cut while saving the bootloader state")
         if self.directory is None:
             self._memory_state = BootState(**asdict(state))
@@ -241,7 +241,7 @@ class Flash:
         return saved if isinstance(saved, dict) else None
 
     def save_record(self, record: dict[str, object] | None) -> None:
-        if self._operation():
+        if self.count_operation():
             raise PowerCut("power cut while saving the install record")
         if self.directory is None:
             self._memory_record = None if record is None else dict(record)

@@ -87,6 +87,11 @@ class BoardService:
                 del self._pending[seq]
                 self.connection.send_response(seq, response)
 
+    def next_ready_s(self) -> float | None:
+        """The earliest time a waiting answer is known to be ready, if any is."""
+        times = [p.ready_at_s for p in self._pending.values() if p.ready_at_s is not None]
+        return min(times, default=None)
+
     def data_to_send(self) -> bytes:
         data = self.connection.data_to_send()
         return b"" if self.muted else data

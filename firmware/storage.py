@@ -1,15 +1,20 @@
 """Persistent board state in a directory: what a real board keeps in flash or EEPROM.
 
 Every commit writes a new file and renames it over the old one after an fsync, so a power cut
-at any instant leaves either the old state or the new one, never a torn mix.
+at any instant leaves either the old state or the new one, never a torn mix. Each commit is one
+operation of the board's flash (:attr:`StateStore.power_cut_hook`), so the power-cut fault can
+fail it: the commit is then not made at all.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from firmware.flash import PowerCut
 
 STATE_FILE = "board-state.json"
 
@@ -20,6 +25,8 @@ class StateStore:
         self.directory = directory
         self._memory: dict[str, Any] | None = None
         self.commits = 0
+        self.power_cut_hook: Callable[[], bool] | None = None
+        """Counts the commit as a flash operation; ``True`` if power fails during it."""
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
 
@@ -38,6 +45,8 @@ class StateStore:
         return loaded
 
     def commit(self, state: dict[str, Any]) -> None:
+        if self.power_cut_hook is not None and self.power_cut_hook():
+            raise PowerCut("power cut while committing the lock's state")
         self.commits += 1
         if self.path is None:
             self._memory = json.loads(json.dumps(state))

@@ -8,8 +8,8 @@ resumable across resets, then verify, trial boot and confirmation.
 * FIRMWARE_STREAM starts the stream at a recorded page; FIRMWARE_WRITE chunks carry it, several
   in flight. Chunks that arrive early wait in RAM for the ones before them; each is answered
   once its data is programmed (the answer waits for the flash's erase and program time), so
-  the tool's window is the flow control. Pages are erased just before they are programmed, and
-  the record grows only after a page is programmed.
+  the tool's window is the flow control. Pages are erased ahead of the data (two at most, while
+  the flash would otherwise idle), and the record grows only after a page is programmed.
 * FIRMWARE_ACTIVATE reads the whole image back, compares its hash, lets the bootloader verify
   it (signature, model, security floor), marks it for a trial boot and resets the board.
 * FIRMWARE_CONFIRM keeps a trial image (raising the floor to its SEC_CNT); a trial not confirmed
@@ -55,6 +55,9 @@ DEFAULT_TRIAL_TIMEOUT_S = 300
 TRAILER_RESERVE_BYTES = 4096
 MAX_EARLY_BYTES = 256 * 1024
 """RAM for chunks that arrived before the ones they follow."""
+ERASE_AHEAD_PAGES = 2
+"""Pages kept erased ahead of the data, while the flash would otherwise wait for the link, so
+the last chunk costs only its programming (as firmware erases ahead of its receive buffer)."""
 SUPPORTED = (1 << Compression.NONE) | (1 << Compression.LZMA2)
 
 
@@ -110,6 +113,9 @@ class _Stream:
     received: int = 0
     early: dict[int, bytes] = field(default_factory=dict)
     page: bytearray = field(default_factory=bytearray)
+    erased_to: int = 0
+    """Pages below this index (from the stream's start page) are erased and not yet programmed
+    or already programmed by this stream."""
 
 
 class BoardUpdater:
@@ -141,6 +147,7 @@ class BoardUpdater:
         self._record: _Record | None = None
         self._stream: _Stream | None = None
         self._flash_free_s = 0.0
+        self._programmed_at_s = 0.0
         self._busy_seen_s = flash.busy_s
 
     def register(self, trust: BoardTrust) -> None:
@@ -277,7 +284,8 @@ class BoardUpdater:
         return self._answer_when_flashed(stream, end)
 
     def _take(self, stream: _Stream, record: _Record, data: bytes) -> ErrorResponse | None:
-        """Decode ``data`` (the next stream bytes) and program every page it completes."""
+        """Decode ``data`` (the next stream bytes), program every page it completes, then erase
+        the next pages ahead of the data still to come."""
         try:
             stream.page += stream.decoder.feed(data)
         except StreamError as error:
@@ -287,26 +295,50 @@ class BoardUpdater:
         while len(stream.page) >= PAGE_SIZE or (stream.decoder.finished and stream.page):
             piece = bytes(stream.page[:PAGE_SIZE])
             del stream.page[:PAGE_SIZE]
-            self.flash.erase_page(record.slot, stream.position // PAGE_SIZE)
+            self._erase_to(stream, record, stream.position // PAGE_SIZE + 1)
             self.flash.program(record.slot, stream.position, piece)
             stream.position += len(piece)
             record.written = stream.position
             self.flash.save_record(record.as_json())
+        self._programmed_at_s = self._flash_work_ends()
+        last_page = -(-record.image_size // PAGE_SIZE)
+        self._erase_to(
+            stream, record, min(last_page, stream.position // PAGE_SIZE + ERASE_AHEAD_PAGES)
+        )
+        self._flash_work_ends()
+        return None
+
+    def _erase_to(self, stream: _Stream, record: _Record, page_end: int) -> None:
+        first = max(stream.erased_to, stream.position // PAGE_SIZE)
+        for page in range(first, page_end):
+            self.flash.erase_page(record.slot, page)
+        stream.erased_to = max(stream.erased_to, page_end)
+
+    def _flash_work_ends(self) -> float:
+        """When the flash work queued so far ends (the flash works one operation at a time)."""
         now = self.clock.monotonic()
         self._flash_free_s = max(now, self._flash_free_s) + self.flash.busy_s - self._busy_seen_s
         self._busy_seen_s = self.flash.busy_s
-        return None
+        return self._flash_free_s
 
     def _answer_when_flashed(self, stream: _Stream, end: int) -> Response | Pending:
+        """Answer once the chunk's pages are programmed: at the flash's busy end as it stands
+        now, or (for a chunk still waiting for an earlier one) as it stands when it is taken."""
+        flashed_at_s = self._programmed_at_s if stream.received >= end else None
+
         def answer() -> Response | None:
             if self._stream is not stream:
                 return _error(ErrorCode.INVALID_STATE, "the stream was abandoned")
-            if stream.received < end or self.clock.monotonic() < self._flash_free_s:
+            if stream.received < end:
+                return None
+            if self.clock.monotonic() < (
+                self._programmed_at_s if flashed_at_s is None else flashed_at_s
+            ):
                 return None
             return FirmwareWriteResponse(stream.received, stream.position)
 
         ready = answer()
-        return ready if ready is not None else Pending(answer)
+        return ready if ready is not None else Pending(answer, flashed_at_s)
 
     # --- FIRMWARE_ACTIVATE -----------------------------------------------------------------------
 

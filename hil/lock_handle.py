@@ -27,6 +27,8 @@ class Lock:
     restart: Callable[[], Awaitable[str]] | None = None
     """Cut power and restore it; gives the port to reopen (it may change, as USB does)."""
     pids: list[int] = field(default_factory=list)
+    console_survives_power: bool = False
+    """The port stays while the board's power is cut (a rig's adapter), so keep it open."""
 
     @property
     def board(self) -> ControlClient:
@@ -40,12 +42,26 @@ class Lock:
         return result
 
     async def power_cycle(self) -> None:
-        """Power off and on (the process dies, persistent state stays), then reconnect."""
+        """Power off and on (persistent state stays), then speak to the board again.
+
+        A rig board keeps its port, so its console stays open across the power cycle (opening a
+        port drops what is pending on it) and only HELLO is said again; the port is reopened
+        only if the link went with the power. An emulated board's process dies, and its port
+        with it, so it is reopened.
+        """
         if self.restart is None:
             raise NotOnThisBoard(f"{self.label}: the rig has no power switch for it")
-        await self.client.close()
-        self.port = await self.restart()
-        self.client = await connect(self.port)
+        if not self.console_survives_power:
+            await self.client.close()
+            self.port = await self.restart()
+            self.client = await connect(self.port)
+            return
+        await self.restart()
+        try:
+            await self.client.say_hello()
+        except Exception:  # the link went with the power (a USB adapter powered by the board)
+            await self.client.close()
+            self.client = await connect(self.port)
 
 
 async def connect(port: str, attempts: int = 20) -> LockClient:

@@ -8,17 +8,18 @@ from hil.campaign import CAMPAIGNS
 from hil.capabilities import TRANSPORTS
 
 
-def add_options(parser: pytest.Parser) -> None:
+def add_options(parser: pytest.Parser, *, labgrid_plugin: bool = False) -> None:
     group = parser.getgroup("hil", "hardware-in-the-loop suite (docs/hil.md)")
     group.addoption(
         "--rig", metavar="FILE", dest="hil_rig", help="real boards from a TOML rig file"
     )
-    group.addoption(
-        "--lg-env",
-        metavar="FILE",
-        dest="hil_lg_env",
-        help="labgrid environment file (reserved: not yet supported)",
-    )
+    if not labgrid_plugin:  # labgrid's own plugin registers --lg-env (dest lg_env)
+        group.addoption(
+            "--lg-env",
+            metavar="FILE",
+            dest="lg_env",
+            help="boards from a labgrid environment file (needs the labgrid extra, docs/hil.md)",
+        )
     group.addoption(
         "--transport",
         dest="hil_transport",
@@ -40,6 +41,12 @@ def add_options(parser: pytest.Parser) -> None:
         type=int,
         help="trials per noise level (default 1); power cuts at random transfer bytes "
         "(default 200)",
+    )
+    group.addoption(
+        "--recovery-trials",
+        dest="hil_recovery_trials",
+        type=int,
+        help="power cuts at random instants of lockout recoveries (default 50)",
     )
 
 

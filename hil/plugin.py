@@ -15,6 +15,7 @@ docs/hil.md has the options, markers, rig file format and reports.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -24,10 +25,11 @@ import pytest_asyncio
 from firmware.process import EmulatorProcess
 from hil import campaign, capabilities, html_report
 from hil.faults import Faults
+from hil.labgrid_boards import LabgridBench, LabgridSetupError, labgrid_installed
 from hil.lock_handle import Lock
 from hil.measure import Recorder
 from hil.options import add_options, selected_transports
-from hil.pool import Boards
+from hil.pool import Boards, lab_call
 from hil.results import BOARD_PROPERTY, Results
 from hil.rig import Rig, RigFileError, load_rig
 from hil.targets import target_lines
@@ -36,6 +38,8 @@ BoardFactory = Callable[..., Awaitable[EmulatorProcess]]
 
 RIG_KEY = pytest.StashKey[Rig | None]()
 RESULTS_KEY = pytest.StashKey[Results]()
+LAB_KEY = pytest.StashKey[LabgridBench | None]()
+LABGRID_EXTRA = "python3 -m venv .venv-labgrid && .venv-labgrid/bin/pip install -e '.[dev,labgrid]'"
 
 
 # --- what tests/ has always used ----------------------------------------------------------------
@@ -67,6 +71,11 @@ async def board(board_factory: BoardFactory) -> EmulatorProcess:
 @pytest.fixture(scope="session")
 def pki(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test PKI: generated per worker for emulated boards; the rig's own with ``--rig``."""
+    lab = request.config.stash.get(LAB_KEY, None)
+    if lab is not None:
+        if lab.pki is None:
+            pytest.skip(f"labgrid {lab.name} names no paths: {{safetool_pki: DIR}} (its PKI)")
+        return lab.pki
     rig = request.config.stash.get(RIG_KEY, None)
     if rig is not None:
         if rig.pki is None:
@@ -90,7 +99,8 @@ async def boards(
     request: pytest.FixtureRequest, tmp_path: Path, hil_transport: str, pki: Path
 ) -> AsyncIterator[Boards]:
     rig = request.config.stash.get(RIG_KEY, None)
-    pool = Boards(tmp_path, hil_transport, pki, rig, capabilities.needed(request.node))
+    lab = request.config.stash.get(LAB_KEY, None)
+    pool = Boards(tmp_path, hil_transport, pki, rig, capabilities.needed(request.node), lab)
     try:
         yield pool
     finally:
@@ -131,8 +141,11 @@ def hil_seed(request: pytest.FixtureRequest) -> int:
 # --- hooks ---------------------------------------------------------------------------------------
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    add_options(parser)
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # labgrid's plugin (loaded with labgrid) registers --lg-env itself; twice would clash
+    add_options(
+        parser, labgrid_plugin=labgrid_installed() and not pluginmanager.is_blocked("labgrid")
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -142,11 +155,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line("markers", "any_link: board behaviour; runs over one link only")
     config.addinivalue_line("markers", "campaign(name): a trial of --campaign name")
-    if config.getoption("hil_lg_env", None):
-        raise pytest.UsageError(
-            "--lg-env (labgrid) is not yet supported; use --rig FILE (docs/hil.md, 'labgrid')"
-        )
     rig_file = config.getoption("hil_rig", None)
+    config.stash[LAB_KEY] = _labgrid_bench(config, rig_file)
     try:
         config.stash[RIG_KEY] = load_rig(Path(rig_file)) if rig_file else None
     except RigFileError as exc:
@@ -196,10 +206,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if not needs:
         return
     rig = item.config.stash.get(RIG_KEY, None)
-    provided = capabilities.EMULATED if rig is None else rig.provides()
+    lab = item.config.stash.get(LAB_KEY, None)
+    if lab is not None:
+        provided, where = lab_call(LabgridBench.provides, lab), f"labgrid {lab.name}"
+    elif rig is not None:
+        provided, where = rig.provides(), f"rig {rig.name}"
+    else:
+        provided, where = capabilities.EMULATED, "emulated boards"
     lacking = capabilities.missing(needs, provided)
     if lacking:
-        where = "emulated boards" if rig is None else f"rig {rig.name}"
         pytest.skip(f"needs {', '.join(lacking)}: {where} cannot")
 
 
@@ -234,6 +249,37 @@ def pytest_terminal_summary(
     report = config.getoption("hil_report", None)
     if report:
         terminalreporter.write_line(f"HTML report: {report}")
+
+
+def _labgrid_bench(config: pytest.Config, rig_file: str | None) -> LabgridBench | None:
+    """The labgrid environment of ``--lg-env`` (or ``LG_ENV``, as labgrid reads it), read now;
+    its places are acquired at the first test that needs a board and released at the end."""
+    env_file: str | None = config.getoption("lg_env", None)
+    if not labgrid_installed():
+        if env_file:
+            raise pytest.UsageError(
+                "--lg-env needs labgrid, which is not installed here. labgrid pins its own "
+                f"pyserial fork, so install the extra in its own environment: {LABGRID_EXTRA} "
+                "(docs/hil.md, 'labgrid')"
+            )
+        return None
+    if config.pluginmanager.is_blocked("labgrid"):
+        return None  # -p no:labgrid: our --lg-env gave the error above if it was used
+    env_file = env_file or os.environ.get("LG_ENV") or None
+    if not env_file:
+        return None
+    if rig_file:
+        raise pytest.UsageError("give --rig or --lg-env, not both")
+    workers = config.getoption("numprocesses", None)
+    if workers not in (None, 0, "0") or hasattr(config, "workerinput"):
+        raise pytest.UsageError("--lg-env shares its places with no one: run it without -n")
+    bench = LabgridBench(env_file, config.getoption("lg_coordinator", None))
+    try:
+        bench.load()
+    except LabgridSetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.add_cleanup(bench.close)  # runs after failures and Ctrl-C too
+    return bench
 
 
 def _is_hil(nodeid: str) -> bool:

@@ -51,4 +51,5 @@ async def open_rig_board(rig: Rig, board: RigBoard, transport: str) -> Lock:
         label=f"rig {rig.name}/{board.name} {board.serial} over {transport}",
         capabilities=board.provides() | ({"pki"} if rig.pki else frozenset()),
         restart=restart if board.power is not None else None,
+        console_survives_power=True,
     )

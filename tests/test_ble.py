@@ -1,5 +1,6 @@
-"""BLE only: MTU edges, notifications faster than reads, scanning, caching, the emulated radio
-seen from another process. Real bleak API, real Bumble GATT; the board in its own process."""
+"""BLE only: MTU edges, notifications faster than reads, scanning, caching, a board reset and a
+forced disconnect during a firmware install, the emulated radio seen from another process.
+Real bleak API, real Bumble GATT; the board in its own process."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 from firmware.process import EmulatorProcess
+from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from protocols.ble import payload_per_packet
 from protocols.events import ResponseReceived
@@ -24,6 +26,11 @@ from protocols.messages import PingRequest, PingResponse
 from protocols.tool import ToolConnection
 from safetool.cli.ble_commands import add_ble_parsers
 from safetool.client import LockClient
+from safetool.identity import TechnicianIdentity
+from safetool.services.devpki import init_dev_pki
+from safetool.services.firmware_image import read_image
+from safetool.services.firmware_install import install, plan_install
+from safetool.services.firmware_status import firmware_status
 from safetool.transport import LinkLost, make_transport
 from safetool.transport.ble import BleTransport
 from safetool.transport.ble_backend_bumble import HCI_ENV, BumbleClient
@@ -73,13 +80,16 @@ async def test_frames_cross_packet_edges_at_every_mtu(
         assert (await client.ping(biggest)).data == biggest
 
 
+@pytest.mark.parametrize("mtu", [23, 247, 517])
 async def test_notifications_faster_than_reads_lose_nothing(
-    board_factory: BoardFactory, monkeypatch: pytest.MonkeyPatch
+    mtu: int, board_factory: BoardFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    board = await ble_board(board_factory, monkeypatch, "--ble-packets", "0")
+    """~27 kB of answers pile up unread: 1350 notifications at MTU 23, 53 at 517."""
+    board = await ble_board(board_factory, monkeypatch, "--ble-mtu", str(mtu), "--ble-packets", "0")
     transport = make_transport(board.port)
     await transport.open()
     try:
+        assert isinstance(transport, BleTransport) and transport.att_mtu == mtu
         connection = ToolConnection(time.monotonic)
         connection.send_request(connection.hello(), timeout_s=5)
         await transport.write(connection.data_to_send())
@@ -92,7 +102,13 @@ async def test_notifications_faster_than_reads_lose_nothing(
             for n in range(30)
         }
         await transport.write(connection.data_to_send())
-        await asyncio.sleep(0.5)  # ~30 kB of notifications pile up unread
+        # the notifications pile up unread: every answer comes in, as notifications of a full
+        # packet, while nothing reads them (waited for, so a loaded machine is only slower)
+        expected = len(sent) * 900 // payload_per_packet(mtu)
+        deadline = time.monotonic() + 15
+        while transport._queue.qsize() < expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert transport._queue.qsize() >= expected
         answered: dict[int, bytes] = {}
         while len(answered) < len(sent):
             connection.receive_data(await asyncio.wait_for(transport.read(), 5))
@@ -214,3 +230,92 @@ async def test_unreachable_emulated_radio_is_explained(monkeypatch: pytest.Monke
     with pytest.raises(BluetoothUnavailable) as caught:
         await BleTransport("SL-0000-0001").open()
     assert "safetool emulate --ble" in caught.value.next_step
+
+
+# --- firmware install: the reset into the new image, a forced disconnect -----------------------
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("ble-install") / "pki"
+    init_dev_pki(directory)
+    return directory
+
+
+def technician(pki: Path) -> TechnicianIdentity:
+    return TechnicianIdentity.load(pki / "technicians" / "T-1001")
+
+
+async def test_a_board_reset_drops_the_link_at_once(
+    board: EmulatorProcess, client: LockClient
+) -> None:
+    """The radio resets with the board (as after FIRMWARE_ACTIVATE): the tool is told at once,
+    and the board advertises again for the reconnect."""
+    assert (await client.status()).battery_mv > 0
+    await board.board.power_cycle()
+    started = time.monotonic()
+    with pytest.raises(LinkLost):
+        await asyncio.wait_for(client.status(), 2)
+    assert time.monotonic() - started < 1
+    await asyncio.wait_for(client.reconnect(), 15)
+    assert client.board_restarts == 1
+
+
+async def _when_board_received(board: EmulatorProcess, count: int) -> None:
+    while (await board.board.counters())["bytes_in"] < count:
+        await asyncio.sleep(0.01)
+
+
+async def test_an_install_cut_by_a_forced_disconnect_resumes_from_what_the_lock_holds(
+    pki: Path, tmp_path: Path, board_factory: BoardFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Default pacing (MTU 247, 4 packets / 15 ms): 96 KiB take about 1.6 s, cut half-way
+    from the side channel; the install reconnects over BLE and sends only the rest."""
+    image = read_image(build_test_image(pki, tmp_path, "v240", os.urandom(96 * 1024), "2.4.0"))
+    size = len(image.image_bytes)
+    board = await ble_board(board_factory, monkeypatch, "--pki", str(pki))
+    me = technician(pki)
+    async with await LockClient.connect(board.port) as client:
+        plan = await plan_install(client, me, image, port=board.port, source="test")
+        before = (await board.board.counters())["bytes_in"]
+        running = asyncio.create_task(install(client, me, image, plan, retries=3))
+        try:
+            await asyncio.wait_for(_when_board_received(board, before + size // 2), 20)
+        finally:
+            assert not running.done(), "the transfer ended before it could be cut"
+        assert await board.board.ble_disconnect() is True
+        outcome = await asyncio.wait_for(running, 60)
+        assert outcome.attempts == 2 and client.board_restarts == 1  # the trial boot
+        (resumed,) = outcome.transfers  # the cut transfer never finished
+        assert resumed.start >= size // 4 and resumed.start % 4096 == 0
+        assert resumed.wire_bytes < 1.05 * (size - resumed.start)  # only the rest was sent
+        await client.reconnect()
+        assert (await client.identify()).firmware_version == "2.4.0"
+        status = await firmware_status(client, me)
+    assert status.active_slot == "A" and status.last_result == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "mtu",
+    [
+        23,
+        185,
+        517,
+    ],
+)
+async def test_firmware_install_at_the_mtu_edges_with_pacing(
+    mtu: int,
+    pki: Path,
+    tmp_path: Path,
+    board_factory: BoardFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """MTU 247 is in the contract suite; here the other edges, at the default 4 packets / 15 ms."""
+    image = read_image(build_test_image(pki, tmp_path, "v240", os.urandom(16 * 1024), "2.4.0"))
+    board = await ble_board(board_factory, monkeypatch, "--pki", str(pki), "--ble-mtu", str(mtu))
+    me = technician(pki)
+    async with await LockClient.connect(board.port) as client:
+        assert ble_transport(client).att_mtu == mtu
+        plan = await plan_install(client, me, image, port=board.port, source="test")
+        outcome = await asyncio.wait_for(install(client, me, image, plan, retries=0), 60)
+        assert outcome.version == "2.4.0" and client.connection.retransmits == 0

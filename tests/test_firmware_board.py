@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -233,3 +234,60 @@ def test_bootloader_state_survives_and_trial_from_factory_reverts_to_factory(
     state = flash.load_state()
     assert state.active is None and state.last_result == InstallResult.REVERTED
     assert Bootloader(flash, None, "SL-100", BUILTIN).inspect("B").refusal is not None
+
+
+def test_board_erases_ahead_so_a_chunk_waits_only_for_its_programming(tmp_path: Path) -> None:
+    """Pages are erased while the link is still bringing data: a chunk whose page was erased
+    ahead is answered after its program time alone, at the instant the flash is done."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from firmware.audit import AuditTrail
+    from firmware.clock import ManualClock
+    from firmware.pending import Pending
+    from firmware.updater import BoardUpdater
+    from protocols.certificates import Certificate
+    from protocols.firmware_messages import (
+        Compression,
+        FirmwareBeginRequest,
+        FirmwareStreamRequest,
+        FirmwareWriteRequest,
+        FirmwareWriteResponse,
+    )
+
+    clock = ManualClock()
+    flash = Flash(tmp_path, slot_size=8 * PAGE_SIZE, erase_page_s=0.5, program_page_s=0.25)
+    flash.write_image("A", bytes(8 * PAGE_SIZE - 4096))  # old data where the image will go
+    updater = BoardUpdater(
+        flash,
+        Bootloader(flash, None, "SL-100", BUILTIN),
+        clock,
+        AuditTrail(tmp_path),
+        clock.rtc,
+        lambda: None,
+        health_report=False,
+        self_test=lambda: (0, 0, 0),
+    )
+    me = cast(Certificate, SimpleNamespace(subject_id="T-1001"))
+    image = bytes(range(256)) * (4 * PAGE_SIZE // 256)
+    updater.begin(FirmwareBeginRequest(len(image), hashlib.sha256(image).digest()), me)
+    updater.stream(FirmwareStreamRequest(0, Compression.NONE, 0, len(image)), me)
+
+    def send_page(page: int) -> Pending:
+        chunk = image[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        answer = updater.write(FirmwareWriteRequest(page * PAGE_SIZE, chunk), me)
+        assert isinstance(answer, Pending) and answer.ready_at_s is not None
+        return answer
+
+    first = send_page(0)  # erase 0, program 0 (answer), then erase 1 and 2 ahead
+    assert first.ready_at_s == pytest.approx(clock.monotonic() + 0.5 + 0.25)
+    assert flash.read("A", PAGE_SIZE, 2 * PAGE_SIZE) == bytes([ERASED]) * 2 * PAGE_SIZE
+    assert flash.read("A", 3 * PAGE_SIZE, 4) == bytes(4)  # not yet: only two ahead
+    clock.advance(10)  # the link is slow; the flash has long finished
+    second = send_page(1)
+    assert second.ready_at_s == pytest.approx(clock.monotonic() + 0.25)  # program only
+    assert second.poll() is None
+    clock.advance(0.25)
+    answer = second.poll()
+    assert isinstance(answer, FirmwareWriteResponse) and answer.written == 2 * PAGE_SIZE
+    assert flash.read("A", 0, 2 * PAGE_SIZE) == image[: 2 * PAGE_SIZE]

@@ -3,7 +3,8 @@
 The same tests run the real ``LockClient`` over serial on a pty, ``socket://``, ``rfc2217://``
 through the local RFC 2217 server, and BLE through the emulated board (Bumble peripheral, the
 tool a Bumble central behind bleak). Each board runs in its own process and is provisioned, so
-the secure session and a phone-in recovery are part of the contract.
+the secure session, a phone-in recovery and a firmware install (with the board's reset into
+the new image: over BLE the link drops and the tool reconnects) are part of the contract.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 import pytest_asyncio
 
 from firmware.process import EmulatorProcess
+from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from hil.rfc2217 import Rfc2217Server
 from hil.suite.authority import phone_answer
@@ -28,12 +30,16 @@ from safetool.client import LockClient
 from safetool.client.secure import close_session, open_session
 from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
+from safetool.services.firmware_image import read_image
+from safetool.services.firmware_install import install, plan_install
+from safetool.services.firmware_status import firmware_status
 from safetool.services.recover import Recovery
 from safetool.transport import LinkLost
 from safetool.transport.ble_backend_bumble import HCI_ENV
 from tests.trust_helpers import hard_lockout
 
 KINDS = ["pty", "socket", "rfc2217", "ble"]
+INSTALL_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -52,6 +58,13 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("contract") / "pki"
     init_dev_pki(directory)
     return directory
+
+
+@pytest.fixture(scope="module")
+def new_image(pki: Path) -> Path:
+    """2.4.0 over the board's built-in 2.3.1: 32 KiB of incompressible payload (3 s at 115200
+    baud, half a second over BLE)."""
+    return build_test_image(pki, pki.parent, "v240", os.urandom(32 * 1024), "2.4.0")
 
 
 @pytest_asyncio.fixture(params=KINDS)
@@ -180,3 +193,33 @@ async def test_phone_in_recovery(link: Link, pki: Path, client: LockClient) -> N
     outcome = await recovery.answer_by_phone(phone_answer(pki, challenge, "T-1001"))
     assert outcome.opened, outcome.explanation
     assert (await link.board.board.state())["lock_state"] != "HARD_LOCKOUT"
+
+
+async def test_firmware_install_ends_with_the_new_version_confirmed(
+    link: Link, pki: Path, new_image: Path, client: LockClient
+) -> None:
+    """Pre-check, transfer, activate, the trial boot (the board resets: over BLE its radio
+    drops the link), reconnect, health check, confirm; then a new link session sees 2.4.0."""
+    image = read_image(new_image)
+    me = technician(pki)
+    plan = await plan_install(client, me, image, port=link.port, source="contract")
+    assert plan.change == "2.3.1 → 2.4.0 (newer)" and plan.target_slot == "A"
+    phases: list[str] = []
+    outcome = await asyncio.wait_for(
+        install(client, me, image, plan, progress=lambda p: phases.append(p.phase)),
+        INSTALL_TIMEOUT_S,
+    )
+    assert list(dict.fromkeys(phases)) == [
+        "transfer", "activate", "reboot", "health", "confirm", "done"
+    ]  # fmt: skip
+    # the reset was seen as one (boot id changed) and needed no resume: ACTIVATE's answer
+    # arrived before the link went
+    assert client.board_restarts == 1 and outcome.attempts == 1
+    assert outcome.resumed_from == [] and outcome.transfers[0].image_bytes == len(image.image_bytes)
+    assert outcome.version == "2.4.0" and outcome.slot == "A"
+    assert outcome.health.startswith("self-test passed")
+    await client.reconnect()  # a port (a serial one above all) takes one program at a time
+    assert (await client.identify()).firmware_version == "2.4.0"
+    status = await firmware_status(client, me)
+    assert status.active_slot == "A" and not status.trial_pending
+    assert status.last_result == "confirmed" and status.security_floor == 1

@@ -17,10 +17,30 @@ from safetool.identity import TechnicianIdentity
 from safetool.services.recover import Challenge
 
 
+def authority_key(pki: Path) -> Ed25519PrivateKey:
+    return load_key(pki / "authority" / "authority.key")
+
+
+def load_key(path: Path) -> Ed25519PrivateKey:
+    """An Ed25519 private key from a PEM file of the PKI (the authority's, a technician's)."""
+    key = load_pem_private_key(path.read_bytes(), None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
 def authorise(
-    pki: Path, challenge: Challenge, *, technician: TechnicianIdentity, serial: str | None = None
+    pki: Path,
+    challenge: Challenge,
+    *,
+    technician: TechnicianIdentity,
+    serial: str | None = None,
+    valid_s: tuple[float, float] = (-60, 900),
+    signer: Ed25519PrivateKey | None = None,
 ) -> bytes:
-    """A signed online authorisation for ``challenge``, valid from a minute before to 15 after."""
+    """A signed online authorisation for ``challenge``: by default valid from a minute before
+    it was issued to 15 after, signed with the authority's key. ``valid_s`` moves the window
+    (seconds from the challenge's issue, on the board's clock), ``signer`` signs with another
+    key, ``serial`` names another board: what the attacks need."""
     now = challenge.raw.issued_at
     token = Authorisation(
         serial=serial or challenge.serial,
@@ -29,12 +49,10 @@ def authorise(
         technician_id=technician.technician_id,
         certificate_serial=technician.certificate.serial_number,
         recovery_id=1,
-        not_before=int(now - 60),
-        not_after=int(now + 900),
+        not_before=int(now + valid_s[0]),
+        not_after=int(now + valid_s[1]),
     )
-    key = load_pem_private_key((pki / "authority" / "authority.key").read_bytes(), None)
-    assert isinstance(key, Ed25519PrivateKey)
-    return token.signed_by(key).encode()
+    return token.signed_by(signer or authority_key(pki)).encode()
 
 
 def phone_answer(pki: Path, challenge: Challenge, technician_id: str) -> str:

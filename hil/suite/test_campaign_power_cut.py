@@ -149,7 +149,7 @@ async def test_power_cut_at_every_flash_operation_of_an_install(
             failures.append(f"flash operation {k}: {problem}")
     measure("flash_operations", operations, "per install", check=False)
     measure("cuts", operations, "", check=False)
-    measure("survived", operations - len(failures), f"of {operations}", low=operations)
+    measure("survived", operations - len(failures), f"of {operations}", low=operations, check=False)
     assert not failures, failures
 
 
@@ -181,5 +181,5 @@ async def test_power_cut_at_random_transfer_bytes(
             failures.append(f"trial {trial} (byte {at_byte}, --seed {hil_seed}): {problem}")
     measure("cuts", len(mine), "", check=False)
     measure("install_wire_bytes", install_bytes, "B", check=False)
-    measure("survived", len(mine) - len(failures), f"of {len(mine)}", low=len(mine))
+    measure("survived", len(mine) - len(failures), f"of {len(mine)}", low=len(mine), check=False)
     assert not failures, failures

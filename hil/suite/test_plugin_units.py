@@ -1,12 +1,16 @@
-"""The plugin's own parts without a board: rig file, measurement verdicts, trial seeds."""
+"""The plugin's own parts without a board: rig file, measurement verdicts, trial seeds,
+``--lg-env`` without labgrid."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from hil.campaign import trial_seed
+from hil.labgrid_boards import labgrid_installed
 from hil.measure import Measurement, MeasurementFailed, Recorder
 from hil.rig import RigFileError, load_rig
 
@@ -73,3 +77,20 @@ def test_measurement_verdicts_and_recording() -> None:
 
 def test_trial_seeds_are_stable_and_distinct() -> None:
     assert trial_seed(7, "a") == trial_seed(7, "a") != trial_seed(7, "b")
+
+
+@pytest.mark.skipif(
+    labgrid_installed(), reason="labgrid is installed: its plugin owns --lg-env (test_labgrid.py)"
+)
+def test_lg_env_without_labgrid_says_how_to_install_it(tmp_path: Path) -> None:
+    args = ["hil/suite/test_basics.py", "--lg-env", str(tmp_path / "lab.yaml")]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout + run.stderr
+    assert "--lg-env needs labgrid, which is not installed here" in run.stderr
+    assert "pip install -e '.[dev,labgrid]'" in run.stderr

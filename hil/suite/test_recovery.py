@@ -1,5 +1,6 @@
 """Hard lockout, then recovery online (the test signs as the authority) and by phone, then the
-close seal; and the attacks of the trust issue that matter most on a bench."""
+close seal; and the attacks of the trust issue that matter most on a bench (the others are in
+test_attacks.py)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,8 @@ async def test_authorisation_for_another_serial_is_refused(pki: Path, lock: Lock
     outcome = await recovery.answer_online(other, challenge)
     assert outcome.reason == RefusalReason.WRONG_BOARD
     await assert_unchanged(lock)
+    refusals = [e for e in await lock.board.audit() if e["kind"].endswith("_refused")]
+    assert refusals[-1]["reason"] == "wrong_board"
 
 
 async def test_revoked_technician_is_refused(pki: Path, lock: Lock) -> None:
@@ -104,3 +107,4 @@ async def test_revoked_technician_is_refused(pki: Path, lock: Lock) -> None:
         await lock.client.request(RecoveryChallengeRequest())
     await asyncio.sleep(0)
     await assert_unchanged(lock)
+    assert "session_refused" in [e["kind"] for e in await lock.board.audit()]

@@ -112,18 +112,23 @@ class LockClient:
 
     async def open(self) -> None:
         await self.transport.open()
+        # a link may learn its rate only once connected (BLE: the negotiated ATT MTU)
+        self.connection.line_rate_bytes_per_s = self.transport.line_rate_bytes_per_s
         self._lost = None
         self._tasks = [
             asyncio.create_task(self._read_forever(), name="lock-client-reader"),
             asyncio.create_task(self._run_timers(), name="lock-client-timers"),
         ]
         try:
-            await self._say_hello()
+            await self.say_hello()
         except BaseException:
             await self.close()
             raise
 
-    async def _say_hello(self) -> None:
+    async def say_hello(self) -> None:
+        """Open a new link session with HELLO on the open link: what ``open`` does, and what a
+        bench does after power-cycling a board under a console it kept open (reopening a port
+        drops the bytes pending on it)."""
         self.connection.end_session("a new link session (HELLO)")
         previous_boot = self.connection.boot_id
         try:

@@ -20,7 +20,13 @@ from bleak.backends.client import BaseBleakClient
 from bleak.exc import BleakError
 from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
 
-from protocols.ble import MIN_ATT_MTU, NOTIFY_CHAR_UUID, WRITE_CHAR_UUID, segment
+from protocols.ble import (
+    MIN_ATT_MTU,
+    NOTIFY_CHAR_UUID,
+    WRITE_CHAR_UUID,
+    payload_per_packet,
+    segment,
+)
 from safetool.transport.base import LinkLost, TransportError
 from safetool.transport.ble_errors import describe_ble_error
 from safetool.transport.ble_scan import FIND_TIMEOUT_S, find_lock
@@ -28,10 +34,13 @@ from safetool.transport.ble_scan import FIND_TIMEOUT_S, find_lock
 CONNECT_ATTEMPTS = 3
 MTU_SETTLE_S = 0.5
 """How long to wait for a stack that reports the minimum MTU right after connecting."""
-ASSUMED_BYTES_PER_S = 40_000.0
+ASSUMED_PACKETS_PER_S = 164.0
 """A BLE link's rate is set by connection parameters the central cannot read (interval, packets
-per event, data length); this typical figure (MTU 247, a few packets per 15 ms event) is what
-the client times resends by, so requests queued behind a large transfer are not resent early."""
+per event, data length); this typical figure (a few packets per 15 ms event: 40 kB/s at MTU
+247) times the payload the negotiated MTU allows is the rate the transport reports, so requests
+queued behind a large transfer are not resent early."""
+ASSUMED_BYTES_PER_S = payload_per_packet(247) * ASSUMED_PACKETS_PER_S
+"""The rate reported before the MTU is known (the client reads it when it is built)."""
 _LOST = object()
 
 
@@ -93,6 +102,7 @@ class BleTransport:
             self.writes_with_response = "write-without-response" not in write_char.properties
             await client.start_notify(notify_char, self._on_notify)
             await self._settle_mtu()
+            self._rate_from_mtu()
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 await client.disconnect()
@@ -109,6 +119,10 @@ class BleTransport:
         while self.att_mtu <= MIN_ATT_MTU and loop.time() < deadline:
             await asyncio.sleep(0.05)
             self.att_mtu = self._client.mtu_size
+
+    def _rate_from_mtu(self) -> None:
+        rate = payload_per_packet(self.att_mtu) * ASSUMED_PACKETS_PER_S
+        self.line_rate_bytes_per_s = rate
 
     def _current_mtu(self) -> int:
         """Re-read every time: never assume the MTU the connection started with."""

@@ -1,0 +1,125 @@
+"""An emulated board as a lab would share it: behind an RFC 2217 server (``hil.rfc2217``), with
+a shell command that power-cycles it through its side channel; and a nested ``pytest hil/`` run
+against it (``--rig`` or ``--lg-env``) whose JUnit outcomes a test can check."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from firmware.process import EmulatorProcess
+from hil.rfc2217 import Rfc2217Server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+POWER_SCRIPT = """\
+import asyncio, sys
+from firmware.control import ControlClient
+
+async def main(address: str) -> None:
+    board = ControlClient(address)
+    await board.power_cycle()
+    await board.close()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@dataclass
+class ServedBoard:
+    """An emulated board behind an RFC 2217 server, with a power command for labgrid."""
+
+    process: EmulatorProcess
+    server: Rfc2217Server
+    power_cycle_cmd: str
+    pki: Path
+
+    def env(self, path: Path, *, place: str | None = None, coordinator: str = "") -> Path:
+        """A labgrid environment file (JSON is YAML) for this board."""
+        resources: dict[str, Any] = (
+            {"RemotePlace": {"name": place}}
+            if place
+            else {"NetworkSerialPort": {"host": self.server.host, "port": self.server.port}}
+        )
+        config: dict[str, Any] = {
+            "targets": {
+                "main": {
+                    "resources": resources,
+                    "drivers": {
+                        "ExternalPowerDriver": {
+                            "cmd_on": "true",
+                            "cmd_off": "true",
+                            "cmd_cycle": self.power_cycle_cmd,
+                        }
+                    },
+                }
+            },
+            "paths": {"safetool_pki": str(self.pki)},
+        }
+        if coordinator:
+            config["options"] = {"coordinator_address": coordinator}
+        path.write_text(json.dumps(config, indent=2))
+        return path
+
+    def rig(self, path: Path) -> Path:
+        """A rig file with this board shared over RFC 2217 and its power on a "relay"."""
+        path.write_text(
+            "[rig]\n"
+            'name = "bench-net"\n'
+            f"pki = {json.dumps(str(self.pki))}\n\n"
+            "[[board]]\n"
+            'name = "lock-a"\n'
+            'serial = "SL-0000-0001"\n'
+            f"rfc2217 = {json.dumps(self.server.url)}\n"
+            f'power = {{ on = {json.dumps(self.power_cycle_cmd)}, off = "true", '
+            "settle_s = 0.2 }\n"
+        )
+        return path
+
+
+@asynccontextmanager
+async def served_board(pki: Path, directory: Path) -> AsyncIterator[ServedBoard]:
+    process = await EmulatorProcess("--pki", str(pki), state_dir=directory / "board").start()
+    server = Rfc2217Server(process.port).start()
+    script = directory / "power_cycle.py"
+    script.write_text(POWER_SCRIPT)
+    command = shlex.join([sys.executable, str(script), str(process.ready["control"])])
+    try:
+        yield ServedBoard(process, server, command, pki)
+    finally:
+        server.stop()
+        await process.stop()
+
+
+def outcomes(junit: Path) -> dict[str, tuple[str, str]]:
+    """Test name (with its parameters) to (outcome, skip reason or board label)."""
+    found: dict[str, tuple[str, str]] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        skipped = case.find("skipped")
+        failed = case.find("failure") if case.find("failure") is not None else case.find("error")
+        board = [p.get("value", "") for p in case.iter("property") if p.get("name") == "hil.board"]
+        if skipped is not None:
+            found[case.get("name", "")] = ("skipped", skipped.get("message", ""))
+        elif failed is not None:
+            found[case.get("name", "")] = ("failed", failed.get("message", ""))
+        else:
+            found[case.get("name", "")] = ("passed", board[0] if board else "")
+    return found
+
+
+def run_pytest(*args: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
