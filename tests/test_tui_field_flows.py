@@ -121,7 +121,7 @@ async def test_audit_download_verified_filtered_and_exported(
         table = screen.query_one(DataTable)
         total = table.row_count
         assert total == len(screen.report.entries) > 1
-        assert WORDS[language]["code"] in shown(table)
+        await wait_until(pilot, lambda: WORDS[language]["code"] in shown(table), what="rows drawn")
 
         screen.query_one("#audit-text").focus()
         await pilot.press(*"wrong")

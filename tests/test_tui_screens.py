@@ -1,5 +1,6 @@
 """Screen behaviour that needs no board (fixed data): the command palette lists every action,
-placeholders say what is not yet available, disconnecting goes back to Connect, help per screen."""
+the dashboard's firmware box and the Firmware screen, disconnecting goes back to Connect, help
+per screen, service errors in Chinese."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from safetool.tui.i18n import set_language
 from safetool.tui.screens.connect import ConnectScreen
 from safetool.tui.screens.dashboard import DashboardScreen
+from safetool.tui.screens.firmware import FirmwareScreen
 from safetool.tui.screens.help import HelpScreen
-from safetool.tui.screens.placeholder import PlaceholderScreen
 from safetool.tui.screens.recover import RecoverScreen
 from tests.tui_support import fake_app, shown, wait_until
 
@@ -47,15 +48,24 @@ async def test_the_command_palette_lists_every_action(tmp_path: Path) -> None:
         assert {"恢复", "策略", "断开", "帮助"} <= titles
 
 
-@pytest.mark.parametrize(("key", "title"), [("f", "Firmware")])
-async def test_screens_without_a_service_say_so(tmp_path: Path, key: str, title: str) -> None:
+async def test_the_dashboard_shows_the_firmware_slots_and_f_opens_the_firmware_screen(
+    tmp_path: Path,
+) -> None:
     app = fake_app(tmp_path, "en", port="/dev/ttyUSB0")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        await pilot.press(key)
-        assert isinstance(app.screen, PlaceholderScreen)
-        text = app.screen.query_one("#placeholder-text")
-        await wait_until(pilot, lambda: f"{title}: not yet available." in shown(text))
+        box = app.screen.query_one("#dashboard-firmware")
+        await wait_until(pilot, lambda: "2.3.1 from slot A" in shown(box), what="running")
+        assert "2.2.0 (valid, counter 1)" in shown(box) and "floor 2" in shown(box)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FirmwareScreen))
+        screen = app.screen
+        assert isinstance(screen, FirmwareScreen)
+        slots = screen.query_one("#firmware-slots")
+        await wait_until(pilot, lambda: "Security floor" in shown(slots), what="slots")
+        assert "No image chosen: press O." in shown(screen.query_one("#firmware-image"))
+        titles = {command.title for command in app.get_system_commands(screen)}
+        assert {"Image", "Install", "Refresh", "Back", "Help"} <= titles
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
 
@@ -64,7 +74,7 @@ async def test_f1_help_on_every_screen_and_disconnect(tmp_path: Path) -> None:
     app = fake_app(tmp_path, "en", port="/dev/ttyUSB0")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        for key in ("r", "c", "d", "a", "v"):
+        for key in ("r", "c", "d", "a", "v", "f"):
             await pilot.press(key)
             await pilot.press("f1")
             assert isinstance(app.screen, HelpScreen)
@@ -92,3 +102,40 @@ async def test_a_refused_response_shows_the_reason_and_attempts_left(tmp_path: P
         await pilot.press("f6")
         await wait_until(pilot, lambda: screen.seal_reply is not None)
         await wait_until(pilot, lambda: "123 456 782" in shown(screen.query_one("#seal")))
+
+
+async def test_the_image_dialog_lists_the_folders_images_and_a_bad_file_is_refused_in_chinese(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import Input, OptionList
+
+    from safetool.tui.screens.file_dialog import ImageDialog
+
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "raw-build.bin").write_bytes(b"\x7fELF" + b"\0" * 60)  # the raw build, unsigned
+    app = fake_app(tmp_path, "zh_CN", port="/dev/ttyUSB0")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FirmwareScreen))
+        screen = app.screen
+        assert isinstance(screen, FirmwareScreen)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog))
+        dialog = app.screen
+        dialog.query_one(Input).value = f"{folder}/"
+        choices = dialog.query_one(OptionList)
+        await wait_until(pilot, lambda: choices.option_count == 1, what="the folder's images")
+        assert str(choices.get_option_at_index(0).prompt) == "raw-build.bin"
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: screen.refusal is not None, what="refused")
+        assert screen.image_path == folder / "raw-build.bin" and screen.plan is None
+        assert "预检拒绝：未向锁发送任何数据。" in shown(screen.query_one("#firmware-plan"))
+        note = shown(screen.query_one("#firmware-error")).replace("\n", "").replace(" ", "")
+        assert "raw-build.bin：固件被拒绝" in note  # the service's refusal, in Chinese
+        assert "这不是MCUboot固件" in note and "处理办法：" in note
+        await pilot.press("i")  # nothing passed the pre-check: no confirmation
+        await pilot.pause(0.1)
+        assert app.screen is screen

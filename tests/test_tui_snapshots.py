@@ -9,13 +9,18 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
+from hil.images import build_test_image
+from safetool.services.devpki import init_dev_pki
 from safetool.tui.app import SafetoolApp
 from safetool.tui.i18n import set_language
 from safetool.tui.screens.audit import AuditScreen
 from safetool.tui.screens.config import ConfigScreen
 from safetool.tui.screens.dashboard import DashboardScreen
 from safetool.tui.screens.diagnose import DiagnoseScreen
+from safetool.tui.screens.file_dialog import ImageDialog
+from safetool.tui.screens.firmware import FirmwareScreen
 from safetool.tui.screens.keypad import KeypadDialog
 from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.screens.visit import VisitScreen
@@ -162,3 +167,50 @@ def test_visit(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
     assert snap_compare(app, run_before=site_typed)
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A downgrade the fake lock's floor (2) allows, and one it refuses (counter 1)."""
+    root = tmp_path_factory.mktemp("snapshot-images")
+    init_dev_pki(root / "pki")
+    payload = bytes(range(256)) * 96  # fixed: the size shown stays the same
+    return {
+        "allowed": build_test_image(
+            root / "pki", root, "safe-2.1.0", payload, "2.1.0", security_counter=2
+        ),
+        "refused": build_test_image(root / "pki", root, "safe-2.0.0", payload, "2.0.0"),
+    }
+
+
+def firmware_with(image: Path) -> Callable[[Pilot[None]], object]:
+    async def prechecked(pilot: Pilot[None]) -> None:
+        await on_dashboard(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(pilot.app.screen, FirmwareScreen))
+        screen = pilot.app.screen
+        assert isinstance(screen, FirmwareScreen)
+        await until(pilot, lambda: screen.status is not None)
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ImageDialog))
+        pilot.app.screen.query_one(Input).value = str(image)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.plan is not None or screen.refusal is not None)
+
+    return prechecked
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_firmware_precheck(
+    snap_compare: SnapCompare, tmp_path: Path, language: str, images: dict[str, Path]
+) -> None:
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=firmware_with(images["allowed"]))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_firmware_refused_below_the_floor(
+    snap_compare: SnapCompare, tmp_path: Path, language: str, images: dict[str, Path]
+) -> None:
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    assert snap_compare(app, run_before=firmware_with(images["refused"]))

@@ -80,12 +80,16 @@ def test_key_labels_stay_short_in_both_languages() -> None:
     from safetool.tui.screens.audit import AuditScreen
     from safetool.tui.screens.dashboard import DashboardScreen
     from safetool.tui.screens.diagnose import DiagnoseScreen
+    from safetool.tui.screens.firmware import FirmwareScreen
     from safetool.tui.screens.visit import VisitScreen
 
-    screens = (DashboardScreen, DiagnoseScreen, AuditScreen, VisitScreen)
+    screens = (DashboardScreen, DiagnoseScreen, AuditScreen, VisitScreen, FirmwareScreen)
     for language, screen in ((lang, s) for lang in i18n.LANGUAGES for s in screens):
         i18n.set_language(language)
-        shown = [b for b in [*screen.BINDINGS, *SafetoolApp.BINDINGS] if getattr(b, "show", True)]
+        by_key: dict[str, object] = {}  # the footer shows one binding per key (Esc: cancel/back)
+        for b in [*screen.BINDINGS, *SafetoolApp.BINDINGS]:
+            by_key.setdefault(b.key, b)  # type: ignore[union-attr]
+        shown = [b for b in by_key.values() if getattr(b, "show", True)]
         # " key description " per binding; "^p palette" takes the right edge
         width = sum(
             len(b.key) + cell_len(i18n._(b.description)) + 3  # type: ignore[union-attr]
@@ -148,3 +152,163 @@ def test_language_from_flag_or_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     assert i18n.pick_language() == "en"
     with pytest.raises(ValueError):
         i18n.pick_language("fr")
+
+
+# --- the services' sentences in the interface language (safetool/tui/service_texts.py) ---------
+
+ROOT = TUI.parent.parent
+SERVICE_SOURCES: dict[str, set[str] | None] = {
+    # module: the top-level functions and assignments to read (None: all of it)
+    "safetool/services/firmware_install.py": None,
+    "safetool/services/firmware_image.py": {
+        "_REFUSALS",
+        "read_image",
+        "refusal",
+        "check_image",
+        "check_security_floor",
+        "model_firmware",
+    },
+    "safetool/services/firmware_status.py": {"RESULT_TEXT"},
+    "safetool/transport/__init__.py": None,
+    "safetool/transport/serial_port.py": None,
+    "safetool/transport/ble.py": None,
+    "safetool/transport/ble_errors.py": None,
+    "safetool/client/lock_client.py": None,
+    "safetool/client/secure.py": None,
+    "safetool/client/errors.py": None,
+    "safetool/identity.py": None,
+}
+
+
+def _error_classes() -> set[str]:
+    import safetool.client.secure
+    import safetool.identity
+    import safetool.services.firmware_install
+    import safetool.transport.ble_errors  # noqa: F401  (their classes register as subclasses)
+    from safetool.errors import SafetoolError
+
+    found, todo = set(), [SafetoolError]
+    while todo:
+        kind = todo.pop()
+        found.add(kind.__name__)
+        todo += kind.__subclasses__()
+    return found
+
+
+def _shape(node: object) -> str | None:
+    """A literal or f-string with each value as ``{}``; ``None`` for anything else."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value if isinstance(v, ast.Constant) else "{}"
+            for v in node.values  # type: ignore[misc]
+        )
+    return None
+
+
+def service_sentences() -> set[str]:
+    """Every sentence the services above put in a SafetoolError (what happened, what it means,
+    what to do), and the sentences of their reason tables, as shapes."""
+    import ast
+
+    errors = _error_classes()
+    sentences: set[str] = set()
+    for relative, wanted in SERVICE_SOURCES.items():
+        tree = ast.parse((ROOT / relative).read_text(encoding="utf-8"))
+        parts: list[ast.AST] = []
+        for top in tree.body:
+            names = (
+                {top.name}
+                if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                else {t.id for t in getattr(top, "targets", [getattr(top, "target", None)])
+                      if isinstance(t, ast.Name)}
+            )  # fmt: skip
+            if wanted is None or names & wanted:
+                parts.append(top)
+        for node in (n for part in parts for n in ast.walk(part)):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name not in errors and name != "__init__":
+                    continue
+                texts = node.args[:1] + [
+                    k.value for k in node.keywords if k.arg in ("message", "meaning", "next_step")
+                ]
+                sentences |= {s for s in map(_shape, texts) if s and " " in s}
+            elif isinstance(node, ast.Dict):
+                for value in node.values:
+                    items = value.elts if isinstance(value, ast.Tuple) else [value]
+                    sentences |= {s for s in map(_shape, items) if s and " " in s.strip()}
+    return sentences
+
+
+def test_every_service_error_sentence_has_a_translatable_template() -> None:
+    from safetool.tui.service_texts import TEMPLATES
+
+    shapes = {re.sub(r"\{\w+\}", "{}", template) for template in TEMPLATES}
+    sentences = service_sentences()
+    assert len(sentences) > 150  # the scan reads what it should
+    missing = sorted(sentences - shapes)
+    assert missing == [], "add these to safetool/tui/service_texts.py and the catalogs"
+
+
+def _has_chinese(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+async def test_service_errors_show_in_chinese_values_and_causes_included() -> None:
+    from types import SimpleNamespace
+
+    from protocols.catalogue import BoltState, ErrorCode, LockState
+    from safetool.client.errors import LockRefused
+    from safetool.services import firmware_install
+    from safetool.transport import LinkLost
+    from safetool.transport.ble_errors import not_found
+    from safetool.transport.serial_port import describe_open_error
+    from safetool.tui.service_texts import explain
+
+    plan = SimpleNamespace(serial="SL-0000-0001", battery_mv=4900)
+    errors: list[Exception] = [
+        describe_open_error("/dev/ttyUSB9", FileNotFoundError(2, "No such file or directory")),
+        not_found("SL-0000-0042", 10),
+        LockRefused(ErrorCode.NOT_ALLOWED, "needs the firmware qualification", "FirmwareStatus"),
+    ]
+    for check in (
+        lambda: firmware_install._check_battery(plan, 5200),  # type: ignore[arg-type]
+        lambda: firmware_install._check_lock_state(
+            plan,  # type: ignore[arg-type]
+            LockState.HARD_LOCKOUT,
+            BoltState.EXTENDED,
+        ),
+    ):
+        with pytest.raises(firmware_install.InstallRefused) as refused:
+            check()
+        errors.append(refused.value)
+
+    async def cable_pulled() -> None:
+        raise LinkLost(
+            "The link to the lock on /dev/ttyUSB0 was lost.",
+            meaning="The cable was pulled, or the board reset or lost power. Nothing sent "
+            "after this point reached the lock.",
+        )
+
+    outcome = SimpleNamespace(serial="SL-0000-0001", attempts=1)
+    with pytest.raises(firmware_install.InstallFailed) as failed:
+        await firmware_install._with_resume(None, None, 0, outcome, cable_pulled)  # type: ignore[arg-type]
+    errors.append(failed.value)
+
+    for error in errors:
+        assert explain(error) == error.explain()  # English: as the CLI says it
+    i18n.set_language("zh_CN")
+    texts = [explain(error) for error in errors]
+    for error, text in zip(errors, texts, strict=True):
+        for line in text.splitlines():
+            assert _has_chinese(line), (error.explain(), text)
+    assert "/dev/ttyUSB9" in texts[0] and "没有串口" in texts[0]
+    assert "电池 4.90 V" in texts[3] and "至少需要 5.20 V" in texts[3]
+    assert "锁处于硬锁定" in texts[4] and "safetool recover" in texts[4]
+    # the cause of the interruption, itself a service sentence, is translated inside
+    assert "安装被中断：与 /dev/ttyUSB0 上的锁的连接已断开。" in texts[5]

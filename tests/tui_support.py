@@ -23,15 +23,28 @@ from protocols.catalogue import (
 )
 from protocols.certificates import Certificate, CertificateKind, Qualification
 from protocols.events import LockEventReceived
+from protocols.firmware_image import Image
 from protocols.messages import IdentifyResponse, LockEvent, StatusResponse
 from protocols.trust_messages import RecoveryChallengeResponse, RecoverySealResponse
 from safetool.identity import TechnicianIdentity
 from safetool.services.audit import AuditReport
 from safetool.services.diagnostics import CheckResult, DiagnosticReport, Interaction, Verdict
 from safetool.services.diagnostics.model_data import Part, load_model_data
+from safetool.services.firmware_image import (
+    InstallPrecheck,
+    check_security_floor,
+    version_change,
+)
+from safetool.services.firmware_install import (
+    InstallOutcome,
+    InstallPlan,
+    InstallProgress,
+)
+from safetool.services.firmware_status import FirmwareStatus, SlotStatus
 from safetool.services.info import LockInfo
 from safetool.services.ports import PortInfo
 from safetool.services.recover import Challenge, Outcome
+from safetool.transport.ble_scan import FoundLock
 from safetool.tui.app import SafetoolApp
 from safetool.tui.backend import LockLink
 from safetool.tui.recent import RecentPorts
@@ -69,7 +82,10 @@ def fixed_identity() -> TechnicianIdentity:
         "T-1001",
         "Li Wei",
         "CN-East",
-        Qualification.DIAGNOSE | Qualification.RECOVER | Qualification.CONFIGURE,
+        Qualification.DIAGNOSE
+        | Qualification.RECOVER
+        | Qualification.CONFIGURE
+        | Qualification.FIRMWARE,
         T0 - 86400,
         T0 + 365 * 86400,
         b"\0" * 32,
@@ -145,8 +161,44 @@ class FakeLink:
     async def recover_online(self, authority_url: str) -> tuple[Outcome, int]:
         return Outcome(True, RefusalReason.NONE, 4, 3), 17
 
+    async def firmware_status(self) -> FirmwareStatus:
+        return fixed_firmware()
+
+    async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
+        """The floor check of the real pre-check (no signature: the fake has no keys)."""
+        status = fixed_firmware()
+        check_security_floor(image, status.security_floor, source=source)
+        counter = image.security_counter or 0
+        precheck = InstallPrecheck(
+            version_change(IDENTITY.firmware_version, image.version),
+            counter,
+            status.security_floor,
+            counter > status.security_floor,
+        )
+        return InstallPlan(
+            self.port, IDENTITY.serial, IDENTITY.model, IDENTITY.firmware_version,
+            str(image.version), precheck, status, 5980,
+        )  # fmt: skip
+
+    async def install_firmware(
+        self, image: Image, plan: InstallPlan, progress: Callable[[InstallProgress], None]
+    ) -> InstallOutcome:
+        raise AssertionError("the fake lock installs nothing")
+
     async def close(self) -> None:
         pass
+
+
+def fixed_firmware() -> FirmwareStatus:
+    """Running 2.3.1 from slot A, 2.2.0 kept in B, the floor raised to 2 by a security fix."""
+    return FirmwareStatus(
+        "A",
+        "2.3.1",
+        False,
+        2,
+        "confirmed",
+        (SlotStatus("A", "valid", "2.3.1", 2, 49664), SlotStatus("B", "valid", "2.2.0", 1, 49664)),
+    )
 
 
 def fixed_check(name: str) -> CheckResult:
@@ -203,6 +255,9 @@ class FakeBackend:
                 "FTDI FT232R USB-serial bridge (service cables use it)",
             ),
         ]
+
+    async def scan_ble(self) -> list[FoundLock]:
+        return [FoundLock("SL-0000-0042", "C0:5A:1E:00:00:2A", -61, "SL-0000-0042", "SL-100", True)]
 
     async def connect(self, port: str) -> LockLink:
         link = FakeLink()

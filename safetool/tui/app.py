@@ -23,19 +23,13 @@ from safetool.tui.screens.config import ConfigScreen
 from safetool.tui.screens.connect import ConnectScreen
 from safetool.tui.screens.dashboard import DashboardScreen
 from safetool.tui.screens.diagnose import DiagnoseScreen
-from safetool.tui.screens.placeholder import PlaceholderScreen
+from safetool.tui.screens.firmware import FirmwareScreen
 from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.screens.visit import VisitScreen
+from safetool.tui.visit_log import VISITS_FILE
 
 STYLES = Path(__file__).parent / "styles"
 THEMES = ("textual-dark", "textual-light")
-
-NOT_YET: dict[str, tuple[str, str]] = {
-    "firmware": (
-        N_("Firmware"),
-        N_("It needs the firmware install service, which is not built yet."),
-    ),
-}
 
 
 class SafetoolApp(App[None]):
@@ -51,6 +45,7 @@ class SafetoolApp(App[None]):
             "diagnose.tcss",
             "audit.tcss",
             "visit.tcss",
+            "firmware.tcss",
             "dialogs.tcss",
         )
     ]
@@ -94,14 +89,26 @@ class SafetoolApp(App[None]):
         elif message.where == "config":
             await self.push_screen(ConfigScreen(self.link))
         elif message.where == "diagnose":
-            await self.push_screen(DiagnoseScreen(self.link))
+            await self.push_screen(DiagnoseScreen(self.link, self._visits()))
         elif message.where == "visit":
             await self.push_screen(VisitScreen(self.backend, self.link))
         elif message.where == "audit":
-            await self.push_screen(AuditScreen(self.link, self.backend.data_folder / "exports"))
-        elif message.where in NOT_YET:
-            title, waits_for = NOT_YET[message.where]
-            await self.push_screen(PlaceholderScreen(title, waits_for))
+            await self.push_screen(
+                AuditScreen(self.link, self.backend.data_folder / "exports", self._visits())
+            )
+        elif message.where == "firmware":
+            await self.push_screen(
+                FirmwareScreen(self.link, self.backend.data_folder, self.image_folder())
+            )
+
+    def _visits(self) -> Path:
+        return self.backend.data_folder / VISITS_FILE
+
+    def image_folder(self) -> Path:
+        """Where the image dialog starts: ``firmware/`` in the data folder if there is one,
+        else the folder the app was started in."""
+        kept = self.backend.data_folder / "firmware"
+        return kept if kept.is_dir() else Path.cwd()
 
     async def on_dashboard_screen_disconnect(self, message: DashboardScreen.Disconnect) -> None:
         await self._close_link()

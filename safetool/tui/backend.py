@@ -4,16 +4,20 @@ stack, or fixed data for snapshots); the screens never import the client or tran
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from protocols.events import LockEventReceived
+from protocols.firmware_image import Image
 from protocols.messages import StatusResponse
 from protocols.trust_messages import RecoverySealResponse
 from safetool.client import LockClient
 from safetool.client.secure import open_session
+from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.services.audit import AuditReport, download_audit
 from safetool.services.configure import change_policy, read_policy
@@ -21,12 +25,25 @@ from safetool.services.datadir import data_dir
 from safetool.services.diagnostics import CheckResult, DiagnosticReport, Interaction
 from safetool.services.diagnostics import run_diagnostics as run_checks
 from safetool.services.diagnostics.model_data import Part, load_model_data
+from safetool.services.firmware_install import (
+    InstallOutcome,
+    InstallPlan,
+    InstallProgress,
+    install,
+    plan_install,
+)
+from safetool.services.firmware_status import FirmwareStatus
+from safetool.services.firmware_status import firmware_status as read_firmware_status
 from safetool.services.info import LockInfo, read_info
 from safetool.services.ports import PortInfo, list_serial_ports
 from safetool.services.recover import Challenge, Outcome, Recovery, recover_online
-from safetool.transport import DEFAULT_BAUD
+from safetool.transport import DEFAULT_BAUD, LinkLost
+
+if TYPE_CHECKING:
+    from safetool.transport.ble_scan import FoundLock
 
 AUTHORITY_ENV = "SAFETOOL_AUTHORITY"
+BLE_SCAN_S = 3.0
 
 
 class LockLink(Protocol):
@@ -51,6 +68,14 @@ class LockLink(Protocol):
     async def download_audit(self) -> AuditReport: ...
     async def model_parts(self) -> list[Part]: ...
     async def recover_online(self, authority_url: str) -> tuple[Outcome, int]: ...
+    async def firmware_status(self) -> FirmwareStatus: ...
+    async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
+        """The install's pre-check; raises InstallRefused (or another SafetoolError)."""
+        ...
+
+    async def install_firmware(
+        self, image: Image, plan: InstallPlan, progress: Callable[[InstallProgress], None]
+    ) -> InstallOutcome: ...
     async def close(self) -> None: ...
 
 
@@ -64,6 +89,11 @@ class Backend(Protocol):
     """The service record (``visits.sqlite``) and the reports (``reports/``) live here."""
 
     def list_ports(self) -> list[PortInfo]: ...
+    async def scan_ble(self) -> list[FoundLock]:
+        """The locks in Bluetooth range, most likely first; raises a SafetoolError when
+        Bluetooth cannot be used (no adapter, no BlueZ, no emulated radio)."""
+        ...
+
     async def connect(self, port: str) -> LockLink: ...
     def identity(self) -> TechnicianIdentity | None:
         """The loaded identity, or ``None``; raises a SafetoolError if the folder is bad."""
@@ -85,6 +115,8 @@ class ServiceLink:
         self.data_folder = data_folder
         self._identity = identity
         self._recovery: Recovery | None = None
+        self._firmware = asyncio.Lock()
+        """One firmware conversation at a time (the dashboard's status read, the install)."""
 
     def _need_identity(self) -> TechnicianIdentity:
         # With no folder given, load(None) raises the IdentityError that says what to do.
@@ -145,6 +177,42 @@ class ServiceLink:
     async def recover_online(self, authority_url: str) -> tuple[Outcome, int]:
         return await recover_online(self._recovery_service(), authority_url)
 
+    async def firmware_status(self) -> FirmwareStatus:
+        async with self._firmware:
+            try:
+                return await read_firmware_status(self.client, self._need_identity())
+            except LinkLost:
+                # the lock reset (an install's trial boot, or one cancelled half-way): reopen
+                await self.client.reconnect()
+                return await read_firmware_status(self.client, self._need_identity())
+
+    async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
+        async with self._firmware:
+            try:
+                return await plan_install(
+                    self.client, self._need_identity(), image, port=self.port, source=source
+                )
+            except LinkLost:
+                await self.client.reconnect()
+                return await plan_install(
+                    self.client, self._need_identity(), image, port=self.port, source=source
+                )
+
+    async def install_firmware(
+        self, image: Image, plan: InstallPlan, progress: Callable[[InstallProgress], None]
+    ) -> InstallOutcome:
+        async with self._firmware:
+            try:
+                return await install(
+                    self.client, self._need_identity(), image, plan, progress=progress
+                )
+            except asyncio.CancelledError:
+                # Stopped at any point (mid-transfer, mid-reconnect while the lock reboots):
+                # start the next conversation from a fresh HELLO, with no session assumed.
+                with contextlib.suppress(SafetoolError):
+                    await self.client.reconnect()
+                raise
+
     async def close(self) -> None:
         await self.client.close()
 
@@ -172,6 +240,11 @@ class ServiceBackend:
 
     def list_ports(self) -> list[PortInfo]:
         return list_serial_ports()
+
+    async def scan_ble(self) -> list[FoundLock]:
+        from safetool.transport.ble_scan import scan  # bleak loads only when BLE is looked at
+
+        return await scan(BLE_SCAN_S, locks_only=True)
 
     def identity(self) -> TechnicianIdentity | None:
         if self._identity is None and (self.technician or os.environ.get(ENV_VAR)):

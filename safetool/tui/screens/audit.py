@@ -4,6 +4,7 @@ what is shown to CSV or JSON."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from protocols.audit_messages import WireEntry
+from safetool.errors import SafetoolError
 from safetool.services.audit import AuditReport
+from safetool.tui import visit_log
 from safetool.tui.audit_texts import audit_kind
 from safetool.tui.audit_view import (
     AuditFilter,
@@ -31,7 +34,7 @@ from safetool.tui.audit_view import (
 from safetool.tui.i18n import N_, _, ngettext
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.screens.file_dialog import ExportDialog
-from safetool.tui.widgets.error_note import ErrorNote
+from safetool.tui.widgets.error_note import ErrorNote, explain
 
 if TYPE_CHECKING:
     from safetool.tui.backend import LockLink
@@ -56,10 +59,13 @@ class AuditScreen(SafetoolScreen):
         Binding("f6", "export", N_("Export")),
     ]
 
-    def __init__(self, link: LockLink, exports: Path) -> None:
+    def __init__(self, link: LockLink, exports: Path, visits: Path | None = None) -> None:
         super().__init__()
         self.link = link
         self.exports = exports
+        self.visits = visits
+        """The service record: a verified download goes into the visit open for the lock."""
+        self.attached_to: int | None = None
         self.report: AuditReport | None = None
         self.filter = AuditFilter()
         self.typed: dict[str, str] = {}
@@ -205,6 +211,17 @@ class AuditScreen(SafetoolScreen):
     async def _download(self) -> AuditReport:
         return await self.link.download_audit()
 
+    @work(group="audit-visit", exit_on_error=False)
+    async def _keep_in_visit(self, visits: Path, report: AuditReport) -> None:
+        try:
+            visit_id = await asyncio.to_thread(visit_log.attach_audit, visits, report)
+        except SafetoolError as error:
+            self.notify(explain(error), title=_("Not kept in the visit"), severity="warning")
+            return
+        if visit_id is not None:
+            self.attached_to = visit_id
+            self.notify(_("Audit trail kept in visit {id}.").format(id=visit_id))
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group != "audit" or event.state not in (
@@ -219,6 +236,8 @@ class AuditScreen(SafetoolScreen):
             self.report = worker.result
             kinds = kinds_in(self.report.entries)
             self.query_one(Select).set_options([(audit_kind(kind), kind) for kind in kinds])
+            if self.visits is not None:
+                self._keep_in_visit(self.visits, worker.result)
         if event.state == WorkerState.ERROR:
             self.error = worker.error
         self._redraw()

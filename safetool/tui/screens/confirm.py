@@ -20,14 +20,16 @@ class ConfirmDialog(ModalScreen[bool | None]):
         Binding("escape", "answer(None)", N_("Skip")),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, hint: str = "") -> None:
         super().__init__()
         self.question = question
+        self.hint = hint
+        """The keys under the question; by default those of a diagnostic check."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
             yield Static(self.question, id="confirm-question")
-            yield Static(_("Y yes · N no · Esc skip this check"), classes="hint")
+            yield Static(self.hint or _("Y yes · N no · Esc skip this check"), classes="hint")
 
     def action_answer(self, answer: bool | None) -> None:
         self.dismiss(answer)

@@ -1,5 +1,5 @@
-"""Connect: the ports found (refreshing), the last used, a port typed by hand; connecting
-shows progress, and any error in place with what to do."""
+"""Connect: the serial ports and the Bluetooth locks found (refreshing), the last used, a
+port typed by hand; connecting shows progress, and any error in place with what to do."""
 
 from __future__ import annotations
 
@@ -13,25 +13,34 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
+from safetool.errors import SafetoolError
 from safetool.services.ports import PortInfo
 from safetool.tui.i18n import N_, _
 from safetool.tui.screens.base import SafetoolScreen
-from safetool.tui.widgets.error_note import ErrorNote
+from safetool.tui.service_texts import parts
+from safetool.tui.widgets.error_note import ErrorNote, explain
 from safetool.tui.widgets.port_list import PortList
 
 if TYPE_CHECKING:
+    from safetool.transport.ble_scan import FoundLock
     from safetool.tui.backend import Backend, LockLink
 
 REFRESH_S = 2.0
+BLE_AGAIN_S = 1.0
+"""Pause between Bluetooth scans (each listens for a few seconds)."""
+BLE_RETRY_S = 10.0
+"""After Bluetooth could not be used: try again this much later (an adapter plugged in)."""
 
 
 class ConnectScreen(SafetoolScreen):
     TITLE_TEXT = N_("Connect to a lock")
     HELP_TEXT = N_(
         "Choose the lock's port with the arrow keys and press **Enter**, or type a port "
-        "(`/dev/ttyUSB0`, `COM3`, `socket://host:port`, `rfc2217://host:port`) and press "
-        "**Enter**. Ports marked ★ look like a lock's service cable. The list refreshes by "
-        "itself; **Esc** cancels a connection attempt."
+        "(`/dev/ttyUSB0`, `COM3`, `socket://host:port`, `rfc2217://host:port`, "
+        "`ble:<name or address>`) and press **Enter**. Ports marked ★ look like a lock's "
+        "service cable; locks seen over Bluetooth are listed below them (if Bluetooth cannot "
+        "be used, the list says why). The list refreshes by itself; **Esc** cancels a "
+        "connection attempt."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         *SafetoolScreen.BINDINGS,
@@ -53,14 +62,18 @@ class ConnectScreen(SafetoolScreen):
         self.initial_port = port
         self.connecting_to = ""
         self.error: BaseException | None = None
+        self.ble: list[FoundLock] | None = None
+        self.ble_error: BaseException | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Vertical(id="connect-body"):
             yield Static(_("Choose the lock's port (★ likely a lock):"), classes="hint")
-            yield PortList(self.recent, self.found, id="ports")
+            ports = PortList(self.recent, self.found, id="ports")
+            ports.ble, ports.ble_problem = self.ble, self._ble_problem()
+            yield ports
             yield Input(
-                placeholder=_("or type a port: /dev/ttyUSB0, COM3, socket://host:port"),
+                placeholder=_("or type a port: /dev/ttyUSB0, COM3, socket://host:port, ble:NAME"),
                 id="manual-port",
             )
             with Vertical(id="connecting"):
@@ -75,6 +88,7 @@ class ConnectScreen(SafetoolScreen):
         self.query_one(ErrorNote).show_error(self.error, _("Could not connect:"))
         self.set_interval(REFRESH_S, self.action_refresh_ports)
         self.action_refresh_ports()
+        self._scan_ble()
         if self.initial_port:
             port, self.initial_port = self.initial_port, ""
             self.connect(port)
@@ -95,6 +109,29 @@ class ConnectScreen(SafetoolScreen):
     def _scan(self) -> list[PortInfo]:
         return self.backend.list_ports()
 
+    @work(group="ble", exclusive=True, exit_on_error=False)
+    async def _scan_ble(self) -> list[FoundLock]:
+        return await self.backend.scan_ble()
+
+    def _ble_later(self, seconds: float) -> None:
+        def again() -> None:
+            if self.is_mounted and not self.connecting_to:
+                self._scan_ble()
+
+        self.set_timer(seconds, again)
+
+    def _ble_problem(self) -> str:
+        error = self.ble_error
+        if error is None:
+            return ""
+        if isinstance(error, SafetoolError):
+            what, _meaning, step = parts(error)
+            return f"{what}\n    " + _("What to do: {step}").format(step=step) if step else what
+        return explain(error)
+
+    def _show_ports(self) -> None:
+        self.query_one(PortList).show(self.recent, self.found, self.ble, self._ble_problem())
+
     def action_focus_manual(self) -> None:
         self.query_one("#manual-port", Input).focus()
 
@@ -108,6 +145,7 @@ class ConnectScreen(SafetoolScreen):
             self.connect(event.value.strip())
 
     def connect(self, port: str) -> None:
+        self.workers.cancel_group(self, "ble")  # the radio is the lock's while connecting
         self.connecting_to = port
         self.error = None
         self.query_one(ErrorNote).show_error(None)
@@ -122,13 +160,22 @@ class ConnectScreen(SafetoolScreen):
         self.workers.cancel_group(self, "connect")
         self.connecting_to = ""
         self._show_progress()
+        self._scan_ble()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group == "scan" and event.state == WorkerState.SUCCESS:
             assert isinstance(worker.result, list)
             self.found = worker.result
-            self.query_one(PortList).show(self.recent, self.found)
+            self._show_ports()
+        elif worker.group == "ble" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            if event.state == WorkerState.SUCCESS:
+                assert isinstance(worker.result, list)
+                self.ble, self.ble_error = worker.result, None
+            else:
+                self.ble, self.ble_error = None, worker.error
+            self._show_ports()
+            self._ble_later(BLE_AGAIN_S if self.ble_error is None else BLE_RETRY_S)
         elif worker.group == "connect":
             if event.state == WorkerState.SUCCESS:
                 self.connecting_to = ""
@@ -139,3 +186,4 @@ class ConnectScreen(SafetoolScreen):
                 self.error = worker.error
                 self._show_progress()
                 self.query_one(ErrorNote).show_error(worker.error, _("Could not connect:"))
+                self._scan_ble()

@@ -16,16 +16,20 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from protocols.catalogue import EventKind, LockState
+from protocols.catalogue import ErrorCode, EventKind, LockState
 from protocols.events import LockEventReceived
 from protocols.messages import IdentifyResponse, StatusResponse
+from safetool.client.errors import LockRefused
 from safetool.errors import SafetoolError
-from safetool.identity import TechnicianIdentity
+from safetool.identity import IdentityError, TechnicianIdentity
+from safetool.services.firmware_status import FirmwareStatus
 from safetool.tui.i18n import N_, _
 from safetool.tui.screens.base import SafetoolScreen
+from safetool.tui.service_texts import translate_text
 from safetool.tui.widgets.battery import Battery
 from safetool.tui.widgets.error_note import ErrorNote, explain
 from safetool.tui.widgets.event_log import EventLog
+from safetool.tui.widgets.firmware_slots import FirmwareSlots
 from safetool.tui.widgets.lock_panel import LockPanel
 from safetool.tui.widgets.technician_card import TechnicianCard
 
@@ -44,7 +48,9 @@ class DashboardScreen(SafetoolScreen):
         "event log on the right shows what happens at the lock as it happens.\n\n"
         "**R** recovers a locked-out lock, **C** shows or changes the lock policy, **D** "
         "diagnoses, **A** reads the audit trail, **V** keeps the visit's record and report, "
-        "**X** disconnects. Firmware is not yet available."
+        "**F** installs firmware (newer or older: the same steps), **X** disconnects. The "
+        "firmware box shows what runs, the other slot, a trial waiting for its confirmation "
+        "and the security floor."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         *SafetoolScreen.BINDINGS,
@@ -76,8 +82,13 @@ class DashboardScreen(SafetoolScreen):
         self.battery_mv: list[int] = []
         self.events: list[LockEventReceived] = []
         self.technician: TechnicianIdentity | None = None
-        self.technician_problem = ""
+        self.technician_error: SafetoolError | None = None
         self.link_error: BaseException | None = None
+        self.firmware: FirmwareStatus | None = None
+        self.firmware_error: BaseException | None = None
+        self.paused = False
+        """The Firmware screen is open: the lock resets during an install, so the watchers
+        stop and start again when the dashboard is back."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -90,11 +101,17 @@ class DashboardScreen(SafetoolScreen):
                 battery = Battery(id="battery")
                 battery.readings_mv = self.battery_mv
                 yield battery
-                card = TechnicianCard(self.technician, self.technician_problem, id="technician")
+                card = TechnicianCard(self.technician, self._technician_problem(), id="technician")
                 card.border_title = _("Technician")
                 yield card
             with Vertical(id="dashboard-right"):
                 yield Static(id="hint")
+                firmware = FirmwareSlots(id="dashboard-firmware")
+                firmware.compact = True
+                firmware.border_title = _("Firmware")
+                firmware.border_subtitle = "F"
+                firmware.status, firmware.problem = self.firmware, self._firmware_problem()
+                yield firmware
                 log = EventLog(self.events, id="event-log")
                 log.border_title = _("Events")
                 yield log
@@ -107,9 +124,20 @@ class DashboardScreen(SafetoolScreen):
         self._show_hint()
         self.query_one(ErrorNote).show_error(self.link_error, _("Connection:"))
         self._load_technician()
+        self._start_watching()
+        self.set_interval(1.0, self._tick)
+
+    def _start_watching(self) -> None:
         self._watch_events()
         self._poll_status()
-        self.set_interval(1.0, self._tick)
+        self._read_firmware()
+
+    def on_screen_resume(self) -> None:
+        if not self.paused:
+            return
+        self.paused, self.link_error, self.identity = False, None, None
+        self.query_one(ErrorNote).show_error(None)
+        self._start_watching()
 
     async def relabel(self) -> None:
         await super().relabel()
@@ -118,14 +146,42 @@ class DashboardScreen(SafetoolScreen):
 
     # --- data from the lock, in workers ----------------------------------------------------
 
+    def _technician_problem(self) -> str:
+        return explain(self.technician_error) if self.technician_error else ""
+
+    def _firmware_problem(self) -> str:
+        error = self.firmware_error
+        if error is None:
+            return ""
+        if isinstance(error, LockRefused) and error.code == ErrorCode.NOT_ALLOWED:
+            return _("Needs a certificate with the firmware qualification.")
+        if isinstance(error, SafetoolError):
+            return translate_text(error.message)
+        return explain(error)
+
     def _load_technician(self) -> None:
         try:
             self.technician = self.backend.identity()
         except SafetoolError as error:
-            self.technician_problem = error.explain()
+            self.technician_error = error
         card = self.query_one(TechnicianCard)
-        card.identity, card.problem = self.technician, self.technician_problem
+        card.identity, card.problem = self.technician, self._technician_problem()
         card.refresh(layout=True)
+
+    @work(group="firmware-status", exclusive=True, exit_on_error=False)
+    async def _read_firmware(self) -> None:
+        if self.technician is None:
+            self.firmware_error = self.technician_error or IdentityError(
+                "No technician identity given."
+            )
+        else:
+            try:
+                self.firmware, self.firmware_error = await self.link.firmware_status(), None
+            except SafetoolError as error:
+                self.firmware_error = error
+        if self.is_mounted:
+            panel = self.query_one(FirmwareSlots)
+            panel.status, panel.problem = self.firmware, self._firmware_problem()
 
     @work(group="events", exit_on_error=False)
     async def _watch_events(self) -> None:
@@ -163,6 +219,7 @@ class DashboardScreen(SafetoolScreen):
 
     def action_refresh_status(self) -> None:
         self._poll_status_now()
+        self._read_firmware()
 
     # --- presentation ---------------------------------------------------------------------
 
@@ -215,6 +272,9 @@ class DashboardScreen(SafetoolScreen):
         self.post_message(self.Navigate("diagnose"))
 
     def action_firmware(self) -> None:
+        self.paused = True
+        for group in ("events", "status", "status-now", "firmware-status"):
+            self.workers.cancel_group(self, group)
         self.post_message(self.Navigate("firmware"))
 
     def action_audit(self) -> None:

@@ -4,6 +4,8 @@ ask in dialogs (:class:`~safetool.tui.interaction.DialogInteraction`)."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -15,12 +17,14 @@ from textual.widgets import DataTable, Footer, Header, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
+from safetool.errors import SafetoolError
 from safetool.services.diagnostics import CHECKS, CheckResult, DiagnosticReport
+from safetool.tui import visit_log
 from safetool.tui.diag_texts import VERDICT_STYLE, check_title, verdict_label
 from safetool.tui.i18n import N_, _, ngettext
 from safetool.tui.interaction import DialogInteraction
 from safetool.tui.screens.base import SafetoolScreen
-from safetool.tui.widgets.error_note import ErrorNote
+from safetool.tui.widgets.error_note import ErrorNote, explain
 
 if TYPE_CHECKING:
     from safetool.tui.backend import LockLink
@@ -48,9 +52,12 @@ class DiagnoseScreen(SafetoolScreen):
         Binding("a", "all", N_("All / none")),
     ]
 
-    def __init__(self, link: LockLink) -> None:
+    def __init__(self, link: LockLink, visits: Path | None = None) -> None:
         super().__init__()
         self.link = link
+        self.visits = visits
+        """The service record: a finished run goes into the visit open for the lock."""
+        self.attached_to: int | None = None
         self.selected: list[str] = list(CHECKS)
         self.planned: list[str] = []
         self.results: dict[str, CheckResult] = {}
@@ -229,6 +236,17 @@ class DiagnoseScreen(SafetoolScreen):
         self._show_status()
         self._show_detail()
 
+    @work(group="diagnose-visit", exit_on_error=False)
+    async def _keep_in_visit(self, visits: Path, report: DiagnosticReport) -> None:
+        try:
+            visit_id = await asyncio.to_thread(visit_log.attach_diagnostics, visits, report)
+        except SafetoolError as error:
+            self.notify(explain(error), title=_("Not kept in the visit"), severity="warning")
+            return
+        if visit_id is not None:
+            self.attached_to = visit_id
+            self.notify(_("Results kept in visit {id}.").format(id=visit_id))
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group != "diagnose" or event.state not in (
@@ -241,6 +259,8 @@ class DiagnoseScreen(SafetoolScreen):
         if event.state == WorkerState.SUCCESS:
             assert isinstance(worker.result, DiagnosticReport)
             self.report = worker.result
+            if self.visits is not None:
+                self._keep_in_visit(self.visits, worker.result)
         elif event.state == WorkerState.ERROR:
             self.error = worker.error
         self.query_one(ErrorNote).show_error(self.error)

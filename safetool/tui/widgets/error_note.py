@@ -1,19 +1,13 @@
-"""An error shown in place: what happened, what it means, what to do (SafetoolError.explain)."""
+"""An error shown in place: what happened, what it means, what to do (SafetoolError.explain),
+in the interface language (:mod:`safetool.tui.service_texts`)."""
 
 from __future__ import annotations
 
 from textual.widgets import Static
 
-from safetool.errors import SafetoolError
-from safetool.tui.i18n import _
+from safetool.tui.service_texts import explain
 
-
-def explain(error: BaseException) -> str:
-    if isinstance(error, SafetoolError):
-        return error.explain()
-    return _("Unexpected error ({kind}: {error}). Please report it to the safetool team.").format(
-        kind=type(error).__name__, error=error
-    )
+__all__ = ["ErrorNote", "explain"]
 
 
 class ErrorNote(Static):
