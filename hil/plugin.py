@@ -196,8 +196,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     campaign.select(config, items)
     duration: float = config.getoption("hil_duration_s")
-    for item in items:
-        if item.get_closest_marker("campaign") is not None:
+    for item in items:  # a campaign trial without its own time limit gets the soak's and more
+        if item.get_closest_marker("campaign") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(duration + 120))
 
 

@@ -112,6 +112,9 @@ class BodyLayout:
         """The body's size when it never varies (integers only), else ``None``."""
         if steps is None:
             self._compiled = Struct(*body.subcons, Terminated).compile()
+        self._parser: Any = self._compiled
+        if self._counts:  # compiled construct reads a fixed Array's records short, unchecked
+            self._parser = Struct(*body.subcons, Terminated)  # plain: it checks every read
 
     def pack(self, values: tuple[Any, ...]) -> bytes:
         for index, length in self._byte_lengths:  # struct "Ns" would pad or cut silently
@@ -158,7 +161,7 @@ class BodyLayout:
                 raise MalformedMessage(f"body of {len(body)} bytes: {exc}") from None
         if self._steps is None:
             try:
-                parsed = self._compiled.parse(body)
+                parsed = self._parser.parse(body)
             except (construct.ConstructError, struct.error, UnicodeDecodeError) as exc:
                 raise MalformedMessage(f"body of {len(body)} bytes: {exc}") from None
             return [parsed[name] for name in self.names]

@@ -535,6 +535,24 @@ def test_truncated_bodies_are_refused(case: tuple[Message, int, Flags], cut: int
     assert isinstance(caught.value.error, MalformedMessage)
 
 
+def test_firmware_status_cut_inside_its_slot_records_is_refused() -> None:
+    """Found by hypothesis: compiled construct read a cut record's string short and gave ''."""
+    record = {"slot": FirmwareSlot.A, "state": SlotState.EMPTY, "security_counter": 0, "size": 0}
+    message = FirmwareStatusResponse(
+        FirmwareSlot.NONE,
+        0,
+        0,
+        InstallResult.NONE,
+        "é" * 127 + "x",
+        [{**record, "version": ""}, {**record, "slot": FirmwareSlot.B, "version": "2.4.0"}],
+    )
+    frame = encode_message(message, 0, Flags.RESPONSE)
+    for cut in range(HEADER_SIZE, len(frame)):
+        with pytest.raises(BadMessage) as caught:
+            decode_message(frame[:cut])
+        assert isinstance(caught.value.error, MalformedMessage)
+
+
 @pytest.mark.parametrize("cut", [1, 2, 5])
 def test_truncated_final_string_is_refused(cut: int) -> None:
     frame = encode_message(ErrorResponse(ErrorCode.BUSY, "try again"), 3, Flags.RESPONSE)
