@@ -214,7 +214,7 @@ async def test_firmware_install_ends_with_the_new_version_confirmed(
     ]  # fmt: skip
     # the reset was seen as one (boot id changed) and needed no resume: ACTIVATE's answer
     # arrived before the link went
-    assert client.board_restarts == 1 and outcome.attempts == 1
+    assert client.board_restarts == 1 and outcome.attempts == 1, outcome.interruptions
     assert outcome.resumed_from == [] and outcome.transfers[0].image_bytes == len(image.image_bytes)
     assert outcome.version == "2.4.0" and outcome.slot == "A"
     assert outcome.health.startswith("self-test passed")

@@ -292,6 +292,41 @@ async def test_a_cancel_mid_transfer_leaves_the_lock_as_it_was_and_the_retry_res
     assert version == "2.4.0" and status.last_result == "confirmed"
 
 
+async def test_a_cancel_after_the_trial_boot_leaves_a_working_link_and_i_confirms(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory, tmp_path: Path
+) -> None:
+    """Esc once the lock runs the new image on trial: the link still works (the pre-check runs
+    again and finds the trial), nothing is confirmed, and I then confirms only."""
+    board = await board_factory("--pki", str(pki), "--baud", "921600")
+    await board.board.set_link(latency_ms=150)  # every step after the trial boot takes a while
+    app = make_app(pki, tmp_path, "en", board.port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_firmware_screen(app, pilot)
+        await choose(app, pilot, screen, images["v240"])
+        await confirm_install(app, pilot)
+        await wait_until(
+            pilot, lambda: screen.phase == "reboot", timeout_s=60, what="the trial boot"
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.cancelled_in != "", what="cancelled")
+        assert screen.cancelled_in in ("reboot", "health", "confirm")
+        await wait_until(
+            pilot, lambda: not screen.busy and screen.plan is not None, timeout_s=30,
+            what="checked again over the same link",
+        )  # fmt: skip
+        assert screen.plan is not None and screen.plan.finish_only  # 2.4.0 runs on trial
+        assert "Cancelled after the trial boot" in shown(screen.query_one("#firmware-result"))
+        await confirm_install(app, pilot)
+        await wait_until(
+            pilot, lambda: screen.outcome is not None or screen.failure is not None, timeout_s=60
+        )
+        assert screen.failure is None, screen.failure
+        assert screen.outcome is not None and not screen.outcome.transfers  # confirmed only
+        await pilot.press("ctrl+q")
+    version, status = await board_firmware(board.port, pki)
+    assert version == "2.4.0" and status.last_result == "confirmed"
+
+
 async def test_diagnostics_and_the_audit_trail_are_kept_in_the_open_visit(
     pki: Path, board_factory: BoardFactory, tmp_path: Path
 ) -> None:

@@ -160,6 +160,8 @@ class InstallOutcome:
     seconds: float
     transfers: list[TransferReport] = field(default_factory=list)
     attempts: int = 1
+    interruptions: list[str] = field(default_factory=list)
+    """Why each attempt before the last one stopped (a lost link, a lost answer...)."""
     bytes_sent: int = 0
     requests: int = 0
     health: str = ""
@@ -181,6 +183,7 @@ class InstallOutcome:
             "security_floor": self.security_floor,
             "seconds": round(self.seconds, 3),
             "attempts": self.attempts,
+            "interruptions": self.interruptions,
             "resumed_from": self.resumed_from,
             "compression": None if last is None else last.stream.compression.name.lower(),
             "stream_bytes": sum(len(t.stream.data) for t in self.transfers),
@@ -299,6 +302,10 @@ def _check_lock_state(plan: InstallPlan, state: LockState, bolt: BoltState) -> N
 # ---------------------------------------------------------------------------------------------
 # the install
 
+ACTIVATE_PROCESSING_S = 5.0
+"""The lock reads the whole image back, hashes it and checks its signature before it answers
+ACTIVATE: no resend meanwhile (a resend that reaches the rebooted lock finds no session)."""
+
 
 async def install(
     client: LockClient,
@@ -385,7 +392,11 @@ async def _transfer_and_activate(
     tell("activate", len(data), len(data), report.seconds)
     restarts = client.board_restarts
     try:
-        answer = await client.request(FirmwareActivateRequest(sha), timeout_s=client.timeout_s + 5)
+        answer = await client.request(
+            FirmwareActivateRequest(sha),
+            timeout_s=client.timeout_s + ACTIVATE_PROCESSING_S,
+            processing_s=ACTIVATE_PROCESSING_S,
+        )
     except LockRefused as refusal:
         raise InstallFailed(
             f"{outcome.serial}: the lock would not activate the image: {refusal.detail}.",
@@ -423,6 +434,7 @@ async def _with_resume(
                     "again: it continues where it stopped.",
                 ) from None
             outcome.attempts += 1
+            outcome.interruptions.append(str(error))
             await asyncio.sleep(0.2 * (attempt + 1))
             await _reconnect(client)
             await _open_session_retrying(client, identity)
