@@ -121,7 +121,10 @@ async def test_audit_download_verified_filtered_and_exported(
         table = screen.query_one(DataTable)
         total = table.row_count
         assert total == len(screen.report.entries) > 1
-        await wait_until(pilot, lambda: WORDS[language]["code"] in shown(table), what="rows drawn")
+        word = WORDS[language]["code"]
+        cells = [str(cell) for i in range(total) for cell in table.get_row_at(i)]
+        assert any(word in cell for cell in cells), cells  # in the interface language
+        await wait_until(pilot, lambda: shown(table).strip() != "", what="rows drawn")
 
         screen.query_one("#audit-text").focus()
         await pilot.press(*"wrong")

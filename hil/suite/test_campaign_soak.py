@@ -55,6 +55,7 @@ async def test_soak(
         await watcher
     tool_kib, board_kib = rss_kib(), rss_kib(lock.pids[0]) if lock.pids else 0
     base_tool, base_board = baseline or (tool_kib, board_kib)
+    measure("soak_s", round(time.monotonic() - started, 1), "s", check=False)
     measure("requests", requests, "", low=1)
     measure("events", events, "", check=False)
     measure("errors", errors, "", high=0)

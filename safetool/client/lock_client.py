@@ -170,11 +170,14 @@ class LockClient:
         self._fail_everything(LinkLost("The connection was closed."))
 
     async def _stop_tasks(self) -> None:
+        pending = {task for task in self._tasks if not task.done()}
+        while pending:  # a task that swallowed its cancel is cancelled again
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            if not task.cancelled():
+                task.exception()  # retrieved, so none is reported as never retrieved
         self._tasks = []
 
     async def __aenter__(self) -> LockClient:
@@ -281,8 +284,11 @@ class LockClient:
                     continue
                 delay = deadline - self._clock()
                 if delay > 0:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                    # lands as the event is set, and close() then waits for this task forever
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._timer_wakeup.wait(), delay)
+                        async with asyncio.timeout(delay):
+                            await self._timer_wakeup.wait()
                     continue
                 self.connection.handle_timers()
                 self._dispatch()
