@@ -63,13 +63,16 @@ class Bench:
     async def locked_out(self) -> Before:
         """Put the lock in hard lockout (if it is not) with the door shut, bolt extended."""
         state = await self.lock.state()
+        if state["bolt"] != "EXTENDED":  # the last visit left it open: shut the safe
+            if state["door"] != "OPEN":
+                await self.lock.board.open_door()
+            await self.lock.board.close_door()
+            await self.lock.board.advance_clock(seconds=4)  # it relocks behind the door
+            await motor_travel()
         if not state["hard_lockout"]:
-            if state["door"] == "OPEN":
-                await self.lock.board.close_door()
-                await self.lock.board.advance_clock(seconds=4)  # it relocks behind the door
-                await motor_travel()
             await hard_lockout(self.lock)
         state = await self.lock.state()
+        assert state["bolt"] == "EXTENDED" and state["hard_lockout"], f"bench: {state}"
         counters = await self.lock.board.counters()
         return Before(state["recovery_counter"], counters["audit_entries"])
 
