@@ -75,3 +75,10 @@ class Recorder:
                 f"measurement {name} = {value:g} {unit} outside {taken.limits()}"
             )
         return taken
+
+
+def record_cuts(measure: Recorder, cuts: int, failures: list[str]) -> None:
+    """A power-cut test's verdict: cuts made and survived, then its failures (if any) named."""
+    measure("cuts", cuts, "", check=False)
+    measure("survived", cuts - len(failures), f"of {cuts}", low=cuts, check=False)
+    assert not failures, failures

@@ -3,20 +3,19 @@ signing step, and a man-in-the-middle transport for tampering tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from firmware.process import EmulatorProcess
+from hil.tamper import Tamper
 from protocols.recovery import (
     Authorisation,
 )
 from safetool.client import LockClient
 from safetool.identity import TechnicianIdentity
 from safetool.services.recover import Challenge
-from safetool.transport import Transport
 
 
 def load_key(path: Path) -> Ed25519PrivateKey:
@@ -58,33 +57,6 @@ async def hard_lockout(board: EmulatorProcess, lockout_s: int = 300) -> None:
         for _ in range(5):
             await board.board.enter_code(code="999999")
         await board.board.advance_clock(seconds=lockout_s + 1)
-
-
-class Tamper:
-    """A transport in the middle of the cable: records what the tool writes and can change
-    the next frame it writes (a man in the middle)."""
-
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-        self.description = inner.description
-        self.line_rate_bytes_per_s = inner.line_rate_bytes_per_s
-        self.written: list[bytes] = []
-        self.mangle_next: Callable[[bytes], bytes] | None = None
-
-    async def open(self) -> None:
-        await self.inner.open()
-
-    async def write(self, data: bytes) -> None:
-        if self.mangle_next is not None:
-            data, self.mangle_next = self.mangle_next(data), None
-        self.written.append(data)
-        await self.inner.write(data)
-
-    async def read(self) -> bytes:
-        return await self.inner.read()
-
-    async def close(self) -> None:
-        await self.inner.close()
 
 
 async def connect_tampered(port: str) -> tuple[LockClient, Tamper]:

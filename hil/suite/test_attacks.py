@@ -19,16 +19,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hil.lock_handle import Lock
 from hil.suite.authority import authorise, load_key
 from hil.suite.helpers import hard_lockout, technician
+from hil.tamper import tap
 from protocols.catalogue import LockState, RefusalReason
 from protocols.framing import decode_frame, encode_frame
 from protocols.recovery import with_check_digit
 from protocols.trust_messages import RecoveryChallengeRequest
-from safetool.client import LockClient, LockRefused
+from safetool.client import LockRefused
 from safetool.client.errors import SessionLost
 from safetool.client.secure import SessionRefused, open_session
 from safetool.identity import TechnicianIdentity
 from safetool.services.recover import Challenge, Recovery
-from safetool.transport import Transport
 
 pytestmark = pytest.mark.any_link
 
@@ -83,40 +83,6 @@ async def refuse_online(pki: Path, lock: Lock, token_for: TokenFor) -> RefusalRe
     refusal = await last_refusal(lock)
     assert refusal["reason"] == outcome.reason.name.lower()
     return outcome.reason
-
-
-class Tamper:
-    """A man in the middle of the link: records what the tool writes (one frame per write) and
-    can change the next frame before it goes out."""
-
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-        self.description = inner.description
-        self.line_rate_bytes_per_s = inner.line_rate_bytes_per_s
-        self.written: list[bytes] = []
-        self.mangle_next: Callable[[bytes], bytes] | None = None
-
-    async def open(self) -> None:
-        await self.inner.open()
-
-    async def write(self, data: bytes) -> None:
-        if self.mangle_next is not None:
-            data, self.mangle_next = self.mangle_next(data), None
-        self.written.append(data)
-        await self.inner.write(data)
-
-    async def read(self) -> bytes:
-        return await self.inner.read()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
-def tap(client: LockClient) -> Tamper:
-    """Put a :class:`Tamper` between the connected ``client`` and its (open) link."""
-    tamper = Tamper(client.transport)
-    client.transport = tamper
-    return tamper
 
 
 # --- the authorisation ------------------------------------------------------------------------

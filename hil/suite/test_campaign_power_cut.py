@@ -25,7 +25,7 @@ import pytest
 from hil.campaign import trial_rng
 from hil.images import build_test_image
 from hil.lock_handle import Lock, connect
-from hil.measure import Recorder
+from hil.measure import Recorder, record_cuts
 from hil.pool import Boards
 from hil.results import CAMPAIGN_PROPERTY, SEED_PROPERTY
 from hil.suite.helpers import technician, wrong_codes
@@ -148,9 +148,7 @@ async def test_power_cut_at_every_flash_operation_of_an_install(
         if problem is not None:
             failures.append(f"flash operation {k}: {problem}")
     measure("flash_operations", operations, "per install", check=False)
-    measure("cuts", operations, "", check=False)
-    measure("survived", operations - len(failures), f"of {operations}", low=operations, check=False)
-    assert not failures, failures
+    record_cuts(measure, operations, failures)
 
 
 @pytest.mark.parametrize("group", range(GROUPS))
@@ -179,7 +177,5 @@ async def test_power_cut_at_random_transfer_bytes(
         problem = await _trial(bench, target, other, {"at_byte": at_byte})
         if problem is not None:
             failures.append(f"trial {trial} (byte {at_byte}, --seed {hil_seed}): {problem}")
-    measure("cuts", len(mine), "", check=False)
     measure("install_wire_bytes", install_bytes, "B", check=False)
-    measure("survived", len(mine) - len(failures), f"of {len(mine)}", low=len(mine), check=False)
-    assert not failures, failures
+    record_cuts(measure, len(mine), failures)

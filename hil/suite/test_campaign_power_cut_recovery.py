@@ -28,7 +28,7 @@ import pytest
 
 from hil.campaign import trial_rng
 from hil.lock_handle import Lock, connect
-from hil.measure import Recorder
+from hil.measure import Recorder, record_cuts
 from hil.pool import Boards
 from hil.results import CAMPAIGN_PROPERTY, SEED_PROPERTY
 from hil.suite.authority import authorise, phone_answer
@@ -187,9 +187,7 @@ async def test_power_cut_at_every_flash_operation_of_a_recovery(
         if problem is not None:
             failures.append(f"flash operation {k}: {problem}")
     measure("recovery_flash_operations", operations, "per recovery", check=False)
-    measure("cuts", operations, "", check=False)
-    measure("survived", operations - len(failures), f"of {operations}", low=operations, check=False)
-    assert not failures, failures
+    record_cuts(measure, operations, failures)
 
 
 @pytest.mark.parametrize("group", range(GROUPS))
@@ -222,8 +220,6 @@ async def test_power_cut_at_random_instants_of_recoveries(
         if problem is not None:
             path = "phone" if by_phone else "online"
             failures.append(f"trial {trial} ({path}, {where}, --seed {hil_seed}): {problem}")
-    measure("cuts", len(mine), "", check=False)
     measure("online_recovery_wire_bytes", references[False][1], "B", check=False)
     measure("phone_recovery_wire_bytes", references[True][1], "B", check=False)
-    measure("survived", len(mine) - len(failures), f"of {len(mine)}", low=len(mine), check=False)
-    assert not failures, failures
+    record_cuts(measure, len(mine), failures)
