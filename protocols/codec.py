@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 import struct
 import typing
 from collections.abc import Callable
@@ -24,7 +25,6 @@ from typing import Any, NamedTuple
 
 import construct
 
-from protocols.audit_messages import AUDIT_REQUESTS, AUDIT_RESPONSES
 from protocols.catalogue import (
     KNOWN_FLAGS,
     MAX_PROTOCOL_VERSION,
@@ -32,7 +32,6 @@ from protocols.catalogue import (
     Flags,
     MsgType,
 )
-from protocols.diag_messages import DIAG_REQUESTS, DIAG_RESPONSES
 from protocols.errors import (
     FrameTooShort,
     LocalProtocolError,
@@ -41,10 +40,8 @@ from protocols.errors import (
     UnknownMessageType,
     UnsupportedVersion,
 )
-from protocols.firmware_messages import FIRMWARE_REQUESTS, FIRMWARE_RESPONSES
 from protocols.layout import BodyLayout
 from protocols.messages import REQUESTS, RESPONSES, LockEvent, Message, Request
-from protocols.trust_messages import TRUST_REQUESTS, TRUST_RESPONSES
 
 HEADER = struct.Struct("<BBBH")
 """version u8, type u8, flags u8, seq u16 (little-endian)."""
@@ -183,28 +180,53 @@ class BodyCodec:
 
 _BY_CLASS: dict[type[Message], BodyCodec] = {}
 _BY_TYPE: dict[tuple[int, bool], BodyCodec] = {}
-_CATALOGUE: tuple[type[Message], ...] = (
-    *REQUESTS,
-    *RESPONSES,
-    LockEvent,
-    *TRUST_REQUESTS,
-    *TRUST_RESPONSES,
-    *DIAG_REQUESTS,
-    *DIAG_RESPONSES,
-    *AUDIT_REQUESTS,
-    *AUDIT_RESPONSES,
-    *FIRMWARE_REQUESTS,
-    *FIRMWARE_RESPONSES,
-)
-for _cls in _CATALOGUE:
-    _codec = BodyCodec(_cls)
-    _BY_CLASS[_cls] = _codec
-    _BY_TYPE[(_cls.TYPE, not issubclass(_cls, Request))] = _codec
+_CORE: tuple[type[Message], ...] = (*REQUESTS, *RESPONSES, LockEvent)
+_FAMILIES = {  # module -> its request and response lists, loaded at the first need
+    "protocols.trust_messages": ("TRUST_REQUESTS", "TRUST_RESPONSES"),
+    "protocols.diag_messages": ("DIAG_REQUESTS", "DIAG_RESPONSES"),
+    "protocols.audit_messages": ("AUDIT_REQUESTS", "AUDIT_RESPONSES"),
+    "protocols.firmware_messages": ("FIRMWARE_REQUESTS", "FIRMWARE_RESPONSES"),
+}
+"""The message families past the core (HELLO, IDENTIFY, STATUS, PING, EVENT, ...): registered
+the first time a message outside the core is encoded or decoded, so that `safetool status`
+does not build (or import) the codecs of messages it never sends."""
+_families_loaded = False
+
+
+def _register(classes: tuple[type[Message], ...]) -> None:
+    for cls in classes:
+        codec = BodyCodec(cls)
+        _BY_CLASS[cls] = codec
+        _BY_TYPE[(cls.TYPE, not issubclass(cls, Request))] = codec
+
+
+def load_catalogue() -> None:
+    """Register every message family (idempotent); afterwards ``_BY_CLASS`` holds the whole
+    catalogue."""
+    global _families_loaded
+    if _families_loaded:
+        return
+    for module_name, lists in _FAMILIES.items():
+        module = importlib.import_module(module_name)
+        for name in lists:
+            _register(tuple(getattr(module, name)))
+    _families_loaded = True
+
+
+_register(_CORE)
+
+
+def _codec_of_class(cls: type[Message]) -> BodyCodec | None:
+    codec = _BY_CLASS.get(cls)
+    if codec is None and not _families_loaded:
+        load_catalogue()
+        codec = _BY_CLASS.get(cls)
+    return codec
 
 
 def fixed_body_size(cls: type[Message]) -> int | None:
     """The body size of ``cls`` if every instance has the same one, else ``None``."""
-    codec = _BY_CLASS.get(cls)
+    codec = _codec_of_class(cls)
     return None if codec is None else codec.fixed_size
 
 
@@ -212,7 +234,7 @@ def encode_message(
     message: Message, seq: int, flags: Flags = Flags.NONE, version: int = MAX_PROTOCOL_VERSION
 ) -> bytes:
     """Header and body of ``message``: what :func:`protocols.framing.encode_frame` wraps."""
-    codec = _BY_CLASS.get(type(message))
+    codec = _codec_of_class(type(message))
     if codec is None:
         raise LocalProtocolError(f"{type(message).__name__} is not in the message catalogue")
     if not 0 <= seq <= 0xFFFF:
@@ -236,6 +258,9 @@ def decode_message(frame: bytes) -> Decoded:
         raise BadMessage(error, Header(version, msg_type, flags, seq))
     is_response = msg_type == _EVENT or flag_bits & _RESPONSE != 0
     codec = _BY_TYPE.get((msg_type, is_response))
+    if codec is None and not _families_loaded:
+        load_catalogue()
+        codec = _BY_TYPE.get((msg_type, is_response))
     if codec is None:
         kind = "response" if is_response else "request"
         error = UnknownMessageType(f"unknown {kind} type 0x{msg_type:02x}")

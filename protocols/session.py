@@ -24,28 +24,27 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from typing import TYPE_CHECKING
 
 from protocols.catalogue import RefusalReason
-from protocols.certificates import (
-    Certificate,
-    CertificateError,
-    CertificateExpired,
-    CertificateKind,
-)
 from protocols.errors import RemoteProtocolError
-from protocols.trust_messages import (
-    SessionAuthRequest,
-    SessionInitRequest,
-    SessionInitResponse,
-)
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+    from protocols.certificates import Certificate
+    from protocols.trust_messages import (
+        SessionAuthRequest,
+        SessionInitRequest,
+        SessionInitResponse,
+    )
+
+# cryptography, the certificates and the trust messages are imported where they are used: a
+# link without a secure session (`safetool status`) never loads them.
 
 COUNTER = struct.Struct("<Q")
 TAG_SIZE = 16
@@ -67,7 +66,16 @@ class HandshakeFailed(RemoteProtocolError):
         self.reason = reason
 
 
+def _ephemeral_key() -> X25519PrivateKey:
+    """A fresh X25519 key for one handshake (the golden-vector test fixes it)."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    return X25519PrivateKey.generate()
+
+
 def _raw(key: X25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
@@ -99,6 +107,8 @@ class FrameCipher:
     """ChaCha20-Poly1305 for one session: one key and counter per direction."""
 
     def __init__(self, send_key: bytes, receive_key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
         self._send = ChaCha20Poly1305(send_key)
         self._receive = ChaCha20Poly1305(receive_key)
         self._sent = 0
@@ -110,6 +120,8 @@ class FrameCipher:
         return counter + self._send.encrypt(b"\x00" * 4 + counter, body, header)
 
     def open(self, header: bytes, payload: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         if len(payload) < CIPHER_OVERHEAD:
             raise SessionBroken(f"encrypted body of {len(payload)} bytes is truncated")
         (counter,) = COUNTER.unpack_from(payload)
@@ -128,6 +140,9 @@ class FrameCipher:
 
 
 def _derive(shared: bytes, transcript: bytes) -> tuple[bytes, bytes]:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     material = HKDF(algorithm=hashes.SHA256(), length=64, salt=transcript, info=_KEY_LABEL).derive(
         shared
     )
@@ -147,7 +162,9 @@ class ToolHandshake:
     _init: SessionInitRequest | None = None
 
     def start(self) -> SessionInitRequest:
-        self._ephemeral = X25519PrivateKey.generate()
+        from protocols.trust_messages import SessionInitRequest
+
+        self._ephemeral = _ephemeral_key()
         self._init = SessionInitRequest(
             _raw(self._ephemeral.public_key()), os.urandom(16), self.certificate
         )
@@ -162,6 +179,12 @@ class ToolHandshake:
         now: float,
     ) -> tuple[SessionAuthRequest, FrameCipher, Certificate]:
         """Check the board, derive keys; return the SESSION_AUTH to send and the cipher."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+        from protocols.certificates import Certificate, CertificateError, CertificateKind
+        from protocols.trust_messages import SessionAuthRequest
+
         assert self._init is not None and self._ephemeral is not None, "start() first"
         try:
             device = Certificate.decode(reply.certificate)
@@ -212,6 +235,16 @@ def board_accept_init(
 ) -> tuple[SessionInitResponse, BoardSessionOffer]:
     """Check the technician certificate and answer; raise :class:`HandshakeFailed` (with the
     reason in its ``reason`` attribute) if the technician may not open a session."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+    from protocols.certificates import (
+        Certificate,
+        CertificateError,
+        CertificateExpired,
+        CertificateKind,
+    )
+    from protocols.trust_messages import SessionInitResponse
+
     try:
         technician = Certificate.decode(init.certificate)
     except CertificateError as error:
@@ -226,7 +259,7 @@ def board_accept_init(
         raise HandshakeFailed(
             f"certificate {technician.serial_number} has been revoked", RefusalReason.REVOKED
         )
-    ephemeral = X25519PrivateKey.generate()
+    ephemeral = _ephemeral_key()
     try:
         shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(init.ephemeral_key))
     except ValueError:
@@ -247,6 +280,8 @@ def board_accept_init(
 
 
 def board_check_auth(offer: BoardSessionOffer, auth: SessionAuthRequest) -> None:
+    from cryptography.exceptions import InvalidSignature
+
     try:
         offer.technician.subject_key().verify(
             auth.signature, technician_signed_bytes(offer.transcript)

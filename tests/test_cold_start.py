@@ -31,6 +31,12 @@ NOT_FOR_STATUS = (
     "pytest",
     "firmware",
     "hil",
+    "cryptography",  # no secure session on this path
+    "protocols.certificates",
+    "protocols.trust_messages",
+    "protocols.diag_messages",
+    "protocols.audit_messages",
+    "protocols.firmware_messages",
     "safetool.authority",
     "safetool.tui",
     "safetool.report",
