@@ -8,6 +8,7 @@ lock and what to do next. ``firmware install`` reuses :func:`check_image` and
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -415,6 +416,12 @@ def imgtool_command() -> list[str]:
     found = shutil.which("imgtool")
     if found:
         return [found]
+    if importlib.util.find_spec("imgtool") is None:
+        raise FirmwareUsageError(
+            "Building images needs MCUboot's imgtool, which is not installed.",
+            meaning="It is part of safetool's 'build' extra, not of the technician's install.",
+            next_step="Install it with: pip install 'safetool[build]' (or imgtool on PATH).",
+        )
     return [sys.executable, "-m", "imgtool.main"]
 
 
