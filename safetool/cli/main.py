@@ -190,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser(argv)
     except ModuleNotFoundError as error:
+        if missing_extra_message(error) is None:
+            return _internal_error(error, debug)
         return _missing_extra(error, debug)
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:

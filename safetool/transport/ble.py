@@ -29,7 +29,7 @@ from protocols.ble import (
 )
 from safetool.transport.base import LinkLost, TransportError
 from safetool.transport.ble_errors import describe_ble_error
-from safetool.transport.ble_scan import FIND_TIMEOUT_S, find_lock
+from safetool.transport.ble_scan import FIND_TIMEOUT_S, emulated_radio, find_lock
 
 CONNECT_ATTEMPTS = 3
 MTU_SETTLE_S = 0.5
@@ -46,9 +46,11 @@ _LOST = object()
 
 def client_backend() -> type[BaseBleakClient] | None:
     """The emulated radio's client when ``SAFETOOL_BLE_HCI`` is set, else bleak's own."""
-    from safetool.transport.ble_backend_bumble import BumbleClient, hci_spec_from_env
+    if not emulated_radio():
+        return None
+    from safetool.transport.ble_backend_bumble import BumbleClient
 
-    return BumbleClient if hci_spec_from_env() else None
+    return BumbleClient
 
 
 class BleTransport:

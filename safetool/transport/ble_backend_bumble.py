@@ -33,7 +33,10 @@ from bumble.gatt_client import CharacteristicProxy, DescriptorProxy, ServiceProx
 from bumble.transport import open_transport
 from bumble.transport.common import Transport
 
-HCI_ENV = "SAFETOOL_BLE_HCI"
+from safetool.transport.ble_scan import EMULATED_RADIO_ENV
+
+HCI_ENV = EMULATED_RADIO_ENV
+
 CENTRAL_ADDRESS = "C0:5A:FE:70:01:01"
 MAX_MTU_REQUEST = 517
 DISCOVERY_TIMEOUT_S = 10.0

@@ -7,6 +7,7 @@ Uses the system's Bluetooth through bleak, or the emulated radio when ``SAFETOOL
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +22,23 @@ DEFAULT_SCAN_TIMEOUT_S = 5.0
 FIND_TIMEOUT_S = 10.0
 
 
+EMULATED_RADIO_ENV = "SAFETOOL_BLE_HCI"
+"""Set (to a Bumble HCI spec) to reach the emulated board's radio instead of a real one."""
+
+
+def emulated_radio() -> bool:
+    """Whether ``SAFETOOL_BLE_HCI`` asks for the emulated radio (then Bumble, the ``emulator``
+    extra, is loaded; a real radio never needs it)."""
+    return bool(os.environ.get(EMULATED_RADIO_ENV))
+
+
 def scanner_backend() -> type[BaseBleakScanner] | None:
     """The emulated radio's scanner when ``SAFETOOL_BLE_HCI`` is set, else bleak's own."""
-    from safetool.transport.ble_backend_bumble import BumbleScanner, hci_spec_from_env
+    if not emulated_radio():
+        return None
+    from safetool.transport.ble_backend_bumble import BumbleScanner
 
-    return BumbleScanner if hci_spec_from_env() else None
+    return BumbleScanner
 
 
 @dataclass(frozen=True, slots=True)
