@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 from firmware.process import EmulatorProcess
+from safetool.cli.extras import EXTRA_OF_MODULE, missing_extra_message
 from safetool.cli.main import COMMANDS, build_parser
 
 # What `safetool status` must never load: the authority's server stack, the app, the emulated
@@ -154,3 +155,24 @@ async def test_a_missing_extra_is_named_not_raised() -> None:
     text = err.decode()
     assert "pip install 'safetool[authority]'" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(("module", "extra"), sorted(EXTRA_OF_MODULE.items()))
+def test_each_extras_module_names_its_extra(module: str, extra: str) -> None:
+    error = ModuleNotFoundError(f"No module named '{module}.sub'", name=f"{module}.sub")
+    message = missing_extra_message(error)
+    assert message is not None and f"pip install 'safetool[{extra}]'" in message
+
+
+def test_a_module_of_no_extra_is_a_bug_not_an_extra() -> None:
+    assert missing_extra_message(ModuleNotFoundError("x", name="textual")) is None
+    assert missing_extra_message(ModuleNotFoundError("x", name="firmware")) is None
+    assert missing_extra_message(ModuleNotFoundError("x")) is None
+
+
+def test_the_single_file_says_what_it_leaves_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    emulator = missing_extra_message(ModuleNotFoundError("x", name="firmware.run"))
+    assert emulator is not None and "single-file safetool does not include" in emulator
+    server = missing_extra_message(ModuleNotFoundError("x", name="starlette"))
+    assert server is not None and "safetool[authority]" in server
