@@ -104,6 +104,13 @@ async def test_help_imports_no_command_module_and_no_third_party_package() -> No
     assert third_party == set()
 
 
+@pytest.mark.parametrize("name", [name for name in COMMANDS if name != "authority"])
+async def test_no_other_command_loads_the_server_stack_or_the_radio(name: str) -> None:
+    _code, modules = await loaded_by(name, "--help")
+    server_and_radio = ("sqlalchemy", "starlette", "uvicorn", "alembic", "psycopg", "bumble")
+    assert offenders(modules, (*server_and_radio, "textual", "safetool.authority.app")) == []
+
+
 def subcommand_helps(argv: list[str] | None) -> dict[str, str]:
     parser = build_parser(argv)
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
