@@ -31,7 +31,7 @@ from pathlib import Path
 
 from firmware.process import EmulatorProcess
 from hil.images import build_test_image
-from protocols.recovery import device_recovery_secret, phone_response, phone_window
+from protocols.recovery import device_recovery_secret, phone_response
 
 TECHNICIAN = "technicians/T-1001"
 SERIAL = "SL-0000-0001"
@@ -119,13 +119,12 @@ async def step_recover_phone(tool: Tool, board: EmulatorProcess, work: Path) -> 
             raise StepFailed(f"recover --phone showed no challenge: {first!r}")
         # the hotline's side, with the development authority's master secret
         master = bytes.fromhex((work / "pki/authority/recovery-master.key").read_text())
-        board_time = (await board.board.audit())[-1]["time"]
         response = phone_response(
             device_recovery_secret(master, challenge["serial"]),
             challenge["serial"],
             challenge["challenge"],
+            challenge["counter"],
             "T-1001",
-            phone_window(board_time),
         )
         process.stdin.write(f"{response}\n".encode())
         await process.stdin.drain()

@@ -27,7 +27,6 @@ from protocols.recovery import (
     device_recovery_secret,
     group_digits,
     phone_response,
-    phone_window,
 )
 from safetool.client import LockClient
 from safetool.client.secure import open_session
@@ -76,8 +75,8 @@ async def phone_recovery(pki: Path, emulator: EmulatorProcess) -> tuple[float, s
             device_recovery_secret(master, challenge.serial),
             challenge.serial,
             challenge.digits,
+            challenge.counter,
             identity.technician_id,
-            phone_window(challenge.raw.issued_at),
         )
         outcome = await recovery.answer_by_phone(group_digits(response, 4))
         assert outcome.opened, outcome.explanation

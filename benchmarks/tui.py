@@ -22,7 +22,7 @@ from textual.pilot import Pilot
 
 from firmware.process import EmulatorProcess
 from protocols.catalogue import LockState
-from protocols.recovery import device_recovery_secret, phone_response, phone_window
+from protocols.recovery import device_recovery_secret, phone_response
 from safetool.services.devpki import init_dev_pki
 from safetool.tui.app import SafetoolApp
 from safetool.tui.backend import ServiceBackend
@@ -82,8 +82,7 @@ def hotline_answer(pki: Path, app: SafetoolApp) -> str:
     challenge = screen.challenge
     master = bytes.fromhex((pki / "authority" / "recovery-master.key").read_text())
     secret = device_recovery_secret(master, challenge.serial)
-    window = phone_window(challenge.raw.issued_at)
-    return phone_response(secret, challenge.serial, challenge.digits, "T-1001", window)
+    return phone_response(secret, challenge.serial, challenge.digits, challenge.counter, "T-1001")
 
 
 async def recovery_path(pki: Path, folder: Path, with_port: bool) -> CountingPilot:

@@ -28,11 +28,15 @@ from protocols.audit_messages import (
 from protocols.catalogue import ErrorCode, MsgType
 from protocols.certificates import Certificate, Qualification
 from protocols.messages import ErrorResponse, Request, Response
+from protocols.recovery import RecoveryError, TimeStatement
 from protocols.session import CIPHER_OVERHEAD
 
 if TYPE_CHECKING:
     from firmware.emulator import Emulator
 
+CLOCK_NUDGE_S = 300
+"""How far a laptop's own clock may move the board's clock (from its signed time, or in all
+before it has one); further needs a time statement signed by the service authority."""
 READ_FIXED_BYTES = 8
 """AUDIT_READ response bytes before the entries (count, first_index)."""
 
@@ -78,7 +82,7 @@ class BoardAudit:
         if isinstance(request, AuditReadRequest):
             return self.read(request.start_index, request.max_bytes)
         if isinstance(request, ClockSetRequest):
-            return self.set_clock(request.time_s, technician)
+            return self.set_clock(request, technician)
         return ErrorResponse(ErrorCode.UNKNOWN_TYPE, f"{type(request).__name__} is not served")
 
     def head(self, nonce: bytes) -> AuditHeadResponse:
@@ -123,21 +127,54 @@ class BoardAudit:
         first = max(start_index, self.audit.first_index)
         return AuditReadResponse(self.audit.count, first, encode_entries(chosen))
 
-    def set_clock(self, time_s: int, technician: Certificate | None) -> Response:
+    def set_clock(self, request: ClockSetRequest, technician: Certificate | None) -> Response:
+        """A laptop may nudge the clock within :data:`CLOCK_NUDGE_S` of the board's signed time
+        (or, before it has one, by that much in all); anything further, back or forward, needs a
+        time statement signed by the service authority (SPEC.md 17.2)."""
         who = "" if technician is None else technician.subject_id
-        before = self.lock.trusted_rtc()
-        floor = self.lock.saved.rtc_floor
-        if time_s < floor - CLOCK_JUMP_S:
-            self.audit.append(
-                before, "clock_set_refused", technician=who, wanted=time_s, floor=int(floor)
-            )
-            return ErrorResponse(
-                ErrorCode.OUT_OF_RANGE,
-                f"the board's trusted time never goes back: {time_s} is before {int(floor)}",
-            )
-        jump_s = time_s - self.lock.clock.rtc()
+        lock = self.lock
+        before = lock.trusted_rtc()
+        rtc = lock.clock.rtc()
+        if request.statement:
+            refusal = self._take_statement(request.statement)
+            if refusal is not None:
+                self.audit.append(
+                    before,
+                    "clock_set_refused",
+                    technician=who,
+                    wanted=request.time_s,
+                    reason=refusal,
+                )
+                return ErrorResponse(ErrorCode.NOT_ALLOWED, refusal)
+            target = float(TimeStatement.decode(request.statement).time_s)
+            source = "authority"
+        else:
+            target = float(request.time_s)
+            source = "laptop"
+            signed = lock.signed_time()
+            nudged = float(lock.saved.service.get("nudged_s", 0.0))
+            off = target - (rtc if signed is None else signed)
+            spent = abs(off) + (nudged if signed is None else 0.0)
+            if spent > CLOCK_NUDGE_S:
+                reference = "its clock" if signed is None else "its signed time"
+                self.audit.append(
+                    before,
+                    "clock_set_refused",
+                    technician=who,
+                    wanted=request.time_s,
+                    off_s=round(off),
+                )
+                return ErrorResponse(
+                    ErrorCode.OUT_OF_RANGE,
+                    f"needs a signed time statement: {request.time_s} is {round(off)} s from "
+                    f"{reference} (a laptop may move it {CLOCK_NUDGE_S} s)",
+                )
+            if signed is None:
+                lock.saved.service["nudged_s"] = nudged + abs(target - rtc)
+        jump_s = target - rtc
         self.advance_clock(jump_s)
-        after = self.lock.trusted_rtc()
+        lock.saved.rtc_floor = target  # a set clock is the trusted time from now on
+        after = lock.trusted_rtc()
         kind = "clock_jump_forward" if jump_s > CLOCK_JUMP_S else "clock_set"
         self.audit.append(
             after,
@@ -146,6 +183,22 @@ class BoardAudit:
             before=int(before),
             after=int(after),
             seconds=round(jump_s),
+            source=source,
         )
-        self.lock.commit()
+        lock.commit()
         return ClockSetResponse(int(before), int(after))
+
+    def _take_statement(self, data: bytes) -> str | None:
+        """Why the time statement ``data`` is refused, or ``None`` once it is taken."""
+        if self.provisioning is None:
+            return "this board has no authority key (not provisioned)"
+        try:
+            statement = TimeStatement.decode(data)
+            statement.verify_signature(self.provisioning.authority_key)
+        except RecoveryError as error:
+            return f"time statement refused: {error}"
+        if statement.serial != self.serial:
+            return f"the time statement is for {statement.serial[:40]}, not this lock"
+        if not self.lock.take_signed_time(statement.time_s):
+            return "the time statement is older than the newest signed time this lock has seen"
+        return None

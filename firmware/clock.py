@@ -1,8 +1,10 @@
 """Board time, injected so tests can run a five-minute lockout in milliseconds.
 
-A board has two clocks: a monotonic one for intervals (motor travel, uptime) and a battery-backed
-real-time clock for what must survive a power cut (lockout end, wrong-code window). Both move
-together when a test or the side channel advances time.
+A board has three: a monotonic one for intervals within one boot (motor travel, uptime), a
+battery-backed real-time clock that people can set (audit times, what a technician reads), and a
+battery-backed seconds counter nobody can set, which runs on while the board is off (its *lived
+time*: penalty window, lockout end, recovery answers; SPEC.md 12.6). All move together when a
+test or the side channel advances time; only the real-time clock moves when it is set or drifts.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ class Clock(Protocol):
         """Seconds since 1970-01-01 UTC, as the board's real-time clock shows it."""
         ...
 
+    def lived_counter(self) -> float:
+        """The battery-backed seconds counter: only ever increasing, never set, runs on while
+        the board is off (it may start again from 0 if its battery is changed)."""
+        ...
+
 
 class SystemClock:
     """The host's clocks plus an offset that :meth:`advance` moves forward."""
@@ -32,6 +39,9 @@ class SystemClock:
         self._drift_since = time.monotonic()
 
     def monotonic(self) -> float:
+        return time.monotonic() + self.offset_s
+
+    def lived_counter(self) -> float:
         return time.monotonic() + self.offset_s
 
     def rtc(self) -> float:
@@ -59,9 +69,13 @@ class ManualClock:
     def __init__(self, rtc_start: float = 1_780_000_000.0) -> None:
         self._mono = 1000.0
         self._rtc = rtc_start
+        self._counter = 50.0
 
     def monotonic(self) -> float:
         return self._mono
+
+    def lived_counter(self) -> float:
+        return self._counter
 
     def rtc(self) -> float:
         return self._rtc
@@ -69,3 +83,12 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         self._mono += seconds
         self._rtc += seconds
+        self._counter += seconds
+
+    def shift_rtc(self, seconds: float) -> None:
+        """Move only the real-time clock (a clock set, or drift); lived time is untouched."""
+        self._rtc += seconds
+
+    def restart_monotonic(self) -> None:
+        """A power cycle: the monotonic clock starts again from a new origin."""
+        self._mono = 1000.0

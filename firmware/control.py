@@ -39,7 +39,13 @@ def _op_set_temperature(emu: Emulator, args: dict[str, Any]) -> Any:
 
 
 def _op_advance_clock(emu: Emulator, args: dict[str, Any]) -> Any:
-    emu.clock.advance(float(args["seconds"]))
+    """Time passes (both clocks); a negative amount sets only the real-time clock back, as a
+    person could: lived time never goes back."""
+    seconds = float(args["seconds"])
+    if seconds >= 0:
+        emu.clock.advance(seconds)
+    else:
+        emu.clock.shift_rtc(seconds)
     emu.lock.tick()
 
 

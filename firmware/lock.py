@@ -5,7 +5,9 @@ Safety rules this model keeps (and real locks must):
 * a code attempt is committed to persistent state as *wrong* before the code is compared, and
   only withdrawn once it has matched, so cutting power mid-check cannot reset the counter;
 * codes are compared in constant time against every user;
-* a penalty lockout and a hard lockout survive power cycles (their end is kept on the RTC).
+* a penalty lockout and a hard lockout survive power cycles; the penalty window and a lockout's
+  end are kept on the board's *lived time* (a monotonic count kept across power cycles), never on
+  the settable real-time clock, so moving the clock cannot shorten them.
 """
 
 from __future__ import annotations
@@ -33,7 +35,11 @@ SECOND_CODE_S = 60.0
 """Dual control: how long after the first code the second user has."""
 CLOCK_JUMP_S = 5.0
 FLOOR_COMMIT_S = 60.0
-"""The clock floor is written to flash at least this often (and with every other commit)."""
+"""The clock floor and the lived time are written to flash at least this often (and with every
+other commit); a power cut loses at most that much lived time, which only makes waits longer."""
+CERTIFICATE_CLOCK_ALLOWANCE_S = 300
+"""How far past its newest signed time (run on by lived time) the board lets its clock count
+when judging certificates: a fast clock cannot expire every technician (SPEC.md 12.6)."""
 
 EmitEvent = Callable[[EventKind, int], None]
 
@@ -65,8 +71,13 @@ class _Persistent:
 
     users: list[KeypadUser]
     policy: LockPolicy
-    wrong_code_times: list[float] = field(default_factory=list)
-    lockout_until: float = 0.0
+    wrong_code_lived: list[float] = field(default_factory=list)
+    """Lived times of the wrong codes in the penalty window."""
+    lockout_until_lived: float = 0.0
+    lived_s: float = 0.0
+    """Seconds the board has lived (powered, or on its clock battery), as last committed."""
+    counter_s: float = 0.0
+    """The battery-backed counter's reading at that commit."""
     lockouts_in_row: int = 0
     hard_lockout: bool = False
     boot_count: int = 0
@@ -81,8 +92,10 @@ class _Persistent:
         return {
             "users": [u.to_json() for u in self.users],
             "policy": self.policy.to_json(),
-            "wrong_code_times": self.wrong_code_times,
-            "lockout_until": self.lockout_until,
+            "wrong_code_lived": self.wrong_code_lived,
+            "lockout_until_lived": self.lockout_until_lived,
+            "lived_s": self.lived_s,
+            "counter_s": self.counter_s,
             "lockouts_in_row": self.lockouts_in_row,
             "hard_lockout": self.hard_lockout,
             "boot_count": self.boot_count,
@@ -94,11 +107,18 @@ class _Persistent:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _Persistent:
+        policy = LockPolicy.from_json(data["policy"])
+        lived = float(data.get("lived_s", 0.0))
+        lockout_until = float(data.get("lockout_until_lived", 0.0))
+        if "lockout_until_lived" not in data and float(data.get("lockout_until", 0.0)) > 0:
+            lockout_until = lived + policy.lockout_s  # state kept on the RTC: a full lockout
         return cls(
             users=[KeypadUser.from_json(u) for u in data["users"]],
-            policy=LockPolicy.from_json(data["policy"]),
-            wrong_code_times=[float(t) for t in data["wrong_code_times"]],
-            lockout_until=float(data["lockout_until"]),
+            policy=policy,
+            wrong_code_lived=[float(t) for t in data.get("wrong_code_lived", [])],
+            lockout_until_lived=lockout_until,
+            lived_s=lived,
+            counter_s=float(data.get("counter_s", 0.0)),
             lockouts_in_row=int(data["lockouts_in_row"]),
             hard_lockout=bool(data["hard_lockout"]),
             boot_count=int(data["boot_count"]),
@@ -136,6 +156,12 @@ class Lock:
         else:
             self.saved = _Persistent.from_json(loaded)
         self.saved.boot_count += 1
+        # Lived time runs on the battery-backed counter, off-time included; a counter that
+        # started again (battery changed) loses only the time since the last commit.
+        self._counter_at_boot = clock.lived_counter()
+        off_s = self._counter_at_boot - self.saved.counter_s
+        self._lived_at_boot = self.saved.lived_s + (off_s if off_s >= 0 else 0.0)
+        self._lived_committed = self._lived_at_boot
         bolt = self.saved.bolt if self.saved.bolt != BoltState.MOVING else BoltState.UNKNOWN
         self.hardware = Hardware(Battery(), Motor(), bolt=bolt)
         self._keys: list[str] = []
@@ -146,7 +172,7 @@ class Lock:
         self._window_announced = False
         self._first_code: tuple[int, float] | None = None
         self._low_battery = False
-        self._lockout_announced = self.saved.lockout_until > 0
+        self._lockout_announced = self.saved.lockout_until_lived > 0
         self.commit()
         self._emit(EventKind.POWER_ON, self.saved.boot_count)
 
@@ -187,14 +213,53 @@ class Lock:
 
     @property
     def lockout_seconds(self) -> int:
-        remaining = self.saved.lockout_until - self.clock.rtc()
+        remaining = self.saved.lockout_until_lived - self.lived_s()
         return math.ceil(remaining) if remaining > 0 else 0
 
     @property
     def wrong_code_count(self) -> int:
-        now = self.clock.rtc()
+        now = self.lived_s()
         window = self.saved.policy.window_s
-        return sum(1 for t in self.saved.wrong_code_times if 0 <= now - t < window)
+        return sum(1 for t in self.saved.wrong_code_lived if 0 <= now - t < window)
+
+    def lived_s(self) -> float:
+        """Seconds this board has lived: monotonic, kept across power cycles, never set."""
+        return self._lived_at_boot + (self.clock.lived_counter() - self._counter_at_boot)
+
+    # --- signed time: what certificates are judged against ------------------------------------
+
+    def signed_time(self) -> float | None:
+        """The newest time the service authority has signed, run on by the lived time since the
+        board took it; ``None`` if it has never been given one."""
+        anchor = self.saved.service.get("signed_time")
+        if not anchor:
+            return None
+        return float(anchor["time_s"]) + (self.lived_s() - float(anchor["lived_s"]))
+
+    def take_signed_time(self, time_s: int) -> bool:
+        """Keep ``time_s`` (verified by the caller) if it is newer than the newest signed time."""
+        anchor = self.saved.service.get("signed_time")
+        if anchor and time_s <= int(anchor["time_s"]):
+            return False
+        self.saved.service["signed_time"] = {"time_s": int(time_s), "lived_s": self.lived_s()}
+        self.saved.service.pop("nudged_s", None)
+        self.commit()
+        return True
+
+    def certificate_time(self) -> float:
+        """The time certificates are judged at: the clock, but never earlier than the signed
+        time (a slow clock cannot revive an expired certificate) and never more than
+        :data:`CERTIFICATE_CLOCK_ALLOWANCE_S` past it (a fast clock cannot expire them all)."""
+        clock = self.trusted_rtc()
+        signed = self.signed_time()
+        if signed is None:
+            return clock
+        return min(max(clock, signed), signed + CERTIFICATE_CLOCK_ALLOWANCE_S)
+
+    def clock_skew_s(self) -> float | None:
+        """How far the clock is from the signed time (positive: fast); ``None`` if unknown."""
+        signed = self.signed_time()
+        return None if signed is None else self.clock.rtc() - signed
 
     @property
     def alerts(self) -> Alerts:
@@ -257,7 +322,7 @@ class Lock:
         if user is None:
             self.attempt_failed()
             return CodeResult.WRONG
-        self.saved.wrong_code_times = []
+        self.saved.wrong_code_lived = []
         self.saved.lockouts_in_row = 0
         reported_slot = user.slot
         if user.role == Role.DURESS:
@@ -320,24 +385,24 @@ class Lock:
 
     def count_attempt(self) -> None:
         """Record an attempt as wrong, durably, before it is checked."""
-        now = self.trusted_rtc()
+        now = self.lived_s()
         window = self.saved.policy.window_s
-        recent = [t for t in self.saved.wrong_code_times if 0 <= now - t < window]
-        self.saved.wrong_code_times = [*recent, now]
+        recent = [t for t in self.saved.wrong_code_lived if 0 <= now - t < window]
+        self.saved.wrong_code_lived = [*recent, now]
         self.commit()
 
     def withdraw_attempt(self) -> None:
         """The attempt was right after all: it does not count."""
-        if self.saved.wrong_code_times:
-            self.saved.wrong_code_times.pop()
+        if self.saved.wrong_code_lived:
+            self.saved.wrong_code_lived.pop()
             self.commit()
 
     def clear_lockouts(self) -> None:
         """What a service recovery does: every lockout and wrong-code count is cleared."""
         self.saved.hard_lockout = False
-        self.saved.lockout_until = 0.0
+        self.saved.lockout_until_lived = 0.0
         self.saved.lockouts_in_row = 0
-        self.saved.wrong_code_times = []
+        self.saved.wrong_code_lived = []
         self._lockout_announced = False
         self.commit()
 
@@ -364,16 +429,16 @@ class Lock:
     def attempt_failed(self) -> None:
         """A counted attempt was wrong: announce it and start a lockout if the policy says."""
         policy = self.saved.policy
-        now = self.trusted_rtc()
-        wrong = len(self.saved.wrong_code_times)
+        now = self.lived_s()
+        wrong = len(self.saved.wrong_code_lived)
         self._emit(EventKind.WRONG_CODE, wrong)
         if wrong < policy.wrong_codes:
             return
-        # The timed lockout applies in a hard lockout too: it is what paces guesses at
-        # recovery answers, which stay possible there.
-        self.saved.wrong_code_times = []
+        # Recovery answers are paced on their own (firmware.recovery): this lockout blocks the
+        # keypad only, so a hard lockout never refuses the hotline's first answer.
+        self.saved.wrong_code_lived = []
         self.saved.lockouts_in_row += 1
-        self.saved.lockout_until = now + policy.lockout_s
+        self.saved.lockout_until_lived = now + policy.lockout_s
         self._lockout_announced = True
         newly_hard = (
             not self.saved.hard_lockout and self.saved.lockouts_in_row >= policy.hard_after_lockouts
@@ -431,6 +496,8 @@ class Lock:
     def tick(self) -> None:
         """Let time act: motor travel, relocking, end of a lockout, battery warnings."""
         self.trusted_rtc()  # keeps the clock floor moving with the clock
+        if self.lived_s() - self._lived_committed > FLOOR_COMMIT_S:
+            self.commit()
         now = self.clock.monotonic()
         self._check_battery()
         motor = self.hardware.motor
@@ -466,7 +533,7 @@ class Lock:
                 self._emit(EventKind.OPENING_WINDOW_EXPIRED, 0)
         if self._lockout_announced and self.lockout_seconds == 0:
             self._lockout_announced = False
-            self.saved.lockout_until = 0.0
+            self.saved.lockout_until_lived = 0.0
             self.commit()
             self._emit(EventKind.LOCKOUT_ENDED, 0)
 
@@ -484,4 +551,6 @@ class Lock:
 
     def commit(self) -> None:
         """Write the persistent state (flash) now."""
+        self.saved.lived_s = self._lived_committed = self.lived_s()
+        self.saved.counter_s = self.clock.lived_counter()
         self.store.commit(self.saved.to_json())

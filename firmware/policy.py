@@ -19,6 +19,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "time_delay_s": (0, 5940),
     "opening_window_s": (30, 600),
     "dual_control": (0, 1),
+    "answer_valid_min": (1, 60),
 }
 
 
@@ -37,6 +38,9 @@ class LockPolicy:
     """After the time delay: how long a second good code opens the lock."""
     dual_control: int = 0
     """1: two different users' codes, one after the other, are needed to open."""
+    answer_valid_min: int = 15
+    """How long a recovery challenge can be answered, in minutes of the lock's own lived time
+    since it issued the challenge (never its settable clock)."""
 
     def __post_init__(self) -> None:
         for name, (low, high) in RANGES.items():

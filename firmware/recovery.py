@@ -1,8 +1,12 @@
 """Lockout recovery on the board: single-use challenges, checking answers, the close seal.
 
 Every answer is counted as a wrong attempt (and committed) before it is checked, so cutting
-power mid-check cannot buy extra guesses; wrong answers feed the penalty lockout, which blocks
-further answers for its duration even in a hard lockout. A challenge allows three answers.
+power mid-check cannot buy extra guesses. Answers are paced on their own, on the board's lived
+time: ``wrong_codes`` wrong answers within ``window_s`` make the board wait ``lockout_s`` before
+it takes another (the keypad's penalty numbers, so SPEC.md 12.9's arithmetic holds), and wrong
+answers also count as wrong codes for the keypad's penalty and hard lockout. A keypad lockout
+never refuses an answer. A challenge allows three answers, within ``answer_valid_min`` minutes
+of lived time after it was issued; no wall clock enters the check.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from protocols.recovery import (
     digits_equal,
     normalise_digits,
     phone_response,
-    phone_window,
     seal_code,
 )
 from protocols.trust_messages import (
@@ -60,6 +63,40 @@ class BoardRecovery:
     def _state(self) -> dict[str, Any]:
         return self.lock.saved.service
 
+    # --- answer pacing, on lived time ---------------------------------------------------------
+
+    @property
+    def _pacing(self) -> dict[str, Any]:
+        pacing: dict[str, Any] = self._state.setdefault("answers", {"wrong": [], "wait_until": 0.0})
+        return pacing
+
+    def wait_s(self) -> int:
+        """Lived seconds before the board takes another answer."""
+        remaining = float(self._pacing.get("wait_until", 0.0)) - self.lock.lived_s()
+        return max(0, min(0xFFFF, int(remaining + 0.999)))
+
+    def _count_answer(self) -> None:
+        now = self.lock.lived_s()
+        window = self.lock.saved.policy.window_s
+        pacing = self._pacing
+        pacing["wrong"] = [t for t in pacing["wrong"] if 0 <= now - t < window] + [now]
+        self.lock.count_attempt()  # commits both
+
+    def _withdraw_answer(self) -> None:
+        if self._pacing["wrong"]:
+            self._pacing["wrong"].pop()
+        self.lock.withdraw_attempt()
+
+    def _answer_failed(self) -> None:
+        policy = self.lock.saved.policy
+        pacing = self._pacing
+        if len(pacing["wrong"]) >= policy.wrong_codes:
+            pacing["wrong"] = []
+            pacing["wait_until"] = self.lock.lived_s() + policy.lockout_s
+            self.lock.commit()
+
+    # --- challenge and answer ----------------------------------------------------------------
+
     def challenge(self, technician: Certificate) -> RecoveryChallengeResponse:
         """A fresh challenge; any earlier one is void from now on."""
         now = self.lock.trusted_rtc()
@@ -72,6 +109,7 @@ class BoardRecovery:
             "counter": counter,
             "digits": digits,
             "issued_at": int(now),
+            "issued_lived_s": self.lock.lived_s(),
             "attempts_left": ATTEMPTS_PER_CHALLENGE,
             "technician_id": technician.subject_id,
             "certificate_serial": technician.serial_number,
@@ -92,15 +130,16 @@ class BoardRecovery:
         challenge = self._state.get("challenge")
         if challenge is None:
             return self._refuse(RefusalReason.NO_CHALLENGE, request, technician, counted=False)
-        if lock.lockout_seconds > 0:
+        if self.wait_s() > 0:
             return self._refuse(RefusalReason.LOCKED_OUT, request, technician, counted=False)
         # Count first, durably: the answer is wrong until it has been shown to be right.
         challenge["attempts_left"] = int(challenge["attempts_left"]) - 1
-        lock.count_attempt()
-        reason = self._check(request, technician, challenge, now)
+        self._count_answer()
+        reason = self._check(request, technician, challenge)
         if reason is not RefusalReason.NONE:
             return self._refuse(reason, request, technician, counted=True)
-        lock.withdraw_attempt()
+        self._withdraw_answer()
+        self._pacing["wrong"] = []
         self._state["challenge"] = None
         self._state["last_recovery"] = {
             "counter": challenge["counter"],
@@ -120,7 +159,7 @@ class BoardRecovery:
         lock.emit(EventKind.RECOVERED, int(challenge["counter"]))
         lock.open_bolt()
         return RecoveryAuthoriseResponse(
-            RecoveryResult.OPENED, RefusalReason.NONE, int(challenge["counter"]), 0
+            RecoveryResult.OPENED, RefusalReason.NONE, int(challenge["counter"]), 0, 0
         )
 
     def _check(
@@ -128,27 +167,21 @@ class BoardRecovery:
         request: RecoveryAuthoriseRequest,
         technician: Certificate,
         challenge: dict[str, Any],
-        now: float,
     ) -> RefusalReason:
         if request.method == RecoveryMethod.PHONE:
             digits = normalise_digits(request.digits)
             if not check_digits_ok(digits):
                 return RefusalReason.WRONG_RESPONSE
-            window = phone_window(now)
-            matches = [
-                digits_equal(
-                    digits,
-                    phone_response(
-                        self.provisioning.recovery_secret,
-                        self.serial,
-                        challenge["digits"],
-                        technician.subject_id,
-                        w,
-                    ),
-                )
-                for w in (window, window - 1)  # issued in this 10-minute window or the last
-            ]
-            return RefusalReason.NONE if any(matches) else RefusalReason.WRONG_RESPONSE
+            expected = phone_response(
+                self.provisioning.recovery_secret,
+                self.serial,
+                challenge["digits"],
+                int(challenge["counter"]),
+                technician.subject_id,
+            )
+            if not digits_equal(digits, expected):
+                return RefusalReason.WRONG_RESPONSE
+            return self._in_time(challenge)
         try:
             token = Authorisation.decode(request.token)
             token.verify_signature(self.provisioning.authority_key)
@@ -163,7 +196,16 @@ class BoardRecovery:
             or token.certificate_serial != technician.serial_number
         ):
             return RefusalReason.WRONG_TECHNICIAN
-        if not token.not_before <= now <= token.not_after:
+        verdict = self._in_time(challenge)
+        if verdict is RefusalReason.NONE:
+            self.lock.take_signed_time(token.issued_at)  # bound to this challenge: fresh
+        return verdict
+
+    def _in_time(self, challenge: dict[str, Any]) -> RefusalReason:
+        """The answer came within ``answer_valid_min`` of lived time after the challenge."""
+        issued = float(challenge.get("issued_lived_s", self.lock.lived_s()))
+        elapsed = self.lock.lived_s() - issued
+        if elapsed > self.lock.saved.policy.answer_valid_min * 60:
             return RefusalReason.OUTSIDE_WINDOW
         return RefusalReason.NONE
 
@@ -193,8 +235,11 @@ class BoardRecovery:
         )
         lock.emit(EventKind.RECOVERY_REFUSED, int(reason))
         if counted:
+            self._answer_failed()
             lock.attempt_failed()
-        return RecoveryAuthoriseResponse(RecoveryResult.REFUSED, reason, counter, attempts_left)
+        return RecoveryAuthoriseResponse(
+            RecoveryResult.REFUSED, reason, counter, attempts_left, self.wait_s()
+        )
 
     def seal(self) -> RecoverySealResponse:
         last = self._state.get("last_recovery")

@@ -136,7 +136,7 @@ class BoardTrust:
         provisioning = self.provisioning
         if provisioning is None:
             return _not_allowed("this board has no device key (not provisioned)"), None
-        now = self.lock.trusted_rtc()
+        now = self.lock.certificate_time()
         try:
             reply, offer = board_accept_init(
                 request,
@@ -209,6 +209,7 @@ class BoardTrust:
         if crl.issued_at <= int(held.get("issued_at", -1)):
             return False
         self.lock.saved.service["crl"] = {"issued_at": crl.issued_at, "serials": list(crl.serials)}
+        self.lock.take_signed_time(crl.issued_at)  # also the newest signed time (SPEC.md 12.6)
         self.lock.commit()
         self.audit.append(
             self.lock.trusted_rtc(),

@@ -257,13 +257,15 @@ class ClockSetResponse(Response):
 
 @dataclass(slots=True)
 class ClockSetRequest(Request):
-    """Set the board's clock to ``time_s`` (UTC seconds). Needs ``configure``; never earlier
-    than the board's trusted-time floor (SPEC.md 12.6)."""
+    """Set the board's clock to ``time_s`` (UTC seconds). Needs ``configure``. Without a
+    ``statement`` only a nudge within the drift allowance; with a time statement signed by the
+    service authority (protocols.recovery.TimeStatement) to that statement's time (SPEC.md 17.2)."""
 
     TYPE = MsgType.CLOCK_SET
-    BODY = Struct("time_s" / Int32ul)
+    BODY = Struct("time_s" / Int32ul, "statement" / GreedyBytes)
     RESPONSE = ClockSetResponse
     time_s: int
+    statement: bytes = b""
 
 
 AUDIT_REQUESTS: tuple[type[Request], ...] = (AuditHeadRequest, AuditReadRequest, ClockSetRequest)

@@ -1,12 +1,17 @@
 """Lockout recovery, the cryptographic parts both ends share (no I/O): see SPEC.md section 12.
 
 * **Online**: the authority signs an :class:`Authorisation` (Ed25519) bound to one board, one
-  challenge, one technician and a validity window.
+  challenge (nonce and counter) and one technician, carrying the authority's signed time of issue.
 * **By phone**: the board shows a short challenge (9 digits and a Damm check digit); the
   authority answers with 12 digits and a check digit: an HMAC-SHA256 under the board's own
-  recovery secret, over that challenge, the technician and the 10-minute time window, reduced to
-  12 decimal digits (39.9 bits). The secret is derived per board from the authority's master
-  secret; the tool never holds either.
+  recovery secret, over the serial, that challenge, its counter and the technician, reduced to
+  12 decimal digits (39.9 bits).
+
+Neither depends on a wall-clock window: freshness comes from the single-use challenge, and the
+board measures an answer's validity on its own lived time since it issued the challenge.
+
+* The recovery secret is derived per board from the authority's master secret; the tool never
+  holds either.
 * **Close seal**: after the safe is shut again the board shows 8 digits and a check digit, a
   MAC over the recovery and the closed state, which the authority verifies.
 
@@ -40,8 +45,6 @@ CHALLENGE_NONCE_SIZE = 16
 CHALLENGE_DIGITS = 9
 RESPONSE_DIGITS = 12
 SEAL_DIGITS = 8
-PHONE_WINDOW_S = 600
-"""A phone-in response is valid in the 10-minute window it was issued in and the next one."""
 RECOVERY_SECRET_SIZE = 32
 
 
@@ -120,21 +123,18 @@ def challenge_digits(nonce: bytes) -> str:
     return with_check_digit(_decimal(nonce, CHALLENGE_DIGITS))
 
 
-def phone_window(time_s: float) -> int:
-    return int(time_s // PHONE_WINDOW_S)
-
-
 def phone_response(
-    device_secret: bytes, serial: str, challenge: str, technician_id: str, window: int
+    device_secret: bytes, serial: str, challenge: str, counter: int, technician_id: str
 ) -> str:
-    """The 13 digits the hotline reads back (12 of MAC and a check digit)."""
+    """The 13 digits the hotline reads back (12 of MAC and a check digit), bound to the board,
+    the challenge and its recovery counter, and the technician; no clock enters it."""
     mac = _mac(
         device_secret,
-        b"safetool phone response v1",
+        b"safetool phone response v2",
         serial.encode(),
         challenge.encode(),
+        struct.pack("<I", counter),
         technician_id.encode(),
-        struct.pack("<I", window),
     )
     return with_check_digit(_decimal(mac, RESPONSE_DIGITS))
 
@@ -161,15 +161,14 @@ def digits_equal(a: str, b: str) -> bool:
 
 _Str8 = PascalString(Int8ul, "utf8")
 _AUTH_TBS = Struct(
-    "magic" / Const(b"SLA1"),
+    "magic" / Const(b"SLA2"),
     "serial" / _Str8,
     "nonce" / Bytes(CHALLENGE_NONCE_SIZE),
     "counter" / Int32ul,
     "technician_id" / _Str8,
     "certificate_serial" / Int32ul,
     "recovery_id" / Int32ul,
-    "not_before" / Int32ul,
-    "not_after" / Int32ul,
+    "issued_at" / Int32ul,
     "issuer_key_id" / Bytes(8),
 )
 
@@ -185,8 +184,9 @@ class Authorisation:
     certificate_serial: int
     recovery_id: int
     """The authority's ledger entry for this authorisation."""
-    not_before: int
-    not_after: int
+    issued_at: int
+    """The authority's time of issue (UTC seconds): a signed time statement for the board's
+    certificate checks, never a validity window (the board times the answer itself)."""
     issuer_key_id: bytes = b""
     signature: bytes = b""
 
@@ -200,8 +200,7 @@ class Authorisation:
                     "technician_id": self.technician_id,
                     "certificate_serial": self.certificate_serial,
                     "recovery_id": self.recovery_id,
-                    "not_before": self.not_before,
-                    "not_after": self.not_after,
+                    "issued_at": self.issued_at,
                     "issuer_key_id": self.issuer_key_id,
                 }
             )
@@ -228,8 +227,7 @@ class Authorisation:
             technician_id=fields.technician_id,
             certificate_serial=fields.certificate_serial,
             recovery_id=fields.recovery_id,
-            not_before=fields.not_before,
-            not_after=fields.not_after,
+            issued_at=fields.issued_at,
             issuer_key_id=bytes(fields.issuer_key_id),
             signature=bytes(signature),
         )
@@ -309,3 +307,62 @@ class RevocationList:
             authority.verify(self.signature, self.to_be_signed())
         except InvalidSignature:
             raise RecoveryError("revocation list signature is not valid") from None
+
+
+# --- time statement ------------------------------------------------------------------------
+
+_TIME_TBS = Struct(
+    "magic" / Const(b"SLT1"),
+    "serial" / _Str8,
+    "time_s" / Int32ul,
+    "issuer_key_id" / Bytes(8),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeStatement:
+    """The service authority's signed word on what time it is, for one board.
+
+    A board takes it to set its clock back, or forward by more than a laptop may nudge it, and
+    as the newest signed time it has seen (certificates are judged against that, SPEC.md 12.6).
+    Bound to the board's serial; a board takes only a statement newer than its newest signed
+    time, so an old one cannot be replayed."""
+
+    serial: str
+    time_s: int
+    issuer_key_id: bytes = b""
+    signature: bytes = b""
+
+    def to_be_signed(self) -> bytes:
+        return bytes(
+            _TIME_TBS.build(
+                {"serial": self.serial, "time_s": self.time_s, "issuer_key_id": self.issuer_key_id}
+            )
+        )
+
+    def signed_by(self, authority: Ed25519PrivateKey) -> TimeStatement:
+        unsigned = replace(self, issuer_key_id=key_id(authority.public_key()), signature=b"")
+        return replace(unsigned, signature=authority.sign(unsigned.to_be_signed()))
+
+    def encode(self) -> bytes:
+        return self.to_be_signed() + self.signature
+
+    @classmethod
+    def decode(cls, data: bytes) -> TimeStatement:
+        body, signature = data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
+        try:
+            fields = _TIME_TBS.parse(body)
+        except (ConstructError, UnicodeDecodeError) as exc:
+            raise RecoveryError(f"malformed time statement: {exc}") from None
+        statement = cls(fields.serial, fields.time_s, bytes(fields.issuer_key_id), bytes(signature))
+        if len(signature) != SIGNATURE_SIZE or statement.to_be_signed() != body:
+            raise RecoveryError("time statement has the wrong length")
+        return statement
+
+    def verify_signature(self, authority: Ed25519PublicKey) -> None:
+        if self.issuer_key_id != key_id(authority):
+            raise RecoveryError("time statement was not signed by the service authority")
+        try:
+            authority.verify(self.signature, self.to_be_signed())
+        except InvalidSignature:
+            raise RecoveryError("time statement signature is not valid") from None

@@ -138,12 +138,18 @@ class RecoveryChallengeRequest(Request):
 class RecoveryAuthoriseResponse(Response):
     TYPE = MsgType.RECOVERY_AUTHORISE
     BODY = Struct(
-        "result" / Int8ul, "reason" / Int8ul, "counter" / Int32ul, "attempts_left" / Int8ul
+        "result" / Int8ul,
+        "reason" / Int8ul,
+        "counter" / Int32ul,
+        "attempts_left" / Int8ul,
+        "wait_s" / Int16ul,
     )
     result: RecoveryResult
     reason: RefusalReason
     counter: int
     attempts_left: int
+    wait_s: int = 0
+    """Seconds of the board's lived time before it takes another answer (0: now)."""
 
 
 @dataclass(slots=True)
@@ -185,6 +191,7 @@ LOCK_POLICY = Struct(
     "time_delay_s" / Int16ul,
     "opening_window_s" / Int16ul,
     "dual_control" / Int8ul,
+    "answer_valid_min" / Int8ul,
 )
 """The lock policy as it travels (SPEC.md): ranges are the board's to enforce."""
 
@@ -201,6 +208,7 @@ class _PolicyResponse(Response):
     time_delay_s: int
     opening_window_s: int
     dual_control: int
+    answer_valid_min: int
 
 
 @dataclass(slots=True)
@@ -234,6 +242,7 @@ class ConfigSetRequest(Request):
     time_delay_s: int
     opening_window_s: int
     dual_control: int
+    answer_valid_min: int
 
 
 TRUST_REQUESTS: tuple[type[Request], ...] = (

@@ -10,7 +10,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,6 @@ from protocols.recovery import (
     challenge_digits,
     group_digits,
     phone_response,
-    phone_window,
     seal_code,
 )
 from safetool.authority.export import from_csv
@@ -71,7 +69,7 @@ def test_issue_close_and_ledger_at_the_hotline_desk(pki: Path, tmp_path: Path) -
         "--challenge", group_digits(challenge), "--technician", "T-1001", "--counter", "9",
     )  # fmt: skip
     assert issued.returncode == 0, issued.stderr
-    expected = phone_response(_secret(pki), SERIAL, challenge, "T-1001", phone_window(time.time()))
+    expected = phone_response(_secret(pki), SERIAL, challenge, 9, "T-1001")
     assert f"Read back to the technician:  {group_digits(expected)}" in issued.stdout
     assert "recovery 1 " in issued.stdout
 
@@ -107,17 +105,18 @@ def test_issue_refusals_have_exit_codes_and_no_traceback(pki: Path) -> None:
     misheard = challenge[:-1] + str((int(challenge[-1]) + 1) % 10)
     wrong_digit = authority_cli(
         "issue", "--pki", str(pki), "--serial", SERIAL, "--challenge", misheard,
-        "--technician", "T-1001",
+        "--technician", "T-1001", "--counter", "1",
     )  # fmt: skip
     assert wrong_digit.returncode == 2 and "misheard" in wrong_digit.stderr
     revoked = authority_cli(
         "issue", "--pki", str(pki), "--serial", SERIAL, "--challenge", challenge,
-        "--technician", "T-1003", "--json",
+        "--technician", "T-1003", "--counter", "1", "--json",
     )  # fmt: skip
     assert revoked.returncode == 1
     assert json.loads(revoked.stdout)["error"] == "CertificateRefused"
     no_pki = authority_cli(
         "issue", "--serial", SERIAL, "--challenge", challenge, "--technician", "T-1001",
+        "--counter", "1",
         env={"SAFETOOL_PKI": ""},
     )  # fmt: skip
     assert no_pki.returncode == 2 and "--pki" in no_pki.stderr

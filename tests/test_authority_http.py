@@ -18,7 +18,6 @@ from protocols.recovery import (
     challenge_digits,
     device_recovery_secret,
     phone_response,
-    phone_window,
     seal_code,
 )
 from safetool.authority.client import AuthorityClient
@@ -179,9 +178,7 @@ async def test_operator_endpoints_need_the_token(served: tuple[Authority, str], 
             await operator.phone_response(SERIAL, misheard, "T-1001")
         answer = await operator.phone_response(SERIAL, challenge, "T-1001", counter=3)
         secret = device_recovery_secret(load_master_secret(pki).reveal(), SERIAL)
-        assert answer.response == phone_response(
-            secret, SERIAL, challenge, "T-1001", phone_window(time.time())
-        )
+        assert answer.response == phone_response(secret, SERIAL, challenge, 3, "T-1001")
         seal = seal_code(secret, SERIAL, 3, challenge)
         closed = await operator.close(SERIAL, answer.recovery_id, seal)
         assert closed["state"] == "closed"

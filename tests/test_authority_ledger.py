@@ -25,7 +25,6 @@ from protocols.certificates import Certificate, Qualification
 from protocols.recovery import (
     challenge_digits,
     phone_response,
-    phone_window,
     seal_code,
     with_check_digit,
 )
@@ -153,7 +152,7 @@ def test_online_authorisation_is_bound_signed_and_in_the_ledger(
     assert (token.serial, token.nonce, token.counter) == (SERIAL, request.nonce, 7)
     assert (token.technician_id, token.certificate_serial) == ("T-1001", 1001)
     assert token.recovery_id == issued.recovery_id
-    assert token.not_after - token.not_before == 15 * 60 + 60
+    assert token.issued_at == int(authority.clock())  # a signed time, not a validity window
     entry = authority.ledger.get(issued.recovery_id)
     assert entry.state == "issued" and entry.kind == "online"
     assert entry.nonce == request.nonce.hex() and entry.challenge == request.challenge
@@ -281,17 +280,17 @@ def test_phone_response_verifies_on_the_board_side(
 ) -> None:
     challenge = challenge_digits(secrets.token_bytes(16))
     grouped = f"{challenge[:3]} {challenge[3:6]} {challenge[6:9]} {challenge[9]}"
-    answer = authority.issue_phone(SERIAL, grouped, "T-1001")
-    expected = phone_response(
-        board_secret(pki), SERIAL, challenge, "T-1001", phone_window(clock.now)
-    )
+    with pytest.raises(RequestInvalid, match="counter is missing"):
+        authority.issue_phone(SERIAL, grouped, "T-1001")
+    answer = authority.issue_phone(SERIAL, grouped, "T-1001", counter=7)
+    expected = phone_response(board_secret(pki), SERIAL, challenge, 7, "T-1001")
     assert answer.response == expected and len(answer.response) == 13
     assert answer.grouped.count(" ") == 4
     entry = authority.ledger.get(answer.recovery_id)
     assert (entry.kind, entry.challenge, entry.nonce) == ("phone", challenge, None)
     assert entry.not_after >= clock.now + 600 - 1
     # the same call again reads back the same digits, without a second ledger entry
-    assert authority.issue_phone(SERIAL, challenge, "T-1001") == answer
+    assert authority.issue_phone(SERIAL, challenge, "T-1001", counter=7) == answer
     assert count_rows(authority) == 1
 
 
@@ -301,7 +300,7 @@ def test_misheard_challenge_digit_is_caught_before_anything_is_issued(
     challenge = challenge_digits(secrets.token_bytes(16))
     misheard = challenge[:4] + str((int(challenge[4]) + 1) % 10) + challenge[5:]
     with pytest.raises(MisheardDigits, match="misheard") as error:
-        authority.issue_phone(SERIAL, misheard, "T-1001")
+        authority.issue_phone(SERIAL, misheard, "T-1001", counter=1)
     assert "read the challenge" in error.value.next_step
     assert count_rows(authority) == 0
 
@@ -318,7 +317,9 @@ def test_phone_path_refuses_technicians(
     authority: Authority, technician: str, pattern: str
 ) -> None:
     with pytest.raises(CertificateRefused, match=pattern):
-        authority.issue_phone(SERIAL, challenge_digits(secrets.token_bytes(16)), technician)
+        authority.issue_phone(
+            SERIAL, challenge_digits(secrets.token_bytes(16)), technician, counter=1
+        )
     assert count_rows(authority) == 0
 
 
@@ -344,13 +345,16 @@ def test_result_and_close_seal(authority: Authority, pki: Path) -> None:
     assert events == ["issued", "used", "seal-refused", "closed"]
 
 
-def test_close_of_a_phone_recovery_needs_the_counter(authority: Authority, pki: Path) -> None:
+def test_close_of_a_phone_recovery_uses_its_counter(authority: Authority, pki: Path) -> None:
+    """A phone response is bound to the lock's counter, so the ledger has it for the seal."""
     challenge = challenge_digits(secrets.token_bytes(16))
-    answer = authority.issue_phone(SERIAL, challenge, "T-1001")
+    answer = authority.issue_phone(SERIAL, challenge, "T-1001", counter=4)
+    with pytest.raises(SealRefused):
+        authority.close(
+            SERIAL, answer.recovery_id, seal_code(board_secret(pki), SERIAL, 5, challenge)
+        )
     seal = seal_code(board_secret(pki), SERIAL, 4, challenge)
-    with pytest.raises(RequestInvalid, match="recovery counter"):
-        authority.close(SERIAL, answer.recovery_id, seal)
-    assert authority.close(SERIAL, answer.recovery_id, seal, counter=4).state == "closed"
+    assert authority.close(SERIAL, answer.recovery_id, seal).state == "closed"
 
 
 def test_seal_attempts_are_limited_and_serial_must_match(authority: Authority, pki: Path) -> None:
@@ -386,10 +390,12 @@ def test_rate_limit_per_lock_counts_phone_and_online(authority: Authority, pki: 
                              policy=authority.policy)  # fmt: skip
     try:
         service.issue_online(online_request(pki))
-        service.issue_phone(SERIAL, challenge_digits(secrets.token_bytes(16)), "T-1001")
+        service.issue_phone(SERIAL, challenge_digits(secrets.token_bytes(16)), "T-1001", counter=1)
         service.issue_online(online_request(pki, "T-2002"))
         with pytest.raises(RateLimited, match=f"lock {SERIAL}"):
-            service.issue_phone(SERIAL, challenge_digits(secrets.token_bytes(16)), "T-2002")
+            service.issue_phone(
+                SERIAL, challenge_digits(secrets.token_bytes(16)), "T-2002", counter=1
+            )
     finally:
         service.shutdown()
 
@@ -423,7 +429,9 @@ def test_concurrent_workers_agree_on_the_limit(authority: Authority, pki: Path) 
 
 def test_exports_hold_every_entry(authority: Authority, pki: Path) -> None:
     online = authority.issue_online(online_request(pki))
-    phone = authority.issue_phone(SERIAL, challenge_digits(secrets.token_bytes(16)), "T-1001")
+    phone = authority.issue_phone(
+        SERIAL, challenge_digits(secrets.token_bytes(16)), "T-1001", counter=1
+    )
     entries = authority.ledger.entries()
     rows = from_csv(to_csv(entries))
     assert [int(r["id"]) for r in rows] == [online.recovery_id, phone.recovery_id]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from hil.plugin import BoardFactory
-from protocols.recovery import device_recovery_secret, phone_response, phone_window
+from protocols.recovery import device_recovery_secret, phone_response
 from tests.test_cli import run
 from tests.trust_helpers import hard_lockout
 
@@ -52,13 +52,12 @@ async def test_recover_by_phone_end_to_end(tmp_path: Path, board_factory: BoardF
     assert challenge["event"] == "challenge" and len(challenge["challenge"]) == 10
     # the hotline's side, done here by hand with the authority's master secret
     master = bytes.fromhex((pki / "authority" / "recovery-master.key").read_text())
-    board_time = (await board.board.audit())[-1]["time"]
     response = phone_response(
         device_recovery_secret(master, challenge["serial"]),
         challenge["serial"],
         challenge["challenge"],
+        challenge["counter"],
         "T-1001",
-        phone_window(board_time),
     )
     process.stdin.write(f"{response[:4]} {response[4:8]} {response[8:]}\n".encode())
     await process.stdin.drain()

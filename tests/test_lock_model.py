@@ -106,7 +106,9 @@ def test_the_attempt_is_committed_before_the_code_is_compared(
     assert after_power_returns.lock.wrong_code_count == 1
 
 
-def test_lockout_end_is_kept_on_the_rtc_across_power_cycles(board: Board, tmp_path: Path) -> None:
+def test_lockout_end_is_kept_on_lived_time_across_power_cycles(
+    board: Board, tmp_path: Path
+) -> None:
     for _ in range(5):
         board.lock.enter_code("000000")
     board.clock.advance(100)
@@ -242,3 +244,30 @@ def test_dual_control_second_code_must_come_within_a_minute(tmp_path: Path) -> N
     board.lock.enter_code(MASTER)
     board.clock.advance(61)
     assert board.lock.enter_code("246810") is CodeResult.WAITING
+
+
+def test_lockout_end_survives_a_clock_that_restarts_at_boot(board: Board, tmp_path: Path) -> None:
+    """The monotonic clock starts again at every boot and the real-time clock is set forward:
+    neither shortens a lockout, which runs on the battery-backed lived time."""
+    for _ in range(5):
+        board.lock.enter_code("000000")
+    board.clock.advance(100)
+    board.clock.restart_monotonic()
+    board.clock.shift_rtc(3600)
+    again = Board(tmp_path, board.clock)
+    assert again.lock.lock_state == LockState.PENALTY_LOCKOUT
+    assert again.lock.lockout_seconds == 200
+    assert again.lock.enter_code("000000") is CodeResult.BLOCKED
+
+
+def test_setting_the_clock_forward_never_empties_the_penalty_window(board: Board) -> None:
+    """The attack of issue 14: move the clock on after every wrong code. Four wrong codes with
+    the clock moved an hour on after each still start the lockout at the fifth."""
+    for _ in range(4):
+        assert board.lock.enter_code("000000") is CodeResult.WRONG
+        board.clock.shift_rtc(3600)
+        board.clock.advance(1)
+    assert board.lock.enter_code("000000") is CodeResult.WRONG
+    assert board.lock.lock_state == LockState.PENALTY_LOCKOUT
+    board.clock.shift_rtc(86400)
+    assert board.lock.lockout_seconds >= 295

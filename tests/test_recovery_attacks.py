@@ -186,13 +186,21 @@ async def test_authorisation_for_another_challenge(
 async def test_expired_authorisation(
     pki: Path, locked_out: EmulatorProcess, client: LockClient
 ) -> None:
-    reason = await refuse_online(
-        pki,
-        locked_out,
-        client,
-        lambda c, me: authorise(pki, c, technician=me, valid_s=(-1800, -900)),
-    )
-    assert reason == RefusalReason.OUTSIDE_WINDOW
+    """Valid for ``answer_valid_min`` (15) minutes of the lock's lived time after the challenge,
+    whatever time the authority signed."""
+    me = technician(pki)
+    recovery = Recovery(client, me)
+    challenge = await recovery.challenge()
+    token = authorise(pki, challenge, technician=me)
+    await locked_out.board.advance_clock(seconds=15 * 60 + 5)
+
+    async def late(c: Any) -> bytes:
+        return token
+
+    outcome = await recovery.answer_online(late, challenge)
+    assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
+    assert outcome.attempts_left == 2  # a late answer still costs an attempt
+    await assert_unchanged(locked_out, client)
 
 
 async def test_authorisation_signed_by_a_technician_key(
@@ -315,8 +323,8 @@ async def test_clock_moved_back_does_not_revive_an_expired_authorisation(
     me = technician(pki)
     recovery = Recovery(client, me)
     challenge = await recovery.challenge()
-    token = authorise(pki, challenge, technician=me, valid_s=(-60, 30))
-    await locked_out.board.advance_clock(seconds=120)  # the token expires
+    token = authorise(pki, challenge, technician=me)
+    await locked_out.board.advance_clock(seconds=16 * 60)  # the answer is too late
     await locked_out.board.advance_clock(seconds=-3600)  # and someone sets the clock back
 
     async def expired(c: Any) -> bytes:

@@ -30,11 +30,11 @@ def authorise(
     *,
     technician: TechnicianIdentity,
     serial: str | None = None,
-    valid_s: tuple[float, float] = (-60, 900),
+    issued_s: float = 0,
     signer: Ed25519PrivateKey | None = None,
 ) -> bytes:
-    """What the authority signs for a challenge (tests of the board act as the authority, on
-    the board's clock: the tests move that clock, as they move time)."""
+    """What the authority signs for a challenge (tests of the board act as the authority; its
+    signed time of issue is ``issued_s`` after the challenge's, on the board's clock)."""
     now = challenge.raw.issued_at
     token = Authorisation(
         serial=serial or challenge.serial,
@@ -43,16 +43,16 @@ def authorise(
         technician_id=technician.technician_id,
         certificate_serial=technician.certificate.serial_number,
         recovery_id=42,
-        not_before=int(now + valid_s[0]),
-        not_after=int(now + valid_s[1]),
+        issued_at=int(now + issued_s),
     )
     key = signer or load_key(pki / "authority" / "authority.key")
     return token.signed_by(key).encode()
 
 
 async def hard_lockout(board: EmulatorProcess, lockout_s: int = 300) -> None:
-    """Three penalty lockouts in a row, as a burglar at the keypad would cause. The board's
-    clock moves on by three lockouts (it cannot be set back: that is a defence)."""
+    """Three penalty lockouts in a row, as a burglar at the keypad would cause: the board lives
+    through three lockouts (time that cannot be undone; the last lockout is still running when
+    the hard lockout starts)."""
     for _ in range(3):
         for _ in range(5):
             await board.board.enter_code(code="999999")

@@ -11,7 +11,6 @@ from protocols.recovery import (
     Authorisation,
     device_recovery_secret,
     phone_response,
-    phone_window,
 )
 from safetool.identity import TechnicianIdentity
 from safetool.services.recover import Challenge
@@ -34,13 +33,13 @@ def authorise(
     *,
     technician: TechnicianIdentity,
     serial: str | None = None,
-    valid_s: tuple[float, float] = (-60, 900),
+    issued_s: float = 0,
     signer: Ed25519PrivateKey | None = None,
 ) -> bytes:
-    """A signed online authorisation for ``challenge``: by default valid from a minute before
-    it was issued to 15 after, signed with the authority's key. ``valid_s`` moves the window
-    (seconds from the challenge's issue, on the board's clock), ``signer`` signs with another
-    key, ``serial`` names another board: what the attacks need."""
+    """A signed online authorisation for ``challenge``, signed with the authority's key.
+    ``issued_s`` moves its signed time of issue (seconds from the challenge's issue on the
+    board's clock), ``signer`` signs with another key, ``serial`` names another board: what the
+    attacks need."""
     now = challenge.raw.issued_at
     token = Authorisation(
         serial=serial or challenge.serial,
@@ -49,8 +48,7 @@ def authorise(
         technician_id=technician.technician_id,
         certificate_serial=technician.certificate.serial_number,
         recovery_id=1,
-        not_before=int(now + valid_s[0]),
-        not_after=int(now + valid_s[1]),
+        issued_at=int(now + issued_s),
     )
     return token.signed_by(signer or authority_key(pki)).encode()
 
@@ -63,6 +61,6 @@ def phone_answer(pki: Path, challenge: Challenge, technician_id: str) -> str:
         secret,
         challenge.serial,
         challenge.digits,
+        challenge.counter,
         technician_id,
-        phone_window(challenge.raw.issued_at),
     )

@@ -98,11 +98,19 @@ async def test_authorisation_for_another_challenge_is_refused(pki: Path, lock: L
 
 @locked_out_board
 async def test_expired_authorisation_is_refused(pki: Path, lock: Lock) -> None:
+    """Too late on the lock's lived time (15 minutes after its challenge by default)."""
     await locked_out(lock)
-    reason = await refuse_online(
-        pki, lock, lambda c, me: authorise(pki, c, technician=me, valid_s=(-1800, -900))
-    )
-    assert reason == RefusalReason.OUTSIDE_WINDOW
+    me = technician(pki)
+    recovery = Recovery(lock.client, me)
+    challenge = await recovery.challenge()
+    token = authorise(pki, challenge, technician=me)
+    await lock.board.advance_clock(seconds=15 * 60 + 5)
+
+    async def late(c: Any) -> bytes:
+        return token
+
+    outcome = await recovery.answer_online(late, challenge)
+    assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
 
 
 @locked_out_board
@@ -133,8 +141,8 @@ async def test_clock_moved_back_does_not_revive_an_expired_authorisation(
     me = technician(pki)
     recovery = Recovery(lock.client, me)
     challenge = await recovery.challenge()
-    token = authorise(pki, challenge, technician=me, valid_s=(-60, 30))
-    await lock.board.advance_clock(seconds=120)  # the token expires
+    token = authorise(pki, challenge, technician=me)
+    await lock.board.advance_clock(seconds=16 * 60)  # the answer is too late
     await lock.board.advance_clock(seconds=-3600)  # and someone sets the clock back
 
     async def expired(c: Any) -> bytes:

@@ -24,13 +24,11 @@ from pathlib import Path
 
 from protocols.certificates import Certificate
 from protocols.recovery import (
-    PHONE_WINDOW_S,
     Authorisation,
     challenge_digits,
     device_recovery_secret,
     digits_equal,
     phone_response,
-    phone_window,
     seal_code,
 )
 from safetool.authority.database import default_database_url, open_ledger_database
@@ -75,9 +73,9 @@ def _check_counter(counter: int | None) -> None:
 @dataclass(frozen=True, slots=True)
 class AuthorityPolicy:
     validity_s: int = 15 * 60
-    """How long an online authorisation is valid after it is issued."""
-    not_before_slack_s: int = 60
-    """An online authorisation is valid from this long before its issue (lock clocks drift)."""
+    """How long the ledger holds an authorisation live (one challenge, one answer). The lock
+    itself times the answer on its own lived time since its challenge (its policy's
+    ``answer_valid_min``); no clock of ours is compared with the lock's."""
     request_skew_s: int = 5 * 60
     """How far a request's timestamp may be from the authority's clock."""
     max_seal_failures: int = 3
@@ -161,8 +159,7 @@ class Authority:
             technician_id=entry.technician_id,
             certificate_serial=entry.certificate_serial,
             recovery_id=entry.id,
-            not_before=entry.not_before,
-            not_after=entry.not_after,
+            issued_at=entry.issued_at,
         ).signed_by(self.keys.signing_key)
 
     def issue_online(self, request: OnlineRequest) -> IssuedAuthorisation:
@@ -195,7 +192,7 @@ class Authority:
                 challenge=challenge,
                 nonce=request.nonce.hex(),
                 counter=request.counter,
-                not_before=max(0, issued_at - self.policy.not_before_slack_s),
+                not_before=issued_at,
                 not_after=issued_at + self.policy.validity_s,
                 issued_via="api",
             ),
@@ -214,9 +211,12 @@ class Authority:
 
     def phone_response_for(self, entry: LedgerEntry) -> str:
         """The digits for a phone ledger entry (the same every time it is asked)."""
+        if entry.counter is None:
+            raise ValueError(f"recovery {entry.id} has no recovery counter")
         secret = device_recovery_secret(self.keys.master_secret.reveal(), entry.serial)
-        window = entry.not_before // PHONE_WINDOW_S
-        return phone_response(secret, entry.serial, entry.challenge, entry.technician_id, window)
+        return phone_response(
+            secret, entry.serial, entry.challenge, entry.counter, entry.technician_id
+        )
 
     def issue_phone(
         self,
@@ -233,13 +233,20 @@ class Authority:
         technician_id = parse_name(technician_id, what="technician id")
         digits = parse_challenge(challenge)
         _check_counter(counter)
+        if counter is None:
+            raise RequestInvalid(
+                "the lock's recovery counter is missing",
+                meaning="The response is bound to the challenge and its counter; nothing was "
+                "issued or recorded.",
+                next_step="Ask the technician for the recovery counter safetool shows next to "
+                "the challenge.",
+            )
         certificate = self.register.get(technician_id)
         try:
             check_technician(certificate, self.keys.public_key, self.keys.revocations, now=now)
         except CertificateRefused as error:
             self._refuse(error, now, serial, certificate)
             raise
-        window = phone_window(now)
         issued_at = int(now)
         entry, duplicate = self.ledger.issue(
             PendingIssue(
@@ -250,8 +257,8 @@ class Authority:
                 challenge=digits,
                 nonce=None,
                 counter=counter,
-                not_before=window * PHONE_WINDOW_S,
-                not_after=(window + 2) * PHONE_WINDOW_S - 1,
+                not_before=issued_at,
+                not_after=issued_at + self.policy.validity_s,
                 issued_via=via,
             ),
             issued_at,

@@ -402,8 +402,7 @@ class IssuedAuthorisation:
             "authorisation": token.encode().hex(),
             "serial": token.serial,
             "technician_id": token.technician_id,
-            "not_before": token.not_before,
-            "not_after": token.not_after,
+            "issued_at": token.issued_at,
         }
 
     @classmethod

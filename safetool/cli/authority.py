@@ -326,10 +326,10 @@ def add_authority_parser(subparsers: Any) -> None:
     issue.add_argument(
         "--counter",
         type=int,
-        default=None,
-        help="the lock's recovery counter, if the technician reads it out",
+        required=True,
+        help="the lock's recovery counter, as the technician reads it out with the challenge",
     )
-    _policy_options(issue, validity=False)  # a phone response's window is the protocol's
+    _policy_options(issue, validity=False)  # the lock times a phone response itself
     issue.set_defaults(handler=cmd_issue)
 
     close = commands.add_parser(

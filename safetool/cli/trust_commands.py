@@ -117,6 +117,7 @@ def _show_challenge(challenge: Challenge, as_json: bool) -> None:
     print("Call the service hotline and read out:")
     print(f"  lock serial    {challenge.serial}")
     print(f"  challenge      {challenge.grouped}")
+    print(f"  counter        {challenge.counter}")
     print(f"  technician ID  {challenge.technician_id}")
     print(f"  ({challenge.attempts_left} attempts with this challenge)")
 

@@ -30,10 +30,11 @@ REASON_TEXT: dict[RefusalReason, str] = {
     RefusalReason.WRONG_BOARD: "the authorisation is for another lock",
     RefusalReason.WRONG_CHALLENGE: "the authorisation is for another challenge",
     RefusalReason.WRONG_TECHNICIAN: "the authorisation was issued to another technician",
-    RefusalReason.OUTSIDE_WINDOW: "the authorisation has expired (or is not yet valid)",
+    RefusalReason.OUTSIDE_WINDOW: "the answer came too late after the challenge, by the "
+    "lock's own count of time (ask for a new challenge)",
     RefusalReason.WRONG_RESPONSE: "the response code is wrong",
     RefusalReason.BAD_SIGNATURE: "the authorisation is not signed by the service authority",
-    RefusalReason.LOCKED_OUT: "too many wrong answers: the lock is in a penalty lockout",
+    RefusalReason.LOCKED_OUT: "too many wrong answers: the lock paces answers for a while",
     RefusalReason.CHALLENGE_USED_UP: "the challenge has no attempts left",
 }
 
@@ -72,12 +73,17 @@ class Outcome:
     reason: RefusalReason
     counter: int
     attempts_left: int
+    wait_s: int = 0
+    """Seconds the lock waits before it takes another answer (its lived time)."""
 
     @property
     def explanation(self) -> str:
         if self.opened:
             return "The lock accepted the authorisation and is opening."
-        return f"The lock refused: {REASON_TEXT.get(self.reason, self.reason.name.lower())}."
+        text = f"The lock refused: {REASON_TEXT.get(self.reason, self.reason.name.lower())}."
+        if self.wait_s:
+            text += f" It takes the next answer in {self.wait_s} s; keep the response."
+        return text
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +91,7 @@ class Outcome:
             "reason": self.reason.name.lower(),
             "counter": self.counter,
             "attempts_left": self.attempts_left,
+            "wait_s": self.wait_s,
             "explanation": self.explanation,
         }
 
@@ -144,11 +151,16 @@ class Recovery:
         return await self._authorise(RecoveryAuthoriseRequest(RecoveryMethod.ONLINE, "", token))
 
     async def _authorise(self, request: RecoveryAuthoriseRequest) -> Outcome:
-        await self.ensure_session()
-        reply = await self.client.request(request)
+        # A phone call can outlast the lock's 10-minute session idle timeout; the challenge
+        # belongs to the technician, not the session, so a new session carries the answer.
+        reply = await self._in_session(request)
         assert isinstance(reply, RecoveryAuthoriseResponse)
         return Outcome(
-            reply.result == RecoveryResult.OPENED, reply.reason, reply.counter, reply.attempts_left
+            reply.result == RecoveryResult.OPENED,
+            reply.reason,
+            reply.counter,
+            reply.attempts_left,
+            reply.wait_s,
         )
 
     async def seal(self) -> RecoverySealResponse:

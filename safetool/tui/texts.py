@@ -55,10 +55,13 @@ REFUSAL: dict[RefusalReason, str] = {
     RefusalReason.WRONG_BOARD: N_("the authorisation is for another lock"),
     RefusalReason.WRONG_CHALLENGE: N_("the authorisation is for another challenge"),
     RefusalReason.WRONG_TECHNICIAN: N_("the authorisation was issued to another technician"),
-    RefusalReason.OUTSIDE_WINDOW: N_("the authorisation has expired (or is not yet valid)"),
+    RefusalReason.OUTSIDE_WINDOW: N_(
+        "the answer came too late after the challenge, by the lock's own count of time "
+        "(ask for a new challenge)"
+    ),
     RefusalReason.WRONG_RESPONSE: N_("the response code is wrong"),
     RefusalReason.BAD_SIGNATURE: N_("the authorisation is not signed by the service authority"),
-    RefusalReason.LOCKED_OUT: N_("too many wrong answers: the lock is in a penalty lockout"),
+    RefusalReason.LOCKED_OUT: N_("too many wrong answers: the lock paces answers for a while"),
     RefusalReason.CHALLENGE_USED_UP: N_("the challenge has no attempts left"),
 }
 POLICY_LABEL: dict[str, str] = {
