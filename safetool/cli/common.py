@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from safetool.client import LockClient
+from safetool.messages import Message, pick_language, render
 from safetool.transport import DEFAULT_BAUD
 
 PORT_HELP = (
@@ -22,6 +23,12 @@ PORT_HELP = (
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="language of what is printed: en or zh-CN (default: $SAFETOOL_LANG, then the "
+        "locale); --json always carries each message's code, values and English text",
+    )
     parser.add_argument(
         "--debug", action="store_true", help="show tracebacks and a hex trace of every frame"
     )
@@ -73,3 +80,13 @@ def print_fields(fields: list[tuple[str, Any]]) -> None:
         if isinstance(value, list):
             value = ", ".join(map(str, value)) or "none"
         print(f"{name:<{width}}  {value}")
+
+
+def language(args: argparse.Namespace) -> str:
+    """The reader's language for this command: ``--lang``, ``$SAFETOOL_LANG``, the locale."""
+    return pick_language(getattr(args, "lang", None))
+
+
+def say(args: argparse.Namespace, message: Message, **kwargs: Any) -> None:
+    """Print a coded message in the reader's language."""
+    print(render(message, language(args)), **kwargs)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 
-from safetool.cli.common import connected, print_fields, print_json
-from safetool.services.events import event_dict
+from safetool.cli.common import connected, language, print_fields, print_json, say
+from safetool.messages import Message, render
+from safetool.services.events import describe, event_dict
 from safetool.services.info import LockInfo, identity_dict, read_info, status_dict
 from safetool.services.ports import list_serial_ports
 
@@ -70,15 +72,17 @@ async def cmd_status(args: argparse.Namespace) -> int:
 
 async def cmd_monitor(args: argparse.Namespace) -> int:
     """Live events until Ctrl-C (JSON lines with --json)."""
+    reader = language(args)
     async with connected(args) as client:
         if not args.json:
-            print(f"Watching {args.port} for lock events; press Ctrl-C to stop.", flush=True)
+            say(args, Message("cli.monitor.watching", {"port": args.port}), flush=True)
         async for received in client.events():
             if args.json:
                 print_json(event_dict(received))
                 continue
-            document = event_dict(received)
             if received.missed:
-                print(f"  ({received.missed} events lost on the link before this one)")
-            print(f"{document['time'][11:19]}  {document['text']}", flush=True)
+                missed = Message("cli.monitor.missed", {"count": received.missed})
+                print(f"  {render(missed, reader)}")
+            when = datetime.fromtimestamp(received.event.time_s, UTC).strftime("%H:%M:%S")
+            print(f"{when}  {describe(received, reader)}", flush=True)
     return OK

@@ -24,18 +24,8 @@ from safetool.client.errors import SessionLost
 from safetool.client.secure import SessionInfo, open_session
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
-
-REASON_TEXT: dict[RefusalReason, str] = {
-    RefusalReason.NO_CHALLENGE: "the lock has no open challenge (ask for a new one)",
-    RefusalReason.WRONG_BOARD: "the authorisation is for another lock",
-    RefusalReason.WRONG_CHALLENGE: "the authorisation is for another challenge",
-    RefusalReason.WRONG_TECHNICIAN: "the authorisation was issued to another technician",
-    RefusalReason.OUTSIDE_WINDOW: "the authorisation has expired (or is not yet valid)",
-    RefusalReason.WRONG_RESPONSE: "the response code is wrong",
-    RefusalReason.BAD_SIGNATURE: "the authorisation is not signed by the service authority",
-    RefusalReason.LOCKED_OUT: "too many wrong answers: the lock is in a penalty lockout",
-    RefusalReason.CHALLENGE_USED_UP: "the challenge has no attempts left",
-}
+from safetool.messages import Message, as_dict, render
+from safetool.services.events import refusal_message
 
 
 class DigitsMistyped(SafetoolError):
@@ -74,10 +64,14 @@ class Outcome:
     attempts_left: int
 
     @property
-    def explanation(self) -> str:
+    def message(self) -> Message:
         if self.opened:
-            return "The lock accepted the authorisation and is opening."
-        return f"The lock refused: {REASON_TEXT.get(self.reason, self.reason.name.lower())}."
+            return Message("recovery.opened")
+        return Message("recovery.refused", {"reason": refusal_message(self.reason)})
+
+    @property
+    def explanation(self) -> str:
+        return render(self.message, "en")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +80,7 @@ class Outcome:
             "counter": self.counter,
             "attempts_left": self.attempts_left,
             "explanation": self.explanation,
+            "message": as_dict(self.message),
         }
 
 

@@ -1,0 +1,110 @@
+"""Every sentence a person sees, as data: a stable key and its values, worded per language.
+
+Services build :class:`Message` objects; front ends (CLI, app, report) render them in the
+reader's language with :func:`render`; ``--json`` carries the key, the values and the English
+text (:func:`as_dict`). The texts live once, in :mod:`safetool.messages.catalogue`. This
+package imports nothing else of safetool, so every layer may use it.
+
+To add a message: add its key with an ``en`` and a ``zh_CN`` text to the catalogue (the two
+must use the same ``{placeholders}``; ``tests/test_messages.py`` checks). To add a language:
+add its code to :data:`LANGUAGES` and a text for every key.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from safetool.messages.catalogue import TEXTS
+
+LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
+"""Language codes, each named in its own language. English is the fallback."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A sentence as data: ``key`` names it in the catalogue, ``params`` fill its placeholders.
+
+    A parameter may itself be a :class:`Message` (a refusal reason inside an event, say); it is
+    rendered in the same language."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:  # English, for logs and exceptions' str()
+        return render(self, "en")
+
+
+def language_code(text: str | None) -> str | None:
+    """``zh-CN``, ``zh_CN.UTF-8``, ``zh`` -> ``zh_CN``; ``en_GB`` -> ``en``; else None."""
+    if not text:
+        return None
+    code = text.split(".")[0].split("@")[0].replace("-", "_")
+    if code in LANGUAGES:
+        return code
+    if code.lower().startswith("zh"):
+        return "zh_CN"
+    if code.lower().startswith("en") or code in ("C", "POSIX"):
+        return "en"
+    return None
+
+
+def pick_language(requested: str | None = None) -> str:
+    """The reader's language: ``requested`` (``--lang``), else ``SAFETOOL_LANG``, else the
+    locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English. An unknown ``requested``
+    language is an error; an unknown locale is not."""
+    if requested:
+        code = language_code(requested)
+        if code is None:
+            known = ", ".join(LANGUAGES)
+            raise ValueError(f"unknown language {requested!r} (known: {known})")
+        return code
+    candidates = [os.environ.get(name) for name in ("SAFETOOL_LANG", "LC_ALL", "LC_MESSAGES")]
+    candidates += [os.environ.get("LANG"), locale.getlocale()[0]]
+    for candidate in candidates:
+        code = language_code(candidate)
+        if code is not None:
+            return code
+    return "en"
+
+
+def render(message: Message | str, language: str = "en") -> str:
+    """``message`` worded in ``language`` (English where the catalogue lacks it). A plain
+    string passes through: it is a name, a serial or a text from outside the catalogue."""
+    if isinstance(message, str):
+        return message
+    texts = TEXTS.get(message.key)
+    if texts is None:  # never in a release (the catalogue test); say what we have
+        shown = ", ".join(f"{name}={value}" for name, value in message.params.items())
+        return f"{message.key}({shown})"
+    template = texts.get(language) or texts["en"]
+    values = {
+        name: render(value, language) if isinstance(value, Message) else value
+        for name, value in message.params.items()
+    }
+    return template.format(**values)
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` a template fills."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def as_dict(message: Message) -> dict[str, Any]:
+    """For JSON: the key, the values (nested messages as their keys and values) and the
+    English text, so scripts can rely on the code and still show something."""
+    return {
+        "code": message.key,
+        "params": {
+            name: as_dict(value) if isinstance(value, Message) else value
+            for name, value in message.params.items()
+        },
+        "text": render(message, "en"),
+    }
+
+
+__all__ = ["LANGUAGES", "Message", "as_dict", "language_code", "pick_language", "render"]

@@ -1,0 +1,220 @@
+"""The catalogue: each key's text in every language, side by side so they cannot drift.
+
+Keys are stable codes (scripts and the service centre rely on them): ``event.<kind>`` for each
+lock event kind, ``refusal.<reason>`` for each refusal reason, ``lock_state.``, ``door.``,
+``bolt.`` for the lock's states, then one prefix per front-end or service area."""
+
+from __future__ import annotations
+
+
+def _(en: str, zh_cn: str) -> dict[str, str]:
+    return {"en": en, "zh_CN": zh_cn}
+
+
+EVENTS: dict[str, dict[str, str]] = {
+    "event.power_on": _("powered on (boot {value})", "上电（第 {value} 次启动）"),
+    "event.key_press": _("key pressed", "按键"),
+    "event.code_accepted": _("code accepted (user slot {value})", "密码正确（用户位 {value}）"),
+    "event.wrong_code": _(
+        "wrong code ({value} in the current window)", "密码错误（当前时间窗内第 {value} 次）"
+    ),
+    "event.input_blocked": _(
+        "keypad input blocked ({value} s of lockout left)", "键盘输入被阻止（锁定还剩 {value} 秒）"
+    ),
+    "event.lockout_started": _("penalty lockout started ({value} s)", "惩罚锁定开始（{value} 秒）"),
+    "event.lockout_ended": _("penalty lockout ended", "惩罚锁定结束"),
+    "event.hard_lockout": _(
+        "HARD LOCKOUT after {value} penalty lockouts: service recovery needed",
+        "连续 {value} 次惩罚锁定后进入硬锁定：需要服务恢复",
+    ),
+    "event.bolt_retracted": _("bolt retracted ({value} ms)", "锁舌缩回（{value} 毫秒）"),
+    "event.bolt_extended": _("bolt extended ({value} ms)", "锁舌伸出（{value} 毫秒）"),
+    "event.door_opened": _("door opened", "门已打开"),
+    "event.door_closed": _("door closed", "门已关闭"),
+    "event.low_battery": _("low battery ({value} mV)", "电量低（{value} mV）"),
+    "event.tamper": _("tamper switch {state}", "防撬开关{state}"),
+    "event.session_opened": _(
+        "secure session opened (certificate {value})", "安全会话已建立（证书 {value}）"
+    ),
+    "event.session_refused": _("secure session refused: {reason}", "安全会话被拒绝：{reason}"),
+    "event.recovered": _("recovered (recovery {value})", "已恢复（第 {value} 次恢复）"),
+    "event.recovery_refused": _("recovery refused: {reason}", "恢复被拒绝：{reason}"),
+    "event.time_delay_started": _("time delay started ({value} s)", "延时开始（{value} 秒）"),
+    "event.opening_window_started": _(
+        "opening window started ({value} s)", "开启时间窗开始（{value} 秒）"
+    ),
+    "event.opening_window_expired": _("opening window expired", "开启时间窗已过"),
+    "event.second_code_needed": _(
+        "second code needed within {value} s (dual control)",
+        "需在 {value} 秒内输入第二个密码（双人控制）",
+    ),
+    "event.config_changed": _(
+        "settings changed (certificate {value})", "设置已更改（证书 {value}）"
+    ),
+    "event.unknown": _("event {kind} (value {value})", "事件 {kind}（值 {value}）"),
+    "tamper.opened": _("opened", "被打开"),
+    "tamper.closed": _("closed again", "已复位"),
+}
+
+REFUSALS: dict[str, dict[str, str]] = {
+    "refusal.none": _("no reason given", "未给出原因"),
+    "refusal.bad_certificate": _("the technician certificate is not valid", "技术员证书无效"),
+    "refusal.expired": _("the certificate has expired", "证书已过期"),
+    "refusal.revoked": _("the certificate has been revoked", "证书已被吊销"),
+    "refusal.bad_signature": _(
+        "the authorisation is not signed by the service authority", "授权不是由服务中心签发的"
+    ),
+    "refusal.not_qualified": _("the technician is not qualified for this", "技术员没有此项资质"),
+    "refusal.no_challenge": _(
+        "the lock has no open challenge (ask for a new one)", "锁没有有效的挑战码（请申请新的）"
+    ),
+    "refusal.wrong_board": _("the authorisation is for another lock", "授权属于另一把锁"),
+    "refusal.wrong_challenge": _(
+        "the authorisation is for another challenge", "授权属于另一个挑战码"
+    ),
+    "refusal.wrong_technician": _(
+        "the authorisation was issued to another technician", "授权签发给了另一位技术员"
+    ),
+    "refusal.outside_window": _(
+        "the authorisation has expired (or is not yet valid)", "授权已过期（或尚未生效）"
+    ),
+    "refusal.wrong_response": _("the response code is wrong", "应答码错误"),
+    "refusal.challenge_used_up": _(
+        "the challenge has no attempts left", "此挑战码已没有剩余尝试次数"
+    ),
+    "refusal.locked_out": _(
+        "too many wrong answers: the lock is in a penalty lockout", "错误应答过多：锁处于惩罚锁定"
+    ),
+    "refusal.not_provisioned": _(
+        "the lock has not been provisioned by the service authority", "锁尚未由服务中心配置"
+    ),
+    "refusal.no_session": _("there is no secure session", "没有安全会话"),
+    "refusal.unknown": _("refusal reason {reason}", "拒绝原因 {reason}"),
+}
+
+STATES: dict[str, dict[str, str]] = {
+    "lock_state.locked": _("locked", "已上锁"),
+    "lock_state.unlocked": _("unlocked", "已开锁"),
+    "lock_state.penalty_lockout": _("penalty lockout", "惩罚锁定"),
+    "lock_state.hard_lockout": _("HARD LOCKOUT", "硬锁定"),
+    "lock_state.time_delay": _("time delay", "延时中"),
+    "lock_state.opening_window": _("opening window", "开启时间窗"),
+    "door.closed": _("closed", "关闭"),
+    "door.open": _("open", "打开"),
+    "door.unknown": _("unknown", "未知"),
+    "bolt.extended": _("extended", "伸出"),
+    "bolt.retracted": _("retracted", "缩回"),
+    "bolt.moving": _("moving", "移动中"),
+    "bolt.unknown": _("unknown", "未知"),
+}
+
+RECOVERY: dict[str, dict[str, str]] = {
+    "recovery.opened": _(
+        "The lock accepted the authorisation and is opening.", "锁已接受授权，正在开启。"
+    ),
+    "recovery.refused": _("The lock refused: {reason}.", "锁拒绝了：{reason}。"),
+}
+
+CLI: dict[str, dict[str, str]] = {
+    "cli.monitor.watching": _(
+        "Watching {port} for lock events; press Ctrl-C to stop.",
+        "正在监视 {port} 上的锁事件；按 Ctrl-C 停止。",
+    ),
+    "cli.monitor.missed": _(
+        "({count} events lost on the link before this one)", "（此前链路上丢失了 {count} 个事件）"
+    ),
+    "cli.error.next_step": _("What to do: {next_step}", "处理方法：{next_step}"),
+    "cli.error.internal": _(
+        "internal error ({error}). Run again with --debug and send the output to the "
+        "safetool team.",
+        "内部错误（{error}）。请加 --debug 重新运行，并把输出发给 safetool 团队。",
+    ),
+    "cli.error.unknown_language": _(
+        "unknown language {language} (known: {known})", "未知语言 {language}（可用：{known}）"
+    ),
+}
+
+TEXTS: dict[str, dict[str, str]] = {**EVENTS, **REFUSALS, **STATES, **RECOVERY, **CLI}
+"""Every key's texts by language code."""
+
+PORTS: dict[str, dict[str, str]] = {
+    "port.not_found": _("There is no serial port {url}.", "没有串口 {url}。"),
+    "port.not_found.meaning": _(
+        "The service cable may be unplugged, or the adapter got another name when it was "
+        "plugged in.",
+        "服务线可能未插好，或者适配器重新插入后换了名字。",
+    ),
+    "port.list_ports": _(
+        "Run `safetool ports` to list the ports this laptop sees.",
+        "运行 `safetool ports` 列出本机能看到的端口。",
+    ),
+    "port.list_ports_macos": _(
+        "Run `safetool ports` to list the ports this laptop sees. On macOS use the "
+        "/dev/cu.* device, not /dev/tty.*.",
+        "运行 `safetool ports` 列出本机能看到的端口。在 macOS 上请使用 /dev/cu.* 设备，"
+        "而不是 /dev/tty.*。",
+    ),
+    "port.held": _("{url} is held by another program.", "{url} 被另一个程序占用。"),
+    "port.held.meaning_windows": _(
+        "On Windows only one program may open a serial port at a time.",
+        "在 Windows 上，同一时间只能有一个程序打开串口。",
+    ),
+    "port.held.next_windows": _(
+        "Close other terminal or flashing programs (PuTTY, Arduino IDE, another safetool) "
+        "and try again.",
+        "关闭其他终端或烧录程序（PuTTY、Arduino IDE、另一个 safetool）后重试。",
+    ),
+    "port.denied": _("You are not allowed to open {url}.", "你无权打开 {url}。"),
+    "port.denied.meaning": _(
+        "The operating system refuses this user access to serial ports.",
+        "操作系统不允许当前用户使用串口。",
+    ),
+    "port.denied.next_linux": _(
+        "add yourself to the 'dialout' group (Arch: 'uucp'): `sudo usermod -aG dialout $USER`, "
+        "then log out and back in.",
+        "把自己加入 dialout 组（Arch 为 uucp）：`sudo usermod -aG dialout $USER`，"
+        "然后注销并重新登录。",
+    ),
+    "port.denied.next": _(
+        "check the device's permissions or run with an account allowed to use it.",
+        "检查设备权限，或使用有权使用它的账户运行。",
+    ),
+    "port.busy": _("{url} is in use by another program.", "{url} 正被另一个程序使用。"),
+    "port.busy.meaning": _(
+        "Another program (a terminal, a second safetool, ModemManager) has it open.",
+        "另一个程序（终端、另一个 safetool、ModemManager）正占用它。",
+    ),
+    "port.busy.next": _(
+        "Close the other program and try again; `fuser -v` shows who holds it.",
+        "关闭另一个程序后重试；`fuser -v` 可显示占用者。",
+    ),
+    "port.not_listening": _("Nothing is listening at {url}.", "{url} 上没有服务在监听。"),
+    "port.not_listening.meaning": _(
+        "The network serial server (ser2net, an RFC 2217 server or an emulated board) is not "
+        "running on that host and port.",
+        "网络串口服务（ser2net、RFC 2217 服务或模拟锁板）没有在该主机和端口上运行。",
+    ),
+    "port.not_listening.next": _(
+        "Start it, or check the host and port in the URL.", "启动它，或检查地址中的主机和端口。"
+    ),
+    "port.open_failed": _("Could not open {url}: {error}", "无法打开 {url}：{error}"),
+    "port.open_failed.meaning": _("The port could not be used.", "该端口无法使用。"),
+    "port.open_failed.next": _(
+        "Check the port name (`safetool ports`) and the cable.",
+        "检查端口名称（`safetool ports`）和线缆。",
+    ),
+    "link.lost": _(
+        "The link to the lock on {url} was lost{detail}.", "与 {url} 上的锁的连接已断开{detail}。"
+    ),
+    "link.lost.meaning": _(
+        "The cable was pulled, or the board reset or lost power. Nothing sent after this point "
+        "reached the lock.",
+        "线缆被拔出，或锁板复位或断电。此后发送的内容都没有到达锁。",
+    ),
+    "link.lost.next": _(
+        "Check the service cable and the lock's battery, then connect again.",
+        "检查服务线和锁的电池，然后重新连接。",
+    ),
+}
+
+TEXTS.update(PORTS)
