@@ -179,3 +179,22 @@ async def test_monitor_words_events_in_chinese(board: EmulatorProcess) -> None:
     assert any("按键" in line for line in lines)
     for line in lines:
         assert not latin_words(line), line
+
+
+async def test_info_and_status_speak_the_reader_language(board: EmulatorProcess) -> None:
+    for _ in range(5):
+        await board.board.enter_code(code="000000")
+    for command in ("info", "status"):
+        code, out, err = await run(command, "--port", board.port, "--lang", "zh-CN")
+        assert code == 1, err  # the lock has a problem: a penalty lockout
+        lines = out.splitlines()
+        assert "! 惩罚锁定：键盘锁定" in out
+        labels = [line.split("  ")[0] for line in lines if not line.startswith("!")]
+        assert "锁状态" in labels and "序列号" in labels
+        assert all(not latin_words(label) for label in labels), labels
+        assert any(line.startswith("锁状态") and line.endswith("惩罚锁定") for line in lines)
+        code, out, _ = await run(command, "--port", board.port, "--json")
+        document = json.loads(out)
+        assert document["lock_state"] == "penalty_lockout"
+        assert document["problem_codes"][0]["code"] == "problem.penalty_lockout"
+        assert document["problems"][0].startswith("penalty lockout: keypad blocked for")

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,12 +75,24 @@ def print_json(document: Any) -> None:
     print(json.dumps(document, ensure_ascii=False), flush=True)
 
 
-def print_fields(fields: list[tuple[str, Any]]) -> None:
-    width = max(len(name) for name, _ in fields)
-    for name, value in fields:
+def cells(text: str) -> int:
+    """Terminal columns ``text`` takes: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def print_fields(fields: list[tuple[Any, Any]], language: str = "en") -> None:
+    """``label  value`` lines; labels and values may be coded messages, worded in
+    ``language``; a list prints comma-separated (or "none")."""
+
+    def word(value: Any) -> str:
         if isinstance(value, list):
-            value = ", ".join(map(str, value)) or "none"
-        print(f"{name:<{width}}  {value}")
+            return ", ".join(word(item) for item in value) or render(Message("list.none"), language)
+        return render(value, language) if isinstance(value, Message) else str(value)
+
+    labels = [word(name) for name, _ in fields]
+    width = max(cells(label) for label in labels)
+    for label, (_, value) in zip(labels, fields, strict=True):
+        print(f"{label}{' ' * (width - cells(label))}  {word(value)}")
 
 
 def language(args: argparse.Namespace) -> str:

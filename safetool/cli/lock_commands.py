@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 
 from safetool.cli.common import connected, language, print_fields, print_json, say
-from safetool.messages import Message, render
+from safetool.messages import Message, as_dict, render
 from safetool.services.events import describe, event_dict
 from safetool.services.info import LockInfo, identity_dict, read_info, status_dict
 from safetool.services.ports import list_serial_ports
@@ -34,11 +34,10 @@ async def cmd_ports(args: argparse.Namespace) -> int:
     return OK
 
 
-def _print_info(info: LockInfo) -> None:
-    fields = [(k.replace("_", " "), v) for k, v in info.as_dict().items() if k != "problems"]
-    print_fields(fields)
-    for problem in info.problems:
-        print(f"! {problem}")
+def _print_info(info: LockInfo, reader: str, *, with_port: bool = True) -> None:
+    print_fields(info.fields(with_port=with_port), reader)
+    for problem in info.problem_messages:
+        print(f"! {render(problem, reader)}")
 
 
 async def cmd_info(args: argparse.Namespace) -> int:
@@ -47,7 +46,7 @@ async def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info.as_dict())
     else:
-        _print_info(info)
+        _print_info(info, language(args))
     return PROBLEM if info.problems else OK
 
 
@@ -60,13 +59,12 @@ async def cmd_status(args: argparse.Namespace) -> int:
         "serial": identity_dict(identity)["serial"],
         **status_dict(status),
         "problems": info.problems,
+        "problem_codes": [as_dict(problem) for problem in info.problem_messages],
     }
     if args.json:
         print_json(document)
     else:
-        print_fields([(k.replace("_", " "), v) for k, v in document.items() if k != "problems"])
-        for problem in info.problems:
-            print(f"! {problem}")
+        _print_info(info, language(args), with_port=False)
     return PROBLEM if info.problems else OK
 
 

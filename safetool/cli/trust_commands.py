@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from safetool.cli.common import add_port_options, connected, print_json
+from safetool.cli.common import add_port_options, connected, language, print_json, say
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.messages import Message, render
 from safetool.services.configure import UNITS, change_policy, parse_settings, read_policy
 from safetool.services.devpki import init_dev_pki
 from safetool.services.recover import (
@@ -131,15 +132,16 @@ async def _ask_response() -> str:
     return line
 
 
-def _show_outcome(outcome: Outcome, as_json: bool) -> None:
-    if as_json:
+def _show_outcome(outcome: Outcome, args: argparse.Namespace) -> None:
+    if args.json:
         print_json({"event": "result", **outcome.as_dict()})
         return
-    print(outcome.explanation)
+    say(args, outcome.message)
     if not outcome.opened and outcome.attempts_left:
-        print(f"  {outcome.attempts_left} attempts left with this challenge.")
+        left = Message("recovery.attempts_left", {"count": outcome.attempts_left})
+        print(f"  {render(left, language(args))}")
     if outcome.opened:
-        print("When the safe is shut again, run `safetool recover --seal` and report the seal.")
+        say(args, Message("recovery.seal_next"))
 
 
 async def cmd_recover(args: argparse.Namespace) -> int:
@@ -172,7 +174,7 @@ async def cmd_recover(args: argparse.Namespace) -> int:
                 print(mistyped.explain())
                 typed = None
                 continue
-            _show_outcome(outcome, args.json)
+            _show_outcome(outcome, args)
             if outcome.opened:
                 return OK
             if outcome.attempts_left == 0 or args.response is not None or not sys.stdin.isatty():
@@ -206,6 +208,6 @@ async def _recover_online(recovery: Recovery, args: argparse.Namespace) -> int:
     if args.json:
         print_json({"event": "result", "recovery_id": recovery_id, **outcome.as_dict()})
     else:
-        _show_outcome(outcome, as_json=False)
+        _show_outcome(outcome, args)
         print(f"Service authority recovery id: {recovery_id}")
     return OK if outcome.opened else REFUSED

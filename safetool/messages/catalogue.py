@@ -113,6 +113,13 @@ RECOVERY: dict[str, dict[str, str]] = {
         "The lock accepted the authorisation and is opening.", "锁已接受授权，正在开启。"
     ),
     "recovery.refused": _("The lock refused: {reason}.", "锁拒绝了：{reason}。"),
+    "recovery.attempts_left": _(
+        "{count} attempts left with this challenge.", "此挑战码还剩 {count} 次尝试。"
+    ),
+    "recovery.seal_next": _(
+        "When the safe is shut again, run `safetool recover --seal` and report the seal.",
+        "保险柜重新关好后，运行 `safetool recover --seal` 并上报封条码。",
+    ),
 }
 
 CLI: dict[str, dict[str, str]] = {
@@ -218,3 +225,35 @@ PORTS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(PORTS)
+
+LOCK_FACTS: dict[str, dict[str, str]] = {
+    "field.port": _("port", "端口"),
+    "field.serial": _("serial", "序列号"),
+    "field.model": _("model", "型号"),
+    "field.hardware_revision": _("hardware revision", "硬件版本"),
+    "field.firmware_version": _("firmware version", "固件版本"),
+    "field.bootloader_version": _("bootloader version", "引导程序版本"),
+    "field.protocol_version": _("protocol version", "协议版本"),
+    "field.lock_state": _("lock state", "锁状态"),
+    "field.lockout_seconds": _("lockout seconds", "锁定剩余秒数"),
+    "field.battery_mv": _("battery mv", "电池电压 (mV)"),
+    "field.wrong_code_count": _("wrong code count", "错误密码次数"),
+    "field.door": _("door", "门"),
+    "field.bolt": _("bolt", "锁舌"),
+    "field.temperature_c": _("temperature c", "温度 (°C)"),
+    "field.uptime_s": _("uptime s", "运行时间（秒）"),
+    "field.alerts": _("alerts", "警报"),
+    "alert.tamper": _("tamper", "防撬"),
+    "alert.low_battery": _("low battery", "电量低"),
+    "list.none": _("none", "无"),
+    "problem.hard_lockout": _(
+        "hard lockout: only a service recovery opens this lock", "硬锁定：只有服务恢复才能打开此锁"
+    ),
+    "problem.penalty_lockout": _(
+        "penalty lockout: keypad blocked for {seconds} s", "惩罚锁定：键盘锁定 {seconds} 秒"
+    ),
+    "problem.tamper_open": _("tamper switch open", "防撬开关已打开"),
+    "problem.low_battery": _("low battery ({mv} mV)", "电量低（{mv} mV）"),
+}
+
+TEXTS.update(LOCK_FACTS)
