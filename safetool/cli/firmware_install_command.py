@@ -26,10 +26,11 @@ from rich.progress import (
 )
 
 from protocols.firmware_image import Image
-from safetool.cli.common import PORT_HELP, connected, print_json
+from safetool.cli.common import PORT_HELP, connected, language, print_json
 from safetool.client import LockClient
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.messages import Message, render
 from safetool.services.firmware_image import FirmwareUsageError, read_image
 from safetool.services.firmware_install import (
     DEFAULT_RETRIES,
@@ -187,7 +188,7 @@ def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
                 f"into slot {plan.target_slot}"
             )
         elif lock.refusal is not None:
-            print(f"{lock.port}: {lock.refusal.explain()}", file=sys.stderr)
+            print(f"{lock.port}: {lock.refusal.explain(language(args))}", file=sys.stderr)
 
 
 def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
@@ -217,6 +218,7 @@ def _progress_reporter(args: argparse.Namespace) -> Any:
 
         yield as_json
         return
+    reader = language(args)
     console = Console(stderr=True)
     if not console.is_terminal:
         phases: dict[str, str] = {}
@@ -224,7 +226,8 @@ def _progress_reporter(args: argparse.Namespace) -> Any:
         def plain(event: InstallProgress) -> None:
             if phases.get(event.port) != event.phase:
                 phases[event.port] = event.phase
-                print(f"{event.serial}: {event.phase}", file=sys.stderr, flush=True)
+                phase = render(Message(f"firmware.phase.{event.phase}"), reader)
+                print(f"{event.serial}: {phase}", file=sys.stderr, flush=True)
 
         yield plain
         return
@@ -243,7 +246,8 @@ def _progress_reporter(args: argparse.Namespace) -> Any:
                 tasks[event.port] = bars.add_task(event.serial, total=event.total_bytes or None)
             bars.update(
                 tasks[event.port],
-                description=f"{event.serial} {event.phase}",
+                description=f"{event.serial} "
+                + render(Message(f"firmware.phase.{event.phase}"), reader),
                 completed=event.done_bytes,
                 total=event.total_bytes or None,
             )
@@ -273,7 +277,7 @@ def _show_summary(locks: list[_Lock], args: argparse.Namespace) -> None:
                 print_json({"event": "result", "ok": False, "port": lock.port,
                             **lock.refusal.as_dict()})  # fmt: skip
             else:
-                print(f"{lock.port}: {lock.refusal.explain()}", file=sys.stderr)
+                print(f"{lock.port}: {lock.refusal.explain(language(args))}", file=sys.stderr)
     if len(locks) > 1 and not args.json:
         done = sum(1 for lock in locks if lock.outcome is not None)
         print(f"{done} of {len(locks)} locks installed.")

@@ -257,3 +257,49 @@ LOCK_FACTS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(LOCK_FACTS)
+
+FIRMWARE: dict[str, dict[str, str]] = {
+    "firmware.change.newer": _("{old} → {new} (newer)", "{old} → {new}（升级）"),
+    "firmware.change.older": _("{old} → {new} (older)", "{old} → {new}（降级）"),
+    "firmware.change.same": _("{old} → {new} (same version)", "{old} → {new}（相同版本）"),
+    "firmware.change.unknown": _("{old} → {new}", "{old} → {new}"),
+    "firmware.phase.precheck": _("pre-check", "预检"),
+    "firmware.phase.transfer": _("transfer", "传输"),
+    "firmware.phase.activate": _("activate", "激活"),
+    "firmware.phase.reboot": _("trial boot", "试运行启动"),
+    "firmware.phase.health": _("health check", "健康检查"),
+    "firmware.phase.confirm": _("confirm", "确认"),
+    "firmware.slot.empty": _("empty", "空"),
+    "firmware.slot.valid": _("valid", "有效"),
+    "firmware.slot.invalid": _("invalid", "无效"),
+    "firmware.slot.trial": _("on trial", "试运行中"),
+    "firmware.last.none": _("none", "无"),
+    "firmware.last.booted": _("booted", "已启动"),
+    "firmware.last.confirmed": _("confirmed", "已确认"),
+    "firmware.last.invalid_image": _(
+        "refused: image damaged or not signed by the manufacturer",
+        "被拒绝：固件已损坏或不是制造商签名",
+    ),
+    "firmware.last.below_floor": _(
+        "refused: security counter below the lock's floor", "被拒绝：安全计数器低于锁的安全下限"
+    ),
+    "firmware.last.wrong_model": _("refused: image for another model", "被拒绝：固件属于其他型号"),
+    "firmware.last.reverted": _(
+        "reverted: the trial image was not confirmed", "已回退：试运行的固件未被确认"
+    ),
+    "firmware.running_factory": _("{version} (factory image)", "{version}（出厂固件）"),
+    "firmware.running_slot": _("{version} from slot {slot}", "{version}，来自槽位 {slot}"),
+    "firmware.running_on_trial": _(
+        "{running}, on trial (not confirmed)", "{running}，试运行中（未确认）"
+    ),
+    "firmware.field.running": _("running", "运行中"),
+    "firmware.field.floor": _("security floor", "安全下限"),
+    "firmware.field.last_install": _("last install", "上次安装"),
+    "firmware.field.slot": _("slot {slot}", "槽位 {slot}"),
+    "firmware.slot_detail": _(
+        "{state}, {version}, security counter {counter}, {size} bytes",
+        "{state}，{version}，安全计数器 {counter}，{size} 字节",
+    ),
+}
+
+TEXTS.update(FIRMWARE)

@@ -49,6 +49,7 @@ from protocols.firmware_image import (
 )
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR
+from safetool.messages import Message, render
 
 DEFAULT_HEADER_SIZE = 0x200
 DEFAULT_ALIGN = 8
@@ -349,17 +350,26 @@ def precheck_install(
     )
 
 
-def version_change(installed: ImageVersion | str, new: ImageVersion | str) -> str:
-    """``"2.3.1 → 2.1.0 (older)"``: the words an install shows before its one confirmation."""
-    old_v = ImageVersion.parse(installed) if isinstance(installed, str) else installed
-    new_v = ImageVersion.parse(new) if isinstance(new, str) else new
+def version_change_message(installed: ImageVersion | str, new: ImageVersion | str) -> Message:
+    """``2.3.1 → 2.1.0 (older)``: the words an install shows before its one confirmation
+    (the direction in words; the action is the same either way)."""
+    try:
+        old_v = ImageVersion.parse(installed) if isinstance(installed, str) else installed
+        new_v = ImageVersion.parse(new) if isinstance(new, str) else new
+    except ValueError:
+        return Message("firmware.change.unknown", {"old": str(installed), "new": str(new)})
     if new_v > old_v:
-        word = "newer"
+        direction = "newer"
     elif new_v < old_v:
-        word = "older"
+        direction = "older"
     else:
-        word = "same version"
-    return f"{old_v} → {new_v} ({word})"
+        direction = "same"
+    return Message(f"firmware.change.{direction}", {"old": str(old_v), "new": str(new_v)})
+
+
+def version_change(installed: ImageVersion | str, new: ImageVersion | str) -> str:
+    """:func:`version_change_message` in English (JSON, logs)."""
+    return render(version_change_message(installed, new))
 
 
 def describe(image: Image) -> dict[str, Any]:

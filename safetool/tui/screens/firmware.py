@@ -28,8 +28,8 @@ from safetool.services.firmware_install import InstallOutcome, InstallPlan, Inst
 from safetool.services.firmware_status import FirmwareStatus
 from safetool.tui import visit_log
 from safetool.tui.firmware_texts import (
-    PHASES,
     STEPS,
+    phase_text,
     rate_text,
     seconds_text,
     size_text,
@@ -251,7 +251,7 @@ class FirmwareScreen(SafetoolScreen):
         for index, step in enumerate(STEPS):
             if index:
                 text.append("  ")
-            label = _(PHASES[step])
+            label = phase_text(step)
             if index < reached:
                 text.append("✔ " + label, "green")
             elif index == reached:
