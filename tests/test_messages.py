@@ -36,7 +36,7 @@ from safetool.services.events import (
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
 ALLOWED_IN_CHINESE = {
-    *("mV", "Ctrl", "safetool", "debug"),  # units, keys, the program and its options
+    *("mV", "mA", "ms", "Ctrl", "safetool", "debug"),  # units, keys, the program, options
     *("Windows", "macOS", "Arch", "dialout", "uucp"),  # systems and their groups
     *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC"),  # other programs
 }

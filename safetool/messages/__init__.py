@@ -39,6 +39,20 @@ class Message:
         return render(self, "en")
 
 
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Text that comes as data in every language (a part's name in a model file), not from
+    the catalogue. ``str()`` is the English."""
+
+    texts: Mapping[str, str]
+
+    def __str__(self) -> str:
+        return self.texts["en"]
+
+    def in_language(self, language: str) -> str:
+        return self.texts.get(language) or self.texts["en"]
+
+
 def language_code(text: str | None) -> str | None:
     """``zh-CN``, ``zh_CN.UTF-8``, ``zh`` -> ``zh_CN``; ``en_GB`` -> ``en``; else None."""
     if not text:
@@ -72,21 +86,30 @@ def pick_language(requested: str | None = None) -> str:
     return "en"
 
 
-def render(message: Message | str, language: str = "en") -> str:
+def render(message: Message | Words | str, language: str = "en") -> str:
     """``message`` worded in ``language`` (English where the catalogue lacks it). A plain
-    string passes through: it is a name, a serial or a text from outside the catalogue."""
+    string passes through: it is a name, a serial or a text from outside the catalogue.
+    A list value is worded item by item and joined the reader's way."""
     if isinstance(message, str):
         return message
+    if isinstance(message, Words):
+        return message.in_language(language)
     texts = TEXTS.get(message.key)
     if texts is None:  # never in a release (the catalogue test); say what we have
         shown = ", ".join(f"{name}={value}" for name, value in message.params.items())
         return f"{message.key}({shown})"
     template = texts.get(language) or texts["en"]
-    values = {
-        name: render(value, language) if isinstance(value, Message) else value
-        for name, value in message.params.items()
-    }
+    values = {name: _value(value, language) for name, value in message.params.items()}
     return template.format(**values)
+
+
+def _value(value: Any, language: str) -> Any:
+    if isinstance(value, Message | Words):
+        return render(value, language)
+    if isinstance(value, list | tuple):
+        separator = TEXTS["list.separator"].get(language, ", ")
+        return separator.join(str(_value(item, language)) for item in value)
+    return value
 
 
 def placeholders(template: str) -> set[str]:
@@ -99,12 +122,27 @@ def as_dict(message: Message) -> dict[str, Any]:
     English text, so scripts can rely on the code and still show something."""
     return {
         "code": message.key,
-        "params": {
-            name: as_dict(value) if isinstance(value, Message) else value
-            for name, value in message.params.items()
-        },
+        "params": {name: _plain(value) for name, value in message.params.items()},
         "text": render(message, "en"),
     }
 
 
-__all__ = ["LANGUAGES", "Message", "as_dict", "language_code", "pick_language", "render"]
+def _plain(value: Any) -> Any:
+    if isinstance(value, Message):
+        return as_dict(value)
+    if isinstance(value, Words):
+        return dict(value.texts)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+__all__ = [
+    "LANGUAGES",
+    "Message",
+    "Words",
+    "as_dict",
+    "language_code",
+    "pick_language",
+    "render",
+]

@@ -246,6 +246,7 @@ LOCK_FACTS: dict[str, dict[str, str]] = {
     "alert.tamper": _("tamper", "防撬"),
     "alert.low_battery": _("low battery", "电量低"),
     "list.none": _("none", "无"),
+    "list.separator": _(", ", "，"),
     "problem.hard_lockout": _(
         "hard lockout: only a service recovery opens this lock", "硬锁定：只有服务恢复才能打开此锁"
     ),
@@ -303,3 +304,112 @@ FIRMWARE: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(FIRMWARE)
+
+DIAGNOSTICS: dict[str, dict[str, str]] = {
+    "diag.check.battery": _("Battery at rest", "电池（静置）"),
+    "diag.check.battery_resistance": _("Battery under load", "电池（负载）"),
+    "diag.check.motor": _("Motor and bolt travel", "电机和锁舌行程"),
+    "diag.check.bolt_sensor": _("Bolt position sensor", "锁舌位置传感器"),
+    "diag.check.keypad_stuck": _("Keypad: stuck keys", "键盘：卡键"),
+    "diag.check.keypad_keys": _("Keypad: every key", "键盘：逐键测试"),
+    "diag.check.buzzer": _("Buzzer", "蜂鸣器"),
+    "diag.check.leds": _("LEDs", "指示灯"),
+    "diag.check.rtc": _("Clock", "时钟"),
+    "diag.check.temperature": _("Temperature", "温度"),
+    "diag.check.tamper": _("Tamper switch", "防拆开关"),
+    "diag.check.door_sensor": _("Door sensor", "门传感器"),
+    "diag.check.error_log": _("Error log", "错误日志"),
+    "diag.check.versions": _("Firmware and bootloader", "固件和引导程序"),
+    "diag.limits": _("limits: {limits}", "限值：{limits}"),
+    "diag.limit.warn_below": _("warn below {value} {unit}", "低于 {value} {unit} 警告"),
+    "diag.limit.fail_below": _("fail below {value} {unit}", "低于 {value} {unit} 不合格"),
+    "diag.limit.warn_above": _("warn above {value} {unit}", "高于 {value} {unit} 警告"),
+    "diag.limit.fail_above": _("fail above {value} {unit}", "高于 {value} {unit} 不合格"),
+    "diag.motor_needs_open": _(
+        "The lock is closed: a motor test never opens a locked safe. Open it with a user code "
+        "(bolt retracted), then run this check again.",
+        "锁处于关闭状态：电机测试绝不会打开上锁的保险柜。请先用用户密码开锁（锁舌缩回），"
+        "然后重新运行此检测。",
+    ),
+    "diag.no_current": _("the motor drew no current", "电机没有电流"),
+    "diag.detail.battery_load": _(
+        "{rest} mV at rest, {loaded} mV at {current} mA; {limits}",
+        "静置 {rest} mV，{current} mA 负载下 {loaded} mV；{limits}",
+    ),
+    "diag.value.stalled": _("stalled", "卡住"),
+    "diag.detail.stalled": _(
+        "the bolt did not move; the motor drew {current} mA", "锁舌没有移动；电机电流 {current} mA"
+    ),
+    "diag.detail.motor": _(
+        "out {out} ms, in {in_ms} ms, peak {peak} mA",
+        "伸出 {out} 毫秒，缩回 {in_ms} 毫秒，峰值 {peak} mA",
+    ),
+    "diag.detail.bolt_sensor": _(
+        "sensor reads {sensed}, controller drove it {commanded}",
+        "传感器读数为{sensed}，控制器驱动为{commanded}",
+    ),
+    "diag.detail.stuck": _("keys reading pressed at rest: {keys}", "静置时显示按下的键：{keys}"),
+    "diag.needs_key_presser": _(
+        "needs a person to press every key (run with --interactive)",
+        "需要有人逐个按键（加 `--interactive` 运行）",
+    ),
+    "diag.value.all_keys_work": _("all keys work", "所有按键正常"),
+    "diag.detail.never_registered": _("never registered: {keys}", "从未响应的键：{keys}"),
+    "diag.needs_confirmer": _(
+        "needs a person to confirm it (run with --interactive)",
+        "需要有人确认（加 `--interactive` 运行）",
+    ),
+    "diag.value.confirmed": _("confirmed", "已确认"),
+    "diag.value.not_seen": _("not seen or heard", "未看到或未听到"),
+    "diag.detail.rtc_behind": _(
+        "board clock {seconds} s behind this laptop; {limits}",
+        "锁板时钟比本机慢 {seconds} 秒；{limits}",
+    ),
+    "diag.detail.rtc_ahead": _(
+        "board clock {seconds} s ahead of this laptop; {limits}",
+        "锁板时钟比本机快 {seconds} 秒；{limits}",
+    ),
+    "diag.detail.door_impossible": _(
+        "reads open while the bolt is extended", "锁舌伸出时却显示门已打开"
+    ),
+    "diag.detail.log_empty": _("empty", "空"),
+    "diag.detail.error_times": _("{error} ×{count}", "{error} ×{count}"),
+    "diag.detail.errors": _("{errors}", "{errors}"),
+    "diag.detail.known_issue_firmware": _(
+        "firmware {version}: {advisory}", "固件 {version}：{advisory}"
+    ),
+    "diag.detail.known_issue_bootloader": _(
+        "bootloader {version}: {advisory}", "引导程序 {version}：{advisory}"
+    ),
+    "diag.detail.known_issues": _("{issues}", "{issues}"),
+    "board_error.motor_stall": _("motor stall", "电机卡住"),
+    "board_error.motor_slow": _("motor slow", "电机过慢"),
+    "board_error.bolt_sensor_mismatch": _("bolt sensor mismatch", "锁舌传感器不一致"),
+    "board_error.low_voltage": _("low voltage", "电压过低"),
+    "board_error.key_stuck": _("key stuck", "按键卡住"),
+    "board_error.flash_retry": _("flash write retried", "闪存写入重试"),
+    "board_error.watchdog_reset": _("watchdog reset", "看门狗复位"),
+    "board_error.rtc_invalid": _("clock invalid", "时钟无效"),
+    "board_error.unknown": _("error {code}", "错误 {code}"),
+}
+
+TEXTS.update(DIAGNOSTICS)
+
+DIAGNOSTICS_CLI: dict[str, dict[str, str]] = {
+    "diag.cli.diagnosing": _("Diagnosing the lock on {port} ...", "正在诊断 {port} 上的锁……"),
+    "diag.cli.nothing_to_fix": _("Nothing to fix.", "无需维修。"),
+    "diag.cli.finding": _("{verdict}: {title}: {detail}", "{verdict}：{title}：{detail}"),
+    "diag.cli.part": _("likely part: {number} ({name})", "可能的零件：{number}（{name}）"),
+    "diag.cli.next": _("next: {step}", "下一步：{step}"),
+    "diag.cli.not_run": _("not run: {title}: {detail}", "未运行：{title}：{detail}"),
+    "diag.mark.pass": _("ok", "通过"),
+    "diag.mark.warn": _("WARN", "警告"),
+    "diag.mark.fail": _("FAIL", "不合格"),
+    "diag.mark.could_not_run": _("--", "未运行"),
+    "diag.verdict.pass": _("PASS", "通过"),
+    "diag.verdict.warn": _("WARN", "警告"),
+    "diag.verdict.fail": _("FAIL", "不合格"),
+    "diag.verdict.could_not_run": _("NOT RUN", "未运行"),
+}
+
+TEXTS.update(DIAGNOSTICS_CLI)
