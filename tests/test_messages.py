@@ -19,7 +19,9 @@ from safetool.errors import SafetoolError
 from safetool.messages import (
     LANGUAGES,
     Message,
+    Words,
     as_dict,
+    from_dict,
     language_code,
     pick_language,
     placeholders,
@@ -198,3 +200,13 @@ async def test_info_and_status_speak_the_reader_language(board: EmulatorProcess)
         assert document["lock_state"] == "penalty_lockout"
         assert document["problem_codes"][0]["code"] == "problem.penalty_lockout"
         assert document["problems"][0].startswith("penalty lockout: keypad blocked for")
+
+
+@given(kind=st.integers(0, 255), value=st.integers(-(2**31), 2**31 - 1))
+def test_coded_words_kept_as_json_read_back_the_same(kind: int, value: int) -> None:
+    message = event_message(kind, value)
+    kept = json.loads(json.dumps(as_dict(message)))
+    for language in LANGUAGES:
+        assert render(from_dict(kept) or "", language) == render(message, language)
+    assert from_dict({"en": "a part", "zh_CN": "零件"}) == Words({"en": "a part", "zh_CN": "零件"})
+    assert from_dict({"zh_CN": "no English"}) is None and from_dict("text") is None

@@ -124,7 +124,7 @@ def test_checks_from_a_bare_list_and_odd_items() -> None:
     checks = extract_checks([{"name": "a", "verdict": "WARN", "value": 3}, "junk", {"x": 1}])
     assert checks == [
         {"name": "a", "verdict": "warn", "value": 3.0, "unit": "", "part_number": "",
-         "detail": ""}
+         "detail": "", "codes": {}}
     ]  # fmt: skip
 
 

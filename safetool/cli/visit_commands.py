@@ -11,6 +11,7 @@ from typing import Any
 from safetool.cli.common import add_port_options, connected, print_json
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
+from safetool.messages import pick_language
 from safetool.report.render import render_html, render_json
 from safetool.report.translations import LANGUAGES
 from safetool.services.visits import ServiceRecord
@@ -104,7 +105,12 @@ def add_visit_parsers(commands: Any) -> None:
     form = report.add_mutually_exclusive_group()
     form.add_argument("--html", action="store_const", const="html", dest="form")
     form.add_argument("--json", action="store_const", const="json", dest="form")
-    report.add_argument("--lang", choices=LANGUAGES, default="en")
+    report.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="the report's language (default: $SAFETOOL_LANG, then the locale)",
+    )
     report.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
     report.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_db(report)
@@ -259,7 +265,11 @@ async def cmd_visit_export(args: argparse.Namespace) -> int:
 async def cmd_report(args: argparse.Namespace) -> int:
     with ServiceRecord(args.db) as record:
         visit = record.visit(args.visit_id)
-    document = render_json(visit) if args.form == "json" else render_html(visit, args.lang)
+    document = (
+        render_json(visit)
+        if args.form == "json"
+        else render_html(visit, args.lang or pick_language())
+    )
     if args.output is None:
         sys.stdout.write(document)
     else:

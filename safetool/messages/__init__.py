@@ -17,6 +17,7 @@ import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from safetool.messages.catalogue import TEXTS
@@ -112,6 +113,54 @@ def _value(value: Any, language: str) -> Any:
     return value
 
 
+def from_dict(document: Any) -> Message | Words | None:
+    """The inverse of :func:`as_dict` (and of a :class:`Words`' texts), for coded words kept
+    in a file or a database; None for anything else."""
+    if isinstance(document, dict) and isinstance(document.get("code"), str):
+        params = document.get("params")
+        return Message(
+            document["code"],
+            {
+                name: _param(value)
+                for name, value in (params.items() if isinstance(params, dict) else ())
+            },
+        )
+    if (
+        isinstance(document, dict)
+        and "en" in document
+        and set(document) <= set(LANGUAGES)
+        and all(isinstance(text, str) for text in document.values())
+    ):
+        return Words(dict(document))
+    return None
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_param(item) for item in value]
+    return from_dict(value) or value
+
+
+def local_time(moment: str | datetime, language: str, zone: tzinfo | None = None) -> str:
+    """A UTC time (ISO text or datetime) in the reader's local time zone (or ``zone``),
+    written the reader's way, with its offset: ``2026-12-03 17:53 (UTC+08:00)`` or
+    ``2026年12月3日 17:53（UTC+08:00）``. Text that is not a time passes through."""
+    if isinstance(moment, str):
+        text = moment
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z") or "+0000"
+    utc = f"UTC{offset[0]}{offset[1:3]}:{offset[3:5]}"
+    if language == "zh_CN":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（{utc}）"
+    return f"{local:%Y-%m-%d %H:%M} ({utc})"
+
+
 def placeholders(template: str) -> set[str]:
     """The ``{names}`` a template fills."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
@@ -142,7 +191,9 @@ __all__ = [
     "Message",
     "Words",
     "as_dict",
+    "from_dict",
     "language_code",
+    "local_time",
     "pick_language",
     "render",
 ]

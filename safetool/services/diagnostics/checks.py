@@ -59,7 +59,7 @@ class CheckResult:
 
     def as_dict(self) -> dict[str, Any]:
         english = self.worded("en")
-        codes = {
+        codes: dict[str, Any] = {
             name: as_dict(text)
             for name, text in (
                 ("title", self.title),
@@ -68,6 +68,9 @@ class CheckResult:
             )
             if isinstance(text, Message)
         }
+        for name, words in (("part_name", self.part_name), ("next_step", self.next_step)):
+            if words is not None:
+                codes[name] = dict(words.texts)
         return {
             "name": self.name,
             "title": english.title,
