@@ -80,7 +80,7 @@ def cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def print_fields(fields: list[tuple[Any, Any]], language: str = "en") -> None:
+def print_fields(fields: list[tuple[Any, Any]], language: str = "en", indent: str = "") -> None:
     """``label  value`` lines; labels and values may be coded messages, worded in
     ``language``; a list prints comma-separated (or "none")."""
 
@@ -92,7 +92,7 @@ def print_fields(fields: list[tuple[Any, Any]], language: str = "en") -> None:
     labels = [word(name) for name, _ in fields]
     width = max(cells(label) for label in labels)
     for label, (_, value) in zip(labels, fields, strict=True):
-        print(f"{label}{' ' * (width - cells(label))}  {word(value)}")
+        print(f"{indent}{label}{' ' * (width - cells(label))}  {word(value)}")
 
 
 def language(args: argparse.Namespace) -> str:

@@ -113,6 +113,40 @@ RECOVERY: dict[str, dict[str, str]] = {
         "The lock accepted the authorisation and is opening.", "锁已接受授权，正在开启。"
     ),
     "recovery.refused": _("The lock refused: {reason}.", "锁拒绝了：{reason}。"),
+    "recovery.call_hotline": _("Call the service hotline and read out:", "请致电服务热线并读出："),
+    "recovery.field.serial": _("lock serial", "锁序列号"),
+    "recovery.field.challenge": _("challenge", "挑战码"),
+    "recovery.field.technician": _("technician ID", "技术员编号"),
+    "recovery.attempts_with_challenge": _(
+        "({count} attempts with this challenge)", "（此挑战码可尝试 {count} 次）"
+    ),
+    "recovery.prompt_response": _(
+        "Response from the hotline (digits, spaces allowed):",
+        "热线给出的应答码（数字，可含空格）：",
+    ),
+    "recovery.no_response": _("No response was given.", "没有输入应答码。"),
+    "recovery.no_response.next": _("Pass --response DIGITS.", "请用 `--response 数字` 给出。"),
+    "recovery.mistyped": _("The response's check digit does not match.", "应答码的校验位不符。"),
+    "recovery.mistyped.meaning": _(
+        "A digit was misheard or two were swapped; nothing was sent to the lock and no attempt "
+        "was used.",
+        "有一位数字听错了，或两位数字顺序颠倒；没有向锁发送任何内容，也没有消耗尝试次数。",
+    ),
+    "recovery.mistyped.next": _(
+        "Ask the hotline to read the response again, group by group.",
+        "请热线按组重新读一遍应答码。",
+    ),
+    "recovery.seal": _(
+        "Close seal for recovery {counter}: {seal}", "第 {counter} 次恢复的关闭封码：{seal}"
+    ),
+    "recovery.seal.report": _(
+        "Report it to the service centre to close the recovery.",
+        "请把它报给服务中心以结束此次恢复。",
+    ),
+    "recovery.asking_authority": _(
+        "Asking the service authority at {url} ...", "正在向 {url} 的服务中心申请授权……"
+    ),
+    "recovery.authority_id": _("Service authority recovery id: {id}", "服务中心恢复编号：{id}"),
     "recovery.attempts_left": _(
         "{count} attempts left with this challenge.", "此挑战码还剩 {count} 次尝试。"
     ),

@@ -127,10 +127,9 @@ class Recovery:
         digits = normalise_digits(typed)
         if not check_digits_ok(digits):
             raise DigitsMistyped(
-                "The response's check digit does not match.",
-                meaning="A digit was misheard or two were swapped; nothing was sent to the lock "
-                "and no attempt was used.",
-                next_step="Ask the hotline to read the response again, group by group.",
+                Message("recovery.mistyped"),
+                meaning=Message("recovery.mistyped.meaning"),
+                next_step=Message("recovery.mistyped.next"),
             )
         return await self._authorise(RecoveryAuthoriseRequest(RecoveryMethod.PHONE, digits, b""))
 
