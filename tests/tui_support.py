@@ -252,7 +252,7 @@ class FakeBackend:
 
     def list_ports(self) -> list[PortInfo]:
         return [
-            PortInfo("/dev/ttyS0", "ttyS0", None, None, None, False, ""),
+            PortInfo("/dev/ttyS0", "ttyS0", None, None, None, False, None),
             PortInfo(
                 "/dev/ttyUSB0",
                 "FT232R USB UART",
@@ -260,7 +260,7 @@ class FakeBackend:
                 "A10K4",
                 "FTDI",
                 True,
-                "FTDI FT232R USB-serial bridge (service cables use it)",
+                Message("port.why_bridge", {"bridge": "FTDI FT232R"}),
             ),
         ]
 

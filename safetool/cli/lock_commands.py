@@ -20,17 +20,16 @@ async def cmd_ports(args: argparse.Namespace) -> int:
         print_json([p.as_dict() for p in ports])
         return OK
     if not ports:
-        print(
-            "No serial ports found. Plug in the service cable; for an emulated board run "
-            "`safetool emulate` and use the port it prints."
-        )
+        say(args, Message("port.none_found"))
         return OK
+    reader = language(args)
     for port in ports:
         mark = "*" if port.likely_lock else " "
         ids = port.vid_pid or "-"
         print(f"{mark} {port.device:<20} {ids:<10} {port.description}")
         if port.why:
-            print(f"  {'':<20} {'':<10} likely a lock controller: {port.why}")
+            likely = Message("port.likely_lock", {"why": port.why})
+            print(f"  {'':<20} {'':<10} {render(likely, reader)}")
     return OK
 
 

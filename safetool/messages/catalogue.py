@@ -179,6 +179,17 @@ TEXTS: dict[str, dict[str, str]] = {**EVENTS, **REFUSALS, **STATES, **RECOVERY, 
 """Every key's texts by language code."""
 
 PORTS: dict[str, dict[str, str]] = {
+    "port.none_found": _(
+        "No serial ports found. Plug in the service cable; for an emulated board run "
+        "`safetool emulate` and use the port it prints.",
+        "没有找到串口。请插上服务线；如用模拟锁板，运行 `safetool emulate` 并使用它打印的端口。",
+    ),
+    "port.why_bridge": _(
+        "{bridge} USB-serial bridge (service cables use it)",
+        "{bridge} USB 转串口芯片（服务线使用它）",
+    ),
+    "port.why_description": _("its USB description names a lock", "其 USB 描述中提到了锁"),
+    "port.likely_lock": _("likely a lock controller: {why}", "可能是锁控制器：{why}"),
     "port.not_found": _("There is no serial port {url}.", "没有串口 {url}。"),
     "port.not_found.meaning": _(
         "The service cable may be unplugged, or the adapter got another name when it was "
