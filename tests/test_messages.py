@@ -39,7 +39,7 @@ from safetool.services.events import (
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
 ALLOWED_IN_CHINESE = {
     *("mV", "mA", "ms", "Ctrl", "safetool", "debug"),  # units, keys, the program, options
-    *("Windows", "macOS", "Arch", "dialout", "uucp"),  # systems and their groups
+    *("Windows", "macOS", "Arch", "dialout", "uucp", "USB"),  # systems, groups, buses
     *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC"),  # other programs
 }
 """Names and units may stay Latin in a Chinese sentence; so may commands in `backticks`

@@ -309,6 +309,41 @@ FIRMWARE: dict[str, dict[str, str]] = {
     "firmware.change.older": _("{old} → {new} (older)", "{old} → {new}（降级）"),
     "firmware.change.same": _("{old} → {new} (same version)", "{old} → {new}（相同版本）"),
     "firmware.change.unknown": _("{old} → {new}", "{old} → {new}"),
+    "firmware.health.no_selftest": _(
+        "{version} has no self-test; identity, slot and lock state good",
+        "{version} 没有自检；身份、槽位和锁状态正常",
+    ),
+    "firmware.health.passed": _(
+        "self-test passed ({errors} entries in the error log)",
+        "自检通过（错误日志中有 {errors} 条记录）",
+    ),
+    "firmware.plan": _(
+        "{serial} on {port}: {change}\n  {model}, battery {volts} V, {floor}; will {step} into "
+        "slot {slot}",
+        "{serial}（{port}）：{change}\n  {model}，电池 {volts} V，{floor}；将{step}到槽位 {slot}",
+    ),
+    "firmware.plan.floor": _(
+        "security counter {counter}, floor {floor}", "安全计数器 {counter}，下限 {floor}"
+    ),
+    "firmware.plan.floor_raised": _(
+        "security counter {counter}, floor {floor} (raises the floor to {counter}: older "
+        "releases can no longer be installed afterwards)",
+        "安全计数器 {counter}，下限 {floor}（安全下限将升到 {counter}：之后无法再安装更旧的版本）",
+    ),
+    "firmware.plan.install": _("install", "安装"),
+    "firmware.plan.finish": _("confirm the image already on trial", "确认已在试运行的固件"),
+    "firmware.confirm_one": _("Install on this lock?", "在这把锁上安装？"),
+    "firmware.confirm_many": _("Install on {count} locks?", "在 {count} 把锁上安装？"),
+    "firmware.installed": _(
+        "{serial}: installed {change} in slot {slot}, confirmed ({health}); security floor "
+        "{floor}; {seconds} s{resumed}.",
+        "{serial}：已将 {change} 安装到槽位 {slot} 并确认（{health}）；安全下限 {floor}；"
+        "用时 {seconds} 秒{resumed}。",
+    ),
+    "firmware.installed.resumed": _(", resumed at byte {bytes}", "，从第 {bytes} 字节处续传"),
+    "firmware.installed_count": _(
+        "{done} of {total} locks installed.", "{total} 把锁中已安装 {done} 把。"
+    ),
     "firmware.phase.precheck": _("pre-check", "预检"),
     "firmware.phase.transfer": _("transfer", "传输"),
     "firmware.phase.activate": _("activate", "激活"),

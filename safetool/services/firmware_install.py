@@ -38,6 +38,7 @@ from safetool.client.errors import DeviceSilent, LockRefused, RequestTimeout, Se
 from safetool.client.secure import close_session, open_session
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message, render
 from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
 from safetool.services.firmware_image import (
     FirmwareImageError,
@@ -164,7 +165,8 @@ class InstallOutcome:
     """Why each attempt before the last one stopped (a lost link, a lost answer...)."""
     bytes_sent: int = 0
     requests: int = 0
-    health: str = ""
+    health: Message | None = None
+    """What the health check found (the new image's self-test), coded."""
 
     @property
     def resumed_from(self) -> list[int]:
@@ -189,7 +191,7 @@ class InstallOutcome:
             "stream_bytes": sum(len(t.stream.data) for t in self.transfers),
             "bytes_sent": self.bytes_sent,
             "round_trips": self.requests,
-            "health": self.health,
+            "health": render(self.health) if self.health else "",
         }
 
 
@@ -480,7 +482,7 @@ async def _wait_for_reboot(client: LockClient, restarts: int) -> None:
             continue
 
 
-async def _health_check(client: LockClient, plan: InstallPlan) -> str:
+async def _health_check(client: LockClient, plan: InstallPlan) -> Message:
     """The new image must run, on trial, with the lock in a sane state; return a summary."""
     ident = await client.identify()
     status = await read_firmware_status(client)
@@ -502,7 +504,7 @@ async def _health_check(client: LockClient, plan: InstallPlan) -> str:
         health = await client.request(FirmwareHealthRequest())
     except LockRefused as refusal:
         if refusal.code == ErrorCode.UNKNOWN_TYPE:
-            return f"{plan.new_version} has no self-test; identity, slot and lock state good"
+            return Message("firmware.health.no_selftest", {"version": plan.new_version})
         raise
     assert isinstance(health, FirmwareHealthResponse)
     failed = [check.name.lower() for check in HealthCheck if health.failed & check]
@@ -513,4 +515,4 @@ async def _health_check(client: LockClient, plan: InstallPlan) -> str:
             "reset, or by itself within a few minutes.",
             next_step="Run `safetool diag` to find the faulty part.",
         )
-    return f"self-test passed ({health.errors} entries in the error log)"
+    return Message("firmware.health.passed", {"errors": health.errors})
