@@ -10,6 +10,7 @@ from typing import Any
 
 from safetool.cli.common import (
     add_port_options,
+    cells,
     connected,
     language,
     print_fields,
@@ -19,7 +20,13 @@ from safetool.cli.common import (
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, render
-from safetool.services.configure import UNITS, change_policy, parse_settings, read_policy
+from safetool.services.configure import (
+    UNITS,
+    change_policy,
+    parse_settings,
+    policy_label,
+    read_policy,
+)
 from safetool.services.devpki import init_dev_pki
 from safetool.services.recover import (
     Challenge,
@@ -213,10 +220,17 @@ async def cmd_config(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return OK
+    reader = language(args)
+    rows = []
     for name, value in result["after"].items():
         before = result.get("before", {}).get(name, value)
-        change = f"   (was {before})" if before != value else ""
-        print(f"{name:<20} {value}{UNITS.get(name, '')}{change}")
+        change = Message("policy.was", {"before": before}) if before != value else ""
+        rows.append((policy_label(name), f"{value}{UNITS.get(name, '')}", change))
+    width = max(cells(render(label, reader)) for label, _, _ in rows)
+    for (label, value, change), name in zip(rows, result["after"], strict=True):
+        worded = render(label, reader)
+        shown = f"{worded}{' ' * (width - cells(worded))}  {value}"
+        print(f"{shown}   {render(change, reader)}".rstrip() + f"   [{name}]")
     return OK
 
 

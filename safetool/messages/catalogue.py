@@ -553,3 +553,20 @@ REPORT: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(REPORT)
+
+POLICY: dict[str, dict[str, str]] = {
+    "policy.wrong_codes": _("Wrong codes before a lockout", "锁定前允许的错误密码次数"),
+    "policy.window_s": _("Counting window (s)", "计数时间窗（秒）"),
+    "policy.lockout_s": _("Penalty lockout (s)", "惩罚锁定（秒）"),
+    "policy.hard_after_lockouts": _("Lockouts before a hard lockout", "进入硬锁定前的锁定次数"),
+    "policy.time_delay_s": _("Time delay (s)", "延时开启（秒）"),
+    "policy.opening_window_s": _("Opening window (s)", "开启时间窗（秒）"),
+    "policy.dual_control": _("Dual control (0 or 1)", "双人控制（0 或 1）"),
+    "policy.was": _("(was {before})", "（原为 {before}）"),
+    "policy.bad_setting": _("Cannot read the setting {pair}.", "无法读取设置 {pair}。"),
+    "policy.bad_setting.next": _(
+        "Use NAME=NUMBER with NAME one of: {names}.", "请用 `名称=数字`，名称为以下之一：{names}。"
+    ),
+}
+
+TEXTS.update(POLICY)

@@ -17,17 +17,7 @@ from safetool.services.events import (
     received_message,
     refusal_message,
 )
-from safetool.tui.i18n import N_, _, current_language, ngettext
-
-POLICY_LABEL: dict[str, str] = {
-    "wrong_codes": N_("Wrong codes before a lockout"),
-    "window_s": N_("Counting window (s)"),
-    "lockout_s": N_("Penalty lockout (s)"),
-    "hard_after_lockouts": N_("Lockouts before a hard lockout"),
-    "time_delay_s": N_("Time delay (s)"),
-    "opening_window_s": N_("Opening window (s)"),
-    "dual_control": N_("Dual control (0 or 1)"),
-}
+from safetool.tui.i18n import _, current_language, ngettext
 
 
 def event_text(received: LockEventReceived) -> str:
