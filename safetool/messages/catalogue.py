@@ -570,3 +570,104 @@ POLICY: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(POLICY)
+
+CONVERSATION: dict[str, dict[str, str]] = {
+    "link.silent": _("No lock controller answered on {port}.", "{port} 上没有锁控制器应答。"),
+    "link.silent.meaning": _(
+        "The port opened, but nothing on it speaks the safetool protocol.",
+        "端口已打开，但上面没有设备使用 safetool 协议。",
+    ),
+    "link.silent.next": _(
+        "Check that this is the lock's service port (`safetool ports`), that the baud rate "
+        "matches (--baud; the default is 115200), and wake the lock by pressing a key on its "
+        "keypad.",
+        "确认这是锁的服务端口（`safetool ports`）、波特率一致（`--baud`，默认 115200），"
+        "并按一下锁的键盘唤醒它。",
+    ),
+    "link.no_common_version": _(
+        "The lock and safetool share no protocol version.", "锁与 safetool 没有共同支持的协议版本。"
+    ),
+    "link.lock_said": _("The lock said: {detail}.", "锁的回复：{detail}。"),
+    "link.no_common_version.next": _(
+        "Update safetool if the lock is newer than it; otherwise update the lock firmware at "
+        "the service centre.",
+        "如果锁比 safetool 新，请更新 safetool；否则请在服务中心更新锁的固件。",
+    ),
+    "link.no_answer": _(
+        "The lock did not answer {request} ({count} tries).",
+        "锁没有应答 {request}（已尝试 {count} 次）。",
+    ),
+    "link.no_answer.meaning": _(
+        "The link is up but the lock stopped answering; nothing is known about whether it "
+        "acted on the request.",
+        "链路正常，但锁不再应答；无法确定它是否执行了该请求。",
+    ),
+    "link.no_answer.next": _(
+        "Check the cable and the lock's battery, then retry.", "检查线缆和锁的电池，然后重试。"
+    ),
+    "session.lost": _(
+        "The secure session ended before the lock answered {request}: {reason}.",
+        "锁应答 {request} 之前安全会话已结束：{reason}。",
+    ),
+    "session.lost.meaning": _(
+        "The lock may or may not have acted on it. A forged, replayed or corrupted encrypted "
+        "frame ends a session on purpose.",
+        "锁可能执行了该请求，也可能没有。伪造、重放或损坏的加密帧会有意结束会话。",
+    ),
+    "session.lost.next": _(
+        "Open a new session and check the lock's state first.", "请打开新的会话，并先检查锁的状态。"
+    ),
+    "session.refused": _(
+        "The lock refused a secure session: {detail}.", "锁拒绝建立安全会话：{detail}。"
+    ),
+    "session.refused.meaning": _(
+        "Nothing privileged can be done on this lock with this certificate.",
+        "使用此证书无法在这把锁上执行任何特权操作。",
+    ),
+    "session.refused.next": _(
+        "Check that your certificate is current and not revoked (ask the service centre), and "
+        "that the lock's clock is right.",
+        "确认你的证书在有效期内且未被吊销（询问服务中心），并确认锁的时钟正确。",
+    ),
+    "session.refused.check_key": _(
+        "Check your technician key and certificate.", "检查你的技术员密钥和证书。"
+    ),
+    "session.not_genuine": _(
+        "The lock failed to prove it is a genuine {model}: {error}.",
+        "锁未能证明自己是正品 {model}：{error}。",
+    ),
+    "session.not_genuine.meaning": _(
+        "It may be a counterfeit board or a device in the middle of the cable. No secret was "
+        "sent to it.",
+        "它可能是假冒的主板，或线缆中间接入的设备。没有向它发送任何机密。",
+    ),
+    "session.not_genuine.next": _(
+        "Do not continue on this lock; report its serial to the service centre.",
+        "不要继续操作这把锁；把它的序列号报告给服务中心。",
+    ),
+    "lock.refused": _(
+        "The lock refused {request}: {code} ({detail}).", "锁拒绝了 {request}：{code}（{detail}）。"
+    ),
+    "lock.refused.meaning": _(
+        "The lock is unchanged by this request.", "该请求没有改变锁的任何状态。"
+    ),
+    "lock.refused.next": _(
+        "Try again; if it repeats, note the error code.", "请重试；如果反复出现，请记下错误代码。"
+    ),
+    "lock.refused.next_unknown_type": _(
+        "The lock firmware does not know this request: update the firmware.",
+        "锁的固件不认识这个请求：请更新固件。",
+    ),
+    "lock.refused.next_busy": _(
+        "The lock is busy (motor running or booting): wait a few seconds and retry.",
+        "锁正忙（电机运转或正在启动）：等几秒后重试。",
+    ),
+    "lock.refused.next_not_allowed": _(
+        "This needs a secure session and the right qualification.", "这需要安全会话和相应的资质。"
+    ),
+    "lock.refused.next_version": _(
+        "Update safetool or the lock firmware.", "请更新 safetool 或锁的固件。"
+    ),
+}
+
+TEXTS.update(CONVERSATION)
