@@ -671,3 +671,66 @@ CONVERSATION: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(CONVERSATION)
+
+INSTALL_REFUSALS: dict[str, dict[str, str]] = {
+    "install.refused_trial": _(
+        "{serial}: install refused (the lock runs firmware {version} on trial, not yet confirmed).",
+        "{serial}：拒绝安装（锁正在试运行固件 {version}，尚未确认）。",
+    ),
+    "install.refused_trial.meaning": _(
+        "A trial image must be kept or reverted before another install; nothing was sent to the "
+        "lock.",
+        "试运行中的固件必须先确认或回退，才能再次安装；未向锁发送任何数据。",
+    ),
+    "install.refused_trial.next": _(
+        "Wait {seconds} s for the lock to revert it by itself (or reset the lock), or install "
+        "that same image again to confirm it.",
+        "等待 {seconds} 秒让锁自行回退（或复位锁），或者再次安装同一固件以确认它。",
+    ),
+    "install.refused_battery": _(
+        "{serial}: install refused (battery at {volts} V; an install needs at least {needed} V).",
+        "{serial}：拒绝安装（电池 {volts} V；安装至少需要 {needed} V）。",
+    ),
+    "install.refused_battery.meaning": _(
+        "A battery this low may die during the install; nothing was sent.",
+        "电量这么低，安装途中电池可能耗尽；未发送任何数据。",
+    ),
+    "install.refused_battery.next": _(
+        "Fit a new battery pack (`safetool diag --check battery` names the part), then install "
+        "again.",
+        "换上新电池组（`safetool diag --check battery` 会给出零件号），然后重新安装。",
+    ),
+    "install.refused_busy": _(
+        "{serial}: install refused ({why}).", "{serial}：拒绝安装（{why}）。"
+    ),
+    "install.refused_busy.meaning": _(
+        "Firmware is installed only while nobody is opening the safe; nothing was sent.",
+        "只有在无人开启保险柜时才能安装固件；未发送任何数据。",
+    ),
+    "install.busy.penalty_lockout": _("the lock is in a penalty lockout", "锁处于惩罚锁定"),
+    "install.busy.penalty_lockout.next": _(
+        "Wait for the lockout to end (`safetool status`), then install again.",
+        "等锁定结束（`safetool status`）后再安装。",
+    ),
+    "install.busy.hard_lockout": _("the lock is in a hard lockout", "锁处于硬锁定"),
+    "install.busy.hard_lockout.next": _(
+        "Recover it first (`safetool recover`), then install again.",
+        "请先恢复它（`safetool recover`），然后重新安装。",
+    ),
+    "install.busy.time_delay": _("an opening is under way (time delay)", "正在开启中（延时）"),
+    "install.busy.time_delay.next": _(
+        "Let the opening finish or expire, then install again.", "等开启过程完成或超时后再安装。"
+    ),
+    "install.busy.opening_window": _(
+        "an opening is under way (opening window)", "正在开启中（开启窗口期）"
+    ),
+    "install.busy.opening_window.next": _(
+        "Let the opening finish or expire, then install again.", "等开启过程完成或超时后再安装。"
+    ),
+    "install.busy.bolt_moving": _("the bolt is moving", "锁舌正在移动"),
+    "install.busy.bolt_moving.next": _(
+        "Wait a moment, then install again.", "稍等片刻，然后重新安装。"
+    ),
+}
+
+TEXTS.update(INSTALL_REFUSALS)

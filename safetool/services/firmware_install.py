@@ -242,12 +242,14 @@ async def plan_install(
             plan.finish_only = True
         else:
             raise InstallRefused(
-                f"{ident.serial}: install refused (the lock runs firmware "
-                f"{ident.firmware_version} on trial, not yet confirmed).",
-                meaning="A trial image must be kept or reverted before another install; "
-                "nothing was sent to the lock.",
-                next_step=f"Wait {opening.trial_seconds_left} s for the lock to revert it by "
-                "itself (or reset the lock), or install that same image again to confirm it.",
+                Message(
+                    "install.refused_trial",
+                    {"serial": ident.serial, "version": ident.firmware_version},
+                ),
+                meaning=Message("install.refused_trial.meaning"),
+                next_step=Message(
+                    "install.refused_trial.next", {"seconds": opening.trial_seconds_left}
+                ),
             )
     return plan
 
@@ -263,41 +265,36 @@ def _battery_floor_mv(model: str) -> float:
 def _check_battery(plan: InstallPlan, floor_mv: float) -> None:
     if plan.battery_mv < floor_mv:
         raise InstallRefused(
-            f"{plan.serial}: install refused (battery at {plan.battery_mv / 1000:.2f} V; an "
-            f"install needs at least {floor_mv / 1000:.2f} V).",
-            meaning="A battery this low may die during the install; nothing was sent.",
-            next_step="Fit a new battery pack (`safetool diag --check battery` names the part), "
-            "then install again.",
+            Message(
+                "install.refused_battery",
+                {
+                    "serial": plan.serial,
+                    "volts": f"{plan.battery_mv / 1000:.2f}",
+                    "needed": f"{floor_mv / 1000:.2f}",
+                },
+            ),
+            meaning=Message("install.refused_battery.meaning"),
+            next_step=Message("install.refused_battery.next"),
         )
 
 
 def _check_lock_state(plan: InstallPlan, state: LockState, bolt: BoltState) -> None:
     why = {
-        LockState.PENALTY_LOCKOUT: (
-            "the lock is in a penalty lockout",
-            "Wait for the lockout to end (`safetool status`), then install again.",
-        ),
-        LockState.HARD_LOCKOUT: (
-            "the lock is in a hard lockout",
-            "Recover it first (`safetool recover`), then install again.",
-        ),
-        LockState.TIME_DELAY: (
-            "an opening is under way (time delay)",
-            "Let the opening finish or expire, then install again.",
-        ),
-        LockState.OPENING_WINDOW: (
-            "an opening is under way (opening window)",
-            "Let the opening finish or expire, then install again.",
-        ),
+        LockState.PENALTY_LOCKOUT: "penalty_lockout",
+        LockState.HARD_LOCKOUT: "hard_lockout",
+        LockState.TIME_DELAY: "time_delay",
+        LockState.OPENING_WINDOW: "opening_window",
     }.get(state)
     if why is None and bolt is BoltState.MOVING:
-        why = ("the bolt is moving", "Wait a moment, then install again.")
+        why = "bolt_moving"
     if why is not None:
         raise InstallRefused(
-            f"{plan.serial}: install refused ({why[0]}).",
-            meaning="Firmware is installed only while nobody is opening the safe; nothing was "
-            "sent.",
-            next_step=why[1],
+            Message(
+                "install.refused_busy",
+                {"serial": plan.serial, "why": Message(f"install.busy.{why}")},
+            ),
+            meaning=Message("install.refused_busy.meaning"),
+            next_step=Message(f"install.busy.{why}.next"),
         )
 
 
