@@ -734,3 +734,61 @@ INSTALL_REFUSALS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(INSTALL_REFUSALS)
+
+AUDIT: dict[str, dict[str, str]] = {
+    "audit.kind.power_on": _("power on", "上电"),
+    "audit.kind.session_opened": _("session opened", "会话建立"),
+    "audit.kind.session_refused": _("session refused", "拒绝会话"),
+    "audit.kind.session_closed": _("session closed", "会话关闭"),
+    "audit.kind.revocations_updated": _("revocations updated", "吊销列表已更新"),
+    "audit.kind.revocations_refused": _("revocations refused", "拒绝吊销列表"),
+    "audit.kind.privileged_refused": _("privileged command refused", "拒绝特权命令"),
+    "audit.kind.recovery_challenge": _("recovery challenge", "恢复挑战码"),
+    "audit.kind.recovery_refused": _("recovery refused", "拒绝恢复"),
+    "audit.kind.recovery_opened": _("recovery opened", "恢复开锁"),
+    "audit.kind.recovery_sealed": _("recovery sealed", "恢复已封码"),
+    "audit.kind.config_changed": _("policy changed", "策略已修改"),
+    "audit.kind.config_refused": _("policy change refused", "拒绝修改策略"),
+    "audit.kind.clock_jump_back": _("clock jumped back", "时钟回拨"),
+    "audit.kind.clock_jump_forward": _("clock jumped forward", "时钟前跳"),
+    "audit.kind.clock_set": _("clock set", "时钟已设置"),
+    "audit.kind.clock_set_refused": _("clock setting refused", "拒绝设置时钟"),
+    "audit.kind.silent_alarm": _("silent alarm", "无声报警"),
+    "audit.kind.code_entered": _("code entered", "输入密码"),
+    "audit.kind.lockout": _("lockout", "锁定"),
+    "audit.kind.tamper": _("tamper", "防撬"),
+    "audit.kind.firmware_installed": _("firmware installed", "固件已安装"),
+    "audit.kind.power_loss": _("power loss", "断电"),
+    "audit.kind.diagnostic": _("diagnostic", "诊断"),
+    "audit.kind.test_fill": _("test entry", "测试记录"),
+    "audit.kind.unknown": _("entry kind {kind}", "条目类型 {kind}"),
+    "audit.summary": _(
+        "{serial}: {count} entries written, {held} held by the lock, {new} read now ({bytes} "
+        "bytes in {seconds} s).",
+        "{serial}：共写入 {count} 条，锁中保存 {held} 条，本次读取 {new} 条（{bytes} 字节，"
+        "用时 {seconds} 秒）。",
+    ),
+    "audit.finding.problem": _("PROBLEM{where}: {message}", "问题{where}：{message}"),
+    "audit.finding.note": _("note{where}: {message}", "说明{where}：{message}"),
+    "audit.finding.where": _(" [entry {index}]", "［第 {index} 条］"),
+    "audit.verified_signed": _(
+        "Verified: the hash chain is complete and its head is signed by the lock's device key.",
+        "已验证：哈希链完整，链头由锁的设备密钥签名。",
+    ),
+    "audit.verified_unsigned": _(
+        "Verified: the hash chain is complete and its head is NOT signed.",
+        "已验证：哈希链完整，但链头没有签名。",
+    ),
+    "audit.tampered": _(
+        "VERIFICATION FAILED: this trail has been tampered with. Nothing new was added to this "
+        "laptop's copy. Do not rely on it; report the lock's serial and the entries above to "
+        "the service centre.",
+        "验证失败：这份审计记录已被篡改。本机副本没有添加任何新内容。请勿依赖它；"
+        "把锁的序列号和上面的条目报告给服务中心。",
+    ),
+    "audit.reading": _(
+        "reading audit trail: {done}/{total} entries", "正在读取审计记录：{done}/{total} 条"
+    ),
+}
+
+TEXTS.update(AUDIT)
