@@ -52,6 +52,7 @@ def test_html_is_one_escaped_file_in_both_languages(tmp_path: Path) -> None:
     english = render_html(visit, "en")
     chinese = render_html(visit, "zh-CN")
     assert "Parts replaced" in english and "更换零件" in chinese
+    assert "session opened" in english and "会话建立" in chinese  # the audit entry's kind
     assert "&lt;b&gt;ok&lt;/b&gt;" in english  # customer text is escaped, never markup
     for page in (english, chinese):
         assert "<script" not in page and "http" not in page.split("</style>")[0]
@@ -79,7 +80,7 @@ def _browser_or_skip() -> None:
     ("language", "facts"),
     [
         ("en", ["SL-0000-0001", "BAT-4AA-01", "fail", "1.2.0", "1.3.0", "王芳", "Parts replaced",
-                "Verified", "session_opened", "(4/5)"]),
+                "Verified", "session opened", "(4/5)"]),
         ("zh-CN", ["SL-0000-0001", "BAT-4AA-01", "不合格", "维修前", "王芳", "客户签收", "已验证"]),
     ],
 )  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 
 from safetool.messages import Message, Words, from_dict, language_code, local_time, render
 from safetool.messages.catalogue import TEXTS
+from safetool.services.audit import audit_kind_message
 
 LANGUAGES = ("en", "zh-CN")
 """The languages a report is written in, as ``safetool report --lang`` takes them."""
@@ -41,6 +42,9 @@ class Wording:
         if isinstance(moment, str) and moment:
             return local_time(moment, self.language)
         return "" if moment is None else str(moment)
+
+    def audit_kind(self, name: str) -> str:
+        return render(audit_kind_message(name), self.language)
 
     def check_title(self, name: str) -> str:
         key = f"diag.check.{name}"
