@@ -792,3 +792,67 @@ AUDIT: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(AUDIT)
+
+VISITS: dict[str, dict[str, str]] = {
+    "visit.started": _("Visit {id} to {serial} started.", "已开始上门服务 {id}（{serial}）。"),
+    "visit.reopened": _(
+        "Visit {id} to {serial} was still open: taken up again.",
+        "上门服务 {id}（{serial}）仍未结束：已继续。",
+    ),
+    "visit.part_added": _(
+        "{count} × {part} recorded on visit {id}.", "已在上门服务 {id} 中记录 {count} × {part}。"
+    ),
+    "visit.noted.finding": _("finding noted", "已记录发现"),
+    "visit.noted.work": _("work noted", "已记录处理措施"),
+    "visit.noted.note": _("note noted", "已记录备注"),
+    "visit.checks_attached": _("{count} check results attached", "已附上 {count} 项检测结果"),
+    "visit.audit_attached": _(
+        "audit excerpt of {count} entries attached", "已附上 {count} 条审计记录摘录"
+    ),
+    "visit.recovery_recorded": _("recovery {counter} recorded", "已记录第 {counter} 次恢复"),
+    "visit.firmware_now": _("firmware now {version}", "固件现为 {version}"),
+    "visit.noted": _("Visit {id}: {what}.", "上门服务 {id}：{what}。"),
+    "visit.nothing_to_note": _("Nothing to note.", "没有可记录的内容。"),
+    "visit.nothing_to_note.next": _(
+        "Give TEXT, or --diag, --audit, --recovery or --firmware-after.",
+        "请给出文字，或 `--diag`、`--audit`、`--recovery`、`--firmware-after`。",
+    ),
+    "visit.closed": _(
+        "Visit {id} closed, signed off by {name}.", "上门服务 {id} 已结束，由 {name} 签字确认。"
+    ),
+    "visit.status.open": _("open", "进行中"),
+    "visit.status.closed": _("closed", "已结束"),
+    "visit.none_yet": _("No visits on this laptop yet.", "本机还没有上门服务记录。"),
+    "visit.heading": _("Visit {id} ({status}) to {serial}", "上门服务 {id}（{status}）：{serial}"),
+    "visit.still_open": _("still open", "尚未结束"),
+    "visit.when": _("{technician}, {started} to {ended}", "{technician}，{started} 至 {ended}"),
+    "visit.field.site": _("site", "客户地点"),
+    "visit.field.technician": _("technician", "技术员"),
+    "visit.field.findings": _("findings", "发现"),
+    "visit.field.work_done": _("work done", "处理措施"),
+    "visit.field.notes": _("notes", "备注"),
+    "visit.field.part": _("part", "零件"),
+    "visit.field.check": _("check", "检测"),
+    "visit.field.firmware": _("firmware", "固件"),
+    "visit.field.audit": _("audit", "审计"),
+    "visit.field.signed_off": _("signed off", "签收"),
+    "visit.audit_entries": _("{count} entries", "{count} 条"),
+    "visit.audit_verified": _("verified", "已验证"),
+    "visit.audit_failed": _("VERIFICATION FAILED", "验证失败"),
+    "visit.signed": _("{name}, satisfaction {rating}/5", "{name}，满意度 {rating}/5"),
+    "visit.exported": _(
+        "{count} closed visits written to {file}.", "已将 {count} 次已结束的上门服务写入 {file}。"
+    ),
+    "visit.report_written": _(
+        "Report of visit {id} written to {file}.", "上门服务 {id} 的报告已写入 {file}。"
+    ),
+    "visit.bad_json": _(
+        "Cannot read {file} as JSON: {error}.", "无法把 {file} 读作 JSON：{error}。"
+    ),
+    "visit.bad_json.next": _(
+        "Attach the file exactly as `safetool diag --json` or `safetool audit --json` wrote it.",
+        "请原样附上 `safetool diag --json` 或 `safetool audit --json` 写出的文件。",
+    ),
+}
+
+TEXTS.update(VISITS)
