@@ -40,7 +40,7 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
 ALLOWED_IN_CHINESE = {
     *("mV", "mA", "ms", "Ctrl", "safetool", "debug"),  # units, keys, the program, options
     *("Windows", "macOS", "Arch", "dialout", "uucp", "USB"),  # systems, groups, buses
-    *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC", "JSON"),  # programs
+    *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC", "JSON", "MCUboot"),
 }
 """Names and units may stay Latin in a Chinese sentence; so may commands in `backticks`
 and device paths."""

@@ -856,3 +856,81 @@ VISITS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(VISITS)
+
+IMAGE_REFUSALS: dict[str, dict[str, str]] = {
+    "image.too_large": _(
+        "{path}: image refused ({size} bytes is larger than any lock's firmware slot).",
+        "{path}：固件被拒绝（{size} 字节，超过任何锁的固件槽位）。",
+    ),
+    "image.too_large.meaning": _(
+        "This cannot be a firmware image for a lock controller.", "这不可能是锁控制器的固件。"
+    ),
+    "image.too_large.next": _("Check you picked the right file.", "请确认选择的文件正确。"),
+    "image.for_model": _("model {model}", "型号 {model}"),
+    "image.for_no_model": _("no model", "未注明型号"),
+    "image.no_revisions": _("none named", "未注明"),
+    "image.wrong_model": _(
+        "{source}: image refused (it is for {named}, not the {model}).",
+        "{source}：固件被拒绝（它适用于{named}，而不是 {model}）。",
+    ),
+    "image.wrong_model.meaning": _(
+        "Firmware for another model can disable the lock's motor, keypad or sensors.",
+        "其他型号的固件可能使锁的电机、键盘或传感器失效。",
+    ),
+    "image.wrong_model.next": _(
+        "Use an image released for the {model}.", "请使用为 {model} 发布的固件。"
+    ),
+    "image.wrong_revision": _(
+        "{source}: image refused (hardware revisions {revisions}; the lock's board is revision "
+        "{revision}).",
+        "{source}：固件被拒绝（适用硬件版本 {revisions}；锁的主板是版本 {revision}）。",
+    ),
+    "image.wrong_revision.meaning": _(
+        "This release was not built or tested for this controller board.",
+        "该版本不是为这种控制板构建或测试的。",
+    ),
+    "image.wrong_revision.next": _(
+        "Use a release that lists hardware revision {revision}.",
+        "请使用注明支持硬件版本 {revision} 的发布版本。",
+    ),
+    "image.no_counter": _(
+        "{source}: image refused (it carries no security counter, SEC_CNT).",
+        "{source}：固件被拒绝（没有安全计数器 `SEC_CNT`）。",
+    ),
+    "image.no_counter.meaning": _(
+        "Locks only boot releases that carry a signed security counter.",
+        "锁只会引导带有已签名安全计数器的版本。",
+    ),
+    "image.no_counter.next": _(
+        "Use a release built with `safetool firmware build --security-counter N`.",
+        "请使用以 `safetool firmware build --security-counter N` 构建的版本。",
+    ),
+    "image.too_big_for_slot": _(
+        "{source}: image refused ({size} bytes; the firmware slot holds {limit} bytes of image).",
+        "{source}：固件被拒绝（{size} 字节；固件槽位最多容纳 {limit} 字节）。",
+    ),
+    "image.too_big_for_slot.meaning": _(
+        "The image cannot fit the lock's flash slot next to MCUboot's trailer.",
+        "加上 MCUboot 的尾部数据后，该固件放不进锁的闪存槽位。",
+    ),
+    "image.too_big_for_slot.next": _(
+        "Use a release built for this model.", "请使用为此型号构建的版本。"
+    ),
+    "image.below_floor": _(
+        "{source}: image refused (its security counter is {counter}; the lock's security floor "
+        "is {floor}).",
+        "{source}：固件被拒绝（其安全计数器为 {counter}；锁的安全下限为 {floor}）。",
+    ),
+    "image.below_floor.meaning": _(
+        "The lock's anti-rollback floor forbids images signed before a security fix; nothing "
+        "was sent to the lock.",
+        "锁的防回滚下限禁止安装在安全修复之前签名的固件；未向锁发送任何数据。",
+    ),
+    "image.below_floor.next": _(
+        "Install a release whose security counter is {floor} or more (`safetool firmware info "
+        "IMAGE` shows it).",
+        "请安装安全计数器不低于 {floor} 的版本（`safetool firmware info IMAGE` 可查看）。",
+    ),
+}
+
+TEXTS.update(IMAGE_REFUSALS)
