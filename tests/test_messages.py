@@ -7,7 +7,6 @@ import asyncio
 import json
 import re
 import signal
-import sys
 
 import pytest
 from hypothesis import given
@@ -35,6 +34,7 @@ from safetool.services.events import (
     lock_state_message,
     refusal_message,
 )
+from tests.test_cli import monitor_sees_a_wrong_code, run
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
 ALLOWED_IN_CHINESE = {
@@ -126,20 +126,6 @@ def test_a_coded_error_explains_itself_in_the_reader_language() -> None:
     assert error.as_dict()["codes"]["message"]["code"] == "refusal.revoked"
 
 
-async def run(*args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "safetool.cli.main",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_a_missing_port_is_explained_in_chinese_and_coded_in_json() -> None:
     code, out, err = await run("info", "--port", "/dev/ttyUSB-not-there", "--lang", "zh-CN")
     assert code == 2 and "Traceback" not in err
@@ -152,27 +138,10 @@ async def test_a_missing_port_is_explained_in_chinese_and_coded_in_json() -> Non
 
 
 async def test_monitor_words_events_in_chinese(board: EmulatorProcess) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "safetool.cli.main",
-        "monitor",
-        "--port",
-        board.port,
-        "--lang",
-        "zh-CN",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await monitor_sees_a_wrong_code(board, "--lang", "zh-CN")
     assert process.stdout is not None
     first = await asyncio.wait_for(process.stdout.readline(), 10)
     assert "正在监视" in first.decode()
-    for _ in range(200):  # let it connect (its HELLO opens a link session)
-        if (await board.board.state())["link"]["link_sessions"]:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
-    await board.board.enter_code(code="000000")
     lines: list[str] = []
     while not any("密码错误" in line for line in lines):
         lines.append((await asyncio.wait_for(process.stdout.readline(), 10)).decode())
