@@ -5,11 +5,12 @@ ends word it in the reader's language with :meth:`SafetoolError.explain`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from safetool.messages import Message, as_dict, render
+if TYPE_CHECKING:  # the catalogue loads at the first error, not for `safetool --help`
+    from safetool.messages import Message
 
-Text = Message | str
+Text: TypeAlias = "Message | str"
 """A coded message, or English text not yet in the catalogue."""
 
 
@@ -20,6 +21,8 @@ class SafetoolError(Exception):
     """CLI exit code: 2 for usage and connection problems, 1 when the lock refused."""
 
     def __init__(self, message: Text, *, meaning: Text = "", next_step: Text = "") -> None:
+        from safetool.messages import render
+
         super().__init__(render(message))
         self.coded = (message, meaning, next_step)
         self.message = render(message)
@@ -27,6 +30,8 @@ class SafetoolError(Exception):
         self.next_step = render(next_step)
 
     def explain(self, language: str = "en") -> str:
+        from safetool.messages import Message, render
+
         message, meaning, next_step = (render(part, language) for part in self.coded)
         lines = [message]
         if meaning:
@@ -36,6 +41,8 @@ class SafetoolError(Exception):
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
+        from safetool.messages import Message, as_dict
+
         document: dict[str, Any] = {
             "error": type(self).__name__,
             "message": self.message,

@@ -14,7 +14,6 @@ from typing import Any
 from safetool import __version__
 from safetool.cli.extras import missing_extra_message
 from safetool.errors import SafetoolError
-from safetool.messages import Message, pick_language, render
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
 Register = Callable[[Any], None]
@@ -234,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _reader_language(args: argparse.Namespace) -> str:
+    from safetool.messages import pick_language
+
     try:
         return pick_language(getattr(args, "lang", None))
     except ValueError:
@@ -244,6 +245,8 @@ def _internal_error(error: Exception, debug: bool, language: str = "en") -> int:
     """A bug: say so plainly, keep the traceback for --debug."""
     if debug:
         traceback.print_exc()
+    from safetool.messages import Message, render
+
     said = Message("cli.error.internal", {"error": f"{type(error).__name__}: {error}"})
     print(f"safetool: {render(said, language)}", file=sys.stderr)
     return USAGE_ERROR
