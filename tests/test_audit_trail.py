@@ -143,6 +143,11 @@ async def test_audit_cli_json_csv_and_failure_exit_code(
     assert code == 1
     assert "[entry 5]" in out and "VERIFICATION FAILED" in out
     code, out, err = await run_cli(
+        "audit", "--port", board.port, "--technician", folder, "--lang", "zh-CN"
+    )
+    assert code == 1
+    assert "［第 5 条］" in out and "验证失败：这份审计记录已被篡改" in out and "上电" in out
+    code, out, err = await run_cli(
         "audit", "--port", board.port, "--technician", folder, "--since", "yesterday"
     )
     assert code == 2 and "Cannot read --since" in err and "Traceback" not in err

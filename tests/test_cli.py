@@ -93,25 +93,26 @@ async def test_debug_shows_a_frame_trace(board: EmulatorProcess) -> None:
     assert "[tx] " in err and "[rx] " in err
 
 
-async def test_monitor_streams_json_lines_until_ctrl_c(board: EmulatorProcess) -> None:
+async def monitor_sees_a_wrong_code(
+    board: EmulatorProcess, *options: str
+) -> asyncio.subprocess.Process:
+    """``safetool monitor`` on ``board``, connected, after someone typed a wrong code."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "safetool.cli.main",
-        "monitor",
-        "--port",
-        board.port,
-        "--json",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
+        sys.executable, "-m", "safetool.cli.main", "monitor", "--port", board.port, *options,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
     for _ in range(200):  # let it connect (its HELLO opens a link session)
         if (await board.board.state())["link"]["link_sessions"]:
             break
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.2)
     await board.board.enter_code(code="000000")
+    return process
+
+
+async def test_monitor_streams_json_lines_until_ctrl_c(board: EmulatorProcess) -> None:
+    process = await monitor_sees_a_wrong_code(board, "--json")
+    assert process.stdout is not None
     kinds = []
     while "wrong_code" not in kinds:
         line = await asyncio.wait_for(process.stdout.readline(), 10)

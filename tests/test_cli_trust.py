@@ -9,8 +9,13 @@ import sys
 from pathlib import Path
 
 from hil.plugin import BoardFactory
-from protocols.recovery import device_recovery_secret, phone_response
+from protocols.recovery import (
+    check_digits_ok,
+    device_recovery_secret,
+    phone_response,
+)
 from tests.test_cli import run
+from tests.test_messages import latin_words
 from tests.trust_helpers import hard_lockout
 
 
@@ -74,3 +79,26 @@ async def test_recover_without_identity_explains(board_factory: BoardFactory) ->
     )
     assert code == 2
     assert "SAFETOOL_TECHNICIAN" in err and "Traceback" not in err
+
+
+async def test_recover_by_phone_speaks_chinese(tmp_path: Path, board_factory: BoardFactory) -> None:
+    """The challenge to read out, a misheard response and a refused one, all in Chinese."""
+    pki = tmp_path / "pki"
+    assert (await run("dev-pki", "init", str(pki)))[0] == 0
+    board = await board_factory("--pki", str(pki))
+    await hard_lockout(board)
+    technician = str(pki / "technicians" / "T-1001")
+    well_formed = next(
+        digits for n in range(100) if check_digits_ok(digits := f"{n:02d}" + "1234567890")
+    )
+    misheard = well_formed[:-1] + str((int(well_formed[-1]) + 1) % 10)
+    common = ("recover", "--phone", "--port", board.port, "--technician", technician)
+    code, out, err = await run(*common, "--lang", "zh-CN", "--response", misheard)
+    assert code == 2, err
+    assert "请致电服务热线并读出：" in out and "挑战码" in out and "技术员编号" in out
+    assert "应答码的校验位不符。" in err and "没有消耗尝试次数" in err
+    code, out, err = await run(*common, "--lang", "zh-CN", "--response", well_formed)
+    assert code == 1, err
+    assert "锁拒绝了：应答码错误。" in out
+    for line in (out + err).splitlines():
+        assert not latin_words(line.replace(board.port, "").replace("SL-0000-0001", "")), line

@@ -72,3 +72,16 @@ async def test_config_cli(pki: Path, board_factory: BoardFactory) -> None:
         "config", "--port", board.port, "--technician", folder, "--set", "bogus=1"
     )
     assert code == 2 and "NAME=NUMBER" in err
+    code, out, err = await run(
+        "config", "--port", board.port, "--technician", folder, "--set", "dual_control=0",
+        "--lang", "zh-CN",
+    )  # fmt: skip
+    assert code == 0, err
+    assert any(
+        line.startswith("双人控制（0 或 1）") and "（原为 1）" in line for line in out.split("\n")
+    )
+    assert "[time_delay_s]" in out  # the name to type with --set, in any language
+    code, _, err = await run(
+        "config", "--port", board.port, "--technician", folder, "--set", "bogus=1", "--lang", "zh"
+    )
+    assert code == 2 and "无法读取设置" in err and "time_delay_s" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from safetool.services.devpki import init_dev_pki
 from safetool.services.diagnostics import CheckResult, Verdict, run_diagnostics
 from safetool.services.diagnostics.model_data import ModelDataError, parse_model_data
 from tests.test_cli import run
+from tests.test_messages import latin_words
+
+PART_NUMBER = re.compile(r"\bSL-[A-Z0-9-]+|\bAA\b|CR2032|/dev/\S+")
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +110,16 @@ async def test_check_finds_its_fault(
     result = await diagnose(pki, board_factory, check, fault=fault)
     assert result.verdict == verdict, result
     assert result.part_number == part and result.next_step
+    chinese = result.worded("zh_CN")  # the finding reads whole in Chinese, part and step too
+    assert chinese.title and chinese.part_name and chinese.next_step
+    for text in (
+        chinese.title,
+        chinese.detail,
+        chinese.part_name,
+        chinese.next_step,
+        chinese.value,
+    ):
+        assert not latin_words(PART_NUMBER.sub("", str(text))), text
 
 
 @pytest.mark.parametrize(
@@ -164,7 +178,7 @@ async def test_outputs_confirmed_by_the_technician(
 
 async def test_checks_that_need_a_person_say_so(pki: Path, board_factory: BoardFactory) -> None:
     result = await diagnose(pki, board_factory, "keypad_keys")
-    assert result.verdict == Verdict.COULD_NOT_RUN and "--interactive" in result.detail
+    assert result.verdict == Verdict.COULD_NOT_RUN and "--interactive" in result.worded().detail
 
 
 async def test_motor_test_never_opens_a_locked_safe(pki: Path, board_factory: BoardFactory) -> None:
@@ -173,7 +187,7 @@ async def test_motor_test_never_opens_a_locked_safe(pki: Path, board_factory: Bo
     async with await LockClient.connect(board.port) as client:
         report = await run_diagnostics(client, identity, checks=["motor"])
     assert report.results[0].verdict == Verdict.COULD_NOT_RUN
-    assert "never opens a locked safe" in report.results[0].detail
+    assert "never opens a locked safe" in report.results[0].worded().detail
     state = await board.board.state()
     assert state["bolt"] == "EXTENDED" and state["lock_state"] == "LOCKED"
 
@@ -182,7 +196,7 @@ async def test_known_firmware_issue(pki: Path, board_factory: BoardFactory) -> N
     result = await diagnose(
         pki, board_factory, "versions", board_args=("--firmware-version", "2.2.1")
     )
-    assert result.verdict == Verdict.WARN and "stall in cold weather" in result.detail
+    assert result.verdict == Verdict.WARN and "stall in cold weather" in result.worded().detail
 
 
 async def test_keys_are_reported_only_during_a_keypad_test(
@@ -230,6 +244,15 @@ async def test_diag_cli_table_and_exit_code(pki: Path, board_factory: BoardFacto
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[-1]["event"] == "report" and lines[-1]["checks"][0]["verdict"] == "pass"
+    code, out, err = await run(
+        "diag", "--port", board.port, "--technician", technician, "--check", "battery",
+        "--lang", "zh-CN",
+    )  # fmt: skip
+    assert code == 1, err
+    assert "不合格：电池（静置）：限值：低于 5200 mV 警告，低于 4800 mV 不合格" in out
+    assert "可能的零件：SL-BAT-4AA（电池组，4 节 AA 碱性电池）" in out
+    for line in out.splitlines():
+        assert not latin_words(PART_NUMBER.sub("", line)), line
 
 
 def test_model_data_is_validated_on_load() -> None:

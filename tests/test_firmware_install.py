@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -144,7 +145,7 @@ async def test_upgrade_downgrade_and_same_version_are_one_action_seen_in_behavio
         board.port, pki, images["v240"], progress=lambda p: phases.append(p.phase)
     )
     assert up.change == f"{BUILTIN} → 2.4.0 (newer)" and up.slot == "A"
-    assert up.health.startswith("self-test passed")
+    assert up.health is not None and str(up.health).startswith("self-test passed")
     assert phases[0] == "transfer" and phases[-1] == "done"
     assert {"activate", "reboot", "health", "confirm"} <= set(phases)
     version, status = await running(board.port, pki)
@@ -153,7 +154,7 @@ async def test_upgrade_downgrade_and_same_version_are_one_action_seen_in_behavio
 
     down = await install_image(board.port, pki, images["v220"])
     assert down.change == "2.4.0 → 2.2.0 (older)" and down.slot == "B"
-    assert "no self-test" in down.health  # the health check adapts to what 2.2.0 can do
+    assert "no self-test" in str(down.health)  # the health check adapts to what 2.2.0 can do
     version, status = await running(board.port, pki)
     assert version == "2.2.0" and status.active_slot == "B"
     assert status.slot("A").version == "2.4.0"  # the previous image stays in the other slot
@@ -422,6 +423,23 @@ async def test_three_boards_at_once_with_progress_per_device_and_a_summary(
     assert progress_ports == {board.port for board in boards}
     for board in boards:
         assert (await running(board.port, pki))[0] == "2.4.0"
+
+
+async def test_install_speaks_chinese_plan_progress_and_result(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    board = await board_factory("--pki", str(pki), "--baud", "921600")
+    code, out, err = await run_cli(
+        "firmware", "install", str(images["v240"]), "--port", board.port,
+        "--technician", str(pki / TECHNICIAN), "--yes", "--lang", "zh-CN",
+        adders=(add_firmware_parsers,),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "（升级）" in out and "将安装到槽位 A" in out and "安全下限将升到 1" in out
+    assert "已将" in out and "安装到槽位 A 并确认（自检通过" in out
+    for line in out.splitlines():
+        kept = re.sub(r"/dev/\S+|SL-[\w-]+|\b\d+\.\d+\.\d+\b", "", line)
+        assert not re.search(r"[A-Za-z]{2,}", kept.replace("mV", "")), line
 
 
 async def test_a_garbage_stream_gets_a_clear_error_and_the_old_image_keeps_running(

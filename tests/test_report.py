@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from safetool.messages import Message
 from safetool.report.render import render_html, render_json
 from safetool.services.visits import ServiceRecord
 from tests.test_visits import full_visit
@@ -51,6 +52,7 @@ def test_html_is_one_escaped_file_in_both_languages(tmp_path: Path) -> None:
     english = render_html(visit, "en")
     chinese = render_html(visit, "zh-CN")
     assert "Parts replaced" in english and "更换零件" in chinese
+    assert "session opened" in english and "会话建立" in chinese  # the audit entry's kind
     assert "&lt;b&gt;ok&lt;/b&gt;" in english  # customer text is escaped, never markup
     for page in (english, chinese):
         assert "<script" not in page and "http" not in page.split("</style>")[0]
@@ -78,7 +80,7 @@ def _browser_or_skip() -> None:
     ("language", "facts"),
     [
         ("en", ["SL-0000-0001", "BAT-4AA-01", "fail", "1.2.0", "1.3.0", "王芳", "Parts replaced",
-                "Verified", "session_opened", "(4/5)"]),
+                "Verified", "session opened", "(4/5)"]),
         ("zh-CN", ["SL-0000-0001", "BAT-4AA-01", "不合格", "维修前", "王芳", "客户签收", "已验证"]),
     ],
 )  # fmt: skip
@@ -112,3 +114,46 @@ def test_report_in_a_real_headless_browser(language: str, facts: list[str], tmp_
     assert missing == [], text
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
     (tmp_path / f"report-{language}.pdf").write_bytes(pdf)
+
+
+def test_a_diagnosed_visit_reads_in_chinese_from_the_codes_kept_with_it(tmp_path: Path) -> None:
+    """The checks keep their coded words, so the report words them in the customer's
+    language; genuine parts are named from the model data; times are local, offset shown."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from safetool.messages import local_time
+    from safetool.services.diagnostics.checks import CheckResult, Verdict, describe_limits
+    from safetool.services.diagnostics.model_data import load_model_data
+
+    model = load_model_data("SL-100")
+    battery = model.part("battery")
+    finding = CheckResult(
+        "battery",
+        Message("diag.check.battery"),
+        Verdict.FAIL,
+        4700,
+        "mV",
+        describe_limits(model.limit("battery_mv"), "mV"),
+        battery.number,
+        battery.name,
+        battery.next_step,
+    )
+    with ServiceRecord(tmp_path / "v.sqlite") as record:
+        visit_id = record.start(serial="SL-0000-0001", site="Bank", technician="T-1001",
+                                model="SL-100")[0]  # fmt: skip
+        record.attach_diagnostics(visit_id, {"checks": [finding.as_dict()]})
+        record.add_part(visit_id, battery.number, 1, str(battery.name))
+        visit = record.visit(visit_id)
+    chinese = render_html(visit, "zh-CN")
+    assert "电池（静置）" in chinese and "限值：低于 5200 mV 警告，低于 4800 mV 不合格" in chinese
+    assert "换上原厂电池组 SL-BAT-4AA" in chinese and "电池组，4 节 AA 碱性电池" in chinese
+    assert "battery pack" not in chinese and "warn below" not in chinese
+    english = render_html(visit, "en")
+    assert "limits: warn below 5200 mV" in english and "battery pack, 4 × AA alkaline" in english
+    started = datetime.fromisoformat(visit["started_at"])
+    assert local_time(visit["started_at"], "zh_CN") in chinese
+    plus8 = timezone(timedelta(hours=8))
+    noon_utc = datetime(2026, 12, 3, 4, 5, tzinfo=UTC)
+    assert local_time(noon_utc, "zh_CN", plus8) == "2026年12月3日 12:05（UTC+08:00）"
+    assert local_time(noon_utc.isoformat(), "en", plus8) == "2026-12-03 12:05 (UTC+08:00)"
+    assert local_time("not a time", "en") == "not a time" and started.tzinfo is not None

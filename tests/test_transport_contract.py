@@ -217,7 +217,7 @@ async def test_firmware_install_ends_with_the_new_version_confirmed(
     assert client.board_restarts == 1 and outcome.attempts == 1, outcome.interruptions
     assert outcome.resumed_from == [] and outcome.transfers[0].image_bytes == len(image.image_bytes)
     assert outcome.version == "2.4.0" and outcome.slot == "A"
-    assert outcome.health.startswith("self-test passed")
+    assert str(outcome.health).startswith("self-test passed")
     await client.reconnect()  # a port (a serial one above all) takes one program at a time
     assert (await client.identify()).firmware_version == "2.4.0"
     status = await firmware_status(client, me)

@@ -217,7 +217,7 @@ async def test_hard_lockout_recovered_online(
             await pilot.press("r")
             screen = app.screen
             assert isinstance(screen, RecoverScreen)
-            await wait_until(pilot, lambda: screen.challenge is not None, what="challenge")
+            await wait_until(pilot, lambda: screen.challenge is not None, 20, what="challenge")
             await pilot.press("f7")
             await wait_until(pilot, lambda: screen.outcome is not None, timeout_s=15)
             assert screen.outcome is not None and screen.outcome.opened

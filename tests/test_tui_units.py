@@ -250,7 +250,9 @@ def test_every_service_error_sentence_has_a_translatable_template() -> None:
 
     shapes = {re.sub(r"\{\w+\}", "{}", template) for template in TEMPLATES}
     sentences = service_sentences()
-    assert len(sentences) > 150  # the scan reads what it should
+    # the scan reads what it should; the count shrinks as sentences become coded messages
+    # (safetool/messages), and this test goes with service_texts.py when none is left
+    assert len(sentences) > 100
     missing = sorted(sentences - shapes)
     assert missing == [], "add these to safetool/tui/service_texts.py and the catalogs"
 

@@ -124,7 +124,7 @@ def test_checks_from_a_bare_list_and_odd_items() -> None:
     checks = extract_checks([{"name": "a", "verdict": "WARN", "value": 3}, "junk", {"x": 1}])
     assert checks == [
         {"name": "a", "verdict": "warn", "value": 3.0, "unit": "", "part_number": "",
-         "detail": ""}
+         "detail": "", "codes": {}}
     ]  # fmt: skip
 
 
@@ -161,6 +161,9 @@ async def test_visit_cli_round(tmp_path: Path) -> None:
     assert record["audit"]["entries"][0]["kind"] == "power_on"
     code, out, _ = await visit("show", "1")
     assert "KEY-12" in out and "satisfaction 4/5" in out
+    code, out, _ = await visit("show", "1", "--lang", "zh-CN")
+    assert "上门服务 1（已结束）：SL-1" in out and "满意度 4/5" in out and "客户地点" in out
+    assert "发现" in out and "已验证" in out
     code, out, _ = await visit("list", "--closed", "--json")
     assert [v["id"] for v in json.loads(out)] == [1]
     code, _, err = await visit("note", "--visit", "1", "--diag", str(tmp_path / "missing.json"))

@@ -27,8 +27,10 @@ from protocols.firmware_image import Image
 from protocols.messages import IdentifyResponse, LockEvent, StatusResponse
 from protocols.trust_messages import RecoveryChallengeResponse, RecoverySealResponse
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message
 from safetool.services.audit import AuditReport
 from safetool.services.diagnostics import CheckResult, DiagnosticReport, Interaction, Verdict
+from safetool.services.diagnostics.checks import describe_limits
 from safetool.services.diagnostics.model_data import Part, load_model_data
 from safetool.services.firmware_image import (
     InstallPrecheck,
@@ -203,20 +205,26 @@ def fixed_firmware() -> FirmwareStatus:
 
 def fixed_check(name: str) -> CheckResult:
     if name == "battery":
+        model = load_model_data("SL-100")
         return CheckResult(
             name,
-            "Battery at rest",
+            Message("diag.check.battery"),
             Verdict.FAIL,
             4700,
             "mV",
-            "4700 mV at rest; limits: warn below 5200 mV, fail below 4800 mV",
+            describe_limits(model.limit("battery_mv"), "mV"),
             "SL-BAT-4AA",
-            "battery pack, 4 × AA alkaline",
-            "Replace the battery pack with genuine part SL-BAT-4AA.",
+            model.part("battery").name,
+            model.part("battery").next_step,
         )
     if name in ("keypad_keys", "buzzer", "leds"):
-        return CheckResult(name, name, Verdict.COULD_NOT_RUN, detail="needs a person")
-    return CheckResult(name, name, Verdict.PASS, "ok")
+        return CheckResult(
+            name,
+            Message(f"diag.check.{name}"),
+            Verdict.COULD_NOT_RUN,
+            detail=Message("diag.needs_confirmer"),
+        )
+    return CheckResult(name, Message(f"diag.check.{name}"), Verdict.PASS, 0)
 
 
 def fixed_audit() -> AuditReport:
@@ -244,7 +252,7 @@ class FakeBackend:
 
     def list_ports(self) -> list[PortInfo]:
         return [
-            PortInfo("/dev/ttyS0", "ttyS0", None, None, None, False, ""),
+            PortInfo("/dev/ttyS0", "ttyS0", None, None, None, False, None),
             PortInfo(
                 "/dev/ttyUSB0",
                 "FT232R USB UART",
@@ -252,7 +260,7 @@ class FakeBackend:
                 "A10K4",
                 "FTDI",
                 True,
-                "FTDI FT232R USB-serial bridge (service cables use it)",
+                Message("port.why_bridge", {"bridge": "FTDI FT232R"}),
             ),
         ]
 

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from safetool.cli.common import add_port_options, connected, print_json
+from safetool.cli.common import add_port_options, cells, connected, language, print_json
 from safetool.client.secure import close_session, open_session
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.services.audit import AuditReport, download_audit, entry_dict
+from safetool.messages import Message, local_time, pick_language, render
+from safetool.services.audit import AuditReport, audit_kind_message, download_audit, entry_dict
 
 OK, PROBLEM = 0, 1
 _DURATION = re.compile(r"^(\d+)\s*([dhm])$")
@@ -91,17 +92,21 @@ async def cmd_audit(args: argparse.Namespace) -> int:
         print_json({**report.as_dict(), "entries": rows})
     elif output == "csv":
         _print_csv(rows)
-        _print_summary(report, sys.stderr)
+        _print_summary(report, sys.stderr, language(args))
     else:
+        reader = language(args)
         for row in rows:
             detail = ", ".join(f"{k}={v}" for k, v in sorted(row["detail"].items()))
-            print(f"{row['index']:>6}  {row['time']}  {row['kind']:<22} {detail}")
-        _print_summary(report, sys.stdout)
+            kind = render(audit_kind_message(row["kind"]), reader)
+            kind += " " * max(22 - cells(kind), 0)
+            print(f"{row['index']:>6}  {local_time(row['time'], reader)}  {kind} {detail}")
+        _print_summary(report, sys.stdout, reader)
     return OK if report.verified else PROBLEM
 
 
 def _progress(done: int, total: int) -> None:
-    print(f"\rreading audit trail: {done}/{total} entries", end="", file=sys.stderr, flush=True)
+    reading = render(Message("audit.reading", {"done": done, "total": total}), pick_language())
+    print(f"\r{reading}", end="", file=sys.stderr, flush=True)
     if done >= total:
         print(file=sys.stderr)
 
@@ -114,24 +119,28 @@ def _print_csv(rows: list[dict[str, Any]]) -> None:
         writer.writerow([row["index"], row["time"], row["kind"], detail])
 
 
-def _print_summary(report: AuditReport, stream: Any) -> None:
-    print(
-        f"{report.serial}: {report.count} entries written, {report.count - report.first_index} "
-        f"held by the lock, {report.new_entries} read now ({report.bytes_read} bytes in "
-        f"{report.seconds:.1f} s).",
-        file=stream,
+def _print_summary(report: AuditReport, stream: Any, reader: str) -> None:
+    def say_to(key: str, **values: Any) -> None:
+        print(render(Message(key, values), reader), file=stream)
+
+    say_to(
+        "audit.summary",
+        serial=report.serial,
+        count=report.count,
+        held=report.count - report.first_index,
+        new=report.new_entries,
+        bytes=report.bytes_read,
+        seconds=f"{report.seconds:.1f}",
     )
     for finding in report.findings:
-        where = "" if finding.index is None else f" [entry {finding.index}]"
-        label = "PROBLEM" if finding.tampering else "note"
-        print(f"{label}{where}: {finding.message}", file=stream)
-    if report.verified:
-        how = "signed by the lock's device key" if report.signed else "NOT signed"
-        print(f"Verified: the hash chain is complete and its head is {how}.", file=stream)
-    else:
-        print(
-            "VERIFICATION FAILED: this trail has been tampered with. Nothing new was added to "
-            "this laptop's copy. Do not rely on it; report the lock's serial and the entries "
-            "above to the service centre.",
-            file=stream,
+        where = (
+            ""
+            if finding.index is None
+            else Message("audit.finding.where", {"index": finding.index})
         )
+        label = "audit.finding.problem" if finding.tampering else "audit.finding.note"
+        say_to(label, where=where, message=finding.message)
+    if report.verified:
+        say_to("audit.verified_signed" if report.signed else "audit.verified_unsigned")
+    else:
+        say_to("audit.tampered")

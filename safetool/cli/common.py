@@ -6,11 +6,13 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from safetool.client import LockClient
+from safetool.messages import Message, pick_language, render
 from safetool.transport import DEFAULT_BAUD
 
 PORT_HELP = (
@@ -22,6 +24,12 @@ PORT_HELP = (
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="language of what is printed: en or zh-CN (default: $SAFETOOL_LANG, then the "
+        "locale); --json always carries each message's code, values and English text",
+    )
     parser.add_argument(
         "--debug", action="store_true", help="show tracebacks and a hex trace of every frame"
     )
@@ -67,9 +75,31 @@ def print_json(document: Any) -> None:
     print(json.dumps(document, ensure_ascii=False), flush=True)
 
 
-def print_fields(fields: list[tuple[str, Any]]) -> None:
-    width = max(len(name) for name, _ in fields)
-    for name, value in fields:
+def cells(text: str) -> int:
+    """Terminal columns ``text`` takes: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def print_fields(fields: list[tuple[Any, Any]], language: str = "en", indent: str = "") -> None:
+    """``label  value`` lines; labels and values may be coded messages, worded in
+    ``language``; a list prints comma-separated (or "none")."""
+
+    def word(value: Any) -> str:
         if isinstance(value, list):
-            value = ", ".join(map(str, value)) or "none"
-        print(f"{name:<{width}}  {value}")
+            return ", ".join(word(item) for item in value) or render(Message("list.none"), language)
+        return render(value, language) if isinstance(value, Message) else str(value)
+
+    labels = [word(name) for name, _ in fields]
+    width = max(cells(label) for label in labels)
+    for label, (_, value) in zip(labels, fields, strict=True):
+        print(f"{indent}{label}{' ' * (width - cells(label))}  {word(value)}")
+
+
+def language(args: argparse.Namespace) -> str:
+    """The reader's language for this command: ``--lang``, ``$SAFETOOL_LANG``, the locale."""
+    return pick_language(getattr(args, "lang", None))
+
+
+def say(args: argparse.Namespace, message: Message, **kwargs: Any) -> None:
+    """Print a coded message in the reader's language."""
+    print(render(message, language(args)), **kwargs)

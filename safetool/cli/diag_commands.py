@@ -9,17 +9,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from safetool.cli.common import add_port_options, connected, print_json
+from safetool.cli.common import add_port_options, cells, connected, language, print_json, say
 from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.messages import Message, render
 from safetool.services.clock import clock_offset_s, set_clock
 from safetool.services.diagnostics import CHECKS, CheckResult, Verdict, run_diagnostics
-
-MARKS = {
-    Verdict.PASS: "ok  ",
-    Verdict.WARN: "WARN",
-    Verdict.FAIL: "FAIL",
-    Verdict.COULD_NOT_RUN: "--  ",
-}
 
 
 def add_diag_parsers(commands: Any) -> None:
@@ -104,9 +98,14 @@ class TerminalInteraction:
         )
 
 
-def _line(result: CheckResult) -> str:
-    value = "" if result.value is None else f"{result.value}{result.unit and ' ' + result.unit}"
-    return f"{MARKS[result.verdict]}  {result.title:<26} {value}"
+def _line(result: CheckResult, reader: str) -> str:
+    worded = result.worded(reader)
+    value = "" if worded.value is None else f"{worded.value}{result.unit and ' ' + result.unit}"
+    marks = {verdict: render(Message(f"diag.mark.{verdict.value}"), reader) for verdict in Verdict}
+    mark = marks[result.verdict]
+    mark += " " * (max(map(cells, marks.values())) - cells(mark))
+    padding = " " * max(26 - cells(worded.title), 0)
+    return f"{mark}  {worded.title}{padding} {value}"
 
 
 async def cmd_diag(args: argparse.Namespace) -> int:
@@ -117,30 +116,38 @@ async def cmd_diag(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"event": "check", **result.as_dict()})
         else:
-            print(_line(result), flush=True)
+            print(_line(result, reader), flush=True)
 
+    reader = language(args)
     async with connected(args) as client:
         if not args.json:
-            print(f"Diagnosing the lock on {args.port} ...", flush=True)
+            say(args, Message("diag.cli.diagnosing", {"port": args.port}), flush=True)
         report = await run_diagnostics(
             client, identity, checks=args.check, interaction=interaction, on_result=progress
         )
     if args.json:
         print_json({"event": "report", **report.as_dict()})
     else:
-        _print_findings(report.results)
+        _print_findings(report.results, reader)
     return 0 if report.all_passed else 1
 
 
-def _print_findings(results: list[CheckResult]) -> None:
+def _print_findings(results: list[CheckResult], reader: str) -> None:
     findings = [r for r in results if r.verdict in (Verdict.WARN, Verdict.FAIL)]
     skipped = [r for r in results if r.verdict == Verdict.COULD_NOT_RUN]
+
+    def said(key: str, **values: object) -> str:
+        return render(Message(key, values), reader)
+
     print()
     if not findings:
-        print("Nothing to fix.")
+        print(said("diag.cli.nothing_to_fix"))
     for result in findings:
-        print(f"{result.verdict.value.upper()}: {result.title}: {result.detail}")
-        print(f"  likely part: {result.part_number} ({result.part_name})")
-        print(f"  next: {result.next_step}")
+        worded = result.worded(reader)
+        verdict = said(f"diag.verdict.{result.verdict.value}")
+        print(said("diag.cli.finding", verdict=verdict, title=worded.title, detail=worded.detail))
+        print("  " + said("diag.cli.part", number=result.part_number, name=worded.part_name))
+        print("  " + said("diag.cli.next", step=worded.next_step))
     for result in skipped:
-        print(f"not run: {result.title}: {result.detail}")
+        worded = result.worded(reader)
+        print(said("diag.cli.not_run", title=worded.title, detail=worded.detail))

@@ -12,6 +12,7 @@ from safetool.cli.common import (
     add_output_options,
     add_port_options,
     connected,
+    language,
     print_fields,
     print_json,
 )
@@ -219,20 +220,5 @@ async def cmd_firmware_status(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": True, **status.as_dict()})
         return OK
-    running = status.running_version + (
-        " (factory image)" if status.active_slot is None else f" from slot {status.active_slot}"
-    )
-    fields: list[tuple[str, Any]] = [
-        ("running", running + (", on trial (not confirmed)" if status.trial_pending else "")),
-        ("security floor", status.security_floor),
-        ("last install", status.last_result_text),
-    ]
-    for slot in status.slots:
-        detail = slot.state
-        if slot.version:
-            detail += (
-                f", {slot.version}, security counter {slot.security_counter}, {slot.size} bytes"
-            )
-        fields.append((f"slot {slot.slot}", detail))
-    print_fields(fields)
+    print_fields(status.fields(), language(args))
     return OK

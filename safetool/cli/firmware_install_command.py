@@ -26,11 +26,16 @@ from rich.progress import (
 )
 
 from protocols.firmware_image import Image
-from safetool.cli.common import PORT_HELP, connected, print_json
+from safetool.cli.common import PORT_HELP, connected, language, print_json, say
 from safetool.client import LockClient
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.services.firmware_image import FirmwareUsageError, read_image
+from safetool.messages import Message, render
+from safetool.services.firmware_image import (
+    FirmwareUsageError,
+    read_image,
+    version_change_message,
+)
 from safetool.services.firmware_install import (
     DEFAULT_RETRIES,
     InstallOutcome,
@@ -80,6 +85,11 @@ def add_install_parser(sub: Any) -> None:
         "--timeout-s", type=float, default=3.0, help="seconds to wait for each answer"
     )
     parser.add_argument("--json", action="store_true", help="JSON lines: plans, progress, results")
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="language of what is printed: en or zh-CN (default: $SAFETOOL_LANG, then the locale)",
+    )
     parser.add_argument("--debug", action="store_true", help="tracebacks and a hex frame trace")
     parser.set_defaults(handler=cmd_firmware_install)
 
@@ -172,22 +182,29 @@ def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
             continue
         if lock.plan is not None:
             plan = lock.plan
-            floor = (
-                f"security counter {plan.precheck.security_counter}, floor {plan.precheck.floor}"
-            )
-            if plan.precheck.raises_floor:
-                floor += (
-                    f" (raises the floor to {plan.precheck.security_counter}: older releases "
-                    "can no longer be installed afterwards)"
-                )
-            step = "confirm the image already on trial" if plan.finish_only else "install"
-            print(
-                f"{plan.serial} on {plan.port}: {plan.change}\n"
-                f"  {plan.model}, battery {plan.battery_mv / 1000:.2f} V, {floor}; will {step} "
-                f"into slot {plan.target_slot}"
-            )
+            counter, floor = plan.precheck.security_counter, plan.precheck.floor
+            said = Message(
+                "firmware.plan",
+                {
+                    "serial": plan.serial,
+                    "port": plan.port,
+                    "change": version_change_message(plan.installed_version, plan.new_version),
+                    "model": plan.model,
+                    "volts": f"{plan.battery_mv / 1000:.2f}",
+                    "floor": Message(
+                        "firmware.plan.floor_raised" if plan.precheck.raises_floor
+                        else "firmware.plan.floor",
+                        {"counter": counter, "floor": floor},
+                    ),
+                    "step": Message(
+                        "firmware.plan.finish" if plan.finish_only else "firmware.plan.install"
+                    ),
+                    "slot": plan.target_slot,
+                },
+            )  # fmt: skip
+            say(args, said)
         elif lock.refusal is not None:
-            print(f"{lock.port}: {lock.refusal.explain()}", file=sys.stderr)
+            print(f"{lock.port}: {lock.refusal.explain(language(args))}", file=sys.stderr)
 
 
 def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
@@ -196,9 +213,13 @@ def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
             "The install needs a confirmation, and there is no terminal to ask in.",
             next_step="Add --yes to confirm on the command line.",
         )
-    count = f"{len(ready)} locks" if len(ready) > 1 else "this lock"
-    answer = input(f"Install on {count}? [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
+    question = (
+        Message("firmware.confirm_many", {"count": len(ready)})
+        if len(ready) > 1
+        else Message("firmware.confirm_one")
+    )
+    answer = input(render(question, language(args)) + " [y/N] ")
+    return answer.strip().lower() in ("y", "yes", "是")
 
 
 @contextlib.contextmanager
@@ -217,6 +238,7 @@ def _progress_reporter(args: argparse.Namespace) -> Any:
 
         yield as_json
         return
+    reader = language(args)
     console = Console(stderr=True)
     if not console.is_terminal:
         phases: dict[str, str] = {}
@@ -224,7 +246,8 @@ def _progress_reporter(args: argparse.Namespace) -> Any:
         def plain(event: InstallProgress) -> None:
             if phases.get(event.port) != event.phase:
                 phases[event.port] = event.phase
-                print(f"{event.serial}: {event.phase}", file=sys.stderr, flush=True)
+                phase = render(Message(f"firmware.phase.{event.phase}"), reader)
+                print(f"{event.serial}: {phase}", file=sys.stderr, flush=True)
 
         yield plain
         return
@@ -243,7 +266,8 @@ def _progress_reporter(args: argparse.Namespace) -> Any:
                 tasks[event.port] = bars.add_task(event.serial, total=event.total_bytes or None)
             bars.update(
                 tasks[event.port],
-                description=f"{event.serial} {event.phase}",
+                description=f"{event.serial} "
+                + render(Message(f"firmware.phase.{event.phase}"), reader),
                 completed=event.done_bytes,
                 total=event.total_bytes or None,
             )
@@ -258,22 +282,30 @@ def _show_summary(locks: list[_Lock], args: argparse.Namespace) -> None:
                 print_json(lock.outcome.as_dict())
             else:
                 outcome = lock.outcome
-                resumed = (
-                    f", resumed at byte {', '.join(map(str, outcome.resumed_from))}"
-                    if outcome.resumed_from
-                    else ""
+                before = lock.plan.installed_version if lock.plan else ""
+                said = Message(
+                    "firmware.installed",
+                    {
+                        "serial": outcome.serial,
+                        "change": version_change_message(before, outcome.version),
+                        "slot": outcome.slot,
+                        "health": outcome.health or "",
+                        "floor": outcome.security_floor,
+                        "seconds": f"{outcome.seconds:.1f}",
+                        "resumed": Message(
+                            "firmware.installed.resumed", {"bytes": outcome.resumed_from}
+                        )
+                        if outcome.resumed_from
+                        else "",
+                    },
                 )
-                print(
-                    f"{outcome.serial}: installed {outcome.change} in slot {outcome.slot}, "
-                    f"confirmed ({outcome.health}); security floor {outcome.security_floor}; "
-                    f"{outcome.seconds:.1f} s{resumed}."
-                )
+                say(args, said)
         elif lock.plan is not None and lock.refusal is not None:
             if args.json:
                 print_json({"event": "result", "ok": False, "port": lock.port,
                             **lock.refusal.as_dict()})  # fmt: skip
             else:
-                print(f"{lock.port}: {lock.refusal.explain()}", file=sys.stderr)
+                print(f"{lock.port}: {lock.refusal.explain(language(args))}", file=sys.stderr)
     if len(locks) > 1 and not args.json:
         done = sum(1 for lock in locks if lock.outcome is not None)
-        print(f"{done} of {len(locks)} locks installed.")
+        say(args, Message("firmware.installed_count", {"done": done, "total": len(locks)}))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 
-from safetool.cli.common import connected, print_fields, print_json
-from safetool.services.events import event_dict
+from safetool.cli.common import connected, language, print_fields, print_json, say
+from safetool.messages import Message, as_dict, render
+from safetool.services.events import describe, event_dict
 from safetool.services.info import LockInfo, identity_dict, read_info, status_dict
 from safetool.services.ports import list_serial_ports
 
@@ -18,25 +20,23 @@ async def cmd_ports(args: argparse.Namespace) -> int:
         print_json([p.as_dict() for p in ports])
         return OK
     if not ports:
-        print(
-            "No serial ports found. Plug in the service cable; for an emulated board run "
-            "`safetool emulate` and use the port it prints."
-        )
+        say(args, Message("port.none_found"))
         return OK
+    reader = language(args)
     for port in ports:
         mark = "*" if port.likely_lock else " "
         ids = port.vid_pid or "-"
         print(f"{mark} {port.device:<20} {ids:<10} {port.description}")
         if port.why:
-            print(f"  {'':<20} {'':<10} likely a lock controller: {port.why}")
+            likely = Message("port.likely_lock", {"why": port.why})
+            print(f"  {'':<20} {'':<10} {render(likely, reader)}")
     return OK
 
 
-def _print_info(info: LockInfo) -> None:
-    fields = [(k.replace("_", " "), v) for k, v in info.as_dict().items() if k != "problems"]
-    print_fields(fields)
-    for problem in info.problems:
-        print(f"! {problem}")
+def _print_info(info: LockInfo, reader: str, *, with_port: bool = True) -> None:
+    print_fields(info.fields(with_port=with_port), reader)
+    for problem in info.problem_messages:
+        print(f"! {render(problem, reader)}")
 
 
 async def cmd_info(args: argparse.Namespace) -> int:
@@ -45,7 +45,7 @@ async def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info.as_dict())
     else:
-        _print_info(info)
+        _print_info(info, language(args))
     return PROBLEM if info.problems else OK
 
 
@@ -58,27 +58,28 @@ async def cmd_status(args: argparse.Namespace) -> int:
         "serial": identity_dict(identity)["serial"],
         **status_dict(status),
         "problems": info.problems,
+        "problem_codes": [as_dict(problem) for problem in info.problem_messages],
     }
     if args.json:
         print_json(document)
     else:
-        print_fields([(k.replace("_", " "), v) for k, v in document.items() if k != "problems"])
-        for problem in info.problems:
-            print(f"! {problem}")
+        _print_info(info, language(args), with_port=False)
     return PROBLEM if info.problems else OK
 
 
 async def cmd_monitor(args: argparse.Namespace) -> int:
     """Live events until Ctrl-C (JSON lines with --json)."""
+    reader = language(args)
     async with connected(args) as client:
         if not args.json:
-            print(f"Watching {args.port} for lock events; press Ctrl-C to stop.", flush=True)
+            say(args, Message("cli.monitor.watching", {"port": args.port}), flush=True)
         async for received in client.events():
             if args.json:
                 print_json(event_dict(received))
                 continue
-            document = event_dict(received)
             if received.missed:
-                print(f"  ({received.missed} events lost on the link before this one)")
-            print(f"{document['time'][11:19]}  {document['text']}", flush=True)
+                missed = Message("cli.monitor.missed", {"count": received.missed})
+                print(f"  {render(missed, reader)}")
+            when = datetime.fromtimestamp(received.event.time_s, UTC).strftime("%H:%M:%S")
+            print(f"{when}  {describe(received, reader)}", flush=True)
     return OK

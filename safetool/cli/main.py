@@ -77,7 +77,6 @@ def _add_demo_parser(commands: Any) -> None:
         metavar="NAME",
         help="give the board a fault (docs/diagnostics.md) or hard_lockout",
     )
-    demo.add_argument("--lang", choices=("en", "zh_CN"), help="the app's language")
     demo.set_defaults(emulator_args=[])
 
 
@@ -216,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if as_json:
             print(json.dumps({"ok": False, **error.as_dict()}, ensure_ascii=False), flush=True)
         else:
-            print(f"safetool: {error.explain()}", file=sys.stderr)
+            print(f"safetool: {error.explain(_reader_language(args))}", file=sys.stderr)
         return error.exit_code
     except ModuleNotFoundError as error:
         if missing_extra_message(error) is None:
@@ -229,19 +228,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 traceback.print_exc()
             print(f"safetool: {error}", file=sys.stderr)
             return USAGE_ERROR
-        return _internal_error(error, debug)
+        return _internal_error(error, debug, _reader_language(args))
     return exit_code
 
 
-def _internal_error(error: Exception, debug: bool) -> int:
+def _reader_language(args: argparse.Namespace) -> str:
+    from safetool.messages import pick_language
+
+    try:
+        return pick_language(getattr(args, "lang", None))
+    except ValueError:
+        return "en"
+
+
+def _internal_error(error: Exception, debug: bool, language: str = "en") -> int:
     """A bug: say so plainly, keep the traceback for --debug."""
     if debug:
         traceback.print_exc()
-    print(
-        f"safetool: internal error ({type(error).__name__}: {error}). "
-        "Run again with --debug and send the output to the safetool team.",
-        file=sys.stderr,
-    )
+    from safetool.messages import Message, render
+
+    said = Message("cli.error.internal", {"error": f"{type(error).__name__}: {error}"})
+    print(f"safetool: {render(said, language)}", file=sys.stderr)
     return USAGE_ERROR
 
 

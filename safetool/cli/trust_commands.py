@@ -8,10 +8,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from safetool.cli.common import add_port_options, connected, print_json
+from safetool.cli.common import (
+    add_port_options,
+    cells,
+    connected,
+    language,
+    print_fields,
+    print_json,
+    say,
+)
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.services.configure import UNITS, change_policy, parse_settings, read_policy
+from safetool.messages import Message, render
+from safetool.services.configure import (
+    UNITS,
+    change_policy,
+    parse_settings,
+    policy_label,
+    read_policy,
+)
 from safetool.services.devpki import init_dev_pki
 from safetool.services.recover import (
     Challenge,
@@ -110,37 +125,48 @@ async def cmd_dev_pki_init(args: argparse.Namespace) -> int:
     return OK
 
 
-def _show_challenge(challenge: Challenge, as_json: bool) -> None:
-    if as_json:
+def _show_challenge(challenge: Challenge, args: argparse.Namespace) -> None:
+    if args.json:
         print_json({"event": "challenge", **challenge.as_dict()})
         return
-    print("Call the service hotline and read out:")
-    print(f"  lock serial    {challenge.serial}")
-    print(f"  challenge      {challenge.grouped}")
-    print(f"  counter        {challenge.counter}")
-    print(f"  technician ID  {challenge.technician_id}")
-    print(f"  ({challenge.attempts_left} attempts with this challenge)")
+    reader = language(args)
+    say(args, Message("recovery.call_hotline"))
+    print_fields(
+        [
+            (Message("recovery.field.serial"), challenge.serial),
+            (Message("recovery.field.challenge"), challenge.grouped),
+            (Message("recovery.field.counter"), challenge.counter),
+            (Message("recovery.field.technician"), challenge.technician_id),
+        ],
+        reader,
+        indent="  ",
+    )
+    left = Message("recovery.attempts_with_challenge", {"count": challenge.attempts_left})
+    print(f"  {render(left, reader)}")
 
 
-async def _ask_response() -> str:
-    prompt = "Response from the hotline (digits, spaces allowed): "
+async def _ask_response(args: argparse.Namespace) -> str:
+    prompt = render(Message("recovery.prompt_response"), language(args)) + " "
     if sys.stdin.isatty():
         return await asyncio.to_thread(input, prompt)
     line: str = await asyncio.to_thread(sys.stdin.readline)
     if not line:
-        raise SafetoolError("No response was given.", next_step="Pass --response DIGITS.")
+        raise SafetoolError(
+            Message("recovery.no_response"), next_step=Message("recovery.no_response.next")
+        )
     return line
 
 
-def _show_outcome(outcome: Outcome, as_json: bool) -> None:
-    if as_json:
+def _show_outcome(outcome: Outcome, args: argparse.Namespace) -> None:
+    if args.json:
         print_json({"event": "result", **outcome.as_dict()})
         return
-    print(outcome.explanation)
+    say(args, outcome.message)
     if not outcome.opened and outcome.attempts_left:
-        print(f"  {outcome.attempts_left} attempts left with this challenge.")
+        left = Message("recovery.attempts_left", {"count": outcome.attempts_left})
+        print(f"  {render(left, language(args))}")
     if outcome.opened:
-        print("When the safe is shut again, run `safetool recover --seal` and report the seal.")
+        say(args, Message("recovery.seal_next"))
 
 
 async def cmd_recover(args: argparse.Namespace) -> int:
@@ -154,26 +180,29 @@ async def cmd_recover(args: argparse.Namespace) -> int:
             else:
                 from protocols.recovery import group_digits
 
-                print(f"Close seal for recovery {seal.counter}: {group_digits(seal.seal)}")
-                print("Report it to the service centre to close the recovery.")
+                said = Message(
+                    "recovery.seal", {"counter": seal.counter, "seal": group_digits(seal.seal)}
+                )
+                say(args, said)
+                say(args, Message("recovery.seal.report"))
             return OK
         if args.authority:
             return await _recover_online(recovery, args)
         challenge = await recovery.challenge()
-        _show_challenge(challenge, args.json)
+        _show_challenge(challenge, args)
         typed = args.response
         while True:
             if typed is None:
-                typed = await _ask_response()
+                typed = await _ask_response(args)
             try:
                 outcome = await recovery.answer_by_phone(typed)
             except DigitsMistyped as mistyped:
                 if args.response is not None or not sys.stdin.isatty():
                     raise
-                print(mistyped.explain())
+                print(mistyped.explain(language(args)))
                 typed = None
                 continue
-            _show_outcome(outcome, args.json)
+            _show_outcome(outcome, args)
             if outcome.opened:
                 return OK
             if outcome.attempts_left == 0 or args.response is not None or not sys.stdin.isatty():
@@ -192,21 +221,28 @@ async def cmd_config(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return OK
+    reader = language(args)
+    rows = []
     for name, value in result["after"].items():
         before = result.get("before", {}).get(name, value)
-        change = f"   (was {before})" if before != value else ""
-        print(f"{name:<20} {value}{UNITS.get(name, '')}{change}")
+        change = Message("policy.was", {"before": before}) if before != value else ""
+        rows.append((policy_label(name), f"{value}{UNITS.get(name, '')}", change))
+    width = max(cells(render(label, reader)) for label, _, _ in rows)
+    for (label, value, change), name in zip(rows, result["after"], strict=True):
+        worded = render(label, reader)
+        shown = f"{worded}{' ' * (width - cells(worded))}  {value}"
+        print(f"{shown}   {render(change, reader)}".rstrip() + f"   [{name}]")
     return OK
 
 
 async def _recover_online(recovery: Recovery, args: argparse.Namespace) -> int:
     """Challenge from the lock, authorisation from the authority, result back to both."""
     if not args.json:
-        print(f"Asking the service authority at {args.authority} ...", flush=True)
+        say(args, Message("recovery.asking_authority", {"url": args.authority}), flush=True)
     outcome, recovery_id = await recover_online(recovery, args.authority)
     if args.json:
         print_json({"event": "result", "recovery_id": recovery_id, **outcome.as_dict()})
     else:
-        _show_outcome(outcome, as_json=False)
-        print(f"Service authority recovery id: {recovery_id}")
+        _show_outcome(outcome, args)
+        say(args, Message("recovery.authority_id", {"id": recovery_id}))
     return OK if outcome.opened else REFUSED

@@ -8,9 +8,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from safetool.cli.common import add_port_options, connected, print_json
+from safetool.cli.common import (
+    add_output_options,
+    add_port_options,
+    cells,
+    connected,
+    language,
+    print_fields,
+    print_json,
+    say,
+)
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message, as_dict, local_time, pick_language, render
+from safetool.messages.catalogue import TEXTS
 from safetool.report.render import render_html, render_json
 from safetool.report.translations import LANGUAGES
 from safetool.services.visits import ServiceRecord
@@ -104,7 +115,12 @@ def add_visit_parsers(commands: Any) -> None:
     form = report.add_mutually_exclusive_group()
     form.add_argument("--html", action="store_const", const="html", dest="form")
     form.add_argument("--json", action="store_const", const="json", dest="form")
-    report.add_argument("--lang", choices=LANGUAGES, default="en")
+    report.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="the report's language (default: $SAFETOOL_LANG, then the locale)",
+    )
     report.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
     report.add_argument("--debug", action="store_true", help="show tracebacks")
     _add_db(report)
@@ -112,8 +128,7 @@ def add_visit_parsers(commands: Any) -> None:
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_output_options(parser)
     _add_db(parser)
 
 
@@ -144,10 +159,9 @@ async def cmd_visit_start(args: argparse.Namespace) -> int:
         )
     if args.json:
         print_json({"visit_id": visit_id, "reopened": reopened, "serial": serial})
-    elif reopened:
-        print(f"Visit {visit_id} to {serial} was still open: taken up again.")
     else:
-        print(f"Visit {visit_id} to {serial} started.")
+        key = "visit.reopened" if reopened else "visit.started"
+        say(args, Message(key, {"id": visit_id, "serial": serial}))
     return OK
 
 
@@ -155,35 +169,38 @@ async def cmd_visit_add_part(args: argparse.Namespace) -> int:
     with ServiceRecord(args.db) as record:
         visit_id = record.resolve(args.visit_id)
         record.add_part(visit_id, args.part, args.quantity, args.description, args.reason)
-    _done(args, visit_id, f"{args.quantity} × {args.part} recorded on visit {visit_id}.")
+    _done(
+        args,
+        visit_id,
+        Message("visit.part_added", {"count": args.quantity, "part": args.part, "id": visit_id}),
+    )
     return OK
 
 
 async def cmd_visit_note(args: argparse.Namespace) -> int:
-    said = []
+    said: list[Message] = []
     with ServiceRecord(args.db) as record:
         visit_id = record.resolve(args.visit_id)
         if args.text:
             record.add_note(visit_id, args.text, args.kind)
-            said.append(f"{args.kind} noted")
+            said.append(Message(f"visit.noted.{args.kind}"))
         if args.diag is not None:
             count = record.attach_diagnostics(visit_id, _read_json(args.diag))
-            said.append(f"{count} check results attached")
+            said.append(Message("visit.checks_attached", {"count": count}))
         if args.audit is not None:
             count = record.attach_audit(visit_id, _read_json(args.audit))
-            said.append(f"audit excerpt of {count} entries attached")
+            said.append(Message("visit.audit_attached", {"count": count}))
         if args.recovery is not None:
             record.add_recovery(visit_id, args.recovery, args.method, args.seal)
-            said.append(f"recovery {args.recovery} recorded")
+            said.append(Message("visit.recovery_recorded", {"counter": args.recovery}))
         if args.firmware_after:
             record.set_firmware_after(visit_id, args.firmware_after)
-            said.append(f"firmware now {args.firmware_after}")
+            said.append(Message("visit.firmware_now", {"version": args.firmware_after}))
     if not said:
         raise SafetoolError(
-            "Nothing to note.",
-            next_step="Give TEXT, or --diag, --audit, --recovery or --firmware-after.",
+            Message("visit.nothing_to_note"), next_step=Message("visit.nothing_to_note.next")
         )
-    _done(args, visit_id, f"Visit {visit_id}: {'; '.join(said)}.")
+    _done(args, visit_id, Message("visit.noted", {"id": visit_id, "what": said}))
     return OK
 
 
@@ -197,7 +214,7 @@ async def cmd_visit_close(args: argparse.Namespace) -> int:
             comment=args.comment,
             firmware_after=args.firmware_after,
         )
-    _done(args, visit_id, f"Visit {visit_id} closed, signed off by {args.signed_off_by}.")
+    _done(args, visit_id, Message("visit.closed", {"id": visit_id, "name": args.signed_off_by}))
     return OK
 
 
@@ -207,13 +224,16 @@ async def cmd_visit_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(visits)
         return OK
+    reader = language(args)
     for v in visits:
+        status = render(Message(f"visit.status.{v['status']}"), reader)
+        status += " " * max(6 - cells(status), 0)
         print(
-            f"{v['id']:>5}  {v['status']:<6}  {v['lock_serial']:<16} {v['started_at']}  "
-            f"{v['technician']:<8} {v['customer_site']}"
+            f"{v['id']:>5}  {status}  {v['lock_serial']:<16} "
+            f"{local_time(v['started_at'], reader)}  {v['technician']:<8} {v['customer_site']}"
         )
     if not visits:
-        print("No visits on this laptop yet.")
+        say(args, Message("visit.none_yet"))
     return OK
 
 
@@ -223,24 +243,48 @@ async def cmd_visit_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(visit)
         return OK
-    print(f"Visit {visit['visit_id']} ({visit['status']}) to {visit['lock']['serial']}")
-    print(f"  site        {visit['customer_site']}")
-    print(f"  technician  {visit['technician']}, {visit['started_at']} to {visit['ended_at']}")
+    reader = language(args)
+
+    def said(key: str, **values: Any) -> str:
+        return render(Message(key, values), reader)
+
+    status = Message(f"visit.status.{visit['status']}")
+    say(args, Message("visit.heading", {"id": visit["visit_id"], "status": status,
+                                        "serial": visit["lock"]["serial"]}))  # fmt: skip
+    ended = local_time(visit["ended_at"], reader) if visit["ended_at"] else said("visit.still_open")
+    rows: list[tuple[Message, Any]] = [
+        (Message("visit.field.site"), visit["customer_site"]),
+        (
+            Message("visit.field.technician"),
+            said(
+                "visit.when",
+                technician=visit["technician"],
+                started=local_time(visit["started_at"], reader),
+                ended=ended,
+            ),
+        ),
+    ]
     for key in ("findings", "work_done", "notes"):
-        for text in visit[key]:
-            print(f"  {key:<11} {text}")
+        rows += [(Message(f"visit.field.{key}"), text) for text in visit[key]]
     for part in visit["parts"]:
-        print(f"  part        {part['quantity']} × {part['part_number']} {part['description']}")
+        text = f"{part['quantity']} × {part['part_number']} {part['description']}"
+        rows.append((Message("visit.field.part"), text))
     for check in visit["checks"]:
-        print(f"  check       {check['name']}: {check['verdict']}")
+        title = _known(f"diag.check.{check['name']}", check["name"], reader)
+        verdict = _known(f"diag.verdict.{check['verdict']}", check["verdict"], reader)
+        rows.append((Message("visit.field.check"), f"{title}: {verdict}"))
     firmware = visit["firmware"]
-    print(f"  firmware    {firmware['before'] or '?'} -> {firmware['after'] or 'unchanged'}")
+    after = firmware["after"] or said("report.unchanged")
+    rows.append((Message("visit.field.firmware"), f"{firmware['before'] or '?'} -> {after}"))
     if visit["audit"] is not None:
-        state = "verified" if visit["audit"]["verified"] else "VERIFICATION FAILED"
-        print(f"  audit       {len(visit['audit']['entries'])} entries, {state}")
+        state = said("visit.audit_verified" if visit["audit"]["verified"] else "visit.audit_failed")
+        count = said("visit.audit_entries", count=len(visit["audit"]["entries"]))
+        rows.append((Message("visit.field.audit"), f"{count}, {state}"))
     if visit["status"] == "closed":
         rating = visit["satisfaction"]["rating"]
-        print(f"  signed off  {visit['signed_off_by']}, satisfaction {rating or '-'}/5")
+        signed = said("visit.signed", name=visit["signed_off_by"], rating=rating or "-")
+        rows.append((Message("visit.field.signed_off"), signed))
+    print_fields(rows, reader, indent="  ")
     return OK
 
 
@@ -252,20 +296,31 @@ async def cmd_visit_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         args.output.write_text(text, encoding="utf-8")
-        print(f"{len(lines)} closed visits written to {args.output}.", file=sys.stderr)
+        written = Message("visit.exported", {"count": len(lines), "file": str(args.output)})
+        print(render(written, language(args)), file=sys.stderr)
     return OK
 
 
 async def cmd_report(args: argparse.Namespace) -> int:
     with ServiceRecord(args.db) as record:
         visit = record.visit(args.visit_id)
-    document = render_json(visit) if args.form == "json" else render_html(visit, args.lang)
+    document = (
+        render_json(visit)
+        if args.form == "json"
+        else render_html(visit, args.lang or pick_language())
+    )
     if args.output is None:
         sys.stdout.write(document)
     else:
         args.output.write_text(document, encoding="utf-8")
-        print(f"Report of visit {args.visit_id} written to {args.output}.", file=sys.stderr)
+        written = Message("visit.report_written", {"id": args.visit_id, "file": str(args.output)})
+        print(render(written, pick_language(args.lang)), file=sys.stderr)
     return OK
+
+
+def _known(key: str, fallback: str, reader: str) -> str:
+    """The catalogue's words for ``key``, or ``fallback`` as kept (a check from another tool)."""
+    return render(Message(key), reader) if key in TEXTS else fallback
 
 
 def _read_json(path: Path) -> Any:
@@ -273,14 +328,13 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SafetoolError(
-            f"Cannot read {path} as JSON: {error}.",
-            next_step="Attach the file exactly as `safetool diag --json` or `safetool audit "
-            "--json` wrote it.",
+            Message("visit.bad_json", {"file": str(path), "error": str(error)}),
+            next_step=Message("visit.bad_json.next"),
         ) from None
 
 
-def _done(args: argparse.Namespace, visit_id: int, message: str) -> None:
+def _done(args: argparse.Namespace, visit_id: int, message: Message) -> None:
     if args.json:
-        print_json({"ok": True, "visit_id": visit_id})
+        print_json({"ok": True, "visit_id": visit_id, "message": as_dict(message)})
     else:
-        print(message)
+        say(args, message)

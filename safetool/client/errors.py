@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from protocols.catalogue import ErrorCode
 from safetool.errors import SafetoolError
+from safetool.messages import Message
 
 
 class DeviceSilent(SafetoolError):
@@ -33,17 +34,18 @@ class LockRefused(SafetoolError):
         except ValueError:
             name = f"error {code}"
         super().__init__(
-            f"The lock refused {request_name}: {name} ({detail}).",
-            meaning="The lock is unchanged by this request.",
-            next_step=_NEXT_STEPS.get(code, "Try again; if it repeats, note the error code."),
+            Message("lock.refused", {"request": request_name, "code": name, "detail": detail}),
+            meaning=Message("lock.refused.meaning"),
+            next_step=Message(_NEXT_STEPS.get(code, "lock.refused.next")),
         )
         self.code = code
         self.detail = detail
 
 
 _NEXT_STEPS: dict[int, str] = {
-    ErrorCode.UNKNOWN_TYPE: "The lock firmware does not know this request: update the firmware.",
-    ErrorCode.BUSY: "The lock is busy (motor running or booting): wait a few seconds and retry.",
-    ErrorCode.NOT_ALLOWED: "This needs a secure session and the right qualification.",
-    ErrorCode.UNSUPPORTED_VERSION: "Update safetool or the lock firmware.",
+    ErrorCode.UNKNOWN_TYPE: "lock.refused.next_unknown_type",
+    ErrorCode.BUSY: "lock.refused.next_busy",
+    ErrorCode.NOT_ALLOWED: "lock.refused.next_not_allowed",
+    ErrorCode.UNSUPPORTED_VERSION: "lock.refused.next_version",
 }
+"""The next step's message key for the error codes that have their own."""

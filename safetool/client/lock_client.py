@@ -45,6 +45,7 @@ from safetool.client.errors import (
     RequestTimeout,
     SessionLost,
 )
+from safetool.messages import Message
 from safetool.transport import DEFAULT_BAUD, LinkLost, Tracer, Transport, make_transport
 
 R = TypeVar("R", bound=Response)
@@ -135,19 +136,16 @@ class LockClient:
             hello = await self.request(self.connection.hello(), timeout_s=self.hello_timeout_s)
         except RequestTimeout:
             raise DeviceSilent(
-                f"No lock controller answered on {self.transport.description}.",
-                meaning="The port opened, but nothing on it speaks the safetool protocol.",
-                next_step="Check that this is the lock's service port (`safetool ports`), that "
-                "the baud rate matches (--baud; the default is 115200), and wake the lock by "
-                "pressing a key on its keypad.",
+                Message("link.silent", {"port": self.transport.description}),
+                meaning=Message("link.silent.meaning"),
+                next_step=Message("link.silent.next"),
             ) from None
         except LockRefused as refusal:
             if refusal.code == ErrorCode.UNSUPPORTED_VERSION:
                 raise ProtocolMismatch(
-                    "The lock and safetool share no protocol version.",
-                    meaning=f"The lock said: {refusal.detail}.",
-                    next_step="Update safetool if the lock is newer than it; otherwise update "
-                    "the lock firmware at the service centre.",
+                    Message("link.no_common_version"),
+                    meaning=Message("link.lock_said", {"detail": refusal.detail}),
+                    next_step=Message("link.no_common_version.next"),
                 ) from None
             raise
         assert isinstance(hello, HelloResponse)
@@ -305,11 +303,12 @@ class LockClient:
                 if future is not None and not future.done():
                     future.set_exception(
                         RequestTimeout(
-                            f"The lock did not answer {type(event.request).__name__} "
-                            f"({event.attempts} tries).",
-                            meaning="The link is up but the lock stopped answering; nothing "
-                            "is known about whether it acted on the request.",
-                            next_step="Check the cable and the lock's battery, then retry.",
+                            Message(
+                                "link.no_answer",
+                                {"request": type(event.request).__name__, "count": event.attempts},
+                            ),
+                            meaning=Message("link.no_answer.meaning"),
+                            next_step=Message("link.no_answer.next"),
                         )
                     )
             elif isinstance(event, LockEventReceived):
@@ -322,11 +321,12 @@ class LockClient:
                 if future is not None and not future.done():
                     future.set_exception(
                         SessionLost(
-                            f"The secure session ended before the lock answered "
-                            f"{type(event.request).__name__}: {event.reason}.",
-                            meaning="The lock may or may not have acted on it. A forged, "
-                            "replayed or corrupted encrypted frame ends a session on purpose.",
-                            next_step="Open a new session and check the lock's state first.",
+                            Message(
+                                "session.lost",
+                                {"request": type(event.request).__name__, "reason": event.reason},
+                            ),
+                            meaning=Message("session.lost.meaning"),
+                            next_step=Message("session.lost.next"),
                         )
                     )
             elif isinstance(event, SessionEnded):

@@ -18,6 +18,7 @@ from safetool.client.errors import LockRefused
 from safetool.client.lock_client import LockClient
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message
 
 
 class SessionRefused(SafetoolError):
@@ -61,10 +62,9 @@ async def open_session(client: LockClient, identity: TechnicianIdentity) -> Sess
         reply = await client.request(handshake.start())
     except LockRefused as refusal:
         raise SessionRefused(
-            f"The lock refused a secure session: {refusal.detail}.",
-            meaning="Nothing privileged can be done on this lock with this certificate.",
-            next_step="Check that your certificate is current and not revoked (ask the service "
-            "centre), and that the lock's clock is right.",
+            Message("session.refused", {"detail": refusal.detail}),
+            meaning=Message("session.refused.meaning"),
+            next_step=Message("session.refused.next"),
         ) from None
     assert isinstance(reply, SessionInitResponse)
     try:
@@ -76,10 +76,9 @@ async def open_session(client: LockClient, identity: TechnicianIdentity) -> Sess
         )
     except HandshakeFailed as failure:
         raise SessionRefused(
-            f"The lock failed to prove it is a genuine {identity_reply.model}: {failure}.",
-            meaning="It may be a counterfeit board or a device in the middle of the cable. "
-            "No secret was sent to it.",
-            next_step="Do not continue on this lock; report its serial to the service centre.",
+            Message("session.not_genuine", {"model": identity_reply.model, "error": str(failure)}),
+            meaning=Message("session.not_genuine.meaning"),
+            next_step=Message("session.not_genuine.next"),
         ) from None
     client.connection.cipher = cipher
     try:
@@ -87,8 +86,8 @@ async def open_session(client: LockClient, identity: TechnicianIdentity) -> Sess
     except LockRefused as refusal:
         client.connection.end_session("refused")
         raise SessionRefused(
-            f"The lock refused the secure session: {refusal.detail}.",
-            next_step="Check your technician key and certificate.",
+            Message("session.refused", {"detail": refusal.detail}),
+            next_step=Message("session.refused.check_key"),
         ) from None
     assert isinstance(granted, SessionAuthResponse)
     return SessionInfo(

@@ -8,7 +8,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from safetool.errors import SafetoolError
-from safetool.report.translations import LANGUAGES, translator
+from safetool.messages import Words
+from safetool.report.translations import LANGUAGES, Wording, report_language, translator
+from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("safetool.report", "templates"),
@@ -20,12 +22,24 @@ _ENVIRONMENT = Environment(
 
 
 def render_html(visit: dict[str, Any], language: str = "en") -> str:
-    if language not in LANGUAGES:
+    if report_language(language) is None:
         raise SafetoolError(
             f"No report language {language!r}.", next_step=f"Use one of: {', '.join(LANGUAGES)}."
         )
     template = _ENVIRONMENT.get_template("report.html.j2")
-    return template.render(visit=visit, t=translator(language), lang=language)
+    wording = Wording(language, _part_names(str(visit.get("lock", {}).get("model") or "")))
+    html_lang = "zh-CN" if wording.language == "zh_CN" else wording.language
+    return template.render(visit=visit, t=translator(language), lang=html_lang, w=wording)
+
+
+def _part_names(model: str) -> dict[str, Words]:
+    """Part number -> its name in every language, from the lock model's data (none when the
+    model has no data file: the report then shows the descriptions as kept)."""
+    try:
+        data = load_model_data(model) if model else None
+    except ModelDataError:
+        return {}
+    return {part.number: part.name for part in data.parts.values()} if data else {}
 
 
 def render_json(visit: dict[str, Any]) -> str:

@@ -33,6 +33,8 @@ from protocols.session import CIPHER_OVERHEAD
 from safetool.client import LockClient
 from safetool.client.secure import SessionInfo
 from safetool.errors import SafetoolError
+from safetool.messages import Message
+from safetool.messages.catalogue import TEXTS
 from safetool.services.audit_store import AuditCopy
 from safetool.services.audit_verify import ChainResult, Finding, check_chain, check_head
 
@@ -245,3 +247,9 @@ def _compare(copy: AuditCopy, board: list[WireEntry], head: AuditHeadResponse) -
                 )
             ]
     return []
+
+
+def audit_kind_message(name: str) -> Message:
+    """An audit entry kind (the lock's own name, ``recovery_opened``) in words."""
+    key = f"audit.kind.{name}"
+    return Message(key) if key in TEXTS else Message("audit.kind.unknown", {"kind": name})

@@ -15,9 +15,15 @@ from safetool.client import LockClient
 from safetool.client.secure import open_session
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message
 
 POLICY_FIELDS = tuple(f.name for f in fields(ConfigSetRequest))
 UNITS = {"window_s": "s", "lockout_s": "s", "time_delay_s": "s", "opening_window_s": "s"}
+
+
+def policy_label(name: str) -> Message:
+    """A policy setting's name for a person (``time_delay_s`` -> "Time delay (s)")."""
+    return Message(f"policy.{name}")
 
 
 def parse_settings(pairs: list[str]) -> dict[str, int]:
@@ -28,8 +34,8 @@ def parse_settings(pairs: list[str]) -> dict[str, int]:
         name = name.strip().replace("-", "_")
         if name not in POLICY_FIELDS or not value.strip().isdigit():
             raise SafetoolError(
-                f"Cannot read the setting {pair!r}.",
-                next_step=f"Use NAME=NUMBER with NAME one of: {', '.join(POLICY_FIELDS)}.",
+                Message("policy.bad_setting", {"pair": repr(pair)}),
+                next_step=Message("policy.bad_setting.next", {"names": list(POLICY_FIELDS)}),
             )
         settings[name] = int(value)
     return settings

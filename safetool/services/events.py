@@ -1,46 +1,69 @@
-"""Lock events in words, for people, and as dictionaries, for JSON."""
+"""Lock events and the lock's states as coded messages (safetool/messages), and events as
+dictionaries for JSON. The one place that maps the wire's enums to message keys."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from protocols.catalogue import EventKind
+from protocols.catalogue import BoltState, DoorState, EventKind, LockState, RefusalReason
 from protocols.events import LockEventReceived
+from safetool.messages import Message, as_dict, render
 
-_TEXT: dict[EventKind, str] = {
-    EventKind.POWER_ON: "powered on (boot {value})",
-    EventKind.KEY_PRESS: "key pressed",
-    EventKind.CODE_ACCEPTED: "code accepted (user slot {value})",
-    EventKind.WRONG_CODE: "wrong code ({value} in the current window)",
-    EventKind.INPUT_BLOCKED: "keypad input blocked ({value} s of lockout left)",
-    EventKind.LOCKOUT_STARTED: "penalty lockout started ({value} s)",
-    EventKind.LOCKOUT_ENDED: "penalty lockout ended",
-    EventKind.HARD_LOCKOUT: "HARD LOCKOUT after {value} penalty lockouts: service recovery needed",
-    EventKind.BOLT_RETRACTED: "bolt retracted ({value} ms)",
-    EventKind.BOLT_EXTENDED: "bolt extended ({value} ms)",
-    EventKind.DOOR_OPENED: "door opened",
-    EventKind.DOOR_CLOSED: "door closed",
-    EventKind.LOW_BATTERY: "low battery ({value} mV)",
-    EventKind.TAMPER: "tamper switch {tamper}",
-}
+_REASON_IN_VALUE = {EventKind.SESSION_REFUSED, EventKind.RECOVERY_REFUSED}
 
 
-def describe(event: LockEventReceived) -> str:
-    body = event.event
-    template = _TEXT.get(body.kind, "event {kind}")
-    return template.format(
-        value=body.value, kind=body.kind, tamper="opened" if body.value else "closed"
-    )
+def refusal_message(reason: int) -> Message:
+    """Why the lock refused a session or a recovery, worded once for every front end."""
+    try:
+        return Message(f"refusal.{RefusalReason(reason).name.lower()}")
+    except ValueError:
+        return Message("refusal.unknown", {"reason": reason})
+
+
+def event_message(kind: int, value: int) -> Message:
+    """An event of ``kind`` with its ``value`` (SPEC.md gives each kind's value)."""
+    try:
+        known = EventKind(kind)
+    except ValueError:
+        return Message("event.unknown", {"kind": kind, "value": value})
+    key = f"event.{known.name.lower()}"
+    if known in _REASON_IN_VALUE:
+        return Message(key, {"reason": refusal_message(value)})
+    if known == EventKind.TAMPER:
+        return Message(key, {"state": Message("tamper.opened" if value else "tamper.closed")})
+    return Message(key, {"value": value})
+
+
+def received_message(event: LockEventReceived) -> Message:
+    return event_message(event.event.kind, event.event.value)
+
+
+def lock_state_message(state: LockState) -> Message:
+    return Message(f"lock_state.{state.name.lower()}")
+
+
+def door_message(state: DoorState) -> Message:
+    return Message(f"door.{state.name.lower()}")
+
+
+def bolt_message(state: BoltState) -> Message:
+    return Message(f"bolt.{state.name.lower()}")
+
+
+def describe(event: LockEventReceived, language: str = "en") -> str:
+    return render(received_message(event), language)
 
 
 def event_dict(event: LockEventReceived) -> dict[str, Any]:
     body = event.event
+    message = received_message(event)
     return {
         "seq": event.seq,
-        "kind": body.kind.name.lower(),
+        "kind": body.kind.name.lower() if isinstance(body.kind, EventKind) else int(body.kind),
         "time": datetime.fromtimestamp(body.time_s, UTC).isoformat(),
         "value": body.value,
-        "text": describe(event),
+        "text": render(message, "en"),
+        "message": as_dict(message),
         "missed_before": event.missed,
     }

@@ -49,6 +49,7 @@ from protocols.firmware_image import (
 )
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR
+from safetool.messages import Message, render
 
 DEFAULT_HEADER_SIZE = 0x200
 DEFAULT_ALIGN = 8
@@ -141,9 +142,9 @@ def read_image(path: Path) -> Image:
         raise FirmwareUsageError(f"{path} is not a file.", next_step="Give an image file.")
     if size > MAX_FILE_BYTES:
         raise FirmwareImageError(
-            f"{path}: image refused ({size} bytes is larger than any lock's firmware slot).",
-            meaning="This cannot be a firmware image for a lock controller.",
-            next_step="Check you picked the right file.",
+            Message("image.too_large", {"path": str(path), "size": size}),
+            meaning=Message("image.too_large.meaning"),
+            next_step=Message("image.too_large.next"),
         )
     try:
         return parse_image(path.read_bytes())
@@ -252,33 +253,41 @@ def check_image(
     except ImageError as error:
         raise refusal(error, source) from None
     if model is not None and image.model != model:
-        named = f"model {image.model}" if image.model else "no model"
+        named = (
+            Message("image.for_model", {"model": image.model})
+            if image.model
+            else Message("image.for_no_model")
+        )
         raise FirmwareImageError(
-            f"{source}: image refused (it is for {named}, not the {model}).",
-            meaning="Firmware for another model can disable the lock's motor, keypad or sensors.",
-            next_step=f"Use an image released for the {model}.",
+            Message("image.wrong_model", {"source": source, "named": named, "model": model}),
+            meaning=Message("image.wrong_model.meaning"),
+            next_step=Message("image.wrong_model.next", {"model": model}),
         )
     if hardware_revision is not None and hardware_revision not in image.hardware_revisions:
-        revisions = ", ".join(image.hardware_revisions) or "none named"
+        revisions = list(image.hardware_revisions) or Message("image.no_revisions")
         raise FirmwareImageError(
-            f"{source}: image refused (hardware revisions {revisions}; the lock's board is "
-            f"revision {hardware_revision}).",
-            meaning="This release was not built or tested for this controller board.",
-            next_step=f"Use a release that lists hardware revision {hardware_revision}.",
+            Message(
+                "image.wrong_revision",
+                {"source": source, "revisions": revisions, "revision": hardware_revision},
+            ),
+            meaning=Message("image.wrong_revision.meaning"),
+            next_step=Message("image.wrong_revision.next", {"revision": hardware_revision}),
         )
     if image.security_counter is None and model is not None:
         raise FirmwareImageError(
-            f"{source}: image refused (it carries no security counter, SEC_CNT).",
-            meaning="Locks only boot releases that carry a signed security counter.",
-            next_step="Use a release built with `safetool firmware build --security-counter N`.",
+            Message("image.no_counter", {"source": source}),
+            meaning=Message("image.no_counter.meaning"),
+            next_step=Message("image.no_counter.next"),
         )
     limit = _image_limit(model, slot_size_bytes)
     if limit is not None and image.total_size > limit:
         raise FirmwareImageError(
-            f"{source}: image refused ({image.total_size} bytes; the firmware slot holds "
-            f"{limit} bytes of image).",
-            meaning="The image cannot fit the lock's flash slot next to MCUboot's trailer.",
-            next_step="Use a release built for this model.",
+            Message(
+                "image.too_big_for_slot",
+                {"source": source, "size": image.total_size, "limit": limit},
+            ),
+            meaning=Message("image.too_big_for_slot.meaning"),
+            next_step=Message("image.too_big_for_slot.next"),
         )
 
 
@@ -298,12 +307,9 @@ def check_security_floor(image: Image, floor: int, *, source: str) -> None:
     counter = image.security_counter or 0
     if counter < floor:
         raise BelowSecurityFloor(
-            f"{source}: image refused (its security counter is {counter}; the lock's security "
-            f"floor is {floor}).",
-            meaning="The lock's anti-rollback floor forbids images signed before a security fix; "
-            "nothing was sent to the lock.",
-            next_step=f"Install a release whose security counter is {floor} or more "
-            "(`safetool firmware info IMAGE` shows it).",
+            Message("image.below_floor", {"source": source, "counter": counter, "floor": floor}),
+            meaning=Message("image.below_floor.meaning"),
+            next_step=Message("image.below_floor.next", {"floor": floor}),
         )
 
 
@@ -349,17 +355,26 @@ def precheck_install(
     )
 
 
-def version_change(installed: ImageVersion | str, new: ImageVersion | str) -> str:
-    """``"2.3.1 → 2.1.0 (older)"``: the words an install shows before its one confirmation."""
-    old_v = ImageVersion.parse(installed) if isinstance(installed, str) else installed
-    new_v = ImageVersion.parse(new) if isinstance(new, str) else new
+def version_change_message(installed: ImageVersion | str, new: ImageVersion | str) -> Message:
+    """``2.3.1 → 2.1.0 (older)``: the words an install shows before its one confirmation
+    (the direction in words; the action is the same either way)."""
+    try:
+        old_v = ImageVersion.parse(installed) if isinstance(installed, str) else installed
+        new_v = ImageVersion.parse(new) if isinstance(new, str) else new
+    except ValueError:
+        return Message("firmware.change.unknown", {"old": str(installed), "new": str(new)})
     if new_v > old_v:
-        word = "newer"
+        direction = "newer"
     elif new_v < old_v:
-        word = "older"
+        direction = "older"
     else:
-        word = "same version"
-    return f"{old_v} → {new_v} ({word})"
+        direction = "same"
+    return Message(f"firmware.change.{direction}", {"old": str(old_v), "new": str(new_v)})
+
+
+def version_change(installed: ImageVersion | str, new: ImageVersion | str) -> str:
+    """:func:`version_change_message` in English (JSON, logs)."""
+    return render(version_change_message(installed, new))
 
 
 def describe(image: Image) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from safetool.client.errors import DeviceSilent, LockRefused, RequestTimeout, Se
 from safetool.client.secure import close_session, open_session
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message, render
 from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
 from safetool.services.firmware_image import (
     FirmwareImageError,
@@ -164,7 +165,8 @@ class InstallOutcome:
     """Why each attempt before the last one stopped (a lost link, a lost answer...)."""
     bytes_sent: int = 0
     requests: int = 0
-    health: str = ""
+    health: Message | None = None
+    """What the health check found (the new image's self-test), coded."""
 
     @property
     def resumed_from(self) -> list[int]:
@@ -189,7 +191,7 @@ class InstallOutcome:
             "stream_bytes": sum(len(t.stream.data) for t in self.transfers),
             "bytes_sent": self.bytes_sent,
             "round_trips": self.requests,
-            "health": self.health,
+            "health": render(self.health) if self.health else "",
         }
 
 
@@ -240,12 +242,14 @@ async def plan_install(
             plan.finish_only = True
         else:
             raise InstallRefused(
-                f"{ident.serial}: install refused (the lock runs firmware "
-                f"{ident.firmware_version} on trial, not yet confirmed).",
-                meaning="A trial image must be kept or reverted before another install; "
-                "nothing was sent to the lock.",
-                next_step=f"Wait {opening.trial_seconds_left} s for the lock to revert it by "
-                "itself (or reset the lock), or install that same image again to confirm it.",
+                Message(
+                    "install.refused_trial",
+                    {"serial": ident.serial, "version": ident.firmware_version},
+                ),
+                meaning=Message("install.refused_trial.meaning"),
+                next_step=Message(
+                    "install.refused_trial.next", {"seconds": opening.trial_seconds_left}
+                ),
             )
     return plan
 
@@ -261,41 +265,36 @@ def _battery_floor_mv(model: str) -> float:
 def _check_battery(plan: InstallPlan, floor_mv: float) -> None:
     if plan.battery_mv < floor_mv:
         raise InstallRefused(
-            f"{plan.serial}: install refused (battery at {plan.battery_mv / 1000:.2f} V; an "
-            f"install needs at least {floor_mv / 1000:.2f} V).",
-            meaning="A battery this low may die during the install; nothing was sent.",
-            next_step="Fit a new battery pack (`safetool diag --check battery` names the part), "
-            "then install again.",
+            Message(
+                "install.refused_battery",
+                {
+                    "serial": plan.serial,
+                    "volts": f"{plan.battery_mv / 1000:.2f}",
+                    "needed": f"{floor_mv / 1000:.2f}",
+                },
+            ),
+            meaning=Message("install.refused_battery.meaning"),
+            next_step=Message("install.refused_battery.next"),
         )
 
 
 def _check_lock_state(plan: InstallPlan, state: LockState, bolt: BoltState) -> None:
     why = {
-        LockState.PENALTY_LOCKOUT: (
-            "the lock is in a penalty lockout",
-            "Wait for the lockout to end (`safetool status`), then install again.",
-        ),
-        LockState.HARD_LOCKOUT: (
-            "the lock is in a hard lockout",
-            "Recover it first (`safetool recover`), then install again.",
-        ),
-        LockState.TIME_DELAY: (
-            "an opening is under way (time delay)",
-            "Let the opening finish or expire, then install again.",
-        ),
-        LockState.OPENING_WINDOW: (
-            "an opening is under way (opening window)",
-            "Let the opening finish or expire, then install again.",
-        ),
+        LockState.PENALTY_LOCKOUT: "penalty_lockout",
+        LockState.HARD_LOCKOUT: "hard_lockout",
+        LockState.TIME_DELAY: "time_delay",
+        LockState.OPENING_WINDOW: "opening_window",
     }.get(state)
     if why is None and bolt is BoltState.MOVING:
-        why = ("the bolt is moving", "Wait a moment, then install again.")
+        why = "bolt_moving"
     if why is not None:
         raise InstallRefused(
-            f"{plan.serial}: install refused ({why[0]}).",
-            meaning="Firmware is installed only while nobody is opening the safe; nothing was "
-            "sent.",
-            next_step=why[1],
+            Message(
+                "install.refused_busy",
+                {"serial": plan.serial, "why": Message(f"install.busy.{why}")},
+            ),
+            meaning=Message("install.refused_busy.meaning"),
+            next_step=Message(f"install.busy.{why}.next"),
         )
 
 
@@ -480,7 +479,7 @@ async def _wait_for_reboot(client: LockClient, restarts: int) -> None:
             continue
 
 
-async def _health_check(client: LockClient, plan: InstallPlan) -> str:
+async def _health_check(client: LockClient, plan: InstallPlan) -> Message:
     """The new image must run, on trial, with the lock in a sane state; return a summary."""
     ident = await client.identify()
     status = await read_firmware_status(client)
@@ -502,7 +501,7 @@ async def _health_check(client: LockClient, plan: InstallPlan) -> str:
         health = await client.request(FirmwareHealthRequest())
     except LockRefused as refusal:
         if refusal.code == ErrorCode.UNKNOWN_TYPE:
-            return f"{plan.new_version} has no self-test; identity, slot and lock state good"
+            return Message("firmware.health.no_selftest", {"version": plan.new_version})
         raise
     assert isinstance(health, FirmwareHealthResponse)
     failed = [check.name.lower() for check in HealthCheck if health.failed & check]
@@ -513,4 +512,4 @@ async def _health_check(client: LockClient, plan: InstallPlan) -> str:
             "reset, or by itself within a few minutes.",
             next_step="Run `safetool diag` to find the faulty part.",
         )
-    return f"self-test passed ({health.errors} entries in the error log)"
+    return Message("firmware.health.passed", {"errors": health.errors})

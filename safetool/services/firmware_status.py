@@ -15,18 +15,9 @@ from protocols.firmware_messages import (
 from safetool.client import LockClient
 from safetool.client.secure import close_session, open_session
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message, render
 
 FACTORY_IMAGE = "factory image"
-
-RESULT_TEXT = {
-    InstallResult.NONE: "none",
-    InstallResult.BOOTED: "booted",
-    InstallResult.CONFIRMED: "confirmed",
-    InstallResult.INVALID_IMAGE: "refused: image damaged or not signed by the manufacturer",
-    InstallResult.BELOW_FLOOR: "refused: security counter below the lock's floor",
-    InstallResult.WRONG_MODEL: "refused: image for another model",
-    InstallResult.REVERTED: "reverted: the trial image was not confirmed",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +56,44 @@ class FirmwareStatus:
         return self.active_slot or FACTORY_IMAGE
 
     @property
+    def last_result_message(self) -> Message:
+        return Message(f"firmware.last.{InstallResult[self.last_result.upper()].name.lower()}")
+
+    @property
     def last_result_text(self) -> str:
-        return RESULT_TEXT[InstallResult[self.last_result.upper()]]
+        return render(self.last_result_message)
+
+    def fields(self) -> list[tuple[Message, Any]]:
+        """Label and value of each fact, for a person (``firmware status``)."""
+        running = (
+            Message("firmware.running_factory", {"version": self.running_version})
+            if self.active_slot is None
+            else Message(
+                "firmware.running_slot", {"version": self.running_version, "slot": self.active_slot}
+            )
+        )
+        if self.trial_pending:
+            running = Message("firmware.running_on_trial", {"running": running})
+        fields: list[tuple[Message, Any]] = [
+            (Message("firmware.field.running"), running),
+            (Message("firmware.field.floor"), self.security_floor),
+            (Message("firmware.field.last_install"), self.last_result_message),
+        ]
+        for slot in self.slots:
+            state = Message(f"firmware.slot.{slot.state}")
+            detail = state
+            if slot.version:
+                detail = Message(
+                    "firmware.slot_detail",
+                    {
+                        "state": state,
+                        "version": slot.version,
+                        "counter": slot.security_counter,
+                        "size": slot.size,
+                    },
+                )
+            fields.append((Message("firmware.field.slot", {"slot": slot.slot}), detail))
+        return fields
 
     def slot(self, name: str) -> SlotStatus:
         return next(s for s in self.slots if s.slot == name)

@@ -8,6 +8,8 @@ from typing import Any
 from protocols.catalogue import Alerts, LockState
 from protocols.messages import IdentifyResponse, StatusResponse
 from safetool.client import LockClient
+from safetool.messages import Message, as_dict, render
+from safetool.services.events import bolt_message, door_message, lock_state_message
 
 
 @dataclass(slots=True)
@@ -17,19 +19,50 @@ class LockInfo:
     status: StatusResponse
 
     @property
-    def problems(self) -> list[str]:
+    def problem_messages(self) -> list[Message]:
         """What a technician should look at; empty for a healthy, idle lock."""
         status = self.status
         found = []
         if status.lock_state == LockState.HARD_LOCKOUT:
-            found.append("hard lockout: only a service recovery opens this lock")
+            found.append(Message("problem.hard_lockout"))
         elif status.lock_state == LockState.PENALTY_LOCKOUT:
-            found.append(f"penalty lockout: keypad blocked for {status.lockout_seconds} s")
+            found.append(Message("problem.penalty_lockout", {"seconds": status.lockout_seconds}))
         if status.alerts & Alerts.TAMPER:
-            found.append("tamper switch open")
+            found.append(Message("problem.tamper_open"))
         if status.alerts & Alerts.LOW_BATTERY:
-            found.append(f"low battery ({status.battery_mv} mV)")
+            found.append(Message("problem.low_battery", {"mv": status.battery_mv}))
         return found
+
+    @property
+    def problems(self) -> list[str]:
+        """The problems in English, as ``--json`` has always carried them."""
+        return [render(problem) for problem in self.problem_messages]
+
+    def fields(self, *, with_port: bool = True) -> list[tuple[Message, Any]]:
+        """Label and value of each fact, for a person: states and alerts as coded words."""
+        document = (
+            self.as_dict()
+            if with_port
+            else {
+                "serial": self.identity.serial,
+                **status_dict(self.status),
+            }
+        )
+        worded: dict[str, Any] = {
+            "lock_state": lock_state_message(self.status.lock_state),
+            "door": door_message(self.status.door),
+            "bolt": bolt_message(self.status.bolt),
+            "alerts": [
+                Message(f"alert.{alert.name.lower()}")
+                for alert in Alerts
+                if alert in self.status.alerts and alert.name
+            ],
+        }
+        return [
+            (Message(f"field.{name}"), worded.get(name, value))
+            for name, value in document.items()
+            if name not in ("problems", "problem_codes")
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +70,7 @@ class LockInfo:
             **identity_dict(self.identity),
             **status_dict(self.status),
             "problems": self.problems,
+            "problem_codes": [as_dict(problem) for problem in self.problem_messages],
         }
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from serial.tools import list_ports
+
+from safetool.messages import Message, as_dict, render
 
 SERVICE_CABLE_BRIDGES: dict[tuple[int, int], str] = {
     (0x0403, 0x6001): "FTDI FT232R",
@@ -28,25 +30,29 @@ class PortInfo:
     serial_number: str | None
     manufacturer: str | None
     likely_lock: bool
-    why: str
+    why: Message | None
+    """Why it looks like a lock's service port (coded), None if it does not."""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        document = {f.name: getattr(self, f.name) for f in fields(self)}
+        document["why"] = render(self.why) if self.why else ""
+        document["why_code"] = as_dict(self.why) if self.why else None
+        return document
 
 
 def list_serial_ports() -> list[PortInfo]:
     found = []
     for port in list_ports.comports():
         vid_pid = None
-        likely, why = False, ""
+        likely, why = False, None
         if port.vid is not None and port.pid is not None:
             vid_pid = f"{port.vid:04X}:{port.pid:04X}"
             bridge = SERVICE_CABLE_BRIDGES.get((port.vid, port.pid))
             if bridge:
-                likely, why = True, f"{bridge} USB-serial bridge (service cables use it)"
+                likely, why = True, Message("port.why_bridge", {"bridge": bridge})
         text = f"{port.description} {port.product or ''} {port.manufacturer or ''}".lower()
         if any(word in text for word in _LIKELY_WORDS):
-            likely, why = True, "its USB description names a lock"
+            likely, why = True, Message("port.why_description")
         found.append(
             PortInfo(
                 device=port.device,

@@ -24,19 +24,8 @@ from safetool.client.errors import SessionLost
 from safetool.client.secure import SessionInfo, open_session
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
-
-REASON_TEXT: dict[RefusalReason, str] = {
-    RefusalReason.NO_CHALLENGE: "the lock has no open challenge (ask for a new one)",
-    RefusalReason.WRONG_BOARD: "the authorisation is for another lock",
-    RefusalReason.WRONG_CHALLENGE: "the authorisation is for another challenge",
-    RefusalReason.WRONG_TECHNICIAN: "the authorisation was issued to another technician",
-    RefusalReason.OUTSIDE_WINDOW: "the answer came too late after the challenge, by the "
-    "lock's own count of time (ask for a new challenge)",
-    RefusalReason.WRONG_RESPONSE: "the response code is wrong",
-    RefusalReason.BAD_SIGNATURE: "the authorisation is not signed by the service authority",
-    RefusalReason.LOCKED_OUT: "too many wrong answers: the lock paces answers for a while",
-    RefusalReason.CHALLENGE_USED_UP: "the challenge has no attempts left",
-}
+from safetool.messages import Message, as_dict, render
+from safetool.services.events import refusal_message
 
 
 class DigitsMistyped(SafetoolError):
@@ -77,13 +66,14 @@ class Outcome:
     """Seconds the lock waits before it takes another answer (its lived time)."""
 
     @property
-    def explanation(self) -> str:
+    def message(self) -> Message:
         if self.opened:
-            return "The lock accepted the authorisation and is opening."
-        text = f"The lock refused: {REASON_TEXT.get(self.reason, self.reason.name.lower())}."
-        if self.wait_s:
-            text += f" It takes the next answer in {self.wait_s} s; keep the response."
-        return text
+            return Message("recovery.opened")
+        return Message("recovery.refused", {"reason": refusal_message(self.reason)})
+
+    @property
+    def explanation(self) -> str:
+        return render(self.message, "en")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +83,7 @@ class Outcome:
             "attempts_left": self.attempts_left,
             "wait_s": self.wait_s,
             "explanation": self.explanation,
+            "message": as_dict(self.message),
         }
 
 
@@ -139,10 +130,9 @@ class Recovery:
         digits = normalise_digits(typed)
         if not check_digits_ok(digits):
             raise DigitsMistyped(
-                "The response's check digit does not match.",
-                meaning="A digit was misheard or two were swapped; nothing was sent to the lock "
-                "and no attempt was used.",
-                next_step="Ask the hotline to read the response again, group by group.",
+                Message("recovery.mistyped"),
+                meaning=Message("recovery.mistyped.meaning"),
+                next_step=Message("recovery.mistyped.next"),
             )
         return await self._authorise(RecoveryAuthoriseRequest(RecoveryMethod.PHONE, digits, b""))
 

@@ -183,7 +183,7 @@ class ServiceRecord:
             )
             db.executemany(
                 "INSERT INTO check_results (run_id, name, verdict, value, unit, part_number, "
-                "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "detail, codes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         cursor.lastrowid,
@@ -193,6 +193,7 @@ class ServiceRecord:
                         c["unit"],
                         c["part_number"],
                         c["detail"],
+                        json.dumps(c["codes"], ensure_ascii=False),
                     )
                     for c in checks
                 ],
@@ -267,11 +268,13 @@ class ServiceRecord:
         row = self._visit_row(visit_id)
         notes = self._rows("SELECT kind, text, added_at FROM notes WHERE visit_id = ?", visit_id)
         checks = self._rows(
-            "SELECT c.name, c.verdict, c.value, c.unit, c.part_number, c.detail "
+            "SELECT c.name, c.verdict, c.value, c.unit, c.part_number, c.detail, c.codes "
             "FROM check_results c JOIN diagnostic_runs r ON c.run_id = r.id "
             "WHERE r.visit_id = ? ORDER BY c.id",
             visit_id,
         )
+        for check in checks:
+            check["codes"] = json.loads(check["codes"] or "{}")
         excerpt = self.db.execute(
             "SELECT verified, signed, findings, entries, attached_at FROM audit_excerpts "
             "WHERE visit_id = ? ORDER BY id DESC LIMIT 1",
@@ -361,6 +364,7 @@ def extract_checks(document: Any) -> list[dict[str, Any]]:
                 "unit": str(item.get("unit") or ""),
                 "part_number": str(part_number),
                 "detail": detail,
+                "codes": codes if isinstance(codes := item.get("codes"), dict) else {},
             }
         )
     return checks

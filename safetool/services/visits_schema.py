@@ -79,6 +79,10 @@ MIGRATIONS: tuple[str, ...] = (
         entries TEXT NOT NULL
     );
     """,
+    # 2: each check's coded words (safetool/messages), so a report reads in any language
+    """
+    ALTER TABLE check_results ADD COLUMN codes TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,6 +19,7 @@ from typing import Any
 import serial
 import serial_asyncio_fast
 
+from safetool.messages import Message
 from safetool.transport.base import (
     LinkLost,
     PortBusy,
@@ -149,10 +150,9 @@ class SerialTransport:
         if self._lost is None:
             detail = f" ({cause})" if cause else ""
             self._lost = LinkLost(
-                f"The link to the lock on {self.url} was lost{detail}.",
-                meaning="The cable was pulled, or the board reset or lost power. Nothing sent "
-                "after this point reached the lock.",
-                next_step="Check the service cable and the lock's battery, then connect again.",
+                Message("link.lost", {"url": self.url, "detail": detail}),
+                meaning=Message("link.lost.meaning"),
+                next_step=Message("link.lost.next"),
             )
         return self._lost
 
@@ -191,14 +191,11 @@ def describe_open_error(url: str, exc: BaseException) -> TransportError:
         or "filenotfounderror" in lowered
         or ("could not find port" in lowered)
     ):
-        hint = "Run `safetool ports` to list the ports this laptop sees."
-        if sys.platform == "darwin" and "/dev/tty." in url:
-            hint += " On macOS use the /dev/cu.* device, not /dev/tty.*."
+        macos_tty = sys.platform == "darwin" and "/dev/tty." in url
         return PortNotFound(
-            f"There is no serial port {url}.",
-            meaning="The service cable may be unplugged, or the adapter got another name "
-            "when it was plugged in.",
-            next_step=hint,
+            Message("port.not_found", {"url": url}),
+            meaning=Message("port.not_found.meaning"),
+            next_step=Message("port.list_ports_macos" if macos_tty else "port.list_ports"),
         )
     if (
         code in (errno.EACCES, errno.EPERM)
@@ -207,38 +204,33 @@ def describe_open_error(url: str, exc: BaseException) -> TransportError:
     ):
         if sys.platform == "win32":
             return PortBusy(
-                f"{url} is held by another program.",
-                meaning="On Windows only one program may open a serial port at a time.",
-                next_step="Close other terminal or flashing programs (PuTTY, Arduino IDE, another "
-                "safetool) and try again.",
+                Message("port.held", {"url": url}),
+                meaning=Message("port.held.meaning_windows"),
+                next_step=Message("port.held.next_windows"),
             )
         if sys.platform.startswith("linux"):
-            step = (
-                "add yourself to the 'dialout' group (Arch: 'uucp'): "
-                "sudo usermod -aG dialout $USER, then log out and back in."
-            )
+            step = Message("port.denied.next_linux")
         else:
-            step = "check the device's permissions or run with an account allowed to use it."
+            step = Message("port.denied.next")
         return PortPermissionDenied(
-            f"You are not allowed to open {url}.",
-            meaning="The operating system refuses this user access to serial ports.",
+            Message("port.denied", {"url": url}),
+            meaning=Message("port.denied.meaning"),
             next_step=step,
         )
     if code == errno.EBUSY or "exclusively lock" in lowered or "busy" in lowered:
         return PortBusy(
-            f"{url} is in use by another program.",
-            meaning="Another program (a terminal, a second safetool, ModemManager) has it open.",
-            next_step="Close the other program and try again; `fuser -v` shows who holds it.",
+            Message("port.busy", {"url": url}),
+            meaning=Message("port.busy.meaning"),
+            next_step=Message("port.busy.next"),
         )
     if "connection refused" in lowered or code == errno.ECONNREFUSED:
         return PortNotFound(
-            f"Nothing is listening at {url}.",
-            meaning="The network serial server (ser2net, an RFC 2217 server or an emulated "
-            "board) is not running on that host and port.",
-            next_step="Start it, or check the host and port in the URL.",
+            Message("port.not_listening", {"url": url}),
+            meaning=Message("port.not_listening.meaning"),
+            next_step=Message("port.not_listening.next"),
         )
     return TransportError(
-        f"Could not open {url}: {text}",
-        meaning="The port could not be used.",
-        next_step="Check the port name (`safetool ports`) and the cable.",
+        Message("port.open_failed", {"url": url, "error": text}),
+        meaning=Message("port.open_failed.meaning"),
+        next_step=Message("port.open_failed.next"),
     )

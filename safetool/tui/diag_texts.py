@@ -1,29 +1,14 @@
 """Words for the diagnostic checks and their verdicts in the interface language.
 
-The diagnostics service names checks and asks its questions in English (for the CLI and
-JSON); the app shows the same checks through the catalogs, by the check's name."""
+Check titles, readings and details are coded messages (safetool/messages); the verdict
+labels and the questions the service asks go through the app's catalogs."""
 
 from __future__ import annotations
 
+from safetool.messages import Message, render
 from safetool.services.diagnostics import Verdict
-from safetool.tui.i18n import N_, _
+from safetool.tui.i18n import N_, _, current_language
 
-CHECK_TITLE: dict[str, str] = {
-    "battery": N_("Battery at rest"),
-    "battery_resistance": N_("Battery under load"),
-    "motor": N_("Motor and bolt travel"),
-    "bolt_sensor": N_("Bolt position sensor"),
-    "keypad_stuck": N_("Keypad: stuck keys"),
-    "keypad_keys": N_("Keypad: every key"),
-    "buzzer": N_("Buzzer"),
-    "leds": N_("LEDs"),
-    "rtc": N_("Clock"),
-    "temperature": N_("Temperature"),
-    "tamper": N_("Tamper switch"),
-    "door_sensor": N_("Door sensor"),
-    "error_log": N_("Error log"),
-    "versions": N_("Firmware and bootloader"),
-}
 INTERACTIVE_CHECKS = ("keypad_keys", "buzzer", "leds")
 """Checks that need the technician at the lock (a dialog asks them)."""
 
@@ -47,7 +32,7 @@ QUESTIONS: dict[str, str] = {
 
 
 def check_title(name: str) -> str:
-    return _(CHECK_TITLE[name]) if name in CHECK_TITLE else name
+    return render(Message(f"diag.check.{name}"), current_language())
 
 
 def verdict_label(verdict: Verdict) -> str:

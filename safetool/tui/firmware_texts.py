@@ -3,55 +3,30 @@ sizes, speeds and times (no Textual)."""
 
 from __future__ import annotations
 
-from protocols.firmware_image import ImageVersion
+from safetool.messages import Message, render
+from safetool.services.firmware_image import version_change_message
 from safetool.services.firmware_status import FirmwareStatus, SlotStatus
-from safetool.tui.i18n import N_, _
+from safetool.tui.i18n import _, current_language
 
-PHASES: dict[str, str] = {
-    "precheck": N_("pre-check"),
-    "transfer": N_("transfer"),
-    "activate": N_("activate"),
-    "reboot": N_("trial boot"),
-    "health": N_("health check"),
-    "confirm": N_("confirm"),
-}
+STEPS = ("precheck", "transfer", "activate", "reboot", "health", "confirm")
 """The install's steps (``InstallProgress.phase``), in order."""
-STEPS = tuple(PHASES)
 
-SLOT_STATE: dict[str, str] = {
-    "empty": N_("empty"),
-    "valid": N_("valid"),
-    "invalid": N_("invalid"),
-    "trial": N_("on trial"),
-}
-LAST_RESULT: dict[str, str] = {
-    "none": N_("none"),
-    "booted": N_("booted"),
-    "confirmed": N_("confirmed"),
-    "invalid_image": N_("refused: image damaged or not signed by the manufacturer"),
-    "below_floor": N_("refused: security counter below the lock's floor"),
-    "wrong_model": N_("refused: image for another model"),
-    "reverted": N_("reverted: the trial image was not confirmed"),
-}
+
+def phase_text(phase: str) -> str:
+    return render(Message(f"firmware.phase.{phase}"), current_language())
 
 
 def version_change(installed: str, new: str) -> str:
     """``2.3.1 → 2.1.0 (older)``, the direction in words (the same action either way)."""
-    try:
-        old_v, new_v = ImageVersion.parse(installed), ImageVersion.parse(new)
-    except ValueError:
-        return f"{installed} → {new}"
-    if new_v > old_v:
-        template = _("{old} → {new} (newer)")
-    elif new_v < old_v:
-        template = _("{old} → {new} (older)")
-    else:
-        template = _("{old} → {new} (same version)")
-    return template.format(old=old_v, new=new_v)
+    return render(version_change_message(installed, new), current_language())
+
+
+def last_result_text(status: FirmwareStatus) -> str:
+    return render(status.last_result_message, current_language())
 
 
 def slot_text(slot: SlotStatus) -> str:
-    state = _(SLOT_STATE.get(slot.state, slot.state))
+    state = render(Message(f"firmware.slot.{slot.state}"), current_language())
     if slot.state == "empty" or not slot.version:
         return state
     return _("{version} ({state}, counter {counter})").format(
@@ -77,10 +52,6 @@ def trial_text(status: FirmwareStatus) -> str:
     if status.trial_pending:
         return _("on trial, not yet confirmed")
     return _("none")
-
-
-def last_result_text(status: FirmwareStatus) -> str:
-    return _(LAST_RESULT.get(status.last_result, status.last_result))
 
 
 def size_text(count: int) -> str:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import gettext
 import io
-import locale
-import os
 from functools import cache
 from pathlib import Path
 
+from safetool import messages
 from safetool.tui.pofile import compile_po
 
 DOMAIN = "safetool"
-LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
+LANGUAGES: dict[str, str] = messages.LANGUAGES
 """Language codes the app offers, each named in its own language."""
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
@@ -46,25 +45,9 @@ def translations(language: str) -> gettext.NullTranslations:
 
 
 def pick_language(requested: str | None = None) -> str:
-    """``--lang`` if given, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else
-    English."""
-    candidates: list[str | None] = [requested] if requested else []
-    candidates += [os.environ.get(name) for name in ("LC_ALL", "LC_MESSAGES", "LANG")]
-    with_locale = locale.getlocale()[0]
-    candidates.append(with_locale)
-    for candidate in candidates:
-        if not candidate:
-            continue
-        code = candidate.split(".")[0].replace("-", "_")
-        if code in LANGUAGES:
-            return code
-        if code.lower().startswith("zh"):
-            return "zh_CN"
-        if requested:
-            raise ValueError(f"unknown language {requested!r} (known: {', '.join(LANGUAGES)})")
-        if code.lower().startswith("en") or code in ("C", "POSIX"):
-            return "en"
-    return "en"
+    """``--lang`` if given, else ``$SAFETOOL_LANG``, else the locale (``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``), else English: the same choice as the command line's."""
+    return messages.pick_language(requested)
 
 
 def set_language(language: str) -> None:

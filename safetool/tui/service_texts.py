@@ -19,7 +19,8 @@ import re
 from functools import cache
 
 from safetool.errors import SafetoolError
-from safetool.tui.i18n import N_, _
+from safetool.messages import Message, render
+from safetool.tui.i18n import N_, _, current_language
 
 # --- firmware: the install's pre-check and steps (services/firmware_install.py) ----------------
 FIRMWARE_INSTALL = (
@@ -404,18 +405,24 @@ def explain(error: BaseException) -> str:
         return _(
             "Unexpected error ({kind}: {error}). Please report it to the safetool team."
         ).format(kind=type(error).__name__, error=error)
-    lines = [translate_text(error.message)]
-    if error.meaning:
-        lines.append(translate_text(error.meaning))
-    if error.next_step:
-        lines.append(_("What to do: {step}").format(step=translate_text(error.next_step)))
+    message, meaning, next_step = parts(error)
+    lines = [message]
+    if meaning:
+        lines.append(meaning)
+    if next_step:
+        lines.append(_("What to do: {step}").format(step=next_step))
     return "\n".join(lines)
 
 
 def parts(error: SafetoolError) -> tuple[str, str, str]:
     """(what happened, what it means, what to do), translated; empty where the error has none."""
-    return (
-        translate_text(error.message),
-        translate_text(error.meaning),
-        translate_text(error.next_step),
-    )
+    message, meaning, next_step = (_word(part) for part in error.coded)
+    return message, meaning, next_step
+
+
+def _word(part: Message | str) -> str:
+    """A coded part straight from the catalogue; English prose still through the patterns
+    (which also word a coded error's English text embedded in another sentence)."""
+    if isinstance(part, Message):
+        return render(part, current_language())
+    return translate_text(part)

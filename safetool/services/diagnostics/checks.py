@@ -8,14 +8,16 @@ the reason when the reading could not be taken.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from protocols.catalogue import BoltState, DoorState
 from protocols.diag_messages import BoardError, MotorResult, keys_from_mask
+from safetool.messages import Message, Words, as_dict, render
 from safetool.services.diagnostics.model_data import Limits, ModelData
 from safetool.services.diagnostics.readings import Readings
+from safetool.services.events import bolt_message, door_message
 
 
 class Verdict(StrEnum):
@@ -27,21 +29,72 @@ class Verdict(StrEnum):
 
 @dataclass(slots=True)
 class CheckResult:
+    """A check's verdict. The words are coded (``title``, ``value`` when a word, ``detail``,
+    the part's name and next step from the model data) and worded per language by
+    :meth:`worded`; ``as_dict`` keeps the English next to the codes for JSON."""
+
     name: str
-    title: str
+    title: Message
     verdict: Verdict
-    value: float | str | None = None
+    value: float | str | Message | None = None
     unit: str = ""
-    detail: str = ""
+    detail: Message | None = None
     part_number: str | None = None
-    part_name: str | None = None
-    next_step: str | None = None
+    part_name: Words | None = None
+    next_step: Words | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def worded(self, language: str = "en") -> WordedResult:
+        def word(text: Message | Words | None) -> str:
+            return "" if text is None else render(text, language)
+
+        value = self.value
+        return WordedResult(
+            title=word(self.title),
+            value=render(value, language) if isinstance(value, Message) else value,
+            detail=word(self.detail),
+            part_name=word(self.part_name) or None,
+            next_step=word(self.next_step) or None,
+        )
+
     def as_dict(self) -> dict[str, Any]:
-        document = asdict(self)
-        document["verdict"] = self.verdict.value
-        return document
+        english = self.worded("en")
+        codes: dict[str, Any] = {
+            name: as_dict(text)
+            for name, text in (
+                ("title", self.title),
+                ("value", self.value),
+                ("detail", self.detail),
+            )
+            if isinstance(text, Message)
+        }
+        for name, words in (("part_name", self.part_name), ("next_step", self.next_step)):
+            if words is not None:
+                codes[name] = dict(words.texts)
+        return {
+            "name": self.name,
+            "title": english.title,
+            "verdict": self.verdict.value,
+            "value": english.value,
+            "unit": self.unit,
+            "detail": english.detail,
+            "part_number": self.part_number,
+            "part_name": english.part_name,
+            "next_step": english.next_step,
+            "extra": self.extra,
+            "codes": codes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WordedResult:
+    """A check result's words in one language."""
+
+    title: str
+    value: float | str | None
+    detail: str
+    part_name: str | None
+    next_step: str | None
 
 
 Check = Callable[["CheckContext"], Awaitable[CheckResult]]
@@ -55,12 +108,11 @@ class CheckContext:
     def result(
         self,
         name: str,
-        title: str,
         verdict: Verdict,
         *,
-        value: float | str | None = None,
+        value: float | str | Message | None = None,
         unit: str = "",
-        detail: str = "",
+        detail: Message | None = None,
         part: str | None = None,
         **extra: Any,
     ) -> CheckResult:
@@ -68,7 +120,7 @@ class CheckContext:
         named = self.model.part(part) if part and verdict in (Verdict.WARN, Verdict.FAIL) else None
         return CheckResult(
             name,
-            title,
+            Message(f"diag.check.{name}"),
             verdict,
             value,
             unit,
@@ -92,23 +144,22 @@ def judge(value: float, limits: Limits) -> Verdict:
     return Verdict.PASS
 
 
-def describe_limits(limits: Limits, unit: str) -> str:
-    parts = []
-    if limits.warn_below is not None:
-        parts.append(f"warn below {limits.warn_below:g}{unit}")
-    if limits.fail_below is not None:
-        parts.append(f"fail below {limits.fail_below:g}{unit}")
-    if limits.warn_above is not None:
-        parts.append(f"warn above {limits.warn_above:g}{unit}")
-    if limits.fail_above is not None:
-        parts.append(f"fail above {limits.fail_above:g}{unit}")
-    return "limits: " + ", ".join(parts)
+def describe_limits(limits: Limits, unit: str) -> Message:
+    """``limits: warn below 5200 mV, fail below 4800 mV``."""
+    parts = [
+        Message(f"diag.limit.{name}", {"value": f"{bound:g}", "unit": unit})
+        for name, bound in (
+            ("warn_below", limits.warn_below),
+            ("fail_below", limits.fail_below),
+            ("warn_above", limits.warn_above),
+            ("fail_above", limits.fail_above),
+        )
+        if bound is not None
+    ]
+    return Message("diag.limits", {"limits": parts})
 
 
-MOTOR_NEEDS_OPEN = (
-    "The lock is closed: a motor test never opens a locked safe. Open it with a user code "
-    "(bolt retracted), then run this check again."
-)
+MOTOR_NEEDS_OPEN = Message("diag.motor_needs_open")
 
 
 async def check_battery(ctx: CheckContext) -> CheckResult:
@@ -118,11 +169,10 @@ async def check_battery(ctx: CheckContext) -> CheckResult:
     verdict = judge(sensors.battery_mv, limits)
     return ctx.result(
         "battery",
-        "Battery at rest",
         verdict,
         value=sensors.battery_mv,
         unit="mV",
-        detail=describe_limits(limits, " mV"),
+        detail=describe_limits(limits, "mV"),
         part="battery",
     )
 
@@ -131,25 +181,28 @@ async def check_battery_resistance(ctx: CheckContext) -> CheckResult:
     """Internal resistance: (voltage at rest - lowest voltage while the motor runs) / motor
     current. A worn or cold battery shows it long before its resting voltage drops."""
     motor = await ctx.readings.motor_test()
-    title = "Battery under load"
     if motor.result == MotorResult.REFUSED_LOCKED:
-        return ctx.result(
-            "battery_resistance", title, Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN
-        )
+        return ctx.result("battery_resistance", Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN)
     if motor.peak_current_ma <= 0:
         return ctx.result(
-            "battery_resistance", title, Verdict.COULD_NOT_RUN, detail="the motor drew no current"
+            "battery_resistance", Verdict.COULD_NOT_RUN, detail=Message("diag.no_current")
         )
     mohm = round((motor.rest_mv - motor.loaded_mv) * 1000 / motor.peak_current_ma)
     limits = ctx.model.limit("internal_resistance_mohm")
     return ctx.result(
         "battery_resistance",
-        title,
         judge(mohm, limits),
         value=mohm,
         unit="mΩ",
-        detail=f"{motor.rest_mv} mV at rest, {motor.loaded_mv} mV at "
-        f"{motor.peak_current_ma} mA; " + describe_limits(limits, " mΩ"),
+        detail=Message(
+            "diag.detail.battery_load",
+            {
+                "rest": motor.rest_mv,
+                "loaded": motor.loaded_mv,
+                "current": motor.peak_current_ma,
+                "limits": describe_limits(limits, "mΩ"),
+            },
+        ),
         part="battery",
     )
 
@@ -158,16 +211,14 @@ async def check_motor(ctx: CheckContext) -> CheckResult:
     """Motor: drives the bolt out and back in, timing each way and measuring peak current.
     A stall (no travel within 1.5 s) is a jammed bolt or a dead motor."""
     motor = await ctx.readings.motor_test()
-    title = "Motor and bolt travel"
     if motor.result == MotorResult.REFUSED_LOCKED:
-        return ctx.result("motor", title, Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN)
+        return ctx.result("motor", Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN)
     if motor.result == MotorResult.STALLED:
         return ctx.result(
             "motor",
-            title,
             Verdict.FAIL,
-            value="stalled",
-            detail=f"the bolt did not move; the motor drew {motor.peak_current_ma} mA",
+            value=Message("diag.value.stalled"),
+            detail=Message("diag.detail.stalled", {"current": motor.peak_current_ma}),
             part="motor",
         )
     travel = max(motor.extend_ms, motor.retract_ms)
@@ -178,12 +229,13 @@ async def check_motor(ctx: CheckContext) -> CheckResult:
     )
     return ctx.result(
         "motor",
-        title,
         verdict,
         value=travel,
         unit="ms",
-        detail=f"out {motor.extend_ms} ms, in {motor.retract_ms} ms, "
-        f"peak {motor.peak_current_ma} mA",
+        detail=Message(
+            "diag.detail.motor",
+            {"out": motor.extend_ms, "in_ms": motor.retract_ms, "peak": motor.peak_current_ma},
+        ),
         part="motor",
     )
 
@@ -196,10 +248,12 @@ async def check_bolt_sensor(ctx: CheckContext) -> CheckResult:
     verdict = Verdict.PASS if sensed == commanded else Verdict.FAIL
     return ctx.result(
         "bolt_sensor",
-        "Bolt position sensor",
         verdict,
-        value=sensed.name.lower(),
-        detail=f"sensor reads {sensed.name.lower()}, controller drove it {commanded.name.lower()}",
+        value=bolt_message(sensed),
+        detail=Message(
+            "diag.detail.bolt_sensor",
+            {"sensed": bolt_message(sensed), "commanded": bolt_message(commanded)},
+        ),
         part="bolt_sensor",
     )
 
@@ -211,10 +265,9 @@ async def check_keypad_stuck(ctx: CheckContext) -> CheckResult:
     verdict = Verdict.FAIL if stuck else Verdict.PASS
     return ctx.result(
         "keypad_stuck",
-        "Keypad: stuck keys",
         verdict,
-        value=stuck or "none",
-        detail=f"keys reading pressed at rest: {stuck}" if stuck else "",
+        value=stuck or Message("list.none"),
+        detail=Message("diag.detail.stuck", {"keys": stuck}) if stuck else None,
         part="keypad",
     )
 
@@ -223,52 +276,41 @@ async def check_keypad_keys(ctx: CheckContext) -> CheckResult:
     """Every key works: in a keypad test the technician presses each key once; a key the
     board never reports is dead. Needs a person at the lock."""
     pressed = await ctx.readings.keypad_test()
-    title = "Keypad: every key"
     if pressed is None:
         return ctx.result(
-            "keypad_keys",
-            title,
-            Verdict.COULD_NOT_RUN,
-            detail="needs a person to press every key (run with --interactive)",
+            "keypad_keys", Verdict.COULD_NOT_RUN, detail=Message("diag.needs_key_presser")
         )
     missing = "".join(k for k in "0123456789*#" if k not in pressed)
     verdict = Verdict.FAIL if missing else Verdict.PASS
     return ctx.result(
         "keypad_keys",
-        title,
         verdict,
-        value=missing or "all keys work",
-        detail=f"never registered: {missing}" if missing else "",
+        value=missing or Message("diag.value.all_keys_work"),
+        detail=Message("diag.detail.never_registered", {"keys": missing}) if missing else None,
         part="keypad",
     )
 
 
-async def _confirmed_output(ctx: CheckContext, name: str, title: str, part: str) -> CheckResult:
+async def _confirmed_output(ctx: CheckContext, name: str, part: str) -> CheckResult:
     answer = await ctx.readings.confirm_output(name)
     if answer is None:
-        return ctx.result(
-            name,
-            title,
-            Verdict.COULD_NOT_RUN,
-            detail="needs a person to confirm it (run with --interactive)",
-        )
+        return ctx.result(name, Verdict.COULD_NOT_RUN, detail=Message("diag.needs_confirmer"))
     return ctx.result(
         name,
-        title,
         Verdict.PASS if answer else Verdict.FAIL,
-        value="confirmed" if answer else "not seen or heard",
+        value=Message("diag.value.confirmed" if answer else "diag.value.not_seen"),
         part=part,
     )
 
 
 async def check_buzzer(ctx: CheckContext) -> CheckResult:
     """Buzzer: the board sounds it for a second; the technician confirms hearing it."""
-    return await _confirmed_output(ctx, "buzzer", "Buzzer", "buzzer")
+    return await _confirmed_output(ctx, "buzzer", "buzzer")
 
 
 async def check_leds(ctx: CheckContext) -> CheckResult:
     """LEDs: the board lights green then red; the technician confirms seeing both."""
-    return await _confirmed_output(ctx, "leds", "LEDs", "leds")
+    return await _confirmed_output(ctx, "leds", "leds")
 
 
 async def check_rtc(ctx: CheckContext) -> CheckResult:
@@ -276,15 +318,16 @@ async def check_rtc(ctx: CheckContext) -> CheckResult:
     offset = await ctx.readings.rtc_offset_s()
     limits = ctx.model.limit("rtc_offset_s")
     verdict = judge(abs(offset), limits)
-    side = "behind" if offset < 0 else "ahead of"
+    side = "behind" if offset < 0 else "ahead"
     return ctx.result(
         "rtc",
-        "Clock",
         verdict,
         value=round(offset, 1),
         unit="s",
-        detail=f"board clock {abs(offset):.0f} s {side} this laptop; "
-        + describe_limits(limits, " s"),
+        detail=Message(
+            f"diag.detail.rtc_{side}",
+            {"seconds": f"{abs(offset):.0f}", "limits": describe_limits(limits, "s")},
+        ),
         part="rtc_cell",
     )
 
@@ -296,11 +339,10 @@ async def check_temperature(ctx: CheckContext) -> CheckResult:
     limits = ctx.model.limit("temperature_c")
     return ctx.result(
         "temperature",
-        "Temperature",
         judge(celsius, limits),
         value=celsius,
         unit="°C",
-        detail=describe_limits(limits, " °C"),
+        detail=describe_limits(limits, "°C"),
         part="controller",
     )
 
@@ -311,9 +353,8 @@ async def check_tamper(ctx: CheckContext) -> CheckResult:
     opened = bool(sensors.tamper_open)
     return ctx.result(
         "tamper",
-        "Tamper switch",
         Verdict.FAIL if opened else Verdict.PASS,
-        value="open" if opened else "closed",
+        value=Message("door.open" if opened else "door.closed"),
         part="tamper_switch",
     )
 
@@ -327,10 +368,9 @@ async def check_door_sensor(ctx: CheckContext) -> CheckResult:
     verdict = Verdict.FAIL if impossible or door == DoorState.UNKNOWN else Verdict.PASS
     return ctx.result(
         "door_sensor",
-        "Door sensor",
         verdict,
-        value=door.name.lower(),
-        detail="reads open while the bolt is extended" if impossible else "",
+        value=door_message(door),
+        detail=Message("diag.detail.door_impossible") if impossible else None,
         part="door_sensor",
     )
 
@@ -350,18 +390,22 @@ async def check_error_log(ctx: CheckContext) -> CheckResult:
     frequent code."""
     records = await ctx.readings.error_log()
     if not records:
-        return ctx.result("error_log", "Error log", Verdict.PASS, value=0, detail="empty")
+        return ctx.result(
+            "error_log", Verdict.PASS, value=0, detail=Message("diag.detail.log_empty")
+        )
     worst = max(records, key=lambda r: r["count"])
     verdict = judge(worst["count"], ctx.model.limit("error_count"))
     code = _board_error(worst["code"])
     part = _ERROR_PARTS.get(code, "controller") if isinstance(code, BoardError) else "controller"
-    lines = [f"{_error_name(r['code'])} ×{r['count']}" for r in records]
+    lines = [
+        Message("diag.detail.error_times", {"error": _error_name(r["code"]), "count": r["count"]})
+        for r in records
+    ]
     return ctx.result(
         "error_log",
-        "Error log",
         verdict,
         value=sum(r["count"] for r in records),
-        detail="; ".join(lines),
+        detail=Message("diag.detail.errors", {"errors": lines}),
         part=part,
         records=records,
     )
@@ -379,14 +423,18 @@ async def check_versions(ctx: CheckContext) -> CheckResult:
             else (identity.bootloader_version)
         )
         if version in issue.versions:
-            found.append(f"{issue.component} {version}: {issue.advisory}")
+            found.append(
+                Message(
+                    f"diag.detail.known_issue_{issue.component}",
+                    {"version": version, "advisory": issue.advisory},
+                )
+            )
             verdict = max(verdict, Verdict(issue.severity), key=_severity)
     return ctx.result(
         "versions",
-        "Firmware and bootloader",
         verdict,
         value=f"{identity.firmware_version} / {identity.bootloader_version}",
-        detail=" ".join(found),
+        detail=Message("diag.detail.known_issues", {"issues": found}) if found else None,
         part="controller",
     )
 
@@ -402,9 +450,11 @@ def _board_error(code: int) -> BoardError | int:
         return code
 
 
-def _error_name(code: int) -> str:
+def _error_name(code: int) -> Message:
     known = _board_error(code)
-    return known.name.lower() if isinstance(known, BoardError) else f"error {code}"
+    if isinstance(known, BoardError):
+        return Message(f"board_error.{known.name.lower()}")
+    return Message("board_error.unknown", {"code": code})
 
 
 CHECKS: dict[str, Check] = {

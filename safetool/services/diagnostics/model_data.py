@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from safetool.errors import SafetoolError
+from safetool.messages import LANGUAGES, Words
 
 LIMIT_KEYS = ("warn_below", "fail_below", "warn_above", "fail_above")
 
@@ -29,8 +30,8 @@ class Limits:
 class Part:
     key: str
     number: str
-    name: str
-    next_step: str
+    name: Words
+    next_step: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class KnownIssue:
     component: str
     versions: tuple[str, ...]
     severity: str
-    advisory: str
+    advisory: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,15 @@ def _fail(source: str, problem: str) -> ModelDataError:
     )
 
 
+def _words(value: Any, source: str, where: str) -> Words:
+    """A text a person reads, given in every language (``name.en``, ``name.zh_CN``)."""
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(language), str) and value[language].strip() for language in LANGUAGES
+    ):
+        raise _fail(source, f"{where} needs a text in each of {', '.join(LANGUAGES)}")
+    return Words({language: value[language] for language in LANGUAGES})
+
+
 def parse_model_data(data: dict[str, Any], source: str) -> ModelData:
     """Check every field; raise :class:`ModelDataError` naming the first problem."""
     if not isinstance(data.get("model"), str):
@@ -112,11 +122,16 @@ def parse_model_data(data: dict[str, Any], source: str) -> ModelData:
         limits[name] = limit
     parts: dict[str, Part] = {}
     for key, table in dict(data.get("parts", {})).items():
-        if not isinstance(table, dict) or not all(
-            isinstance(table.get(f), str) and table.get(f) for f in ("number", "name", "next_step")
+        if not isinstance(table, dict) or not (
+            isinstance(table.get("number"), str) and table["number"]
         ):
             raise _fail(source, f"parts.{key} needs number, name and next_step")
-        parts[key] = Part(key, table["number"], table["name"], table["next_step"])
+        parts[key] = Part(
+            key,
+            table["number"],
+            _words(table.get("name"), source, f"parts.{key}.name"),
+            _words(table.get("next_step"), source, f"parts.{key}.next_step"),
+        )
     issues = []
     for index, table in enumerate(data.get("known_issues", [])):
         try:
@@ -124,7 +139,7 @@ def parse_model_data(data: dict[str, Any], source: str) -> ModelData:
                 str(table["component"]),
                 tuple(map(str, table["versions"])),
                 str(table["severity"]),
-                str(table["advisory"]),
+                _words(table["advisory"], source, f"known_issues[{index}].advisory"),
             )
         except (KeyError, TypeError):
             raise _fail(

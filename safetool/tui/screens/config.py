@@ -13,10 +13,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from safetool.services.configure import POLICY_FIELDS
+from safetool.services.configure import POLICY_FIELDS, policy_label
 from safetool.tui.i18n import N_, _, ngettext
 from safetool.tui.screens.base import SafetoolScreen
-from safetool.tui.texts import POLICY_LABEL
+from safetool.tui.texts import said
 from safetool.tui.widgets.error_note import ErrorNote
 from safetool.tui.widgets.policy_form import PolicyForm
 
@@ -78,7 +78,7 @@ class ConfigScreen(SafetoolScreen):
         for name, (before, after) in self.changed.items():
             lines.append(
                 _("{setting}: {before} → {after}").format(
-                    setting=_(POLICY_LABEL.get(name, name)), before=before, after=after
+                    setting=said(policy_label(name)), before=before, after=after
                 )
             )
         return "\n".join(lines)

@@ -21,7 +21,7 @@ from safetool.errors import SafetoolError
 from safetool.services.diagnostics import CHECKS, CheckResult, DiagnosticReport
 from safetool.tui import visit_log
 from safetool.tui.diag_texts import VERDICT_STYLE, check_title, verdict_label
-from safetool.tui.i18n import N_, _, ngettext
+from safetool.tui.i18n import N_, _, current_language, ngettext
 from safetool.tui.interaction import DialogInteraction
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.widgets.error_note import ErrorNote, explain
@@ -131,7 +131,8 @@ class DiagnoseScreen(SafetoolScreen):
         if result is None:
             waiting = _("running…") if self.running and self._next() == name else "·"
             return (check_title(name), Text(waiting, style="dim"), "", "")
-        value = "" if result.value is None else f"{result.value}"
+        worded = result.worded(current_language())
+        value = "" if worded.value is None else f"{worded.value}"
         if result.unit and value:
             value = f"{value} {result.unit}"
         return (
@@ -162,17 +163,18 @@ class DiagnoseScreen(SafetoolScreen):
             return text
         text.append(" · ")
         text.append(verdict_label(result.verdict), style=VERDICT_STYLE[result.verdict])
-        if result.detail:
-            text.append("\n" + result.detail)
+        worded = result.worded(current_language())
+        if worded.detail:
+            text.append("\n" + worded.detail)
         if result.part_number:
             text.append(
                 "\n"
                 + _("Part: {number} ({name})").format(
-                    number=result.part_number, name=result.part_name or ""
+                    number=result.part_number, name=worded.part_name or ""
                 )
             )
-        if result.next_step:
-            text.append("\n" + _("Next: {step}").format(step=result.next_step))
+        if worded.next_step:
+            text.append("\n" + _("Next: {step}").format(step=worded.next_step))
         return text
 
     def _show_detail(self) -> None:

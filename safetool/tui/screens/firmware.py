@@ -23,19 +23,20 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from protocols.firmware_image import Image
+from safetool.messages import render
 from safetool.services.firmware_image import FirmwareImageError, FirmwareUsageError, read_image
 from safetool.services.firmware_install import InstallOutcome, InstallPlan, InstallProgress
 from safetool.services.firmware_status import FirmwareStatus
 from safetool.tui import visit_log
 from safetool.tui.firmware_texts import (
-    PHASES,
     STEPS,
+    phase_text,
     rate_text,
     seconds_text,
     size_text,
     version_change,
 )
-from safetool.tui.i18n import N_, _
+from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.screens.confirm import ConfirmDialog
 from safetool.tui.screens.file_dialog import ImageDialog
@@ -251,7 +252,7 @@ class FirmwareScreen(SafetoolScreen):
         for index, step in enumerate(STEPS):
             if index:
                 text.append("  ")
-            label = _(PHASES[step])
+            label = phase_text(step)
             if index < reached:
                 text.append("✔ " + label, "green")
             elif index == reached:
@@ -275,7 +276,7 @@ class FirmwareScreen(SafetoolScreen):
             )
             text.append(
                 "\n  "
-                + translate_text(outcome.health)
+                + (render(outcome.health, current_language()) if outcome.health else "")
                 + " · "
                 + _("security floor {floor}").format(floor=outcome.security_floor)
                 + " · "

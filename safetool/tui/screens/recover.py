@@ -18,7 +18,7 @@ from protocols.trust_messages import RecoverySealResponse
 from safetool.services.recover import Challenge, Outcome
 from safetool.tui.i18n import N_, _
 from safetool.tui.screens.base import SafetoolScreen
-from safetool.tui.texts import REFUSAL, attempts_left
+from safetool.tui.texts import attempts_left, refusal_text
 from safetool.tui.widgets.challenge_view import ChallengeView
 from safetool.tui.widgets.error_note import ErrorNote
 from safetool.tui.widgets.response_input import ResponseInput
@@ -91,7 +91,7 @@ class RecoverScreen(SafetoolScreen):
             return Text("")
         if outcome.opened:
             return Text(_("The lock accepted the response and is opening."), style="bold green")
-        reason = _(REFUSAL[outcome.reason]) if outcome.reason in REFUSAL else outcome.reason.name
+        reason = refusal_text(outcome.reason)
         return Text(_("The lock refused: {reason}.").format(reason=reason), style="bold red")
 
     def title_text(self) -> str:

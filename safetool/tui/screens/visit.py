@@ -253,7 +253,7 @@ class VisitScreen(SafetoolScreen):
     @work(group="visit", exclusive=True, exit_on_error=False)
     async def _add_part(self, visit_id: int, part: Part, quantity: int) -> None:
         def add(record: ServiceRecord) -> dict[str, Any]:
-            record.add_part(visit_id, part.number, quantity, part.name)
+            record.add_part(visit_id, part.number, quantity, str(part.name))
             return record.visit(visit_id)
 
         self.visit = await self._with_record(add)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from protocols.catalogue import Alerts, LockState
 from protocols.messages import IdentifyResponse, StatusResponse
 from safetool.tui.i18n import _
-from safetool.tui.texts import BOLT, DOOR, LOCK_STATE, duration
+from safetool.tui.texts import bolt_text, door_text, duration, lock_state_text
 
 _STATE_STYLE = {
     LockState.LOCKED: "bold green",
@@ -40,11 +40,11 @@ class LockPanel(Static):
         grid.add_row(_("Firmware"), identity.firmware_version)
         if status is None:
             return grid
-        state = Text(_(LOCK_STATE[status.lock_state]), _STATE_STYLE.get(status.lock_state, ""))
+        state = Text(lock_state_text(status.lock_state), _STATE_STYLE.get(status.lock_state, ""))
         grid.add_row(_("State"), state)
         if status.lock_state == LockState.PENALTY_LOCKOUT:
             grid.add_row(_("Lockout"), Text(duration(self.lockout_left_s), "bold red"))
-        grid.add_row(_("Door / bolt"), f"{_(DOOR[status.door])} / {_(BOLT[status.bolt])}")
+        grid.add_row(_("Door / bolt"), f"{door_text(status.door)} / {bolt_text(status.bolt)}")
         grid.add_row(_("Temperature"), f"{status.temperature_dc / 10:.1f} °C")
         alerts = []
         if status.alerts & Alerts.TAMPER:

@@ -6,9 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
 
-from safetool.services.configure import POLICY_FIELDS
-from safetool.tui.i18n import _
-from safetool.tui.texts import POLICY_LABEL
+from safetool.services.configure import POLICY_FIELDS, policy_label
+from safetool.tui.texts import said
 
 
 class PolicyForm(Vertical):
@@ -19,7 +18,7 @@ class PolicyForm(Vertical):
     def compose(self) -> ComposeResult:
         for name in POLICY_FIELDS:
             with Horizontal(classes="policy-row"):
-                yield Label(_(POLICY_LABEL.get(name, name)), classes="policy-label")
+                yield Label(said(policy_label(name)), classes="policy-label")
                 yield Input(
                     self.values.get(name, ""),
                     type="integer",

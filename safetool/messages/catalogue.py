@@ -1,0 +1,940 @@
+"""The catalogue: each key's text in every language, side by side so they cannot drift.
+
+Keys are stable codes (scripts and the service centre rely on them): ``event.<kind>`` for each
+lock event kind, ``refusal.<reason>`` for each refusal reason, ``lock_state.``, ``door.``,
+``bolt.`` for the lock's states, then one prefix per front-end or service area."""
+
+from __future__ import annotations
+
+
+def _(en: str, zh_cn: str) -> dict[str, str]:
+    return {"en": en, "zh_CN": zh_cn}
+
+
+EVENTS: dict[str, dict[str, str]] = {
+    "event.power_on": _("powered on (boot {value})", "上电（第 {value} 次启动）"),
+    "event.key_press": _("key pressed", "按键"),
+    "event.code_accepted": _("code accepted (user slot {value})", "密码正确（用户位 {value}）"),
+    "event.wrong_code": _(
+        "wrong code ({value} in the current window)", "密码错误（当前时间窗内第 {value} 次）"
+    ),
+    "event.input_blocked": _(
+        "keypad input blocked ({value} s of lockout left)", "键盘输入被阻止（锁定还剩 {value} 秒）"
+    ),
+    "event.lockout_started": _("penalty lockout started ({value} s)", "惩罚锁定开始（{value} 秒）"),
+    "event.lockout_ended": _("penalty lockout ended", "惩罚锁定结束"),
+    "event.hard_lockout": _(
+        "HARD LOCKOUT after {value} penalty lockouts: service recovery needed",
+        "连续 {value} 次惩罚锁定后进入硬锁定：需要服务恢复",
+    ),
+    "event.bolt_retracted": _("bolt retracted ({value} ms)", "锁舌缩回（{value} 毫秒）"),
+    "event.bolt_extended": _("bolt extended ({value} ms)", "锁舌伸出（{value} 毫秒）"),
+    "event.door_opened": _("door opened", "门已打开"),
+    "event.door_closed": _("door closed", "门已关闭"),
+    "event.low_battery": _("low battery ({value} mV)", "电量低（{value} mV）"),
+    "event.tamper": _("tamper switch {state}", "防撬开关{state}"),
+    "event.session_opened": _(
+        "secure session opened (certificate {value})", "安全会话已建立（证书 {value}）"
+    ),
+    "event.session_refused": _("secure session refused: {reason}", "安全会话被拒绝：{reason}"),
+    "event.recovered": _("recovered (recovery {value})", "已恢复（第 {value} 次恢复）"),
+    "event.recovery_refused": _("recovery refused: {reason}", "恢复被拒绝：{reason}"),
+    "event.time_delay_started": _("time delay started ({value} s)", "延时开始（{value} 秒）"),
+    "event.opening_window_started": _(
+        "opening window started ({value} s)", "开启时间窗开始（{value} 秒）"
+    ),
+    "event.opening_window_expired": _("opening window expired", "开启时间窗已过"),
+    "event.second_code_needed": _(
+        "second code needed within {value} s (dual control)",
+        "需在 {value} 秒内输入第二个密码（双人控制）",
+    ),
+    "event.config_changed": _(
+        "settings changed (certificate {value})", "设置已更改（证书 {value}）"
+    ),
+    "event.unknown": _("event {kind} (value {value})", "事件 {kind}（值 {value}）"),
+    "tamper.opened": _("opened", "被打开"),
+    "tamper.closed": _("closed again", "已复位"),
+}
+
+REFUSALS: dict[str, dict[str, str]] = {
+    "refusal.none": _("no reason given", "未给出原因"),
+    "refusal.bad_certificate": _("the technician certificate is not valid", "技术员证书无效"),
+    "refusal.expired": _("the certificate has expired", "证书已过期"),
+    "refusal.revoked": _("the certificate has been revoked", "证书已被吊销"),
+    "refusal.bad_signature": _(
+        "the authorisation is not signed by the service authority", "授权不是由服务中心签发的"
+    ),
+    "refusal.not_qualified": _("the technician is not qualified for this", "技术员没有此项资质"),
+    "refusal.no_challenge": _(
+        "the lock has no open challenge (ask for a new one)", "锁没有有效的挑战码（请申请新的）"
+    ),
+    "refusal.wrong_board": _("the authorisation is for another lock", "授权属于另一把锁"),
+    "refusal.wrong_challenge": _(
+        "the authorisation is for another challenge", "授权属于另一个挑战码"
+    ),
+    "refusal.wrong_technician": _(
+        "the authorisation was issued to another technician", "授权签发给了另一位技术员"
+    ),
+    "refusal.outside_window": _(
+        "the answer came too late after the challenge, by the lock's own count of time (ask "
+        "for a new challenge)",
+        "应答距挑战码已超时（按锁自身计时），请重新获取挑战码",
+    ),
+    "refusal.wrong_response": _("the response code is wrong", "应答码错误"),
+    "refusal.challenge_used_up": _(
+        "the challenge has no attempts left", "此挑战码已没有剩余尝试次数"
+    ),
+    "refusal.locked_out": _(
+        "too many wrong answers: the lock paces answers for a while",
+        "错误应答过多：锁暂时限制应答频率",
+    ),
+    "refusal.not_provisioned": _(
+        "the lock has not been provisioned by the service authority", "锁尚未由服务中心配置"
+    ),
+    "refusal.no_session": _("there is no secure session", "没有安全会话"),
+    "refusal.unknown": _("refusal reason {reason}", "拒绝原因 {reason}"),
+}
+
+STATES: dict[str, dict[str, str]] = {
+    "lock_state.locked": _("locked", "已上锁"),
+    "lock_state.unlocked": _("unlocked", "已开锁"),
+    "lock_state.penalty_lockout": _("penalty lockout", "惩罚锁定"),
+    "lock_state.hard_lockout": _("HARD LOCKOUT", "硬锁定"),
+    "lock_state.time_delay": _("time delay", "延时中"),
+    "lock_state.opening_window": _("opening window", "开启时间窗"),
+    "door.closed": _("closed", "关闭"),
+    "door.open": _("open", "打开"),
+    "door.unknown": _("unknown", "未知"),
+    "bolt.extended": _("extended", "伸出"),
+    "bolt.retracted": _("retracted", "缩回"),
+    "bolt.moving": _("moving", "移动中"),
+    "bolt.unknown": _("unknown", "未知"),
+}
+
+RECOVERY: dict[str, dict[str, str]] = {
+    "recovery.opened": _(
+        "The lock accepted the authorisation and is opening.", "锁已接受授权，正在开启。"
+    ),
+    "recovery.refused": _("The lock refused: {reason}.", "锁拒绝了：{reason}。"),
+    "recovery.call_hotline": _("Call the service hotline and read out:", "请致电服务热线并读出："),
+    "recovery.field.serial": _("lock serial", "锁序列号"),
+    "recovery.field.challenge": _("challenge", "挑战码"),
+    "recovery.field.counter": _("counter", "计数"),
+    "recovery.field.technician": _("technician ID", "技术员编号"),
+    "recovery.attempts_with_challenge": _(
+        "({count} attempts with this challenge)", "（此挑战码可尝试 {count} 次）"
+    ),
+    "recovery.prompt_response": _(
+        "Response from the hotline (digits, spaces allowed):",
+        "热线给出的应答码（数字，可含空格）：",
+    ),
+    "recovery.no_response": _("No response was given.", "没有输入应答码。"),
+    "recovery.no_response.next": _("Pass --response DIGITS.", "请用 `--response 数字` 给出。"),
+    "recovery.mistyped": _("The response's check digit does not match.", "应答码的校验位不符。"),
+    "recovery.mistyped.meaning": _(
+        "A digit was misheard or two were swapped; nothing was sent to the lock and no attempt "
+        "was used.",
+        "有一位数字听错了，或两位数字顺序颠倒；没有向锁发送任何内容，也没有消耗尝试次数。",
+    ),
+    "recovery.mistyped.next": _(
+        "Ask the hotline to read the response again, group by group.",
+        "请热线按组重新读一遍应答码。",
+    ),
+    "recovery.seal": _(
+        "Close seal for recovery {counter}: {seal}", "第 {counter} 次恢复的关闭封码：{seal}"
+    ),
+    "recovery.seal.report": _(
+        "Report it to the service centre to close the recovery.",
+        "请把它报给服务中心以结束此次恢复。",
+    ),
+    "recovery.asking_authority": _(
+        "Asking the service authority at {url} ...", "正在向 {url} 的服务中心申请授权……"
+    ),
+    "recovery.authority_id": _("Service authority recovery id: {id}", "服务中心恢复编号：{id}"),
+    "recovery.attempts_left": _(
+        "{count} attempts left with this challenge.", "此挑战码还剩 {count} 次尝试。"
+    ),
+    "recovery.seal_next": _(
+        "When the safe is shut again, run `safetool recover --seal` and report the seal.",
+        "保险柜重新关好后，运行 `safetool recover --seal` 并上报封条码。",
+    ),
+}
+
+CLI: dict[str, dict[str, str]] = {
+    "cli.monitor.watching": _(
+        "Watching {port} for lock events; press Ctrl-C to stop.",
+        "正在监视 {port} 上的锁事件；按 Ctrl-C 停止。",
+    ),
+    "cli.monitor.missed": _(
+        "({count} events lost on the link before this one)", "（此前链路上丢失了 {count} 个事件）"
+    ),
+    "cli.error.next_step": _("What to do: {next_step}", "处理方法：{next_step}"),
+    "cli.error.internal": _(
+        "internal error ({error}). Run again with --debug and send the output to the "
+        "safetool team.",
+        "内部错误（{error}）。请加 --debug 重新运行，并把输出发给 safetool 团队。",
+    ),
+    "cli.error.unknown_language": _(
+        "unknown language {language} (known: {known})", "未知语言 {language}（可用：{known}）"
+    ),
+}
+
+TEXTS: dict[str, dict[str, str]] = {**EVENTS, **REFUSALS, **STATES, **RECOVERY, **CLI}
+"""Every key's texts by language code."""
+
+PORTS: dict[str, dict[str, str]] = {
+    "port.none_found": _(
+        "No serial ports found. Plug in the service cable; for an emulated board run "
+        "`safetool emulate` and use the port it prints.",
+        "没有找到串口。请插上服务线；如用模拟锁板，运行 `safetool emulate` 并使用它打印的端口。",
+    ),
+    "port.why_bridge": _(
+        "{bridge} USB-serial bridge (service cables use it)",
+        "{bridge} USB 转串口芯片（服务线使用它）",
+    ),
+    "port.why_description": _("its USB description names a lock", "其 USB 描述中提到了锁"),
+    "port.likely_lock": _("likely a lock controller: {why}", "可能是锁控制器：{why}"),
+    "port.not_found": _("There is no serial port {url}.", "没有串口 {url}。"),
+    "port.not_found.meaning": _(
+        "The service cable may be unplugged, or the adapter got another name when it was "
+        "plugged in.",
+        "服务线可能未插好，或者适配器重新插入后换了名字。",
+    ),
+    "port.list_ports": _(
+        "Run `safetool ports` to list the ports this laptop sees.",
+        "运行 `safetool ports` 列出本机能看到的端口。",
+    ),
+    "port.list_ports_macos": _(
+        "Run `safetool ports` to list the ports this laptop sees. On macOS use the "
+        "/dev/cu.* device, not /dev/tty.*.",
+        "运行 `safetool ports` 列出本机能看到的端口。在 macOS 上请使用 /dev/cu.* 设备，"
+        "而不是 /dev/tty.*。",
+    ),
+    "port.held": _("{url} is held by another program.", "{url} 被另一个程序占用。"),
+    "port.held.meaning_windows": _(
+        "On Windows only one program may open a serial port at a time.",
+        "在 Windows 上，同一时间只能有一个程序打开串口。",
+    ),
+    "port.held.next_windows": _(
+        "Close other terminal or flashing programs (PuTTY, Arduino IDE, another safetool) "
+        "and try again.",
+        "关闭其他终端或烧录程序（PuTTY、Arduino IDE、另一个 safetool）后重试。",
+    ),
+    "port.denied": _("You are not allowed to open {url}.", "你无权打开 {url}。"),
+    "port.denied.meaning": _(
+        "The operating system refuses this user access to serial ports.",
+        "操作系统不允许当前用户使用串口。",
+    ),
+    "port.denied.next_linux": _(
+        "add yourself to the 'dialout' group (Arch: 'uucp'): `sudo usermod -aG dialout $USER`, "
+        "then log out and back in.",
+        "把自己加入 dialout 组（Arch 为 uucp）：`sudo usermod -aG dialout $USER`，"
+        "然后注销并重新登录。",
+    ),
+    "port.denied.next": _(
+        "check the device's permissions or run with an account allowed to use it.",
+        "检查设备权限，或使用有权使用它的账户运行。",
+    ),
+    "port.busy": _("{url} is in use by another program.", "{url} 正被另一个程序使用。"),
+    "port.busy.meaning": _(
+        "Another program (a terminal, a second safetool, ModemManager) has it open.",
+        "另一个程序（终端、另一个 safetool、ModemManager）正占用它。",
+    ),
+    "port.busy.next": _(
+        "Close the other program and try again; `fuser -v` shows who holds it.",
+        "关闭另一个程序后重试；`fuser -v` 可显示占用者。",
+    ),
+    "port.not_listening": _("Nothing is listening at {url}.", "{url} 上没有服务在监听。"),
+    "port.not_listening.meaning": _(
+        "The network serial server (ser2net, an RFC 2217 server or an emulated board) is not "
+        "running on that host and port.",
+        "网络串口服务（ser2net、RFC 2217 服务或模拟锁板）没有在该主机和端口上运行。",
+    ),
+    "port.not_listening.next": _(
+        "Start it, or check the host and port in the URL.", "启动它，或检查地址中的主机和端口。"
+    ),
+    "port.open_failed": _("Could not open {url}: {error}", "无法打开 {url}：{error}"),
+    "port.open_failed.meaning": _("The port could not be used.", "该端口无法使用。"),
+    "port.open_failed.next": _(
+        "Check the port name (`safetool ports`) and the cable.",
+        "检查端口名称（`safetool ports`）和线缆。",
+    ),
+    "link.lost": _(
+        "The link to the lock on {url} was lost{detail}.", "与 {url} 上的锁的连接已断开{detail}。"
+    ),
+    "link.lost.meaning": _(
+        "The cable was pulled, or the board reset or lost power. Nothing sent after this point "
+        "reached the lock.",
+        "线缆被拔出，或锁板复位或断电。此后发送的内容都没有到达锁。",
+    ),
+    "link.lost.next": _(
+        "Check the service cable and the lock's battery, then connect again.",
+        "检查服务线和锁的电池，然后重新连接。",
+    ),
+}
+
+TEXTS.update(PORTS)
+
+LOCK_FACTS: dict[str, dict[str, str]] = {
+    "field.port": _("port", "端口"),
+    "field.serial": _("serial", "序列号"),
+    "field.model": _("model", "型号"),
+    "field.hardware_revision": _("hardware revision", "硬件版本"),
+    "field.firmware_version": _("firmware version", "固件版本"),
+    "field.bootloader_version": _("bootloader version", "引导程序版本"),
+    "field.protocol_version": _("protocol version", "协议版本"),
+    "field.lock_state": _("lock state", "锁状态"),
+    "field.lockout_seconds": _("lockout seconds", "锁定剩余秒数"),
+    "field.battery_mv": _("battery mv", "电池电压 (mV)"),
+    "field.wrong_code_count": _("wrong code count", "错误密码次数"),
+    "field.door": _("door", "门"),
+    "field.bolt": _("bolt", "锁舌"),
+    "field.temperature_c": _("temperature c", "温度 (°C)"),
+    "field.uptime_s": _("uptime s", "运行时间（秒）"),
+    "field.alerts": _("alerts", "警报"),
+    "alert.tamper": _("tamper", "防撬"),
+    "alert.low_battery": _("low battery", "电量低"),
+    "list.none": _("none", "无"),
+    "list.separator": _(", ", "，"),
+    "problem.hard_lockout": _(
+        "hard lockout: only a service recovery opens this lock", "硬锁定：只有服务恢复才能打开此锁"
+    ),
+    "problem.penalty_lockout": _(
+        "penalty lockout: keypad blocked for {seconds} s", "惩罚锁定：键盘锁定 {seconds} 秒"
+    ),
+    "problem.tamper_open": _("tamper switch open", "防撬开关已打开"),
+    "problem.low_battery": _("low battery ({mv} mV)", "电量低（{mv} mV）"),
+}
+
+TEXTS.update(LOCK_FACTS)
+
+FIRMWARE: dict[str, dict[str, str]] = {
+    "firmware.change.newer": _("{old} → {new} (newer)", "{old} → {new}（升级）"),
+    "firmware.change.older": _("{old} → {new} (older)", "{old} → {new}（降级）"),
+    "firmware.change.same": _("{old} → {new} (same version)", "{old} → {new}（相同版本）"),
+    "firmware.change.unknown": _("{old} → {new}", "{old} → {new}"),
+    "firmware.health.no_selftest": _(
+        "{version} has no self-test; identity, slot and lock state good",
+        "{version} 没有自检；身份、槽位和锁状态正常",
+    ),
+    "firmware.health.passed": _(
+        "self-test passed ({errors} entries in the error log)",
+        "自检通过（错误日志中有 {errors} 条记录）",
+    ),
+    "firmware.plan": _(
+        "{serial} on {port}: {change}\n  {model}, battery {volts} V, {floor}; will {step} into "
+        "slot {slot}",
+        "{serial}（{port}）：{change}\n  {model}，电池 {volts} V，{floor}；将{step}到槽位 {slot}",
+    ),
+    "firmware.plan.floor": _(
+        "security counter {counter}, floor {floor}", "安全计数器 {counter}，下限 {floor}"
+    ),
+    "firmware.plan.floor_raised": _(
+        "security counter {counter}, floor {floor} (raises the floor to {counter}: older "
+        "releases can no longer be installed afterwards)",
+        "安全计数器 {counter}，下限 {floor}（安全下限将升到 {counter}：之后无法再安装更旧的版本）",
+    ),
+    "firmware.plan.install": _("install", "安装"),
+    "firmware.plan.finish": _("confirm the image already on trial", "确认已在试运行的固件"),
+    "firmware.confirm_one": _("Install on this lock?", "在这把锁上安装？"),
+    "firmware.confirm_many": _("Install on {count} locks?", "在 {count} 把锁上安装？"),
+    "firmware.installed": _(
+        "{serial}: installed {change} in slot {slot}, confirmed ({health}); security floor "
+        "{floor}; {seconds} s{resumed}.",
+        "{serial}：已将 {change} 安装到槽位 {slot} 并确认（{health}）；安全下限 {floor}；"
+        "用时 {seconds} 秒{resumed}。",
+    ),
+    "firmware.installed.resumed": _(", resumed at byte {bytes}", "，从第 {bytes} 字节处续传"),
+    "firmware.installed_count": _(
+        "{done} of {total} locks installed.", "{total} 把锁中已安装 {done} 把。"
+    ),
+    "firmware.phase.precheck": _("pre-check", "预检"),
+    "firmware.phase.transfer": _("transfer", "传输"),
+    "firmware.phase.activate": _("activate", "激活"),
+    "firmware.phase.reboot": _("trial boot", "试运行启动"),
+    "firmware.phase.health": _("health check", "健康检查"),
+    "firmware.phase.confirm": _("confirm", "确认"),
+    "firmware.slot.empty": _("empty", "空"),
+    "firmware.slot.valid": _("valid", "有效"),
+    "firmware.slot.invalid": _("invalid", "无效"),
+    "firmware.slot.trial": _("on trial", "试运行中"),
+    "firmware.last.none": _("none", "无"),
+    "firmware.last.booted": _("booted", "已启动"),
+    "firmware.last.confirmed": _("confirmed", "已确认"),
+    "firmware.last.invalid_image": _(
+        "refused: image damaged or not signed by the manufacturer",
+        "被拒绝：固件已损坏或不是制造商签名",
+    ),
+    "firmware.last.below_floor": _(
+        "refused: security counter below the lock's floor", "被拒绝：安全计数器低于锁的安全下限"
+    ),
+    "firmware.last.wrong_model": _("refused: image for another model", "被拒绝：固件属于其他型号"),
+    "firmware.last.reverted": _(
+        "reverted: the trial image was not confirmed", "已回退：试运行的固件未被确认"
+    ),
+    "firmware.running_factory": _("{version} (factory image)", "{version}（出厂固件）"),
+    "firmware.running_slot": _("{version} from slot {slot}", "{version}，来自槽位 {slot}"),
+    "firmware.running_on_trial": _(
+        "{running}, on trial (not confirmed)", "{running}，试运行中（未确认）"
+    ),
+    "firmware.field.running": _("running", "运行中"),
+    "firmware.field.floor": _("security floor", "安全下限"),
+    "firmware.field.last_install": _("last install", "上次安装"),
+    "firmware.field.slot": _("slot {slot}", "槽位 {slot}"),
+    "firmware.slot_detail": _(
+        "{state}, {version}, security counter {counter}, {size} bytes",
+        "{state}，{version}，安全计数器 {counter}，{size} 字节",
+    ),
+}
+
+TEXTS.update(FIRMWARE)
+
+DIAGNOSTICS: dict[str, dict[str, str]] = {
+    "diag.check.battery": _("Battery at rest", "电池（静置）"),
+    "diag.check.battery_resistance": _("Battery under load", "电池（负载）"),
+    "diag.check.motor": _("Motor and bolt travel", "电机和锁舌行程"),
+    "diag.check.bolt_sensor": _("Bolt position sensor", "锁舌位置传感器"),
+    "diag.check.keypad_stuck": _("Keypad: stuck keys", "键盘：卡键"),
+    "diag.check.keypad_keys": _("Keypad: every key", "键盘：逐键测试"),
+    "diag.check.buzzer": _("Buzzer", "蜂鸣器"),
+    "diag.check.leds": _("LEDs", "指示灯"),
+    "diag.check.rtc": _("Clock", "时钟"),
+    "diag.check.temperature": _("Temperature", "温度"),
+    "diag.check.tamper": _("Tamper switch", "防拆开关"),
+    "diag.check.door_sensor": _("Door sensor", "门传感器"),
+    "diag.check.error_log": _("Error log", "错误日志"),
+    "diag.check.versions": _("Firmware and bootloader", "固件和引导程序"),
+    "diag.limits": _("limits: {limits}", "限值：{limits}"),
+    "diag.limit.warn_below": _("warn below {value} {unit}", "低于 {value} {unit} 警告"),
+    "diag.limit.fail_below": _("fail below {value} {unit}", "低于 {value} {unit} 不合格"),
+    "diag.limit.warn_above": _("warn above {value} {unit}", "高于 {value} {unit} 警告"),
+    "diag.limit.fail_above": _("fail above {value} {unit}", "高于 {value} {unit} 不合格"),
+    "diag.motor_needs_open": _(
+        "The lock is closed: a motor test never opens a locked safe. Open it with a user code "
+        "(bolt retracted), then run this check again.",
+        "锁处于关闭状态：电机测试绝不会打开上锁的保险柜。请先用用户密码开锁（锁舌缩回），"
+        "然后重新运行此检测。",
+    ),
+    "diag.no_current": _("the motor drew no current", "电机没有电流"),
+    "diag.detail.battery_load": _(
+        "{rest} mV at rest, {loaded} mV at {current} mA; {limits}",
+        "静置 {rest} mV，{current} mA 负载下 {loaded} mV；{limits}",
+    ),
+    "diag.value.stalled": _("stalled", "卡住"),
+    "diag.detail.stalled": _(
+        "the bolt did not move; the motor drew {current} mA", "锁舌没有移动；电机电流 {current} mA"
+    ),
+    "diag.detail.motor": _(
+        "out {out} ms, in {in_ms} ms, peak {peak} mA",
+        "伸出 {out} 毫秒，缩回 {in_ms} 毫秒，峰值 {peak} mA",
+    ),
+    "diag.detail.bolt_sensor": _(
+        "sensor reads {sensed}, controller drove it {commanded}",
+        "传感器读数为{sensed}，控制器驱动为{commanded}",
+    ),
+    "diag.detail.stuck": _("keys reading pressed at rest: {keys}", "静置时显示按下的键：{keys}"),
+    "diag.needs_key_presser": _(
+        "needs a person to press every key (run with --interactive)",
+        "需要有人逐个按键（加 `--interactive` 运行）",
+    ),
+    "diag.value.all_keys_work": _("all keys work", "所有按键正常"),
+    "diag.detail.never_registered": _("never registered: {keys}", "从未响应的键：{keys}"),
+    "diag.needs_confirmer": _(
+        "needs a person to confirm it (run with --interactive)",
+        "需要有人确认（加 `--interactive` 运行）",
+    ),
+    "diag.value.confirmed": _("confirmed", "已确认"),
+    "diag.value.not_seen": _("not seen or heard", "未看到或未听到"),
+    "diag.detail.rtc_behind": _(
+        "board clock {seconds} s behind this laptop; {limits}",
+        "锁板时钟比本机慢 {seconds} 秒；{limits}",
+    ),
+    "diag.detail.rtc_ahead": _(
+        "board clock {seconds} s ahead of this laptop; {limits}",
+        "锁板时钟比本机快 {seconds} 秒；{limits}",
+    ),
+    "diag.detail.door_impossible": _(
+        "reads open while the bolt is extended", "锁舌伸出时却显示门已打开"
+    ),
+    "diag.detail.log_empty": _("empty", "空"),
+    "diag.detail.error_times": _("{error} ×{count}", "{error} ×{count}"),
+    "diag.detail.errors": _("{errors}", "{errors}"),
+    "diag.detail.known_issue_firmware": _(
+        "firmware {version}: {advisory}", "固件 {version}：{advisory}"
+    ),
+    "diag.detail.known_issue_bootloader": _(
+        "bootloader {version}: {advisory}", "引导程序 {version}：{advisory}"
+    ),
+    "diag.detail.known_issues": _("{issues}", "{issues}"),
+    "board_error.motor_stall": _("motor stall", "电机卡住"),
+    "board_error.motor_slow": _("motor slow", "电机过慢"),
+    "board_error.bolt_sensor_mismatch": _("bolt sensor mismatch", "锁舌传感器不一致"),
+    "board_error.low_voltage": _("low voltage", "电压过低"),
+    "board_error.key_stuck": _("key stuck", "按键卡住"),
+    "board_error.flash_retry": _("flash write retried", "闪存写入重试"),
+    "board_error.watchdog_reset": _("watchdog reset", "看门狗复位"),
+    "board_error.rtc_invalid": _("clock invalid", "时钟无效"),
+    "board_error.unknown": _("error {code}", "错误 {code}"),
+}
+
+TEXTS.update(DIAGNOSTICS)
+
+DIAGNOSTICS_CLI: dict[str, dict[str, str]] = {
+    "diag.cli.diagnosing": _("Diagnosing the lock on {port} ...", "正在诊断 {port} 上的锁……"),
+    "diag.cli.nothing_to_fix": _("Nothing to fix.", "无需维修。"),
+    "diag.cli.finding": _("{verdict}: {title}: {detail}", "{verdict}：{title}：{detail}"),
+    "diag.cli.part": _("likely part: {number} ({name})", "可能的零件：{number}（{name}）"),
+    "diag.cli.next": _("next: {step}", "下一步：{step}"),
+    "diag.cli.not_run": _("not run: {title}: {detail}", "未运行：{title}：{detail}"),
+    "diag.mark.pass": _("ok", "通过"),
+    "diag.mark.warn": _("WARN", "警告"),
+    "diag.mark.fail": _("FAIL", "不合格"),
+    "diag.mark.could_not_run": _("--", "未运行"),
+    "diag.verdict.pass": _("PASS", "通过"),
+    "diag.verdict.warn": _("WARN", "警告"),
+    "diag.verdict.fail": _("FAIL", "不合格"),
+    "diag.verdict.could_not_run": _("NOT RUN", "未运行"),
+}
+
+TEXTS.update(DIAGNOSTICS_CLI)
+
+REPORT: dict[str, dict[str, str]] = {
+    "report.title": _("Service report", "维修服务报告"),
+    "report.visit": _("Visit", "服务单号"),
+    "report.lock": _("Lock", "锁具"),
+    "report.serial": _("Serial number", "序列号"),
+    "report.model": _("Model", "型号"),
+    "report.site": _("Customer site", "客户地点"),
+    "report.technician": _("Technician", "技术员"),
+    "report.started": _("Started", "开始时间"),
+    "report.ended": _("Ended", "结束时间"),
+    "report.open": _("still open", "尚未结束"),
+    "report.findings": _("What was found", "检查发现"),
+    "report.work": _("What was done", "处理措施"),
+    "report.notes": _("Notes", "备注"),
+    "report.checks": _("Checks", "检测项目"),
+    "report.check": _("Check", "项目"),
+    "report.verdict": _("Verdict", "结论"),
+    "report.value": _("Measured", "测量值"),
+    "report.part_number": _("Part number", "零件编号"),
+    "report.detail": _("Detail", "说明"),
+    "report.pass": _("pass", "合格"),
+    "report.warn": _("warning", "警告"),
+    "report.fail": _("fail", "不合格"),
+    "report.could_not_run": _("could not run", "无法检测"),
+    "report.parts": _("Parts replaced", "更换零件"),
+    "report.description": _("Description", "名称"),
+    "report.quantity": _("Qty", "数量"),
+    "report.reason": _("Reason", "原因"),
+    "report.firmware": _("Firmware", "固件"),
+    "report.before": _("Before", "维修前"),
+    "report.after": _("After", "维修后"),
+    "report.unchanged": _("unchanged", "未变更"),
+    "report.recoveries": _("Lockout recoveries", "锁定解除"),
+    "report.counter": _("Recovery", "解除序号"),
+    "report.method": _("Method", "方式"),
+    "report.seal": _("Close seal", "关闭封码"),
+    "report.audit": _("Audit trail (latest entries)", "审计记录(最近条目)"),
+    "report.audit_ok": _(
+        "Verified: complete hash chain, signed by the lock.", "已验证:哈希链完整,并由锁具签名。"
+    ),
+    "report.audit_unsigned": _(
+        "Complete hash chain, but NOT signed by the lock.", "哈希链完整,但锁具未签名。"
+    ),
+    "report.audit_bad": _(
+        "VERIFICATION FAILED: the trail was tampered with.", "验证失败:审计记录已被篡改。"
+    ),
+    "report.index": _("#", "序号"),
+    "report.time": _("Time", "时间"),
+    "report.event": _("Event", "事件"),
+    "report.signoff": _("Sign-off", "客户签收"),
+    "report.signed_by": _("Signed off by", "签收人"),
+    "report.satisfaction": _("Satisfaction", "满意度"),
+    "report.comment": _("Comment", "客户意见"),
+    "report.none": _("none", "无"),
+    "report.not_signed": _("not yet signed off", "尚未签收"),
+    "report.generated": _("Generated by safetool", "由 safetool 生成"),
+}
+
+TEXTS.update(REPORT)
+
+POLICY: dict[str, dict[str, str]] = {
+    "policy.wrong_codes": _("Wrong codes before a lockout", "锁定前允许的错误密码次数"),
+    "policy.window_s": _("Counting window (s)", "计数时间窗（秒）"),
+    "policy.lockout_s": _("Penalty lockout (s)", "惩罚锁定（秒）"),
+    "policy.hard_after_lockouts": _("Lockouts before a hard lockout", "进入硬锁定前的锁定次数"),
+    "policy.time_delay_s": _("Time delay (s)", "延时开启（秒）"),
+    "policy.opening_window_s": _("Opening window (s)", "开启时间窗（秒）"),
+    "policy.dual_control": _("Dual control (0 or 1)", "双人控制（0 或 1）"),
+    "policy.was": _("(was {before})", "（原为 {before}）"),
+    "policy.bad_setting": _("Cannot read the setting {pair}.", "无法读取设置 {pair}。"),
+    "policy.bad_setting.next": _(
+        "Use NAME=NUMBER with NAME one of: {names}.", "请用 `名称=数字`，名称为以下之一：{names}。"
+    ),
+}
+
+TEXTS.update(POLICY)
+
+CONVERSATION: dict[str, dict[str, str]] = {
+    "link.silent": _("No lock controller answered on {port}.", "{port} 上没有锁控制器应答。"),
+    "link.silent.meaning": _(
+        "The port opened, but nothing on it speaks the safetool protocol.",
+        "端口已打开，但上面没有设备使用 safetool 协议。",
+    ),
+    "link.silent.next": _(
+        "Check that this is the lock's service port (`safetool ports`), that the baud rate "
+        "matches (--baud; the default is 115200), and wake the lock by pressing a key on its "
+        "keypad.",
+        "确认这是锁的服务端口（`safetool ports`）、波特率一致（`--baud`，默认 115200），"
+        "并按一下锁的键盘唤醒它。",
+    ),
+    "link.no_common_version": _(
+        "The lock and safetool share no protocol version.", "锁与 safetool 没有共同支持的协议版本。"
+    ),
+    "link.lock_said": _("The lock said: {detail}.", "锁的回复：{detail}。"),
+    "link.no_common_version.next": _(
+        "Update safetool if the lock is newer than it; otherwise update the lock firmware at "
+        "the service centre.",
+        "如果锁比 safetool 新，请更新 safetool；否则请在服务中心更新锁的固件。",
+    ),
+    "link.no_answer": _(
+        "The lock did not answer {request} ({count} tries).",
+        "锁没有应答 {request}（已尝试 {count} 次）。",
+    ),
+    "link.no_answer.meaning": _(
+        "The link is up but the lock stopped answering; nothing is known about whether it "
+        "acted on the request.",
+        "链路正常，但锁不再应答；无法确定它是否执行了该请求。",
+    ),
+    "link.no_answer.next": _(
+        "Check the cable and the lock's battery, then retry.", "检查线缆和锁的电池，然后重试。"
+    ),
+    "session.lost": _(
+        "The secure session ended before the lock answered {request}: {reason}.",
+        "锁应答 {request} 之前安全会话已结束：{reason}。",
+    ),
+    "session.lost.meaning": _(
+        "The lock may or may not have acted on it. A forged, replayed or corrupted encrypted "
+        "frame ends a session on purpose.",
+        "锁可能执行了该请求，也可能没有。伪造、重放或损坏的加密帧会有意结束会话。",
+    ),
+    "session.lost.next": _(
+        "Open a new session and check the lock's state first.", "请打开新的会话，并先检查锁的状态。"
+    ),
+    "session.refused": _(
+        "The lock refused a secure session: {detail}.", "锁拒绝建立安全会话：{detail}。"
+    ),
+    "session.refused.meaning": _(
+        "Nothing privileged can be done on this lock with this certificate.",
+        "使用此证书无法在这把锁上执行任何特权操作。",
+    ),
+    "session.refused.next": _(
+        "Check that your certificate is current and not revoked (ask the service centre), and "
+        "that the lock's clock is right.",
+        "确认你的证书在有效期内且未被吊销（询问服务中心），并确认锁的时钟正确。",
+    ),
+    "session.refused.check_key": _(
+        "Check your technician key and certificate.", "检查你的技术员密钥和证书。"
+    ),
+    "session.not_genuine": _(
+        "The lock failed to prove it is a genuine {model}: {error}.",
+        "锁未能证明自己是正品 {model}：{error}。",
+    ),
+    "session.not_genuine.meaning": _(
+        "It may be a counterfeit board or a device in the middle of the cable. No secret was "
+        "sent to it.",
+        "它可能是假冒的主板，或线缆中间接入的设备。没有向它发送任何机密。",
+    ),
+    "session.not_genuine.next": _(
+        "Do not continue on this lock; report its serial to the service centre.",
+        "不要继续操作这把锁；把它的序列号报告给服务中心。",
+    ),
+    "lock.refused": _(
+        "The lock refused {request}: {code} ({detail}).", "锁拒绝了 {request}：{code}（{detail}）。"
+    ),
+    "lock.refused.meaning": _(
+        "The lock is unchanged by this request.", "该请求没有改变锁的任何状态。"
+    ),
+    "lock.refused.next": _(
+        "Try again; if it repeats, note the error code.", "请重试；如果反复出现，请记下错误代码。"
+    ),
+    "lock.refused.next_unknown_type": _(
+        "The lock firmware does not know this request: update the firmware.",
+        "锁的固件不认识这个请求：请更新固件。",
+    ),
+    "lock.refused.next_busy": _(
+        "The lock is busy (motor running or booting): wait a few seconds and retry.",
+        "锁正忙（电机运转或正在启动）：等几秒后重试。",
+    ),
+    "lock.refused.next_not_allowed": _(
+        "This needs a secure session and the right qualification.", "这需要安全会话和相应的资质。"
+    ),
+    "lock.refused.next_version": _(
+        "Update safetool or the lock firmware.", "请更新 safetool 或锁的固件。"
+    ),
+}
+
+TEXTS.update(CONVERSATION)
+
+INSTALL_REFUSALS: dict[str, dict[str, str]] = {
+    "install.refused_trial": _(
+        "{serial}: install refused (the lock runs firmware {version} on trial, not yet confirmed).",
+        "{serial}：拒绝安装（锁正在试运行固件 {version}，尚未确认）。",
+    ),
+    "install.refused_trial.meaning": _(
+        "A trial image must be kept or reverted before another install; nothing was sent to the "
+        "lock.",
+        "试运行中的固件必须先确认或回退，才能再次安装；未向锁发送任何数据。",
+    ),
+    "install.refused_trial.next": _(
+        "Wait {seconds} s for the lock to revert it by itself (or reset the lock), or install "
+        "that same image again to confirm it.",
+        "等待 {seconds} 秒让锁自行回退（或复位锁），或者再次安装同一固件以确认它。",
+    ),
+    "install.refused_battery": _(
+        "{serial}: install refused (battery at {volts} V; an install needs at least {needed} V).",
+        "{serial}：拒绝安装（电池 {volts} V；安装至少需要 {needed} V）。",
+    ),
+    "install.refused_battery.meaning": _(
+        "A battery this low may die during the install; nothing was sent.",
+        "电量这么低，安装途中电池可能耗尽；未发送任何数据。",
+    ),
+    "install.refused_battery.next": _(
+        "Fit a new battery pack (`safetool diag --check battery` names the part), then install "
+        "again.",
+        "换上新电池组（`safetool diag --check battery` 会给出零件号），然后重新安装。",
+    ),
+    "install.refused_busy": _(
+        "{serial}: install refused ({why}).", "{serial}：拒绝安装（{why}）。"
+    ),
+    "install.refused_busy.meaning": _(
+        "Firmware is installed only while nobody is opening the safe; nothing was sent.",
+        "只有在无人开启保险柜时才能安装固件；未发送任何数据。",
+    ),
+    "install.busy.penalty_lockout": _("the lock is in a penalty lockout", "锁处于惩罚锁定"),
+    "install.busy.penalty_lockout.next": _(
+        "Wait for the lockout to end (`safetool status`), then install again.",
+        "等锁定结束（`safetool status`）后再安装。",
+    ),
+    "install.busy.hard_lockout": _("the lock is in a hard lockout", "锁处于硬锁定"),
+    "install.busy.hard_lockout.next": _(
+        "Recover it first (`safetool recover`), then install again.",
+        "请先恢复它（`safetool recover`），然后重新安装。",
+    ),
+    "install.busy.time_delay": _("an opening is under way (time delay)", "正在开启中（延时）"),
+    "install.busy.time_delay.next": _(
+        "Let the opening finish or expire, then install again.", "等开启过程完成或超时后再安装。"
+    ),
+    "install.busy.opening_window": _(
+        "an opening is under way (opening window)", "正在开启中（开启窗口期）"
+    ),
+    "install.busy.opening_window.next": _(
+        "Let the opening finish or expire, then install again.", "等开启过程完成或超时后再安装。"
+    ),
+    "install.busy.bolt_moving": _("the bolt is moving", "锁舌正在移动"),
+    "install.busy.bolt_moving.next": _(
+        "Wait a moment, then install again.", "稍等片刻，然后重新安装。"
+    ),
+}
+
+TEXTS.update(INSTALL_REFUSALS)
+
+AUDIT: dict[str, dict[str, str]] = {
+    "audit.kind.power_on": _("power on", "上电"),
+    "audit.kind.session_opened": _("session opened", "会话建立"),
+    "audit.kind.session_refused": _("session refused", "拒绝会话"),
+    "audit.kind.session_closed": _("session closed", "会话关闭"),
+    "audit.kind.revocations_updated": _("revocations updated", "吊销列表已更新"),
+    "audit.kind.revocations_refused": _("revocations refused", "拒绝吊销列表"),
+    "audit.kind.privileged_refused": _("privileged command refused", "拒绝特权命令"),
+    "audit.kind.recovery_challenge": _("recovery challenge", "恢复挑战码"),
+    "audit.kind.recovery_refused": _("recovery refused", "拒绝恢复"),
+    "audit.kind.recovery_opened": _("recovery opened", "恢复开锁"),
+    "audit.kind.recovery_sealed": _("recovery sealed", "恢复已封码"),
+    "audit.kind.config_changed": _("policy changed", "策略已修改"),
+    "audit.kind.config_refused": _("policy change refused", "拒绝修改策略"),
+    "audit.kind.clock_jump_back": _("clock jumped back", "时钟回拨"),
+    "audit.kind.clock_jump_forward": _("clock jumped forward", "时钟前跳"),
+    "audit.kind.clock_set": _("clock set", "时钟已设置"),
+    "audit.kind.clock_set_refused": _("clock setting refused", "拒绝设置时钟"),
+    "audit.kind.silent_alarm": _("silent alarm", "无声报警"),
+    "audit.kind.code_entered": _("code entered", "输入密码"),
+    "audit.kind.lockout": _("lockout", "锁定"),
+    "audit.kind.tamper": _("tamper", "防撬"),
+    "audit.kind.firmware_installed": _("firmware installed", "固件已安装"),
+    "audit.kind.power_loss": _("power loss", "断电"),
+    "audit.kind.diagnostic": _("diagnostic", "诊断"),
+    "audit.kind.test_fill": _("test entry", "测试记录"),
+    "audit.kind.unknown": _("entry kind {kind}", "条目类型 {kind}"),
+    "audit.summary": _(
+        "{serial}: {count} entries written, {held} held by the lock, {new} read now ({bytes} "
+        "bytes in {seconds} s).",
+        "{serial}：共写入 {count} 条，锁中保存 {held} 条，本次读取 {new} 条（{bytes} 字节，"
+        "用时 {seconds} 秒）。",
+    ),
+    "audit.finding.problem": _("PROBLEM{where}: {message}", "问题{where}：{message}"),
+    "audit.finding.note": _("note{where}: {message}", "说明{where}：{message}"),
+    "audit.finding.where": _(" [entry {index}]", "［第 {index} 条］"),
+    "audit.verified_signed": _(
+        "Verified: the hash chain is complete and its head is signed by the lock's device key.",
+        "已验证：哈希链完整，链头由锁的设备密钥签名。",
+    ),
+    "audit.verified_unsigned": _(
+        "Verified: the hash chain is complete and its head is NOT signed.",
+        "已验证：哈希链完整，但链头没有签名。",
+    ),
+    "audit.tampered": _(
+        "VERIFICATION FAILED: this trail has been tampered with. Nothing new was added to this "
+        "laptop's copy. Do not rely on it; report the lock's serial and the entries above to "
+        "the service centre.",
+        "验证失败：这份审计记录已被篡改。本机副本没有添加任何新内容。请勿依赖它；"
+        "把锁的序列号和上面的条目报告给服务中心。",
+    ),
+    "audit.reading": _(
+        "reading audit trail: {done}/{total} entries", "正在读取审计记录：{done}/{total} 条"
+    ),
+}
+
+TEXTS.update(AUDIT)
+
+VISITS: dict[str, dict[str, str]] = {
+    "visit.started": _("Visit {id} to {serial} started.", "已开始上门服务 {id}（{serial}）。"),
+    "visit.reopened": _(
+        "Visit {id} to {serial} was still open: taken up again.",
+        "上门服务 {id}（{serial}）仍未结束：已继续。",
+    ),
+    "visit.part_added": _(
+        "{count} × {part} recorded on visit {id}.", "已在上门服务 {id} 中记录 {count} × {part}。"
+    ),
+    "visit.noted.finding": _("finding noted", "已记录发现"),
+    "visit.noted.work": _("work noted", "已记录处理措施"),
+    "visit.noted.note": _("note noted", "已记录备注"),
+    "visit.checks_attached": _("{count} check results attached", "已附上 {count} 项检测结果"),
+    "visit.audit_attached": _(
+        "audit excerpt of {count} entries attached", "已附上 {count} 条审计记录摘录"
+    ),
+    "visit.recovery_recorded": _("recovery {counter} recorded", "已记录第 {counter} 次恢复"),
+    "visit.firmware_now": _("firmware now {version}", "固件现为 {version}"),
+    "visit.noted": _("Visit {id}: {what}.", "上门服务 {id}：{what}。"),
+    "visit.nothing_to_note": _("Nothing to note.", "没有可记录的内容。"),
+    "visit.nothing_to_note.next": _(
+        "Give TEXT, or --diag, --audit, --recovery or --firmware-after.",
+        "请给出文字，或 `--diag`、`--audit`、`--recovery`、`--firmware-after`。",
+    ),
+    "visit.closed": _(
+        "Visit {id} closed, signed off by {name}.", "上门服务 {id} 已结束，由 {name} 签字确认。"
+    ),
+    "visit.status.open": _("open", "进行中"),
+    "visit.status.closed": _("closed", "已结束"),
+    "visit.none_yet": _("No visits on this laptop yet.", "本机还没有上门服务记录。"),
+    "visit.heading": _("Visit {id} ({status}) to {serial}", "上门服务 {id}（{status}）：{serial}"),
+    "visit.still_open": _("still open", "尚未结束"),
+    "visit.when": _("{technician}, {started} to {ended}", "{technician}，{started} 至 {ended}"),
+    "visit.field.site": _("site", "客户地点"),
+    "visit.field.technician": _("technician", "技术员"),
+    "visit.field.findings": _("findings", "发现"),
+    "visit.field.work_done": _("work done", "处理措施"),
+    "visit.field.notes": _("notes", "备注"),
+    "visit.field.part": _("part", "零件"),
+    "visit.field.check": _("check", "检测"),
+    "visit.field.firmware": _("firmware", "固件"),
+    "visit.field.audit": _("audit", "审计"),
+    "visit.field.signed_off": _("signed off", "签收"),
+    "visit.audit_entries": _("{count} entries", "{count} 条"),
+    "visit.audit_verified": _("verified", "已验证"),
+    "visit.audit_failed": _("VERIFICATION FAILED", "验证失败"),
+    "visit.signed": _("{name}, satisfaction {rating}/5", "{name}，满意度 {rating}/5"),
+    "visit.exported": _(
+        "{count} closed visits written to {file}.", "已将 {count} 次已结束的上门服务写入 {file}。"
+    ),
+    "visit.report_written": _(
+        "Report of visit {id} written to {file}.", "上门服务 {id} 的报告已写入 {file}。"
+    ),
+    "visit.bad_json": _(
+        "Cannot read {file} as JSON: {error}.", "无法把 {file} 读作 JSON：{error}。"
+    ),
+    "visit.bad_json.next": _(
+        "Attach the file exactly as `safetool diag --json` or `safetool audit --json` wrote it.",
+        "请原样附上 `safetool diag --json` 或 `safetool audit --json` 写出的文件。",
+    ),
+}
+
+TEXTS.update(VISITS)
+
+IMAGE_REFUSALS: dict[str, dict[str, str]] = {
+    "image.too_large": _(
+        "{path}: image refused ({size} bytes is larger than any lock's firmware slot).",
+        "{path}：固件被拒绝（{size} 字节，超过任何锁的固件槽位）。",
+    ),
+    "image.too_large.meaning": _(
+        "This cannot be a firmware image for a lock controller.", "这不可能是锁控制器的固件。"
+    ),
+    "image.too_large.next": _("Check you picked the right file.", "请确认选择的文件正确。"),
+    "image.for_model": _("model {model}", "型号 {model}"),
+    "image.for_no_model": _("no model", "未注明型号"),
+    "image.no_revisions": _("none named", "未注明"),
+    "image.wrong_model": _(
+        "{source}: image refused (it is for {named}, not the {model}).",
+        "{source}：固件被拒绝（它适用于{named}，而不是 {model}）。",
+    ),
+    "image.wrong_model.meaning": _(
+        "Firmware for another model can disable the lock's motor, keypad or sensors.",
+        "其他型号的固件可能使锁的电机、键盘或传感器失效。",
+    ),
+    "image.wrong_model.next": _(
+        "Use an image released for the {model}.", "请使用为 {model} 发布的固件。"
+    ),
+    "image.wrong_revision": _(
+        "{source}: image refused (hardware revisions {revisions}; the lock's board is revision "
+        "{revision}).",
+        "{source}：固件被拒绝（适用硬件版本 {revisions}；锁的主板是版本 {revision}）。",
+    ),
+    "image.wrong_revision.meaning": _(
+        "This release was not built or tested for this controller board.",
+        "该版本不是为这种控制板构建或测试的。",
+    ),
+    "image.wrong_revision.next": _(
+        "Use a release that lists hardware revision {revision}.",
+        "请使用注明支持硬件版本 {revision} 的发布版本。",
+    ),
+    "image.no_counter": _(
+        "{source}: image refused (it carries no security counter, SEC_CNT).",
+        "{source}：固件被拒绝（没有安全计数器 `SEC_CNT`）。",
+    ),
+    "image.no_counter.meaning": _(
+        "Locks only boot releases that carry a signed security counter.",
+        "锁只会引导带有已签名安全计数器的版本。",
+    ),
+    "image.no_counter.next": _(
+        "Use a release built with `safetool firmware build --security-counter N`.",
+        "请使用以 `safetool firmware build --security-counter N` 构建的版本。",
+    ),
+    "image.too_big_for_slot": _(
+        "{source}: image refused ({size} bytes; the firmware slot holds {limit} bytes of image).",
+        "{source}：固件被拒绝（{size} 字节；固件槽位最多容纳 {limit} 字节）。",
+    ),
+    "image.too_big_for_slot.meaning": _(
+        "The image cannot fit the lock's flash slot next to MCUboot's trailer.",
+        "加上 MCUboot 的尾部数据后，该固件放不进锁的闪存槽位。",
+    ),
+    "image.too_big_for_slot.next": _(
+        "Use a release built for this model.", "请使用为此型号构建的版本。"
+    ),
+    "image.below_floor": _(
+        "{source}: image refused (its security counter is {counter}; the lock's security floor "
+        "is {floor}).",
+        "{source}：固件被拒绝（其安全计数器为 {counter}；锁的安全下限为 {floor}）。",
+    ),
+    "image.below_floor.meaning": _(
+        "The lock's anti-rollback floor forbids images signed before a security fix; nothing "
+        "was sent to the lock.",
+        "锁的防回滚下限禁止安装在安全修复之前签名的固件；未向锁发送任何数据。",
+    ),
+    "image.below_floor.next": _(
+        "Install a release whose security counter is {floor} or more (`safetool firmware info "
+        "IMAGE` shows it).",
+        "请安装安全计数器不低于 {floor} 的版本（`safetool firmware info IMAGE` 可查看）。",
+    ),
+}
+
+TEXTS.update(IMAGE_REFUSALS)

@@ -1,0 +1,181 @@
+"""The message catalogue: every key worded in every language with the same values, every wire
+enum worded once, and the command line speaking the reader's language."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from firmware.process import EmulatorProcess
+from protocols.catalogue import BoltState, DoorState, EventKind, LockState, RefusalReason
+from safetool.errors import SafetoolError
+from safetool.messages import (
+    LANGUAGES,
+    Message,
+    Words,
+    as_dict,
+    from_dict,
+    language_code,
+    pick_language,
+    placeholders,
+    render,
+)
+from safetool.messages.catalogue import TEXTS
+from safetool.services.events import (
+    bolt_message,
+    door_message,
+    event_message,
+    lock_state_message,
+    refusal_message,
+)
+from tests.test_cli import monitor_sees_a_wrong_code, run
+
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
+ALLOWED_IN_CHINESE = {
+    *("mV", "mA", "ms", "Ctrl", "safetool", "debug"),  # units, keys, the program, options
+    *("Windows", "macOS", "Arch", "dialout", "uucp", "USB"),  # systems, groups, buses
+    *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC", "JSON", "MCUboot"),
+}
+"""Names and units may stay Latin in a Chinese sentence; so may commands in `backticks`
+and device paths."""
+VERBATIM = re.compile(r"`[^`]*`|/dev/\S+|\{\w+\}")
+
+
+def latin_words(text: str) -> set[str]:
+    return set(LATIN_WORD.findall(VERBATIM.sub("", text))) - ALLOWED_IN_CHINESE
+
+
+@pytest.mark.parametrize("key", sorted(TEXTS))
+def test_every_key_has_every_language_with_the_same_values(key: str) -> None:
+    texts = TEXTS[key]
+    assert set(texts) == set(LANGUAGES), f"{key} lacks {set(LANGUAGES) - set(texts)}"
+    english = placeholders(texts["en"])
+    for language, text in texts.items():
+        assert text.strip(), f"{key} has an empty {language} text"
+        assert placeholders(text) == english, f"{key}: {language} fills other values"
+    assert not latin_words(texts["zh_CN"]), texts["zh_CN"]
+
+
+@pytest.mark.parametrize(
+    ("enum", "prefix", "message"),
+    [
+        (EventKind, "event", lambda member: event_message(member, 1)),
+        (RefusalReason, "refusal", refusal_message),
+        (LockState, "lock_state", lock_state_message),
+        (DoorState, "door", door_message),
+        (BoltState, "bolt", bolt_message),
+    ],
+)
+def test_every_wire_enum_member_has_its_own_words(enum: type, prefix: str, message: object) -> None:
+    for member in enum:
+        said = message(member)  # type: ignore[operator]
+        assert said.key == f"{prefix}.{member.name.lower()}"
+        assert said.key in TEXTS, f"{enum.__name__}.{member.name} has no words"
+
+
+@given(kind=st.integers(0, 255), value=st.integers(-(2**31), 2**31 - 1))
+def test_any_event_renders_in_both_languages_and_chinese_has_no_english(
+    kind: int, value: int
+) -> None:
+    message = event_message(kind, value)
+    english, chinese = render(message, "en"), render(message, "zh_CN")
+    assert english and chinese
+    assert not latin_words(chinese), chinese
+    assert as_dict(message)["text"] == english
+
+
+def test_a_refusal_inside_an_event_is_worded_in_the_same_language() -> None:
+    refused = event_message(EventKind.RECOVERY_REFUSED, RefusalReason.WRONG_RESPONSE)
+    assert render(refused, "en") == "recovery refused: the response code is wrong"
+    assert render(refused, "zh_CN") == "恢复被拒绝：应答码错误"
+    document = as_dict(refused)
+    assert document["code"] == "event.recovery_refused"
+    assert document["params"]["reason"]["code"] == "refusal.wrong_response"
+
+
+def test_an_unknown_key_still_says_what_it_has() -> None:
+    assert render(Message("no.such.key", {"n": 3})) == "no.such.key(n=3)"
+
+
+def test_language_codes_and_the_reader_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert language_code("zh-CN") == language_code("zh_CN.UTF-8") == "zh_CN"
+    assert language_code("en_GB.UTF-8") == language_code("C") == "en"
+    assert language_code("fr_FR") is None
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SAFETOOL_LANG", "zh-CN")
+    assert pick_language() == "zh_CN"
+    assert pick_language("en") == "en"
+    with pytest.raises(ValueError, match="unknown language"):
+        pick_language("klingon")
+
+
+def test_a_coded_error_explains_itself_in_the_reader_language() -> None:
+    error = SafetoolError(Message("refusal.revoked"), next_step=Message("refusal.no_challenge"))
+    assert error.message == "the certificate has been revoked"
+    assert error.explain("zh_CN").splitlines() == [
+        "证书已被吊销",
+        "处理方法：锁没有有效的挑战码（请申请新的）",
+    ]
+    assert error.as_dict()["codes"]["message"]["code"] == "refusal.revoked"
+
+
+async def test_a_missing_port_is_explained_in_chinese_and_coded_in_json() -> None:
+    code, out, err = await run("info", "--port", "/dev/ttyUSB-not-there", "--lang", "zh-CN")
+    assert code == 2 and "Traceback" not in err
+    assert "没有串口" in err
+    assert not latin_words(err), err
+    code, out, _ = await run("info", "--port", "/dev/ttyUSB-not-there", "--json")
+    document = json.loads(out)
+    assert document["codes"]["message"]["code"] == "port.not_found"
+    assert document["message"] == "There is no serial port /dev/ttyUSB-not-there."
+
+
+async def test_monitor_words_events_in_chinese(board: EmulatorProcess) -> None:
+    process = await monitor_sees_a_wrong_code(board, "--lang", "zh-CN")
+    assert process.stdout is not None
+    first = await asyncio.wait_for(process.stdout.readline(), 10)
+    assert "正在监视" in first.decode()
+    lines: list[str] = []
+    while not any("密码错误" in line for line in lines):
+        lines.append((await asyncio.wait_for(process.stdout.readline(), 10)).decode())
+    process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+    assert any("按键" in line for line in lines)
+    for line in lines:
+        assert not latin_words(line), line
+
+
+async def test_info_and_status_speak_the_reader_language(board: EmulatorProcess) -> None:
+    for _ in range(5):
+        await board.board.enter_code(code="000000")
+    for command in ("info", "status"):
+        code, out, err = await run(command, "--port", board.port, "--lang", "zh-CN")
+        assert code == 1, err  # the lock has a problem: a penalty lockout
+        lines = out.splitlines()
+        assert "! 惩罚锁定：键盘锁定" in out
+        labels = [line.split("  ")[0] for line in lines if not line.startswith("!")]
+        assert "锁状态" in labels and "序列号" in labels
+        assert all(not latin_words(label) for label in labels), labels
+        assert any(line.startswith("锁状态") and line.endswith("惩罚锁定") for line in lines)
+        code, out, _ = await run(command, "--port", board.port, "--json")
+        document = json.loads(out)
+        assert document["lock_state"] == "penalty_lockout"
+        assert document["problem_codes"][0]["code"] == "problem.penalty_lockout"
+        assert document["problems"][0].startswith("penalty lockout: keypad blocked for")
+
+
+@given(kind=st.integers(0, 255), value=st.integers(-(2**31), 2**31 - 1))
+def test_coded_words_kept_as_json_read_back_the_same(kind: int, value: int) -> None:
+    message = event_message(kind, value)
+    kept = json.loads(json.dumps(as_dict(message)))
+    for language in LANGUAGES:
+        assert render(from_dict(kept) or "", language) == render(message, language)
+    assert from_dict({"en": "a part", "zh_CN": "零件"}) == Words({"en": "a part", "zh_CN": "零件"})
+    assert from_dict({"zh_CN": "no English"}) is None and from_dict("text") is None
