@@ -35,6 +35,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 VECTORS = Path(__file__).with_name("vectors.json")
@@ -146,6 +147,9 @@ TYPES = {
     "AUDIT_HEAD": 0x48,
     "AUDIT_READ": 0x49,
     "CLOCK_SET": 0x4A,
+    "RECOVERY_AUTHORISE": 0x21,
+    "CONFIG_GET": 0x28,
+    "CONFIG_SET": 0x29,
 }
 
 EMPTY: Layout = []
@@ -192,7 +196,7 @@ AUDIT_HEAD_RESPONSE: Layout = [
 ]
 AUDIT_READ_REQUEST: Layout = [("start_index", "u32"), ("max_bytes", "u16")]
 AUDIT_READ_RESPONSE: Layout = [("count", "u32"), ("first_index", "u32"), ("entries", "bytes*")]
-CLOCK_SET_REQUEST: Layout = [("time_s", "u32")]
+CLOCK_SET_REQUEST: Layout = [("time_s", "u32"), ("statement", "bytes*")]
 CLOCK_SET_RESPONSE: Layout = [("before_s", "u32"), ("after_s", "u32")]
 # 19.1
 FIRMWARE_STATUS_RESPONSE: Layout = [
@@ -238,6 +242,27 @@ FIRMWARE_ACTIVATE_RESPONSE: Layout = [("slot", "u8"), ("image_sha256", "bytes[32
 FIRMWARE_CONFIRM_RESPONSE: Layout = [("slot", "u8"), ("security_floor", "u32")]
 FIRMWARE_HEALTH_RESPONSE: Layout = [("checked", "u8"), ("failed", "u8"), ("errors", "u16")]
 
+# 12.8
+RECOVERY_AUTHORISE_REQUEST: Layout = [("method", "u8"), ("digits", "str8"), ("token", "bytes*")]
+RECOVERY_AUTHORISE_RESPONSE: Layout = [
+    ("result", "u8"),
+    ("reason", "u8"),
+    ("counter", "u32"),
+    ("attempts_left", "u8"),
+    ("wait_s", "u16"),
+]
+# 13.2
+POLICY: Layout = [
+    ("wrong_codes", "u8"),
+    ("window_s", "u16"),
+    ("lockout_s", "u16"),
+    ("hard_after_lockouts", "u8"),
+    ("time_delay_s", "u16"),
+    ("opening_window_s", "u16"),
+    ("dual_control", "u8"),
+    ("answer_valid_min", "u8"),
+]
+
 # --- enumerations, from the SPEC.md tables ----------------------------------------------------
 
 DOOR_CLOSED = 0  # 10.2 DoorState
@@ -268,6 +293,21 @@ COMPRESSION_NONE, COMPRESSION_LZMA2 = 0, 1  # 20.3 Compression
 TRIAL_NONE = 0  # 20.1 TrialState
 HEALTH_ALL = 0x01 | 0x02 | 0x04 | 0x08 | 0x10  # 20.1 HealthCheck: flash .. clock
 AUDIT_POWER_ON, AUDIT_SESSION_OPENED = 1, 2  # 17.4
+METHOD_ONLINE, METHOD_PHONE = 1, 2  # 10.8
+RESULT_OPENED, RESULT_REFUSED = 0, 1  # 10.9
+REASON_NONE, REASON_WRONG_RESPONSE, REASON_LOCKED_OUT = 0, 11, 13  # 10.7
+DAMM = [  # 12.2, the table T (row: interim digit, column: next digit)
+    [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
+    [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
+    [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],
+    [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
+    [6, 1, 2, 3, 0, 4, 5, 9, 7, 8],
+    [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
+    [5, 8, 6, 9, 7, 2, 0, 1, 3, 4],
+    [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
+    [9, 4, 3, 8, 6, 1, 7, 2, 0, 5],
+    [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
+]
 
 # --- the values: one realistic exchange per message -------------------------------------------
 
@@ -317,6 +357,294 @@ def _device_key(vectors: dict[str, Any]) -> Ed25519PrivateKey:
     raise KeyError("key_device")
 
 
+def _crypto(vectors: dict[str, Any], name: str) -> dict[str, Any]:
+    for item in vectors["crypto"]:
+        if item["name"] == name:
+            return dict(item)
+    raise KeyError(name)
+
+
+def _str8(text: str) -> bytes:
+    encoded = text.encode("utf-8")
+    return struct.pack("<B", len(encoded)) + encoded
+
+
+def _part(data: bytes) -> bytes:
+    """SPEC.md 12.2, MAC input: ``P(x) = u16(len(x)) || x``."""
+    return struct.pack("<H", len(data)) + data
+
+
+def _with_damm(digits: str) -> str:
+    interim = 0
+    for digit in digits:
+        interim = DAMM[interim][int(digit)]
+    return digits + str(interim)
+
+
+def _decimal(data: bytes, count: int) -> str:
+    """SPEC.md 12.2: the first 8 bytes big-endian, modulo 10^count, zero-padded."""
+    return str(int.from_bytes(data[:8], "big") % 10**count).zfill(count)
+
+
+RECOVERY_COUNTER = 7
+TECHNICIAN = ("T-0042", 4242)  # the golden technician certificate: subject_id, serial_number
+ISSUED_AT = 1_767_226_200  # 2026-01-01 00:10 UTC
+TIME_STATEMENT_AT = 1_767_226_260
+
+
+def recovery_crypto_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
+    """The authorisation token (12.3), the phone-in response (12.4) and the time statement
+    (12.6), from the seeds and secrets of the crypto vectors already there."""
+    authority = Ed25519PrivateKey.from_private_bytes(
+        bytes.fromhex(_crypto(vectors, "key_authority")["seed_hex"])
+    )
+    key_id = bytes.fromhex(_crypto(vectors, "key_authority")["key_id_hex"])
+    secret = bytes.fromhex(_crypto(vectors, "recovery_secret")["secret_hex"])
+    challenge = _crypto(vectors, "challenge_digits")
+    nonce = bytes.fromhex(challenge["nonce_hex"])
+    technician_id, certificate_serial = TECHNICIAN
+
+    auth_fields = {
+        "serial": SERIAL,
+        "nonce": nonce.hex(),
+        "counter": RECOVERY_COUNTER,
+        "technician_id": technician_id,
+        "certificate_serial": certificate_serial,
+        "recovery_id": 90001,
+        "issued_at": ISSUED_AT,
+        "issuer_key_id": key_id.hex(),
+    }
+    auth_tbs = (
+        b"SLA2"
+        + _str8(SERIAL)
+        + nonce
+        + struct.pack("<I", RECOVERY_COUNTER)
+        + _str8(technician_id)
+        + struct.pack("<III", certificate_serial, 90001, ISSUED_AT)
+        + key_id
+    )
+    auth_signature = authority.sign(auth_tbs)
+
+    mac_input = (
+        _part(b"safetool phone response v2")
+        + _part(SERIAL.encode())
+        + _part(challenge["digits"].encode())
+        + _part(struct.pack("<I", RECOVERY_COUNTER))
+        + _part(technician_id.encode())
+    )
+    mac = hmac.HMAC(secret, hashes.SHA256())
+    mac.update(mac_input)
+    mac_bytes = mac.finalize()
+
+    time_fields = {"serial": SERIAL, "time_s": TIME_STATEMENT_AT, "issuer_key_id": key_id.hex()}
+    time_tbs = b"SLT1" + _str8(SERIAL) + struct.pack("<I", TIME_STATEMENT_AT) + key_id
+    time_signature = authority.sign(time_tbs)
+    return [
+        {
+            "name": "authorisation",
+            "kind": "authorisation",
+            "description": "Online recovery authorisation for SL-0000-0001, challenge counter 7 "
+            "(nonce of challenge_digits), technician T-0042 (certificate 4242), ledger entry "
+            "90001, issued 2026-01-01 00:10 UTC, signed by key_authority.",
+            "signer": "authority",
+            "fields": auth_fields,
+            "to_be_signed_hex": auth_tbs.hex(),
+            "signature_hex": auth_signature.hex(),
+            "encoded_hex": (auth_tbs + auth_signature).hex(),
+        },
+        {
+            "name": "phone_response",
+            "kind": "phone_response",
+            "description": "The phone-in response for challenge_digits, its recovery counter 7 "
+            "and technician T-0042 on SL-0000-0001 (no clock enters it).",
+            "secret_hex": secret.hex(),
+            "serial": SERIAL,
+            "challenge": challenge["digits"],
+            "counter": RECOVERY_COUNTER,
+            "technician_id": technician_id,
+            "mac_input_hex": mac_input.hex(),
+            "mac_hex": mac_bytes.hex(),
+            "response": _with_damm(_decimal(mac_bytes, 12)),
+        },
+        {
+            "name": "time_statement",
+            "kind": "time_statement",
+            "description": "The service authority's signed time for SL-0000-0001: 2026-01-01 "
+            "00:11 UTC, signed by key_authority.",
+            "signer": "authority",
+            "fields": time_fields,
+            "to_be_signed_hex": time_tbs.hex(),
+            "signature_hex": time_signature.hex(),
+            "encoded_hex": (time_tbs + time_signature).hex(),
+        },
+    ]
+
+
+def _recovery_rows(vectors: dict[str, Any]) -> list[Row]:
+    """The messages whose layout or crypto changed with recovery v2 (SPEC.md 12.8, 13.2, 17.2)."""
+    crypto = {item["name"]: item for item in recovery_crypto_vectors(vectors)}
+    recover = "privileged, needs recover: in practice encrypted"
+    configure = "privileged, needs configure: in practice encrypted"
+    diagnose = "privileged, needs diagnose: in practice encrypted"
+    default_policy = {
+        "wrong_codes": 5,
+        "window_s": 300,
+        "lockout_s": 300,
+        "hard_after_lockouts": 3,
+        "time_delay_s": 0,
+        "opening_window_s": 60,
+        "dual_control": 0,
+        "answer_valid_min": 15,
+    }
+    strict_policy = {
+        "wrong_codes": 3,
+        "window_s": 600,
+        "lockout_s": 900,
+        "hard_after_lockouts": 2,
+        "time_delay_s": 600,
+        "opening_window_s": 120,
+        "dual_control": 1,
+        "answer_valid_min": 30,
+    }
+    online, phone = {"method": "ONLINE"}, {"method": "PHONE"}
+    return [
+        (
+            "recovery_authorise_request_online",
+            f"RECOVERY_AUTHORISE, online: method 1, no digits, the token of crypto vector "
+            f"authorisation ({recover}).",
+            "RecoveryAuthoriseRequest",
+            "RECOVERY_AUTHORISE",
+            False,
+            0x0411,
+            RECOVERY_AUTHORISE_REQUEST,
+            {
+                "method": METHOD_ONLINE,
+                "digits": "",
+                "token": crypto["authorisation"]["encoded_hex"],
+            },
+            online,
+        ),
+        (
+            "recovery_authorise_request_phone",
+            f"RECOVERY_AUTHORISE, by phone: method 2, the 13 digits of crypto vector "
+            f"phone_response, no token ({recover}).",
+            "RecoveryAuthoriseRequest",
+            "RECOVERY_AUTHORISE",
+            False,
+            0x0412,
+            RECOVERY_AUTHORISE_REQUEST,
+            {"method": METHOD_PHONE, "digits": crypto["phone_response"]["response"], "token": ""},
+            phone,
+        ),
+        (
+            "recovery_authorise_response_opened",
+            "The board opened: result OPENED, reason NONE, counter 7, no attempts left, no wait.",
+            "RecoveryAuthoriseResponse",
+            "RECOVERY_AUTHORISE",
+            True,
+            0x0411,
+            RECOVERY_AUTHORISE_RESPONSE,
+            {
+                "result": RESULT_OPENED,
+                "reason": REASON_NONE,
+                "counter": 7,
+                "attempts_left": 0,
+                "wait_s": 0,
+            },
+            {"result": "OPENED", "reason": "NONE"},
+        ),
+        (
+            "recovery_authorise_response_refused",
+            "The board refused a wrong phone-in response: REFUSED, WRONG_RESPONSE, counter 7, "
+            "2 attempts left, the next answer taken at once.",
+            "RecoveryAuthoriseResponse",
+            "RECOVERY_AUTHORISE",
+            True,
+            0x0412,
+            RECOVERY_AUTHORISE_RESPONSE,
+            {
+                "result": RESULT_REFUSED,
+                "reason": REASON_WRONG_RESPONSE,
+                "counter": 7,
+                "attempts_left": 2,
+                "wait_s": 0,
+            },
+            {"result": "REFUSED", "reason": "WRONG_RESPONSE"},
+        ),
+        (
+            "recovery_authorise_response_paced",
+            "The board paces answers after too many wrong ones: REFUSED, LOCKED_OUT (not "
+            "counted), counter 7, 1 attempt left, the next answer taken in 240 s of its lived "
+            "time.",
+            "RecoveryAuthoriseResponse",
+            "RECOVERY_AUTHORISE",
+            True,
+            0x0413,
+            RECOVERY_AUTHORISE_RESPONSE,
+            {
+                "result": RESULT_REFUSED,
+                "reason": REASON_LOCKED_OUT,
+                "counter": 7,
+                "attempts_left": 1,
+                "wait_s": 240,
+            },
+            {"result": "REFUSED", "reason": "LOCKED_OUT"},
+        ),
+        (
+            "config_get_response",
+            f"The default lock policy: 5 wrong codes in 300 s, 300 s lockout, hard after 3, no "
+            f"time delay, 60 s opening window, no dual control, recovery answers within 15 "
+            f"minutes ({diagnose}).",
+            "ConfigResponse",
+            "CONFIG_GET",
+            True,
+            0x0420,
+            POLICY,
+            default_policy,
+            {},
+        ),
+        (
+            "config_set_request",
+            f"CONFIG_SET: 3 wrong codes in 600 s, 900 s lockout, hard after 2, 10-minute time "
+            f"delay, 2-minute opening window, dual control, recovery answers within 30 minutes "
+            f"({configure}).",
+            "ConfigSetRequest",
+            "CONFIG_SET",
+            False,
+            0x0421,
+            POLICY,
+            strict_policy,
+            {},
+        ),
+        (
+            "config_set_response",
+            "The board's answer: the policy it now holds.",
+            "ConfigSetResponse",
+            "CONFIG_SET",
+            True,
+            0x0421,
+            POLICY,
+            dict(strict_policy),
+            {},
+        ),
+        (
+            "clock_set_request_signed",
+            f"CLOCK_SET to the time of crypto vector time_statement, which it carries "
+            f"({configure}).",
+            "ClockSetRequest",
+            "CLOCK_SET",
+            False,
+            0x0443,
+            CLOCK_SET_REQUEST,
+            {
+                "time_s": TIME_STATEMENT_AT,
+                "statement": crypto["time_statement"]["encoded_hex"],
+            },
+            {},
+        ),
+    ]
+
+
 def _mcuboot_header() -> bytes:
     """SPEC.md 18.1: the 32-byte header of a 2.4.0 image (0x200 header, 184320-byte payload,
     37 bytes of protected TLVs: info, SEC_CNT, model, hardware revisions, channel)."""
@@ -335,9 +663,8 @@ enum_names."""
 def message_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
     """The good vectors, in the JSON shape of README.md, packed and framed here."""
     made = []
-    for name, description, message, type_name, response, seq, layout, fields, enums in _table(
-        vectors
-    ):
+    rows = _table(vectors) + _recovery_rows(vectors)
+    for name, description, message, type_name, response, seq, layout, fields, enums in rows:
         header, frame, crc, wire = _framed(type_name, response, seq, layout, fields)
         item: dict[str, Any] = {
             "name": name,
@@ -604,13 +931,13 @@ def _table(vectors: dict[str, Any]) -> list[Row]:
         ),
         (
             "clock_set_request",
-            f"CLOCK_SET to 1780000300 ({configure}).",
+            f"CLOCK_SET to 1780000300, a laptop's nudge: no time statement ({configure}).",
             "ClockSetRequest",
             "CLOCK_SET",
             False,
             0x0442,
             CLOCK_SET_REQUEST,
-            {"time_s": 1_780_000_300},
+            {"time_s": 1_780_000_300, "statement": ""},
             {},
         ),
         (
@@ -983,7 +1310,11 @@ def updated(vectors: dict[str, Any]) -> dict[str, Any]:
     """``vectors`` with these vectors in place of any of the same name, at the end of ``good``
     and of ``bad``."""
     result = dict(vectors)
-    for key, extra in (("good", message_vectors(vectors)), ("bad", bad_message_vectors(vectors))):
+    for key, extra in (
+        ("good", message_vectors(vectors)),
+        ("bad", bad_message_vectors(vectors)),
+        ("crypto", recovery_crypto_vectors(vectors)),
+    ):
         names = {item["name"] for item in extra}
         kept = [item for item in vectors[key] if item["name"] not in names]
         result[key] = kept + extra
