@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from firmware.emulator import Emulator
 
 CLOCK_NUDGE_S = 300
-"""How far a laptop's own clock may move the board's clock (from its signed time, or in all
-before it has one); further needs a time statement signed by the service authority."""
+"""How far a laptop's own clock may move the board's clock forward, in all between two signed
+times; back, or further, needs a time statement signed by the service authority."""
 READ_FIXED_BYTES = 8
 """AUDIT_READ response bytes before the entries (count, first_index)."""
 
@@ -128,9 +128,9 @@ class BoardAudit:
         return AuditReadResponse(self.audit.count, first, encode_entries(chosen))
 
     def set_clock(self, request: ClockSetRequest, technician: Certificate | None) -> Response:
-        """A laptop may nudge the clock within :data:`CLOCK_NUDGE_S` of the board's signed time
-        (or, before it has one, by that much in all); anything further, back or forward, needs a
-        time statement signed by the service authority (SPEC.md 17.2)."""
+        """A laptop may nudge the clock forward, by :data:`CLOCK_NUDGE_S` in all between two
+        signed times; back, or further, needs a time statement signed by the service authority
+        (SPEC.md 17.2), which the board takes only if it is newer than any it has taken."""
         who = "" if technician is None else technician.subject_id
         lock = self.lock
         before = lock.trusted_rtc()
@@ -151,12 +151,9 @@ class BoardAudit:
         else:
             target = float(request.time_s)
             source = "laptop"
-            signed = lock.signed_time()
             nudged = float(lock.saved.service.get("nudged_s", 0.0))
-            off = target - (rtc if signed is None else signed)
-            spent = abs(off) + (nudged if signed is None else 0.0)
-            if spent > CLOCK_NUDGE_S:
-                reference = "its clock" if signed is None else "its signed time"
+            off = target - rtc
+            if off < -CLOCK_JUMP_S or off + nudged > CLOCK_NUDGE_S:
                 self.audit.append(
                     before,
                     "clock_set_refused",
@@ -164,13 +161,14 @@ class BoardAudit:
                     wanted=request.time_s,
                     off_s=round(off),
                 )
+                direction = "back" if off < 0 else "forward"
                 return ErrorResponse(
                     ErrorCode.OUT_OF_RANGE,
-                    f"needs a signed time statement: {request.time_s} is {round(off)} s from "
-                    f"{reference} (a laptop may move it {CLOCK_NUDGE_S} s)",
+                    f"needs a signed time statement: {request.time_s} is {abs(round(off))} s "
+                    f"{direction} from the lock's clock (a laptop may only move it forward, "
+                    f"{CLOCK_NUDGE_S} s in all between signed times)",
                 )
-            if signed is None:
-                lock.saved.service["nudged_s"] = nudged + abs(target - rtc)
+            lock.saved.service["nudged_s"] = nudged + max(0.0, off)
         jump_s = target - rtc
         self.advance_clock(jump_s)
         lock.saved.rtc_floor = target  # a set clock is the trusted time from now on

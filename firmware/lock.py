@@ -246,15 +246,20 @@ class Lock:
         self.commit()
         return True
 
-    def certificate_time(self) -> float:
-        """The time certificates are judged at: the clock, but never earlier than the signed
-        time (a slow clock cannot revive an expired certificate) and never more than
-        :data:`CERTIFICATE_CLOCK_ALLOWANCE_S` past it (a fast clock cannot expire them all)."""
+    def certificate_times(self) -> tuple[float, float]:
+        """When certificates are judged: ``(expiry_at, started_by)`` (SPEC.md 12.6).
+
+        Real time is at least the newest signed time (run on by lived time), so expiry is judged
+        at the clock held to between that and :data:`CERTIFICATE_CLOCK_ALLOWANCE_S` past it: a
+        slow clock cannot revive a certificate that had expired by then, a fast one cannot expire
+        them all. A certificate counts as started if it has by the clock or by that signed time
+        plus the allowance, so a slow clock does not refuse new certificates. Without a signed
+        time, the clock (and the allowance for the start)."""
         clock = self.trusted_rtc()
         signed = self.signed_time()
-        if signed is None:
-            return clock
-        return min(max(clock, signed), signed + CERTIFICATE_CLOCK_ALLOWANCE_S)
+        low = clock if signed is None else signed
+        allowance = CERTIFICATE_CLOCK_ALLOWANCE_S
+        return min(max(clock, low), low + allowance), max(clock, low + allowance)
 
     def clock_skew_s(self) -> float | None:
         """How far the clock is from the signed time (positive: fast); ``None`` if unknown."""

@@ -136,7 +136,8 @@ class BoardTrust:
         provisioning = self.provisioning
         if provisioning is None:
             return _not_allowed("this board has no device key (not provisioned)"), None
-        now = self.lock.certificate_time()
+        now = self.lock.trusted_rtc()
+        expiry_at, started_by = self.lock.certificate_times()
         try:
             reply, offer = board_accept_init(
                 request,
@@ -144,7 +145,8 @@ class BoardTrust:
                 device_certificate=provisioning.device_certificate,
                 authority_key=provisioning.authority_key,
                 revoked=self._revoked(),
-                now=now,
+                now=expiry_at,
+                started_by=started_by,
             )
         except HandshakeFailed as failure:
             reason = failure.reason

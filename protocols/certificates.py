@@ -159,8 +159,19 @@ class Certificate:
             raise CertificateError("certificate has bytes after its last field")
         return certificate
 
-    def verify(self, issuer: Ed25519PublicKey, *, now: float, kind: CertificateKind) -> None:
-        """Check signature, kind and validity at ``now``; raise :class:`CertificateError`."""
+    def verify(
+        self,
+        issuer: Ed25519PublicKey,
+        *,
+        now: float,
+        kind: CertificateKind,
+        started_by: float | None = None,
+    ) -> None:
+        """Check signature, kind and validity at ``now``; raise :class:`CertificateError`.
+
+        ``started_by``, if given, is the latest the time may be: the certificate counts as
+        started if ``not_before`` is not after it (a board whose clock may be slow, SPEC.md
+        12.6); ``now`` then only judges expiry."""
         if self.kind != kind:
             raise CertificateError(f"expected a {kind.name.lower()} certificate")
         if self.issuer_key_id != key_id(issuer):
@@ -169,7 +180,8 @@ class Certificate:
             issuer.verify(self.signature, self.to_be_signed())
         except InvalidSignature:
             raise CertificateError("certificate signature is not valid") from None
-        if not self.not_before <= now <= self.not_after:
+        started = now if started_by is None else max(now, started_by)
+        if not self.not_before <= started or not now <= self.not_after:
             raise CertificateExpired(
                 f"certificate {self.serial_number} of {self.subject_id} is not valid now "
                 f"(valid {self.not_before}..{self.not_after})"

@@ -232,9 +232,11 @@ def board_accept_init(
     authority_key: Ed25519PublicKey,
     revoked: frozenset[int],
     now: float,
+    started_by: float | None = None,
 ) -> tuple[SessionInitResponse, BoardSessionOffer]:
     """Check the technician certificate and answer; raise :class:`HandshakeFailed` (with the
-    reason in its ``reason`` attribute) if the technician may not open a session."""
+    reason in its ``reason`` attribute) if the technician may not open a session. ``now``
+    judges expiry, ``started_by`` (if given) the start of validity (SPEC.md 12.6)."""
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
     from protocols.certificates import (
@@ -250,7 +252,9 @@ def board_accept_init(
     except CertificateError as error:
         raise HandshakeFailed(str(error), RefusalReason.BAD_CERTIFICATE) from None
     try:
-        technician.verify(authority_key, now=now, kind=CertificateKind.TECHNICIAN)
+        technician.verify(
+            authority_key, now=now, kind=CertificateKind.TECHNICIAN, started_by=started_by
+        )
     except CertificateExpired as error:
         raise HandshakeFailed(str(error), RefusalReason.EXPIRED) from None
     except CertificateError as error:

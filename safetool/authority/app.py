@@ -194,6 +194,19 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
             {"revocations": raw.hex(), "issued_at": crl.issued_at, "serials": list(crl.serials)}
         )
 
+    async def time_statement(request: Request) -> Response:
+        document = await read_json(request)
+        if not isinstance(document, dict):
+            raise RequestInvalid("the request must be a JSON object", next_step="Send one.")
+        statement = authority.time_statement(field_str(document, "serial"))
+        return _json(
+            {
+                "statement": statement.encode().hex(),
+                "serial": statement.serial,
+                "time_s": statement.time_s,
+            }
+        )
+
     async def health(_request: Request) -> Response:
         def probe() -> None:
             with authority.ledger.engine.connect() as connection:
@@ -261,6 +274,7 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
         Route("/v1/recoveries/{recovery_id:int}/close", close, methods=["POST"]),
         Route("/v1/ledger", ledger, methods=["GET"]),
         Route("/v1/revocations", revocations, methods=["GET"]),
+        Route("/v1/time", time_statement, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {

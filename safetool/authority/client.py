@@ -18,7 +18,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from protocols.certificates import Certificate
-from protocols.recovery import RecoveryError, RevocationList
+from protocols.recovery import RecoveryError, RevocationList, TimeStatement
 from safetool.authority.errors import (
     AuthorityError,
     AuthorityUnavailable,
@@ -264,6 +264,21 @@ class AuthorityClient:
         except (KeyError, TypeError, ValueError, RecoveryError) as error:
             raise _bad_answer(f"revocation list: {error}") from None
         return crl
+
+    async def time_statement(
+        self, serial: str, *, authority_key: Ed25519PublicKey | None = None
+    ) -> TimeStatement:
+        """The authority's signed time for the lock ``serial`` (SPEC.md 12.6)."""
+        document = await self._json("POST", "/v1/time", body={"serial": serial})
+        try:
+            statement = TimeStatement.decode(bytes.fromhex(str(document["statement"])))
+            if authority_key is not None:
+                statement.verify_signature(authority_key)
+        except (KeyError, TypeError, ValueError, RecoveryError) as error:
+            raise _bad_answer(f"time statement: {error}") from None
+        if statement.serial != serial:
+            raise _bad_answer("the time statement is for another lock")
+        return statement
 
     # --- operator ---------------------------------------------------------------------------
 

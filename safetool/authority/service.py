@@ -25,6 +25,7 @@ from pathlib import Path
 from protocols.certificates import Certificate
 from protocols.recovery import (
     Authorisation,
+    TimeStatement,
     challenge_digits,
     device_recovery_secret,
     digits_equal,
@@ -337,3 +338,15 @@ class Authority:
 
     def revocations(self) -> bytes:
         return self.keys.revocations.raw()
+
+    def time_statement(self, serial: str) -> TimeStatement:
+        """The authority's signed word on the time now, for the lock ``serial``: what lets a
+        lock's clock be set back, or forward by more than a laptop may nudge it (SPEC.md 12.6).
+        It opens nothing, so anyone may ask; it is bound to one lock and a lock takes only a
+        statement newer than any it has taken."""
+        if not serial or len(serial.encode()) > 255:
+            raise RequestInvalid(
+                "the lock serial must be 1 to 255 bytes",
+                next_step="Read the serial from `safetool info`.",
+            )
+        return TimeStatement(serial, int(self.clock())).signed_by(self.keys.signing_key)
