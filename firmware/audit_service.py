@@ -198,5 +198,9 @@ class BoardAudit:
         if statement.serial != self.serial:
             return f"the time statement is for {statement.serial[:40]}, not this lock"
         if not self.lock.take_signed_time(statement.time_s):
-            return "the time statement is older than the newest signed time this lock has seen"
+            newest = int(self.lock.saved.service["signed_time"]["time_s"])
+            return (
+                f"the time statement ({statement.time_s}) is older than the newest signed time "
+                f"this lock has seen ({newest})"
+            )
         return None

@@ -10,11 +10,13 @@ import pytest
 
 from hil.plugin import BoardFactory
 from protocols.audit_messages import ClockSetRequest, ClockSetResponse
+from protocols.recovery import TimeStatement
 from safetool.client import LockClient, LockRefused
 from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
 from safetool.services.audit import download_audit
 from safetool.services.devpki import init_dev_pki
+from tests.trust_helpers import load_key
 
 
 @pytest.fixture(scope="module")
@@ -98,22 +100,41 @@ async def test_audit_needs_the_diagnose_qualification_and_a_session(
             await client.request(ClockSetRequest(int(time.time()) + 3600))
 
 
-async def test_clock_set_forward_is_an_entry_and_back_is_refused(
+async def test_a_laptop_nudges_the_clock_and_only_a_signed_time_moves_it_further(
     pki: Path, board_factory: BoardFactory
 ) -> None:
+    """SPEC.md 17.2: a laptop may move the clock forward by 300 s in all between signed times;
+    back, or further (the lock moved to 2100), needs the authority's time statement, which is
+    bound to the lock and taken once."""
     board = await board_factory("--pki", str(pki))
+    serial = (await board.board.state())["serial"]
+    authority = load_key(pki / "authority" / "authority.key")
     async with await LockClient.connect(board.port) as client:
         await open_session(client, me(pki))
-        target = int(time.time()) + 3600
-        answer = await client.request(ClockSetRequest(target))
-        assert isinstance(answer, ClockSetResponse)
-        assert abs(answer.after_s - target) <= 1 and answer.after_s - answer.before_s > 3500
-        with pytest.raises(LockRefused, match="never goes back"):
-            await client.request(ClockSetRequest(int(time.time())))
+        nudge = await client.request(ClockSetRequest(int(time.time()) + 200))
+        assert isinstance(nudge, ClockSetResponse) and nudge.after_s - nudge.before_s >= 198
+        with pytest.raises(LockRefused, match="signed time statement"):
+            await client.request(ClockSetRequest(int(time.time()) + 500))  # 500 s in all
+        with pytest.raises(LockRefused, match="signed time statement"):
+            await client.request(ClockSetRequest(4_102_444_800))  # 2100-01-01
+        with pytest.raises(LockRefused, match="back"):
+            await client.request(ClockSetRequest(int(time.time()) - 3600))
+        other = TimeStatement("SL-9999-9999", int(time.time())).signed_by(authority)
+        with pytest.raises(LockRefused, match="not this lock"):
+            await client.request(ClockSetRequest(other.time_s, other.encode()))
+        # newer than the revocation list the lock was given at production (this same second)
+        statement = TimeStatement(serial, int(time.time()) + 2).signed_by(authority)
+        back = await client.request(ClockSetRequest(statement.time_s, statement.encode()))
+        assert isinstance(back, ClockSetResponse)
+        assert back.before_s - back.after_s >= 190 and abs(back.after_s - time.time()) <= 3
+        with pytest.raises(LockRefused, match="older than the newest"):
+            await client.request(ClockSetRequest(statement.time_s, statement.encode()))
     trail = await board.board.audit()
-    jump = next(e for e in trail if e["kind"] == "clock_jump_forward")
-    assert jump["technician"] == "T-1001" and jump["seconds"] >= 3599
-    assert trail[-1]["kind"] in ("clock_set_refused", "session_closed")
+    kinds = [e["kind"] for e in trail]
+    assert kinds.count("clock_set_refused") == 5
+    signed = next(e for e in trail if e.get("source") == "authority")
+    assert signed["technician"] == "T-1001" and signed["seconds"] <= -190
+    assert signed["before"] > signed["after"]
 
 
 async def test_audit_cli_json_csv_and_failure_exit_code(

@@ -159,7 +159,8 @@ def test_safetool_command_runs_authority_issue(pki: Path) -> None:
     challenge = challenge_digits(secrets.token_bytes(16))
     result = subprocess.run(
         [sys.executable, "-m", "safetool.cli.main", "authority", "issue", "--pki", str(pki),
-         "--serial", SERIAL, "--challenge", challenge, "--technician", "T-1001", "--json"],
+         "--serial", SERIAL, "--challenge", challenge, "--counter", "1", "--technician", "T-1001",
+         "--json"],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
