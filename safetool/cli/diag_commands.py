@@ -11,8 +11,13 @@ from typing import Any
 
 from safetool.cli.common import add_port_options, cells, connected, language, print_json, say
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.messages import Message, render
-from safetool.services.clock import clock_offset_s, set_clock
+from safetool.messages import Message, as_dict, render
+from safetool.services.clock import (
+    SKEW_THAT_MATTERS_S,
+    clock_offset_s,
+    set_clock,
+    skew_message,
+)
 from safetool.services.diagnostics import CHECKS, CheckResult, Verdict, run_diagnostics
 
 
@@ -56,31 +61,51 @@ def add_diag_parsers(commands: Any) -> None:
         metavar="DIR",
         help=f"your key and certificate folder (default: ${ENV_VAR})",
     )
-    clock.add_argument("--set", action="store_true", help="set the lock's clock to this laptop's")
+    clock.add_argument(
+        "--set",
+        action="store_true",
+        help="set the lock's clock: to this laptop's (a nudge forward of up to 300 s), or with "
+        "--authority to the service authority's signed time (any direction)",
+    )
+    clock.add_argument(
+        "--authority",
+        metavar="URL",
+        help="with --set: the service authority's address, for its signed time",
+    )
     clock.set_defaults(handler=cmd_clock)
 
 
 async def cmd_clock(args: argparse.Namespace) -> int:
     identity = TechnicianIdentity.load(args.technician)
+    reader = language(args)
     async with connected(args) as client:
-        document: dict[str, float]
         if args.set:
-            change = await set_clock(client, identity)
-            document = {
-                "before_s": change.before_s,
-                "after_s": change.after_s,
-                "corrected_by_s": change.after_s - change.before_s,
-            }
-        else:
-            document = {"offset_s": round(await clock_offset_s(client, identity), 1)}
+            change = await set_clock(client, identity, authority_url=args.authority)
+            moved = change.after_s - change.before_s
+            key = "clock.set_signed" if change.signed else "clock.set"
+            message = Message(key, {"seconds": moved})
+            if args.json:
+                print_json(
+                    {
+                        "before_s": change.before_s,
+                        "after_s": change.after_s,
+                        "corrected_by_s": moved,
+                        "signed": change.signed,
+                        "message": as_dict(message),
+                    }
+                )
+            else:
+                print(render(message, reader))
+            return 0
+        offset = round(await clock_offset_s(client, identity), 1)
+    lines = [Message("clock.offset", {"skew": skew_message(offset)})]
+    if abs(offset) > SKEW_THAT_MATTERS_S:
+        lines.append(Message("clock.offset.consequence"))
     if args.json:
-        print_json(document)
-    elif args.set:
-        print(f"Clock set: moved by {document['corrected_by_s']} s (recorded in the audit trail).")
+        print_json({"offset_s": offset, "messages": [as_dict(line) for line in lines]})
     else:
-        offset = float(document["offset_s"])
-        side = "behind" if offset < 0 else "ahead of"
-        print(f"The lock's clock is {abs(offset):.1f} s {side} this laptop's.")
+        for line in lines:
+            print(render(line, reader))
     return 0
 
 

@@ -938,3 +938,64 @@ IMAGE_REFUSALS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(IMAGE_REFUSALS)
+
+CLOCK: dict[str, dict[str, str]] = {
+    "clock.skew.days_fast": _("{days} d {hours} h fast", "快 {days} 天 {hours} 小时"),
+    "clock.skew.days_slow": _("{days} d {hours} h slow", "慢 {days} 天 {hours} 小时"),
+    "clock.skew.hours_fast": _("{hours} h {minutes} min fast", "快 {hours} 小时 {minutes} 分钟"),
+    "clock.skew.hours_slow": _("{hours} h {minutes} min slow", "慢 {hours} 小时 {minutes} 分钟"),
+    "clock.skew.minutes_fast": _("{minutes} min fast", "快 {minutes} 分钟"),
+    "clock.skew.minutes_slow": _("{minutes} min slow", "慢 {minutes} 分钟"),
+    "clock.skew.seconds_fast": _("{seconds} s fast", "快 {seconds} 秒"),
+    "clock.skew.seconds_slow": _("{seconds} s slow", "慢 {seconds} 秒"),
+    "clock.offset": _(
+        "The lock's clock is {skew} against this laptop's.", "锁的时钟比本机{skew}。"
+    ),
+    "clock.offset.consequence": _(
+        "Recovery does not depend on the lock's clock; certificates are judged on the newest "
+        "time the service authority signed for it, and its audit entries carry this clock's "
+        "times. Put it right with `safetool clock --set --authority URL`.",
+        "恢复不依赖锁的时钟；证书按服务中心为该锁签发的最新时间判断，审计记录使用此时钟的时间。"
+        "请用 `safetool clock --set --authority URL` 校正。",
+    ),
+    "clock.set": _(
+        "Clock set to this laptop's time: moved by {seconds} s (recorded in the audit trail).",
+        "时钟已按本机时间设置：调整了 {seconds} 秒（已记入审计记录）。",
+    ),
+    "clock.set_signed": _(
+        "Clock set to the service authority's signed time: moved by {seconds} s (recorded in "
+        "the audit trail).",
+        "时钟已按服务中心签发的时间设置：调整了 {seconds} 秒（已记入审计记录）。",
+    ),
+    "clock.needs_statement": _(
+        "The lock refused this laptop's time: its clock is {skew}, more than a laptop may "
+        "correct alone.",
+        "锁拒绝了本机时间：锁的时钟{skew}，超出了电脑单独可校正的范围。",
+    ),
+    "clock.needs_statement.meaning": _(
+        "A laptop may only move a lock's clock forward, {nudge_s} s in all between two signed "
+        "times; setting it back, or further, needs a time statement signed by the service "
+        "authority. Nothing was changed; the refusal is in the lock's audit trail.",
+        "电脑只能把锁的时钟向前调，两次签名时间之间合计不超过 {nudge_s} 秒；向后调或调得更多需要"
+        "服务中心签发的时间声明。未做任何更改；此次拒绝已记入锁的审计记录。",
+    ),
+    "clock.needs_statement.next": _(
+        "Connect to the service authority and run `safetool clock --set --authority URL`.",
+        "请连接服务中心后运行 `safetool clock --set --authority URL`。",
+    ),
+    "recovery.clock_skew": _(
+        "The lock's clock is {skew}. It did not hinder the recovery; put it right with "
+        "`safetool clock --set --authority URL`.",
+        "锁的时钟{skew}。这没有妨碍恢复；请用 `safetool clock --set --authority URL` 校正。",
+    ),
+    "recovery.wait": _(
+        "The lock takes the next answer in {seconds} s; keep the response, nothing needs retyping.",
+        "锁将在 {seconds} 秒后接受下一个应答；请保留应答码，无需重新输入。",
+    ),
+    "session.clock_skew": _(
+        "The lock's clock is {skew}: it judges certificates by it within limits (SPEC 12.6).",
+        "锁的时钟{skew}：锁在限度内按此时钟判断证书（SPEC 12.6）。",
+    ),
+}
+
+TEXTS.update(CLOCK)
