@@ -158,7 +158,7 @@ class BoardTrust:
                 certificate=_cert_summary(request),
             )
             self.lock.emit(EventKind.SESSION_REFUSED, int(reason))
-            return _not_allowed(f"session refused: {failure}"), None
+            return _not_allowed(f"session refused ({reason.name}): {failure}"), None
         self.session = _Session(offer, last_used_s=self.lock.clock.monotonic())
 
         def install_keys() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from protocols.certificates import Certificate, Qualification
 from protocols.session import HandshakeFailed, ToolHandshake
@@ -53,6 +54,36 @@ async def push_revocations(
     return response.issued_at
 
 
+def _day(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).date().isoformat()
+
+
+def _refused(detail: str, identity: TechnicianIdentity) -> SessionRefused:
+    """The lock's refusal of SESSION_INIT; one that judged the certificate outside its validity
+    while this laptop's clock finds it valid points at the lock's clock (SPEC.md 11.4, 12.6)."""
+    certificate = identity.certificate
+    now = time.time()
+    if detail.startswith("session refused (EXPIRED)") and (
+        certificate.not_before <= now <= certificate.not_after
+    ):
+        return SessionRefused(
+            Message("session.refused_lock_clock", {"detail": detail}),
+            meaning=Message(
+                "session.refused_lock_clock.meaning",
+                {
+                    "valid_from": _day(certificate.not_before),
+                    "valid_to": _day(certificate.not_after),
+                },
+            ),
+            next_step=Message("session.refused_lock_clock.next"),
+        )
+    return SessionRefused(
+        Message("session.refused", {"detail": detail}),
+        meaning=Message("session.refused.meaning"),
+        next_step=Message("session.refused.next"),
+    )
+
+
 async def open_session(client: LockClient, identity: TechnicianIdentity) -> SessionInfo:
     client.connection.end_session("a new session was requested")  # SESSION_INIT goes in clear
     identity_reply = await client.identify()
@@ -61,11 +92,7 @@ async def open_session(client: LockClient, identity: TechnicianIdentity) -> Sess
     try:
         reply = await client.request(handshake.start())
     except LockRefused as refusal:
-        raise SessionRefused(
-            Message("session.refused", {"detail": refusal.detail}),
-            meaning=Message("session.refused.meaning"),
-            next_step=Message("session.refused.next"),
-        ) from None
+        raise _refused(refusal.detail, identity) from None
     assert isinstance(reply, SessionInitResponse)
     try:
         auth, cipher, device = handshake.finish(

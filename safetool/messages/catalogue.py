@@ -633,6 +633,24 @@ CONVERSATION: dict[str, dict[str, str]] = {
         "that the lock's clock is right.",
         "确认你的证书在有效期内且未被吊销（询问服务中心），并确认锁的时钟正确。",
     ),
+    "session.refused_lock_clock": _(
+        "The lock refused a secure session by its own clock: {detail}.",
+        "锁按自身时钟拒绝建立安全会话：{detail}。",
+    ),
+    "session.refused_lock_clock.meaning": _(
+        "Your certificate is valid by this laptop's clock ({valid_from} to {valid_to}, UTC), so "
+        "the lock's clock is off by more than it can allow for, and it has not had a recent "
+        "signed time from the service authority.",
+        "按本机时钟你的证书有效（UTC {valid_from} 至 {valid_to}），说明锁的时钟偏差超出其容许范围，"
+        "且锁最近没有收到服务中心签发的时间。",
+    ),
+    "session.refused_lock_clock.next": _(
+        "Online, run `safetool clock --set --authority URL`: it brings the service authority's "
+        "newest revocation list, whose signed time the lock takes before the session, then puts "
+        "the clock right. If the lock still refuses, call the service centre.",
+        "请联网运行 `safetool clock --set --authority URL`：它会带来服务中心最新的吊销列表，"
+        "锁在建立会话前接受其中的签名时间，然后校正时钟。如果锁仍然拒绝，请致电服务中心。",
+    ),
     "session.refused.check_key": _(
         "Check your technician key and certificate.", "检查你的技术员密钥和证书。"
     ),

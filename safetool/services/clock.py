@@ -78,17 +78,21 @@ async def set_clock(
     """Set the lock's clock: to this laptop's time (a nudge forward), or, with
     ``authority_url``, to the service authority's signed time (any direction). The lock
     records the change, and any refusal, in its audit trail."""
-    info = await open_session(client, identity)
-    now = time.time()
     if authority_url is None:
+        info = await open_session(client, identity)
+        now = time.time()
         request = ClockSetRequest(round(now))
     else:
         from safetool.authority.client import AuthorityClient
+        from safetool.services.recover import carry_revocations
 
         async with AuthorityClient(authority_url) as authority:
+            await carry_revocations(client, identity, authority)
+            info = await open_session(client, identity)
             statement = await authority.time_statement(
                 info.serial, authority_key=identity.authority_key
             )
+        now = time.time()
         request = ClockSetRequest(statement.time_s, statement.encode())
     try:
         reply = await client.request(request)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from protocols.catalogue import RecoveryMethod, RecoveryResult, RefusalReason
 from protocols.messages import Request, Response
@@ -26,6 +26,9 @@ from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
 from safetool.messages import Message, as_dict, render
 from safetool.services.events import refusal_message
+
+if TYPE_CHECKING:
+    from safetool.authority.client import AuthorityClient
 
 
 class DigitsMistyped(SafetoolError):
@@ -159,22 +162,32 @@ class Recovery:
         return reply
 
 
+async def carry_revocations(
+    client: LockClient, identity: TechnicianIdentity, authority: AuthorityClient
+) -> None:
+    """Bring the authority's newest revocation list to the lock (before any session: its signed
+    time also tells the lock the time, SPEC.md 12.6) and keep it on this laptop for locks visited
+    offline."""
+    from protocols.recovery import RevocationList
+    from safetool.client.secure import push_revocations
+
+    newest = await authority.revocations(authority_key=identity.authority_key)
+    await push_revocations(client, identity, newest.encode())
+    held = identity.revocation_list
+    if held is None or RevocationList.decode(held).issued_at < newest.issued_at:
+        (identity.folder / "revocations.bin").write_bytes(newest.encode())
+
+
 async def recover_online(recovery: Recovery, authority_url: str) -> tuple[Outcome, int]:
     """The whole online path: carry the authority's newest revocation list to the lock (and
     keep it on this laptop for locks visited offline), ask the lock for a challenge, get the
     authorisation for it, hand it to the lock, and report the lock's answer to the authority.
     Return the outcome and the authority's recovery id."""
-    from protocols.recovery import RevocationList
     from safetool.authority.client import AuthorityClient
-    from safetool.client.secure import push_revocations
 
     identity = recovery.identity
     async with AuthorityClient(authority_url) as authority:
-        newest = await authority.revocations(authority_key=identity.authority_key)
-        await push_revocations(recovery.client, identity, newest.encode())
-        held = identity.revocation_list
-        if held is None or RevocationList.decode(held).issued_at < newest.issued_at:
-            (identity.folder / "revocations.bin").write_bytes(newest.encode())
+        await carry_revocations(recovery.client, identity, authority)
         challenge = await recovery.challenge()
         recovery_ids: list[int] = []
 
