@@ -15,6 +15,7 @@ from firmware.lock import CLOCK_JUMP_S, Lock
 from firmware.provisioning import Provisioning
 from firmware.trust import BoardTrust
 from protocols.audit_messages import (
+    CLOCK_NUDGE_S,
     AuditHeadRequest,
     AuditHeadResponse,
     AuditReadRequest,
@@ -34,9 +35,6 @@ from protocols.session import CIPHER_OVERHEAD
 if TYPE_CHECKING:
     from firmware.emulator import Emulator
 
-CLOCK_NUDGE_S = 300
-"""How far a laptop's own clock may move the board's clock forward, in all between two signed
-times; back, or further, needs a time statement signed by the service authority."""
 READ_FIXED_BYTES = 8
 """AUDIT_READ response bytes before the entries (count, first_index)."""
 

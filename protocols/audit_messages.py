@@ -30,6 +30,9 @@ GENESIS_HASH = bytes(HASH_SIZE)
 MAX_DETAIL_BYTES = 512
 """The board truncates an entry's detail to this (it must fit a 640-byte frame with room)."""
 HEAD_DOMAIN = b"safetool audit head v1\x00"
+CLOCK_NUDGE_S = 300
+"""SPEC.md 17.2: how far a laptop's own time may move a board's clock forward, in all between two
+signed times; back, or further, takes the authority's time statement."""
 NONCE_SIZE = 16
 
 

@@ -13,9 +13,9 @@ from firmware.lock import Lock
 from firmware.provisioning import Provisioning
 from firmware.recovery import BoardRecovery
 from firmware.storage import StateStore
-from protocols.catalogue import RecoveryMethod
+from protocols.catalogue import RecoveryMethod, RecoveryResult, RefusalReason
 from protocols.certificates import Certificate
-from protocols.recovery import with_check_digit
+from protocols.recovery import phone_response, with_check_digit
 from protocols.trust_messages import RecoveryAuthoriseRequest
 from safetool.services.devpki import init_dev_pki
 
@@ -71,3 +71,93 @@ def test_a_wrong_answer_is_never_free(tmp_path: Path) -> None:
         assert outcome.attempts_left == expected_left
     assert lock.saved.service["challenge"] is None  # used up
     assert lock.wrong_code_count == 3
+
+
+def _phone_answer(recovery: BoardRecovery, technician: Certificate) -> RecoveryAuthoriseRequest:
+    """The hotline's right answer for the outstanding challenge."""
+    challenge = recovery.lock.saved.service["challenge"]
+    digits = phone_response(
+        recovery.provisioning.recovery_secret,
+        "SL-0000-0001",
+        challenge["digits"],
+        int(challenge["counter"]),
+        technician.subject_id,
+    )
+    return RecoveryAuthoriseRequest(RecoveryMethod.PHONE, digits, b"")
+
+
+WRONG = RecoveryAuthoriseRequest(RecoveryMethod.PHONE, with_check_digit("1" * 12), b"")
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Path:
+    directory = tmp_path / "pki"
+    init_dev_pki(directory)
+    return directory
+
+
+def _technician(pki: Path) -> Certificate:
+    return Certificate.decode((pki / "technicians/T-1001/technician.cert").read_bytes())
+
+
+def test_moving_the_clock_forward_after_every_wrong_answer_never_empties_the_pacing(
+    tmp_path: Path, pki: Path
+) -> None:
+    """The attack of issue 14 (64,548 answers a minute): an hour on the clock after each wrong
+    answer. Pacing runs on lived time, so the sixth answer still waits the full lockout."""
+    technician = _technician(pki)
+    clock = ManualClock(rtc_start=1_800_000_000)
+    _, recovery = boot(tmp_path / "board", pki, clock)
+    for number in range(5):
+        if number % 3 == 0:
+            recovery.challenge(technician)
+        assert recovery.authorise(WRONG, technician).reason is RefusalReason.WRONG_RESPONSE
+        clock.shift_rtc(3600)
+        clock.advance(1)
+    recovery.challenge(technician)
+    clock.shift_rtc(86400)
+    paced = recovery.authorise(_phone_answer(recovery, technician), technician)
+    assert paced.reason is RefusalReason.LOCKED_OUT and paced.wait_s >= 295
+    assert paced.attempts_left == 3  # not counted
+    clock.advance(paced.wait_s)
+    opened = recovery.authorise(_phone_answer(recovery, technician), technician)
+    assert opened.result is RecoveryResult.OPENED
+
+
+def test_a_hard_lockout_takes_the_hotlines_first_answer(tmp_path: Path, pki: Path) -> None:
+    """A hard lockout starts with a keypad penalty lockout running; that never refuses an answer,
+    and a right answer costs no attempt."""
+    technician = _technician(pki)
+    clock = ManualClock(rtc_start=1_800_000_000)
+    lock, recovery = boot(tmp_path / "board", pki, clock)
+    for round_ in range(3):
+        for _ in range(5):
+            lock.enter_code("999999")
+        if round_ < 2:
+            clock.advance(lock.saved.policy.lockout_s + 1)  # the last lockout still runs
+    assert lock.saved.hard_lockout and lock.lockout_seconds > 0
+    recovery.challenge(technician)
+    outcome = recovery.authorise(_phone_answer(recovery, technician), technician)
+    assert outcome.result is RecoveryResult.OPENED and outcome.wait_s == 0
+    assert not lock.saved.hard_lockout and lock.wrong_code_count == 0
+
+
+@pytest.mark.parametrize("rtc_shift_s", [-3 * 86400, -2400, 2400, 3 * 86400])
+def test_a_challenge_is_timed_on_lived_time_whatever_the_clock_does(
+    tmp_path: Path, pki: Path, rtc_shift_s: int
+) -> None:
+    """``answer_valid_min`` (15) minutes of lived time: a right answer after 14 minutes opens
+    whatever the clock did meanwhile; after 16 minutes it is late, also with the clock set back."""
+    technician = _technician(pki)
+    clock = ManualClock(rtc_start=1_800_000_000)
+    _, recovery = boot(tmp_path / "board", pki, clock)
+    recovery.challenge(technician)
+    clock.advance(16 * 60)
+    clock.shift_rtc(-abs(rtc_shift_s))
+    late = recovery.authorise(_phone_answer(recovery, technician), technician)
+    assert late.reason is RefusalReason.OUTSIDE_WINDOW and late.attempts_left == 2
+    recovery.challenge(technician)
+    clock.shift_rtc(rtc_shift_s)
+    clock.advance(14 * 60)
+    opened = recovery.authorise(_phone_answer(recovery, technician), technician)
+    assert opened.result is RecoveryResult.OPENED

@@ -453,6 +453,23 @@ DIAGNOSTICS: dict[str, dict[str, str]] = {
         "board clock {seconds} s ahead of this laptop; {limits}",
         "锁板时钟比本机快 {seconds} 秒；{limits}",
     ),
+    "diag.detail.rtc_consequence": _("{reading}. {consequence}", "{reading}。{consequence}"),
+    "diag.rtc.far": _(
+        "Recovery is not affected (the lock times it on its own lived time), but the lock judges "
+        "certificates on its newest signed time and its audit times are off; only the service "
+        "authority's signed time can put it right: `safetool clock --set --authority URL`",
+        "恢复不受影响（锁按自身运行时间计时），但锁按最新签名时间判断证书，审计时间也有偏差；"
+        "只有服务中心签发的时间才能校正：`safetool clock --set --authority URL`",
+    ),
+    "diag.rtc.near_behind": _(
+        "Recovery and certificates are not affected; `safetool clock --set` puts it right from "
+        "this laptop",
+        "恢复和证书均不受影响；可用 `safetool clock --set` 按本机时间校正",
+    ),
+    "diag.rtc.near": _(
+        "Recovery and certificates are not affected",
+        "恢复和证书均不受影响",
+    ),
     "diag.detail.door_impossible": _(
         "reads open while the bolt is extended", "锁舌伸出时却显示门已打开"
     ),
@@ -1006,6 +1023,7 @@ CLOCK: dict[str, dict[str, str]] = {
         "`safetool clock --set --authority URL`.",
         "锁的时钟{skew}。这没有妨碍恢复；请用 `safetool clock --set --authority URL` 校正。",
     ),
+    "recovery.refused_then_wait": _("{refused} {wait}", "{refused}{wait}"),
     "recovery.wait": _(
         "The lock takes the next answer in {seconds} s; keep the response, nothing needs retyping.",
         "锁将在 {seconds} 秒后接受下一个应答；请保留应答码，无需重新输入。",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from protocols.audit_messages import ClockSetRequest, ClockSetResponse
+from protocols.audit_messages import CLOCK_NUDGE_S, ClockSetRequest, ClockSetResponse
 from protocols.catalogue import ErrorCode
 from safetool.client import LockClient, LockRefused
 from safetool.client.secure import open_session
@@ -20,9 +20,8 @@ from safetool.identity import TechnicianIdentity
 from safetool.messages import Message
 from safetool.services.diagnostics.readings import Readings
 
-NUDGE_S = 300
-"""How far a laptop may move a lock's clock forward between two signed times (SPEC.md 17.2)."""
-SKEW_THAT_MATTERS_S = 300
+NUDGE_S = CLOCK_NUDGE_S
+SKEW_THAT_MATTERS_S = CLOCK_NUDGE_S
 """A clock off by more than this is worth telling the technician about: a laptop can no longer
 put it right alone, and certificates are judged on the lock's signed time instead (SPEC.md 12.6)."""
 

@@ -72,7 +72,11 @@ class Outcome:
     def message(self) -> Message:
         if self.opened:
             return Message("recovery.opened")
-        return Message("recovery.refused", {"reason": refusal_message(self.reason)})
+        refused = Message("recovery.refused", {"reason": refusal_message(self.reason)})
+        if not self.wait_s:
+            return refused
+        wait = Message("recovery.wait", {"seconds": self.wait_s})
+        return Message("recovery.refused_then_wait", {"refused": refused, "wait": wait})
 
     @property
     def explanation(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from protocols.audit_messages import CLOCK_NUDGE_S
 from protocols.catalogue import BoltState, DoorState
 from protocols.diag_messages import BoardError, MotorResult, keys_from_mask
 from safetool.messages import Message, Words, as_dict, render
@@ -325,11 +326,28 @@ async def check_rtc(ctx: CheckContext) -> CheckResult:
         value=round(offset, 1),
         unit="s",
         detail=Message(
-            f"diag.detail.rtc_{side}",
-            {"seconds": f"{abs(offset):.0f}", "limits": describe_limits(limits, "s")},
+            "diag.detail.rtc_consequence",
+            {
+                "reading": Message(
+                    f"diag.detail.rtc_{side}",
+                    {"seconds": f"{abs(offset):.0f}", "limits": describe_limits(limits, "s")},
+                ),
+                "consequence": Message(_rtc_consequence(offset)),
+            },
         ),
         part="rtc_cell",
     )
+
+
+def _rtc_consequence(offset_s: float) -> str:
+    """What a clock this far off means for the technician (SPEC.md 12.6): recovery never
+    depends on it; past what a laptop may correct, certificates are judged on the lock's signed
+    time and only the authority's signed time can put it right."""
+    if abs(offset_s) > CLOCK_NUDGE_S:
+        return "diag.rtc.far"
+    if offset_s < -5:
+        return "diag.rtc.near_behind"
+    return "diag.rtc.near"
 
 
 async def check_temperature(ctx: CheckContext) -> CheckResult:

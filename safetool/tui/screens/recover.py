@@ -181,10 +181,7 @@ class RecoverScreen(SafetoolScreen):
                 self.typed = ""
                 self.call_after_refresh(self._show_challenge)
             elif isinstance(result, Outcome):
-                self.outcome = result
-                if not result.opened:
-                    self.typed = ""
-                    self.query_one(ResponseInput).clear()
+                self.outcome = result  # what was typed stays: the lock may only ask to wait
             elif isinstance(result, tuple):
                 self.outcome, self.recovery_id = result
                 self.seal_reply = None
