@@ -70,6 +70,36 @@ async def test_the_dashboard_shows_the_firmware_slots_and_f_opens_the_firmware_s
         assert isinstance(app.screen, DashboardScreen)
 
 
+@pytest.mark.parametrize(
+    ("language", "offset_s", "expected"),
+    [
+        ("en", 3 * 86400 + 7200, "3 d 2 h fast"),
+        ("zh_CN", 3 * 86400 + 7200, "快 3 天 2 小时"),
+        ("en", -2400, "40 min slow"),
+        ("en", 40.0, None),
+    ],
+)
+async def test_the_dashboard_shows_a_clock_skew_only_when_it_matters(
+    tmp_path: Path, language: str, offset_s: float, expected: str | None
+) -> None:
+    """Issue 14: a lock days fast or 40 minutes slow says so, and what it affects; 40 s off, a
+    laptop's nudge puts right, says nothing."""
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    app.backend.clock_offset = offset_s  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        note = app.screen.query_one("#clock-skew")
+        box = app.screen.query_one("#dashboard-firmware")
+        await wait_until(pilot, lambda: "2.3.1" in shown(box), what="firmware")
+        await pilot.pause(0.2)
+        if expected is None:
+            assert note.has_class("hidden")
+            return
+        text = "".join(expected.split())
+        await wait_until(pilot, lambda: text in "".join(shown(note).split()), what=text)
+        assert "--authority" in shown(note) and not note.has_class("hidden")
+
+
 async def test_f1_help_on_every_screen_and_disconnect(tmp_path: Path) -> None:
     app = fake_app(tmp_path, "en", port="/dev/ttyUSB0")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -110,7 +110,10 @@ class FakeLink:
             "time_delay_s": 0,
             "opening_window_s": 60,
             "dual_control": 0,
+            "answer_valid_min": 15,
         }
+        self.clock_offset = 0.0
+        """The lock's clock against this laptop's, in seconds."""
 
     async def read_info(self) -> LockInfo:
         return LockInfo(self.port, IDENTITY, status())
@@ -165,6 +168,9 @@ class FakeLink:
 
     async def firmware_status(self) -> FirmwareStatus:
         return fixed_firmware()
+
+    async def clock_offset_s(self) -> float:
+        return self.clock_offset
 
     async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
         """The floor check of the real pre-check (no signature: the fake has no keys)."""
@@ -249,6 +255,8 @@ class FakeBackend:
         self.technician = fixed_identity()
         self.authority_url = ""
         self.data_folder = data_folder or Path("/nonexistent")
+        self.clock_offset = 0.0
+        """The clock offset of every lock this backend connects to."""
 
     def list_ports(self) -> list[PortInfo]:
         return [
@@ -270,6 +278,7 @@ class FakeBackend:
     async def connect(self, port: str) -> LockLink:
         link = FakeLink()
         link.port = port
+        link.clock_offset = self.clock_offset
         return link
 
     def identity(self) -> TechnicianIdentity | None:

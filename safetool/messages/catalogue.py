@@ -583,6 +583,9 @@ POLICY: dict[str, dict[str, str]] = {
     "policy.time_delay_s": _("Time delay (s)", "延时开启（秒）"),
     "policy.opening_window_s": _("Opening window (s)", "开启时间窗（秒）"),
     "policy.dual_control": _("Dual control (0 or 1)", "双人控制（0 或 1）"),
+    "policy.answer_valid_min": _(
+        "Recovery answer valid for (min, lock's own time)", "恢复应答有效期（分钟，按锁自身计时）"
+    ),
     "policy.was": _("(was {before})", "（原为 {before}）"),
     "policy.bad_setting": _("Cannot read the setting {pair}.", "无法读取设置 {pair}。"),
     "policy.bad_setting.next": _(
@@ -1022,6 +1025,12 @@ CLOCK: dict[str, dict[str, str]] = {
         "The lock's clock is {skew}. It did not hinder the recovery; put it right with "
         "`safetool clock --set --authority URL`.",
         "锁的时钟{skew}。这没有妨碍恢复；请用 `safetool clock --set --authority URL` 校正。",
+    ),
+    "dashboard.clock_skew": _(
+        "The lock's clock is {skew}. Recovery is not affected; the lock judges certificates on "
+        "its newest signed time. Put it right: safetool clock --set --authority URL",
+        "锁的时钟{skew}。恢复不受影响；锁按最新签名时间判断证书。校正方法：safetool clock --set "
+        "--authority URL",
     ),
     "recovery.refused_then_wait": _("{refused} {wait}", "{refused}{wait}"),
     "recovery.wait": _(

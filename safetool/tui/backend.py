@@ -20,6 +20,7 @@ from safetool.client.secure import open_session
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.services.audit import AuditReport, download_audit
+from safetool.services.clock import clock_offset_s
 from safetool.services.configure import change_policy, read_policy
 from safetool.services.datadir import data_dir
 from safetool.services.diagnostics import CheckResult, DiagnosticReport, Interaction
@@ -69,6 +70,7 @@ class LockLink(Protocol):
     async def model_parts(self) -> list[Part]: ...
     async def recover_online(self, authority_url: str) -> tuple[Outcome, int]: ...
     async def firmware_status(self) -> FirmwareStatus: ...
+    async def clock_offset_s(self) -> float: ...
     async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
         """The install's pre-check; raises InstallRefused (or another SafetoolError)."""
         ...
@@ -185,6 +187,11 @@ class ServiceLink:
                 # the lock reset (an install's trial boot, or one cancelled half-way): reopen
                 await self.client.reconnect()
                 return await read_firmware_status(self.client, self._need_identity())
+
+    async def clock_offset_s(self) -> float:
+        """The lock's clock against this laptop's (a session with ``diagnose``)."""
+        async with self._firmware:
+            return await clock_offset_s(self.client, self._need_identity())
 
     async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
         async with self._firmware:

@@ -16,14 +16,18 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from protocols.audit_messages import CLOCK_NUDGE_S
 from protocols.catalogue import ErrorCode, EventKind, LockState
 from protocols.events import LockEventReceived
 from protocols.messages import IdentifyResponse, StatusResponse
 from safetool.client.errors import LockRefused
 from safetool.errors import SafetoolError
 from safetool.identity import IdentityError, TechnicianIdentity
+from safetool.messages import Message as Coded
+from safetool.messages import render
+from safetool.services.clock import skew_message
 from safetool.services.firmware_status import FirmwareStatus
-from safetool.tui.i18n import N_, _
+from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.service_texts import translate_text
 from safetool.tui.widgets.battery import Battery
@@ -106,6 +110,7 @@ class DashboardScreen(SafetoolScreen):
                 yield card
             with Vertical(id="dashboard-right"):
                 yield Static(id="hint")
+                yield Static(id="clock-skew", classes="hidden")
                 firmware = FirmwareSlots(id="dashboard-firmware")
                 firmware.compact = True
                 firmware.border_title = _("Firmware")
@@ -182,6 +187,22 @@ class DashboardScreen(SafetoolScreen):
         if self.is_mounted:
             panel = self.query_one(FirmwareSlots)
             panel.status, panel.problem = self.firmware, self._firmware_problem()
+        if self.firmware_error is None:
+            await self._read_clock()
+
+    async def _read_clock(self) -> None:
+        """Show how far off the lock's clock is when it matters (SPEC.md 12.6): beyond what a
+        laptop may correct, it changes how the lock judges certificates."""
+        try:
+            offset = await self.link.clock_offset_s()
+        except SafetoolError:
+            return  # no 'diagnose', or the link is busy: the dashboard simply says nothing
+        note = self.query_one("#clock-skew", Static)
+        matters = abs(offset) > CLOCK_NUDGE_S
+        if matters:
+            message = Coded("dashboard.clock_skew", {"skew": skew_message(offset)})
+            note.update(render(message, current_language()))
+        note.set_class(not matters, "hidden")
 
     @work(group="events", exit_on_error=False)
     async def _watch_events(self) -> None:
