@@ -201,14 +201,15 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
         st.sampled_from(RefusalReason),
         u32,
         u8,
+        u16,
     ),
     RecoverySealRequest: st.just(RecoverySealRequest()),
     RecoverySealResponse: st.builds(RecoverySealResponse, u32, str8),
     # the lock policy (SPEC.md 13.2)
     ConfigGetRequest: st.just(ConfigGetRequest()),
-    ConfigResponse: st.builds(ConfigResponse, u8, u16, u16, u8, u16, u16, u8),
-    ConfigSetRequest: st.builds(ConfigSetRequest, u8, u16, u16, u8, u16, u16, u8),
-    ConfigSetResponse: st.builds(ConfigSetResponse, u8, u16, u16, u8, u16, u16, u8),
+    ConfigResponse: st.builds(ConfigResponse, u8, u16, u16, u8, u16, u16, u8, u8),
+    ConfigSetRequest: st.builds(ConfigSetRequest, u8, u16, u16, u8, u16, u16, u8, u8),
+    ConfigSetResponse: st.builds(ConfigSetResponse, u8, u16, u16, u8, u16, u16, u8, u8),
     # diagnostics (SPEC.md 16)
     SensorsRequest: st.just(SensorsRequest()),
     SensorsResponse: st.builds(
@@ -246,7 +247,7 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
     AuditHeadResponse: st.builds(AuditHeadResponse, u32, u32, b32, b32, u32, u8, b64),
     AuditReadRequest: st.builds(AuditReadRequest, u32, u16),
     AuditReadResponse: st.builds(AuditReadResponse, u32, u32, st.binary(max_size=300)),
-    ClockSetRequest: st.builds(ClockSetRequest, u32),
+    ClockSetRequest: st.builds(ClockSetRequest, u32, st.binary(max_size=200)),
     ClockSetResponse: st.builds(ClockSetResponse, u32, u32),
     # firmware status and install (SPEC.md 19, 20)
     FirmwareStatusRequest: st.just(FirmwareStatusRequest()),
@@ -308,6 +309,7 @@ GREEDY: tuple[type[Message], ...] = (
     RecoveryAuthoriseRequest,
     ErrorLogResponse,
     AuditReadResponse,
+    ClockSetRequest,
     FirmwareWriteRequest,
 )
 """Messages whose last field takes the rest of the body (bytes, or whole records): a longer or

@@ -31,10 +31,19 @@ SKEWS = {
 }
 
 
+SERIALS = {
+    (method, skew): f"SL-0014-{number:04d}"
+    for number, (method, skew) in enumerate(
+        ((m, s) for m in ("phone", "online") for s in SKEWS.values()), start=1
+    )
+}
+"""One lock per case: the authority rate-limits authorisations per lock (6 an hour)."""
+
+
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("drift") / "pki"
-    init_dev_pki(directory)
+    init_dev_pki(directory, boards=tuple(SERIALS.values()))
     return directory
 
 
@@ -58,9 +67,10 @@ def authority_url(pki: Path) -> Iterator[str]:
 
 
 async def drifted_and_hard_locked(
-    board_factory: BoardFactory, pki: Path, skew_s: int
+    board_factory: BoardFactory, pki: Path, skew_s: int, method: str
 ) -> EmulatorProcess:
-    board = await board_factory("--pki", str(pki), "--lockout-s", "90")
+    serial = SERIALS[method, skew_s]
+    board = await board_factory("--pki", str(pki), "--serial", serial, "--lockout-s", "90")
     await hard_lockout(board, lockout_s=90)
     await board.board.set_fault(name="clock_drift", ppm=0, skew_s=skew_s)
     state = await board.board.state()
@@ -95,7 +105,7 @@ async def put_right(board: EmulatorProcess, technician: str, url: str, skew_s: i
 async def test_recovered_online_on_the_first_attempt_whatever_the_clock(
     pki: Path, authority_url: str, board_factory: BoardFactory, skew_s: int
 ) -> None:
-    board = await drifted_and_hard_locked(board_factory, pki, skew_s)
+    board = await drifted_and_hard_locked(board_factory, pki, skew_s, "online")
     technician = str(pki / "technicians" / "T-1001")
     code, out, err = await run(
         "recover", "--authority", authority_url, "--port", board.port, "--technician",
@@ -114,7 +124,7 @@ async def test_recovered_online_on_the_first_attempt_whatever_the_clock(
 async def test_recovered_by_phone_on_the_first_attempt_whatever_the_clock(
     pki: Path, authority_url: str, board_factory: BoardFactory, skew_s: int
 ) -> None:
-    board = await drifted_and_hard_locked(board_factory, pki, skew_s)
+    board = await drifted_and_hard_locked(board_factory, pki, skew_s, "phone")
     technician = str(pki / "technicians" / "T-1001")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "safetool.cli.main", "recover", "--phone", "--json",

@@ -661,8 +661,8 @@ CONVERSATION: dict[str, dict[str, str]] = {
         "Your certificate is valid by this laptop's clock ({valid_from} to {valid_to}, UTC), so "
         "the lock's clock is off by more than it can allow for, and it has not had a recent "
         "signed time from the service authority.",
-        "按本机时钟你的证书有效（UTC {valid_from} 至 {valid_to}），说明锁的时钟偏差超出其容许范围，"
-        "且锁最近没有收到服务中心签发的时间。",
+        "按本机时钟你的证书有效（协调世界时 {valid_from} 至 {valid_to}），"
+        "说明锁的时钟偏差超出其容许范围，且锁最近没有收到服务中心签发的时间。",
     ),
     "session.refused_lock_clock.next": _(
         "Online, run `safetool clock --set --authority URL`: it brings the service authority's "
@@ -1028,18 +1028,14 @@ CLOCK: dict[str, dict[str, str]] = {
     ),
     "dashboard.clock_skew": _(
         "The lock's clock is {skew}. Recovery is not affected; the lock judges certificates on "
-        "its newest signed time. Put it right: safetool clock --set --authority URL",
-        "锁的时钟{skew}。恢复不受影响；锁按最新签名时间判断证书。校正方法：safetool clock --set "
-        "--authority URL",
+        "its newest signed time. Put it right: `safetool clock --set --authority URL`",
+        "锁的时钟{skew}。恢复不受影响；锁按最新签名时间判断证书。校正方法："
+        "`safetool clock --set --authority URL`",
     ),
     "recovery.refused_then_wait": _("{refused} {wait}", "{refused}{wait}"),
     "recovery.wait": _(
         "The lock takes the next answer in {seconds} s; keep the response, nothing needs retyping.",
         "锁将在 {seconds} 秒后接受下一个应答；请保留应答码，无需重新输入。",
-    ),
-    "session.clock_skew": _(
-        "The lock's clock is {skew}: it judges certificates by it within limits (SPEC 12.6).",
-        "锁的时钟{skew}：锁在限度内按此时钟判断证书（SPEC 12.6）。",
     ),
 }
 
