@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware import recovery as recovery_module
 from firmware.audit import AuditTrail
@@ -14,7 +15,13 @@ from firmware.provisioning import Provisioning
 from firmware.recovery import BoardRecovery
 from firmware.storage import StateStore
 from protocols.catalogue import RecoveryMethod, RecoveryResult, RefusalReason
-from protocols.certificates import Certificate
+from protocols.certificates import (
+    Certificate,
+    CertificateExpired,
+    CertificateKind,
+    Qualification,
+    raw_public,
+)
 from protocols.recovery import phone_response, with_check_digit
 from protocols.trust_messages import RecoveryAuthoriseRequest
 from safetool.services.devpki import init_dev_pki
@@ -161,3 +168,64 @@ def test_a_challenge_is_timed_on_lived_time_whatever_the_clock_does(
     clock.advance(14 * 60)
     opened = recovery.authorise(_phone_answer(recovery, technician), technician)
     assert opened.result is RecoveryResult.OPENED
+
+
+def _certificate(authority: Ed25519PrivateKey, not_before: int, not_after: int) -> Certificate:
+    key = Ed25519PrivateKey.generate()
+    return Certificate(
+        kind=CertificateKind.TECHNICIAN,
+        serial_number=77,
+        subject_id="T-0077",
+        name="Drift",
+        region="",
+        qualifications=Qualification.RECOVER,
+        not_before=not_before,
+        not_after=not_after,
+        public_key=raw_public(key.public_key()),
+        issuer_key_id=b"",
+    ).signed_by(authority)
+
+
+def _judged_valid(lock: Lock, certificate: Certificate, authority: Ed25519PrivateKey) -> bool:
+    expiry_at, started_by = lock.certificate_times()
+    try:
+        certificate.verify(
+            authority.public_key(),
+            now=expiry_at,
+            kind=CertificateKind.TECHNICIAN,
+            started_by=started_by,
+        )
+    except CertificateExpired:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("skew_s", [3 * 86400, 40 * 60, -40 * 60, -3 * 86400])
+def test_certificates_under_a_drifted_clock(tmp_path: Path, skew_s: int) -> None:
+    """SPEC.md 12.6: with a signed time, a fast clock cannot expire a valid certificate, a slow
+    clock cannot revive one that had expired by then, and a new one is taken either way."""
+    authority = Ed25519PrivateKey.generate()
+    clock = ManualClock(rtc_start=1_800_000_000)
+    lock = Lock(clock, StateStore(tmp_path / "board"), lambda kind, value: None)
+    signed = 1_800_000_000
+    assert lock.take_signed_time(signed)
+    clock.advance(600)  # lived on since: real time is signed + 600
+    clock.shift_rtc(skew_s)
+    now = signed + 600
+    valid = _certificate(authority, now - 3600, now + 86400)
+    new = _certificate(authority, now - 60, now + 86400)  # issued a minute ago
+    expired = _certificate(authority, now - 86400 * 30, signed - 60)
+    assert _judged_valid(lock, valid, authority)
+    assert _judged_valid(lock, new, authority)
+    assert not _judged_valid(lock, expired, authority)
+
+
+def test_without_a_signed_time_the_clock_judges(tmp_path: Path) -> None:
+    """A board never given a signed time judges at its clock (with the allowance for a start)."""
+    authority = Ed25519PrivateKey.generate()
+    clock = ManualClock(rtc_start=1_800_000_000)
+    lock = Lock(clock, StateStore(tmp_path / "board"), lambda kind, value: None)
+    now = 1_800_000_000
+    assert _judged_valid(lock, _certificate(authority, now + 200, now + 3600), authority)
+    assert not _judged_valid(lock, _certificate(authority, now + 400, now + 3600), authority)
+    assert not _judged_valid(lock, _certificate(authority, now - 3600, now - 1), authority)
