@@ -119,7 +119,7 @@ RECOVERY: dict[str, dict[str, str]] = {
     "recovery.call_hotline": _("Call the service hotline and read out:", "请致电服务热线并读出："),
     "recovery.field.serial": _("lock serial", "锁序列号"),
     "recovery.field.challenge": _("challenge", "挑战码"),
-    "recovery.field.counter": _("counter", "计数"),
+    "recovery.field.counter": _("counter", "计数器"),
     "recovery.field.technician": _("technician ID", "技术员编号"),
     "recovery.attempts_with_challenge": _(
         "({count} attempts with this challenge)", "（此挑战码可尝试 {count} 次）"

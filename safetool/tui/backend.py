@@ -117,8 +117,9 @@ class ServiceLink:
         self.data_folder = data_folder
         self._identity = identity
         self._recovery: Recovery | None = None
-        self._firmware = asyncio.Lock()
-        """One firmware conversation at a time (the dashboard's status read, the install)."""
+        self._conversation = asyncio.Lock()
+        """One secure conversation at a time: the dashboard's reads (firmware, clock) and a
+        screen's (policy, audit, install) would otherwise open sessions over each other."""
 
     def _need_identity(self) -> TechnicianIdentity:
         # With no folder given, load(None) raises the IdentityError that says what to do.
@@ -148,10 +149,12 @@ class ServiceLink:
         return await self._recovery_service().seal()
 
     async def read_policy(self) -> dict[str, int]:
-        return await read_policy(self.client, self._need_identity())
+        async with self._conversation:
+            return await read_policy(self.client, self._need_identity())
 
     async def change_policy(self, changes: dict[str, int]) -> dict[str, dict[str, int]]:
-        result = await change_policy(self.client, self._need_identity(), changes)
+        async with self._conversation:
+            result = await change_policy(self.client, self._need_identity(), changes)
         return {"before": result["before"], "after": result["after"]}
 
     async def diagnose(
@@ -169,8 +172,9 @@ class ServiceLink:
         )
 
     async def download_audit(self) -> AuditReport:
-        session = await open_session(self.client, self._need_identity())
-        return await download_audit(self.client, session, directory=self.data_folder)
+        async with self._conversation:
+            session = await open_session(self.client, self._need_identity())
+            return await download_audit(self.client, session, directory=self.data_folder)
 
     async def model_parts(self) -> list[Part]:
         identity = await self.client.identify()
@@ -180,7 +184,7 @@ class ServiceLink:
         return await recover_online(self._recovery_service(), authority_url)
 
     async def firmware_status(self) -> FirmwareStatus:
-        async with self._firmware:
+        async with self._conversation:
             try:
                 return await read_firmware_status(self.client, self._need_identity())
             except LinkLost:
@@ -190,11 +194,11 @@ class ServiceLink:
 
     async def clock_offset_s(self) -> float:
         """The lock's clock against this laptop's (a session with ``diagnose``)."""
-        async with self._firmware:
+        async with self._conversation:
             return await clock_offset_s(self.client, self._need_identity())
 
     async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
-        async with self._firmware:
+        async with self._conversation:
             try:
                 return await plan_install(
                     self.client, self._need_identity(), image, port=self.port, source=source
@@ -208,7 +212,7 @@ class ServiceLink:
     async def install_firmware(
         self, image: Image, plan: InstallPlan, progress: Callable[[InstallProgress], None]
     ) -> InstallOutcome:
-        async with self._firmware:
+        async with self._conversation:
             try:
                 return await install(
                     self.client, self._need_identity(), image, plan, progress=progress

@@ -22,8 +22,13 @@ class ChallengeView(Vertical):
             return
         yield Static(
             _(
-                "Call the hotline and read out: lock {serial}, technician {technician}, challenge:"
-            ).format(serial=challenge.serial, technician=challenge.technician_id),
+                "Call the hotline and read out: lock {serial}, counter {counter}, technician "
+                "{technician}, challenge:"
+            ).format(
+                serial=challenge.serial,
+                counter=challenge.counter,
+                technician=challenge.technician_id,
+            ),
             id="challenge-note",
         )
         yield Digits(challenge.grouped, id="challenge-digits")
