@@ -91,6 +91,9 @@ class AuditTrail:
         self.first_index = 0
         self.start_hash = GENESIS_HASH
         self._entries: list[StoredEntry] = []
+        self.repaired = 0
+        """Lines dropped when the trail was read back (torn by a power cut): the board records
+        it in an entry of its own, then sets this back to 0."""
         if self.path is not None and self.path.exists():
             self._load(self.path)
 
@@ -142,6 +145,26 @@ class AuditTrail:
         wire = WireEntry(index, time_s, int(kind_code(kind)), detail_json)
         return StoredEntry(index, time_s, kind, detail_json, chain_hash(prior, wire.canonical()))
 
+    def _continuing(self, record: dict[str, Any]) -> StoredEntry | None:
+        """``record`` as the next entry of the trail, or ``None`` if it is damaged or does not
+        continue the chain (a fragment, or a line written after one)."""
+        try:
+            entry = StoredEntry(
+                int(record["i"]),
+                int(record["t"]),
+                str(record["k"]),
+                str(record["d"]).encode(),
+                bytes.fromhex(record["h"]),
+            )
+            wire = WireEntry(
+                entry.index, entry.time_s, int(kind_code(entry.kind)), entry.detail_json
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        if entry.index != self.count or chain_hash(self.head_hash, wire.canonical()) != entry.hash:
+            return None
+        return entry
+
     def _add(self, made: list[StoredEntry]) -> None:
         self._entries.extend(made)
         if len(self._entries) > self.capacity:
@@ -180,26 +203,36 @@ class AuditTrail:
     # --- loading -------------------------------------------------------------------------------
 
     def _load(self, path: Path) -> None:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        """Read the trail back. A power cut can tear the line being written; a line that does
+        not parse, or whose entry does not continue the chain, is dropped (never what follows
+        it), the file is written anew without it, and :attr:`repaired` says how many went, for
+        the board to record in its next entry (SPEC.md 17.1)."""
+        data = path.read_bytes()
+        lines = [line for line in data.split(b"\n") if line.strip()]
         records: list[dict[str, Any]] = []
+        dropped = 0
         for line in lines:
             try:
-                records.append(json.loads(line))
+                record = json.loads(line.decode("utf-8"))
             except ValueError:
-                break  # a torn last line from a power cut: everything before it stands
+                dropped += 1
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+            else:
+                dropped += 1
         if records and records[0].get("v") == 1:
             self.first_index = int(records[0]["first"])
             self.start_hash = bytes.fromhex(records[0]["start"])
             for record in records[1:]:
-                self._entries.append(
-                    StoredEntry(
-                        int(record["i"]),
-                        int(record["t"]),
-                        str(record["k"]),
-                        str(record["d"]).encode(),
-                        bytes.fromhex(record["h"]),
-                    )
-                )
+                entry = self._continuing(record)
+                if entry is None:
+                    dropped += 1
+                    continue
+                self._entries.append(entry)
+            self.repaired = dropped
+            if dropped or not data.endswith(b"\n"):  # never append after a fragment
+                self.rewrite()
             return
         # The first form of the trail (plain entries, no chain): chain them now, in order.
         items = []

@@ -119,6 +119,11 @@ class Emulator:
             self.identity.serial,
         )
         self.audit.append(self.lock.trusted_rtc(), "power_on", boot=self.lock.saved.boot_count)
+        if self.audit.repaired:  # a power cut tore the line being written: say so
+            self.audit.append(
+                self.lock.trusted_rtc(), "audit_repaired", dropped=self.audit.repaired
+            )
+            self.audit.repaired = 0
         self._last_jump_floor = -1.0
 
         def clock_jumped(clock_s: float, floor_s: float) -> None:

@@ -1,0 +1,64 @@
+"""Issue 19, finding 1: a power cut at any byte of an audit write loses at most the entry being
+written, never what follows it, and the board says so in its next entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from firmware.audit import AUDIT_FILE, AuditTrail
+from firmware.emulator import Emulator
+
+
+def _trail_with(directory: Path, count: int) -> AuditTrail:
+    trail = AuditTrail(directory)
+    for number in range(count):
+        trail.append(1_800_000_000 + number, "code_entered", slot=number)
+    return trail
+
+
+def test_a_cut_at_any_byte_of_a_write_loses_at_most_that_entry(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    trail = _trail_with(source, 3)
+    before = (source / AUDIT_FILE).read_bytes()
+    trail.append(1_800_000_100, "tamper", state="open")
+    after = (source / AUDIT_FILE).read_bytes()
+    assert after.startswith(before)
+    for cut in range(len(before), len(after) + 1):
+        board = tmp_path / f"cut{cut}"
+        board.mkdir()
+        (board / AUDIT_FILE).write_bytes(after[:cut])
+        loaded = AuditTrail(board)
+        complete = cut >= len(after) - 1  # only the newline may be missing
+        assert loaded.count == (4 if complete else 3), cut
+        assert loaded.repaired == (0 if complete or cut == len(before) else 1), cut
+        loaded.append(1_800_000_200, "power_on", boot=2)
+        again = AuditTrail(board)  # the next boot keeps everything, fragment or not
+        assert again.count == loaded.count and again.repaired == 0, cut
+        assert again.head_hash == loaded.head_hash
+
+
+def test_a_torn_line_never_loses_the_entries_written_after_it(tmp_path: Path) -> None:
+    """The bug as found: 3 entries held, then 5, then 3, then 5 across boots."""
+    trail = _trail_with(tmp_path, 3)
+    with open(tmp_path / AUDIT_FILE, "ab") as handle:
+        handle.write(b'{"i": 3, "t": 18000')  # a cut mid-write
+    held = []
+    for boot in range(4):
+        trail = AuditTrail(tmp_path)
+        held.append(trail.count)
+        trail.append(1_800_001_000 + boot, "power_on", boot=boot)
+        trail.append(1_800_001_000 + boot, "code_entered", slot=0)
+    assert held == [3, 5, 7, 9]
+
+
+def test_the_board_records_a_repaired_trail_at_boot(tmp_path: Path) -> None:
+    first = Emulator(state_dir=tmp_path)
+    count = first.audit.count
+    with open(tmp_path / AUDIT_FILE, "ab") as handle:
+        handle.write(b'{"i": 99, "t"')
+    again = Emulator(state_dir=tmp_path)
+    entries = again.audit.entries()[count:]
+    kinds = [entry["kind"] for entry in entries]
+    assert kinds.index("power_on") + 1 == kinds.index("audit_repaired")
+    assert entries[kinds.index("audit_repaired")]["dropped"] == 1
