@@ -31,6 +31,8 @@ from protocols.audit_messages import (
 )
 
 AUDIT_FILE = "audit.jsonl"
+REFUSALS_PER_MINUTE = 10
+"""Refusal entries written per minute; more are counted into one ``refusals_repeated``."""
 SECTOR_ENTRIES = 256
 CAPACITY_ENTRIES = 10_240 + SECTOR_ENTRIES
 MAX_ENTRIES = CAPACITY_ENTRIES
@@ -91,6 +93,10 @@ class AuditTrail:
         self.first_index = 0
         self.start_hash = GENESIS_HASH
         self._entries: list[StoredEntry] = []
+        self._refusal_minute = -1
+        self._refusals_written = 0
+        self._held: dict[str, int] = {}
+        """Refusals counted this minute beyond the limit, by kind and request (or reason)."""
         self.repaired = 0
         """Lines dropped when the trail was read back (torn by a power cut): the board records
         it in an entry of its own, then sets this back to 0."""
@@ -119,9 +125,35 @@ class AuditTrail:
     # --- writing -------------------------------------------------------------------------------
 
     def append(self, time_s: float, kind: str, **detail: Any) -> dict[str, Any]:
+        """Write an entry. Refusals (kinds ending ``_refused``) beyond
+        :data:`REFUSALS_PER_MINUTE` in a minute are counted instead, and written as one
+        ``refusals_repeated`` entry before the next other entry or minute, so nobody on the
+        port can push what matters out of the trail with refused requests (SPEC.md 17.1)."""
+        if kind.endswith("_refused"):
+            minute = int(time_s // 60)
+            if minute != self._refusal_minute:
+                self.flush_refusals(time_s)
+                self._refusal_minute, self._refusals_written = minute, 0
+            if self._refusals_written >= REFUSALS_PER_MINUTE:
+                key = f"{kind}:{detail.get('request') or detail.get('reason') or ''}"
+                self._held[key] = self._held.get(key, 0) + 1
+                return {}
+            self._refusals_written += 1
+        else:
+            self.flush_refusals(time_s)
         entry = self._make(int(time_s), kind, detail)
         self._add([entry])
         return entry.as_dict()
+
+    def flush_refusals(self, time_s: float) -> None:
+        """Write the refusals counted but not written, as one ``refusals_repeated`` entry."""
+        if not self._held:
+            return
+        held, self._held = self._held, {}
+        entry = self._make(
+            int(time_s), "refusals_repeated", {"counts": dict(sorted(held.items()))}
+        )
+        self._add([entry])
 
     def append_many(self, items: list[tuple[float, str, dict[str, Any]]]) -> int:
         """Append several entries with one write (the side channel's fill for benchmarks)."""

@@ -86,6 +86,7 @@ class BoardAudit:
     def head(self, nonce: bytes) -> AuditHeadResponse:
         trail = self.audit
         time_s = int(self.lock.trusted_rtc())
+        trail.flush_refusals(time_s)  # what a download shows includes every refusal counted
         unsigned = AuditHeadResponse(
             count=trail.count,
             first_index=trail.first_index,

@@ -62,3 +62,26 @@ def test_the_board_records_a_repaired_trail_at_boot(tmp_path: Path) -> None:
     kinds = [entry["kind"] for entry in entries]
     assert kinds.index("power_on") + 1 == kinds.index("audit_repaired")
     assert entries[kinds.index("audit_repaired")]["dropped"] == 1
+
+
+def test_refused_requests_cannot_push_what_matters_out_of_the_trail(tmp_path: Path) -> None:
+    """Finding 2: 12,000 refused requests from anyone on the port once erased the wrong-code
+    and tamper entries. Now at most 10 refusal entries a minute, the rest counted."""
+    trail = AuditTrail(tmp_path, capacity=512)
+    trail.append(1_800_000_000, "tamper", state="open")
+    trail.append(1_800_000_001, "code_entered", slot=0, result="wrong")
+    for number in range(12_000):  # 11.5 s of line time at 115200 baud
+        time_s = 1_800_000_002 + number / 1000
+        trail.append(time_s, "privileged_refused", request="ConfigGetRequest", reason="no_session")
+    trail.append(1_800_000_020, "session_refused", reason="expired")
+    trail.flush_refusals(1_800_000_030)
+    kinds = [entry["kind"] for entry in trail.entries()]
+    assert kinds[:2] == ["tamper", "code_entered"]
+    assert kinds.count("privileged_refused") == 10
+    summary = next(entry for entry in trail.entries() if entry["kind"] == "refusals_repeated")
+    assert summary["counts"] == {
+        "privileged_refused:ConfigGetRequest": 11_990,
+        "session_refused:expired": 1,  # the same minute: counted too
+    }
+    again = AuditTrail(tmp_path, capacity=512)  # and it is stored, chained
+    assert again.count == trail.count and again.repaired == 0
