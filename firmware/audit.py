@@ -150,9 +150,7 @@ class AuditTrail:
         if not self._held:
             return
         held, self._held = self._held, {}
-        entry = self._make(
-            int(time_s), "refusals_repeated", {"counts": dict(sorted(held.items()))}
-        )
+        entry = self._make(int(time_s), "refusals_repeated", {"counts": dict(sorted(held.items()))})
         self._add([entry])
 
     def append_many(self, items: list[tuple[float, str, dict[str, Any]]]) -> int:

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import os
 import random
+import sys
+import traceback
 import tty
 from collections.abc import Callable
 from pathlib import Path
@@ -76,6 +78,8 @@ class Emulator:
         self._to_board = DelayLine(self._into_board)
         self._to_tool = DelayLine(self._onto_wire)
         self._closers: list[Callable[[], None]] = []
+        self.tick_failures = 0
+        """Ticks that failed (each reported on stderr); the board's timers went on."""
         self._tick_task: asyncio.Task[None] | None = None
         self._wakeup: asyncio.TimerHandle | None = None
         self.reset_listeners: list[Callable[[bool], None]] = []
@@ -371,9 +375,15 @@ class Emulator:
             self._tick_task = asyncio.create_task(self._tick_forever())
 
     async def _tick_forever(self) -> None:
+        """The board's timers. Whatever one tick meets, the next one runs: a failure is
+        reported on stderr (and counted), never left to end the task silently."""
         while True:
             await asyncio.sleep(TICK_S)
-            self._powered(self._tick)
+            try:
+                self._powered(self._tick)
+            except Exception:
+                self.tick_failures += 1
+                traceback.print_exc(file=sys.stderr)
 
     def _tick(self) -> None:
         self.lock.tick()

@@ -13,6 +13,7 @@ from firmware.pending import Pending
 from firmware.trust import BoardTrust
 from protocols.board import DEFAULT_BOARD_MAX_FRAME, BoardConnection
 from protocols.catalogue import PROTOCOL_VERSION, ErrorCode, EventKind
+from protocols.errors import LocalProtocolError
 from protocols.events import FrameRejected, HelloReceived, RequestReceived, SessionEnded
 from protocols.messages import (
     ErrorResponse,
@@ -85,7 +86,10 @@ class BoardService:
             response = pending.poll()
             if response is not None:
                 del self._pending[seq]
-                self.connection.send_response(seq, response)
+                try:
+                    self.connection.send_response(seq, response)
+                except LocalProtocolError:  # its request was replaced or the link reset
+                    self.rejected_frames += 1
 
     def next_ready_s(self) -> float | None:
         """The earliest time a waiting answer is known to be ready, if any is."""

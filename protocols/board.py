@@ -6,7 +6,8 @@ Duties the connection carries out by itself:
   which empties the reply cache so a restarted tool's sequence numbers cannot hit stale entries.
 * A request whose sequence number and content match one already answered is answered again from
   the reply cache and not handed to the board a second time; one still being worked on is
-  dropped. So a resend after a lost answer never runs a command twice.
+  dropped. So a resend after a lost answer never runs a command twice. Another request under a
+  sequence number still being worked on is dropped too.
 * A frame with an intact header but a bad message is answered with an ERROR of the same
   sequence number, so the tool learns at once instead of timing out.
 """
@@ -84,6 +85,8 @@ class BoardConnection(Endpoint[BoardEvent]):
         """seq -> (request digest, came encrypted, link session it came in)."""
         self._event_seq = 0
         self.duplicates = 0
+        self.conflicts = 0
+        """Requests dropped because their sequence number was still being worked on."""
         self.link_sessions = 0
 
     # --- sending ----------------------------------------------------------------------------
@@ -152,8 +155,15 @@ class BoardConnection(Endpoint[BoardEvent]):
             self.duplicates += 1  # answered again, encrypted afresh: counters never repeat
             self._queue(self._encode_response(seq, cached.response, cached.encrypted))
             return
-        if self._in_progress.get(seq) == (key, encrypted, self.link_sessions):
+        working = self._in_progress.get(seq)
+        if working == (key, encrypted, self.link_sessions):
             self.duplicates += 1
+            return
+        if working is not None:
+            # Another request under a sequence number still being worked on (a tool never
+            # does this; a fuzzer or an attacker does): dropped, so the answer of the first
+            # can never be filed under the second's key (SPEC.md 7.2).
+            self.conflicts += 1
             return
         self._in_progress[seq] = (key, encrypted, self.link_sessions)
         self._emit(RequestReceived(seq, request, encrypted))

@@ -964,3 +964,22 @@ def test_enum_values_match_the_spec() -> None:
     assert [int(v) for v in RecoveryResult] == [0, 1]
     assert [int(v) for v in CertificateKind] == [1, 2]
     assert [int(v) for v in Qualification] == [0x01, 0x02, 0x04, 0x08]
+
+
+def test_two_requests_under_one_seq_in_one_read_never_poison_the_cache() -> None:
+    """Issue 19, finding 3: the second is dropped while the first is worked on, so the first's
+    answer is never filed under the second's key and the board never meets an answer it has no
+    request for."""
+    board = BoardConnection(boot_id=1)
+    board.receive_data(wire(PingRequest(b"first"), 9) + wire(PingRequest(b"second"), 9))
+    (event,) = list(iter(board.next_event, None))
+    assert isinstance(event, RequestReceived) and event.request == PingRequest(b"first")
+    assert board.conflicts == 1
+    board.send_response(9, PingResponse(b"first"))
+    assert decode_wire(board.data_to_send())[0].message == PingResponse(b"first")
+    board.receive_data(wire(PingRequest(b"second"), 9, Flags.RETRANSMIT))
+    (second,) = list(iter(board.next_event, None))  # not answered from the cache
+    assert isinstance(second, RequestReceived) and second.request == PingRequest(b"second")
+    board.send_response(9, PingResponse(b"second"))
+    board.receive_data(wire(PingRequest(b"first"), 9, Flags.RETRANSMIT))
+    assert isinstance(board.next_event(), RequestReceived)  # the cache holds "second" only
