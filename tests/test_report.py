@@ -60,6 +60,18 @@ def test_html_is_one_escaped_file_in_both_languages(tmp_path: Path) -> None:
     assert '"visit_id"' in render_json(visit)
 
 
+def test_report_shows_control_and_bidi_characters_made_visible(tmp_path: Path) -> None:
+    """Issue 19, finding 5: a comment (or a lock's string) with a right-to-left override or an
+    escape sequence reaches the customer's report visible, never acting on the text."""
+    with ServiceRecord(tmp_path / "v.sqlite") as record:
+        visit_id = full_visit(record)
+        record.close_visit(visit_id, signed_off_by="A\u202eB", satisfaction=4, comment="x\x1by")
+        visit = record.visit(visit_id)
+    page = render_html(visit, "en")
+    assert "\u202e" not in page and "\x1b" not in page
+    assert "A\\u202eB" in page and "x\u241by" in page
+
+
 def _browser_or_skip() -> None:
     """Skip, saying why, when there is no browser; fail instead where CI insists on one."""
     missing = None

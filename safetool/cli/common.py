@@ -13,6 +13,7 @@ from typing import Any
 
 from safetool.client import LockClient
 from safetool.messages import Message, pick_language, render
+from safetool.shown import visible
 from safetool.transport import DEFAULT_BAUD
 
 PORT_HELP = (
@@ -87,7 +88,7 @@ def print_fields(fields: list[tuple[Any, Any]], language: str = "en", indent: st
     def word(value: Any) -> str:
         if isinstance(value, list):
             return ", ".join(word(item) for item in value) or render(Message("list.none"), language)
-        return render(value, language) if isinstance(value, Message) else str(value)
+        return render(value, language) if isinstance(value, Message) else visible(str(value))
 
     labels = [word(name) for name, _ in fields]
     width = max(cells(label) for label in labels)

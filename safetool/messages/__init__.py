@@ -3,7 +3,7 @@
 Services build :class:`Message` objects; front ends (CLI, app, report) render them in the
 reader's language with :func:`render`; ``--json`` carries the key, the values and the English
 text (:func:`as_dict`). The texts live once, in :mod:`safetool.messages.catalogue`. This
-package imports nothing else of safetool, so every layer may use it.
+package imports nothing else of safetool (but safetool.shown), so every layer may use it.
 
 To add a message: add its key with an ``en`` and a ``zh_CN`` text to the catalogue (the two
 must use the same ``{placeholders}``; ``tests/test_messages.py`` checks). To add a language:
@@ -21,6 +21,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from safetool.messages.catalogue import TEXTS
+from safetool.shown import visible
 
 LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
 """Language codes, each named in its own language. English is the fallback."""
@@ -92,7 +93,7 @@ def render(message: Message | Words | str, language: str = "en") -> str:
     string passes through: it is a name, a serial or a text from outside the catalogue.
     A list value is worded item by item and joined the reader's way."""
     if isinstance(message, str):
-        return message
+        return visible(message)
     if isinstance(message, Words):
         return message.in_language(language)
     texts = TEXTS.get(message.key)
@@ -110,6 +111,8 @@ def _value(value: Any, language: str) -> Any:
     if isinstance(value, list | tuple):
         separator = TEXTS["list.separator"].get(language, ", ")
         return separator.join(str(_value(item, language)) for item in value)
+    if isinstance(value, str):
+        return visible(value)  # a serial, a detail from a lock: never raw control characters
     return value
 
 

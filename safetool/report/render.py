@@ -11,6 +11,7 @@ from safetool.errors import SafetoolError
 from safetool.messages import Words
 from safetool.report.translations import LANGUAGES, Wording, report_language, translator
 from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
+from safetool.shown import visible
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("safetool.report", "templates"),
@@ -18,7 +19,10 @@ _ENVIRONMENT = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=lambda value: visible(value) if isinstance(value, str) else value,
 )
+"""Every value the template prints passes :func:`visible`: a lock's serial or a technician's
+note can carry no control or bidi character into the customer's report."""
 
 
 def render_html(visit: dict[str, Any], language: str = "en") -> str:

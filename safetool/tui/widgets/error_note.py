@@ -3,6 +3,7 @@ in the interface language (:mod:`safetool.tui.service_texts`)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Static
 
 from safetool.tui.service_texts import explain
@@ -18,6 +19,6 @@ class ErrorNote(Static):
             self.update("")
             self.display = False
             return
-        text = explain(error)
-        self.update(f"{heading}\n{text}" if heading else text)
+        text = explain(error)  # as plain text: a lock's detail is never taken for markup
+        self.update(Text(f"{heading}\n{text}" if heading else text))
         self.display = True

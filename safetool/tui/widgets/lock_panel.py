@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from protocols.catalogue import Alerts, LockState
 from protocols.messages import IdentifyResponse, StatusResponse
+from safetool.shown import visible
 from safetool.tui.i18n import _
 from safetool.tui.texts import bolt_text, door_text, duration, lock_state_text
 
@@ -35,9 +36,9 @@ class LockPanel(Static):
         if identity is None:
             grid.add_row(_("Serial"), _("reading…"))
             return grid
-        grid.add_row(_("Serial"), Text(identity.serial, style="bold"))
-        grid.add_row(_("Model"), f"{identity.model} ({identity.hardware_revision})")
-        grid.add_row(_("Firmware"), identity.firmware_version)
+        grid.add_row(_("Serial"), Text(visible(identity.serial), style="bold"))
+        grid.add_row(_("Model"), Text(visible(f"{identity.model} ({identity.hardware_revision})")))
+        grid.add_row(_("Firmware"), Text(visible(identity.firmware_version)))
         if status is None:
             return grid
         state = Text(lock_state_text(status.lock_state), _STATE_STYLE.get(status.lock_state, ""))

@@ -1,0 +1,49 @@
+"""Issue 19, finding 5: what a lock supplies reaches the technician with control and bidi
+characters made visible, in the CLI, the app and the report."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hil.plugin import BoardFactory
+from safetool.messages import Message, render
+from safetool.shown import visible
+from tests.test_cli import run
+
+HOSTILE = "SL-1\x1b[2J\x1b]0;pwned\x07\rstate UNLOCKED\u202etxt.exe\u2066\x9b"
+
+
+def _harmless(text: str) -> bool:
+    return all(unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn") for char in text)
+
+
+@given(st.text())
+def test_visible_leaves_nothing_a_terminal_acts_on(text: str) -> None:
+    shown = visible(text)
+    assert _harmless(shown)
+    if text.isprintable():
+        assert shown == text  # Chinese and everything printable are unchanged
+
+
+def test_visible_shows_what_was_there() -> None:
+    assert visible("a\x1b[2Jb\rc\u202ed") == "a\u241b[2Jb\u240dc\\u202ed"
+    assert visible("锁 SL-0000-0001") == "锁 SL-0000-0001"
+
+
+def test_a_coded_message_never_carries_raw_control_characters() -> None:
+    message = Message("lock.refused", {"request": "X", "code": "BUSY", "detail": HOSTILE})
+    for language in ("en", "zh_CN"):
+        assert _harmless(render(message, language).replace("\n", ""))
+
+
+async def test_a_hostile_lock_cannot_write_to_the_terminal(board_factory: BoardFactory) -> None:
+    board = await board_factory("--serial", HOSTILE)
+    for command in ("info", "status"):
+        code, out, err = await run(command, "--port", board.port)
+        assert code in (0, 1) and "Traceback" not in err, err
+        for text in (out, err):
+            assert _harmless(text.replace("\n", "")), (command, text)
+        assert "\u241b[2J" in out, (command, out)  # shown, not acted on
