@@ -91,6 +91,8 @@ def _op_set_fault(emu: Emulator, args: dict[str, Any]) -> Any:
         hardware.door_sensor_stuck_open = True
     elif name == "dead_output":
         hardware.dead_outputs.add(str(args.get("output", "buzzer")))
+    elif name == "bad_page_size":
+        emu.updater.reported_page_size = int(args.get("page_size", 0))
     elif name == "hot":
         hardware.temperature_dc = int(args.get("temperature_dc", 650))
     else:

@@ -139,6 +139,9 @@ class BoardUpdater:
         self.rtc = rtc
         self.reset = reset
         """Asks the board to reset once the current answer is on the wire."""
+        self.reported_page_size: int | None = None
+        """Fault (``bad_page_size``): the page size FIRMWARE_BEGIN reports instead of the real
+        one, as faulty or malicious firmware might."""
         self.health_report = health_report
         self.self_test = self_test
         """(HealthCheck bits checked, bits failed, error-log entries) of the running board."""
@@ -225,7 +228,7 @@ class BoardUpdater:
             slot=FirmwareSlot[slot],
             held=held,
             held_sha256=hashlib.sha256(self.flash.read(slot, 0, held)).digest(),
-            page_size=PAGE_SIZE,
+            page_size=PAGE_SIZE if self.reported_page_size is None else self.reported_page_size,
             compressions=SUPPORTED,
             max_dict_size=BOARD_MAX_DICT_SIZE,
             trial=trial,

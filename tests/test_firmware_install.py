@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -463,3 +464,23 @@ async def test_a_garbage_stream_gets_a_clear_error_and_the_old_image_keeps_runni
         assert opening.held == 0
     version, status = await running(board.port, pki)
     assert version == BUILTIN and status.active_slot is None
+
+
+@pytest.mark.parametrize("page_size", [0, 1, 3000, 1 << 20])
+async def test_a_page_size_outside_the_spec_is_refused_before_any_byte(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory, page_size: int
+) -> None:
+    """Issue 19, finding 6: 0 was a ZeroDivisionError, 1 a 22-minute wait per attempt."""
+    board = await board_factory("--pki", str(pki), "--baud", "921600")
+    await board.board.set_fault(name="bad_page_size", page_size=page_size)
+    started = time.monotonic()
+    code, _, err = await run_cli(
+        "firmware", "install", str(images["v240"]), "--port", board.port,
+        "--technician", str(pki / TECHNICIAN), "--yes",
+        adders=(add_firmware_parsers,),
+    )  # fmt: skip
+    assert code == 1 and f"page_size = {page_size}" in err, err
+    assert "internal error" not in err and "Traceback" not in err
+    assert time.monotonic() - started < 30
+    version, status = await running(board.port, pki)
+    assert version == BUILTIN and [slot.state for slot in status.slots] == ["empty", "empty"]

@@ -1032,6 +1032,18 @@ CLOCK: dict[str, dict[str, str]] = {
         "锁的时钟{skew}。恢复不受影响；锁按最新签名时间判断证书。校正方法："
         "`safetool clock --set --authority URL`",
     ),
+    "lock.out_of_bounds": _(
+        "The lock reported {field} = {value}, outside what the protocol allows ({bounds}).",
+        "锁报告的 {field} = {value}，超出协议允许的范围（{bounds}）。",
+    ),
+    "lock.out_of_bounds.meaning": _(
+        "Its firmware is faulty or it is not a genuine lock; nothing was written to it.",
+        "锁的固件有故障，或不是正品锁；未向锁写入任何内容。",
+    ),
+    "lock.out_of_bounds.next": _(
+        "Note the value and call the service centre; do not install on this lock.",
+        "请记下该值并致电服务中心；不要在这把锁上安装固件。",
+    ),
     "recovery.refused_then_wait": _("{refused} {wait}", "{refused}{wait}"),
     "recovery.wait": _(
         "The lock takes the next answer in {seconds} s; keep the response, nothing needs retyping.",

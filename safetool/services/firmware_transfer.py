@@ -26,6 +26,8 @@ from protocols.firmware_messages import (
 from protocols.firmware_stream import ImageStream, make_stream
 from protocols.session import CIPHER_OVERHEAD
 from safetool.client import LockClient
+from safetool.errors import SafetoolError
+from safetool.messages import Message
 
 WRITE_HEADER_BYTES = 4
 DEFAULT_WINDOW = 4
@@ -50,9 +52,32 @@ class TransferReport:
     requests: int
 
 
+PAGE_SIZES = frozenset(1 << bits for bits in range(8, 17))
+"""SPEC.md 20.1: a flash page is a power of two from 256 bytes to 64 KiB."""
+
+
+class LockReportedNonsense(SafetoolError):
+    """The lock reported a value outside the SPEC's bounds: nothing is computed with it."""
+
+    exit_code = 1
+
+    def __init__(self, field: str, value: int, bounds: str) -> None:
+        super().__init__(
+            Message("lock.out_of_bounds", {"field": field, "value": value, "bounds": bounds}),
+            meaning=Message("lock.out_of_bounds.meaning"),
+            next_step=Message("lock.out_of_bounds.next"),
+        )
+
+
 async def begin(client: LockClient, image: bytes) -> FirmwareBeginResponse:
+    """FIRMWARE_BEGIN, and its answer checked against SPEC.md 20.1 before any image byte goes
+    out: a page size of 0 once divided by zero, one of 1 made each attempt last 22 minutes."""
     answer = await client.request(FirmwareBeginRequest(len(image), hashlib.sha256(image).digest()))
     assert isinstance(answer, FirmwareBeginResponse)
+    if answer.page_size not in PAGE_SIZES:
+        raise LockReportedNonsense("page_size", answer.page_size, "256, 512, … 65536")
+    if answer.held > len(image):
+        raise LockReportedNonsense("held", answer.held, f"0 … {len(image)}")
     return answer
 
 
