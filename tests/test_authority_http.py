@@ -149,6 +149,16 @@ async def test_error_bodies_and_status_codes(served: tuple[Authority, str], pki:
         assert response.status_code == 400 and "larger" in response.json()["message"]
         response = await http.get("/v1/nothing-here")
         assert response.status_code == 404 and response.json()["error"] == "NotFound"
+        # issue 19, finding 8: these were 500s before any signature was checked
+        nested = b"[" * 5000 + b"]" * 5000
+        for path in ("/v1/authorisations", "/v1/time"):
+            response = await http.post(path, content=nested)
+            assert response.status_code == 400, (path, response.text)
+        for body in (b'{"serial": "SL-\\ud800"}', b'{"serial": "\\udfff-0001"}'):
+            response = await http.post("/v1/time", content=body)
+            assert response.status_code == 400 and "serial" in response.json()["message"]
+        response = await http.post("/v1/time", json={"serial": SERIAL})
+        assert response.status_code == 200 and response.json()["serial"] == SERIAL
         key, certificate = load_technician(pki, "T-1001")
         nonce, challenge = _challenge()
         stale = build_online_request(

@@ -74,7 +74,7 @@ async def read_json(request: Request) -> object:
             )
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: not a request of ours
         raise RequestInvalid(
             "the request body is not JSON", next_step="Send a JSON object."
         ) from None

@@ -129,6 +129,10 @@ def field_str(document: Mapping[str, Any], name: str, *, max_length: int = 64) -
         raise _invalid(f"field {name!r} must be a string")
     if len(value) > max_length:
         raise _invalid(f"field {name!r} is longer than {max_length} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON's \ud800: no serial or code has one
+        raise _invalid(f"field {name!r} is not valid text") from None
     return value
 
 
