@@ -38,6 +38,8 @@ from firmware.updater import DEFAULT_TRIAL_TIMEOUT_S, BoardUpdater
 from protocols.board import DEFAULT_BOARD_MAX_FRAME
 
 TICK_S = 0.02
+MAX_UNREAD_BYTES = 64 * 1024
+"""The most a TCP board holds for a tool that has stopped reading; more falls off."""
 
 
 class Emulator:
@@ -336,7 +338,16 @@ class Emulator:
             for old in current:
                 old.close()
             current[:] = [writer]
-            self._sink = writer.write
+
+            def send(data: bytes) -> None:
+                # A tool that stops reading: bytes fall off past 64 KiB, as on a UART, never
+                # an ever-growing buffer (issue 19: 43 MiB for 6,000 unread PINGs).
+                if writer.transport.get_write_buffer_size() + len(data) > MAX_UNREAD_BYTES:
+                    self.bytes_lost_unread += len(data)
+                    return
+                writer.write(data)
+
+            self._sink = send
             try:
                 while data := await reader.read(65536):
                     self.on_wire_data(data)
@@ -441,6 +452,7 @@ class Emulator:
                 **_as_dict(self.link),
                 **connection.stats.as_dict(),
                 "duplicates": connection.duplicates,
+                "conflicts": connection.conflicts,
                 "link_sessions": connection.link_sessions,
                 "frames_dropped_in": self.inbound.frames_dropped,
                 "frames_dropped_out": self.outbound.frames_dropped,
