@@ -154,7 +154,10 @@ class Lock:
             users = [KeypadUser.create(slot, role, code) for slot, role, code in FACTORY_CODES]
             self.saved = _Persistent(users=users, policy=policy or LockPolicy())
         else:
-            self.saved = _Persistent.from_json(loaded)
+            try:
+                self.saved = _Persistent.from_json(loaded)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise ValueError(f"the board's state has the wrong shape ({error!r})") from None
         self.saved.boot_count += 1
         # Lived time runs on the battery-backed counter, off-time included; a counter that
         # started again (battery changed) loses only the time since the last commit.

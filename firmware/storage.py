@@ -28,6 +28,8 @@ class StateStore:
         self.power_cut_hook: Callable[[], bool] | None = None
         """Counts the commit as a flash operation; ``True`` if power fails during it."""
         if directory is not None:
+            if directory.exists() and not directory.is_dir():
+                raise ValueError(f"{directory} is a file: the board's state needs a folder")
             directory.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -39,9 +41,13 @@ class StateStore:
         if self.path is None:
             return None if self._memory is None else json.loads(json.dumps(self._memory))
         try:
-            loaded: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
+        except (ValueError, OSError) as error:
+            raise ValueError(f"the board's state file {self.path} is damaged: {error}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"the board's state file {self.path} is not a JSON object")
         return loaded
 
     def commit(self, state: dict[str, Any]) -> None:

@@ -446,6 +446,15 @@ def public_key_der(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
+def hash_intact(image: Image) -> bool | None:
+    """Whether the image's hash TLV matches its header, payload and protected TLVs (no key
+    needed); ``None`` when it carries no single hash to check (unsigned, or a pure signature)."""
+    hash_tlvs = [tlv for tlv in image.unprotected_tlvs if tlv.type in HASH_TLVS]
+    if len(hash_tlvs) != 1:
+        return None if not hash_tlvs else False
+    return HASH_TLVS[hash_tlvs[0].type](image.signed_region).digest() == hash_tlvs[0].value
+
+
 def verify_image(image: Image, public_key: Ed25519PublicKey | bytes) -> None:
     """Check hash, key hash and ED25519 signature; raise an ImageVerificationError if any fail.
 

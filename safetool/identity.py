@@ -73,6 +73,8 @@ class TechnicianIdentity:
             certificate_bytes = (path / "technician.cert").read_bytes()
             certificate = Certificate.decode(certificate_bytes)
             trust = json.loads((path / "trust.json").read_text())
+            if not isinstance(trust, dict):
+                raise ValueError("trust.json is not a JSON object of public keys")
             crl_path = path / "revocations.bin"
             if not isinstance(key, Ed25519PrivateKey):
                 raise ValueError("technician.key is not an Ed25519 key")
@@ -95,5 +97,8 @@ class TechnicianIdentity:
             ) from None
 
 
-def _public(trust: dict[str, str], name: str) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(trust[name]))
+def _public(trust: dict[str, object], name: str) -> Ed25519PublicKey:
+    value = trust[name]
+    if not isinstance(value, str):
+        raise ValueError(f"trust.json: {name} is not a hex string")
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(value))

@@ -231,6 +231,13 @@ async def test_refuses_tampered_payload(workspace: Path) -> None:
     parsed = parse_image(image.read_bytes())
     bad = tampered(workspace, image, "tampered-payload.img", parsed.header_size + 100)
     assert_refused(await verify(bad, workspace), "changed after it was signed")
+    # issue 19: `info` no longer shows it as if it were fine (no key is needed to see this)
+    code, out, err = await firmware("info", str(bad))
+    assert code == 1 and "ED25519" in out and "damaged or altered" in err
+    code, out, _ = await firmware("info", str(bad), "--json")
+    assert code == 1 and json.loads(out)["intact"] is False and not json.loads(out)["ok"]
+    code, out, _ = await firmware("info", str(image), "--json")
+    assert code == 0 and json.loads(out)["intact"] is True
 
 
 async def test_refuses_tampered_protected_tlvs(workspace: Path) -> None:

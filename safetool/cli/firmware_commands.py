@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from safetool.cli.common import (
     language,
     print_fields,
     print_json,
+    say,
 )
 from safetool.cli.firmware_install_command import add_install_parser
 from safetool.identity import ENV_VAR, TechnicianIdentity
+from safetool.messages import Message
 from safetool.services.firmware_image import (
     CHANNELS,
     DEFAULT_ALIGN,
@@ -33,6 +36,7 @@ from safetool.services.firmware_image import (
 from safetool.services.firmware_status import firmware_status
 
 OK = 0
+FAILED = 1
 
 
 def _int(text: str) -> int:
@@ -167,9 +171,10 @@ async def cmd_firmware_build(args: argparse.Namespace) -> int:
 async def cmd_firmware_info(args: argparse.Namespace) -> int:
     image = read_image(args.image)
     details = describe(image)
+    damaged = details["intact"] is False
     if args.json:
-        print_json({"ok": True, "image": str(args.image), **details})
-        return OK
+        print_json({"ok": not damaged, "image": str(args.image), **details})
+        return FAILED if damaged else OK
     print_fields(
         [
             ("image", str(args.image)),
@@ -184,6 +189,9 @@ async def cmd_firmware_info(args: argparse.Namespace) -> int:
     )
     if details["notes"]:
         print("\nRelease notes:\n" + details["notes"])
+    if damaged:  # its signature type alone says nothing: the contents changed after signing
+        say(args, Message("image.hash_mismatch", {"source": str(args.image)}), file=sys.stderr)
+        return FAILED
     return OK
 
 

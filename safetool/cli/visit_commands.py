@@ -149,7 +149,7 @@ async def cmd_visit_start(args: argparse.Namespace) -> int:
             next_step="Pass --port to read it from the lock, or --serial.",
         )
     technician = args.technician_id or TechnicianIdentity.load(args.technician).technician_id
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit_id, reopened = record.start(
             serial=serial,
             site=args.site,
@@ -166,7 +166,7 @@ async def cmd_visit_start(args: argparse.Namespace) -> int:
 
 
 async def cmd_visit_add_part(args: argparse.Namespace) -> int:
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit_id = record.resolve(args.visit_id)
         record.add_part(visit_id, args.part, args.quantity, args.description, args.reason)
     _done(
@@ -179,7 +179,7 @@ async def cmd_visit_add_part(args: argparse.Namespace) -> int:
 
 async def cmd_visit_note(args: argparse.Namespace) -> int:
     said: list[Message] = []
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit_id = record.resolve(args.visit_id)
         if args.text:
             record.add_note(visit_id, args.text, args.kind)
@@ -205,7 +205,7 @@ async def cmd_visit_note(args: argparse.Namespace) -> int:
 
 
 async def cmd_visit_close(args: argparse.Namespace) -> int:
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit_id = record.resolve(args.visit_id)
         record.close_visit(
             visit_id,
@@ -219,7 +219,7 @@ async def cmd_visit_close(args: argparse.Namespace) -> int:
 
 
 async def cmd_visit_list(args: argparse.Namespace) -> int:
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visits = record.list_visits(args.status)
     if args.json:
         print_json(visits)
@@ -238,7 +238,7 @@ async def cmd_visit_list(args: argparse.Namespace) -> int:
 
 
 async def cmd_visit_show(args: argparse.Namespace) -> int:
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit = record.visit(record.resolve(args.visit_id))
     if args.json:
         print_json(visit)
@@ -289,7 +289,7 @@ async def cmd_visit_show(args: argparse.Namespace) -> int:
 
 
 async def cmd_visit_export(args: argparse.Namespace) -> int:
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         lines = [json.dumps(v, ensure_ascii=False) for v in record.export_closed(args.since)]
     text = "".join(line + "\n" for line in lines)
     if args.output is None:
@@ -302,7 +302,7 @@ async def cmd_visit_export(args: argparse.Namespace) -> int:
 
 
 async def cmd_report(args: argparse.Namespace) -> int:
-    with ServiceRecord(args.db) as record:
+    with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit = record.visit(args.visit_id)
     document = (
         render_json(visit)

@@ -1032,6 +1032,39 @@ CLOCK: dict[str, dict[str, str]] = {
         "锁的时钟{skew}。恢复不受影响；锁按最新签名时间判断证书。校正方法："
         "`safetool clock --set --authority URL`",
     ),
+    "image.hash_mismatch": _(
+        "{source}: the image's hash does not match its contents: it was damaged or altered "
+        "after signing; no lock will take it.",
+        "{source}：固件的哈希与内容不符：签名后已损坏或被篡改；任何锁都不会接受它。",
+    ),
+    "visits.db_read_only": _(
+        "The visits database {path} cannot be written: {error}.",
+        "无法写入上门记录数据库 {path}：{error}。",
+    ),
+    "visits.db_read_only.meaning": _("Nothing was recorded.", "未记录任何内容。"),
+    "visits.db_read_only.next": _(
+        "Check the file's permissions (and that it is not immutable), or use another file with "
+        "`--db`.",
+        "请检查文件权限（以及文件是否被设为不可修改），或用 `--db` 指定另一个文件。",
+    ),
+    "visits.db_damaged": _(
+        "The visits database {path} cannot be read: {error}.",
+        "无法读取上门记录数据库 {path}：{error}。",
+    ),
+    "visits.db_damaged.meaning": _(
+        "It is damaged, or it is not a safetool visits database; nothing was changed.",
+        "文件已损坏，或不是 safetool 的上门记录数据库；未做任何更改。",
+    ),
+    "visits.db_damaged.next": _(
+        "Restore it from a backup, or use another file with `--db`.",
+        "请从备份恢复，或用 `--db` 指定另一个文件。",
+    ),
+    "visits.no_folder": _(
+        "There is no folder {folder} for the visits database.",
+        "上门记录数据库所在的文件夹 {folder} 不存在。",
+    ),
+    "visits.no_folder.meaning": _("Nothing was created.", "未创建任何内容。"),
+    "visits.no_folder.next": _("Check the `--db` path.", "请检查 `--db` 路径。"),
     "lock.out_of_bounds": _(
         "The lock reported {field} = {value}, outside what the protocol allows ({bounds}).",
         "锁报告的 {field} = {value}，超出协议允许的范围（{bounds}）。",

@@ -90,6 +90,12 @@ def init_dev_pki(
     now: float | None = None,
 ) -> dict[str, Any]:
     """Create the PKI in ``directory`` (which must be empty or missing); return a summary."""
+    if directory.exists() and not directory.is_dir():
+        raise SafetoolError(
+            f"{directory} is a file, not a folder.",
+            meaning="dev-pki init writes a folder of keys; nothing was written.",
+            next_step="Name a new folder.",
+        )
     if directory.exists() and any(directory.iterdir()):
         raise SafetoolError(
             f"{directory} is not empty.",

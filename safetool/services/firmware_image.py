@@ -44,6 +44,7 @@ from protocols.firmware_image import (
     UnsupportedImage,
     UnsupportedSignature,
     WrongKey,
+    hash_intact,
     parse_image,
     verify_image,
 )
@@ -391,6 +392,7 @@ def describe(image: Image) -> dict[str, Any]:
         "signed": image.is_signed,
         "signature": "ED25519" if image.unprotected(TlvType.ED25519) else None,
         "hash": {"algorithm": hash_tlv.name, "value": hash_tlv.value.hex()} if hash_tlv else None,
+        "intact": hash_intact(image),
         "key_hash": key_hash[0].hex() if key_hash else None,
         "header_size": image.header_size,
         "payload_size": image.image_size,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from safetool.errors import SafetoolError
+from safetool.messages import Message
 from safetool.services.datadir import data_dir
 from safetool.services.visits_schema import migrate
 
@@ -35,16 +36,46 @@ def default_db_path() -> Path:
     return data_dir() / "visits.sqlite"
 
 
+def _unusable(path: Path, error: Exception) -> VisitError:
+    """A visits database sqlite cannot use: damaged, not a database, or not writable."""
+    text = str(error)
+    values = {"path": str(path), "error": text}
+    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError):
+        return VisitError(
+            Message("visits.db_read_only", values),
+            meaning=Message("visits.db_read_only.meaning"),
+            next_step=Message("visits.db_read_only.next"),
+        )
+    return VisitError(
+        Message("visits.db_damaged", values),
+        meaning=Message("visits.db_damaged.meaning"),
+        next_step=Message("visits.db_damaged.next"),
+    )
+
+
 class ServiceRecord:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, create_folder: bool = True) -> None:
+        """Open (and migrate) the visits database at ``path`` (the data folder's by default).
+        With ``create_folder`` false a missing folder is an error, not a new database: a
+        mistyped ``--db`` must not silently start an empty record."""
         self.path = path or default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = FULL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        migrate(self.db)
+        if not self.path.parent.is_dir():
+            if not create_folder:
+                raise VisitError(
+                    Message("visits.no_folder", {"folder": str(self.path.parent)}),
+                    meaning=Message("visits.no_folder.meaning"),
+                    next_step=Message("visits.no_folder.next"),
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db)
+        except (sqlite3.DatabaseError, OSError) as error:
+            raise _unusable(self.path, error) from None
 
     def close(self) -> None:
         self.db.close()
@@ -57,9 +88,15 @@ class ServiceRecord:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as error:
+            raise _unusable(self.path, error) from None
         try:
             yield self.db
+        except sqlite3.DatabaseError as error:
+            self.db.execute("ROLLBACK")
+            raise _unusable(self.path, error) from None
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -111,9 +148,9 @@ class ServiceRecord:
         return int(rows[0]["id"])
 
     def _visit_row(self, visit_id: int) -> sqlite3.Row:
-        row: sqlite3.Row | None = self.db.execute(
-            "SELECT * FROM visits WHERE id = ?", (visit_id,)
-        ).fetchone()
+        row: sqlite3.Row | None = None
+        if 0 < visit_id < 2**63:  # sqlite's integers; a larger number is no visit either
+            row = self.db.execute("SELECT * FROM visits WHERE id = ?", (visit_id,)).fetchone()
         if row is None:
             raise VisitError(
                 f"There is no visit {visit_id} on this laptop.",
