@@ -448,6 +448,8 @@ class Emulator:
             "recovery_counter": lock.saved.service.get("recovery_counter", 0),
             "challenge_open": lock.saved.service.get("challenge") is not None,
             "boot_id": connection.boot_id,
+            "tick_failures": self.tick_failures,
+            "audit_entries": self.audit.count,
             "link": {
                 **_as_dict(self.link),
                 **connection.stats.as_dict(),

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-CAMPAIGNS = ("noise", "soak", "power-cut")
+CAMPAIGNS = ("noise", "soak", "power-cut", "fuzz")
 
 
 def run_seed(config: pytest.Config) -> int:

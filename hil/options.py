@@ -43,6 +43,12 @@ def add_options(parser: pytest.Parser, *, labgrid_plugin: bool = False) -> None:
         "(default 200)",
     )
     group.addoption(
+        "--frames",
+        dest="hil_frames",
+        type=int,
+        help="fuzz frames sent to each board (--campaign fuzz; default 20000)",
+    )
+    group.addoption(
         "--recovery-trials",
         dest="hil_recovery_trials",
         type=int,

@@ -1,0 +1,97 @@
+"""``--campaign fuzz``: mutated frames against a board (hil/fuzz.py), in batches; after every
+batch the board must answer HELLO and a STATUS that matches its real state, keep its timers and
+its persistent state, and at the end its audit trail must verify and hold no flood of refusals.
+
+``pytest hil/ --campaign fuzz --frames N --seed S`` (default 20,000 frames); the same seed gives
+the same frames. docs/hil.md has the figures of a long run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from hil.campaign import trial_seed
+from hil.fuzz import frames
+from hil.lock_handle import Lock
+from hil.measure import Recorder
+from hil.results import CAMPAIGN_PROPERTY, SEED_PROPERTY
+from hil.suite.helpers import technician
+from safetool.client.secure import open_session
+from safetool.services.audit import download_audit
+
+pytestmark = [
+    pytest.mark.campaign("fuzz"),
+    pytest.mark.needs("pki"),
+    pytest.mark.needs("link_model"),
+]
+BATCHES = 10
+KEPT = ("lock_state", "bolt", "door", "hard_lockout", "boot_count", "recovery_counter")
+"""What no frame from a stranger may change (plaintext: no session, no privilege)."""
+
+
+async def _until_quiet(lock: Lock) -> None:
+    """Wait until the board has taken in every byte sent (its answers to the fuzz then follow
+    at once), so no answer to a fuzz frame can meet our HELLO's sequence number."""
+    last = -1
+    for _ in range(600):
+        taken = (await lock.board.counters())["bytes_in"]
+        if taken == last:
+            break
+        last = taken
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.2)
+
+
+async def test_fuzz_frames_leave_the_board_as_it_was(
+    request: pytest.FixtureRequest, lock: Lock, pki: Path, hil_seed: int, tmp_path: Path,
+    measure: Recorder,
+) -> None:  # fmt: skip
+    count: int = request.config.getoption("hil_frames") or 20_000
+    seed = trial_seed(hil_seed, request.node.name)
+    request.node.user_properties += [(CAMPAIGN_PROPERTY, "fuzz"), (SEED_PROPERTY, seed)]
+    before = await lock.state()
+    audit_before = before["audit_entries"]
+    mutations: Counter[str] = Counter()
+    sent_bytes = 0
+    per_batch = max(1, count // BATCHES)
+    started = time.monotonic()
+    generator = frames(seed, count)
+    for batch in range(BATCHES):
+        chunk = []
+        for fuzz in generator:
+            mutations[fuzz.mutation] += 1
+            chunk.append(fuzz.wire)
+            if len(chunk) == per_batch:
+                break
+        data = b"".join(chunk)
+        sent_bytes += len(data)
+        for offset in range(0, len(data), 65536):
+            await lock.client.transport.write(data[offset : offset + 65536])
+        await _until_quiet(lock)
+        # the board must still speak: a fresh link session, then a STATUS matching its state
+        await lock.client.say_hello()
+        status = await lock.client.status()
+        state = await lock.state()
+        assert status.lock_state.name == state["lock_state"], batch
+        assert {key: state[key] for key in KEPT} == {key: before[key] for key in KEPT}, batch
+        assert state["tick_failures"] == 0, batch
+    elapsed = time.monotonic() - started
+    session = await open_session(lock.client, technician(pki))
+    report = await download_audit(lock.client, session, directory=tmp_path)
+    assert report.verified and report.signed, report.findings
+    state = await lock.state()
+    written = state["audit_entries"] - audit_before
+    measure("frames", count, "", low=count)
+    measure("frames_per_s", count / elapsed, "1/s", check=False)
+    measure("bytes_sent", sent_bytes, "B", check=False)
+    measure("frames_rejected", state["link"].get("frames_rejected", 0), "", check=False)
+    measure("seq_conflicts_dropped", state["link"]["conflicts"], "", check=False)
+    # refusals are limited to 10 entries a minute (SPEC 17.1): the trail did not flood
+    measure("audit_entries_written", written, "", high=20 * max(1.0, elapsed / 60) + 50)
+    for mutation, number in sorted(mutations.items()):
+        measure(f"mutation_{mutation}", number, "", check=False)
