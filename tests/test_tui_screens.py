@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from safetool.tui.i18n import set_language
 from safetool.tui.screens.connect import ConnectScreen
@@ -98,6 +99,27 @@ async def test_the_dashboard_shows_a_clock_skew_only_when_it_matters(
         text = "".join(expected.split())
         await wait_until(pilot, lambda: text in "".join(shown(note).split()), what=text)
         assert "--authority" in shown(note) and not note.has_class("hidden")
+
+
+async def test_a_paced_answer_says_how_long_and_keeps_the_digits(tmp_path: Path) -> None:
+    """Issue 14: the lock pacing answers says how long to wait; the 13 digits stay typed."""
+    app = fake_app(tmp_path, "zh_CN", port="/dev/ttyUSB0")
+    app.backend.pacing_s = 240  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, RecoverScreen)
+        await wait_until(pilot, lambda: screen.challenge is not None)
+        await pilot.press(*"1234567890123", "enter")
+        await wait_until(pilot, lambda: screen.outcome is not None)
+
+        def result() -> str:
+            return "".join(shown(screen.query_one("#result")).split())
+
+        await wait_until(pilot, lambda: "240秒后" in result(), what="the wait")
+        assert "无需重新输入" in result()
+        assert screen.query_one("#response").query_one(Input).value == "1234567890123"
 
 
 async def test_f1_help_on_every_screen_and_disconnect(tmp_path: Path) -> None:

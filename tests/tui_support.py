@@ -114,6 +114,8 @@ class FakeLink:
         }
         self.clock_offset = 0.0
         """The lock's clock against this laptop's, in seconds."""
+        self.pacing_s = 0
+        """When set, the lock is pacing answers: every answer waits this long."""
 
     async def read_info(self) -> LockInfo:
         return LockInfo(self.port, IDENTITY, status())
@@ -131,6 +133,8 @@ class FakeLink:
         return Challenge("SL-0000-0001", FIXED_CHALLENGE, 4, 3, "T-1001", raw)
 
     async def answer_by_phone(self, typed: str) -> Outcome:
+        if self.pacing_s:
+            return Outcome(False, RefusalReason.LOCKED_OUT, 4, 3, self.pacing_s)
         return Outcome(False, RefusalReason.WRONG_RESPONSE, 4, 2)
 
     async def seal(self) -> RecoverySealResponse:
@@ -257,6 +261,7 @@ class FakeBackend:
         self.data_folder = data_folder or Path("/nonexistent")
         self.clock_offset = 0.0
         """The clock offset of every lock this backend connects to."""
+        self.pacing_s = 0
 
     def list_ports(self) -> list[PortInfo]:
         return [
@@ -279,6 +284,7 @@ class FakeBackend:
         link = FakeLink()
         link.port = port
         link.clock_offset = self.clock_offset
+        link.pacing_s = self.pacing_s
         return link
 
     def identity(self) -> TechnicianIdentity | None:

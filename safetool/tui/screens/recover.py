@@ -15,8 +15,9 @@ from textual.worker import Worker, WorkerState
 
 from protocols.recovery import group_digits
 from protocols.trust_messages import RecoverySealResponse
+from safetool.messages import Message, render
 from safetool.services.recover import Challenge, Outcome
-from safetool.tui.i18n import N_, _
+from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.texts import attempts_left, refusal_text
 from safetool.tui.widgets.challenge_view import ChallengeView
@@ -92,7 +93,11 @@ class RecoverScreen(SafetoolScreen):
         if outcome.opened:
             return Text(_("The lock accepted the response and is opening."), style="bold green")
         reason = refusal_text(outcome.reason)
-        return Text(_("The lock refused: {reason}.").format(reason=reason), style="bold red")
+        refused = _("The lock refused: {reason}.").format(reason=reason)
+        if outcome.wait_s:  # pacing: the typed response stays, ready to send again
+            wait = render(Message("recovery.wait", {"seconds": outcome.wait_s}), current_language())
+            refused = f"{refused} {wait}"
+        return Text(refused, style="bold red")
 
     def title_text(self) -> str:
         return _("Recover") if self.authority_url else super().title_text()
