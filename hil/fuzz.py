@@ -90,7 +90,7 @@ def _garbage(rng: random.Random) -> bytes:
         return rng.randbytes(rng.randint(1, 200)) + DELIMITER
     if how == 1:  # no delimiter for longer than a frame may be (now and then far longer)
         size = 70_000 if rng.random() < 0.01 else rng.randint(4200, 9000)
-        return bytes(rng.randrange(1, 256) for _ in range(size)) + DELIMITER
+        return rng.randbytes(size).replace(DELIMITER, b"\x01") + DELIMITER
     return DELIMITER * rng.randint(1, 8)
 
 

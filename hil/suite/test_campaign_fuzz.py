@@ -35,16 +35,16 @@ KEPT = ("lock_state", "bolt", "door", "hard_lockout", "boot_count", "recovery_co
 
 
 async def _until_quiet(lock: Lock) -> None:
-    """Wait until the board has taken in every byte sent (its answers to the fuzz then follow
-    at once), so no answer to a fuzz frame can meet our HELLO's sequence number."""
-    last = -1
+    """Wait until the board has taken in every byte sent and this side has read every answer
+    to them, so no answer to a fuzz frame can meet our HELLO's sequence number and no answer of
+    ours falls off a line still full of them."""
+    last = (-1, -1)
     for _ in range(600):
-        taken = (await lock.board.counters())["bytes_in"]
-        if taken == last:
+        now = ((await lock.board.counters())["bytes_in"], lock.client.bytes_received)
+        if now == last:
             break
-        last = taken
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(0.2)
+        last = now
+        await asyncio.sleep(0.2)
 
 
 async def test_fuzz_frames_leave_the_board_as_it_was(
