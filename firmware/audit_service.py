@@ -196,10 +196,20 @@ class BoardAudit:
             return f"time statement refused: {error}"
         if statement.serial != self.serial:
             return f"the time statement is for {statement.serial[:40]}, not this lock"
-        if not self.lock.take_signed_time(statement.time_s):
-            newest = int(self.lock.saved.service["signed_time"]["time_s"])
+        service = self.lock.saved.service
+        taken = int(service.get("statement_time", -1))
+        if statement.time_s <= taken:  # each statement once: an old one never sets a clock back
+            return (
+                f"the time statement ({statement.time_s}) is not newer than the last one this "
+                f"lock took ({taken})"
+            )
+        signed = self.lock.signed_time()
+        if signed is not None and statement.time_s < signed - CLOCK_NUDGE_S:
             return (
                 f"the time statement ({statement.time_s}) is older than the newest signed time "
-                f"this lock has seen ({newest})"
+                f"this lock has seen ({int(signed)})"
             )
+        service["statement_time"] = statement.time_s
+        self.lock.take_signed_time(statement.time_s)  # newer than the anchor, or the same second
+        self.lock.commit()
         return None

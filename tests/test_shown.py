@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hil.plugin import BoardFactory
 from safetool.messages import Message, render
-from safetool.shown import visible
+from safetool.messages.shown import visible
 from tests.test_cli import run
 
 HOSTILE = "SL-1\x1b[2J\x1b]0;pwned\x07\rstate UNLOCKED\u202etxt.exe\u2066\x9b"

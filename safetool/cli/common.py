@@ -13,7 +13,7 @@ from typing import Any
 
 from safetool.client import LockClient
 from safetool.messages import Message, pick_language, render
-from safetool.shown import visible
+from safetool.messages.shown import visible
 from safetool.transport import DEFAULT_BAUD
 
 PORT_HELP = (

@@ -3,7 +3,7 @@
 Services build :class:`Message` objects; front ends (CLI, app, report) render them in the
 reader's language with :func:`render`; ``--json`` carries the key, the values and the English
 text (:func:`as_dict`). The texts live once, in :mod:`safetool.messages.catalogue`. This
-package imports nothing else of safetool (but safetool.shown), so every layer may use it.
+package imports nothing else of safetool, so every layer may use it.
 
 To add a message: add its key with an ``en`` and a ``zh_CN`` text to the catalogue (the two
 must use the same ``{placeholders}``; ``tests/test_messages.py`` checks). To add a language:
@@ -21,7 +21,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from safetool.messages.catalogue import TEXTS
-from safetool.shown import visible
+from safetool.messages.shown import visible
 
 LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
 """Language codes, each named in its own language. English is the fallback."""

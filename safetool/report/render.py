@@ -9,9 +9,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from safetool.errors import SafetoolError
 from safetool.messages import Words
+from safetool.messages.shown import visible
 from safetool.report.translations import LANGUAGES, Wording, report_language, translator
 from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
-from safetool.shown import visible
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("safetool.report", "templates"),

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from protocols.catalogue import Alerts, LockState
 from protocols.messages import IdentifyResponse, StatusResponse
-from safetool.shown import visible
+from safetool.messages.shown import visible
 from safetool.tui.i18n import _
 from safetool.tui.texts import bolt_text, door_text, duration, lock_state_text
 
