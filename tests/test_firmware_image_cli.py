@@ -105,6 +105,9 @@ async def test_build_info_verify(workspace: Path) -> None:
     assert info["signature"] == "ED25519"
     code, out, _ = await firmware("info", str(image))
     assert code == 0 and "2.4.0+7" in out and "修复" in out
+    assert "security counter" in out and "Release notes:" in out
+    code, out, _ = await firmware("info", str(image), "--lang", "zh-CN")
+    assert code == 0 and "安全计数器" in out and "发布说明：" in out and "security" not in out
     code, out, _ = await verify(image, workspace, "--model", "SL-100", "--hardware-revision", "B")
     assert code == 0 and "signature good" in out
     code, out, _ = await verify(image, workspace, "--json")

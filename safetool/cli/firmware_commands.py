@@ -175,20 +175,33 @@ async def cmd_firmware_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": not damaged, "image": str(args.image), **details})
         return FAILED if damaged else OK
+    none = Message("list.none")
+
+    def shown(value: object) -> object:
+        return none if value is None else value
+
+    signature = details["signature"] or Message("image.info.unsigned")
+    size = Message(
+        "image.info.size_value",
+        {"bytes": details["image_size"], "payload": details["payload_size"]},
+    )
     print_fields(
         [
-            ("image", str(args.image)),
-            ("version", details["version"]),
-            ("security counter", _or_none(details["security_counter"])),
-            ("model", _or_none(details["model"])),
-            ("hardware revisions", details["hardware_revisions"]),
-            ("channel", _or_none(details["channel"])),
-            ("signature", details["signature"] or "none (unsigned)"),
-            ("size", f"{details['image_size']} bytes ({details['payload_size']} payload)"),
-        ]
+            (Message("image.info.image"), str(args.image)),
+            (Message("image.info.version"), details["version"]),
+            (Message("image.info.security_counter"), shown(details["security_counter"])),
+            (Message("image.info.model"), shown(details["model"])),
+            (Message("image.info.hardware_revisions"), details["hardware_revisions"]),
+            (Message("image.info.channel"), shown(details["channel"])),
+            (Message("image.info.signature"), signature),
+            (Message("image.info.size"), size),
+        ],
+        language(args),
     )
     if details["notes"]:
-        print("\nRelease notes:\n" + details["notes"])
+        print()
+        say(args, Message("image.info.notes"))
+        print(details["notes"])
     if damaged:  # its signature type alone says nothing: the contents changed after signing
         say(args, Message("image.hash_mismatch", {"source": str(args.image)}), file=sys.stderr)
         return FAILED

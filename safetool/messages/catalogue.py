@@ -1032,6 +1032,19 @@ CLOCK: dict[str, dict[str, str]] = {
         "锁的时钟{skew}。恢复不受影响；锁按最新签名时间判断证书。校正方法："
         "`safetool clock --set --authority URL`",
     ),
+    "image.info.image": _("image", "固件文件"),
+    "image.info.version": _("version", "版本"),
+    "image.info.security_counter": _("security counter", "安全计数器"),
+    "image.info.model": _("model", "型号"),
+    "image.info.hardware_revisions": _("hardware revisions", "硬件版本"),
+    "image.info.channel": _("channel", "发布渠道"),
+    "image.info.signature": _("signature", "签名"),
+    "image.info.unsigned": _("none (unsigned)", "无（未签名）"),
+    "image.info.size": _("size", "大小"),
+    "image.info.size_value": _(
+        "{bytes} bytes ({payload} payload)", "{bytes} 字节（有效载荷 {payload}）"
+    ),
+    "image.info.notes": _("Release notes:", "发布说明："),
     "image.hash_mismatch": _(
         "{source}: the image's hash does not match its contents: it was damaged or altered "
         "after signing; no lock will take it.",
