@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from firmware.flash import PowerCut
 from protocols.audit_messages import (
     CHECK_SIZE,
     GENESIS_HASH,
@@ -97,6 +99,9 @@ class AuditTrail:
         self._refusals_written = 0
         self._held: dict[str, int] = {}
         """Refusals counted this minute beyond the limit, by kind and request (or reason)."""
+        self.power_cut_hook: Callable[[], bool] | None = None
+        """Counts each append as a flash operation; ``True`` if power fails during it: then
+        only part of the entry reaches the file (a torn line) and :class:`PowerCut` is raised."""
         self.repaired = 0
         """Lines dropped when the trail was read back (torn by a power cut): the board records
         it in an entry of its own, then sets this back to 0."""
@@ -208,12 +213,16 @@ class AuditTrail:
         if self.path is None:
             return
         new_file = not self.path.exists()
+        text = "".join(entry.line() + "\n" for entry in made)
+        cut = self.power_cut_hook is not None and self.power_cut_hook()
         with open(self.path, "a", encoding="utf-8") as handle:
             if new_file:
                 handle.write(self._header() + "\n")
-            handle.write("".join(entry.line() + "\n" for entry in made))
+            handle.write(text[: len(text) // 2] if cut else text)
             handle.flush()
             os.fsync(handle.fileno())
+        if cut:  # what is in RAM is gone with the power; the next boot reads the file back
+            raise PowerCut("power cut while appending to the audit trail")
 
     def rewrite(self) -> None:
         """Write the whole trail anew (after a sector erase, or a tamper from the side channel)."""

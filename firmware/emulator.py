@@ -64,6 +64,7 @@ class Emulator:
         self.policy = policy
         self.max_frame = max_frame
         self.provisioning = provisioning
+        self.state_dir = state_dir
         self.audit = AuditTrail(state_dir)
         self.flash = Flash(state_dir)
         self.store.power_cut_hook = self.flash.count_operation  # the lock's state is flash too
@@ -106,6 +107,7 @@ class Emulator:
                 self.power_cuts += 1
 
     def _boot(self) -> None:
+        self.audit.power_cut_hook = self.flash.count_operation  # audit writes are flash too
         key = None if self.provisioning is None else self.provisioning.firmware_key
         self.bootloader = Bootloader(
             self.flash, key, self.identity.model, self.builtin_firmware_version
@@ -180,6 +182,8 @@ class Emulator:
         requested = self._reset_requested
         self._to_board.clear()
         self._to_tool.clear()
+        if self.state_dir is not None:  # RAM is gone: the trail is what its file holds
+            self.audit = AuditTrail(self.state_dir)
         self.power_on()
         for listener in self.reset_listeners:
             listener(requested)

@@ -85,3 +85,17 @@ def test_refused_requests_cannot_push_what_matters_out_of_the_trail(tmp_path: Pa
     }
     again = AuditTrail(tmp_path, capacity=512)  # and it is stored, chained
     assert again.count == trail.count and again.repaired == 0
+
+
+async def test_a_power_cut_during_an_audit_write(tmp_path: Path) -> None:
+    """Audit appends are flash operations the power-cut fault strikes: the entry being written
+    is lost (torn on flash), the board comes back, reads its trail and says what it dropped."""
+    board = Emulator(state_dir=tmp_path)
+    held = board.audit.count
+    board.flash.arm_power_cut(1)
+    board._powered(lambda: board.audit.append(board.lock.trusted_rtc(), "tamper", state="open"))
+    assert board.power_cuts == 1
+    entries = board.audit.entries()
+    kinds = [entry["kind"] for entry in entries[held:]]
+    assert "tamper" not in kinds and "power_on" in kinds and "audit_repaired" in kinds
+    assert AuditTrail(tmp_path).count == board.audit.count  # what is on flash, whole
