@@ -157,6 +157,7 @@ OPS: dict[str, Handler] = {
     "power_cut": _op_power_cut,
     "counters": lambda emu, args: {
         "operations": emu.flash.operations,
+        "data_operations": emu.flash.operations - emu.flash.audit_appends,
         "busy_s": emu.flash.busy_s,
         "power_cuts": emu.power_cuts,
         "bytes_in": emu.bytes_in,

@@ -81,6 +81,7 @@ class Flash:
         self.program_page_s = program_page_s
         self.busy_s = 0.0
         self.operations = 0
+        self.audit_appends = 0
         self._memory: dict[str, bytearray] = {}
         self._memory_state: BootState | None = None
         self._memory_record: dict[str, object] | None = None
@@ -131,6 +132,12 @@ class Flash:
     @property
     def power_cut_armed(self) -> bool:
         return self._cut_at_operation is not None
+
+    def count_audit_append(self) -> bool:
+        """An append to the audit trail: a flash operation the power-cut fault strikes like any
+        other, counted apart too (``operations - audit_appends`` are the slot and state work)."""
+        self.audit_appends += 1
+        return self.count_operation()
 
     def count_operation(self) -> bool:
         """Count one operation; ``True`` if power fails during it."""

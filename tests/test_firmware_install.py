@@ -193,7 +193,7 @@ async def test_below_the_floor_is_refused_before_any_image_byte_and_says_what_wo
 ) -> None:
     board = await board_factory("--pki", str(pki))
     await install_image(board.port, pki, images["v250_sec3"])
-    ops_before = (await board.board.counters())["operations"]
+    ops_before = (await board.board.counters())["data_operations"]
     trace = FrameTypes()
     with pytest.raises(FirmwareImageError) as refused:
         await install_image(board.port, pki, images["v220"], tracer=trace)
@@ -202,7 +202,7 @@ async def test_below_the_floor_is_refused_before_any_image_byte_and_says_what_wo
     assert "security counter is 3 or more" in text
     assert trace.count(*TRANSFER_TYPES) == 0  # no byte of the image went out
     assert trace.count(MsgType.FIRMWARE_STATUS) == 1
-    assert (await board.board.counters())["operations"] == ops_before
+    assert (await board.board.counters())["data_operations"] == ops_before
 
 
 @pytest.mark.parametrize("case", ["other_model", "bad_signature", "corrupt", "empty"])
@@ -223,7 +223,7 @@ async def test_bad_images_are_refused_by_the_cli_with_no_traceback(
     elif case == "empty":
         path = tmp_path / "empty.img"
         path.write_bytes(b"")
-    ops_before = (await board.board.counters())["operations"]
+    ops_before = (await board.board.counters())["data_operations"]
     code, out, err = await run_cli(
         "firmware", "install", str(path), "--port", board.port,
         "--technician", str(pki / TECHNICIAN), "--yes",
@@ -238,7 +238,7 @@ async def test_bad_images_are_refused_by_the_cli_with_no_traceback(
         "empty": "empty",
     }[case]
     assert expected in err
-    assert (await board.board.counters())["operations"] == ops_before
+    assert (await board.board.counters())["data_operations"] == ops_before
 
 
 async def test_a_lock_in_hard_lockout_or_with_a_flat_battery_is_refused(

@@ -238,7 +238,7 @@ async def test_below_the_floor_is_refused_with_the_floor_named_and_nothing_sent(
         note = shown(screen.query_one("#firmware-error")).replace("\n", "").replace(" ", "")
         assert words["floor"].replace(" ", "") in note
         assert words["allow"].replace(" ", "") in note
-        assert after["operations"] == before["operations"]  # no flash write or erase
+        assert after["data_operations"] == before["data_operations"]  # no slot or state write
         assert after["bytes_in"] - before["bytes_in"] < 4096  # the 48 KiB image never went out
         await pilot.press("i")  # nothing to install: no confirmation comes up
         await pilot.pause(0.2)
