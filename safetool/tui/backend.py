@@ -140,13 +140,16 @@ class ServiceLink:
         return self._recovery
 
     async def challenge(self) -> Challenge:
-        return await self._recovery_service().challenge()
+        async with self._conversation:
+            return await self._recovery_service().challenge()
 
     async def answer_by_phone(self, typed: str) -> Outcome:
-        return await self._recovery_service().answer_by_phone(typed)
+        async with self._conversation:
+            return await self._recovery_service().answer_by_phone(typed)
 
     async def seal(self) -> RecoverySealResponse:
-        return await self._recovery_service().seal()
+        async with self._conversation:
+            return await self._recovery_service().seal()
 
     async def read_policy(self) -> dict[str, int]:
         async with self._conversation:
@@ -181,7 +184,8 @@ class ServiceLink:
         return list(load_model_data(identity.model).parts.values())
 
     async def recover_online(self, authority_url: str) -> tuple[Outcome, int]:
-        return await recover_online(self._recovery_service(), authority_url)
+        async with self._conversation:
+            return await recover_online(self._recovery_service(), authority_url)
 
     async def firmware_status(self) -> FirmwareStatus:
         async with self._conversation:
