@@ -28,7 +28,7 @@ from protocols.audit_messages import (
 )
 from protocols.catalogue import ErrorCode, MsgType
 from protocols.certificates import Certificate, Qualification
-from protocols.messages import ErrorResponse, Request, Response
+from protocols.messages import AnyRequest, ErrorResponse, Response
 from protocols.recovery import RecoveryError, TimeStatement
 from protocols.session import CIPHER_OVERHEAD
 
@@ -74,7 +74,7 @@ class BoardAudit:
         trust.register(MsgType.AUDIT_READ, Qualification.DIAGNOSE, self._serve)
         trust.register(MsgType.CLOCK_SET, Qualification.CONFIGURE, self._serve)
 
-    def _serve(self, request: Request, technician: Certificate | None) -> Response:
+    def _serve(self, request: AnyRequest, technician: Certificate | None) -> Response:
         if isinstance(request, AuditHeadRequest):
             return self.head(request.nonce)
         if isinstance(request, AuditReadRequest):

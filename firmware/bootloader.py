@@ -32,7 +32,7 @@ from protocols.firmware_messages import (
     SlotRecord,
     SlotState,
 )
-from protocols.messages import Request, Response
+from protocols.messages import AnyRequest, Response
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ class Bootloader:
     def register(self, trust: BoardTrust) -> None:
         trust.register(MsgType.FIRMWARE_STATUS, Qualification.FIRMWARE, self.status)
 
-    def status(self, request: Request, technician: Certificate) -> Response:
+    def status(self, request: AnyRequest, technician: Certificate) -> Response:
         state: BootState = self.flash.load_state()
         records: list[SlotRecord] = []
         for slot in SLOTS:

@@ -26,7 +26,7 @@ from protocols.diag_messages import (
     SensorsResponse,
 )
 from protocols.firmware_messages import HealthCheck
-from protocols.messages import Request, Response
+from protocols.messages import AnyRequest, Response
 
 MAX_KEYPAD_TEST_S = 300
 
@@ -105,7 +105,7 @@ class BoardDiagnostics:
         trust.register(MsgType.DIAG_OUTPUT_TEST, need, self.output_test)
         trust.register(MsgType.DIAG_ERROR_LOG, need, self.error_log)
 
-    def sensors(self, request: Request, technician: Certificate) -> Response:
+    def sensors(self, request: AnyRequest, technician: Certificate) -> Response:
         lock = self.lock
         lock.tick()
         hardware = lock.hardware
@@ -122,7 +122,7 @@ class BoardDiagnostics:
             keys_held=key_mask(hardware.stuck_keys),
         )
 
-    def motor_test(self, request: Request, technician: Certificate) -> Response | Pending:
+    def motor_test(self, request: AnyRequest, technician: Certificate) -> Response | Pending:
         lock = self.lock
         lock.tick()
         rest = lock.hardware.battery.voltage_mv(5)
@@ -139,7 +139,7 @@ class BoardDiagnostics:
         test.begin()
         return Pending(test.poll)
 
-    def keypad_test(self, request: Request, technician: Certificate) -> Response:
+    def keypad_test(self, request: AnyRequest, technician: Certificate) -> Response:
         assert isinstance(request, KeypadTestRequest)
         lock = self.lock
         if request.active:
@@ -159,7 +159,7 @@ class BoardDiagnostics:
         """The session ended: keys go back to being code entry, never reported."""
         self.lock.keypad_test_until = None
 
-    def output_test(self, request: Request, technician: Certificate) -> Response:
+    def output_test(self, request: AnyRequest, technician: Certificate) -> Response:
         assert isinstance(request, OutputTestRequest)
         duration = max(50, min(int(request.duration_ms), 5000))
         name = Output(request.output).name.lower()
@@ -183,7 +183,7 @@ class BoardDiagnostics:
         log = self.lock.saved.service.get("errors", {})
         return checked, failed, sum(int(record["count"]) for record in log.values())
 
-    def error_log(self, request: Request, technician: Certificate) -> Response:
+    def error_log(self, request: AnyRequest, technician: Certificate) -> Response:
         log = self.lock.saved.service.get("errors", {})
         records = [
             ErrorRecord(

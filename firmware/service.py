@@ -16,13 +16,13 @@ from protocols.catalogue import PROTOCOL_VERSION, ErrorCode, EventKind
 from protocols.errors import LocalProtocolError
 from protocols.events import FrameRejected, HelloReceived, RequestReceived, SessionEnded
 from protocols.messages import (
+    AnyRequest,
     ErrorResponse,
     IdentifyRequest,
     IdentifyResponse,
     LockEvent,
     PingRequest,
     PingResponse,
-    Request,
     Response,
     StatusRequest,
     StatusResponse,
@@ -100,7 +100,7 @@ class BoardService:
         data = self.connection.data_to_send()
         return b"" if self.muted else data
 
-    def _answer(self, request: Request) -> Response:
+    def _answer(self, request: AnyRequest) -> Response:
         lock = self.lock
         if lock is None:
             return ErrorResponse(ErrorCode.BUSY, "booting")

@@ -20,7 +20,7 @@ from firmware.recovery import BoardRecovery, SealNotReady
 from protocols.board import BoardConnection
 from protocols.catalogue import ErrorCode, EventKind, MsgType, RefusalReason
 from protocols.certificates import Certificate, Qualification
-from protocols.messages import ErrorResponse, Request, Response
+from protocols.messages import AnyRequest, ErrorResponse, Response
 from protocols.recovery import RecoveryError, RevocationList
 from protocols.session import (
     BoardSessionOffer,
@@ -43,7 +43,7 @@ from protocols.trust_messages import (
 )
 
 IDLE_TIMEOUT_S = 600
-PrivilegedHandler = Callable[[Request, Certificate], Response | Pending]
+PrivilegedHandler = Callable[[AnyRequest, Certificate], Response | Pending]
 """Serves one privileged request for the session's technician."""
 After = Callable[[], None]
 """Work to do once the answer is queued (installing session keys must wait for it)."""
@@ -88,7 +88,7 @@ class BoardTrust:
     # --- dispatch ------------------------------------------------------------------------------
 
     def handle(
-        self, request: Request, encrypted: bool
+        self, request: AnyRequest, encrypted: bool
     ) -> tuple[Response | Pending, After | None] | None:
         """Answer a trust or privileged request; ``None`` if ``request`` is neither."""
         if isinstance(request, SessionInitRequest):
@@ -234,7 +234,7 @@ class BoardTrust:
 
     # --- privileged -----------------------------------------------------------------------------
 
-    def _privileged(self, request: Request, encrypted: bool) -> Response | Pending:
+    def _privileged(self, request: AnyRequest, encrypted: bool) -> Response | Pending:
         session = self.session
         name = MsgType(request.TYPE).name
         now = self.lock.trusted_rtc()
@@ -303,7 +303,7 @@ class BoardTrust:
         )
         self.register(MsgType.RECOVERY_SEAL, Qualification.RECOVER, self._seal)
 
-    def _seal(self, request: Request, technician: Certificate) -> Response:
+    def _seal(self, request: AnyRequest, technician: Certificate) -> Response:
         assert self.recovery is not None
         try:
             return self.recovery.seal()
@@ -329,10 +329,10 @@ class BoardTrust:
         return ConfigSetResponse(**policy.to_json())
 
 
-R = TypeVar("R", bound=Request)
+R = TypeVar("R", bound=AnyRequest)
 
 
-def _as(request: Request, kind: type[R]) -> R:
+def _as(request: AnyRequest, kind: type[R]) -> R:
     assert isinstance(request, kind)
     return request
 

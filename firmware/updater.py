@@ -48,7 +48,7 @@ from protocols.firmware_messages import (
     TrialState,
 )
 from protocols.firmware_stream import BOARD_MAX_DICT_SIZE, StreamDecoder, StreamError
-from protocols.messages import ErrorResponse, Request, Response
+from protocols.messages import AnyRequest, ErrorResponse, Response
 
 DEFAULT_TRIAL_TIMEOUT_S = 300
 """A trial image not confirmed within this time is reverted (the tool confirms in seconds)."""
@@ -182,7 +182,7 @@ class BoardUpdater:
 
     # --- FIRMWARE_BEGIN --------------------------------------------------------------------------
 
-    def begin(self, request: Request, technician: Certificate) -> Response:
+    def begin(self, request: AnyRequest, technician: Certificate) -> Response:
         assert isinstance(request, FirmwareBeginRequest)
         state = self.flash.load_state()
         self._stream = None
@@ -237,7 +237,7 @@ class BoardUpdater:
 
     # --- FIRMWARE_STREAM -------------------------------------------------------------------------
 
-    def stream(self, request: Request, technician: Certificate) -> Response:
+    def stream(self, request: AnyRequest, technician: Certificate) -> Response:
         assert isinstance(request, FirmwareStreamRequest)
         record = self._record
         if record is None:
@@ -262,7 +262,7 @@ class BoardUpdater:
 
     # --- FIRMWARE_WRITE --------------------------------------------------------------------------
 
-    def write(self, request: Request, technician: Certificate) -> Response | Pending:
+    def write(self, request: AnyRequest, technician: Certificate) -> Response | Pending:
         assert isinstance(request, FirmwareWriteRequest)
         stream, record = self._stream, self._record
         if stream is None or record is None:
@@ -345,7 +345,7 @@ class BoardUpdater:
 
     # --- FIRMWARE_ACTIVATE -----------------------------------------------------------------------
 
-    def activate(self, request: Request, technician: Certificate) -> Response:
+    def activate(self, request: AnyRequest, technician: Certificate) -> Response:
         assert isinstance(request, FirmwareActivateRequest)
         record = self._record or _Record.from_json(self.flash.load_record())
         if record is None or record.written < record.image_size:
@@ -395,7 +395,7 @@ class BoardUpdater:
 
     # --- FIRMWARE_CONFIRM ------------------------------------------------------------------------
 
-    def confirm(self, request: Request, technician: Certificate) -> Response:
+    def confirm(self, request: AnyRequest, technician: Certificate) -> Response:
         state = self.flash.load_state()
         if state.active is None:
             return _error(ErrorCode.INVALID_STATE, "the factory image runs: nothing to confirm")
@@ -419,6 +419,6 @@ class BoardUpdater:
 
     # --- FIRMWARE_HEALTH (2.4.0 and later) -------------------------------------------------------
 
-    def health(self, request: Request, technician: Certificate) -> Response:
+    def health(self, request: AnyRequest, technician: Certificate) -> Response:
         checked, failed, errors = self.self_test()
         return FirmwareHealthResponse(checked=checked, failed=failed, errors=min(errors, 0xFFFF))

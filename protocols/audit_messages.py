@@ -20,7 +20,7 @@ from construct import Bytes, GreedyBytes, Int8ul, Int16ul, Int32ul, PascalString
 
 from protocols.catalogue import MsgType
 from protocols.errors import MalformedMessage
-from protocols.messages import Request, Response
+from protocols.messages import AnyRequest, Request, Response
 
 HASH_SIZE = 32
 CHECK_SIZE = 8
@@ -216,7 +216,7 @@ class AuditHeadResponse(Response):
 
 
 @dataclass(slots=True)
-class AuditHeadRequest(Request):
+class AuditHeadRequest(Request[AuditHeadResponse]):
     """``nonce`` (fresh from the tool) is signed into the head, so an old head cannot be
     replayed."""
 
@@ -240,7 +240,7 @@ class AuditReadResponse(Response):
 
 
 @dataclass(slots=True)
-class AuditReadRequest(Request):
+class AuditReadRequest(Request[AuditReadResponse]):
     TYPE = MsgType.AUDIT_READ
     BODY = Struct("start_index" / Int32ul, "max_bytes" / Int16ul)
     RESPONSE = AuditReadResponse
@@ -259,7 +259,7 @@ class ClockSetResponse(Response):
 
 
 @dataclass(slots=True)
-class ClockSetRequest(Request):
+class ClockSetRequest(Request[ClockSetResponse]):
     """Set the board's clock to ``time_s`` (UTC seconds). Needs ``configure``. Without a
     ``statement`` only a nudge within the drift allowance; with a time statement signed by the
     service authority (protocols.recovery.TimeStatement) to that statement's time (SPEC.md 17.2)."""
@@ -271,5 +271,5 @@ class ClockSetRequest(Request):
     statement: bytes = b""
 
 
-AUDIT_REQUESTS: tuple[type[Request], ...] = (AuditHeadRequest, AuditReadRequest, ClockSetRequest)
+AUDIT_REQUESTS: tuple[type[AnyRequest], ...] = (AuditHeadRequest, AuditReadRequest, ClockSetRequest)
 AUDIT_RESPONSES: tuple[type[Response], ...] = tuple(r.RESPONSE for r in AUDIT_REQUESTS)

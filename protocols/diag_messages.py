@@ -13,7 +13,7 @@ from typing import Literal, TypedDict
 from construct import GreedyRange, Int8ul, Int16sl, Int16ul, Int32ul, Struct
 
 from protocols.catalogue import BoltState, DoorState, MsgType
-from protocols.messages import Request, Response
+from protocols.messages import AnyRequest, Request, Response
 
 KEYPAD_KEYS = "0123456789*#"
 """Bit ``i`` of a key mask is ``KEYPAD_KEYS[i]``."""
@@ -81,7 +81,7 @@ class SensorsResponse(Response):
 
 
 @dataclass(slots=True)
-class SensorsRequest(Request):
+class SensorsRequest(Request[SensorsResponse]):
     TYPE = MsgType.DIAG_SENSORS
     BODY = Struct()
     RESPONSE = SensorsResponse
@@ -108,7 +108,7 @@ class MotorTestResponse(Response):
 
 
 @dataclass(slots=True)
-class MotorTestRequest(Request):
+class MotorTestRequest(Request[MotorTestResponse]):
     """Drive the bolt out and back in (from retracted, ending retracted), measuring it."""
 
     TYPE = MsgType.DIAG_MOTOR_TEST
@@ -126,7 +126,7 @@ class KeypadTestResponse(Response):
 
 
 @dataclass(slots=True)
-class KeypadTestRequest(Request):
+class KeypadTestRequest(Request[KeypadTestResponse]):
     """Start (1) or stop (0) a keypad test: while it runs, KEY_PRESS events carry the key
     (its ASCII code) and key presses are not taken as code entry. It stops by itself after
     ``duration_s`` and when the session ends."""
@@ -148,7 +148,7 @@ class OutputTestResponse(Response):
 
 
 @dataclass(slots=True)
-class OutputTestRequest(Request):
+class OutputTestRequest(Request[OutputTestResponse]):
     """Sound the buzzer or light an LED for ``duration_ms``; the technician confirms it."""
 
     TYPE = MsgType.DIAG_OUTPUT_TEST
@@ -180,13 +180,13 @@ class ErrorLogResponse(Response):
 
 
 @dataclass(slots=True)
-class ErrorLogRequest(Request):
+class ErrorLogRequest(Request[ErrorLogResponse]):
     TYPE = MsgType.DIAG_ERROR_LOG
     BODY = Struct()
     RESPONSE = ErrorLogResponse
 
 
-DIAG_REQUESTS: tuple[type[Request], ...] = (
+DIAG_REQUESTS: tuple[type[AnyRequest], ...] = (
     SensorsRequest,
     MotorTestRequest,
     KeypadTestRequest,

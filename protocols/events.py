@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocols.errors import RemoteProtocolError
-from protocols.messages import HelloRequest, LockEvent, Request, Response
+from protocols.messages import AnyRequest, HelloRequest, LockEvent, Response
 
 
 @dataclass(slots=True)
@@ -13,7 +13,7 @@ class RequestReceived:
     """Board side: a new request to carry out and answer with ``send_response(seq, ...)``."""
 
     seq: int
-    request: Request
+    request: AnyRequest
     encrypted: bool = False
     """It came under the session keys (privileged requests must)."""
 
@@ -33,7 +33,7 @@ class ResponseReceived:
     """Tool side: the answer (or ``ErrorResponse``) to the outstanding request ``seq``."""
 
     seq: int
-    request: Request
+    request: AnyRequest
     response: Response
     rtt_s: float
     attempts: int
@@ -44,7 +44,7 @@ class RequestTimedOut:
     """Tool side: no answer to request ``seq`` within its ``timeout_s``, retransmits included."""
 
     seq: int
-    request: Request
+    request: AnyRequest
     attempts: int
 
 
@@ -54,7 +54,7 @@ class RequestAborted:
     not have been carried out."""
 
     seq: int
-    request: Request
+    request: AnyRequest
     reason: str
 
 

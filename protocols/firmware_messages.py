@@ -14,7 +14,7 @@ from typing import Literal, TypedDict
 from construct import Array, Bytes, GreedyBytes, Int8ul, Int16ul, Int32ul, Struct
 
 from protocols.catalogue import MsgType
-from protocols.messages import Request, Response, Str8
+from protocols.messages import AnyRequest, Request, Response, Str8
 
 
 class FirmwareSlot(IntEnum):
@@ -99,7 +99,7 @@ class FirmwareStatusResponse(Response):
 
 
 @dataclass(slots=True)
-class FirmwareStatusRequest(Request):
+class FirmwareStatusRequest(Request[FirmwareStatusResponse]):
     TYPE = MsgType.FIRMWARE_STATUS
     BODY = Struct()
     RESPONSE = FirmwareStatusResponse
@@ -158,7 +158,7 @@ class FirmwareBeginResponse(Response):
 
 
 @dataclass(slots=True)
-class FirmwareBeginRequest(Request):
+class FirmwareBeginRequest(Request[FirmwareBeginResponse]):
     TYPE = MsgType.FIRMWARE_BEGIN
     BODY = Struct("image_size" / Int32ul, "image_sha256" / Bytes(SHA256_SIZE))
     RESPONSE = FirmwareBeginResponse
@@ -175,7 +175,7 @@ class FirmwareStreamResponse(Response):
 
 
 @dataclass(slots=True)
-class FirmwareStreamRequest(Request):
+class FirmwareStreamRequest(Request[FirmwareStreamResponse]):
     TYPE = MsgType.FIRMWARE_STREAM
     BODY = Struct(
         "start" / Int32ul,
@@ -204,7 +204,7 @@ class FirmwareWriteResponse(Response):
 
 
 @dataclass(slots=True)
-class FirmwareWriteRequest(Request):
+class FirmwareWriteRequest(Request[FirmwareWriteResponse]):
     TYPE = MsgType.FIRMWARE_WRITE
     BODY = Struct("offset" / Int32ul, "data" / GreedyBytes)
     RESPONSE = FirmwareWriteResponse
@@ -223,7 +223,7 @@ class FirmwareActivateResponse(Response):
 
 
 @dataclass(slots=True)
-class FirmwareActivateRequest(Request):
+class FirmwareActivateRequest(Request[FirmwareActivateResponse]):
     TYPE = MsgType.FIRMWARE_ACTIVATE
     BODY = Struct("image_sha256" / Bytes(SHA256_SIZE))
     RESPONSE = FirmwareActivateResponse
@@ -239,7 +239,7 @@ class FirmwareConfirmResponse(Response):
 
 
 @dataclass(slots=True)
-class FirmwareConfirmRequest(Request):
+class FirmwareConfirmRequest(Request[FirmwareConfirmResponse]):
     TYPE = MsgType.FIRMWARE_CONFIRM
     BODY = Struct()
     RESPONSE = FirmwareConfirmResponse
@@ -267,13 +267,13 @@ class FirmwareHealthResponse(Response):
 
 
 @dataclass(slots=True)
-class FirmwareHealthRequest(Request):
+class FirmwareHealthRequest(Request[FirmwareHealthResponse]):
     TYPE = MsgType.FIRMWARE_HEALTH
     BODY = Struct()
     RESPONSE = FirmwareHealthResponse
 
 
-FIRMWARE_REQUESTS: tuple[type[Request], ...] = (
+FIRMWARE_REQUESTS: tuple[type[AnyRequest], ...] = (
     FirmwareStatusRequest,
     FirmwareBeginRequest,
     FirmwareStreamRequest,

@@ -8,7 +8,7 @@ here are the normative ones; SPEC.md describes the same bytes in prose and table
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeAlias, TypeVar
 
 from construct import (
     Construct,
@@ -49,12 +49,21 @@ class Response(Message):
     """A message sent by the board with the RESPONSE flag, answering one request."""
 
 
+R_co = TypeVar("R_co", bound=Response, covariant=True)
+"""The response a request is answered with (a request class names it as its type argument)."""
+
+
 @dataclass(slots=True)
-class Request(Message):
-    """A message sent by the tool; the board answers with ``RESPONSE`` or an ``ErrorResponse``."""
+class Request(Message, Generic[R_co]):
+    """A message sent by the tool; the board answers with ``RESPONSE`` or an ``ErrorResponse``.
+
+    ``Request[IdentifyResponse]`` types ``LockClient.request`` for it, as smpclient does."""
 
     RESPONSE: ClassVar[type[Response]]
 
+
+AnyRequest: TypeAlias = "Request[Response]"
+"""Any request (what a board receives, what a log records)."""
 
 # --- HELLO ----------------------------------------------------------------------------------
 
@@ -79,7 +88,7 @@ class HelloResponse(Response):
 
 
 @dataclass(slots=True)
-class HelloRequest(Request):
+class HelloRequest(Request[HelloResponse]):
     """Opens a link session: the versions the tool speaks and the largest frame it accepts."""
 
     TYPE = MsgType.HELLO
@@ -113,7 +122,7 @@ class IdentifyResponse(Response):
 
 
 @dataclass(slots=True)
-class IdentifyRequest(Request):
+class IdentifyRequest(Request[IdentifyResponse]):
     TYPE = MsgType.IDENTIFY
     BODY = Struct()
     RESPONSE = IdentifyResponse
@@ -149,7 +158,7 @@ class StatusResponse(Response):
 
 
 @dataclass(slots=True)
-class StatusRequest(Request):
+class StatusRequest(Request[StatusResponse]):
     TYPE = MsgType.STATUS
     BODY = Struct()
     RESPONSE = StatusResponse
@@ -166,7 +175,7 @@ class PingResponse(Response):
 
 
 @dataclass(slots=True)
-class PingRequest(Request):
+class PingRequest(Request[PingResponse]):
     """Echo: the board returns ``data`` unchanged (link checks, round-trip and MTU tests)."""
 
     TYPE = MsgType.PING
@@ -200,7 +209,7 @@ class ErrorResponse(Response):
     detail: str
 
 
-REQUESTS: tuple[type[Request], ...] = (HelloRequest, IdentifyRequest, StatusRequest, PingRequest)
+REQUESTS: tuple[type[AnyRequest], ...] = (HelloRequest, IdentifyRequest, StatusRequest, PingRequest)
 RESPONSES: tuple[type[Response], ...] = (
     HelloResponse,
     IdentifyResponse,

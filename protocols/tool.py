@@ -34,11 +34,11 @@ from protocols.events import (
 )
 from protocols.framing import CRC_SIZE, cobs_overhead
 from protocols.messages import (
+    AnyRequest,
     ErrorResponse,
     HelloRequest,
     HelloResponse,
     LockEvent,
-    Request,
     Response,
 )
 from protocols.retransmit import RetransmitPolicy, RttEstimator
@@ -51,7 +51,7 @@ MAX_OUTSTANDING = 64
 
 @dataclass(slots=True)
 class _Outstanding:
-    request: Request
+    request: AnyRequest
     encrypted: bool
     """Sent under the session keys; its resends and its answer must be too."""
     first_sent_s: float
@@ -64,7 +64,7 @@ class _Outstanding:
     attempts: int = 1
 
 
-def estimate_response_bytes(request: Request, request_wire_bytes: int) -> int:
+def estimate_response_bytes(request: AnyRequest, request_wire_bytes: int) -> int:
     """The answer's size on the wire: exact for fixed-size answers, else a generous guess."""
     body = fixed_body_size(request.RESPONSE)
     if body is None:
@@ -106,7 +106,7 @@ class ToolConnection(Endpoint[ToolEvent]):
 
     def send_request(
         self,
-        request: Request,
+        request: AnyRequest,
         *,
         timeout_s: float,
         processing_s: float = 0.0,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from construct import Bytes, GreedyBytes, Int8ul, Int16ul, Int32ul, PascalString, Struct
 
 from protocols.catalogue import MsgType, RecoveryMethod, RecoveryResult, RefusalReason
-from protocols.messages import Request, Response
+from protocols.messages import AnyRequest, Request, Response
 
 Str8 = PascalString(Int8ul, "utf8")
 
@@ -37,7 +37,7 @@ class SessionInitResponse(Response):
 
 
 @dataclass(slots=True)
-class SessionInitRequest(Request):
+class SessionInitRequest(Request[SessionInitResponse]):
     """The tool's ephemeral X25519 key, a nonce, and the technician's certificate."""
 
     TYPE = MsgType.SESSION_INIT
@@ -58,7 +58,7 @@ class SessionAuthResponse(Response):
 
 
 @dataclass(slots=True)
-class SessionAuthRequest(Request):
+class SessionAuthRequest(Request[SessionAuthResponse]):
     """The technician's signature over the transcript (proves possession of the key)."""
 
     TYPE = MsgType.SESSION_AUTH
@@ -74,7 +74,7 @@ class SessionEndResponse(Response):
 
 
 @dataclass(slots=True)
-class SessionEndRequest(Request):
+class SessionEndRequest(Request[SessionEndResponse]):
     TYPE = MsgType.SESSION_END
     BODY = Struct()
     RESPONSE = SessionEndResponse
@@ -91,7 +91,7 @@ class RevocationsResponse(Response):
 
 
 @dataclass(slots=True)
-class RevocationsRequest(Request):
+class RevocationsRequest(Request[RevocationsResponse]):
     """A signed revocation list for the board to keep if newer than its own (public: the
     authority's signature is what counts, not who carries it)."""
 
@@ -126,7 +126,7 @@ class RecoveryChallengeResponse(Response):
 
 
 @dataclass(slots=True)
-class RecoveryChallengeRequest(Request):
+class RecoveryChallengeRequest(Request[RecoveryChallengeResponse]):
     """Ask for a fresh single-use challenge (replaces any earlier one)."""
 
     TYPE = MsgType.RECOVERY_CHALLENGE
@@ -153,7 +153,7 @@ class RecoveryAuthoriseResponse(Response):
 
 
 @dataclass(slots=True)
-class RecoveryAuthoriseRequest(Request):
+class RecoveryAuthoriseRequest(Request[RecoveryAuthoriseResponse]):
     """Online: ``token`` is an encoded Authorisation. Phone: ``digits`` is the read-back code."""
 
     TYPE = MsgType.RECOVERY_AUTHORISE
@@ -173,7 +173,7 @@ class RecoverySealResponse(Response):
 
 
 @dataclass(slots=True)
-class RecoverySealRequest(Request):
+class RecoverySealRequest(Request[RecoverySealResponse]):
     """After a recovery, once the door is shut and bolted: the close seal to report."""
 
     TYPE = MsgType.RECOVERY_SEAL
@@ -217,7 +217,7 @@ class ConfigResponse(_PolicyResponse):
 
 
 @dataclass(slots=True)
-class ConfigGetRequest(Request):
+class ConfigGetRequest(Request[ConfigResponse]):
     TYPE = MsgType.CONFIG_GET
     BODY = Struct()
     RESPONSE = ConfigResponse
@@ -229,7 +229,7 @@ class ConfigSetResponse(_PolicyResponse):
 
 
 @dataclass(slots=True)
-class ConfigSetRequest(Request):
+class ConfigSetRequest(Request[ConfigSetResponse]):
     """Replace the whole policy (needs ``configure``); answered with the policy now held."""
 
     TYPE = MsgType.CONFIG_SET
@@ -245,7 +245,7 @@ class ConfigSetRequest(Request):
     answer_valid_min: int
 
 
-TRUST_REQUESTS: tuple[type[Request], ...] = (
+TRUST_REQUESTS: tuple[type[AnyRequest], ...] = (
     SessionInitRequest,
     SessionAuthRequest,
     SessionEndRequest,

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from protocols.certificates import Certificate, CertificateError
+from protocols.certificates import Qualification as Qualification
 from safetool.errors import SafetoolError
 
 ENV_VAR = "SAFETOOL_TECHNICIAN"

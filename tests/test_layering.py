@@ -1,9 +1,8 @@
-"""The layers (../shared/DESIGN.md): front ends call the services, never what is below them;
-the services never reach up into a front end; the message catalogue stands on nothing.
-
-Issue 13 moves the front ends behind one door; until that lands, the imports that still reach
-below the services are listed here. The list may only shrink: a new one fails, and so does an
-entry that is no longer true (remove it, and say so in the commit)."""
+"""The layers (../shared/DESIGN.md), kept: the front ends (CLI, app) go through the services'
+door (safetool/services/session.py) and import nothing below it; nothing below the front ends
+reaches up into one; the service authority is a part of its own that the services reach only
+through its client; only the emulator launcher imports the emulated board; the message
+catalogue stands on nothing. Every import counts, lazy and type-checking ones included."""
 
 from __future__ import annotations
 
@@ -11,92 +10,95 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
-BELOW_THE_SERVICES = ("protocols", "firmware", "safetool.client", "safetool.transport")
-FRONT_ENDS = ("safetool.tui", "safetool.cli")
+SAFETOOL = ROOT / "safetool"
 
-STILL_BELOW: set[tuple[str, str]] = {
-    ("safetool/cli/audit_commands.py", "safetool.client"),
-    ("safetool/cli/ble_commands.py", "safetool.transport"),
-    ("safetool/cli/common.py", "safetool.client"),
-    ("safetool/cli/common.py", "safetool.transport"),
-    ("safetool/cli/demo.py", "firmware"),
-    ("safetool/cli/demo.py", "protocols"),
-    ("safetool/cli/demo.py", "safetool.client"),
-    ("safetool/cli/firmware_install_command.py", "protocols"),
-    ("safetool/cli/firmware_install_command.py", "safetool.client"),
-    ("safetool/cli/firmware_install_command.py", "safetool.transport"),
-    ("safetool/cli/main.py", "firmware"),
-    ("safetool/cli/trust_commands.py", "protocols"),
-    ("safetool/cli/tui_commands.py", "safetool.transport"),
-    ("safetool/tui/audit_view.py", "protocols"),
-    ("safetool/tui/backend.py", "protocols"),
-    ("safetool/tui/backend.py", "safetool.client"),
-    ("safetool/tui/backend.py", "safetool.transport"),
-    ("safetool/tui/run.py", "firmware"),
-    ("safetool/tui/run.py", "safetool.transport"),
-    ("safetool/tui/screens/audit.py", "protocols"),
-    ("safetool/tui/screens/connect.py", "safetool.transport"),
-    ("safetool/tui/screens/dashboard.py", "protocols"),
-    ("safetool/tui/screens/dashboard.py", "safetool.client"),
-    ("safetool/tui/screens/firmware.py", "protocols"),
-    ("safetool/tui/screens/keypad.py", "protocols"),
-    ("safetool/tui/screens/recover.py", "protocols"),
-    ("safetool/tui/texts.py", "protocols"),
-    ("safetool/tui/widgets/event_log.py", "protocols"),
-    ("safetool/tui/widgets/lock_panel.py", "protocols"),
-    ("safetool/tui/widgets/port_list.py", "safetool.transport"),
-    ("safetool/tui/widgets/response_input.py", "protocols"),
-    ("safetool/tui/widgets/technician_card.py", "protocols"),
-}
+BELOW_THE_DOOR = ("protocols", "firmware", "safetool.client", "safetool.transport")
+FRONT_ENDS = ("safetool.cli", "safetool.tui")
 
 
-def imported(path: Path) -> Iterator[str]:
-    """Every module ``path`` imports by absolute name, at any depth (lazy imports too)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+def imports(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, module) of every import in ``path``: top-level, in functions, under TYPE_CHECKING."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path}:{node.lineno}: relative import"
+            yield node.lineno, node.module or ""
 
 
-def within(module: str, packages: tuple[str, ...]) -> str | None:
-    return next((p for p in packages if module == p or module.startswith(p + ".")), None)
+def within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == package or module.startswith(package + ".") for package in packages)
 
 
-def sources(folder: str) -> list[Path]:
-    return sorted((ROOT / folder).rglob("*.py"))
+def offences(folder: str, forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
+    found = []
+    for path in sorted((SAFETOOL / folder).resolve().rglob("*.py")):
+        for line, module in imports(path):
+            if within(module, forbidden) and not within(module, allowed):
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    return found
 
 
-def test_front_ends_reach_below_the_services_no_more_than_listed() -> None:
-    found = {
-        (path.relative_to(ROOT).as_posix(), layer)
-        for folder in ("safetool/tui", "safetool/cli")
-        for path in sources(folder)
-        for module in imported(path)
-        if (layer := within(module, BELOW_THE_SERVICES))
-    }
-    assert found - STILL_BELOW == set(), "front ends call the services, not what is below them"
-    assert STILL_BELOW - found == set(), "fixed: remove these from STILL_BELOW"
+@pytest.mark.parametrize("front_end", ["cli", "tui"])
+def test_front_ends_import_nothing_below_the_services(front_end: str) -> None:
+    assert offences(front_end, BELOW_THE_DOOR) == []
 
 
-def test_services_never_import_a_front_end() -> None:
-    reaching_up = [
-        (path.relative_to(ROOT).as_posix(), module)
-        for folder in ("safetool/services", "safetool/client", "safetool/transport", "protocols")
-        for path in sources(folder)
-        for module in imported(path)
-        if within(module, FRONT_ENDS)
-    ]
-    assert reaching_up == []
+def test_the_app_does_not_import_the_command_line() -> None:
+    # the CLI starts the app (safetool tui); the app never reaches back: no package cycle
+    assert offences("tui", ("safetool.cli",)) == []
+
+
+@pytest.mark.parametrize("layer", ["services", "client", "transport", "../protocols"])
+def test_nothing_below_the_front_ends_imports_one(layer: str) -> None:
+    assert offences(layer, FRONT_ENDS) == []
+
+
+def test_the_services_reach_the_authority_only_through_its_client() -> None:
+    assert (
+        offences("services", ("safetool.authority",), allowed=("safetool.authority.client",)) == []
+    )
+
+
+def test_the_authority_imports_neither_services_nor_front_ends() -> None:
+    assert offences("authority", ("safetool.services", *FRONT_ENDS)) == []
 
 
 def test_the_message_catalogue_stands_on_nothing() -> None:
-    leaning = [
-        (path.name, module)
-        for path in sources("safetool/messages")
-        for module in imported(path)
-        if module.split(".")[0] in ("safetool", "protocols", "firmware", "hil")
-        and not within(module, ("safetool.messages",))
+    ours = ("safetool", "protocols", "firmware", "hil")
+    assert offences("messages", ours, allowed=("safetool.messages",)) == []
+
+
+def test_only_the_emulator_launcher_imports_the_emulated_board() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(SAFETOOL.rglob("*.py"))
+        if path != SAFETOOL / "emulator.py"
+        for line, module in imports(path)
+        if within(module, ("firmware",))
     ]
-    assert leaning == []
+    assert found == []
+
+
+def test_the_scan_sees_imports_of_every_kind(tmp_path: Path) -> None:
+    # the checks above are only as good as this reader: it must see lazy and TYPE_CHECKING ones
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "import protocols.messages\n"
+        "if TYPE_CHECKING:\n"
+        "    from safetool.transport import Tracer\n"
+        "def later():\n"
+        "    from firmware.process import EmulatorProcess\n",
+        encoding="utf-8",
+    )
+    seen = [module for _, module in imports(sample)]
+    assert [m for m in seen if within(m, BELOW_THE_DOOR)] == [
+        "protocols.messages",
+        "safetool.transport",
+        "firmware.process",
+    ]

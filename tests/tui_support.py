@@ -22,10 +22,8 @@ from protocols.catalogue import (
     RefusalReason,
 )
 from protocols.certificates import Certificate, CertificateKind, Qualification
-from protocols.events import LockEventReceived
 from protocols.firmware_image import Image
-from protocols.messages import IdentifyResponse, LockEvent, StatusResponse
-from protocols.trust_messages import RecoveryChallengeResponse, RecoverySealResponse
+from protocols.trust_messages import RecoveryChallengeResponse
 from safetool.identity import TechnicianIdentity
 from safetool.messages import Message
 from safetool.services.audit import AuditReport
@@ -44,8 +42,10 @@ from safetool.services.firmware_install import (
 )
 from safetool.services.firmware_status import FirmwareStatus, SlotStatus
 from safetool.services.info import LockInfo
+from safetool.services.lock_state import EventSeen, LockIdentity, LockStatus
 from safetool.services.ports import PortInfo
 from safetool.services.recover import Challenge, Outcome
+from safetool.services.session import Seal
 from safetool.transport.ble_scan import FoundLock
 from safetool.tui.app import SafetoolApp
 from safetool.tui.backend import LockLink
@@ -53,16 +53,16 @@ from safetool.tui.recent import RecentPorts
 
 T0 = 1_790_000_000  # a fixed board time for the snapshots (2026-09-21 UTC)
 FIXED_CHALLENGE = "1234567890"
-IDENTITY = IdentifyResponse("SL-0000-0001", "SL-100", "B", "2.3.1", "1.0.4", 1)
+IDENTITY = LockIdentity("SL-0000-0001", "SL-100", "B", "2.3.1", "1.0.4", 1)
 
 
-def status(state: LockState = LockState.HARD_LOCKOUT, battery_mv: int = 5980) -> StatusResponse:
-    return StatusResponse(
+def status(state: LockState = LockState.HARD_LOCKOUT, battery_mv: int = 5980) -> LockStatus:
+    return LockStatus(
         state, DoorState.CLOSED, BoltState.EXTENDED, 0, 0, battery_mv, 235, 4242, Alerts(0)
     )
 
 
-def fixed_events() -> list[LockEventReceived]:
+def fixed_events() -> list[EventSeen]:
     kinds = [
         (EventKind.POWER_ON, 12),
         (EventKind.WRONG_CODE, 1),
@@ -71,7 +71,7 @@ def fixed_events() -> list[LockEventReceived]:
         (EventKind.HARD_LOCKOUT, 3),
     ]
     return [
-        LockEventReceived(seq, LockEvent(kind, T0 + 61 * seq, value), 0)
+        EventSeen(seq, kind, T0 + 61 * seq, value, 0)
         for seq, (kind, value) in enumerate(kinds, start=1)
     ]
 
@@ -120,10 +120,10 @@ class FakeLink:
     async def read_info(self) -> LockInfo:
         return LockInfo(self.port, IDENTITY, status())
 
-    async def status(self) -> StatusResponse:
+    async def status(self) -> LockStatus:
         return status()
 
-    async def events(self) -> AsyncIterator[LockEventReceived]:
+    async def events(self) -> AsyncIterator[EventSeen]:
         for received in fixed_events():
             yield received
         await asyncio.Event().wait()
@@ -137,8 +137,8 @@ class FakeLink:
             return Outcome(False, RefusalReason.LOCKED_OUT, 4, 3, self.pacing_s)
         return Outcome(False, RefusalReason.WRONG_RESPONSE, 4, 2)
 
-    async def seal(self) -> RecoverySealResponse:
-        return RecoverySealResponse(4, "123456782")
+    async def seal(self) -> Seal:
+        return Seal(4, "123456782")
 
     async def read_policy(self) -> dict[str, int]:
         return dict(self.policy)

@@ -21,7 +21,7 @@ from protocols.certificates import raw_public as raw_public_key
 from safetool.authority.digits import parse_name
 from safetool.authority.errors import AuthorityConfigError
 from safetool.authority.keys import REVOCATIONS, TRUST, load_authority_key
-from safetool.services.devpki import private_pem, write_private
+from safetool.keyfiles import private_pem, write_private
 
 DAY_S = 24 * 3600
 

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from safetool.cli.common import add_port_options, cells, connected, language, print_json
-from safetool.client.secure import close_session, open_session
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, local_time, pick_language, render
-from safetool.services.audit import AuditReport, audit_kind_message, download_audit, entry_dict
+from safetool.services.audit import AuditReport, audit_kind_message, entry_dict
 
 OK, PROBLEM = 0, 1
 _DURATION = re.compile(r"^(\d+)\s*([dhm])$")
@@ -82,11 +81,9 @@ async def cmd_audit(args: argparse.Namespace) -> int:
     since = parse_since(args.since)
     identity = TechnicianIdentity.load(args.technician)
     output = "json" if args.json else args.format
-    async with connected(args) as client:
-        session = await open_session(client, identity)
-        progress = None if output != "text" or not sys.stderr.isatty() else _progress
-        report = await download_audit(client, session, full=args.full, progress=progress)
-        await close_session(client)
+    progress = None if output != "text" or not sys.stderr.isatty() else _progress
+    async with connected(args, identity=identity) as lock:
+        report = await lock.download_audit(full=args.full, progress=progress)
     rows = [entry_dict(e) for e in report.entries if since is None or e.time_s >= since]
     if output == "json":
         print_json({**report.as_dict(), "entries": rows})

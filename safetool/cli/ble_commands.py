@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from safetool.cli.common import add_output_options, print_json
-from safetool.transport.ble_scan import DEFAULT_SCAN_TIMEOUT_S, FoundLock, scan
+from safetool.cli.common import add_output_options, language, print_json, say
+from safetool.messages import Message, render
+from safetool.services.ports import DEFAULT_SCAN_TIMEOUT_S, scan_ble
+
+if TYPE_CHECKING:
+    from safetool.services.ports import FoundLock
 
 OK = 0
 
@@ -26,27 +30,28 @@ def add_ble_parsers(commands: Any) -> None:
 
 
 async def cmd_scan(args: argparse.Namespace) -> int:
-    found = await scan(args.timeout_s, locks_only=not args.all)
+    found = await scan_ble(args.timeout_s, locks_only=not args.all)
     if args.json:
         print_json([lock.as_dict() for lock in found])
         return OK
     if not found:
-        print(
-            f"No lock seen within {args.timeout_s:g} s. Wake the lock (press a key) and come "
-            "closer; for an emulated board set SAFETOOL_BLE_HCI (docs/ble.md)."
-        )
+        say(args, Message("scan.none", {"seconds": f"{args.timeout_s:g}"}))
         return OK
-    _print_table(found)
+    _print_table(found, language(args))
     return OK
 
 
-def _print_table(found: list[FoundLock]) -> None:
-    print(f"  {'name':<16} {'address':<20} {'rssi':>5}  {'serial':<14} model")
+def _print_table(found: list[FoundLock], reader: str) -> None:
+    name, address, rssi, serial, model = (
+        render(Message(f"scan.column.{column}"), reader)
+        for column in ("name", "address", "rssi", "serial", "model")
+    )
+    print(f"  {name:<16} {address:<20} {rssi:>5}  {serial:<14} {model}")
     for lock in found:
         mark = "*" if lock.is_lock else " "
-        rssi = "?" if lock.rssi is None else str(lock.rssi)
+        signal = "?" if lock.rssi is None else str(lock.rssi)
         print(
-            f"{mark} {lock.name or '-':<16} {lock.address:<20} {rssi:>5}  "
+            f"{mark} {lock.name or '-':<16} {lock.address:<20} {signal:>5}  "
             f"{lock.serial or '-':<14} {lock.model or '-'}"
         )
-    print("Connect with --port ble:<address or name>, e.g. --port ble:" + found[0].address)
+    print(render(Message("scan.connect_hint", {"address": found[0].address}), reader))

@@ -9,12 +9,14 @@ import sys
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from safetool.client import LockClient
 from safetool.messages import Message, pick_language, render
 from safetool.messages.shown import visible
-from safetool.transport import DEFAULT_BAUD
+from safetool.services.session import DEFAULT_BAUD, LockSession
+
+if TYPE_CHECKING:
+    from safetool.identity import TechnicianIdentity
 
 PORT_HELP = (
     "the lock's port: a serial device (/dev/ttyUSB0, COM3), any pyserial URL "
@@ -58,18 +60,25 @@ def trace_frames(direction: str, data: bytes) -> None:
 
 
 @asynccontextmanager
-async def connected(args: argparse.Namespace, port: str | None = None) -> AsyncIterator[LockClient]:
-    """Connect to ``port`` (default: ``--port``) with the command's baud, timeout and trace."""
-    client = await LockClient.connect(
+async def connected(
+    args: argparse.Namespace,
+    port: str | None = None,
+    identity: TechnicianIdentity | None = None,
+) -> AsyncIterator[LockSession]:
+    """Connect to ``port`` (default: ``--port``) with the command's baud, timeout and trace.
+    Commands doing secure work load the technician's ``identity`` first, so a bad folder is
+    reported before anything is sent."""
+    session = await LockSession.connect(
         args.port if port is None else port,
         baudrate=args.baud,
         timeout_s=args.timeout_s,
-        tracer=trace_frames if args.debug else None,
+        trace=trace_frames if args.debug else None,
+        identity=identity,
     )
     try:
-        yield client
+        yield session
     finally:
-        await client.close()
+        await session.close()
 
 
 def print_json(document: Any) -> None:

@@ -12,13 +12,8 @@ from typing import Any
 from safetool.cli.common import add_port_options, cells, connected, language, print_json, say
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, as_dict, render
-from safetool.services.clock import (
-    SKEW_THAT_MATTERS_S,
-    clock_offset_s,
-    set_clock,
-    skew_message,
-)
-from safetool.services.diagnostics import CHECKS, CheckResult, Verdict, run_diagnostics
+from safetool.services.clock import SKEW_THAT_MATTERS_S, skew_message
+from safetool.services.diagnostics import CHECKS, CheckResult, Verdict
 
 
 def add_diag_parsers(commands: Any) -> None:
@@ -78,9 +73,9 @@ def add_diag_parsers(commands: Any) -> None:
 async def cmd_clock(args: argparse.Namespace) -> int:
     identity = TechnicianIdentity.load(args.technician)
     reader = language(args)
-    async with connected(args) as client:
+    async with connected(args, identity=identity) as lock:
         if args.set:
-            change = await set_clock(client, identity, authority_url=args.authority)
+            change = await lock.set_clock(args.authority)
             moved = change.after_s - change.before_s
             key = "clock.set_signed" if change.signed else "clock.set"
             message = Message(key, {"seconds": moved})
@@ -97,7 +92,7 @@ async def cmd_clock(args: argparse.Namespace) -> int:
             else:
                 print(render(message, reader))
             return 0
-        offset = round(await clock_offset_s(client, identity), 1)
+        offset = round(await lock.clock_offset_s(), 1)
     lines = [Message("clock.offset", {"skew": skew_message(offset)})]
     if abs(offset) > SKEW_THAT_MATTERS_S:
         lines.append(Message("clock.offset.consequence"))
@@ -144,12 +139,10 @@ async def cmd_diag(args: argparse.Namespace) -> int:
             print(_line(result, reader), flush=True)
 
     reader = language(args)
-    async with connected(args) as client:
+    async with connected(args, identity=identity) as lock:
         if not args.json:
             say(args, Message("diag.cli.diagnosing", {"port": args.port}), flush=True)
-        report = await run_diagnostics(
-            client, identity, checks=args.check, interaction=interaction, on_result=progress
-        )
+        report = await lock.diagnose(args.check, interaction, progress)
     if args.json:
         print_json({"event": "report", **report.as_dict()})
     else:

@@ -33,7 +33,6 @@ from safetool.services.firmware_image import (
     load_public_key,
     read_image,
 )
-from safetool.services.firmware_status import firmware_status
 
 OK = 0
 FAILED = 1
@@ -236,8 +235,8 @@ def _or_none(value: object) -> str:
 
 async def cmd_firmware_status(args: argparse.Namespace) -> int:
     identity = TechnicianIdentity.load(args.technician)
-    async with connected(args) as client:
-        status = await firmware_status(client, identity)
+    async with connected(args, identity=identity) as lock:
+        status = await lock.firmware_status()
     if args.json:
         print_json({"ok": True, **status.as_dict()})
         return OK

@@ -25,14 +25,13 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from protocols.firmware_image import Image
 from safetool.cli.common import PORT_HELP, connected, language, print_json, say
-from safetool.client import LockClient
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, render
 from safetool.services.firmware_image import (
     FirmwareUsageError,
+    Image,
     read_image,
     version_change_message,
 )
@@ -41,10 +40,8 @@ from safetool.services.firmware_install import (
     InstallOutcome,
     InstallPlan,
     InstallProgress,
-    install,
-    plan_install,
 )
-from safetool.transport import DEFAULT_BAUD
+from safetool.services.session import DEFAULT_BAUD, LockSession
 
 OK, REFUSED, USAGE = 0, 1, 2
 JSON_PROGRESS_EVERY_S = 0.5
@@ -97,7 +94,7 @@ def add_install_parser(sub: Any) -> None:
 @dataclass(slots=True)
 class _Lock:
     port: str
-    client: LockClient | None = None
+    session: LockSession | None = None
     plan: InstallPlan | None = None
     refusal: SafetoolError | None = None
     outcome: InstallOutcome | None = None
@@ -144,10 +141,8 @@ async def _precheck(
     image: Image,
 ) -> None:
     try:
-        lock.client = await stack.enter_async_context(connected(args, lock.port))
-        lock.plan = await plan_install(
-            lock.client, identity, image, port=lock.port, source=str(args.image)
-        )
+        lock.session = await stack.enter_async_context(connected(args, lock.port, identity))
+        lock.plan = await lock.session.plan_firmware(image, str(args.image))
     except SafetoolError as error:
         lock.refusal = error
 
@@ -159,10 +154,10 @@ async def _install(
     args: argparse.Namespace,
     report: Any,
 ) -> None:
-    assert lock.client is not None and lock.plan is not None
+    assert lock.session is not None and lock.plan is not None
     try:
-        lock.outcome = await install(
-            lock.client, identity, image, lock.plan, progress=report, retries=args.retries
+        lock.outcome = await lock.session.install_firmware(
+            image, lock.plan, report, retries=args.retries
         )
     except SafetoolError as error:
         lock.refusal = error

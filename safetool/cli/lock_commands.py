@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from safetool.cli.common import connected, language, print_fields, print_json, say
 from safetool.messages import Message, as_dict, render
 from safetool.services.events import describe, event_dict
-from safetool.services.info import LockInfo, identity_dict, read_info, status_dict
+from safetool.services.info import LockInfo, identity_dict, status_dict
 from safetool.services.ports import list_serial_ports
 
 OK, PROBLEM = 0, 1
@@ -40,8 +40,8 @@ def _print_info(info: LockInfo, reader: str, *, with_port: bool = True) -> None:
 
 
 async def cmd_info(args: argparse.Namespace) -> int:
-    async with connected(args) as client:
-        info = await read_info(client, args.port)
+    async with connected(args) as lock:
+        info = await lock.read_info()
     if args.json:
         print_json(info.as_dict())
     else:
@@ -50,10 +50,9 @@ async def cmd_info(args: argparse.Namespace) -> int:
 
 
 async def cmd_status(args: argparse.Namespace) -> int:
-    async with connected(args) as client:
-        status = await client.status()
-        identity = await client.identify()
-    info = LockInfo(args.port, identity, status)
+    async with connected(args) as lock:
+        info = await lock.read_info()
+    identity, status = info.identity, info.status
     document = {
         "serial": identity_dict(identity)["serial"],
         **status_dict(status),
@@ -70,16 +69,16 @@ async def cmd_status(args: argparse.Namespace) -> int:
 async def cmd_monitor(args: argparse.Namespace) -> int:
     """Live events until Ctrl-C (JSON lines with --json)."""
     reader = language(args)
-    async with connected(args) as client:
+    async with connected(args) as lock:
         if not args.json:
             say(args, Message("cli.monitor.watching", {"port": args.port}), flush=True)
-        async for received in client.events():
+        async for received in lock.events():
             if args.json:
                 print_json(event_dict(received))
                 continue
             if received.missed:
                 missed = Message("cli.monitor.missed", {"count": received.missed})
                 print(f"  {render(missed, reader)}")
-            when = datetime.fromtimestamp(received.event.time_s, UTC).strftime("%H:%M:%S")
+            when = datetime.fromtimestamp(received.time_s, UTC).strftime("%H:%M:%S")
             print(f"{when}  {describe(received, reader)}", flush=True)
     return OK

@@ -52,17 +52,17 @@ def _add_lock_parsers(commands: Any) -> None:
 
 
 async def cmd_emulate(args: argparse.Namespace) -> int:
-    import firmware.run
+    from safetool.emulator import serve_emulator
 
-    await firmware.run.serve(args)
+    await serve_emulator(args)
     return 0
 
 
 def _add_emulate_parser(commands: Any) -> None:
-    import firmware.run
+    from safetool.emulator import add_emulator_arguments
 
     emulate = _command(commands, "emulate", cmd_emulate)
-    firmware.run.add_arguments(emulate)
+    add_emulator_arguments(emulate)
     emulate.add_argument("--debug", action="store_true", help="show tracebacks")
 
 

@@ -20,21 +20,10 @@ from safetool.cli.common import (
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, render
-from safetool.services.configure import (
-    UNITS,
-    change_policy,
-    parse_settings,
-    policy_label,
-    read_policy,
-)
+from safetool.services.configure import UNITS, parse_settings, policy_label
 from safetool.services.devpki import init_dev_pki
-from safetool.services.recover import (
-    Challenge,
-    DigitsMistyped,
-    Outcome,
-    Recovery,
-    recover_online,
-)
+from safetool.services.recover import Challenge, DigitsMistyped, Outcome, group_digits
+from safetool.services.session import LockSession
 
 OK, REFUSED = 0, 1
 
@@ -171,15 +160,12 @@ def _show_outcome(outcome: Outcome, args: argparse.Namespace) -> None:
 
 async def cmd_recover(args: argparse.Namespace) -> int:
     identity = TechnicianIdentity.load(args.technician)
-    async with connected(args) as client:
-        recovery = Recovery(client, identity)
+    async with connected(args, identity=identity) as lock:
         if args.seal:
-            seal = await recovery.seal()
+            seal = await lock.seal()
             if args.json:
                 print_json({"event": "seal", "counter": seal.counter, "seal": seal.seal})
             else:
-                from protocols.recovery import group_digits
-
                 said = Message(
                     "recovery.seal", {"counter": seal.counter, "seal": group_digits(seal.seal)}
                 )
@@ -187,15 +173,15 @@ async def cmd_recover(args: argparse.Namespace) -> int:
                 say(args, Message("recovery.seal.report"))
             return OK
         if args.authority:
-            return await _recover_online(recovery, args)
-        challenge = await recovery.challenge()
+            return await _recover_online(lock, args)
+        challenge = await lock.challenge()
         _show_challenge(challenge, args)
         typed = args.response
         while True:
             if typed is None:
                 typed = await _ask_response(args)
             try:
-                outcome = await recovery.answer_by_phone(typed)
+                outcome = await lock.answer_by_phone(typed)
             except DigitsMistyped as mistyped:
                 if args.response is not None or not sys.stdin.isatty():
                     raise
@@ -213,11 +199,11 @@ async def cmd_recover(args: argparse.Namespace) -> int:
 async def cmd_config(args: argparse.Namespace) -> int:
     identity = TechnicianIdentity.load(args.technician)
     changes = parse_settings(args.settings)
-    async with connected(args) as client:
+    async with connected(args, identity=identity) as lock:
         if changes:
-            result = await change_policy(client, identity, changes)
+            result: dict[str, dict[str, int]] = await lock.change_policy(changes)
         else:
-            result = {"after": await read_policy(client, identity)}
+            result = {"after": await lock.read_policy()}
     if args.json:
         print_json(result)
         return OK
@@ -228,18 +214,18 @@ async def cmd_config(args: argparse.Namespace) -> int:
         change = Message("policy.was", {"before": before}) if before != value else ""
         rows.append((policy_label(name), f"{value}{UNITS.get(name, '')}", change))
     width = max(cells(render(label, reader)) for label, _, _ in rows)
-    for (label, value, change), name in zip(rows, result["after"], strict=True):
+    for (label, setting, change), name in zip(rows, result["after"], strict=True):
         worded = render(label, reader)
-        shown = f"{worded}{' ' * (width - cells(worded))}  {value}"
+        shown = f"{worded}{' ' * (width - cells(worded))}  {setting}"
         print(f"{shown}   {render(change, reader)}".rstrip() + f"   [{name}]")
     return OK
 
 
-async def _recover_online(recovery: Recovery, args: argparse.Namespace) -> int:
+async def _recover_online(lock: LockSession, args: argparse.Namespace) -> int:
     """Challenge from the lock, authorisation from the authority, result back to both."""
     if not args.json:
         say(args, Message("recovery.asking_authority", {"url": args.authority}), flush=True)
-    outcome, recovery_id = await recover_online(recovery, args.authority)
+    outcome, recovery_id = await lock.recover_online(args.authority)
     if args.json:
         print_json({"event": "result", "recovery_id": recovery_id, **outcome.as_dict()})
     else:

@@ -139,8 +139,8 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 async def cmd_visit_start(args: argparse.Namespace) -> int:
     serial, model, firmware = args.serial, args.model, args.firmware_before
     if args.port:
-        async with connected(args) as client:
-            identity = await client.identify()
+        async with connected(args) as lock:
+            identity = await lock.identify()
         serial, model = identity.serial, identity.model
         firmware = firmware or identity.firmware_version
     if not serial:

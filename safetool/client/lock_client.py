@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from protocols.catalogue import ErrorCode
 from protocols.events import (
@@ -148,7 +148,6 @@ class LockClient:
                     next_step=Message("link.no_common_version.next"),
                 ) from None
             raise
-        assert isinstance(hello, HelloResponse)
         if previous_boot is not None and hello.boot_id != previous_boot:
             self.board_restarts += 1
         self.hello = hello
@@ -192,9 +191,10 @@ class LockClient:
     # --- requests ------------------------------------------------------------------------------
 
     async def request(
-        self, request: Request, *, timeout_s: float | None = None, processing_s: float = 0.0
-    ) -> Response:
-        """Send ``request`` and wait for its answer; resends happen underneath."""
+        self, request: Request[R], *, timeout_s: float | None = None, processing_s: float = 0.0
+    ) -> R:
+        """Send ``request`` and wait for its answer, typed by the request (``Request[R]``);
+        resends happen underneath. A refusal raises :class:`LockRefused`."""
         if self._lost is not None:
             raise self._lost
         timeout = self.timeout_s if timeout_s is None else timeout_s
@@ -211,21 +211,17 @@ class LockClient:
             self.connection.cancel(seq)
         if isinstance(response, ErrorResponse):
             raise LockRefused(response.code, response.detail, type(request).__name__)
-        return response
-
-    async def _typed(self, request: Request, expected: type[R]) -> R:
-        response = await self.request(request)
-        assert isinstance(response, expected)
-        return response
+        # The connection delivers only the request's RESPONSE or an ErrorResponse (tool.py).
+        return cast(R, response)
 
     async def identify(self) -> IdentifyResponse:
-        return await self._typed(IdentifyRequest(), IdentifyResponse)
+        return await self.request(IdentifyRequest())
 
     async def status(self) -> StatusResponse:
-        return await self._typed(StatusRequest(), StatusResponse)
+        return await self.request(StatusRequest())
 
     async def ping(self, data: bytes = b"") -> PingResponse:
-        return await self._typed(PingRequest(data), PingResponse)
+        return await self.request(PingRequest(data))
 
     # --- events --------------------------------------------------------------------------------
 

@@ -1098,3 +1098,36 @@ CLOCK: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(CLOCK)
+
+# --- Bluetooth scan and the emulated board (safetool scan, safetool demo) ----------------------
+SCAN_AND_DEMO: dict[str, dict[str, str]] = {
+    "scan.none": _(
+        "No lock seen within {seconds} s. Wake the lock (press a key) and come closer; for an "
+        "emulated board set `SAFETOOL_BLE_HCI` (docs/ble.md).",
+        "{seconds} 秒内未发现锁。请唤醒锁（按任意键）并靠近；使用模拟锁板时请设置 "
+        "`SAFETOOL_BLE_HCI`（见 `docs/ble.md`）。",
+    ),
+    "scan.column.name": _("name", "名称"),
+    "scan.column.address": _("address", "地址"),
+    "scan.column.rssi": _("rssi", "信号"),
+    "scan.column.serial": _("serial", "序列号"),
+    "scan.column.model": _("model", "型号"),
+    "scan.connect_hint": _(
+        "Connect with `--port ble:<address or name>`, e.g. `--port ble:{address}`",
+        "用 `--port ble:<地址或名称>` 连接，例如 `--port ble:{address}`",
+    ),
+    "demo.started": _("Started an emulated lock on {port}.", "已在 {port} 上启动模拟锁。"),
+    "demo.customer": _(
+        "A customer types a wrong code, then the right one:",
+        "一位顾客先输入错误密码，再输入正确密码：",
+    ),
+    "demo.event": _("event: {event}", "事件：{event}"),
+    "demo.next": _(
+        "Next: `safetool emulate` keeps a board running; then try "
+        "`safetool info --port <its port>` or `safetool monitor --port <its port>`.",
+        "下一步：`safetool emulate` 可让模拟锁板持续运行；然后试试 "
+        "`safetool info --port <端口>` 或 `safetool monitor --port <端口>`。",
+    ),
+}
+
+TEXTS.update(SCAN_AND_DEMO)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from protocols.audit_messages import (
     GENESIS_HASH,
@@ -24,7 +24,6 @@ from protocols.audit_messages import (
     AuditHeadRequest,
     AuditHeadResponse,
     AuditReadRequest,
-    AuditReadResponse,
     WireEntry,
     decode_entries,
 )
@@ -41,6 +40,10 @@ from safetool.services.audit_verify import ChainResult, Finding, check_chain, ch
 Progress = Callable[[int, int], None]
 """Called with (entries read so far, entries to read)."""
 READ_FIXED_BYTES = 8
+
+
+AuditEntry: TypeAlias = WireEntry
+"""One entry of a lock's audit trail (index, time, kind, detail), as the services hand it on."""
 
 
 class AuditReadFailed(SafetoolError):
@@ -92,7 +95,6 @@ def entry_dict(entry: WireEntry) -> dict[str, Any]:
 async def read_head(client: LockClient, session: SessionInfo) -> tuple[AuditHeadResponse, bytes]:
     nonce = os.urandom(NONCE_SIZE)
     head = await client.request(AuditHeadRequest(nonce))
-    assert isinstance(head, AuditHeadResponse)
     return head, nonce
 
 
@@ -108,7 +110,6 @@ async def read_entries(
     position = start
     while position < end:
         answer = await client.request(AuditReadRequest(position, max_bytes), processing_s=line_s)
-        assert isinstance(answer, AuditReadResponse)
         try:
             page = decode_entries(answer.entries)
         except MalformedMessage as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from protocols.audit_messages import CLOCK_NUDGE_S, ClockSetRequest, ClockSetResponse
+from protocols.audit_messages import CLOCK_NUDGE_S, ClockSetRequest
 from protocols.catalogue import ErrorCode
 from safetool.client import LockClient, LockRefused
 from safetool.client.secure import open_session
@@ -103,5 +103,4 @@ async def set_clock(
         except LockRefused:  # no 'diagnose': the session's time (never earlier than its floor)
             offset = info.board_time_s - now
         raise ClockNeedsSignedTime(offset) from None
-    assert isinstance(reply, ClockSetResponse)
     return ClockChange(reply.before_s, reply.after_s, now, signed=authority_url is not None)

@@ -18,7 +18,6 @@ Layout (see docs/trust.md)::
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -26,11 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-)
 
 from protocols.certificates import (
     Certificate,
@@ -41,6 +35,8 @@ from protocols.certificates import (
 )
 from protocols.recovery import RevocationList, device_recovery_secret
 from safetool.errors import SafetoolError
+from safetool.keyfiles import private_pem as private_pem
+from safetool.keyfiles import write_private as write_private
 
 YEAR_S = 365 * 24 * 3600
 
@@ -66,19 +62,6 @@ DEFAULT_TECHNICIANS = (
     ),
 )
 DEFAULT_BOARDS = ("SL-0000-0001",)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Create ``path`` readable and writable by its owner only, before any byte is written."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
-
-
-def private_pem(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
 
 
 def init_dev_pki(

@@ -6,9 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from protocols.catalogue import BoltState, DoorState, EventKind, LockState, RefusalReason
-from protocols.events import LockEventReceived
 from safetool.messages import Message, as_dict, render
+from safetool.services.lock_state import (
+    BoltState,
+    DoorState,
+    EventKind,
+    EventSeen,
+    LockState,
+    RefusalReason,
+)
 
 _REASON_IN_VALUE = {EventKind.SESSION_REFUSED, EventKind.RECOVERY_REFUSED}
 
@@ -35,8 +41,8 @@ def event_message(kind: int, value: int) -> Message:
     return Message(key, {"value": value})
 
 
-def received_message(event: LockEventReceived) -> Message:
-    return event_message(event.event.kind, event.event.value)
+def received_message(event: EventSeen) -> Message:
+    return event_message(event.kind, event.value)
 
 
 def lock_state_message(state: LockState) -> Message:
@@ -51,18 +57,17 @@ def bolt_message(state: BoltState) -> Message:
     return Message(f"bolt.{state.name.lower()}")
 
 
-def describe(event: LockEventReceived, language: str = "en") -> str:
+def describe(event: EventSeen, language: str = "en") -> str:
     return render(received_message(event), language)
 
 
-def event_dict(event: LockEventReceived) -> dict[str, Any]:
-    body = event.event
+def event_dict(event: EventSeen) -> dict[str, Any]:
     message = received_message(event)
     return {
         "seq": event.seq,
-        "kind": body.kind.name.lower() if isinstance(body.kind, EventKind) else int(body.kind),
-        "time": datetime.fromtimestamp(body.time_s, UTC).isoformat(),
-        "value": body.value,
+        "kind": event.kind.name.lower() if isinstance(event.kind, EventKind) else int(event.kind),
+        "time": datetime.fromtimestamp(event.time_s, UTC).isoformat(),
+        "value": event.value,
         "text": render(message, "en"),
         "message": as_dict(message),
         "missed_before": event.missed,

@@ -34,7 +34,6 @@ from protocols.firmware_image import (
     CorruptImage,
     EmptyImage,
     HashMismatch,
-    Image,
     ImageError,
     ImageVersion,
     NotAnImage,
@@ -47,6 +46,9 @@ from protocols.firmware_image import (
     hash_intact,
     parse_image,
     verify_image,
+)
+from protocols.firmware_image import (
+    Image as Image,
 )
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR

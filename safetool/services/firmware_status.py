@@ -135,7 +135,6 @@ def firmware_status_from(response: FirmwareStatusResponse) -> FirmwareStatus:
 async def read_firmware_status(client: LockClient) -> FirmwareStatus:
     """FIRMWARE_STATUS in the client's open session."""
     answer = await client.request(FirmwareStatusRequest())
-    assert isinstance(answer, FirmwareStatusResponse)
     return firmware_status_from(answer)
 
 

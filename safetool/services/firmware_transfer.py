@@ -73,7 +73,6 @@ async def begin(client: LockClient, image: bytes) -> FirmwareBeginResponse:
     """FIRMWARE_BEGIN, and its answer checked against SPEC.md 20.1 before any image byte goes
     out: a page size of 0 once divided by zero, one of 1 made each attempt last 22 minutes."""
     answer = await client.request(FirmwareBeginRequest(len(image), hashlib.sha256(image).digest()))
-    assert isinstance(answer, FirmwareBeginResponse)
     if answer.page_size not in PAGE_SIZES:
         raise LockReportedNonsense("page_size", answer.page_size, "256, 512, … 65536")
     if answer.held > len(image):
@@ -186,5 +185,4 @@ async def _write(
         timeout_s=client.timeout_s + processing_s,
         processing_s=processing_s,
     )
-    assert isinstance(answer, FirmwareWriteResponse)
     return answer

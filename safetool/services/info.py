@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from protocols.catalogue import Alerts, LockState
-from protocols.messages import IdentifyResponse, StatusResponse
 from safetool.client import LockClient
 from safetool.messages import Message, as_dict, render
 from safetool.services.events import bolt_message, door_message, lock_state_message
+from safetool.services.lock_state import Alerts, LockIdentity, LockState, LockStatus
 
 
 @dataclass(slots=True)
 class LockInfo:
     port: str
-    identity: IdentifyResponse
-    status: StatusResponse
+    identity: LockIdentity
+    status: LockStatus
 
     @property
     def problem_messages(self) -> list[Message]:
@@ -74,7 +73,7 @@ class LockInfo:
         }
 
 
-def identity_dict(identity: IdentifyResponse) -> dict[str, Any]:
+def identity_dict(identity: LockIdentity) -> dict[str, Any]:
     return {
         "serial": identity.serial,
         "model": identity.model,
@@ -85,7 +84,7 @@ def identity_dict(identity: IdentifyResponse) -> dict[str, Any]:
     }
 
 
-def status_dict(status: StatusResponse) -> dict[str, Any]:
+def status_dict(status: LockStatus) -> dict[str, Any]:
     return {
         "lock_state": status.lock_state.name.lower(),
         "lockout_seconds": status.lockout_seconds,
@@ -100,6 +99,6 @@ def status_dict(status: StatusResponse) -> dict[str, Any]:
 
 
 async def read_info(client: LockClient, port: str) -> LockInfo:
-    identity = await client.identify()
-    status = await client.status()
+    identity = LockIdentity.from_wire(await client.identify())
+    status = LockStatus.from_wire(await client.status())
     return LockInfo(port, identity, status)

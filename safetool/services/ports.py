@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serial.tools import list_ports
 
 from safetool.messages import Message, as_dict, render
+
+if TYPE_CHECKING:
+    from safetool.transport.ble_scan import FoundLock
+
+__all__ = ["DEFAULT_SCAN_TIMEOUT_S", "FoundLock", "PortInfo", "list_serial_ports", "scan_ble"]
 
 SERVICE_CABLE_BRIDGES: dict[tuple[int, int], str] = {
     (0x0403, 0x6001): "FTDI FT232R",
@@ -66,3 +71,17 @@ def list_serial_ports() -> list[PortInfo]:
         )
     found.sort(key=lambda p: (not p.likely_lock, p.device))
     return found
+
+
+DEFAULT_SCAN_TIMEOUT_S = 5.0
+"""How long ``safetool scan`` listens by default (seconds)."""
+
+
+async def scan_ble(
+    timeout_s: float = DEFAULT_SCAN_TIMEOUT_S, *, locks_only: bool = True
+) -> list[FoundLock]:
+    """Everything advertising within ``timeout_s`` (only locks by default), likely locks and
+    strongest signals first; raises a SafetoolError when Bluetooth cannot be used."""
+    from safetool.transport.ble_scan import scan  # bleak loads only when BLE is looked at
+
+    return await scan(timeout_s, locks_only=locks_only)

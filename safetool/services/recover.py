@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from protocols.catalogue import RecoveryMethod, RecoveryResult, RefusalReason
 from protocols.messages import Request, Response
-from protocols.recovery import check_digits_ok, group_digits, normalise_digits
+from protocols.recovery import (
+    RESPONSE_DIGITS,
+    check_digits_ok,
+    group_digits,
+    normalise_digits,
+)
 from protocols.trust_messages import (
     RecoveryAuthoriseRequest,
-    RecoveryAuthoriseResponse,
     RecoveryChallengeRequest,
     RecoveryChallengeResponse,
     RecoverySealRequest,
@@ -27,8 +31,23 @@ from safetool.identity import TechnicianIdentity
 from safetool.messages import Message, as_dict, render
 from safetool.services.events import refusal_message
 
+R = TypeVar("R", bound=Response)
+
 if TYPE_CHECKING:
     from safetool.authority.client import AuthorityClient
+
+
+__all__ = [
+    "RESPONSE_DIGITS",
+    "Challenge",
+    "DigitsMistyped",
+    "Outcome",
+    "Recovery",
+    "check_digits_ok",
+    "group_digits",
+    "normalise_digits",
+    "recover_online",
+]
 
 
 class DigitsMistyped(SafetoolError):
@@ -109,7 +128,7 @@ class Recovery:
             self.session = await open_session(self.client, self.identity)
         return self.session
 
-    async def _in_session(self, request: Request) -> Response:
+    async def _in_session(self, request: Request[R]) -> R:
         """Send in the session; if the lock had ended it (idle timeout), open a new one and
         send again: the lock refused the first try without acting on it."""
         await self.ensure_session()
@@ -122,7 +141,6 @@ class Recovery:
 
     async def challenge(self) -> Challenge:
         reply = await self._in_session(RecoveryChallengeRequest())
-        assert isinstance(reply, RecoveryChallengeResponse)
         return Challenge(
             reply.serial,
             reply.challenge,
@@ -151,7 +169,6 @@ class Recovery:
         # A phone call can outlast the lock's 10-minute session idle timeout; the challenge
         # belongs to the technician, not the session, so a new session carries the answer.
         reply = await self._in_session(request)
-        assert isinstance(reply, RecoveryAuthoriseResponse)
         return Outcome(
             reply.result == RecoveryResult.OPENED,
             reply.reason,
@@ -162,7 +179,6 @@ class Recovery:
 
     async def seal(self) -> RecoverySealResponse:
         reply = await self._in_session(RecoverySealRequest())
-        assert isinstance(reply, RecoverySealResponse)
         return reply
 
 

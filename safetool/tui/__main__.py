@@ -7,13 +7,13 @@ import argparse
 import asyncio
 import sys
 
-from safetool.cli.tui_commands import add_tui_options, cmd_tui
+from safetool.tui.options import add_tui_options, run_from_arguments
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m safetool.tui")
     add_tui_options(parser)
-    return asyncio.run(cmd_tui(parser.parse_args()))
+    return asyncio.run(run_from_arguments(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from protocols.audit_messages import WireEntry
-from safetool.services.audit import AuditReport, entry_dict
+from safetool.services.audit import AuditEntry, AuditReport, entry_dict
 
 _AGE = re.compile(r"^(\d+)\s*([dhm])$")
 _UNIT_S = {"d": 86400, "h": 3600, "m": 60}
@@ -42,7 +41,7 @@ class AuditFilter:
     until_s: int | None = None
     text: str = ""
 
-    def keeps(self, entry: WireEntry) -> bool:
+    def keeps(self, entry: AuditEntry) -> bool:
         if self.kind and entry.kind_name != self.kind:
             return False
         if self.since_s is not None and entry.time_s < self.since_s:
@@ -55,7 +54,7 @@ class AuditFilter:
         return True
 
 
-def detail_text(entry: WireEntry) -> str:
+def detail_text(entry: AuditEntry) -> str:
     detail = {k: v for k, v in entry.detail().items() if k != "kind"}
     return ", ".join(f"{key}={value}" for key, value in sorted(detail.items()))
 
@@ -64,11 +63,11 @@ def time_text(time_s: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time_s))
 
 
-def kinds_in(entries: list[WireEntry]) -> list[str]:
+def kinds_in(entries: list[AuditEntry]) -> list[str]:
     return sorted({entry.kind_name for entry in entries})
 
 
-def export(report: AuditReport, entries: list[WireEntry], path: Path) -> str:
+def export(report: AuditReport, entries: list[AuditEntry], path: Path) -> str:
     """Write ``entries`` to ``path``: JSON if it ends in .json, otherwise CSV. Return the
     format written."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,63 +1,46 @@
-"""What the app needs from the world, as two small interfaces, and their real implementation
-on safetool's services. Tests inject their own (an emulated board through the real serial
-stack, or fixed data for snapshots); the screens never import the client or transport."""
+"""What the app needs from the world, as two small interfaces, and their real implementation:
+the services' door (:class:`~safetool.services.session.LockSession`). Tests inject their own
+(an emulated board through the real serial stack, or fixed data for snapshots)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from protocols.events import LockEventReceived
-from protocols.firmware_image import Image
-from protocols.messages import StatusResponse
-from protocols.trust_messages import RecoverySealResponse
-from safetool.client import LockClient
-from safetool.client.secure import open_session
-from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.services.audit import AuditReport, download_audit
-from safetool.services.clock import clock_offset_s
-from safetool.services.configure import change_policy, read_policy
+from safetool.services.audit import AuditReport
 from safetool.services.datadir import data_dir
 from safetool.services.diagnostics import CheckResult, DiagnosticReport, Interaction
-from safetool.services.diagnostics import run_diagnostics as run_checks
-from safetool.services.diagnostics.model_data import Part, load_model_data
-from safetool.services.firmware_install import (
-    InstallOutcome,
-    InstallPlan,
-    InstallProgress,
-    install,
-    plan_install,
-)
+from safetool.services.diagnostics.model_data import Part
+from safetool.services.firmware_image import Image
+from safetool.services.firmware_install import InstallOutcome, InstallPlan, InstallProgress
 from safetool.services.firmware_status import FirmwareStatus
-from safetool.services.firmware_status import firmware_status as read_firmware_status
-from safetool.services.info import LockInfo, read_info
+from safetool.services.info import LockInfo
+from safetool.services.lock_state import EventSeen, LockStatus
 from safetool.services.ports import PortInfo, list_serial_ports
-from safetool.services.recover import Challenge, Outcome, Recovery, recover_online
-from safetool.transport import DEFAULT_BAUD, LinkLost
+from safetool.services.recover import Challenge, Outcome
+from safetool.services.session import DEFAULT_BAUD, LockSession, Seal
 
 if TYPE_CHECKING:
-    from safetool.transport.ble_scan import FoundLock
+    from safetool.services.ports import FoundLock
 
 AUTHORITY_ENV = "SAFETOOL_AUTHORITY"
 BLE_SCAN_S = 3.0
 
 
 class LockLink(Protocol):
-    """One connected lock."""
+    """One connected lock: what the app uses of :class:`LockSession`."""
 
     port: str
 
     async def read_info(self) -> LockInfo: ...
-    async def status(self) -> StatusResponse: ...
-    def events(self) -> AsyncIterator[LockEventReceived]: ...
+    async def status(self) -> LockStatus: ...
+    def events(self) -> AsyncIterator[EventSeen]: ...
     async def challenge(self) -> Challenge: ...
     async def answer_by_phone(self, typed: str) -> Outcome: ...
-    async def seal(self) -> RecoverySealResponse: ...
+    async def seal(self) -> Seal: ...
     async def read_policy(self) -> dict[str, int]: ...
     async def change_policy(self, changes: dict[str, int]) -> dict[str, dict[str, int]]: ...
     async def diagnose(
@@ -102,136 +85,6 @@ class Backend(Protocol):
         ...
 
 
-class ServiceLink:
-    """A :class:`LockLink` on :class:`LockClient` and the services."""
-
-    def __init__(
-        self,
-        client: LockClient,
-        port: str,
-        identity: Callable[[], TechnicianIdentity | None],
-        data_folder: Path | None = None,
-    ) -> None:
-        self.client = client
-        self.port = port
-        self.data_folder = data_folder
-        self._identity = identity
-        self._recovery: Recovery | None = None
-        self._conversation = asyncio.Lock()
-        """One secure conversation at a time: the dashboard's reads (firmware, clock) and a
-        screen's (policy, audit, install) would otherwise open sessions over each other."""
-
-    def _need_identity(self) -> TechnicianIdentity:
-        # With no folder given, load(None) raises the IdentityError that says what to do.
-        return self._identity() or TechnicianIdentity.load(None)
-
-    async def read_info(self) -> LockInfo:
-        return await read_info(self.client, self.port)
-
-    async def status(self) -> StatusResponse:
-        return await self.client.status()
-
-    def events(self) -> AsyncIterator[LockEventReceived]:
-        return self.client.events()
-
-    def _recovery_service(self) -> Recovery:
-        if self._recovery is None:
-            self._recovery = Recovery(self.client, self._need_identity())
-        return self._recovery
-
-    async def challenge(self) -> Challenge:
-        async with self._conversation:
-            return await self._recovery_service().challenge()
-
-    async def answer_by_phone(self, typed: str) -> Outcome:
-        async with self._conversation:
-            return await self._recovery_service().answer_by_phone(typed)
-
-    async def seal(self) -> RecoverySealResponse:
-        async with self._conversation:
-            return await self._recovery_service().seal()
-
-    async def read_policy(self) -> dict[str, int]:
-        async with self._conversation:
-            return await read_policy(self.client, self._need_identity())
-
-    async def change_policy(self, changes: dict[str, int]) -> dict[str, dict[str, int]]:
-        async with self._conversation:
-            result = await change_policy(self.client, self._need_identity(), changes)
-        return {"before": result["before"], "after": result["after"]}
-
-    async def diagnose(
-        self,
-        checks: list[str],
-        interaction: Interaction,
-        on_result: Callable[[CheckResult], None],
-    ) -> DiagnosticReport:
-        return await run_checks(
-            self.client,
-            self._need_identity(),
-            checks=checks,
-            interaction=interaction,
-            on_result=on_result,
-        )
-
-    async def download_audit(self) -> AuditReport:
-        async with self._conversation:
-            session = await open_session(self.client, self._need_identity())
-            return await download_audit(self.client, session, directory=self.data_folder)
-
-    async def model_parts(self) -> list[Part]:
-        identity = await self.client.identify()
-        return list(load_model_data(identity.model).parts.values())
-
-    async def recover_online(self, authority_url: str) -> tuple[Outcome, int]:
-        async with self._conversation:
-            return await recover_online(self._recovery_service(), authority_url)
-
-    async def firmware_status(self) -> FirmwareStatus:
-        async with self._conversation:
-            try:
-                return await read_firmware_status(self.client, self._need_identity())
-            except LinkLost:
-                # the lock reset (an install's trial boot, or one cancelled half-way): reopen
-                await self.client.reconnect()
-                return await read_firmware_status(self.client, self._need_identity())
-
-    async def clock_offset_s(self) -> float:
-        """The lock's clock against this laptop's (a session with ``diagnose``)."""
-        async with self._conversation:
-            return await clock_offset_s(self.client, self._need_identity())
-
-    async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
-        async with self._conversation:
-            try:
-                return await plan_install(
-                    self.client, self._need_identity(), image, port=self.port, source=source
-                )
-            except LinkLost:
-                await self.client.reconnect()
-                return await plan_install(
-                    self.client, self._need_identity(), image, port=self.port, source=source
-                )
-
-    async def install_firmware(
-        self, image: Image, plan: InstallPlan, progress: Callable[[InstallProgress], None]
-    ) -> InstallOutcome:
-        async with self._conversation:
-            try:
-                return await install(
-                    self.client, self._need_identity(), image, plan, progress=progress
-                )
-            except asyncio.CancelledError:
-                # Stopped at any point (mid-transfer, mid-reconnect while the lock reboots):
-                # start the next conversation from a fresh HELLO, with no session assumed.
-                with contextlib.suppress(SafetoolError):
-                    await self.client.reconnect()
-                raise
-
-    async def close(self) -> None:
-        await self.client.close()
-
-
 class ServiceBackend:
     """The real world: pyserial ports, :meth:`LockClient.connect`, the technician's folder."""
 
@@ -257,9 +110,9 @@ class ServiceBackend:
         return list_serial_ports()
 
     async def scan_ble(self) -> list[FoundLock]:
-        from safetool.transport.ble_scan import scan  # bleak loads only when BLE is looked at
+        from safetool.services.ports import scan_ble
 
-        return await scan(BLE_SCAN_S, locks_only=True)
+        return await scan_ble(BLE_SCAN_S)
 
     def identity(self) -> TechnicianIdentity | None:
         if self._identity is None and (self.technician or os.environ.get(ENV_VAR)):
@@ -267,5 +120,10 @@ class ServiceBackend:
         return self._identity
 
     async def connect(self, port: str) -> LockLink:
-        client = await LockClient.connect(port, baudrate=self.baudrate, timeout_s=self.timeout_s)
-        return ServiceLink(client, port, self.identity, self.data_folder)
+        return await LockSession.connect(
+            port,
+            baudrate=self.baudrate,
+            timeout_s=self.timeout_s,
+            identity=self.identity,
+            data_folder=self.data_folder,
+        )

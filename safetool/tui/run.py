@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safetool.transport import DEFAULT_BAUD
+from safetool.services.session import DEFAULT_BAUD
 from safetool.tui.backend import Backend, ServiceBackend
 from safetool.tui.i18n import pick_language
 
@@ -43,7 +43,7 @@ async def run_demo_tui(
     with a fault (a side-channel fault name, or ``hard_lockout``), and open the app on it."""
     import tempfile
 
-    from firmware.process import EmulatorProcess
+    from safetool.emulator import EmulatorProcess
     from safetool.services.devpki import init_dev_pki
 
     with tempfile.TemporaryDirectory(prefix="safetool-demo-") as folder:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from protocols.catalogue import BoltState, DoorState, LockState
-from protocols.events import LockEventReceived
 from safetool.messages import Message, render
 from safetool.services.events import (
     bolt_message,
@@ -17,10 +15,11 @@ from safetool.services.events import (
     received_message,
     refusal_message,
 )
+from safetool.services.lock_state import BoltState, DoorState, EventSeen, LockState
 from safetool.tui.i18n import _, current_language, ngettext
 
 
-def event_text(received: LockEventReceived) -> str:
+def event_text(received: EventSeen) -> str:
     return render(received_message(received), current_language())
 
 
@@ -45,8 +44,8 @@ def refusal_text(reason: int) -> str:
     return said(refusal_message(reason))
 
 
-def event_time(received: LockEventReceived) -> str:
-    return datetime.fromtimestamp(received.event.time_s, UTC).strftime("%H:%M:%S")
+def event_time(received: EventSeen) -> str:
+    return datetime.fromtimestamp(received.time_s, UTC).strftime("%H:%M:%S")
 
 
 def attempts_left(count: int) -> str:

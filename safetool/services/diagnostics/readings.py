@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from protocols.catalogue import EventKind
 from protocols.diag_messages import (
-    KEYPAD_KEYS,
+    KEYPAD_KEYS as KEYPAD_KEYS,
+)
+from protocols.diag_messages import (
     ErrorLogRequest,
-    ErrorLogResponse,
     KeypadTestRequest,
     MotorTestRequest,
     MotorTestResponse,
@@ -28,6 +29,9 @@ from protocols.diag_messages import (
 )
 from protocols.messages import IdentifyResponse, Request, Response
 from safetool.client import LockClient
+
+R = TypeVar("R", bound=Response)
+T = TypeVar("T")
 
 MOTOR_TEST_S = 4.0
 """How long the board may take over a motor test (two travels, or a stall): no resend before."""
@@ -51,40 +55,35 @@ class Readings:
         self.interaction = interaction
         self._cache: dict[str, Any] = {}
 
-    async def _once(self, key: str, read: Callable[[], Awaitable[Any]]) -> Any:
+    async def _once(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        """``read()`` the first time, then what it gave (a check reads each thing once)."""
         if key not in self._cache:
             self._cache[key] = await read()
-        return self._cache[key]
+        return cast(T, self._cache[key])
 
-    async def _request(self, request: Request, **options: float) -> Response:
+    async def _request(self, request: Request[R], **options: float) -> R:
         return await self.client.request(request, **options)
 
     async def sensors(self) -> SensorsResponse:
-        reply = await self._once("sensors", lambda: self._request(SensorsRequest()))
-        assert isinstance(reply, SensorsResponse)
-        return reply
+        return await self._once("sensors", lambda: self._request(SensorsRequest()))
 
     async def motor_test(self) -> MotorTestResponse:
         await self.sensors()  # read the sensors before the bolt moves
-        reply = await self._once(
+        return await self._once(
             "motor",
             lambda: self._request(
                 MotorTestRequest(), timeout_s=MOTOR_TEST_S + 3, processing_s=MOTOR_TEST_S
             ),
         )
-        assert isinstance(reply, MotorTestResponse)
-        return reply
 
     async def error_log(self) -> list[dict[str, int]]:
         reply = await self._once("errors", lambda: self._request(ErrorLogRequest()))
-        assert isinstance(reply, ErrorLogResponse)
         return [
             {k: int(r[k]) for k in ("code", "count", "first_s", "last_s")} for r in reply.records
         ]
 
     async def identity(self) -> IdentifyResponse:
-        result: IdentifyResponse = await self._once("identity", self.client.identify)
-        return result
+        return await self._once("identity", self.client.identify)
 
     async def rtc_offset_s(self) -> float:
         """Board clock minus laptop clock, with the round trip's midpoint as the laptop time."""
@@ -93,11 +92,9 @@ class Readings:
             before = time.time()
             reply = await self._request(SensorsRequest())
             after = time.time()
-            assert isinstance(reply, SensorsResponse)
             return reply.rtc_s + 0.5 - (before + after) / 2  # rtc_s is whole seconds
 
-        result: float = await self._once("rtc", measure)
-        return result
+        return await self._once("rtc", measure)
 
     async def keypad_test(self) -> str | None:
         """The keys the board reported while the technician pressed each; ``None`` without

@@ -18,9 +18,8 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from protocols.audit_messages import WireEntry
 from safetool.errors import SafetoolError
-from safetool.services.audit import AuditReport
+from safetool.services.audit import AuditEntry, AuditReport
 from safetool.tui import visit_log
 from safetool.tui.audit_texts import audit_kind
 from safetool.tui.audit_view import (
@@ -110,7 +109,7 @@ class AuditScreen(SafetoolScreen):
 
     # --- texts from state -------------------------------------------------------------------
 
-    def _shown(self) -> list[WireEntry]:
+    def _shown(self) -> list[AuditEntry]:
         if self.report is None:
             return []
         return [entry for entry in self.report.entries if self.filter.keeps(entry)]

@@ -22,7 +22,7 @@ from safetool.tui.widgets.error_note import ErrorNote, explain
 from safetool.tui.widgets.port_list import PortList
 
 if TYPE_CHECKING:
-    from safetool.transport.ble_scan import FoundLock
+    from safetool.services.ports import FoundLock
     from safetool.tui.backend import Backend, LockLink
 
 REFRESH_S = 2.0

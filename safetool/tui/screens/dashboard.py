@@ -16,17 +16,21 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from protocols.audit_messages import CLOCK_NUDGE_S
-from protocols.catalogue import ErrorCode, EventKind, LockState
-from protocols.events import LockEventReceived
-from protocols.messages import IdentifyResponse, StatusResponse
-from safetool.client.errors import LockRefused
 from safetool.errors import SafetoolError
 from safetool.identity import IdentityError, TechnicianIdentity
 from safetool.messages import Message as Coded
 from safetool.messages import render
-from safetool.services.clock import skew_message
+from safetool.services.clock import SKEW_THAT_MATTERS_S, skew_message
 from safetool.services.firmware_status import FirmwareStatus
+from safetool.services.lock_state import (
+    ErrorCode,
+    EventKind,
+    EventSeen,
+    LockIdentity,
+    LockState,
+    LockStatus,
+)
+from safetool.services.session import LockRefused
 from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.service_texts import translate_text
@@ -80,11 +84,11 @@ class DashboardScreen(SafetoolScreen):
         super().__init__()
         self.backend = backend
         self.link = link
-        self.identity: IdentifyResponse | None = None
-        self.status: StatusResponse | None = None
+        self.identity: LockIdentity | None = None
+        self.status: LockStatus | None = None
         self.lockout_until = 0.0
         self.battery_mv: list[int] = []
-        self.events: list[LockEventReceived] = []
+        self.events: list[EventSeen] = []
         self.technician: TechnicianIdentity | None = None
         self.technician_error: SafetoolError | None = None
         self.link_error: BaseException | None = None
@@ -198,7 +202,7 @@ class DashboardScreen(SafetoolScreen):
         except SafetoolError:
             return  # no 'diagnose', or the link is busy: the dashboard simply says nothing
         note = self.query_one("#clock-skew", Static)
-        matters = abs(offset) > CLOCK_NUDGE_S
+        matters = abs(offset) > SKEW_THAT_MATTERS_S
         if matters:
             message = Coded("dashboard.clock_skew", {"skew": skew_message(offset)})
             note.update(render(message, current_language()))
@@ -208,7 +212,7 @@ class DashboardScreen(SafetoolScreen):
     async def _watch_events(self) -> None:
         try:
             async for received in self.link.events():
-                if received.event.kind in QUIET_EVENTS:
+                if received.kind in QUIET_EVENTS:
                     continue
                 self.events.append(received)
                 del self.events[:-500]
@@ -244,7 +248,7 @@ class DashboardScreen(SafetoolScreen):
 
     # --- presentation ---------------------------------------------------------------------
 
-    def _show_status(self, status: StatusResponse) -> None:
+    def _show_status(self, status: LockStatus) -> None:
         self.status = status
         self.lockout_until = time.monotonic() + status.lockout_seconds
         self.battery_mv = [*self.battery_mv, status.battery_mv][-BATTERY_HISTORY:]

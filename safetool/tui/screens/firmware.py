@@ -22,9 +22,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from protocols.firmware_image import Image
 from safetool.messages import render
-from safetool.services.firmware_image import FirmwareImageError, FirmwareUsageError, read_image
+from safetool.services.firmware_image import (
+    FirmwareImageError,
+    FirmwareUsageError,
+    Image,
+    read_image,
+)
 from safetool.services.firmware_install import InstallOutcome, InstallPlan, InstallProgress
 from safetool.services.firmware_status import FirmwareStatus
 from safetool.tui import visit_log

@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from protocols.catalogue import EventKind
-from protocols.diag_messages import KEYPAD_KEYS
+from safetool.services.diagnostics import KEYPAD_KEYS
+from safetool.services.lock_state import EventKind
 from safetool.tui.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
@@ -66,9 +66,8 @@ class KeypadDialog(ModalScreen[None]):
     @work(group="keypad", exit_on_error=False)
     async def _watch_keys(self) -> None:
         async for received in self.link.events():
-            event = received.event
-            if event.kind == EventKind.KEY_PRESS and event.value:
-                self.key_seen(chr(event.value))
+            if received.kind == EventKind.KEY_PRESS and received.value:
+                self.key_seen(chr(received.value))
 
     def key_seen(self, key: str) -> None:
         self.seen.add(key)

@@ -13,10 +13,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from protocols.recovery import group_digits
-from protocols.trust_messages import RecoverySealResponse
 from safetool.messages import Message, render
-from safetool.services.recover import Challenge, Outcome
+from safetool.services.recover import Challenge, Outcome, group_digits
+from safetool.services.session import Seal
 from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.texts import attempts_left, refusal_text
@@ -55,7 +54,7 @@ class RecoverScreen(SafetoolScreen):
         self.recovery_id: int | None = None
         self.challenge: Challenge | None = None
         self.outcome: Outcome | None = None
-        self.seal_reply: RecoverySealResponse | None = None
+        self.seal_reply: Seal | None = None
         self.typed = ""
         self.error: BaseException | None = None
 
@@ -169,7 +168,7 @@ class RecoverScreen(SafetoolScreen):
         self._ask_seal()
 
     @work(group="recover", exclusive=True, exit_on_error=False)
-    async def _ask_seal(self) -> RecoverySealResponse:
+    async def _ask_seal(self) -> Seal:
         return await self.link.seal()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -190,7 +189,7 @@ class RecoverScreen(SafetoolScreen):
             elif isinstance(result, tuple):
                 self.outcome, self.recovery_id = result
                 self.seal_reply = None
-            elif isinstance(result, RecoverySealResponse):
+            elif isinstance(result, Seal):
                 self.seal_reply = result
             self._redraw()
 

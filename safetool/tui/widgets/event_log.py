@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from protocols.catalogue import EventKind
-from protocols.events import LockEventReceived
+from safetool.services.lock_state import EventKind, EventSeen
 from safetool.tui.i18n import ngettext
 from safetool.tui.texts import event_text, event_time
 
@@ -21,9 +20,9 @@ ALARMING = {
 }
 
 
-def event_line(received: LockEventReceived) -> Text:
+def event_line(received: EventSeen) -> Text:
     line = Text(f"{event_time(received)} ", style="dim")
-    style = "bold red" if received.event.kind in ALARMING else ""
+    style = "bold red" if received.kind in ALARMING else ""
     line.append(event_text(received), style=style)
     if received.missed:
         missed = ngettext(
@@ -34,7 +33,7 @@ def event_line(received: LockEventReceived) -> Text:
 
 
 class EventLog(RichLog):
-    def __init__(self, events: list[LockEventReceived], **kw: str) -> None:
+    def __init__(self, events: list[EventSeen], **kw: str) -> None:
         super().__init__(max_lines=500, min_width=20, wrap=True, markup=False, **kw)  # type: ignore[arg-type]
         self.events = events
 
@@ -42,5 +41,5 @@ class EventLog(RichLog):
         for received in self.events:
             self.write(event_line(received))
 
-    def add(self, received: LockEventReceived) -> None:
+    def add(self, received: EventSeen) -> None:
         self.write(event_line(received))

@@ -8,9 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from protocols.catalogue import Alerts, LockState
-from protocols.messages import IdentifyResponse, StatusResponse
 from safetool.messages.shown import visible
+from safetool.services.lock_state import Alerts, LockIdentity, LockState, LockStatus
 from safetool.tui.i18n import _
 from safetool.tui.texts import bolt_text, door_text, duration, lock_state_text
 
@@ -24,8 +23,8 @@ _STATE_STYLE = {
 
 class LockPanel(Static):
     # layout=True: the panel's height follows its rows (a lockout adds one, alerts another)
-    identity: reactive[IdentifyResponse | None] = reactive(None, layout=True)
-    status: reactive[StatusResponse | None] = reactive(None, layout=True)
+    identity: reactive[LockIdentity | None] = reactive(None, layout=True)
+    status: reactive[LockStatus | None] = reactive(None, layout=True)
     lockout_left_s: reactive[int] = reactive(0)
 
     def render(self) -> RenderableType:

@@ -15,7 +15,7 @@ from safetool.services.ports import PortInfo
 from safetool.tui.i18n import _
 
 if TYPE_CHECKING:
-    from safetool.transport.ble_scan import FoundLock
+    from safetool.services.ports import FoundLock
 
 
 class PortList(OptionList):

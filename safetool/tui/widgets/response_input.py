@@ -9,7 +9,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from protocols.recovery import RESPONSE_DIGITS, check_digits_ok, group_digits, normalise_digits
+from safetool.services.recover import (
+    RESPONSE_DIGITS,
+    check_digits_ok,
+    group_digits,
+    normalise_digits,
+)
 from safetool.tui.i18n import _, ngettext
 
 FULL_LENGTH = RESPONSE_DIGITS + 1

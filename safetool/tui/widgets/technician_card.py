@@ -9,8 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from protocols.certificates import Qualification
-from safetool.identity import TechnicianIdentity
+from safetool.identity import Qualification, TechnicianIdentity
 from safetool.tui.i18n import N_, _
 
 QUALIFICATION = {
