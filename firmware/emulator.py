@@ -144,9 +144,7 @@ class Emulator:
         self.lock.on_clock_jump = clock_jumped
 
         def silent_alarm(slot: int) -> None:
-            self.audit.append(
-                self.lock.trusted_rtc(), "silent_alarm", slot=slot, cause="duress code"
-            )
+            self.audit.append(self.lock.trusted_rtc(), "silent_alarm", slot=slot, cause="duress")
 
         self.lock.on_silent_alarm = silent_alarm
         self.diagnostics = BoardDiagnostics(self.lock, self.audit)

@@ -76,9 +76,9 @@ class BoardService:
             elif isinstance(event, FrameRejected):
                 self.rejected_frames += 1
             elif isinstance(event, HelloReceived) and self.trust is not None:
-                self.trust.end("a new link session began")
+                self.trust.end("new_link")
             elif isinstance(event, SessionEnded) and self.trust is not None:
-                self.trust.end(event.reason)
+                self.trust.end(event.code or "link_broken")
 
     def poll_pending(self) -> None:
         """Answer the requests whose slow work has finished."""

@@ -99,7 +99,7 @@ class BoardTrust:
                 return response, lambda: self.connection.end_session("session refused")
             return response, None
         if isinstance(request, SessionEndRequest):
-            self.end("ended by the tool")
+            self.end("ended_by_tool")
             return SessionEndResponse(), lambda: self.connection.end_session("ended by the tool")
         if isinstance(request, RevocationsRequest):
             return self._revocations(request), None
@@ -108,6 +108,9 @@ class BoardTrust:
         return None
 
     def end(self, reason: str) -> None:
+        """The session ends; ``reason`` is the audit's code (SPEC.md 12.10): ``new_link``,
+        ``new_session``, ``ended_by_tool``, ``idle_timeout``, ``forged_frame``,
+        ``replayed_frame``, ``truncated_frame`` or ``link_broken``."""
         for on_end in self.on_session_end:
             on_end()
         if self.session is not None and self.session.established:
@@ -125,13 +128,13 @@ class BoardTrust:
             session is not None
             and self.lock.clock.monotonic() - session.last_used_s > IDLE_TIMEOUT_S
         ):
-            self.end("idle timeout")
+            self.end("idle_timeout")
             self.connection.end_session("idle timeout")
 
     # --- session ------------------------------------------------------------------------------
 
     def _init(self, request: SessionInitRequest) -> tuple[Response, After | None]:
-        self.end("a new session was requested")
+        self.end("new_session")
         self.connection.cipher = None  # dropped here, not reported back to us as an event
         provisioning = self.provisioning
         if provisioning is None:

@@ -130,12 +130,12 @@ class BoardConnection(Endpoint[BoardEvent]):
             error = ErrorResponse(code, detail)
             return self._encode(error, seq, Flags.RESPONSE, encrypt=encrypt)
 
-    def end_session(self, reason: str) -> None:
+    def end_session(self, reason: str, code: str = "") -> None:
         """Also forget answers given under the session's keys: a resend of one of those can
         never be answered again (it would need the old keys)."""
         for seq in [s for s, answered in self._reply_cache.items() if answered.encrypted]:
             del self._reply_cache[seq]
-        super().end_session(reason)
+        super().end_session(reason, code)
 
     # --- receiving --------------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ class BoardConnection(Endpoint[BoardEvent]):
         self.version = high
         self.peer_max_frame = max(MIN_MAX_FRAME, min(hello.max_frame, ABSOLUTE_MAX_FRAME))
         self._reply_cache.clear()  # requests still being worked on are answered all the same
-        self.end_session("a new link session began (HELLO)")
+        self.end_session("a new link session began (HELLO)", "new_link")
         self.link_sessions += 1
         answer = HelloResponse(
             version=high,

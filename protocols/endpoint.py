@@ -139,15 +139,15 @@ class Endpoint(Generic[E]):
         try:
             return header + self.cipher.open(header, frame[HEADER_SIZE:])
         except SessionBroken as broken:
-            self.end_session(str(broken))
+            self.end_session(str(broken), broken.code)
             self._reject(broken)
             return None
 
-    def end_session(self, reason: str) -> None:
+    def end_session(self, reason: str, code: str = "") -> None:
         """Forget the session keys; report it once, as ``SessionEnded``."""
         if self.cipher is not None:
             self.cipher = None
-            self._events.append(SessionEnded(reason))
+            self._events.append(SessionEnded(reason, code))
 
     def _on_bad_message(self, error: RemoteProtocolError) -> None:
         self._reject(error)

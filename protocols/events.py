@@ -85,6 +85,9 @@ class SessionEnded:
     The keys are forgotten; privileged requests need a new session."""
 
     reason: str
+    code: str = ""
+    """Why, as a code for an audit trail (``new_link``, ``forged_frame``, ...); ``reason`` is
+    the same in English."""
 
 
 @dataclass(slots=True)

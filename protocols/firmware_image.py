@@ -147,7 +147,15 @@ TlvStruct = Struct("type" / Int16ul, "length" / Int16ul, "value" / Bytes(this.le
 
 
 class ImageError(ProtocolError):
-    """Base of every error about a firmware image."""
+    """Base of every error about a firmware image.
+
+    ``code`` names the finding and ``values`` its numbers, so a tool can word it in any
+    language (safetool's catalogue: ``image.detail.<code>``); ``str()`` is the English."""
+
+    def __init__(self, text: str, code: str = "", **values: object) -> None:
+        super().__init__(text)
+        self.code = code
+        self.values = values
 
 
 class ImageFormatError(ImageError):
@@ -314,23 +322,41 @@ def parse_image(data: bytes) -> Image:
     """Parse an MCUboot image; raise an :class:`ImageFormatError` subclass if it is not one."""
     data = bytes(data)
     if not data:
-        raise EmptyImage("the file is empty")
+        raise EmptyImage("the file is empty", "empty")
     if len(data) < HEADER_STRUCT_SIZE:
-        raise TruncatedImage(f"{len(data)} bytes: shorter than MCUboot's 32-byte header")
+        raise TruncatedImage(
+            f"{len(data)} bytes: shorter than MCUboot's 32-byte header",
+            "short_header",
+            size=len(data),
+        )
     header = ImageHeaderStruct.parse(data[:HEADER_STRUCT_SIZE])
     if header.magic == IMAGE_MAGIC_BIG_ENDIAN:
-        raise UnsupportedImage("a big-endian MCUboot image; lock controllers use little-endian")
+        raise UnsupportedImage(
+            "a big-endian MCUboot image; lock controllers use little-endian", "big_endian"
+        )
     if header.magic != IMAGE_MAGIC:
-        raise NotAnImage(f"image magic is 0x{header.magic:08X}, not MCUboot's 0x{IMAGE_MAGIC:08X}")
+        raise NotAnImage(
+            f"image magic is 0x{header.magic:08X}, not MCUboot's 0x{IMAGE_MAGIC:08X}",
+            "magic",
+            magic=f"0x{header.magic:08X}",
+            expected=f"0x{IMAGE_MAGIC:08X}",
+        )
     if header.header_size < HEADER_STRUCT_SIZE:
-        raise CorruptImage(f"header size {header.header_size} is below 32 bytes")
+        raise CorruptImage(
+            f"header size {header.header_size} is below 32 bytes",
+            "header_size",
+            size=header.header_size,
+        )
     flags = ImageFlag(header.flags)
     if header.flags & ENCRYPTED_FLAGS:
-        raise UnsupportedImage("an encrypted image: safetool cannot check its payload")
+        raise UnsupportedImage("an encrypted image: safetool cannot check its payload", "encrypted")
     payload_end = header.header_size + header.image_size
     if payload_end > len(data):
         raise TruncatedImage(
-            f"the payload ends at byte {payload_end} but the file has {len(data)} bytes"
+            f"the payload ends at byte {payload_end} but the file has {len(data)} bytes",
+            "short_payload",
+            end=payload_end,
+            size=len(data),
         )
     protected: tuple[Tlv, ...] = ()
     offset = payload_end
@@ -344,7 +370,11 @@ def parse_image(data: bytes) -> Image:
     total_size = offset + TlvInfoStruct.parse(data[offset : offset + TLV_INFO_SIZE]).total_size
     for tlv in unprotected:
         if tlv.type not in UNPROTECTED_TLVS:
-            raise CorruptImage(f"TLV {tlv.name} is outside the protected (signed) area")
+            raise CorruptImage(
+                f"TLV {tlv.name} is outside the protected (signed) area",
+                "unprotected",
+                tlv=tlv.name,
+            )
     return Image(
         data=data,
         load_address=header.load_address,
@@ -373,27 +403,54 @@ def _parse_area(
     data: bytes, offset: int, magic: int, label: str, expected_size: int | None
 ) -> tuple[Tlv, ...]:
     if offset + TLV_INFO_SIZE > len(data):
-        raise TruncatedImage(f"the file ends before the {label} TLV area")
+        raise TruncatedImage(
+            f"the file ends before the {label} TLV area", "no_tlv_area", area=label
+        )
     info = TlvInfoStruct.parse(data[offset : offset + TLV_INFO_SIZE])
     if info.magic != magic:
-        raise CorruptImage(f"{label} TLV area magic is 0x{info.magic:04X}, expected 0x{magic:04X}")
+        raise CorruptImage(
+            f"{label} TLV area magic is 0x{info.magic:04X}, expected 0x{magic:04X}",
+            "tlv_magic",
+            area=label,
+            magic=f"0x{info.magic:04X}",
+            expected=f"0x{magic:04X}",
+        )
     if expected_size is not None and info.total_size != expected_size:
         raise CorruptImage(
-            f"{label} TLV area says {info.total_size} bytes, the header {expected_size}"
+            f"{label} TLV area says {info.total_size} bytes, the header {expected_size}",
+            "tlv_size_mismatch",
+            area=label,
+            size=info.total_size,
+            header=expected_size,
         )
     if info.total_size < TLV_INFO_SIZE:
-        raise CorruptImage(f"{label} TLV area size {info.total_size} is too small")
+        raise CorruptImage(
+            f"{label} TLV area size {info.total_size} is too small",
+            "tlv_too_small",
+            area=label,
+            size=info.total_size,
+        )
     end = offset + info.total_size
     if end > len(data):
-        raise TruncatedImage(f"the file ends inside the {label} TLV area")
+        raise TruncatedImage(
+            f"the file ends inside the {label} TLV area", "inside_tlv_area", area=label
+        )
     tlvs: list[Tlv] = []
     position = offset + TLV_INFO_SIZE
     while position < end:
         if position + TLV_HEADER_SIZE > end:
-            raise CorruptImage(f"a TLV header crosses the end of the {label} TLV area")
+            raise CorruptImage(
+                f"a TLV header crosses the end of the {label} TLV area",
+                "tlv_header_crosses",
+                area=label,
+            )
         entry = TlvStruct.parse(data[position:end]) if _fits(data, position, end) else None
         if entry is None:
-            raise CorruptImage(f"a TLV value crosses the end of the {label} TLV area")
+            raise CorruptImage(
+                f"a TLV value crosses the end of the {label} TLV area",
+                "tlv_value_crosses",
+                area=label,
+            )
         tlvs.append(Tlv(entry.type, bytes(entry.value), position))
         position += TLV_HEADER_SIZE + entry.length
     return tuple(tlvs)
@@ -407,7 +464,12 @@ def _fits(data: bytes, position: int, end: int) -> bool:
 def _single(protected: tuple[Tlv, ...], kind: TlvType) -> bytes | None:
     values = [tlv.value for tlv in protected if tlv.type == kind]
     if len(values) > 1:
-        raise CorruptImage(f"TLV {kind.name} appears {len(values)} times")
+        raise CorruptImage(
+            f"TLV {kind.name} appears {len(values)} times",
+            "tlv_repeated",
+            tlv=kind.name,
+            count=len(values),
+        )
     return values[0] if values else None
 
 
@@ -416,7 +478,7 @@ def _security_counter(protected: tuple[Tlv, ...]) -> int | None:
     if value is None:
         return None
     if len(value) != 4:
-        raise CorruptImage(f"SEC_CNT holds {len(value)} bytes, not 4")
+        raise CorruptImage(f"SEC_CNT holds {len(value)} bytes, not 4", "sec_cnt", size=len(value))
     return int.from_bytes(value, "little")
 
 
@@ -427,7 +489,9 @@ def _text(protected: tuple[Tlv, ...], kind: TlvType) -> str | None:
     try:
         return value.decode("utf-8")
     except UnicodeDecodeError:
-        raise CorruptImage(f"TLV {kind.name} is not UTF-8 text") from None
+        raise CorruptImage(
+            f"TLV {kind.name} is not UTF-8 text", "not_text", tlv=kind.name
+        ) from None
 
 
 def _revisions(protected: tuple[Tlv, ...]) -> tuple[str, ...]:
@@ -467,31 +531,35 @@ def verify_image(image: Image, public_key: Ed25519PublicKey | bytes) -> None:
     signatures = image.unprotected(TlvType.ED25519)
     if not signatures:
         if image.is_signed:
-            raise UnsupportedSignature("the image is signed with RSA or ECDSA, not ED25519")
-        raise UnsignedImage("the image carries no signature")
+            raise UnsupportedSignature(
+                "the image is signed with RSA or ECDSA, not ED25519", "other_signature"
+            )
+        raise UnsignedImage("the image carries no signature", "unsigned")
     pure = bool(image.unprotected(TlvType.SIG_PURE))
     hash_tlvs = [tlv for tlv in image.unprotected_tlvs if tlv.type in HASH_TLVS]
     if len(hash_tlvs) > 1:
-        raise HashMismatch("the image carries more than one hash TLV")
+        raise HashMismatch("the image carries more than one hash TLV", "two_hashes")
     region = image.signed_region
     if pure:
         make_hash: Callable[..., hashlib._Hash] = hashlib.sha512
         message = region
     else:
         if not hash_tlvs:
-            raise HashMismatch("the image carries no hash TLV")
+            raise HashMismatch("the image carries no hash TLV", "no_hash")
         make_hash = HASH_TLVS[hash_tlvs[0].type]
         digest = make_hash(region).digest()
         if digest != hash_tlvs[0].value:
-            raise HashMismatch("the hash of header, payload and protected TLVs does not match")
+            raise HashMismatch(
+                "the hash of header, payload and protected TLVs does not match", "hash"
+            )
         message = digest
     der = public_key_der(public_key)
     key_hashes = image.unprotected(TlvType.KEYHASH)
     full_keys = image.unprotected(TlvType.PUBKEY)
     if key_hashes and make_hash(der).digest() not in key_hashes:
-        raise WrongKey("the image names a different signing key (KEYHASH)")
+        raise WrongKey("the image names a different signing key (KEYHASH)", "keyhash")
     if full_keys and der not in full_keys:
-        raise WrongKey("the image carries a different signing key (PUBKEY)")
+        raise WrongKey("the image carries a different signing key (PUBKEY)", "pubkey")
     for signature in signatures:
         try:
             public_key.verify(signature, message)
@@ -499,5 +567,7 @@ def verify_image(image: Image, public_key: Ed25519PublicKey | bytes) -> None:
         except InvalidSignature:
             continue
     if key_hashes or full_keys:
-        raise BadSignature("the signature does not verify although the image names this key")
-    raise WrongKey("the signature does not verify with this key")
+        raise BadSignature(
+            "the signature does not verify although the image names this key", "bad_signature"
+        )
+    raise WrongKey("the signature does not verify with this key", "signature")

@@ -55,7 +55,14 @@ _KEY_LABEL = b"safetool session keys v1"
 
 
 class SessionBroken(RemoteProtocolError):
-    """An encrypted frame failed authentication or its counter did not move forward."""
+    """An encrypted frame failed authentication or its counter did not move forward.
+
+    ``code`` says which, for an audit trail: ``truncated_frame``, ``replayed_frame`` or
+    ``forged_frame``."""
+
+    def __init__(self, text: str, code: str) -> None:
+        super().__init__(text)
+        self.code = code
 
 
 class HandshakeFailed(RemoteProtocolError):
@@ -123,17 +130,20 @@ class FrameCipher:
         from cryptography.exceptions import InvalidTag
 
         if len(payload) < CIPHER_OVERHEAD:
-            raise SessionBroken(f"encrypted body of {len(payload)} bytes is truncated")
+            raise SessionBroken(
+                f"encrypted body of {len(payload)} bytes is truncated", "truncated_frame"
+            )
         (counter,) = COUNTER.unpack_from(payload)
         if counter <= self._received:
             raise SessionBroken(
-                f"frame counter {counter} does not follow {self._received}: replayed or reordered"
+                f"frame counter {counter} does not follow {self._received}: replayed or reordered",
+                "replayed_frame",
             )
         try:
             body = self._receive.decrypt(b"\x00" * 4 + payload[:8], payload[8:], header)
         except InvalidTag:
             raise SessionBroken(
-                "encrypted frame failed authentication (forged or corrupted)"
+                "encrypted frame failed authentication (forged or corrupted)", "forged_frame"
             ) from None
         self._received = counter
         return body

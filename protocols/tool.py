@@ -170,10 +170,10 @@ class ToolConnection(Endpoint[ToolEvent]):
         self._outstanding.clear()
         return seqs
 
-    def end_session(self, reason: str) -> None:
+    def end_session(self, reason: str, code: str = "") -> None:
         """Forget the session keys; requests sent under them end now (``RequestAborted``)."""
         had_session = self.cipher is not None
-        super().end_session(reason)
+        super().end_session(reason, code)
         if not had_session:
             return
         for seq, item in list(self._outstanding.items()):

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from protocols.certificates import Certificate, CertificateError
 from protocols.certificates import Qualification as Qualification
 from safetool.errors import SafetoolError
+from safetool.messages import Message, os_error_message
 
 ENV_VAR = "SAFETOOL_TECHNICIAN"
 
@@ -56,19 +57,18 @@ class TechnicianIdentity:
             folder = os.environ.get(ENV_VAR, "")
         if not folder:
             raise IdentityError(
-                "No technician identity given.",
-                meaning="Secure work (recovery, firmware, audit) needs your key and certificate.",
-                next_step=f"Pass --technician FOLDER or set {ENV_VAR} to the folder holding "
-                "technician.key and technician.cert.",
+                Message("identity.none"),
+                meaning=Message("identity.none.meaning"),
+                next_step=Message("identity.none.next", {"env": ENV_VAR}),
             )
         path = Path(folder)
         try:
             key_path = path / "technician.key"
             if os.name == "posix" and key_path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
                 raise IdentityError(
-                    f"{key_path} can be read by other users.",
-                    meaning="A private key must be readable by its owner only.",
-                    next_step=f"Run: chmod 600 {key_path}",
+                    Message("identity.key_readable", {"path": str(key_path)}),
+                    meaning=Message("identity.key_readable.meaning"),
+                    next_step=Message("identity.key_readable.next", {"path": str(key_path)}),
                 )
             key = load_pem_private_key(key_path.read_bytes(), password=None)
             certificate_bytes = (path / "technician.cert").read_bytes()
@@ -90,11 +90,18 @@ class TechnicianIdentity:
                 revocation_list=crl_path.read_bytes() if crl_path.exists() else None,
             )
         except (OSError, ValueError, KeyError, CertificateError) as exc:
+            why = (
+                Message(
+                    "identity.file_unreadable",
+                    {"file": Path(exc.filename or "").name, "error": os_error_message(exc)},
+                )
+                if isinstance(exc, OSError)
+                else Message("identity.damaged", {"detail": str(exc)})
+            )
             raise IdentityError(
-                f"Cannot load the technician identity in {path}: {exc}",
-                meaning="Without it safetool cannot open a secure session with a lock.",
-                next_step="Check the folder (technician.key, technician.cert, trust.json); "
-                "ask the service centre for a new certificate if it is damaged.",
+                Message("identity.unloadable", {"path": str(path), "error": why}),
+                meaning=Message("identity.unloadable.meaning"),
+                next_step=Message("identity.unloadable.next"),
             ) from None
 
 

@@ -41,6 +41,8 @@ ALLOWED_IN_CHINESE = {
     *("mV", "mA", "ms", "Ctrl", "safetool", "debug"),  # units, keys, the program, options
     *("Windows", "macOS", "Arch", "dialout", "uucp", "USB"),  # systems, groups, buses
     *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC", "JSON", "MCUboot"),
+    *("Ed", "RSA", "ECDSA", "PEM", "BLE", "BlueZ", "Bus", "Linux"),  # Ed25519, D-Bus: names
+    *("TLV", "UTF", "SEC", "CNT", "KEYHASH", "PUBKEY"),  # MCUboot's field names
 }
 """Names and units may stay Latin in a Chinese sentence; so may commands in `backticks`
 and device paths."""

@@ -154,7 +154,7 @@ def test_language_from_flag_or_locale(monkeypatch: pytest.MonkeyPatch) -> None:
         i18n.pick_language("fr")
 
 
-# --- the services' sentences in the interface language (safetool/tui/service_texts.py) ---------
+# --- the services' errors are coded messages, shown in the interface language -------------------
 
 ROOT = TUI.parent.parent
 SERVICE_SOURCES: dict[str, set[str] | None] = {
@@ -245,16 +245,22 @@ def service_sentences() -> set[str]:
     return sentences
 
 
-def test_every_service_error_sentence_has_a_translatable_template() -> None:
-    from safetool.tui.service_texts import TEMPLATES
+def test_the_services_errors_are_coded_messages_not_english_prose() -> None:
+    # Every error these modules raise carries its three parts as catalogue keys, so the app,
+    # the CLI and JSON word them alike; English prose here would show English in Chinese.
+    assert sorted(service_sentences()) == []
 
-    shapes = {re.sub(r"\{\w+\}", "{}", template) for template in TEMPLATES}
-    sentences = service_sentences()
-    # the scan reads what it should; the count shrinks as sentences become coded messages
-    # (safetool/messages), and this test goes with service_texts.py when none is left
-    assert len(sentences) > 100
-    missing = sorted(sentences - shapes)
-    assert missing == [], "add these to safetool/tui/service_texts.py and the catalogs"
+
+def test_the_scan_for_english_prose_finds_it(tmp_path: Path) -> None:
+    import ast
+
+    sample = ast.parse(
+        'raise SafetoolError(f"{port} is gone.", next_step="Plug it in again.")\n'
+        'REASONS = {1: ("the bolt is moving", "Wait a moment.")}\n'
+    )
+    calls = [n for n in ast.walk(sample) if isinstance(n, ast.Call)]
+    assert _shape(calls[0].args[0]) == "{} is gone."
+    assert _shape(calls[0].keywords[0].value) == "Plug it in again."
 
 
 def _has_chinese(text: str) -> bool:
@@ -266,11 +272,12 @@ async def test_service_errors_show_in_chinese_values_and_causes_included() -> No
 
     from protocols.catalogue import BoltState, ErrorCode, LockState
     from safetool.client.errors import LockRefused
+    from safetool.messages import Message
     from safetool.services import firmware_install
     from safetool.transport import LinkLost
     from safetool.transport.ble_errors import not_found
     from safetool.transport.serial_port import describe_open_error
-    from safetool.tui.service_texts import explain
+    from safetool.tui.widgets.error_note import explain
 
     plan = SimpleNamespace(serial="SL-0000-0001", battery_mv=4900)
     errors: list[Exception] = [
@@ -292,9 +299,8 @@ async def test_service_errors_show_in_chinese_values_and_causes_included() -> No
 
     async def cable_pulled() -> None:
         raise LinkLost(
-            "The link to the lock on /dev/ttyUSB0 was lost.",
-            meaning="The cable was pulled, or the board reset or lost power. Nothing sent "
-            "after this point reached the lock.",
+            Message("link.lost", {"url": "/dev/ttyUSB0", "detail": ""}),
+            meaning=Message("link.lost.meaning"),
         )
 
     outcome = SimpleNamespace(serial="SL-0000-0001", attempts=1)

@@ -14,8 +14,8 @@ from typing import Any
 from safetool.cli.common import add_port_options, cells, connected, language, print_json
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.messages import Message, local_time, pick_language, render
-from safetool.services.audit import AuditReport, audit_kind_message, entry_dict
+from safetool.messages import Message, local_time, pick_language, render, render_list
+from safetool.services.audit import AuditReport, audit_kind_message, detail_message, entry_dict
 
 OK, PROBLEM = 0, 1
 _DURATION = re.compile(r"^(\d+)\s*([dhm])$")
@@ -84,7 +84,8 @@ async def cmd_audit(args: argparse.Namespace) -> int:
     progress = None if output != "text" or not sys.stderr.isatty() else _progress
     async with connected(args, identity=identity) as lock:
         report = await lock.download_audit(full=args.full, progress=progress)
-    rows = [entry_dict(e) for e in report.entries if since is None or e.time_s >= since]
+    kept = [e for e in report.entries if since is None or e.time_s >= since]
+    rows = [entry_dict(e) for e in kept]
     if output == "json":
         print_json({**report.as_dict(), "entries": rows})
     elif output == "csv":
@@ -92,8 +93,8 @@ async def cmd_audit(args: argparse.Namespace) -> int:
         _print_summary(report, sys.stderr, language(args))
     else:
         reader = language(args)
-        for row in rows:
-            detail = ", ".join(f"{k}={v}" for k, v in sorted(row["detail"].items()))
+        for entry, row in zip(kept, rows, strict=True):
+            detail = render_list(detail_message(entry), reader)
             kind = render(audit_kind_message(row["kind"]), reader)
             kind += " " * max(22 - cells(kind), 0)
             print(f"{row['index']:>6}  {local_time(row['time'], reader)}  {kind} {detail}")

@@ -157,14 +157,14 @@ class LockClient:
         await self._stop_tasks()
         with contextlib.suppress(Exception):
             await self.transport.close()
-        self._fail_everything(LinkLost("Reconnecting: the request was abandoned."))
+        self._fail_everything(LinkLost(Message("link.reconnecting")))
         await self.open()
 
     async def close(self) -> None:
         await self._stop_tasks()
         with contextlib.suppress(Exception):
             await self.transport.close()
-        self._fail_everything(LinkLost("The connection was closed."))
+        self._fail_everything(LinkLost(Message("link.connection_closed")))
 
     async def _stop_tasks(self) -> None:
         pending = {task for task in self._tasks if not task.done()}

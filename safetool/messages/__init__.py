@@ -12,6 +12,7 @@ add its code to :data:`LANGUAGES` and a text for every key.
 
 from __future__ import annotations
 
+import errno
 import locale
 import os
 import string
@@ -200,3 +201,28 @@ __all__ = [
     "pick_language",
     "render",
 ]
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "os.no_such_file",
+    errno.EACCES: "os.permission_denied",
+    errno.EPERM: "os.permission_denied",
+    errno.EISDIR: "os.is_a_folder",
+    errno.ENOTDIR: "os.not_a_folder",
+    errno.ENOSPC: "os.disk_full",
+    errno.EROFS: "os.read_only",
+}
+
+
+def os_error_message(error: OSError) -> Message:
+    """Why the system refused a file operation, worded per language (the system's own
+    English text is kept for errors without words of ours)."""
+    key = _OS_ERRORS.get(error.errno or 0)
+    if key is not None:
+        return Message(key)
+    return Message("os.other", {"text": error.strerror or str(error)})
+
+
+def render_list(items: list[Any], language: str = "en") -> str:
+    """Items (messages or text) worded and joined the reader's way (``a, b`` / ``a，b``)."""
+    return str(_value(list(items), language))

@@ -400,7 +400,7 @@ DIAGNOSTICS: dict[str, dict[str, str]] = {
     "diag.check.leds": _("LEDs", "指示灯"),
     "diag.check.rtc": _("Clock", "时钟"),
     "diag.check.temperature": _("Temperature", "温度"),
-    "diag.check.tamper": _("Tamper switch", "防拆开关"),
+    "diag.check.tamper": _("Tamper switch", "防撬开关"),
     "diag.check.door_sensor": _("Door sensor", "门传感器"),
     "diag.check.error_log": _("Error log", "错误日志"),
     "diag.check.versions": _("Firmware and bootloader", "固件和引导程序"),
@@ -1131,3 +1131,611 @@ SCAN_AND_DEMO: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(SCAN_AND_DEMO)
+
+# --- the install after it started (services/firmware_install.py) ------------------------------
+INSTALL_FAILURES: dict[str, dict[str, str]] = {
+    "install.failed.other_trial": _(
+        "{serial}: another image is on trial on the lock.",
+        "{serial}：锁上有另一个固件正在试运行。",
+    ),
+    "install.failed.other_trial.next": _(
+        "Wait for the lock to revert it, then install again.", "等锁回退它之后再安装。"
+    ),
+    "install.failed.read_back": _(
+        "{serial}: the lock read back a different image.",
+        "{serial}：锁读回的固件与发送的不同。",
+    ),
+    "install.failed.again": _("Install again.", "请重新安装。"),
+    "install.failed.not_booted": _(
+        "{serial}: the lock did not boot the new image (it runs {version}; last install: "
+        "{result}).",
+        "{serial}：锁没有引导新固件（正在运行 {version}；上次安装：{result}）。",
+    ),
+    "install.failed.not_booted.meaning": _(
+        "The old firmware keeps running; nothing was confirmed.",
+        "原固件继续运行；没有确认任何内容。",
+    ),
+    "install.failed.not_booted.next": _(
+        "Check the image with `safetool firmware verify`, then install again.",
+        "用 `safetool firmware verify` 检查固件，然后重新安装。",
+    ),
+    "install.failed.bad_state": _(
+        "{serial}: after the install the lock reports {state}.",
+        "{serial}：安装后锁报告状态为{state}。",
+    ),
+    "install.failed.bad_state.meaning": _(
+        "The new image was not confirmed: the lock reverts to the old one by itself.",
+        "新固件未被确认：锁会自行回退到原固件。",
+    ),
+    "install.failed.bad_state.next": _(
+        "Reset the lock to revert now, and report the release to the service centre.",
+        "复位锁以立即回退，并把该版本报告给服务中心。",
+    ),
+    "install.failed.self_test": _(
+        "{serial}: the new firmware's self-test failed: {checks}.",
+        "{serial}：新固件自检失败：{checks}。",
+    ),
+    "install.failed.self_test.meaning": _(
+        "It was not confirmed: the lock goes back to the old firmware at its next reset, or by "
+        "itself within a few minutes.",
+        "新固件未被确认：锁会在下次复位时，或在几分钟内自行回退到原固件。",
+    ),
+    "install.failed.self_test.next": _(
+        "Run `safetool diag` to find the faulty part.", "运行 `safetool diag` 找出故障零件。"
+    ),
+    "install.health_check.flash": _("flash", "闪存"),
+    "install.health_check.motor_driver": _("motor driver", "电机驱动"),
+    "install.health_check.sensors": _("sensors", "传感器"),
+    "install.health_check.keypad": _("keypad", "键盘"),
+    "install.health_check.clock": _("clock", "时钟"),
+    "install.failed.not_activated": _(
+        "{serial}: the lock would not activate the image: {detail}.",
+        "{serial}：锁拒绝激活该固件：{detail}。",
+    ),
+    "install.failed.not_activated.meaning": _(
+        "The old firmware keeps running; the new image was not booted.",
+        "原固件继续运行；新固件没有被引导。",
+    ),
+    "install.failed.not_activated.next": _(
+        "Install again; if it repeats, the image or the lock's flash is damaged.",
+        "请重新安装；如果反复出现，说明固件文件或锁的闪存已损坏。",
+    ),
+    "install.failed.no_restart": _(
+        "The lock did not restart after activating the new image.", "激活新固件后锁没有重启。"
+    ),
+    "install.failed.no_restart.meaning": _(
+        "It may still be running the old firmware.", "它可能仍在运行原固件。"
+    ),
+    "install.failed.no_restart.next": _(
+        "Check `safetool firmware status`, then install again.",
+        "查看 `safetool firmware status`，然后重新安装。",
+    ),
+    "install.failed.interrupted": _(
+        "{serial}: the install was interrupted: {error}", "{serial}：安装被中断：{error}"
+    ),
+    "install.failed.interrupted.meaning": _(
+        "The lock keeps running its old firmware and remembers what it has received.",
+        "锁继续运行原固件，并记住已收到的部分。",
+    ),
+    "install.failed.interrupted.next": _(
+        "Check the cable and the battery, then run the same install again: it continues where "
+        "it stopped.",
+        "检查线缆和电池，然后重新执行同一安装：将从中断处继续。",
+    ),
+}
+
+TEXTS.update(INSTALL_FAILURES)
+
+# --- an image that cannot be used, and files the system refused ------------------------------
+IMAGE_UNUSABLE: dict[str, dict[str, str]] = {
+    "image.refused": _("{source}: image refused ({detail}).", "{source}：固件被拒绝（{detail}）。"),
+    "image.detail.empty": _("the file is empty", "文件为空"),
+    "image.detail.short_header": _(
+        "{size} bytes: shorter than MCUboot's 32-byte header",
+        "{size} 字节：比 MCUboot 的 32 字节头部还短",
+    ),
+    "image.detail.big_endian": _(
+        "a big-endian MCUboot image; lock controllers use little-endian",
+        "大端序的 MCUboot 固件；锁控制器使用小端序",
+    ),
+    "image.detail.magic": _(
+        "image magic is {magic}, not MCUboot's {expected}",
+        "固件标识为 {magic}，不是 MCUboot 的 {expected}",
+    ),
+    "image.detail.header_size": _(
+        "header size {size} is below 32 bytes", "头部大小 {size} 小于 32 字节"
+    ),
+    "image.detail.encrypted": _(
+        "an encrypted image: safetool cannot check its payload",
+        "加密的固件：safetool 无法检查其负载",
+    ),
+    "image.detail.short_payload": _(
+        "the payload ends at byte {end} but the file has {size} bytes",
+        "负载在第 {end} 字节结束，但文件只有 {size} 字节",
+    ),
+    "image.detail.unprotected": _(
+        "TLV {tlv} is outside the protected (signed) area", "TLV {tlv} 位于受保护（已签名）区域之外"
+    ),
+    "image.detail.no_tlv_area": _(
+        "the file ends before the {area} TLV area", "文件在 {area} TLV 区之前就结束了"
+    ),
+    "image.detail.tlv_magic": _(
+        "{area} TLV area magic is {magic}, expected {expected}",
+        "{area} TLV 区的标识为 {magic}，应为 {expected}",
+    ),
+    "image.detail.tlv_size_mismatch": _(
+        "{area} TLV area says {size} bytes, the header {header}",
+        "{area} TLV 区标明 {size} 字节，头部标明 {header} 字节",
+    ),
+    "image.detail.tlv_too_small": _(
+        "{area} TLV area size {size} is too small", "{area} TLV 区大小 {size} 太小"
+    ),
+    "image.detail.inside_tlv_area": _(
+        "the file ends inside the {area} TLV area", "文件在 {area} TLV 区中间就结束了"
+    ),
+    "image.detail.tlv_header_crosses": _(
+        "a TLV header crosses the end of the {area} TLV area", "有 TLV 头越过了 {area} TLV 区的末尾"
+    ),
+    "image.detail.tlv_value_crosses": _(
+        "a TLV value crosses the end of the {area} TLV area", "有 TLV 值越过了 {area} TLV 区的末尾"
+    ),
+    "image.detail.tlv_repeated": _(
+        "TLV {tlv} appears {count} times", "TLV {tlv} 出现了 {count} 次"
+    ),
+    "image.detail.sec_cnt": _(
+        "SEC_CNT holds {size} bytes, not 4", "SEC_CNT 有 {size} 字节，而不是 4 字节"
+    ),
+    "image.detail.not_text": _("TLV {tlv} is not UTF-8 text", "TLV {tlv} 不是 UTF-8 文本"),
+    "image.detail.other_signature": _(
+        "the image is signed with RSA or ECDSA, not ED25519",
+        "固件用 RSA 或 ECDSA 签名，而不是 Ed25519",
+    ),
+    "image.detail.unsigned": _("the image carries no signature", "固件没有签名"),
+    "image.detail.two_hashes": _(
+        "the image carries more than one hash TLV", "固件带有不止一个哈希 TLV"
+    ),
+    "image.detail.no_hash": _("the image carries no hash TLV", "固件没有哈希 TLV"),
+    "image.detail.hash": _(
+        "the hash of header, payload and protected TLVs does not match",
+        "头部、负载和受保护 TLV 的哈希不一致",
+    ),
+    "image.detail.keyhash": _(
+        "the image names a different signing key (KEYHASH)", "固件指明的是另一个签名密钥（KEYHASH）"
+    ),
+    "image.detail.pubkey": _(
+        "the image carries a different signing key (PUBKEY)", "固件携带的是另一个签名密钥（PUBKEY）"
+    ),
+    "image.detail.bad_signature": _(
+        "the signature does not verify although the image names this key",
+        "固件指明的是这个密钥，但签名校验失败",
+    ),
+    "image.detail.signature": _(
+        "the signature does not verify with this key", "用这个密钥校验签名失败"
+    ),
+    "image.detail.other": _("{text}", "{text}"),
+    "image.refused.empty": _("The file holds no bytes.", "该文件没有任何内容。"),
+    "image.refused.empty.next": _(
+        "Copy the image again from the release.", "从发布包重新复制固件。"
+    ),
+    "image.refused.truncated": _(
+        "The file is cut short: a download or copy did not finish.",
+        "该文件不完整：下载或复制没有完成。",
+    ),
+    "image.refused.truncated.next": _(
+        "Copy the image again from the release and check its size.",
+        "从发布包重新复制固件，并检查其大小。",
+    ),
+    "image.refused.not_an_image": _(
+        "This is not an MCUboot firmware image (perhaps a raw .bin or a different file).",
+        "这不是 MCUboot 固件（可能是原始 `.bin` 或其他文件）。",
+    ),
+    "image.refused.not_an_image.next": _(
+        "Use the signed image from the release, not the raw build output.",
+        "请使用发布包中已签名的固件，而不是原始构建输出。",
+    ),
+    "image.refused.corrupt": _(
+        "The image's structure is damaged; it cannot be trusted or installed.",
+        "该固件的结构已损坏；不可信任，也无法安装。",
+    ),
+    "image.refused.corrupt.next": _(
+        "Copy the image again from the release.", "从发布包重新复制固件。"
+    ),
+    "image.refused.unsupported": _(
+        "Lock controllers cannot boot this kind of MCUboot image.",
+        "锁控制器无法引导这种 MCUboot 固件。",
+    ),
+    "image.refused.unsupported.next": _(
+        "Use an image built with `safetool firmware build`.",
+        "请使用以 `safetool firmware build` 构建的固件。",
+    ),
+    "image.refused.unsigned": _(
+        "An unsigned image is never installed: the lock's bootloader would refuse it.",
+        "未签名的固件绝不会被安装：锁的引导程序会拒绝它。",
+    ),
+    "image.refused.unsigned.next": _(
+        "Sign it with the manufacturer's firmware key (`safetool firmware build`).",
+        "请用制造商的固件密钥签名（`safetool firmware build`）。",
+    ),
+    "image.refused.unsupported_signature": _(
+        "Lock controllers only accept Ed25519 signatures.", "锁控制器只接受 Ed25519 签名。"
+    ),
+    "image.refused.unsupported_signature.next": _(
+        "Sign it with the manufacturer's Ed25519 firmware key.",
+        "请用制造商的 Ed25519 固件密钥签名。",
+    ),
+    "image.refused.tampered": _(
+        "The image was changed after it was signed. A lock's bootloader would refuse to boot it.",
+        "该固件在签名后被修改过。锁的引导程序会拒绝引导它。",
+    ),
+    "image.refused.tampered.next": _(
+        "Use the original image from the release.", "请使用发布包中的原始固件。"
+    ),
+    "image.refused.wrong_key": _(
+        "The image was signed with another key than the manufacturer's firmware key you "
+        "trust; the lock would refuse it.",
+        "该固件不是用你信任的制造商固件密钥签名的；锁会拒绝它。",
+    ),
+    "image.refused.wrong_key.next": _(
+        "Use an image released by the manufacturer, or check `--pki`/`--key` is the right one.",
+        "请使用制造商发布的固件，或检查 `--pki`/`--key` 是否正确。",
+    ),
+    "image.refused.unusable": _("The image cannot be used.", "该固件无法使用。"),
+    "image.refused.unusable.next": _(
+        "Use the original image from the release.", "请使用发布包中的原始固件。"
+    ),
+    "image.unreadable": _("Cannot read {path}: {error}.", "无法读取 {path}：{error}。"),
+    "image.unreadable.next": _("Check the image's path.", "检查固件文件的路径。"),
+    "image.not_a_file": _("{path} is not a file.", "{path} 不是文件。"),
+    "image.not_a_file.next": _("Give an image file.", "请指定一个固件文件。"),
+    "image.no_key": _(
+        "No firmware key to check the image against.", "没有用来校验固件的固件密钥。"
+    ),
+    "image.no_key.next": _(
+        "Pass `--pki DIR` (a folder with trust.json), `--key PUBLIC.pem`, or set `{env}` to "
+        "your technician folder.",
+        "请传入 `--pki DIR`（含 `trust.json` 的文件夹）、`--key PUBLIC.pem`，或把 `{env}` "
+        "设为你的技术员文件夹。",
+    ),
+    "image.key_unreadable": _(
+        "Cannot read the firmware key from {path} ({error}).",
+        "无法从 {path} 读取固件密钥（{error}）。",
+    ),
+    "image.key_unreadable.next": _(
+        "Point `--pki` at a dev-pki or technician folder holding trust.json.",
+        "请让 `--pki` 指向含有 `trust.json` 的开发密钥或技术员文件夹。",
+    ),
+    "image.key_file_unreadable": _(
+        "Cannot read the key {path}: {error}.", "无法读取密钥 {path}：{error}。"
+    ),
+    "image.key_file_unreadable.next": _("Check the key's path.", "请检查密钥的路径。"),
+    "image.not_a_key": _("{path} is not an Ed25519 key.", "{path} 不是 Ed25519 密钥。"),
+    "image.not_a_key.next": _(
+        "Give the firmware public key as PEM (`imgtool getpub --encoding pem`) or as 64 hex "
+        "digits.",
+        "请以 PEM 格式（`imgtool getpub --encoding pem`）或 64 位十六进制数字给出固件公钥。",
+    ),
+    "image.no_slot_size": _(
+        "safetool knows no firmware slot size for model {model}.",
+        "safetool 不知道型号 {model} 的固件槽位大小。",
+    ),
+    "image.no_slot_size.next": _(
+        "Pass `--slot-size BYTES`, or check the model name.",
+        "请传入 `--slot-size BYTES`，或检查型号名称。",
+    ),
+    "os.no_such_file": _("no such file or folder", "文件或文件夹不存在"),
+    "os.permission_denied": _("permission denied", "没有权限"),
+    "os.is_a_folder": _("it is a folder", "这是一个文件夹"),
+    "os.not_a_folder": _("a part of the path is not a folder", "路径中有一部分不是文件夹"),
+    "os.disk_full": _("the disk is full", "磁盘已满"),
+    "os.read_only": _("the disk is read-only", "磁盘为只读"),
+    "os.other": _("{text}", "{text}"),
+}
+
+TEXTS.update(IMAGE_UNUSABLE)
+
+# --- the link: ports and Bluetooth (transport/) ------------------------------------------------
+LINK_AND_BLUETOOTH: dict[str, dict[str, str]] = {
+    "port.none_given": _("No port given.", "未指定端口。"),
+    "port.none_given.next": _(
+        "Pass `--port` (e.g. /dev/ttyUSB0, `COM3`, `socket://host:port`) or set `SAFETOOL_PORT`; "
+        "`safetool ports` lists what is connected.",
+        "请传入 `--port`（例如 /dev/ttyUSB0、`COM3`、`socket://host:port`）或设置 "
+        "`SAFETOOL_PORT`；`safetool ports` 可列出已连接的端口。",
+    ),
+    "link.not_open": _("{port} is not open", "{port} 未打开"),
+    "link.closed": _("{port} was closed", "{port} 已关闭"),
+    "link.reconnecting": _(
+        "Reconnecting: the request was abandoned.", "正在重新连接：该请求已放弃。"
+    ),
+    "link.connection_closed": _("The connection was closed.", "连接已关闭。"),
+    "ble.no_target": _(
+        "A BLE port needs the lock's address, name or serial: `ble:<address or name>`.",
+        "BLE 端口需要锁的地址、名称或序列号：`ble:<地址或名称>`。",
+    ),
+    "ble.scan_to_list.next": _(
+        "Run `safetool scan` to list the locks in range.", "运行 `safetool scan` 列出范围内的锁。"
+    ),
+    "ble.not_a_lock": _(
+        "{device} is not a lock controller (it has no safetool service).",
+        "{device} 不是锁控制器（它没有 safetool 服务）。",
+    ),
+    "ble.not_a_lock.meaning": _(
+        "A device with a similar name answered.", "应答的是名称相似的另一台设备。"
+    ),
+    "ble.not_a_lock.next": _(
+        "Run `safetool scan` and use the address of the lock.",
+        "运行 `safetool scan`，并使用锁的地址。",
+    ),
+    "ble.lost": _(
+        "The Bluetooth link to the lock {target} was lost{detail}.",
+        "与锁 {target} 的蓝牙连接已断开{detail}。",
+    ),
+    "ble.lost.meaning": _(
+        "The lock went out of range, reset, or lost power, or another device took the "
+        "connection. Nothing sent after this point reached the lock.",
+        "锁超出范围、复位或断电，或另一台设备占用了连接。此后发送的内容都没有到达锁。",
+    ),
+    "ble.lost.next": _(
+        "Come closer, wake the lock with a key press, and connect again.",
+        "靠近锁，按键唤醒它，然后重新连接。",
+    ),
+    "ble.macos_denied": _(
+        "macOS does not allow this terminal to use Bluetooth.", "macOS 不允许此终端使用蓝牙。"
+    ),
+    "ble.macos_denied.meaning": _(
+        "Without that permission macOS ends the program without a message, so safetool stopped "
+        "before touching Bluetooth.",
+        "没有该权限时 macOS 会不加提示地结束程序，所以 safetool 在使用蓝牙之前就停止了。",
+    ),
+    "ble.macos_denied.next": _(
+        "Open System Settings → Privacy & Security → Bluetooth, allow your terminal app "
+        "(Terminal, iTerm, VS Code), then quit and reopen it.",
+        "打开 系统设置 → 隐私与安全性 → 蓝牙，允许你的终端应用（`Terminal`、`iTerm`、"
+        "`VS Code`），然后退出并重新打开它。",
+    ),
+    "ble.windows_old": _(
+        "This Windows (build {build}) is too old for Bluetooth Low Energy.",
+        "此 Windows（内部版本 {build}）太旧，不支持低功耗蓝牙。",
+    ),
+    "ble.windows_old.meaning": _(
+        "BLE needs Windows 10 version 1709 (build 16299) or newer.",
+        "BLE 需要 Windows 10 1709 版（内部版本 16299）或更新版本。",
+    ),
+    "ble.windows_old.next": _(
+        "Update Windows, or use the lock's USB service cable.",
+        "请更新 Windows，或使用锁的 USB 维修线缆。",
+    ),
+    "ble.not_found": _(
+        "No lock matching {target} answered over Bluetooth.",
+        "没有与 {target} 匹配的锁通过蓝牙应答。",
+    ),
+    "ble.not_found_within": _(
+        "No lock matching {target} answered over Bluetooth within {seconds} s.",
+        "{seconds} 秒内没有与 {target} 匹配的锁通过蓝牙应答。",
+    ),
+    "ble.not_found.meaning": _(
+        "The lock is off, asleep, out of range (BLE reaches about 10 m through a safe door, less "
+        "through steel), or already connected to another phone or laptop.",
+        "锁已关闭、处于休眠、超出范围（BLE 隔着保险柜门约可达 10 米，隔着钢板更近），"
+        "或已连接到另一部手机或电脑。",
+    ),
+    "ble.not_found.next": _(
+        "Wake the lock (press a key), come closer, disconnect other apps, and run "
+        "`safetool scan` to see the names and addresses in range.",
+        "唤醒锁（按任意键）、靠近一些、断开其他应用，"
+        "并运行 `safetool scan` 查看范围内的名称和地址。",
+    ),
+    "ble.failed": _(
+        "Bluetooth connection to {target} failed: {error}", "与 {target} 的蓝牙连接失败：{error}"
+    ),
+    "ble.failed.meaning": _("The lock could not be reached over BLE.", "无法通过 BLE 连接到锁。"),
+    "ble.failed.next": _(
+        "Come closer to the lock, wake it with a key press and try again; `safetool scan` shows "
+        "what is in range.",
+        "靠近锁，按键唤醒后重试；`safetool scan` 可列出范围内的设备。",
+    ),
+    "ble.user_denied": _(
+        "This user may not use Bluetooth ({error}).", "此用户不能使用蓝牙（{error}）。"
+    ),
+    "ble.user_denied.meaning": _(
+        "The system's Bluetooth policy refused the request.", "系统的蓝牙策略拒绝了该请求。"
+    ),
+    "ble.user_denied.next": _(
+        "Add yourself to the `bluetooth` group (`sudo usermod -aG bluetooth $USER`, then log in "
+        "again), or ask the administrator to allow BlueZ access over D-Bus.",
+        "把自己加入 `bluetooth` 用户组（`sudo usermod -aG bluetooth $USER`，然后重新登录），"
+        "或请管理员允许通过 D-Bus 访问 BlueZ。",
+    ),
+    "ble.emulated_radio": _(
+        "The Bluetooth controller named by {name} cannot be used.",
+        "{name} 指定的蓝牙控制器无法使用。",
+    ),
+    "ble.emulated_radio.meaning": _(
+        "`SAFETOOL_BLE_HCI` points safetool at an emulated radio; {error}.",
+        "`SAFETOOL_BLE_HCI` 让 safetool 使用模拟的无线电；{error}。",
+    ),
+    "ble.emulated_radio.next": _(
+        "Start the emulated board (`safetool emulate --ble`) and set `SAFETOOL_BLE_HCI` to its "
+        "ready line's hci, or unset it to use this computer's Bluetooth.",
+        "启动模拟主板（`safetool emulate --ble`），并把 `SAFETOOL_BLE_HCI` 设为其就绪行中的 "
+        "`hci`；或取消该变量以使用这台电脑的蓝牙。",
+    ),
+    "ble.no_adapter": _(
+        "This computer has no usable Bluetooth adapter ({error}).",
+        "这台电脑没有可用的蓝牙适配器（{error}）。",
+    ),
+    "ble.no_adapter.meaning": _(
+        "BLE needs a Bluetooth 4.0 or newer adapter that can act as central.",
+        "BLE 需要一个能作为中心设备的蓝牙 4.0 或更新的适配器。",
+    ),
+    "ble.no_adapter.next": _(
+        "Plug in a Bluetooth 4.0+ USB adapter, or use the lock's USB service cable.",
+        "插入一个蓝牙 4.0 以上的 USB 适配器，或使用锁的 USB 维修线缆。",
+    ),
+    "ble.no_bluez": _(
+        "The Linux Bluetooth service is not available ({error}).",
+        "Linux 蓝牙服务不可用（{error}）。",
+    ),
+    "ble.no_bluez.meaning": _(
+        "safetool talks to BLE through BlueZ (bluetoothd) over D-Bus.",
+        "safetool 通过 D-Bus 经由 BlueZ（`bluetoothd`）使用 BLE。",
+    ),
+    "ble.no_bluez.next": _(
+        "Install and start it: `sudo apt install bluez && sudo systemctl enable --now "
+        "bluetooth` (in a container, share the host's `/run/dbus`).",
+        "安装并启动它：`sudo apt install bluez && sudo systemctl enable --now bluetooth`"
+        "（在容器中请共享主机的 `/run/dbus`）。",
+    ),
+    "ble.windows_thread": _(
+        "Bluetooth cannot start in this program's thread on Windows.",
+        "在 Windows 上，蓝牙无法在本程序的线程中启动。",
+    ),
+    "ble.windows_thread.meaning": _(
+        "Another library set the thread to the Windows GUI (STA) threading model, which bleak "
+        "cannot use.",
+        "另一个库把线程设为了 Windows 图形界面（`STA`）线程模型，`bleak` 无法在其中工作。",
+    ),
+    "ble.windows_thread.next": _(
+        "Run safetool from a plain terminal (not from a GUI shell that imports "
+        "`pythoncom`/`pywin32`), or report it to the safetool team.",
+        "请在普通终端中运行 safetool（不要在加载了 `pythoncom`/`pywin32` 的图形外壳中运行），"
+        "或报告给 safetool 团队。",
+    ),
+    "ble.pairing": _(
+        "The lock {target} requires pairing before it opens its service.",
+        "锁 {target} 要求先配对才开放服务。",
+    ),
+    "ble.pairing.meaning": _(
+        "Its service characteristics are protected by link encryption.",
+        "它的服务特征受链路加密保护。",
+    ),
+    "ble.pairing.next": _(
+        "Pair the laptop with the lock in the system Bluetooth settings (the lock shows or asks "
+        "for a PIN), then connect again.",
+        "在系统蓝牙设置中将电脑与锁配对（锁会显示或要求输入 `PIN`），然后重新连接。",
+    ),
+    "ble.off": _("Bluetooth is turned off on this computer.", "这台电脑的蓝牙已关闭。"),
+    "ble.off.meaning": _(
+        "No lock can be reached over BLE until it is on.", "打开蓝牙之前，无法通过 BLE 连接任何锁。"
+    ),
+    "ble.off.next": _(
+        "Turn Bluetooth on (system settings or the airplane-mode switch) and try again.",
+        "打开蓝牙（系统设置或飞行模式开关）后重试。",
+    ),
+}
+
+TEXTS.update(LINK_AND_BLUETOOTH)
+
+# --- the technician's identity folder (identity.py) -------------------------------------------
+IDENTITY: dict[str, dict[str, str]] = {
+    "identity.none": _("No technician identity given.", "未指定技术员身份。"),
+    "identity.none.meaning": _(
+        "Secure work (recovery, firmware, audit) needs your key and certificate.",
+        "安全操作（恢复、固件、审计）需要你的密钥和证书。",
+    ),
+    "identity.none.next": _(
+        "Pass `--technician FOLDER` or set `{env}` to the folder holding technician.key and "
+        "technician.cert.",
+        "请传入 `--technician FOLDER`，或把 `{env}` 设为存放 `technician.key` 和 "
+        "`technician.cert` 的文件夹。",
+    ),
+    "identity.key_readable": _("{path} can be read by other users.", "其他用户可以读取 {path}。"),
+    "identity.key_readable.meaning": _(
+        "A private key must be readable by its owner only.", "私钥只能由其所有者读取。"
+    ),
+    "identity.key_readable.next": _("Run: `chmod 600 {path}`", "请运行：`chmod 600 {path}`"),
+    "identity.unloadable": _(
+        "Cannot load the technician identity in {path}: {error}",
+        "无法加载 {path} 中的技术员身份：{error}",
+    ),
+    "identity.file_unreadable": _("{file}: {error}", "{file}：{error}"),
+    "identity.damaged": _(
+        "a file in it is damaged or not what safetool wrote",
+        "其中的文件已损坏，或不是 safetool 写入的内容",
+    ),
+    "identity.unloadable.meaning": _(
+        "Without it safetool cannot open a secure session with a lock.",
+        "没有它，safetool 无法与锁建立安全会话。",
+    ),
+    "identity.unloadable.next": _(
+        "Check the folder (technician.key, technician.cert, trust.json); ask the service "
+        "centre for a new certificate if it is damaged.",
+        "检查该文件夹（`technician.key`、`technician.cert`、`trust.json`）；"
+        "如已损坏，请向服务中心申请新证书。",
+    ),
+}
+
+TEXTS.update(IDENTITY)
+
+# --- audit entries' details (services/audit.py detail_message; SPEC.md 12.10) -----------------
+AUDIT_DETAILS: dict[str, dict[str, str]] = {
+    "audit.detail.item": _("{label}={value}", "{label}={value}"),
+    "audit.field.after": _("after", "之后"),
+    "audit.field.attempts_left": _("attempts left", "剩余次数"),
+    "audit.field.before": _("before", "之前"),
+    "audit.field.bolt": _("bolt", "锁舌"),
+    "audit.field.boot": _("boot", "启动次数"),
+    "audit.field.cause": _("cause", "原因"),
+    "audit.field.certificate": _("certificate", "证书"),
+    "audit.field.changes": _("changes", "修改"),
+    "audit.field.clock": _("clock", "时钟"),
+    "audit.field.count": _("count", "数量"),
+    "audit.field.counter": _("counter", "计数器"),
+    "audit.field.detail": _("detail", "详情"),
+    "audit.field.dropped": _("dropped", "丢弃"),
+    "audit.field.issued_at": _("issued at", "签发时间"),
+    "audit.field.method": _("method", "方式"),
+    "audit.field.off_s": _("off by (s)", "偏差（秒）"),
+    "audit.field.open": _("open", "打开"),
+    "audit.field.qualifications": _("qualifications", "资质"),
+    "audit.field.reason": _("reason", "原因"),
+    "audit.field.request": _("request", "请求"),
+    "audit.field.result": _("result", "结果"),
+    "audit.field.running": _("running", "运行中"),
+    "audit.field.seconds": _("seconds", "秒数"),
+    "audit.field.security_floor": _("security floor", "安全下限"),
+    "audit.field.size": _("size", "大小"),
+    "audit.field.slot": _("slot", "槽位"),
+    "audit.field.source": _("source", "来源"),
+    "audit.field.state": _("state", "状态"),
+    "audit.field.step": _("step", "步骤"),
+    "audit.field.technician": _("technician", "技术员"),
+    "audit.field.value": _("value", "值"),
+    "audit.field.version": _("version", "版本"),
+    "audit.field.wanted": _("wanted", "请求的时间"),
+    "audit.value.yes": _("yes", "是"),
+    "audit.value.no": _("no", "否"),
+    "audit.value.accepted": _("accepted", "正确"),
+    "audit.value.wrong": _("wrong", "错误"),
+    "audit.value.blocked": _("blocked", "被阻止"),
+    "audit.value.penalty": _("penalty", "惩罚锁定"),
+    "audit.value.hard": _("hard", "硬锁定"),
+    "audit.value.ended": _("ended", "已结束"),
+    "audit.value.diagnose": _("diagnose", "诊断"),
+    "audit.value.recover": _("recover", "恢复"),
+    "audit.value.configure": _("configure", "配置"),
+    "audit.value.firmware": _("firmware", "固件"),
+    "audit.value.phone": _("phone", "电话"),
+    "audit.value.online": _("online", "在线"),
+    "audit.value.laptop": _("laptop", "电脑"),
+    "audit.value.authority": _("authority", "服务中心"),
+    "audit.value.started": _("started", "开始"),
+    "audit.value.activated": _("activated", "已激活"),
+    "audit.value.confirmed": _("confirmed", "已确认"),
+    "audit.value.refused": _("refused", "被拒绝"),
+    "audit.value.reverted": _("reverted", "已回退"),
+    "audit.value.duress": _("duress code", "胁迫密码"),
+    "audit.value.new_link": _("a new link session began", "开始了新的链路会话"),
+    "audit.value.new_session": _("a new session was requested", "请求了新的会话"),
+    "audit.value.ended_by_tool": _("ended by the tool", "由工具结束"),
+    "audit.value.idle_timeout": _("idle timeout", "空闲超时"),
+    "audit.value.link_broken": _("the link ended it", "链路中断"),
+    "audit.value.forged_frame": _(
+        "a frame failed its authentication (forged or corrupted)",
+        "有数据帧未通过认证（伪造或损坏）",
+    ),
+    "audit.value.replayed_frame": _("a frame was replayed or reordered", "有数据帧被重放或乱序"),
+    "audit.value.truncated_frame": _("a frame was cut short", "有数据帧不完整"),
+}
+
+TEXTS.update(AUDIT_DETAILS)

@@ -254,3 +254,42 @@ def audit_kind_message(name: str) -> Message:
     """An audit entry kind (the lock's own name, ``recovery_opened``) in words."""
     key = f"audit.kind.{name}"
     return Message(key) if key in TEXTS else Message("audit.kind.unknown", {"kind": name})
+
+
+def detail_message(entry: WireEntry) -> list[Message]:
+    """An entry's detail (the fields the lock wrote, SPEC.md 12.10) in words: each field's
+    name and its value, codes worded (``wrong``, ``penalty``, ``new_link``); numbers, ids and
+    any text the lock wrote in its own words are shown as they are."""
+    detail = {k: v for k, v in entry.detail().items() if k != "kind"}
+    return [
+        Message(
+            "audit.detail.item",
+            {"label": _known(f"audit.field.{key}") or key, "value": _worded(key, value)},
+        )
+        for key, value in sorted(detail.items())
+    ]
+
+
+def _known(key: str, params: dict[str, Any] | None = None) -> Message | None:
+    return Message(key, params or {}) if key in TEXTS else None
+
+
+def _worded(key: str, value: Any) -> Any:
+    if isinstance(value, bool):
+        return Message("audit.value.yes" if value else "audit.value.no")
+    if isinstance(value, list):
+        return [_worded(key, item) for item in value]
+    if isinstance(value, dict):  # config_changed: the settings and their new values
+        return [
+            Message("audit.detail.item", {"label": _known(f"policy.{k}") or k, "value": v})
+            for k, v in sorted(value.items())
+        ]
+    if isinstance(value, str):
+        code = value.lower()
+        return (
+            _known(f"audit.value.{code}")
+            or (_known(f"refusal.{code}") if key == "reason" else None)
+            or (_known(f"bolt.{code}") if key == "bolt" else None)
+            or value
+        )
+    return value

@@ -52,7 +52,7 @@ from protocols.firmware_image import (
 )
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR
-from safetool.messages import Message, render
+from safetool.messages import Message, os_error_message, render
 
 DEFAULT_HEADER_SIZE = 0x200
 DEFAULT_ALIGN = 8
@@ -79,52 +79,34 @@ class FirmwareUsageError(SafetoolError):
     exit_code = 2
 
 
-_MEANING_TAMPERED = (
-    "The image was changed after it was signed. A lock's bootloader would refuse to boot it."
-)
-_REFUSALS: dict[type[ImageError], tuple[str, str]] = {
-    EmptyImage: ("The file holds no bytes.", "Copy the image again from the release."),
-    TruncatedImage: (
-        "The file is cut short: a download or copy did not finish.",
-        "Copy the image again from the release and check its size.",
-    ),
-    NotAnImage: (
-        "This is not an MCUboot firmware image (perhaps a raw .bin or a different file).",
-        "Use the signed image from the release, not the raw build output.",
-    ),
-    CorruptImage: (
-        "The image's structure is damaged; it cannot be trusted or installed.",
-        "Copy the image again from the release.",
-    ),
-    UnsupportedImage: (
-        "Lock controllers cannot boot this kind of MCUboot image.",
-        "Use an image built with `safetool firmware build`.",
-    ),
-    UnsignedImage: (
-        "An unsigned image is never installed: the lock's bootloader would refuse it.",
-        "Sign it with the manufacturer's firmware key (`safetool firmware build`).",
-    ),
-    UnsupportedSignature: (
-        "Lock controllers only accept ED25519 signatures.",
-        "Sign it with the manufacturer's ED25519 firmware key.",
-    ),
-    HashMismatch: (_MEANING_TAMPERED, "Use the original image from the release."),
-    BadSignature: (_MEANING_TAMPERED, "Use the original image from the release."),
-    WrongKey: (
-        "The image was signed with another key than the manufacturer's firmware key you "
-        "trust; the lock would refuse it.",
-        "Use an image released by the manufacturer, or check --pki/--key is the right one.",
-    ),
+_REFUSALS: dict[type[ImageError], str] = {
+    # each kind of damage: its words are image.why.<name>, image.refused.<name>(.next)
+    EmptyImage: "empty",
+    TruncatedImage: "truncated",
+    NotAnImage: "not_an_image",
+    CorruptImage: "corrupt",
+    UnsupportedImage: "unsupported",
+    UnsignedImage: "unsigned",
+    UnsupportedSignature: "unsupported_signature",
+    HashMismatch: "tampered",
+    BadSignature: "tampered",
+    WrongKey: "wrong_key",
 }
 
 
 def refusal(error: ImageError, source: str) -> FirmwareImageError:
-    meaning, next_step = next(
-        (text for kind, text in _REFUSALS.items() if isinstance(error, kind)),
-        ("The image cannot be used.", "Use the original image from the release."),
+    """The image cannot be used: the parser's finding, worded (``image.detail.<code>``), and
+    what that kind of damage means and what to do."""
+    name = next((name for kind, name in _REFUSALS.items() if isinstance(error, kind)), "unusable")
+    detail = (
+        Message(f"image.detail.{error.code}", error.values)
+        if error.code
+        else Message("image.detail.other", {"text": str(error)})
     )
     return FirmwareImageError(
-        f"{source}: image refused ({error}).", meaning=meaning, next_step=next_step
+        Message("image.refused", {"source": source, "detail": detail}),
+        meaning=Message(f"image.refused.{name}"),
+        next_step=Message(f"image.refused.{name}.next"),
     )
 
 
@@ -138,11 +120,14 @@ def read_image(path: Path) -> Image:
         size = path.stat().st_size
     except OSError as error:
         raise FirmwareUsageError(
-            f"Cannot read {path}: {error.strerror or error}.",
-            next_step="Check the image's path.",
+            Message("image.unreadable", {"path": str(path), "error": os_error_message(error)}),
+            next_step=Message("image.unreadable.next"),
         ) from None
     if not path.is_file():
-        raise FirmwareUsageError(f"{path} is not a file.", next_step="Give an image file.")
+        raise FirmwareUsageError(
+            Message("image.not_a_file", {"path": str(path)}),
+            next_step=Message("image.not_a_file.next"),
+        )
     if size > MAX_FILE_BYTES:
         raise FirmwareImageError(
             Message("image.too_large", {"path": str(path), "size": size}),
@@ -166,9 +151,7 @@ def load_public_key(*, pki: Path | None = None, key: Path | None = None) -> Ed25
     )
     if folder is None:
         raise FirmwareUsageError(
-            "No firmware key to check the image against.",
-            next_step=f"Pass --pki DIR (a folder with trust.json), --key PUBLIC.pem, or set "
-            f"{ENV_VAR} to your technician folder.",
+            Message("image.no_key"), next_step=Message("image.no_key.next", {"env": ENV_VAR})
         )
     trust = folder / "trust.json" if folder.is_dir() else folder
     try:
@@ -176,8 +159,8 @@ def load_public_key(*, pki: Path | None = None, key: Path | None = None) -> Ed25
         return Ed25519PublicKey.from_public_bytes(bytes.fromhex(data["firmware_public_key"]))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise FirmwareUsageError(
-            f"Cannot read the firmware key from {trust} ({type(error).__name__}).",
-            next_step="Point --pki at a dev-pki or technician folder holding trust.json.",
+            Message("image.key_unreadable", {"path": str(trust), "error": type(error).__name__}),
+            next_step=Message("image.key_unreadable.next"),
         ) from None
 
 
@@ -186,8 +169,10 @@ def _key_from_file(path: Path) -> Ed25519PublicKey:
         data = path.read_bytes()
     except OSError as error:
         raise FirmwareUsageError(
-            f"Cannot read the key {path}: {error.strerror or error}.",
-            next_step="Check the key's path.",
+            Message(
+                "image.key_file_unreadable", {"path": str(path), "error": os_error_message(error)}
+            ),
+            next_step=Message("image.key_file_unreadable.next"),
         ) from None
     text = data.strip()
     loaded: Any = None
@@ -202,9 +187,8 @@ def _key_from_file(path: Path) -> Ed25519PublicKey:
         loaded = None
     if not isinstance(loaded, Ed25519PublicKey):
         raise FirmwareUsageError(
-            f"{path} is not an ED25519 key.",
-            next_step="Give the firmware public key as PEM (`imgtool getpub --encoding pem`) "
-            "or as 64 hex digits.",
+            Message("image.not_a_key", {"path": str(path)}),
+            next_step=Message("image.not_a_key.next"),
         )
     return loaded
 
@@ -235,8 +219,8 @@ def model_firmware(model: str, directory: Path | None = None) -> ModelFirmware:
         slot = SLOT_SIZES.get(model)
     if slot is None:
         raise FirmwareUsageError(
-            f"safetool knows no firmware slot size for model {model!r}.",
-            next_step="Pass --slot-size BYTES, or check the model name.",
+            Message("image.no_slot_size", {"model": model}),
+            next_step=Message("image.no_slot_size.next"),
         )
     return ModelFirmware(model, slot)
 

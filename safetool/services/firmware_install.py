@@ -37,6 +37,7 @@ from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
 from safetool.messages import Message, render
 from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
+from safetool.services.events import lock_state_message
 from safetool.services.firmware_image import (
     FirmwareImageError,
     InstallPrecheck,
@@ -373,8 +374,8 @@ async def _transfer_and_activate(
             outcome.slot = opening.slot.name
             return None
         raise InstallFailed(
-            f"{outcome.serial}: another image is on trial on the lock.",
-            next_step="Wait for the lock to revert it, then install again.",
+            Message("install.failed.other_trial", {"serial": outcome.serial}),
+            next_step=Message("install.failed.other_trial.next"),
         )
     report = await send_image(
         client,
@@ -394,14 +395,16 @@ async def _transfer_and_activate(
         )
     except LockRefused as refusal:
         raise InstallFailed(
-            f"{outcome.serial}: the lock would not activate the image: {refusal.detail}.",
-            meaning="The old firmware keeps running; the new image was not booted.",
-            next_step="Install again; if it repeats, the image or the lock's flash is damaged.",
+            Message(
+                "install.failed.not_activated", {"serial": outcome.serial, "detail": refusal.detail}
+            ),
+            meaning=Message("install.failed.not_activated.meaning"),
+            next_step=Message("install.failed.not_activated.next"),
         ) from None
     if answer.image_sha256 != sha:
         raise InstallFailed(
-            f"{outcome.serial}: the lock read back a different image.",
-            next_step="Install again.",
+            Message("install.failed.read_back", {"serial": outcome.serial}),
+            next_step=Message("install.failed.again"),
         )
     outcome.slot = answer.slot.name
     return restarts
@@ -421,11 +424,12 @@ async def _with_resume(
         except RESUMABLE as error:
             if attempt == retries:
                 raise InstallFailed(
-                    f"{outcome.serial}: the install was interrupted: {error}",
-                    meaning="The lock keeps running its old firmware and remembers what it "
-                    "has received.",
-                    next_step="Check the cable and the battery, then run the same install "
-                    "again: it continues where it stopped.",
+                    Message(
+                        "install.failed.interrupted",
+                        {"serial": outcome.serial, "error": error.coded[0]},
+                    ),
+                    meaning=Message("install.failed.interrupted.meaning"),
+                    next_step=Message("install.failed.interrupted.next"),
                 ) from None
             outcome.attempts += 1
             outcome.interruptions.append(str(error))
@@ -463,9 +467,9 @@ async def _wait_for_reboot(client: LockClient, restarts: int) -> None:
     while client.board_restarts == restarts:
         if time.monotonic() >= deadline:
             raise InstallFailed(
-                "The lock did not restart after activating the new image.",
-                meaning="It may still be running the old firmware.",
-                next_step="Check `safetool firmware status`, then install again.",
+                Message("install.failed.no_restart"),
+                meaning=Message("install.failed.no_restart.meaning"),
+                next_step=Message("install.failed.no_restart.next"),
             )
         await asyncio.sleep(0.1)
         try:
@@ -480,17 +484,26 @@ async def _health_check(client: LockClient, plan: InstallPlan) -> Message:
     status = await read_firmware_status(client)
     if ident.firmware_version != plan.new_version or not status.trial_pending:
         raise InstallFailed(
-            f"{plan.serial}: the lock did not boot the new image (it runs "
-            f"{ident.firmware_version}; last install: {status.last_result_text}).",
-            meaning="The old firmware keeps running; nothing was confirmed.",
-            next_step="Check the image with `safetool firmware verify`, then install again.",
+            Message(
+                "install.failed.not_booted",
+                {
+                    "serial": plan.serial,
+                    "version": ident.firmware_version,
+                    "result": status.last_result_message,
+                },
+            ),
+            meaning=Message("install.failed.not_booted.meaning"),
+            next_step=Message("install.failed.not_booted.next"),
         )
     lock = await client.status()
     if lock.lock_state not in (LockState.LOCKED, LockState.UNLOCKED):
         raise InstallFailed(
-            f"{plan.serial}: after the install the lock reports {LockState(lock.lock_state).name}.",
-            meaning="The new image was not confirmed: the lock reverts to the old one by itself.",
-            next_step="Reset the lock to revert now, and report the release to the service centre.",
+            Message(
+                "install.failed.bad_state",
+                {"serial": plan.serial, "state": lock_state_message(LockState(lock.lock_state))},
+            ),
+            meaning=Message("install.failed.bad_state.meaning"),
+            next_step=Message("install.failed.bad_state.next"),
         )
     try:
         health = await client.request(FirmwareHealthRequest())
@@ -498,12 +511,15 @@ async def _health_check(client: LockClient, plan: InstallPlan) -> Message:
         if refusal.code == ErrorCode.UNKNOWN_TYPE:
             return Message("firmware.health.no_selftest", {"version": plan.new_version})
         raise
-    failed = [check.name.lower() for check in HealthCheck if health.failed & check]
+    failed = [
+        Message(f"install.health_check.{check.name.lower()}")
+        for check in HealthCheck
+        if health.failed & check
+    ]
     if failed:
         raise InstallFailed(
-            f"{plan.serial}: the new firmware's self-test failed: {', '.join(failed)}.",
-            meaning="It was not confirmed: the lock goes back to the old firmware at its next "
-            "reset, or by itself within a few minutes.",
-            next_step="Run `safetool diag` to find the faulty part.",
+            Message("install.failed.self_test", {"serial": plan.serial, "checks": failed}),
+            meaning=Message("install.failed.self_test.meaning"),
+            next_step=Message("install.failed.self_test.next"),
         )
     return Message("firmware.health.passed", {"errors": health.errors})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from safetool.errors import SafetoolError
+from safetool.messages import Message
 from safetool.transport.base import (
     LinkLost,
     PortBusy,
@@ -32,17 +33,12 @@ def make_transport(port: str, *, baudrate: int = DEFAULT_BAUD) -> Transport:
     """The transport for ``port``: any pyserial URL or device, or ``ble:<address or name>``."""
     port = port.strip()
     if not port:
-        raise SafetoolError(
-            "No port given.",
-            next_step="Pass --port (e.g. /dev/ttyUSB0, COM3, socket://host:port) or set "
-            "SAFETOOL_PORT; `safetool ports` lists what is connected.",
-        )
+        raise SafetoolError(Message("port.none_given"), next_step=Message("port.none_given.next"))
     if port.startswith("ble:"):
         target = port[len("ble:") :].strip()
         if not target:
             raise SafetoolError(
-                "A BLE port needs the lock's address, name or serial: ble:<address or name>.",
-                next_step="Run `safetool scan` to list the locks in range.",
+                Message("ble.no_target"), next_step=Message("ble.scan_to_list.next")
             )
         from safetool.transport.ble import BleTransport  # bleak loads only when BLE is used
 

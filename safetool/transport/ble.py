@@ -27,6 +27,7 @@ from protocols.ble import (
     payload_per_packet,
     segment,
 )
+from safetool.messages import Message
 from safetool.transport.base import LinkLost, TransportError
 from safetool.transport.ble_errors import describe_ble_error
 from safetool.transport.ble_scan import FIND_TIMEOUT_S, emulated_radio, find_lock
@@ -95,10 +96,9 @@ class BleTransport:
             notify_char = service_chars.get_characteristic(NOTIFY_CHAR_UUID)
             if write_char is None or notify_char is None:
                 raise TransportError(
-                    f"{found.name or found.address} is not a lock controller (it has no "
-                    "safetool service).",
-                    meaning="A device with a similar name answered.",
-                    next_step="Run `safetool scan` and use the address of the lock.",
+                    Message("ble.not_a_lock", {"device": found.name or found.address}),
+                    meaning=Message("ble.not_a_lock.meaning"),
+                    next_step=Message("ble.not_a_lock.next"),
                 )
             self._write_char = write_char
             self.writes_with_response = "write-without-response" not in write_char.properties
@@ -186,10 +186,9 @@ class BleTransport:
         if self._lost is None:
             detail = f" ({cause})" if cause else ""
             self._lost = LinkLost(
-                f"The Bluetooth link to the lock {self.target} was lost{detail}.",
-                meaning="The lock went out of range, reset, or lost power, or another device "
-                "took the connection. Nothing sent after this point reached the lock.",
-                next_step="Come closer, wake the lock with a key press, and connect again.",
+                Message("ble.lost", {"target": self.target, "detail": detail}),
+                meaning=Message("ble.lost.meaning"),
+                next_step=Message("ble.lost.next"),
             )
         return self._lost
 
@@ -199,5 +198,5 @@ class BleTransport:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.disconnect(), 5)
         if self._lost is None:
-            self._lost = LinkLost(f"{self.description} was closed")
+            self._lost = LinkLost(Message("link.closed", {"port": self.description}))
         self._queue.put_nowait(_LOST)

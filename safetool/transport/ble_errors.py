@@ -14,6 +14,7 @@ from bleak.exc import (
     BleakGATTProtocolErrorCode,
 )
 
+from safetool.messages import Message
 from safetool.transport.base import PortNotFound, PortPermissionDenied, TransportError
 
 
@@ -53,11 +54,9 @@ _BLUEZ_MISSING = (
 
 def macos_permission_error() -> BluetoothPermissionDenied:
     return BluetoothPermissionDenied(
-        "macOS does not allow this terminal to use Bluetooth.",
-        meaning="Without that permission macOS ends the program without a message, so safetool "
-        "stopped before touching Bluetooth.",
-        next_step="Open System Settings → Privacy & Security → Bluetooth, allow your terminal "
-        "app (Terminal, iTerm, VS Code), then quit and reopen it.",
+        Message("ble.macos_denied"),
+        meaning=Message("ble.macos_denied.meaning"),
+        next_step=Message("ble.macos_denied.next"),
     )
 
 
@@ -93,20 +92,20 @@ def windows_version_error() -> WindowsUnsupported | None:
     if build >= 16299:
         return None
     return WindowsUnsupported(
-        f"This Windows (build {build}) is too old for Bluetooth Low Energy.",
-        meaning="BLE needs Windows 10 version 1709 (build 16299) or newer.",
-        next_step="Update Windows, or use the lock's USB service cable.",
+        Message("ble.windows_old", {"build": build}),
+        meaning=Message("ble.windows_old.meaning"),
+        next_step=Message("ble.windows_old.next"),
     )
 
 
 def not_found(target: str, timeout_s: float | None = None) -> LockNotFound:
-    within = "" if timeout_s is None else f" within {timeout_s:g} s"
+    said = (
+        Message("ble.not_found", {"target": target})
+        if timeout_s is None
+        else Message("ble.not_found_within", {"target": target, "seconds": f"{timeout_s:g}"})
+    )
     return LockNotFound(
-        f"No lock matching {target!r} answered over Bluetooth{within}.",
-        meaning="The lock is off, asleep, out of range (BLE reaches about 10 m through a safe "
-        "door, less through steel), or already connected to another phone or laptop.",
-        next_step="Wake the lock (press a key), come closer, disconnect other apps, and run "
-        "`safetool scan` to see the names and addresses in range.",
+        said, meaning=Message("ble.not_found.meaning"), next_step=Message("ble.not_found.next")
     )
 
 
@@ -118,11 +117,9 @@ def describe_ble_error(target: str, exc: BaseException) -> TransportError:
         return exc
     if "SAFETOOL_BLE_HCI=" in text:
         return BluetoothUnavailable(
-            f"The Bluetooth controller named by {text.split(' ', 1)[0]} cannot be used.",
-            meaning=f"SAFETOOL_BLE_HCI points safetool at an emulated radio; {text}.",
-            next_step="Start the emulated board (`safetool emulate --ble`) and set "
-            "SAFETOOL_BLE_HCI to its ready line's hci, or unset it to use this computer's "
-            "Bluetooth.",
+            Message("ble.emulated_radio", {"name": text.split(" ", 1)[0]}),
+            meaning=Message("ble.emulated_radio.meaning", {"error": text}),
+            next_step=Message("ble.emulated_radio.next"),
         )
     if isinstance(exc, BleakBluetoothNotAvailableError):
         reason = exc.reason
@@ -136,15 +133,14 @@ def describe_ble_error(target: str, exc: BaseException) -> TransportError:
             return _linux_permission(text)
         if reason == BleakBluetoothNotAvailableReason.POWERED_OFF:
             return BluetoothUnavailable(
-                "Bluetooth is turned off on this computer.",
-                meaning="No lock can be reached over BLE until it is on.",
-                next_step="Turn Bluetooth on (system settings or the airplane-mode switch) "
-                "and try again.",
+                Message("ble.off"),
+                meaning=Message("ble.off.meaning"),
+                next_step=Message("ble.off.next"),
             )
         return BluetoothUnavailable(
-            f"This computer has no usable Bluetooth adapter ({text}).",
-            meaning="BLE needs a Bluetooth 4.0 or newer adapter that can act as central.",
-            next_step="Plug in a Bluetooth 4.0+ USB adapter, or use the lock's USB service cable.",
+            Message("ble.no_adapter", {"error": text}),
+            meaning=Message("ble.no_adapter.meaning"),
+            next_step=Message("ble.no_adapter.next"),
         )
     if isinstance(exc, BleakDBusError) and "accessdenied" in lowered.replace(".", ""):
         return _linux_permission(text)
@@ -152,18 +148,15 @@ def describe_ble_error(target: str, exc: BaseException) -> TransportError:
         _os().startswith("linux") and any(m in lowered for m in _BLUEZ_MISSING)
     ):
         return BluezMissing(
-            f"The Linux Bluetooth service is not available ({text}).",
-            meaning="safetool talks to BLE through BlueZ (bluetoothd) over D-Bus.",
-            next_step="Install and start it: sudo apt install bluez && sudo systemctl enable "
-            "--now bluetooth (in a container, share the host's /run/dbus).",
+            Message("ble.no_bluez", {"error": text}),
+            meaning=Message("ble.no_bluez.meaning"),
+            next_step=Message("ble.no_bluez.next"),
         )
     if "threading model" in lowered or "thread is configured for windows gui" in lowered:
         return WindowsUnsupported(
-            "Bluetooth cannot start in this program's thread on Windows.",
-            meaning="Another library set the thread to the Windows GUI (STA) threading model, "
-            "which bleak cannot use.",
-            next_step="Run safetool from a plain terminal (not from a GUI shell that imports "
-            "pythoncom/pywin32), or report it to the safetool team.",
+            Message("ble.windows_thread"),
+            meaning=Message("ble.windows_thread.meaning"),
+            next_step=Message("ble.windows_thread.next"),
         )
     if isinstance(exc, BleakGATTProtocolError) and exc.code in (
         BleakGATTProtocolErrorCode.INSUFFICIENT_AUTHENTICATION,
@@ -171,18 +164,16 @@ def describe_ble_error(target: str, exc: BaseException) -> TransportError:
         BleakGATTProtocolErrorCode.INSUFFICIENT_AUTHORIZATION,
     ):
         return PairingRequired(
-            f"The lock {target} requires pairing before it opens its service.",
-            meaning="Its service characteristics are protected by link encryption.",
-            next_step="Pair the laptop with the lock in the system Bluetooth settings (the "
-            "lock shows or asks for a PIN), then connect again.",
+            Message("ble.pairing", {"target": target}),
+            meaning=Message("ble.pairing.meaning"),
+            next_step=Message("ble.pairing.next"),
         )
     if isinstance(exc, (BleakDeviceNotFoundError, TimeoutError)) or "not found" in lowered:
         return not_found(target)
     return TransportError(
-        f"Bluetooth connection to {target} failed: {text or type(exc).__name__}",
-        meaning="The lock could not be reached over BLE.",
-        next_step="Come closer to the lock, wake it with a key press and try again; "
-        "`safetool scan` shows what is in range.",
+        Message("ble.failed", {"target": target, "error": text or type(exc).__name__}),
+        meaning=Message("ble.failed.meaning"),
+        next_step=Message("ble.failed.next"),
     )
 
 
@@ -193,8 +184,7 @@ def _os() -> str:
 
 def _linux_permission(text: str) -> BluetoothPermissionDenied:
     return BluetoothPermissionDenied(
-        f"This user may not use Bluetooth ({text}).",
-        meaning="The system's Bluetooth policy refused the request.",
-        next_step="Add yourself to the 'bluetooth' group (sudo usermod -aG bluetooth $USER, "
-        "then log in again), or ask the administrator to allow BlueZ access over D-Bus.",
+        Message("ble.user_denied", {"error": text}),
+        meaning=Message("ble.user_denied.meaning"),
+        next_step=Message("ble.user_denied.next"),
     )

@@ -132,7 +132,7 @@ class SerialTransport:
             self._asyncio_transport.write(data)
             return
         if self._serial is None:
-            raise LinkLost(f"{self.url} is not open")
+            raise LinkLost(Message("link.not_open", {"port": self.url}))
         try:
             await asyncio.get_running_loop().run_in_executor(None, self._serial.write, data)
         except (serial.SerialException, OSError) as exc:
@@ -167,7 +167,7 @@ class SerialTransport:
             with contextlib.suppress(Exception):
                 self._serial.close()
         if self._lost is None:
-            self._lost = LinkLost(f"{self.url} was closed")
+            self._lost = LinkLost(Message("link.closed", {"port": self.url}))
 
 
 def _has_fileno(port: Any) -> bool:

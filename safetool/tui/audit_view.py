@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from safetool.services.audit import AuditEntry, AuditReport, entry_dict
+from safetool.messages import render_list
+from safetool.services.audit import AuditEntry, AuditReport, detail_message, entry_dict
 
 _AGE = re.compile(r"^(\d+)\s*([dhm])$")
 _UNIT_S = {"d": 86400, "h": 3600, "m": 60}
@@ -40,6 +41,8 @@ class AuditFilter:
     since_s: int | None = None
     until_s: int | None = None
     text: str = ""
+    language: str = "en"
+    """The search text is also looked for in the detail as worded in this language."""
 
     def keeps(self, entry: AuditEntry) -> bool:
         if self.kind and entry.kind_name != self.kind:
@@ -50,17 +53,32 @@ class AuditFilter:
             return False
         if self.text:
             needle = self.text.casefold()
-            return needle in f"{entry.kind_name} {detail_text(entry)}".casefold()
+            shown = f"{entry.kind_name} {raw_detail(entry)} {detail_text(entry, self.language)}"
+            return needle in shown.casefold()
         return True
 
 
-def detail_text(entry: AuditEntry) -> str:
+def detail_text(entry: AuditEntry, language: str = "en") -> str:
+    """The entry's fields and values in words (services.audit.detail_message)."""
+    return render_list(detail_message(entry), language)
+
+
+def raw_detail(entry: AuditEntry) -> str:
+    """The fields as the lock wrote them (``result=wrong``), for CSV and searching."""
     detail = {k: v for k, v in entry.detail().items() if k != "kind"}
     return ", ".join(f"{key}={value}" for key, value in sorted(detail.items()))
 
 
 def time_text(time_s: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time_s))
+    """An entry's time on this laptop's clock face (the zone is in the column title)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time_s))
+
+
+def zone_text(time_s: float | None = None) -> str:
+    """This laptop's time zone as an offset from UTC: ``UTC+08:00``."""
+    offset = time.strftime("%z", time.localtime(time.time() if time_s is None else time_s))
+    offset = offset or "+0000"
+    return f"UTC{offset[0]}{offset[1:3]}:{offset[3:5]}"
 
 
 def kinds_in(entries: list[AuditEntry]) -> list[str]:

@@ -29,8 +29,9 @@ from safetool.tui.audit_view import (
     kinds_in,
     parse_when,
     time_text,
+    zone_text,
 )
-from safetool.tui.i18n import N_, _, ngettext
+from safetool.tui.i18n import N_, _, current_language, ngettext
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.screens.file_dialog import ExportDialog
 from safetool.tui.widgets.error_note import ErrorNote, explain
@@ -104,7 +105,7 @@ class AuditScreen(SafetoolScreen):
 
     def _setup(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", _("Time (UTC)"), _("Kind"), _("Detail"))
+        table.add_columns("#", _("Time ({zone})").format(zone=zone_text()), _("Kind"), _("Detail"))
         self._redraw()
 
     # --- texts from state -------------------------------------------------------------------
@@ -112,7 +113,8 @@ class AuditScreen(SafetoolScreen):
     def _shown(self) -> list[AuditEntry]:
         if self.report is None:
             return []
-        return [entry for entry in self.report.entries if self.filter.keeps(entry)]
+        wanted = replace(self.filter, language=current_language())
+        return [entry for entry in self.report.entries if wanted.keeps(entry)]
 
     def _status_text(self) -> Text:
         report = self.report
@@ -160,7 +162,7 @@ class AuditScreen(SafetoolScreen):
                 str(entry.index),
                 time_text(entry.time_s),
                 audit_kind(entry.kind_name),
-                detail_text(entry),
+                detail_text(entry, current_language()),
                 key=str(entry.index),
             )
         self.query_one("#audit-count", Static).update(self._count_text())

@@ -17,8 +17,7 @@ from safetool.errors import SafetoolError
 from safetool.services.ports import PortInfo
 from safetool.tui.i18n import N_, _
 from safetool.tui.screens.base import SafetoolScreen
-from safetool.tui.service_texts import parts
-from safetool.tui.widgets.error_note import ErrorNote, explain
+from safetool.tui.widgets.error_note import ErrorNote, explain, parts
 from safetool.tui.widgets.port_list import PortList
 
 if TYPE_CHECKING:

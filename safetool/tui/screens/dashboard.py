@@ -33,9 +33,8 @@ from safetool.services.lock_state import (
 from safetool.services.session import LockRefused
 from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
-from safetool.tui.service_texts import translate_text
 from safetool.tui.widgets.battery import Battery
-from safetool.tui.widgets.error_note import ErrorNote, explain
+from safetool.tui.widgets.error_note import ErrorNote, explain, what_happened
 from safetool.tui.widgets.event_log import EventLog
 from safetool.tui.widgets.firmware_slots import FirmwareSlots
 from safetool.tui.widgets.lock_panel import LockPanel
@@ -164,9 +163,7 @@ class DashboardScreen(SafetoolScreen):
             return ""
         if isinstance(error, LockRefused) and error.code == ErrorCode.NOT_ALLOWED:
             return _("Needs a certificate with the firmware qualification.")
-        if isinstance(error, SafetoolError):
-            return translate_text(error.message)
-        return explain(error)
+        return what_happened(error)
 
     def _load_technician(self) -> None:
         try:

@@ -44,8 +44,7 @@ from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.screens.confirm import ConfirmDialog
 from safetool.tui.screens.file_dialog import ImageDialog
-from safetool.tui.service_texts import translate_text
-from safetool.tui.widgets.error_note import ErrorNote, explain
+from safetool.tui.widgets.error_note import ErrorNote, explain, what_happened
 from safetool.tui.widgets.firmware_slots import FirmwareSlots
 
 if TYPE_CHECKING:
@@ -158,7 +157,7 @@ class FirmwareScreen(SafetoolScreen):
     def _status_problem(self) -> str:
         if self.status_error is None:
             return ""
-        return translate_text(getattr(self.status_error, "message", str(self.status_error)))
+        return what_happened(self.status_error)
 
     def _image_text(self) -> Text:
         if self.image is None:
