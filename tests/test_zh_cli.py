@@ -19,7 +19,8 @@ from tests.test_messages import latin_words
 
 TECHNICIAN = "technicians/T-1001"
 NAMES = re.compile(
-    r"\[[a-z_]+\]|\b(UTC|AA)\b|SL-[\w-]+|\b\d+\.\d+\.\d+(\+\d+)?\b|\S+\.(bin|pem|json)\b|/tmp/\S+|\bT-\d+"
+    r"\[[a-z_]+\]|\b(UTC|AA|ED25519)\b|SL-[\w-]+|\b\d+\.\d+\.\d+(\+\d+)?\b"
+    r"|\S+\.(bin|img|pem|json)\b|/tmp/\S+|\bT-\d+"
 )
 """Serials, models, versions, file names, the technician id and a setting's name to type
 (``[wrong_codes]``); the zone an offset is from and the AA cell: data and names, not words."""
@@ -84,7 +85,26 @@ async def test_a_visit_on_a_lock_with_faults_reads_in_chinese(
         code, text = await zh(*argv, data=tmp_path)
         assert code in (0, 1), text
         shown[name] = text
+    db = ("--db", str(visits))
+    for name, argv in {
+        "visit add-part": ("visit", "add-part", "--part", "SL-BAT-4AA", "--reason", "电量低", *db),
+        "visit note": ("visit", "note", "--finding", "电池电量低", *db),
+        "visit close": ("visit", "close", "--signed-off-by", "王先生", "--satisfaction", "5", *db),
+        "visit list": ("visit", "list", *db),
+        "visit show": ("visit", "show", "1", *db),
+        "ports": ("ports",),
+    }.items():
+        code, text = await zh(*argv, data=tmp_path)
+        assert code == 0, (name, text)
+        shown[name] = text
     image = build_test_image(pki, tmp_path, "v240", b"\x5a" * 4096, "2.4.0")
+    for name, argv in {
+        "firmware info": ("firmware", "info", str(image)),
+        "firmware verify": ("firmware", "verify", str(image), "--pki", str(pki)),
+    }.items():
+        code, text = await zh(*argv, data=tmp_path)
+        assert code == 0, (name, text)
+        shown[name] = text
     code, shown["firmware install (refused)"] = await zh(
         "firmware", "install", str(image), *port, *me, "--yes", data=tmp_path
     )

@@ -191,7 +191,7 @@ async def cmd_firmware_info(args: argparse.Namespace) -> int:
             (Message("image.info.security_counter"), shown(details["security_counter"])),
             (Message("image.info.model"), shown(details["model"])),
             (Message("image.info.hardware_revisions"), details["hardware_revisions"]),
-            (Message("image.info.channel"), shown(details["channel"])),
+            (Message("image.info.channel"), channel_words(details["channel"])),
             (Message("image.info.signature"), signature),
             (Message("image.info.size"), size),
         ],
@@ -221,16 +221,26 @@ async def cmd_firmware_verify(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": True, "image": str(args.image), "verified": True, **describe(image)})
     else:
-        print(
-            f"{args.image}: signature good (manufacturer's firmware key); version "
-            f"{image.version}, security counter {_or_none(image.security_counter)}, "
-            f"model {_or_none(image.model)}."
+        none = Message("list.none")
+        counter = none if image.security_counter is None else image.security_counter
+        said = Message(
+            "image.verified",
+            {
+                "source": str(args.image),
+                "version": image.version,
+                "counter": counter,
+                "model": image.model or none,
+            },
         )
+        say(args, said)
     return OK
 
 
-def _or_none(value: object) -> str:
-    return "none" if value is None else str(value)
+def channel_words(channel: str | None) -> Message | str:
+    """A release channel in words (``stable``, ``beta``, ``dev``); another as it is."""
+    if channel is None:
+        return Message("list.none")
+    return Message(f"image.channel.{channel}") if channel in CHANNELS else channel
 
 
 async def cmd_firmware_status(args: argparse.Namespace) -> int:

@@ -1739,3 +1739,18 @@ AUDIT_DETAILS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(AUDIT_DETAILS)
+
+# --- firmware info and verify (cli/firmware_commands.py) --------------------------------------
+FIRMWARE_TOOLS: dict[str, dict[str, str]] = {
+    "image.channel.stable": _("stable", "正式版"),
+    "image.channel.beta": _("beta", "测试版"),
+    "image.channel.dev": _("dev", "开发版"),
+    "image.verified": _(
+        "{source}: signature good (manufacturer's firmware key); version {version}, security "
+        "counter {counter}, model {model}.",
+        "{source}：签名有效（制造商固件密钥）；"
+        "版本 {version}，安全计数器 {counter}，型号 {model}。",
+    ),
+}
+
+TEXTS.update(FIRMWARE_TOOLS)
