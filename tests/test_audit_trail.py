@@ -85,6 +85,30 @@ async def test_rewritten_history_is_found_against_the_local_copy(
     assert not report.verified
 
 
+async def test_a_fresh_trail_is_told_apart_from_tampering(
+    pki: Path, board_factory: BoardFactory, tmp_path: Path
+) -> None:
+    """A replaced controller (or a factory reset) under the same serial starts its trail
+    afresh: not tampering, and said so, with the old copy kept."""
+    old = await board_factory("--pki", str(pki))
+    await old.board.audit_fill(count=20)
+    async with await LockClient.connect(old.port) as client:
+        session = await open_session(client, me(pki))
+        assert (await download_audit(client, session, directory=tmp_path)).verified
+    new = await board_factory("--pki", str(pki))  # same serial, a trail of its own
+    async with await LockClient.connect(new.port) as client:
+        session = await open_session(client, me(pki))
+        report = await download_audit(client, session, directory=tmp_path)
+        assert report.verified, report.findings
+        assert [(f.problem, f.tampering) for f in report.findings] == [("new_trail", False)]
+        assert "factory reset" in report.findings[0].as_dict()["message"]
+        kept = list((tmp_path / "audit").glob("*.until-*.sqlite"))
+        assert len(kept) == 1 and kept[0].name in report.findings[0].as_dict()["message"]
+        await new.board.audit_fill(count=3)
+        again = await download_audit(client, session, directory=tmp_path)
+    assert again.verified and again.findings == [] and again.new_entries == 3
+
+
 async def test_audit_needs_the_diagnose_qualification_and_a_session(
     pki: Path, board_factory: BoardFactory
 ) -> None:

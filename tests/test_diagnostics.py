@@ -197,6 +197,33 @@ async def test_known_firmware_issue(pki: Path, board_factory: BoardFactory) -> N
         pki, board_factory, "versions", board_args=("--firmware-version", "2.2.1")
     )
     assert result.verdict == Verdict.WARN and "stall in cold weather" in result.worded().detail
+    # an install fixes it: the advisory says which version, and no part is named
+    assert result.part_number is None and "Install 2.3.0 or later" in result.worded().detail
+
+
+async def test_a_bolt_that_jammed_as_the_customer_opened_is_found(
+    pki: Path, board_factory: BoardFactory
+) -> None:
+    """The usual call-out: the code was right, the motor ran, the bolt stuck part-way."""
+    board = await board_factory("--pki", str(pki))
+    await board.board.set_fault(name="jammed_motor")
+    assert await board.board.enter_code(code="246810") == "opened"
+    await asyncio.sleep(1.5)
+    assert (await board.board.state())["bolt"] == "UNKNOWN"
+    identity = TechnicianIdentity.load(pki / "technicians" / "T-1002")
+    async with await LockClient.connect(board.port) as client:
+        report = await run_diagnostics(
+            client, identity, checks=["battery_resistance", "motor", "bolt_sensor", "error_log"]
+        )
+    found = {result.name: result for result in report.results}
+    assert not report.all_passed
+    assert found["bolt_sensor"].verdict == Verdict.FAIL
+    assert found["bolt_sensor"].part_number == "SL-MTR-12"
+    assert "jammed part-way" in found["bolt_sensor"].worded().detail
+    assert found["motor"].verdict == Verdict.FAIL  # not "the lock is closed": it is not
+    assert "never opens a locked safe" not in found["motor"].worded().detail
+    assert found["error_log"].verdict == Verdict.WARN  # one stall is one safe that stuck
+    assert "free it first" in found["battery_resistance"].worded().detail
 
 
 async def test_keys_are_reported_only_during_a_keypad_test(

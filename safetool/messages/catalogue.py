@@ -1754,3 +1754,93 @@ FIRMWARE_TOOLS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(FIRMWARE_TOOLS)
+
+# --- a bolt that stopped part-way (services/diagnostics/checks.py) ----------------------------
+BOLT_PART_WAY: dict[str, dict[str, str]] = {
+    "diag.value.part_way": _("stopped part-way", "停在中途"),
+    "diag.motor_needs_bolt_freed": _(
+        "The bolt stopped part-way: free it first (see the motor and bolt findings), then run "
+        "this check again.",
+        "锁舌停在中途：请先使其能自由移动（见电机和锁舌的检测结果），然后重新运行此检测。",
+    ),
+    "diag.detail.motor_part_way": _(
+        "the bolt is neither extended nor retracted, so the motor test cannot start: the bolt "
+        "stopped part-way (jammed) while it was driven",
+        "锁舌既未伸出也未缩回，电机测试无法开始：锁舌在驱动过程中停在了中途（卡住）",
+    ),
+    "diag.detail.bolt_jammed": _(
+        "the sensor reads neither end and the motor stalled: the bolt jammed part-way",
+        "传感器两端都未检测到，且电机曾堵转：锁舌卡在中途",
+    ),
+    "diag.detail.bolt_neither": _(
+        "the sensor reads neither end, with no motor stall logged: the sensor may be faulty "
+        "or misaligned",
+        "传感器两端都未检测到，且没有电机堵转记录：传感器可能故障或错位",
+    ),
+}
+
+TEXTS.update(BOLT_PART_WAY)
+
+# --- what an audit check found (services/audit.py, audit_verify.py) ----------------------------
+AUDIT_FINDINGS: dict[str, dict[str, str]] = {
+    "audit.earlier": _("earlier", "之前"),
+    "audit.finding.unsigned": _(
+        "The lock's audit head is not signed (the board has no device key): the trail cannot be "
+        "proven to come from this lock.",
+        "锁的审计头没有签名（锁板没有设备密钥）：无法证明该记录来自这把锁。",
+    ),
+    "audit.finding.no_device_key": _(
+        "No device key to check the head's signature with.", "没有用来校验审计头签名的设备密钥。"
+    ),
+    "audit.finding.bad_signature": _(
+        "The audit head's signature does not verify with this lock's device key.",
+        "审计头的签名无法用这把锁的设备密钥校验通过。",
+    ),
+    "audit.finding.reordered": _(
+        "Entry {index} comes after entry {after}: the order was changed.",
+        "第 {index} 条排在第 {after} 条之后：顺序被改动过。",
+    ),
+    "audit.finding.missing": _(
+        "Entry {index} is missing: it was removed.", "第 {index} 条缺失：它被删除了。"
+    ),
+    "audit.finding.altered": _(
+        "Entry {index} does not match its place in the hash chain: it was altered.",
+        "第 {index} 条与其在哈希链中的位置不符：它被修改过。",
+    ),
+    "audit.finding.overwritten": _(
+        "Entries {first} to {last} were erased by the lock (its trail was full) before this "
+        "laptop read them.",
+        "第 {first} 至 {last} 条在这台电脑读取之前已被锁擦除（记录已满）。",
+    ),
+    "audit.finding.start_hash": _(
+        "The chain's start hash was changed.", "哈希链的起始哈希被改动过。"
+    ),
+    "audit.finding.rolled_back": _(
+        "The lock now holds {count} entries; this laptop already verified {verified}: its trail "
+        "was reset or rolled back.",
+        "锁现在只有 {count} 条记录；这台电脑已校验过 {verified} 条：记录被重置或回滚。",
+    ),
+    "audit.finding.head_mismatch": _(
+        "The entries read do not lead to the lock's signed head: the trail was changed at or "
+        "before entry {index}.",
+        "读取的条目与锁签名的审计头不符：记录在第 {index} 条或之前被改动过。",
+    ),
+    "audit.finding.removed": _(
+        "Entry {index}, downloaded on {when}, is no longer on the lock.",
+        "{when} 下载的第 {index} 条已不在锁上。",
+    ),
+    "audit.finding.rewritten": _(
+        "Entry {index} on the lock differs from the copy downloaded on {when}: the lock's "
+        "history was rewritten.",
+        "锁上的第 {index} 条与 {when} 下载的副本不同：锁的历史记录被改写。",
+    ),
+    "audit.finding.new_trail": _(
+        "This lock's trail is not the one this laptop downloaded on {when}: it starts afresh "
+        "(a new or replaced controller, or a factory reset). Nothing in it was found altered; "
+        "the old copy is kept as {kept}.",
+        "这把锁的记录不是这台电脑在 {when} 下载的那份：它是从头开始的（新的或更换过的控制板，"
+        "或恢复了出厂设置）。其中未发现任何改动；旧副本保存为 {kept}。",
+    ),
+}
+
+TEXTS.update(AUDIT_FINDINGS)

@@ -153,13 +153,15 @@ async def download_audit(
                 Finding(
                     "overwritten",
                     last.entry.index + 1,
-                    f"Entries {last.entry.index + 1} to {head.first_index - 1} were erased by "
-                    "the lock (its trail was full) before this laptop read them.",
+                    Message(
+                        "audit.finding.overwritten",
+                        {"first": last.entry.index + 1, "last": head.first_index - 1},
+                    ),
                     tampering=False,
                 )
             )
         if start == 0 and head.start_hash != GENESIS_HASH:
-            findings.append(Finding("altered", 0, "The chain's start hash was changed."))
+            findings.append(Finding("altered", 0, Message("audit.finding.start_hash")))
         entries, read = await read_entries(client, start, head.count, progress)
         chain = check_chain(entries, expected_index=start, previous_hash=previous)
         problems = chain.findings or _head_mismatch(chain, head, start)
@@ -168,13 +170,24 @@ async def download_audit(
             everything, more = await read_entries(client, head.first_index, head.count)
             read += more
             compared = _compare(copy, everything, head)
+            if compared and _a_trail_of_its_own(copy, everything, head, compared + findings):
+                # Consistent from its first entry, signed by this lock, and different from
+                # the first entry this laptop kept: not an edit, another trail (a new or
+                # replaced controller, or a factory reset). Keep the old copy aside.
+                when = copy.meta("downloaded_at")
+                kept = copy.set_aside()
+                findings.append(_new_trail(when, kept))
+                last, start, previous = None, head.first_index, head.start_hash
+                chain = check_chain(everything, expected_index=start, previous_hash=previous)
+                compared, problems = [], []
             if not compared and head.count < start:
                 compared = [
                     Finding(
                         "rolled_back",
                         head.count,
-                        f"The lock now holds {head.count} entries; this laptop already "
-                        f"verified {start}: its trail was reset or rolled back.",
+                        Message(
+                            "audit.finding.rolled_back", {"count": head.count, "verified": start}
+                        ),
                     )
                 ]
             problems = compared or problems
@@ -207,6 +220,41 @@ async def download_audit(
     return report
 
 
+def _a_trail_of_its_own(
+    copy: AuditCopy, board: list[WireEntry], head: AuditHeadResponse, findings: list[Finding]
+) -> bool:
+    """The lock's whole trail checks out on its own, from the chain's start to its signed
+    head, and already its first entry differs from this laptop's copy."""
+    kept = copy.entries()
+    if not kept or head.first_index != 0 or head.start_hash != GENESIS_HASH:
+        return False
+    if any(f.tampering for f in findings if f.problem not in ("differs_from_copy", "removed")):
+        return False  # the head's signature or the lock's own chain is wrong: not this case
+    own = check_chain(board, expected_index=0, previous_hash=GENESIS_HASH)
+    if own.findings or own.last_hash != head.head_hash:
+        return False
+    first = kept[0].entry
+    on_lock = next((e for e in board if e.index == first.index), None)
+    return on_lock is None or on_lock.canonical() != first.canonical()
+
+
+def _new_trail(when: str | None, kept: Path) -> Finding:
+    stamp = _when_kept(when)
+    return Finding(
+        "new_trail",
+        None,
+        Message("audit.finding.new_trail", {"when": stamp, "kept": kept.name}),
+        tampering=False,
+    )
+
+
+def _when_kept(when: str | None) -> Message | str:
+    """When this laptop downloaded the copy it holds (its ``downloaded_at``), in UTC."""
+    if when is None:
+        return Message("audit.earlier")
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(when)))
+
+
 def _head_mismatch(chain: ChainResult, head: AuditHeadResponse, start: int) -> list[Finding]:
     if chain.last_hash == head.head_hash:
         return []
@@ -214,8 +262,7 @@ def _head_mismatch(chain: ChainResult, head: AuditHeadResponse, start: int) -> l
         Finding(
             "head_mismatch",
             start,
-            "The entries read do not lead to the lock's signed head: the trail was changed "
-            f"at or before entry {start}.",
+            Message("audit.finding.head_mismatch", {"index": start}),
         )
     ]
 
@@ -224,9 +271,7 @@ def _compare(copy: AuditCopy, board: list[WireEntry], head: AuditHeadResponse) -
     """Where the lock's trail now differs from what this laptop verified before."""
     by_index = {entry.index: entry for entry in board}
     when = copy.meta("downloaded_at")
-    stamp = (
-        "earlier" if when is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(when)))
-    )
+    stamp = _when_kept(when)
     for stored in copy.entries(head.first_index):
         index = stored.entry.index
         now = by_index.get(index)
@@ -235,7 +280,7 @@ def _compare(copy: AuditCopy, board: list[WireEntry], head: AuditHeadResponse) -
                 Finding(
                     "removed",
                     index,
-                    f"Entry {index}, downloaded on {stamp}, is no longer on the lock.",
+                    Message("audit.finding.removed", {"index": index, "when": stamp}),
                 )
             ]
         if now.canonical() != stored.entry.canonical():
@@ -243,8 +288,7 @@ def _compare(copy: AuditCopy, board: list[WireEntry], head: AuditHeadResponse) -
                 Finding(
                     "differs_from_copy",
                     index,
-                    f"Entry {index} on the lock differs from the copy downloaded on {stamp}: "
-                    "the lock's history was rewritten.",
+                    Message("audit.finding.rewritten", {"index": index, "when": stamp}),
                 )
             ]
     return []

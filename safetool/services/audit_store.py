@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,17 @@ class AuditCopy:
 
     def __exit__(self, *exc: object) -> None:
         self.db.close()
+
+    def set_aside(self) -> Path:
+        """Keep this copy under another name and start an empty one (the lock's trail started
+        afresh: a new controller or a factory reset); return where the old copy went."""
+        self.db.close()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.stem}.until-{stamp}.sqlite")
+        self.path.rename(kept)
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(SCHEMA)
+        return kept
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

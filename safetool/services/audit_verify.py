@@ -18,6 +18,7 @@ from protocols.audit_messages import (
     chain_hash,
     head_payload,
 )
+from safetool.messages import Message, as_dict, render
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class Finding:
     """``removed``, ``reordered``, ``altered``, ``head_mismatch``, ``bad_signature``,
     ``unsigned``, ``overwritten``, ``differs_from_copy``, ``rolled_back``."""
     index: int | None
-    message: str
+    message: Message
     tampering: bool = True
     """False for findings that are not evidence of tampering (unsigned, overwritten)."""
 
@@ -36,7 +37,8 @@ class Finding:
         return {
             "problem": self.problem,
             "index": self.index,
-            "message": self.message,
+            "message": render(self.message),
+            "code": as_dict(self.message),
             "tampering": self.tampering,
         }
 
@@ -57,13 +59,12 @@ def check_head(
             Finding(
                 "unsigned",
                 None,
-                "The lock's audit head is not signed (the board has no device key): the trail "
-                "cannot be proven to come from this lock.",
+                Message("audit.finding.unsigned"),
                 tampering=False,
             )
         ]
     if device_key is None:
-        return [Finding("unsigned", None, "No device key to check the head's signature with.")]
+        return [Finding("unsigned", None, Message("audit.finding.no_device_key"))]
     payload = head_payload(
         serial=serial,
         nonce=nonce,
@@ -80,7 +81,7 @@ def check_head(
             Finding(
                 "bad_signature",
                 None,
-                "The audit head's signature does not verify with this lock's device key.",
+                Message("audit.finding.bad_signature"),
             )
         ]
     return []
@@ -102,7 +103,7 @@ def check_chain(
     reported: set[int] = set()
     broken = False
 
-    def report(problem: str, index: int, message: str) -> None:
+    def report(problem: str, index: int, message: Message) -> None:
         nonlocal broken
         if index not in reported:
             reported.add(index)
@@ -114,7 +115,7 @@ def check_chain(
             report(
                 "reordered",
                 entry.index,
-                f"Entry {entry.index} comes after entry {expected - 1}: the order was changed.",
+                Message("audit.finding.reordered", {"index": entry.index, "after": expected - 1}),
             )
         elif entry.index > expected:
             later = {e.index for e in entries[position:]}
@@ -123,16 +124,16 @@ def check_chain(
                     report(
                         "reordered",
                         index,
-                        f"Entry {index} comes after entry {entry.index}: the order was changed.",
+                        Message("audit.finding.reordered", {"index": index, "after": entry.index}),
                     )
                 else:
-                    report("removed", index, f"Entry {index} is missing: it was removed.")
+                    report("removed", index, Message("audit.finding.missing", {"index": index}))
         computed = chain_hash(previous, entry.canonical())
         if entry.check and computed[:CHECK_SIZE] != entry.check and not broken:
             report(
                 "altered",
                 entry.index,
-                f"Entry {entry.index} does not match its place in the hash chain: it was altered.",
+                Message("audit.finding.altered", {"index": entry.index}),
             )
         result.hashes.append(computed)
         previous = computed

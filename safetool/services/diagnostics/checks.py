@@ -183,7 +183,12 @@ async def check_battery_resistance(ctx: CheckContext) -> CheckResult:
     current. A worn or cold battery shows it long before its resting voltage drops."""
     motor = await ctx.readings.motor_test()
     if motor.result == MotorResult.REFUSED_LOCKED:
-        return ctx.result("battery_resistance", Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN)
+        needs = (
+            Message("diag.motor_needs_bolt_freed")
+            if await _bolt_stopped_part_way(ctx)
+            else MOTOR_NEEDS_OPEN
+        )
+        return ctx.result("battery_resistance", Verdict.COULD_NOT_RUN, detail=needs)
     if motor.peak_current_ma <= 0:
         return ctx.result(
             "battery_resistance", Verdict.COULD_NOT_RUN, detail=Message("diag.no_current")
@@ -213,6 +218,16 @@ async def check_motor(ctx: CheckContext) -> CheckResult:
     A stall (no travel within 1.5 s) is a jammed bolt or a dead motor."""
     motor = await ctx.readings.motor_test()
     if motor.result == MotorResult.REFUSED_LOCKED:
+        if await _bolt_stopped_part_way(ctx):
+            # not a closed lock: the bolt is neither out nor in (the usual call-out: it jammed
+            # while the customer opened the safe), so the test cannot start, and that is a fault
+            return ctx.result(
+                "motor",
+                Verdict.FAIL,
+                value=Message("diag.value.part_way"),
+                detail=Message("diag.detail.motor_part_way"),
+                part="motor",
+            )
         return ctx.result("motor", Verdict.COULD_NOT_RUN, detail=MOTOR_NEEDS_OPEN)
     if motor.result == MotorResult.STALLED:
         return ctx.result(
@@ -246,6 +261,17 @@ async def check_bolt_sensor(ctx: CheckContext) -> CheckResult:
     last drove it."""
     sensors = await ctx.readings.sensors()
     sensed, commanded = sensors.bolt_sensor, sensors.bolt_commanded
+    if sensed == BoltState.UNKNOWN:
+        # neither end switch: the bolt stopped part-way, or the sensor is faulty. A motor
+        # stall in the error log says which: a jammed bolt (the motor's fault to fix first)
+        jammed = await _stalls(ctx) > 0
+        return ctx.result(
+            "bolt_sensor",
+            Verdict.FAIL,
+            value=Message("diag.value.part_way"),
+            detail=Message("diag.detail.bolt_jammed" if jammed else "diag.detail.bolt_neither"),
+            part="motor" if jammed else "bolt_sensor",
+        )
     verdict = Verdict.PASS if sensed == commanded else Verdict.FAIL
     return ctx.result(
         "bolt_sensor",
@@ -403,6 +429,20 @@ _ERROR_PARTS = {
 }
 
 
+SERIOUS_AT_ONCE = {BoardError.MOTOR_STALL, BoardError.BOLT_SENSOR_MISMATCH}
+"""Errors worth a warning the first time: each is a safe that may not have opened."""
+
+
+async def _stalls(ctx: CheckContext) -> int:
+    """Motor stalls in the lock's error log."""
+    records = await ctx.readings.error_log()
+    return sum(r["count"] for r in records if r["code"] == BoardError.MOTOR_STALL)
+
+
+async def _bolt_stopped_part_way(ctx: CheckContext) -> bool:
+    return (await ctx.readings.sensors()).bolt_sensor == BoltState.UNKNOWN
+
+
 async def check_error_log(ctx: CheckContext) -> CheckResult:
     """Error log: how often each error code occurred, first and last seen; judged on the most
     frequent code."""
@@ -411,8 +451,16 @@ async def check_error_log(ctx: CheckContext) -> CheckResult:
         return ctx.result(
             "error_log", Verdict.PASS, value=0, detail=Message("diag.detail.log_empty")
         )
-    worst = max(records, key=lambda r: r["count"])
-    verdict = judge(worst["count"], ctx.model.limit("error_count"))
+    limit = ctx.model.limit("error_count")
+
+    def verdict_of(record: dict[str, int]) -> Verdict:
+        counted = judge(record["count"], limit)
+        if _board_error(record["code"]) in SERIOUS_AT_ONCE:
+            return max(counted, Verdict.WARN, key=_severity)
+        return counted
+
+    worst = max(records, key=lambda r: (_severity(verdict_of(r)), r["count"]))
+    verdict = verdict_of(worst)
     code = _board_error(worst["code"])
     part = _ERROR_PARTS.get(code, "controller") if isinstance(code, BoardError) else "controller"
     lines = [
@@ -434,6 +482,7 @@ async def check_versions(ctx: CheckContext) -> CheckResult:
     identity = await ctx.readings.identity()
     found = []
     verdict = Verdict.PASS
+    bootloader_issue = False
     for issue in ctx.model.known_issues:
         version = (
             identity.firmware_version
@@ -448,12 +497,15 @@ async def check_versions(ctx: CheckContext) -> CheckResult:
                 )
             )
             verdict = max(verdict, Verdict(issue.severity), key=_severity)
+            bootloader_issue = bootloader_issue or issue.component == "bootloader"
     return ctx.result(
         "versions",
         verdict,
         value=f"{identity.firmware_version} / {identity.bootloader_version}",
         detail=Message("diag.detail.known_issues", {"issues": found}) if found else None,
-        part="controller",
+        # a firmware issue is fixed by an install (its advisory says which); only a
+        # bootloader's needs a part
+        part="controller" if bootloader_issue else None,
     )
 
 

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.errors import SafetoolError
+from safetool.messages import render
 from safetool.services.audit import AuditEntry, AuditReport
 from safetool.tui import visit_log
 from safetool.tui.audit_texts import audit_kind
@@ -140,7 +141,8 @@ class AuditScreen(SafetoolScreen):
             )
         for finding in report.findings:
             where = "" if finding.index is None else f" [{finding.index}]"
-            text.append(f"\n{where} {finding.message}", style="red" if finding.tampering else "")
+            said = render(finding.message, current_language())
+            text.append(f"\n{where} {said}", style="red" if finding.tampering else "")
         return text
 
     def _count_text(self) -> str:
