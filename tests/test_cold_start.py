@@ -92,6 +92,7 @@ async def test_help_imports_no_command_module_and_no_third_party_package() -> No
         "safetool.cli",
         "safetool.cli.main",
         "safetool.cli.extras",
+        "safetool.command_words",
         "safetool.errors",
     }
     assert ours <= lean, ours
@@ -109,6 +110,17 @@ async def test_no_other_command_loads_the_server_stack_or_the_radio(name: str) -
     _code, modules = await loaded_by(name, "--help")
     server_and_radio = ("sqlalchemy", "starlette", "uvicorn", "alembic", "psycopg", "bumble")
     assert offenders(modules, (*server_and_radio, "textual", "safetool.authority.app")) == []
+
+
+def test_the_command_table_reads_as_the_catalogue_in_english() -> None:
+    # `safetool --help` in English words the commands from the table, loading no catalogue
+    from safetool.cli.main import COMMAND_KEYS
+    from safetool.messages.catalogue import TEXTS
+
+    assert set(COMMAND_KEYS) == set(COMMANDS)
+    assert {name: TEXTS[key]["en"] for name, key in COMMAND_KEYS.items()} == {
+        name: english for name, (english, _register) in COMMANDS.items()
+    }
 
 
 def subcommand_helps(argv: list[str] | None) -> dict[str, str]:

@@ -42,11 +42,11 @@ ALLOWED_IN_CHINESE = {
     *("Windows", "macOS", "Arch", "dialout", "uucp", "USB"),  # systems, groups, buses
     *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC", "JSON", "MCUboot"),
     *("Ed", "RSA", "ECDSA", "PEM", "BLE", "BlueZ", "Bus", "Linux"),  # Ed25519, D-Bus: names
-    *("TLV", "UTF", "SEC", "CNT", "KEYHASH", "PUBKEY"),  # MCUboot's field names
+    *("TLV", "UTF", "SEC", "CNT", "KEYHASH", "PUBKEY", "UTC", "SQLite", "HTML", "TCP"),  # formats
 }
 """Names and units may stay Latin in a Chinese sentence; so may commands in `backticks`
 and device paths."""
-VERBATIM = re.compile(r"`[^`]*`|/dev/\S+|\{\w+\}")
+VERBATIM = re.compile(r"`[^`]*`|/dev/\S+|\{\w+\}|%\(\w+\)[sr]|%s")
 
 
 def latin_words(text: str) -> set[str]:

@@ -135,3 +135,39 @@ async def test_errors_and_refusals_read_in_chinese(tmp_path: Path, pki: Path) ->
         shown[name] = text
     english = {name: english_in(text) for name, text in shown.items()}
     assert {name: lines for name, lines in english.items() if lines} == {}
+
+
+OPTIONS = re.compile(r"-{1,2}[a-z][\w-]*|\b[A-Z][A-Z_]+\b|\bsafetool\b|\[|\]")
+"""In a help screen: options and their metavars (``--port PORT``), typed as they are."""
+
+
+async def test_help_and_usage_errors_read_in_chinese(tmp_path: Path) -> None:
+    from safetool.services.diagnostics import CHECKS
+
+    shown = {}
+    for name, argv, env in (
+        ("safetool --help", ("--help",), {"SAFETOOL_LANG": "zh-CN"}),
+        ("diag --help", ("diag", "--help", "--lang", "zh-CN"), None),
+        ("recover --help", ("recover", "--help", "--lang", "zh-CN"), None),
+        ("firmware install --help", ("firmware", "install", "--help", "--lang", "zh-CN"), None),
+        ("visit start --help", ("visit", "start", "--help", "--lang", "zh-CN"), None),
+    ):
+        code, out, err = await run(*argv, env={**os.environ, **(env or {})})
+        assert code == 0 and "Traceback" not in err, err
+        shown[name] = out
+    code, out, err = await run("diag", "--check", "nope", "--lang", "zh-CN")
+    assert code == 2 and "无效的选项" in err and "用法：" in err
+    shown["diag --check nope"] = out + err.replace("'nope'", "")
+    assert "用法：" in shown["diag --help"] and "显示此帮助并退出" in shown["diag --help"]
+    from safetool.cli.main import COMMANDS
+
+    names = (*COMMANDS, *CHECKS, "zh-CN", "zh", "en", "json", "csv", "text", "install", "start")
+    data = sorted(names, key=len, reverse=True)  # battery_resistance before battery
+    english = {}
+    for name, text in shown.items():
+        for value in data:
+            text = text.replace(value, "")
+        lines = english_in(OPTIONS.sub("", text))
+        if lines:
+            english[name] = lines
+    assert english == {}

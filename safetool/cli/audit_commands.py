@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from safetool.cli.common import add_port_options, cells, connected, language, print_json
+from safetool.command_words import h
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, local_time, pick_language, render, render_list
@@ -25,32 +26,28 @@ _UNIT_S = {"d": 86400, "h": 3600, "m": 60}
 def add_audit_parsers(commands: Any) -> None:
     audit = commands.add_parser(
         "audit",
-        help="download and verify the lock's audit trail (only new entries after the first time)",
-        description="Opens a secure session (needs the 'diagnose' qualification), downloads the "
-        "entries this laptop does not have yet, checks the hash chain and the head signed by "
-        "the lock's device key, and shows the trail. Exit 1 if verification fails; the output "
-        "says which entry was removed, altered or moved.",
+        help=h("cli.help.audit.audit"),
+        description=h("cli.help.audit.audit.description"),
     )
     add_port_options(audit)
     audit.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
     audit.add_argument(
         "--since",
         metavar="WHEN",
-        help="show entries from WHEN on: a date (2026-11-01), a UTC time (2026-11-01T09:30) "
-        "or an age (7d, 12h, 30m)",
+        help=h("cli.help.audit.since"),
     )
     audit.add_argument(
-        "--format", choices=("text", "csv", "json"), default="text", help="output format"
+        "--format", choices=("text", "csv", "json"), default="text", help=h("cli.help.audit.format")
     )
     audit.add_argument(
         "--full",
         action="store_true",
-        help="read and check the whole trail again, not only what is new",
+        help=h("cli.help.audit.full"),
     )
     audit.set_defaults(handler=cmd_audit)
 

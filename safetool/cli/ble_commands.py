@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from safetool.cli.common import add_output_options, language, print_json, say
+from safetool.command_words import h
 from safetool.messages import Message, render
 from safetool.services.ports import DEFAULT_SCAN_TIMEOUT_S, scan_ble
 
@@ -16,15 +17,15 @@ OK = 0
 
 
 def add_ble_parsers(commands: Any) -> None:
-    help_text = "list the locks in Bluetooth range (name, address, signal, serial, model)"
+    help_text = h("cli.command.scan")
     parser = commands.add_parser("scan", help=help_text, description=help_text)
     parser.add_argument(
         "--timeout-s",
         type=float,
         default=DEFAULT_SCAN_TIMEOUT_S,
-        help="how long to listen (default %(default)s)",
+        help=h("cli.help.ble.timeout_s", default=DEFAULT_SCAN_TIMEOUT_S),
     )
-    parser.add_argument("--all", action="store_true", help="list every BLE device, not only locks")
+    parser.add_argument("--all", action="store_true", help=h("cli.help.ble.all"))
     add_output_options(parser)
     parser.set_defaults(handler=cmd_scan)
 

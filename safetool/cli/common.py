@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
+import threading
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from safetool.command_words import h
 from safetool.messages import Message, pick_language, render
 from safetool.messages.shown import visible
 from safetool.services.session import DEFAULT_BAUD, LockSession
@@ -18,36 +21,32 @@ from safetool.services.session import DEFAULT_BAUD, LockSession
 if TYPE_CHECKING:
     from safetool.identity import TechnicianIdentity
 
-PORT_HELP = (
-    "the lock's port: a serial device (/dev/ttyUSB0, COM3), any pyserial URL "
-    "(socket://host:port, rfc2217://host:port) or ble:<address or name>; "
-    "default: $SAFETOOL_PORT"
-)
-
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--json", action="store_true", help=h("cli.help.common.json"))
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        help="language of what is printed: en or zh-CN (default: $SAFETOOL_LANG, then the "
-        "locale); --json always carries each message's code, values and English text",
+        help=h("cli.help.common.lang"),
     )
-    parser.add_argument(
-        "--debug", action="store_true", help="show tracebacks and a hex trace of every frame"
-    )
+    parser.add_argument("--debug", action="store_true", help=h("cli.help.common.debug"))
 
 
 def add_port_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", "-p", default=os.environ.get("SAFETOOL_PORT", ""), help=PORT_HELP)
     parser.add_argument(
-        "--baud", type=int, default=DEFAULT_BAUD, help="serial line rate (default %(default)s)"
+        "--port", "-p", default=os.environ.get("SAFETOOL_PORT", ""), help=h("cli.help.common.port")
+    )
+    parser.add_argument(
+        "--baud",
+        type=int,
+        default=DEFAULT_BAUD,
+        help=h("cli.help.common.baud", default=DEFAULT_BAUD),
     )
     parser.add_argument(
         "--timeout-s",
         type=float,
         default=3.0,
-        help="seconds to wait for each answer, resends included (default %(default)s)",
+        help=h("cli.help.common.timeout_s", default=3.0),
     )
     add_output_options(parser)
 
@@ -79,6 +78,34 @@ async def connected(
         yield session
     finally:
         await session.close()
+
+
+async def ask(prompt: str) -> str:
+    """A line typed at the terminal, read in a thread of its own: Ctrl-C stops the command at
+    once (a read in asyncio's default executor would hold the exit until Enter)."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | None, error: BaseException | None) -> None:
+        if answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(line or "")
+
+    def read() -> None:
+        try:
+            line = input(prompt)
+        except EOFError as error:
+            loop.call_soon_threadsafe(settle, None, error)
+        except BaseException:  # the interpreter is going: nobody waits for this line
+            return
+        else:
+            loop.call_soon_threadsafe(settle, line, None)
+
+    threading.Thread(target=read, name="prompt", daemon=True).start()
+    return await answer
 
 
 def print_json(document: Any) -> None:

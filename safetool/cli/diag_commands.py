@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from safetool.cli.common import add_port_options, cells, connected, language, print_json, say
+from safetool.command_words import h
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, as_dict, render
 from safetool.services.clock import SKEW_THAT_MATTERS_S, skew_message
@@ -19,53 +20,50 @@ from safetool.services.diagnostics import CHECKS, CheckResult, Verdict
 def add_diag_parsers(commands: Any) -> None:
     diag = commands.add_parser(
         "diag",
-        help="diagnose the lock: battery, motor, bolt sensor, keypad, clock, tamper, errors",
-        description="Runs the checks (all by default) in a secure session (needs the "
-        "'diagnose' qualification). The motor checks need the lock open (bolt retracted): a "
-        "motor test never opens a locked safe. Exit 0 if nothing warns or fails, else 1.",
+        help=h("cli.help.diag.diag"),
+        description=h("cli.help.diag.diag.description"),
     )
     add_port_options(diag)
     diag.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
     diag.add_argument(
         "--check",
         action="append",
         choices=list(CHECKS),
         metavar="NAME",
-        help=f"run only this check (repeatable): {', '.join(CHECKS)}",
+        help=h("cli.help.diag.check", names=", ".join(CHECKS)),
     )
     diag.add_argument(
         "--interactive",
         action="store_true",
-        help="include the checks that need you: press every key, confirm the buzzer and LEDs",
+        help=h("cli.help.diag.interactive"),
     )
     diag.set_defaults(handler=cmd_diag)
 
     clock = commands.add_parser(
         "clock",
-        help="show the lock's clock against this laptop's; --set sets it (needs 'configure')",
+        help=h("cli.help.diag.clock"),
     )
     add_port_options(clock)
     clock.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
     clock.add_argument(
         "--set",
         action="store_true",
-        help="set the lock's clock: to this laptop's (a nudge forward of up to 300 s), or with "
-        "--authority to the service authority's signed time (any direction)",
+        help=h("cli.help.diag.set"),
     )
     clock.add_argument(
         "--authority",
         metavar="URL",
-        help="with --set: the service authority's address, for its signed time",
+        help=h("cli.help.diag.authority"),
     )
     clock.set_defaults(handler=cmd_clock)
 

@@ -19,6 +19,7 @@ from safetool.cli.common import (
     say,
 )
 from safetool.cli.firmware_install_command import add_install_parser
+from safetool.command_words import h
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message
 from safetool.services.firmware_image import (
@@ -45,87 +46,87 @@ def _int(text: str) -> int:
 def add_firmware_parsers(commands: Any) -> None:
     firmware = commands.add_parser(
         "firmware",
-        help="build, inspect and verify signed firmware images",
-        description="Signed MCUboot images: build one with imgtool, show what an image holds, "
-        "check its signature against the manufacturer's firmware key.",
+        help=h("cli.help.firmware.firmware"),
+        description=h("cli.help.firmware.firmware.description"),
     )
     sub = firmware.add_subparsers(dest="firmware_command", metavar="COMMAND", required=True)
 
     build = sub.add_parser(
         "build",
-        help="sign a payload into an MCUboot image (runs MCUboot's imgtool)",
-        description="Wraps `imgtool sign`: payload + version + security counter + model, "
-        "hardware revisions, channel and notes (signed custom TLVs) → a signed image.",
+        help=h("cli.help.firmware.build"),
+        description=h("cli.help.firmware.build.description"),
     )
     build.add_argument("--payload", type=Path, required=True, metavar="BIN")
-    build.add_argument("--version", required=True, help="major.minor.revision+build, e.g. 2.4.0+7")
+    build.add_argument("--version", required=True, help=h("cli.help.firmware.version"))
     build.add_argument(
         "--security-counter",
         type=_int,
         required=True,
         metavar="N",
-        help="anti-rollback counter (SEC_CNT); raise it only for security fixes",
+        help=h("cli.help.firmware.security_counter"),
     )
-    build.add_argument("--model", required=True, help="lock model, e.g. SL-100")
+    build.add_argument("--model", required=True, help=h("cli.help.firmware.model"))
     build.add_argument(
         "--hardware-revision",
         action="append",
         required=True,
         metavar="REV",
-        help="board revision the image runs on (repeat for several)",
+        help=h("cli.help.firmware.hardware_revision"),
     )
     build.add_argument("--channel", choices=CHANNELS, default="stable")
-    build.add_argument("--notes", default="", help="release notes (shown before an install)")
-    build.add_argument("--notes-file", type=Path, metavar="FILE", help="release notes from FILE")
+    build.add_argument("--notes", default="", help=h("cli.help.firmware.notes"))
+    build.add_argument(
+        "--notes-file", type=Path, metavar="FILE", help=h("cli.help.firmware.notes_file")
+    )
     build.add_argument(
         "--key",
         type=Path,
         required=True,
-        help="ED25519 firmware key (PKI/manufacturer/firmware.key)",
+        help=h("cli.help.firmware.key"),
     )
     build.add_argument("-o", "--output", type=Path, required=True, metavar="IMAGE")
     build.add_argument("--header-size", type=_int, default=DEFAULT_HEADER_SIZE, metavar="BYTES")
     build.add_argument("--align", type=int, choices=(1, 2, 4, 8, 16, 32), default=DEFAULT_ALIGN)
     build.add_argument(
-        "--slot-size", type=_int, metavar="BYTES", help="default: from the model's data"
+        "--slot-size", type=_int, metavar="BYTES", help=h("cli.help.firmware.slot_size")
     )
     add_output_options(build)
     build.set_defaults(handler=cmd_firmware_build)
 
-    info = sub.add_parser("info", help="show an image's version, model, counter and notes")
+    info = sub.add_parser("info", help=h("cli.help.firmware.info"))
     info.add_argument("image", type=Path, metavar="IMAGE")
     add_output_options(info)
     info.set_defaults(handler=cmd_firmware_info)
 
     verify = sub.add_parser(
         "verify",
-        help="check an image's hash and signature (and model, revision, size if given)",
+        help=h("cli.help.firmware.verify"),
     )
     verify.add_argument("image", type=Path, metavar="IMAGE")
     keys = verify.add_mutually_exclusive_group()
-    keys.add_argument(
-        "--pki", type=Path, metavar="DIR", help="folder with trust.json (dev PKI or technician)"
+    keys.add_argument("--pki", type=Path, metavar="DIR", help=h("cli.help.firmware.pki"))
+    keys.add_argument("--key", type=Path, metavar="PUB", help=h("cli.help.firmware.key_2"))
+    verify.add_argument("--model", help=h("cli.help.firmware.model_2"))
+    verify.add_argument(
+        "--hardware-revision", metavar="REV", help=h("cli.help.firmware.hardware_revision_2")
     )
-    keys.add_argument("--key", type=Path, metavar="PUB", help="firmware public key (PEM or hex)")
-    verify.add_argument("--model", help="refuse an image for another model")
-    verify.add_argument("--hardware-revision", metavar="REV", help="refuse other revisions")
-    verify.add_argument("--slot-size", type=_int, metavar="BYTES", help="refuse larger images")
+    verify.add_argument(
+        "--slot-size", type=_int, metavar="BYTES", help=h("cli.help.firmware.slot_size_2")
+    )
     add_output_options(verify)
     verify.set_defaults(handler=cmd_firmware_verify)
 
     status = sub.add_parser(
         "status",
-        help="show the lock's firmware slots, trial state, security floor, last install",
-        description="Opens a secure session (needs the 'firmware' qualification) and shows what "
-        "slots A and B hold, which one runs (or the factory image), whether it is on trial, the "
-        "security floor and the result of the last install.",
+        help=h("cli.help.firmware.status"),
+        description=h("cli.help.firmware.status.description"),
     )
     add_port_options(status)
     status.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
     status.set_defaults(handler=cmd_firmware_status)
     add_install_parser(sub)

@@ -25,10 +25,11 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from safetool.cli.common import PORT_HELP, connected, language, print_json, say
+from safetool.cli.common import ask, connected, language, print_json, say
+from safetool.command_words import h
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.messages import Message, render
+from safetool.messages import Message, as_dict, render
 from safetool.services.firmware_image import (
     FirmwareUsageError,
     Image,
@@ -50,11 +51,8 @@ JSON_PROGRESS_EVERY_S = 0.5
 def add_install_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "install",
-        help="install an image, newer or older, on one lock or several",
-        description="The same steps whatever the version: pre-check (model, hardware "
-        "revision, signature, security floor, battery, lock state, free slot) shown with the "
-        "version change, one confirmation, the transfer with progress, a trial boot, a health "
-        "check and the confirmation. An interrupted install continues where it stopped.",
+        help=h("cli.help.firmware_install.install"),
+        description=h("cli.help.firmware_install.install.description"),
     )
     parser.add_argument("image", type=Path, metavar="IMAGE")
     parser.add_argument(
@@ -62,32 +60,34 @@ def add_install_parser(sub: Any) -> None:
         "-p",
         action="append",
         default=[],
-        help=PORT_HELP + " (repeat for several locks)",
+        help=h("cli.help.firmware_install.port"),
     )
     parser.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
-    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--yes", "-y", action="store_true", help=h("cli.help.firmware_install.yes"))
     parser.add_argument(
         "--retries",
         type=int,
         default=DEFAULT_RETRIES,
-        help="times to reconnect and resume after a lost link (default %(default)s)",
+        help=h("cli.help.firmware_install.retries", default=DEFAULT_RETRIES),
     )
-    parser.add_argument("--baud", type=int, default=DEFAULT_BAUD, help="serial line rate")
     parser.add_argument(
-        "--timeout-s", type=float, default=3.0, help="seconds to wait for each answer"
+        "--baud", type=int, default=DEFAULT_BAUD, help=h("cli.help.firmware_install.baud")
     )
-    parser.add_argument("--json", action="store_true", help="JSON lines: plans, progress, results")
+    parser.add_argument(
+        "--timeout-s", type=float, default=3.0, help=h("cli.help.firmware_install.timeout_s")
+    )
+    parser.add_argument("--json", action="store_true", help=h("cli.help.firmware_install.json"))
     parser.add_argument(
         "--lang",
         metavar="LANG",
-        help="language of what is printed: en or zh-CN (default: $SAFETOOL_LANG, then the locale)",
+        help=h("cli.help.firmware_install.lang"),
     )
-    parser.add_argument("--debug", action="store_true", help="tracebacks and a hex frame trace")
+    parser.add_argument("--debug", action="store_true", help=h("cli.help.firmware_install.debug"))
     parser.set_defaults(handler=cmd_firmware_install)
 
 
@@ -115,17 +115,38 @@ async def cmd_firmware_install(args: argparse.Namespace) -> int:
         _show_plans(locks, args)
         if not ready:
             return REFUSED if any(lock.refusal for lock in locks) else USAGE
-        if not args.yes and not _confirm(ready, args):
+        if not args.yes and not await _confirm(ready, args):
             if args.json:
                 print_json({"event": "cancelled", "ok": False})
             else:
                 print("Nothing was installed.")
             return REFUSED
         with _progress_reporter(args) as report:
-            await asyncio.gather(*(_install(lock, identity, image, args, report) for lock in ready))
+            try:
+                await asyncio.gather(
+                    *(_install(lock, identity, image, args, report) for lock in ready)
+                )
+            except asyncio.CancelledError:  # Ctrl-C: say where each lock stands, then stop
+                _show_stopped(ready, args)
+                raise
     _show_summary(locks, args)
     failed = any(lock.refusal is not None for lock in locks)
     return REFUSED if failed else OK
+
+
+def _show_stopped(ready: list[_Lock], args: argparse.Namespace) -> None:
+    for lock in ready:
+        if lock.outcome is not None or lock.plan is None:
+            continue
+        stopped = Message(
+            "firmware.stopped",
+            {"serial": lock.plan.serial, "version": lock.plan.installed_version},
+        )
+        if args.json:
+            print_json({"event": "stopped", "ok": False, "port": lock.port,
+                        "message": as_dict(stopped)})  # fmt: skip
+        else:
+            print(render(stopped, language(args)), file=sys.stderr)
 
 
 def _env_port() -> list[str]:
@@ -202,7 +223,7 @@ def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
             print(f"{lock.port}: {lock.refusal.explain(language(args))}", file=sys.stderr)
 
 
-def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
+async def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
     if not sys.stdin.isatty():
         raise FirmwareUsageError(
             "The install needs a confirmation, and there is no terminal to ask in.",
@@ -213,7 +234,7 @@ def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
         if len(ready) > 1
         else Message("firmware.confirm_one")
     )
-    answer = input(render(question, language(args)) + " [y/N] ")
+    answer = await ask(render(question, language(args)) + " [y/N] ")
     return answer.strip().lower() in ("y", "yes", "是")
 
 

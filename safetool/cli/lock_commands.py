@@ -79,6 +79,6 @@ async def cmd_monitor(args: argparse.Namespace) -> int:
             if received.missed:
                 missed = Message("cli.monitor.missed", {"count": received.missed})
                 print(f"  {render(missed, reader)}")
-            when = datetime.fromtimestamp(received.time_s, UTC).strftime("%H:%M:%S")
+            when = datetime.fromtimestamp(received.time_s, UTC).astimezone().strftime("%H:%M:%S")
             print(f"{when}  {describe(received, reader)}", flush=True)
     return OK

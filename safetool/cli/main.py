@@ -13,6 +13,7 @@ from typing import Any
 
 from safetool import __version__
 from safetool.cli.extras import missing_extra_message
+from safetool.command_words import h, language, use_language, wanted_language
 from safetool.errors import SafetoolError
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
@@ -35,7 +36,7 @@ def _command(
     name: str,
     handler: Command,
 ) -> argparse.ArgumentParser:
-    help_text = COMMANDS[name][0]
+    help_text = command_help(name)
     sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text)
     sub.set_defaults(handler=handler)
     return sub
@@ -63,7 +64,7 @@ def _add_emulate_parser(commands: Any) -> None:
 
     emulate = _command(commands, "emulate", cmd_emulate)
     add_emulator_arguments(emulate)
-    emulate.add_argument("--debug", action="store_true", help="show tracebacks")
+    emulate.add_argument("--debug", action="store_true", help=h("cli.help.main.debug"))
 
 
 def _add_demo_parser(commands: Any) -> None:
@@ -75,7 +76,7 @@ def _add_demo_parser(commands: Any) -> None:
     demo.add_argument(
         "--fault",
         metavar="NAME",
-        help="give the board a fault (docs/diagnostics.md) or hard_lockout",
+        help=h("cli.help.main.fault"),
     )
     demo.set_defaults(emulator_args=[])
 
@@ -138,6 +139,43 @@ COMMANDS: dict[str, tuple[str, Register]] = {
 }
 
 
+DESCRIPTION = "Companion and diagnostics tool for smart-safe lock controllers."
+EPILOG = (
+    "Ports: /dev/ttyUSB0, COM3, socket://host:port, rfc2217://host:port or "
+    "ble:<address or name>. SAFETOOL_PORT sets the default."
+)
+COMMAND_KEYS = {
+    "ports": "cli.command.ports",
+    "info": "cli.command.info",
+    "status": "cli.command.status",
+    "monitor": "cli.command.monitor",
+    "emulate": "cli.command.emulate",
+    "dev-pki": "cli.help.trust.dev_pki",
+    "recover": "cli.help.trust.recover",
+    "config": "cli.help.trust.config",
+    "tui": "cli.help.tui.tui",
+    "authority": "cli.command.authority",
+    "scan": "cli.command.scan",
+    "diag": "cli.help.diag.diag",
+    "clock": "cli.help.diag.clock",
+    "audit": "cli.help.audit.audit",
+    "visit": "cli.help.visit.visit",
+    "report": "cli.help.visit.report",
+    "firmware": "cli.help.firmware.firmware",
+    "demo": "cli.command.demo",
+}
+"""Each command's help line in the catalogue. In English the table's own text is used, so
+``safetool --help`` loads no catalogue (tests/test_cold_start.py keeps the two the same)."""
+
+
+def _said(key: str, english: str) -> str:
+    return english if language() == "en" else h(key)
+
+
+def command_help(name: str) -> str:
+    return _said(COMMAND_KEYS[name], COMMANDS[name][0])
+
+
 def _command_in(argv: Sequence[str]) -> str | None:
     """The command word: the first argument that is not an option (the top level has only
     --help and --version, which take no value)."""
@@ -149,21 +187,26 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     other command is a name and a help line. Without ``argv``, every command, in full."""
     parser = argparse.ArgumentParser(
         prog="safetool",
-        description="Companion and diagnostics tool for smart-safe lock controllers.",
-        epilog="Ports: /dev/ttyUSB0, COM3, socket://host:port, rfc2217://host:port or "
-        "ble:<address or name>. SAFETOOL_PORT sets the default.",
+        description=_said("cli.help.main.x.description", DESCRIPTION),
+        epilog=_said("cli.help.main.x.epilog", EPILOG),
     )
-    parser.add_argument("--version", action="version", version=f"safetool {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"safetool {__version__}",
+        help=_said("cli.argparse.version", "show program's version number and exit"),
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = COMMANDS.get(_command_in(argv) or "") if argv is not None else None
     registered: set[Register] = set()
-    for name, (help_text, register) in COMMANDS.items():
+    for name, (_english, register) in COMMANDS.items():
         if argv is None or (wanted is not None and register is wanted[1]):
             if register not in registered:  # a group registers all its commands at once
                 registered.add(register)
                 register(commands)
         else:
-            commands.add_parser(name, help=help_text, description=help_text)
+            worded = command_help(name)
+            commands.add_parser(name, help=worded, description=worded)
     return parser
 
 
@@ -186,6 +229,7 @@ def _missing_extra(error: ModuleNotFoundError, debug: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
+    use_language(wanted_language(argv))
     try:
         parser = build_parser(argv)
     except ModuleNotFoundError as error:
@@ -214,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         if as_json:
             print(json.dumps({"ok": False, **error.as_dict()}, ensure_ascii=False), flush=True)
+            if not sys.stdout.isatty():  # redirected to a file: say it where a person sees it
+                print(f"safetool: {error.explain(_reader_language(args))}", file=sys.stderr)
         else:
             print(f"safetool: {error.explain(_reader_language(args))}", file=sys.stderr)
         return error.exit_code

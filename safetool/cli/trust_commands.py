@@ -10,6 +10,7 @@ from typing import Any
 
 from safetool.cli.common import (
     add_port_options,
+    ask,
     cells,
     connected,
     language,
@@ -17,6 +18,7 @@ from safetool.cli.common import (
     print_json,
     say,
 )
+from safetool.command_words import h
 from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, render
@@ -29,12 +31,11 @@ OK, REFUSED = 0, 1
 
 
 def add_trust_parsers(commands: Any) -> None:
-    dev_pki = commands.add_parser("dev-pki", help="development PKI (keys made on this machine)")
+    dev_pki = commands.add_parser("dev-pki", help=h("cli.help.trust.dev_pki"))
     dev_pki_commands = dev_pki.add_subparsers(dest="dev_pki_command", metavar="COMMAND")
     init = dev_pki_commands.add_parser(
         "init",
-        help="create an authority, a firmware signer, three technicians (one revoked) and a "
-        "provisioned board in DIR",
+        help=h("cli.help.trust.init"),
     )
     init.add_argument("directory", type=Path, metavar="DIR")
     init.add_argument("--json", action="store_true")
@@ -43,49 +44,46 @@ def add_trust_parsers(commands: Any) -> None:
 
     recover = commands.add_parser(
         "recover",
-        help="recover a locked-out lock with the service centre's authorisation",
-        description="Opens a secure session, asks the lock for a single-use challenge and "
-        "carries the service centre's answer to it: online (--authority URL) or read over "
-        "the phone (--phone). --seal shows the close seal once the safe is shut again.",
+        help=h("cli.help.trust.recover"),
+        description=h("cli.help.trust.recover.description"),
     )
     add_port_options(recover)
     recover.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
     how = recover.add_mutually_exclusive_group()
     how.add_argument(
         "--phone",
         action="store_true",
-        help="phone-in: read the challenge to the hotline, type their response",
+        help=h("cli.help.trust.phone"),
     )
-    how.add_argument("--authority", metavar="URL", help="online: ask the service authority at URL")
+    how.add_argument("--authority", metavar="URL", help=h("cli.help.trust.authority"))
     how.add_argument(
         "--seal",
         action="store_true",
-        help="after a recovery, with the safe shut: show the close seal",
+        help=h("cli.help.trust.seal"),
     )
     recover.add_argument(
         "--response",
         metavar="DIGITS",
-        help="phone-in response, if already known (otherwise it is asked for)",
+        help=h("cli.help.trust.response"),
     )
     recover.set_defaults(handler=cmd_recover)
 
     config = commands.add_parser(
         "config",
-        help="show or change the lock policy (penalty, time delay, dual control)",
-        description="Shows the lock's policy; with --set, changes it (needs the 'configure' "
-        "qualification). The lock refuses values outside what lock standards allow.",
+        help=h("cli.help.trust.config"),
+        description=h("cli.help.trust.config.description"),
     )
     add_port_options(config)
     config.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
     config.add_argument(
         "--set",
@@ -93,7 +91,7 @@ def add_trust_parsers(commands: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="e.g. time_delay_s=600, dual_control=1, lockout_s=600 (repeatable)",
+        help=h("cli.help.trust.set"),
     )
     config.set_defaults(handler=cmd_config)
 
@@ -137,7 +135,7 @@ def _show_challenge(challenge: Challenge, args: argparse.Namespace) -> None:
 async def _ask_response(args: argparse.Namespace) -> str:
     prompt = render(Message("recovery.prompt_response"), language(args)) + " "
     if sys.stdin.isatty():
-        return await asyncio.to_thread(input, prompt)
+        return await ask(prompt)
     line: str = await asyncio.to_thread(sys.stdin.readline)
     if not line:
         raise SafetoolError(

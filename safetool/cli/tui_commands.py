@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from safetool.command_words import h
 from safetool.tui.options import add_tui_options, run_from_arguments
 
 
 def add_tui_parsers(commands: Any) -> None:
     tui = commands.add_parser(
         "tui",
-        help="open the technician's app (the default with no command)",
-        description="The technician's app: connect, dashboard, recovery, lock policy. "
-        "Keyboard first: F1 help, Ctrl+P every action, F2 language, Ctrl+Q quit.",
+        help=h("cli.help.tui.tui"),
+        description=h("cli.help.tui.tui.description"),
     )
     add_tui_options(tui)
     tui.set_defaults(handler=cmd_tui)

@@ -18,9 +18,10 @@ from safetool.cli.common import (
     print_json,
     say,
 )
+from safetool.command_words import h
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
-from safetool.messages import Message, as_dict, local_time, pick_language, render
+from safetool.messages import Message, as_dict, local_time, os_error_message, pick_language, render
 from safetool.messages.catalogue import TEXTS
 from safetool.report.render import render_html, render_json
 from safetool.report.translations import LANGUAGES
@@ -32,26 +33,26 @@ OK = 0
 def add_visit_parsers(commands: Any) -> None:
     visit = commands.add_parser(
         "visit",
-        help="the service record of a visit: start, parts, notes, close, list, show, export",
-        description="Keeps each visit in a SQLite database on this laptop ($SAFETOOL_DATA_DIR "
-        "or the user data folder; --db to choose). Every change is committed at once; an "
-        "unfinished visit stays open and `visit start` on the same lock takes it up again.",
+        help=h("cli.help.visit.visit"),
+        description=h("cli.help.visit.visit.description"),
     )
     actions = visit.add_subparsers(dest="visit_command", metavar="ACTION", required=True)
 
-    start = actions.add_parser("start", help="start a visit (or take up the one still open)")
+    start = actions.add_parser("start", help=h("cli.help.visit.start"))
     add_port_options(start)
-    start.add_argument("--serial", help="lock serial (read from the lock when --port is given)")
-    start.add_argument("--model", default="", help="lock model (read from the lock with --port)")
-    start.add_argument("--site", required=True, help="the customer site")
-    start.add_argument("--technician-id", help="your technician ID (default: from --technician)")
-    start.add_argument("--technician", type=Path, metavar="DIR", help="your key folder")
-    start.add_argument("--firmware-before", default="", help="(read from the lock with --port)")
+    start.add_argument("--serial", help=h("cli.help.visit.serial"))
+    start.add_argument("--model", default="", help=h("cli.help.visit.model"))
+    start.add_argument("--site", required=True, help=h("cli.help.visit.site"))
+    start.add_argument("--technician-id", help=h("cli.help.visit.technician_id"))
+    start.add_argument(
+        "--technician", type=Path, metavar="DIR", help=h("cli.help.visit.technician")
+    )
+    start.add_argument("--firmware-before", default="", help=h("cli.help.visit.firmware_before"))
     start.set_defaults(handler=cmd_visit_start)
 
-    part = actions.add_parser("add-part", help="record a part replaced")
+    part = actions.add_parser("add-part", help=h("cli.help.visit.add_part"))
     part.add_argument(
-        "--visit", dest="visit_id", type=int, metavar="ID", help="default: the open visit"
+        "--visit", dest="visit_id", type=int, metavar="ID", help=h("cli.help.visit.visit_2")
     )
     part.add_argument("--part", required=True, metavar="PART_NUMBER")
     part.add_argument("--quantity", type=int, default=1)
@@ -59,27 +60,25 @@ def add_visit_parsers(commands: Any) -> None:
     part.add_argument("--reason", default="")
     part.set_defaults(handler=cmd_visit_add_part)
 
-    note = actions.add_parser(
-        "note", help="add a finding, work done or a note; attach diagnostics or audit output"
-    )
+    note = actions.add_parser("note", help=h("cli.help.visit.note"))
     note.add_argument(
-        "--visit", dest="visit_id", type=int, metavar="ID", help="default: the open visit"
+        "--visit", dest="visit_id", type=int, metavar="ID", help=h("cli.help.visit.visit_2")
     )
     note.add_argument("text", nargs="?", default="")
     kind = note.add_mutually_exclusive_group()
     kind.add_argument("--finding", action="store_const", const="finding", dest="kind")
     kind.add_argument("--work", action="store_const", const="work", dest="kind")
-    note.add_argument("--diag", type=Path, metavar="FILE", help="`safetool diag --json` output")
-    note.add_argument("--audit", type=Path, metavar="FILE", help="`safetool audit --json` output")
-    note.add_argument("--recovery", type=int, metavar="COUNTER", help="a recovery done")
+    note.add_argument("--diag", type=Path, metavar="FILE", help=h("cli.help.visit.diag"))
+    note.add_argument("--audit", type=Path, metavar="FILE", help=h("cli.help.visit.audit"))
+    note.add_argument("--recovery", type=int, metavar="COUNTER", help=h("cli.help.visit.recovery"))
     note.add_argument("--method", default="phone", choices=("phone", "online"))
-    note.add_argument("--seal", default="", help="the recovery's close seal")
-    note.add_argument("--firmware-after", help="the firmware version now installed")
+    note.add_argument("--seal", default="", help=h("cli.help.visit.seal"))
+    note.add_argument("--firmware-after", help=h("cli.help.visit.firmware_after"))
     note.set_defaults(handler=cmd_visit_note, kind="note")
 
-    close = actions.add_parser("close", help="close the visit with the customer's sign-off")
+    close = actions.add_parser("close", help=h("cli.help.visit.close"))
     close.add_argument(
-        "--visit", dest="visit_id", type=int, metavar="ID", help="default: the open visit"
+        "--visit", dest="visit_id", type=int, metavar="ID", help=h("cli.help.visit.visit_2")
     )
     close.add_argument("--signed-off-by", required=True, metavar="NAME")
     close.add_argument("--satisfaction", type=int, choices=range(1, 6), metavar="1-5")
@@ -87,30 +86,26 @@ def add_visit_parsers(commands: Any) -> None:
     close.add_argument("--firmware-after")
     close.set_defaults(handler=cmd_visit_close)
 
-    listing = actions.add_parser("list", help="visits on this laptop")
+    listing = actions.add_parser("list", help=h("cli.help.visit.list"))
     which = listing.add_mutually_exclusive_group()
     which.add_argument("--open", action="store_const", const="open", dest="status")
     which.add_argument("--closed", action="store_const", const="closed", dest="status")
     listing.set_defaults(handler=cmd_visit_list)
 
-    show = actions.add_parser("show", help="one visit in full")
-    show.add_argument("visit_id", nargs="?", type=int, help="default: the open visit")
+    show = actions.add_parser("show", help=h("cli.help.visit.show"))
+    show.add_argument("visit_id", nargs="?", type=int, help=h("cli.help.visit.visit_2"))
     show.set_defaults(handler=cmd_visit_show)
 
-    export = actions.add_parser(
-        "export", help="closed visits as JSON lines for the service centre (docs/visits.md)"
-    )
-    export.add_argument("--since", metavar="DATE", help="closed on or after DATE (2026-11-01)")
-    export.add_argument("--output", type=Path, metavar="FILE", help="default: standard output")
+    export = actions.add_parser("export", help=h("cli.help.visit.export"))
+    export.add_argument("--since", metavar="DATE", help=h("cli.help.visit.since"))
+    export.add_argument("--output", type=Path, metavar="FILE", help=h("cli.help.visit.output"))
     export.set_defaults(handler=cmd_visit_export)
 
     for sub in (part, note, close, listing, show, export):
         _add_common(sub)
     _add_db(start)
 
-    report = commands.add_parser(
-        "report", help="the customer's report of a visit: one self-contained HTML file, or JSON"
-    )
+    report = commands.add_parser("report", help=h("cli.help.visit.report"))
     report.add_argument("visit_id", type=int)
     form = report.add_mutually_exclusive_group()
     form.add_argument("--html", action="store_const", const="html", dest="form")
@@ -119,10 +114,12 @@ def add_visit_parsers(commands: Any) -> None:
         "--lang",
         choices=LANGUAGES,
         default=None,
-        help="the report's language (default: $SAFETOOL_LANG, then the locale)",
+        help=h("cli.help.visit.lang"),
     )
-    report.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
-    report.add_argument("--debug", action="store_true", help="show tracebacks")
+    report.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help=h("cli.help.visit.output_2")
+    )
+    report.add_argument("--debug", action="store_true", help=h("cli.help.main.debug"))
     _add_db(report)
     report.set_defaults(handler=cmd_report, form="html")
 
@@ -133,7 +130,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="the service-record database (default: per user)")
+    parser.add_argument("--db", type=Path, help=h("cli.help.visit.db"))
 
 
 async def cmd_visit_start(args: argparse.Namespace) -> int:
@@ -324,13 +321,37 @@ def _known(key: str, fallback: str, reader: str) -> str:
 
 
 def _read_json(path: Path) -> Any:
+    """A JSON document, or the output of a ``--json`` command as written (JSON lines: the
+    progress lines, then the result; ``diag --json`` ends with its ``report``)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SafetoolError(
+            Message("visit.bad_json", {"file": str(path), "error": os_error_message(error)}),
+            next_step=Message("visit.bad_json.next"),
+        ) from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except ValueError as error:
         raise SafetoolError(
             Message("visit.bad_json", {"file": str(path), "error": str(error)}),
             next_step=Message("visit.bad_json.next"),
         ) from None
+    failed = next((d for d in lines if isinstance(d, dict) and d.get("ok") is False), None)
+    if failed is not None:  # the command itself failed: its error is what the file holds
+        raise SafetoolError(
+            Message("visit.output_is_an_error", {"file": str(path)}),
+            meaning=Message("visit.output_error_was", {"error": str(failed.get("message", ""))}),
+            next_step=Message("visit.bad_json.next"),
+        )
+    report = next(
+        (d for d in reversed(lines) if isinstance(d, dict) and d.get("event") == "report"), None
+    )
+    return report if report is not None else (lines[-1] if lines else None)
 
 
 def _done(args: argparse.Namespace, visit_id: int, message: Message) -> None:

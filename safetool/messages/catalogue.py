@@ -1844,3 +1844,539 @@ AUDIT_FINDINGS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(AUDIT_FINDINGS)
+
+# --- the command line's help (safetool/command_words.py h(); docs/messages.md) -----------------
+CLI_HELP: dict[str, dict[str, str]] = {
+    "cli.help.audit.audit": _(
+        "download and verify the lock's audit trail (only new entries after the first time)",
+        "下载并校验锁的审计记录（第一次之后只取新条目）",
+    ),
+    "cli.help.audit.audit.description": _(
+        "Opens a secure session (needs the 'diagnose' qualification), downloads the entries this "
+        "laptop does not have yet, checks the hash chain and the head signed by the lock's device "
+        "key, and shows the trail. Exit 1 if verification fails; the output says which entry was "
+        "removed, altered or moved.",
+        "建立安全会话（需要“诊断”资质），下载这台电脑还没有的条目，校验哈希链和锁用设备密钥签名"
+        "的审计头，并显示记录。校验失败时退出码为 1；输出会指出哪一条被删除、修改或移动。",
+    ),
+    "cli.help.audit.technician": _(
+        "your key and certificate folder (default: ${env_var})",
+        "你的密钥和证书文件夹（默认：`${env_var}`）",
+    ),
+    "cli.help.audit.since": _(
+        "show entries from WHEN on: a date (2026-11-01), a UTC time (2026-11-01T09:30) or an age "
+        "(7d, 12h, 30m)",
+        "显示某时间之后的条目：日期（2026-11-01）、UTC 时间（2026-11-01T09:30）或时长（`7d`、`12"
+        "h`、`30m`）",
+    ),
+    "cli.help.audit.format": _(
+        "output format",
+        "输出格式",
+    ),
+    "cli.help.audit.full": _(
+        "read and check the whole trail again, not only what is new",
+        "重新读取并校验整个记录，而不仅是新条目",
+    ),
+    "cli.help.ble.timeout_s": _(
+        "how long to listen (default {default})",
+        "监听多长时间（默认 {default}）",
+    ),
+    "cli.help.ble.all": _(
+        "list every BLE device, not only locks",
+        "列出所有 BLE 设备，而不仅是锁",
+    ),
+    "cli.help.common.json": _(
+        "print JSON instead of text",
+        "输出 JSON 而不是文本",
+    ),
+    "cli.help.common.lang": _(
+        "language of what is printed: en or zh-CN (default: $SAFETOOL_LANG, then the locale); "
+        "--json always carries each message's code, values and English text",
+        "输出的语言：`en` 或 `zh-CN`（默认：`$SAFETOOL_LANG`，其次为系统区域设置）；`--json` 总"
+        "会带上每条消息的代码、参数和英文文本",
+    ),
+    "cli.help.common.debug": _(
+        "show tracebacks and a hex trace of every frame",
+        "显示调用栈和每一帧的十六进制记录",
+    ),
+    "cli.help.common.baud": _(
+        "serial line rate (default {default})",
+        "串口速率（默认 {default}）",
+    ),
+    "cli.help.common.timeout_s": _(
+        "seconds to wait for each answer, resends included (default {default})",
+        "每个应答的等待秒数，含重发（默认 {default}）",
+    ),
+    "cli.help.diag.diag": _(
+        "diagnose the lock: battery, motor, bolt sensor, keypad, clock, tamper, errors",
+        "诊断锁：电池、电机、锁舌传感器、键盘、时钟、防撬、错误记录",
+    ),
+    "cli.help.diag.diag.description": _(
+        "Runs the checks (all by default) in a secure session (needs the 'diagnose' "
+        "qualification). The motor checks need the lock open (bolt retracted): a motor test never "
+        "opens a locked safe. Exit 0 if nothing warns or fails, else 1.",
+        "在安全会话中运行检测（默认全部；需要“诊断”资质）。电机检测需要锁处于打开状态（锁舌缩回"
+        "）：电机测试绝不会打开上锁的保险柜。没有警告或失败时退出码为 0，否则为 1。",
+    ),
+    "cli.help.diag.check": _(
+        "run only this check (repeatable): {names}",
+        "只运行这项检测（可重复）：{names}",
+    ),
+    "cli.help.diag.interactive": _(
+        "include the checks that need you: press every key, confirm the buzzer and LEDs",
+        "包括需要你参与的检测：按下每个键，确认蜂鸣器和指示灯",
+    ),
+    "cli.help.diag.clock": _(
+        "show the lock's clock against this laptop's; --set sets it (needs 'configure')",
+        "对照这台电脑显示锁的时钟；`--set` 设置它（需要“配置”资质）",
+    ),
+    "cli.help.diag.set": _(
+        "set the lock's clock: to this laptop's (a nudge forward of up to 300 s), or with "
+        "--authority to the service authority's signed time (any direction)",
+        "设置锁的时钟：设为这台电脑的时间（最多向前微调 300 秒），或配合 `--authority` 设为服务"
+        "中心签名的时间（任意方向）",
+    ),
+    "cli.help.diag.authority": _(
+        "with --set: the service authority's address, for its signed time",
+        "与 `--set` 一起使用：服务中心的地址，用于获取其签名时间",
+    ),
+    "cli.help.firmware.firmware": _(
+        "build, inspect and verify signed firmware images",
+        "构建、查看和校验已签名的固件",
+    ),
+    "cli.help.firmware.firmware.description": _(
+        "Signed MCUboot images: build one with imgtool, show what an image holds, check its "
+        "signature against the manufacturer's firmware key.",
+        "已签名的 MCUboot 固件：用 `imgtool` 构建，显示固件内容，用制造商固件密钥校验签名。",
+    ),
+    "cli.help.firmware.build": _(
+        "sign a payload into an MCUboot image (runs MCUboot's imgtool)",
+        "把负载签名成 MCUboot 固件（运行 MCUboot 的 `imgtool`）",
+    ),
+    "cli.help.firmware.build.description": _(
+        "Wraps `imgtool sign`: payload + version + security counter + model, hardware revisions, "
+        "channel and notes (signed custom TLVs) → a signed image.",
+        "封装 `imgtool sign`：负载 + 版本 + 安全计数器 + 型号、硬件版本、发布渠道和说明（已签名"
+        "的自定义 TLV）→ 已签名的固件。",
+    ),
+    "cli.help.firmware.version": _(
+        "major.minor.revision+build, e.g. 2.4.0+7",
+        "主版本.次版本.修订号+构建号，例如 2.4.0+7",
+    ),
+    "cli.help.firmware.security_counter": _(
+        "anti-rollback counter (SEC_CNT); raise it only for security fixes",
+        "防回滚计数器（SEC_CNT）；只在安全修复时提高",
+    ),
+    "cli.help.firmware.model": _(
+        "lock model, e.g. SL-100",
+        "锁的型号，例如 `SL-100`",
+    ),
+    "cli.help.firmware.hardware_revision": _(
+        "board revision the image runs on (repeat for several)",
+        "固件适用的主板版本（可重复指定多个）",
+    ),
+    "cli.help.firmware.notes": _(
+        "release notes (shown before an install)",
+        "发布说明（安装前显示）",
+    ),
+    "cli.help.firmware.notes_file": _(
+        "release notes from FILE",
+        "从文件读取发布说明",
+    ),
+    "cli.help.firmware.key": _(
+        "ED25519 firmware key (PKI/manufacturer/firmware.key)",
+        "Ed25519 固件密钥（`PKI/manufacturer/firmware.key`）",
+    ),
+    "cli.help.firmware.slot_size": _(
+        "default: from the model's data",
+        "默认：取自该型号的数据",
+    ),
+    "cli.help.firmware.info": _(
+        "show an image's version, model, counter and notes",
+        "显示固件的版本、型号、计数器和说明",
+    ),
+    "cli.help.firmware.verify": _(
+        "check an image's hash and signature (and model, revision, size if given)",
+        "校验固件的哈希和签名（如给出，还校验型号、硬件版本和大小）",
+    ),
+    "cli.help.firmware.pki": _(
+        "folder with trust.json (dev PKI or technician)",
+        "含 `trust.json` 的文件夹（开发密钥或技术员文件夹）",
+    ),
+    "cli.help.firmware.key_2": _(
+        "firmware public key (PEM or hex)",
+        "固件公钥（PEM 或十六进制）",
+    ),
+    "cli.help.firmware.model_2": _(
+        "refuse an image for another model",
+        "拒绝其他型号的固件",
+    ),
+    "cli.help.firmware.hardware_revision_2": _(
+        "refuse other revisions",
+        "拒绝其他硬件版本",
+    ),
+    "cli.help.firmware.slot_size_2": _(
+        "refuse larger images",
+        "拒绝更大的固件",
+    ),
+    "cli.help.firmware.status": _(
+        "show the lock's firmware slots, trial state, security floor, last install",
+        "显示锁的固件槽位、试运行状态、安全下限和上次安装",
+    ),
+    "cli.help.firmware.status.description": _(
+        "Opens a secure session (needs the 'firmware' qualification) and shows what slots A and B "
+        "hold, which one runs (or the factory image), whether it is on trial, the security floor "
+        "and the result of the last install.",
+        "建立安全会话（需要“固件”资质），显示槽位 A 和 B 中的固件、正在运行哪一个（或出厂固件）"
+        "、是否处于试运行、安全下限以及上次安装的结果。",
+    ),
+    "cli.help.firmware_install.install": _(
+        "install an image, newer or older, on one lock or several",
+        "在一把或多把锁上安装固件，升级降级都一样",
+    ),
+    "cli.help.firmware_install.install.description": _(
+        "The same steps whatever the version: pre-check (model, hardware revision, signature, "
+        "security floor, battery, lock state, free slot) shown with the version change, one "
+        "confirmation, the transfer with progress, a trial boot, a health check and the "
+        "confirmation. An interrupted install continues where it stopped.",
+        "无论版本高低，步骤都相同：预检（型号、硬件版本、签名、安全下限、电池、锁状态、空闲槽位"
+        "）并显示版本变化，一次确认，带进度的传输，试运行启动，健康检查和确认。中断的安装会从中"
+        "断处继续。",
+    ),
+    "cli.help.firmware_install.yes": _(
+        "do not ask for confirmation",
+        "不询问确认",
+    ),
+    "cli.help.firmware_install.retries": _(
+        "times to reconnect and resume after a lost link (default {default})",
+        "链路断开后重新连接并续传的次数（默认 {default}）",
+    ),
+    "cli.help.firmware_install.baud": _(
+        "serial line rate",
+        "串口速率",
+    ),
+    "cli.help.firmware_install.timeout_s": _(
+        "seconds to wait for each answer",
+        "每个应答的等待秒数",
+    ),
+    "cli.help.firmware_install.json": _(
+        "JSON lines: plans, progress, results",
+        "JSON 行：计划、进度、结果",
+    ),
+    "cli.help.firmware_install.lang": _(
+        "language of what is printed: en or zh-CN (default: $SAFETOOL_LANG, then the locale)",
+        "输出的语言：`en` 或 `zh-CN`（默认：`$SAFETOOL_LANG`，其次为系统区域设置）",
+    ),
+    "cli.help.firmware_install.debug": _(
+        "tracebacks and a hex frame trace",
+        "调用栈和十六进制帧记录",
+    ),
+    "cli.help.main.debug": _(
+        "show tracebacks",
+        "显示调用栈",
+    ),
+    "cli.help.main.fault": _(
+        "give the board a fault (docs/diagnostics.md) or hard_lockout",
+        "给模拟锁板一个故障（见 `docs/diagnostics.md`）或 `hard_lockout`",
+    ),
+    "cli.help.main.x.description": _(
+        "Companion and diagnostics tool for smart-safe lock controllers.",
+        "智能保险柜锁控制器的配套与诊断工具。",
+    ),
+    "cli.help.main.x.epilog": _(
+        "Ports: /dev/ttyUSB0, COM3, socket://host:port, rfc2217://host:port or ble:<address or "
+        "name>. SAFETOOL_PORT sets the default.",
+        "端口：/dev/ttyUSB0、`COM3`、`socket://host:port`、`rfc2217://host:port` 或 `ble:<地址或"
+        "名称>`。`SAFETOOL_PORT` 设置默认端口。",
+    ),
+    "cli.help.trust.dev_pki": _(
+        "development PKI (keys made on this machine)",
+        "开发用密钥体系（在这台电脑上生成的密钥）",
+    ),
+    "cli.help.trust.init": _(
+        "create an authority, a firmware signer, three technicians (one revoked) and a "
+        "provisioned board in DIR",
+        "在该文件夹中创建服务中心、固件签名者、三名技术员（其中一名已吊销）和一块已配置的锁板",
+    ),
+    "cli.help.trust.recover": _(
+        "recover a locked-out lock with the service centre's authorisation",
+        "凭服务中心的授权恢复被锁定的锁",
+    ),
+    "cli.help.trust.recover.description": _(
+        "Opens a secure session, asks the lock for a single-use challenge and carries the service "
+        "centre's answer to it: online (--authority URL) or read over the phone (--phone). --seal "
+        "shows the close seal once the safe is shut again.",
+        "建立安全会话，向锁索取一次性挑战码，并把服务中心的应答交给锁：在线（`--authority URL`）"
+        "或电话读出（`--phone`）。保险柜重新关好后，`--seal` 显示关闭封码。",
+    ),
+    "cli.help.trust.phone": _(
+        "phone-in: read the challenge to the hotline, type their response",
+        "电话方式：向热线读出挑战码，输入对方给的应答码",
+    ),
+    "cli.help.trust.authority": _(
+        "online: ask the service authority at URL",
+        "在线方式：向该地址的服务中心申请",
+    ),
+    "cli.help.trust.seal": _(
+        "after a recovery, with the safe shut: show the close seal",
+        "恢复之后、保险柜关好时：显示关闭封码",
+    ),
+    "cli.help.trust.response": _(
+        "phone-in response, if already known (otherwise it is asked for)",
+        "电话应答码（如已知道；否则会询问）",
+    ),
+    "cli.help.trust.config": _(
+        "show or change the lock policy (penalty, time delay, dual control)",
+        "查看或修改锁的策略（惩罚锁定、延时开启、双人控制）",
+    ),
+    "cli.help.trust.config.description": _(
+        "Shows the lock's policy; with --set, changes it (needs the 'configure' qualification). "
+        "The lock refuses values outside what lock standards allow.",
+        "显示锁的策略；带 `--set` 时修改它（需要“配置”资质）。超出锁具标准允许范围的值会被锁拒绝。",
+    ),
+    "cli.help.trust.set": _(
+        "e.g. time_delay_s=600, dual_control=1, lockout_s=600 (repeatable)",
+        "例如 `time_delay_s=600`、`dual_control=1`、`lockout_s=600`（可重复）",
+    ),
+    "cli.help.tui.tui": _(
+        "open the technician's app (the default with no command)",
+        "打开技术员应用（不带命令时的默认操作）",
+    ),
+    "cli.help.tui.tui.description": _(
+        "The technician's app: connect, dashboard, recovery, lock policy. Keyboard first: F1 "
+        "help, Ctrl+P every action, F2 language, Ctrl+Q quit.",
+        "技术员应用：连接、总览、恢复、锁策略。以键盘为主：F1 帮助，`Ctrl+P` 所有操作，F2 切换语"
+        "言，`Ctrl+Q` 退出。",
+    ),
+    "cli.help.visit.visit": _(
+        "the service record of a visit: start, parts, notes, close, list, show, export",
+        "上门服务记录：开始、零件、备注、结束、列表、查看、导出",
+    ),
+    "cli.help.visit.visit.description": _(
+        "Keeps each visit in a SQLite database on this laptop ($SAFETOOL_DATA_DIR or the user "
+        "data folder; --db to choose). Every change is committed at once; an unfinished visit "
+        "stays open and `visit start` on the same lock takes it up again.",
+        "把每次上门服务保存在这台电脑上的 SQLite 数据库中（`$SAFETOOL_DATA_DIR` 或用户数据文件夹"
+        "；可用 `--db` 指定）。每次修改立即保存；未完成的服务保持打开，对同一把锁执行 `visit sta"
+        "rt` 会继续它。",
+    ),
+    "cli.help.visit.start": _(
+        "start a visit (or take up the one still open)",
+        "开始一次上门服务（或继续仍未结束的那次）",
+    ),
+    "cli.help.visit.serial": _(
+        "lock serial (read from the lock when --port is given)",
+        "锁序列号（给出 `--port` 时从锁读取）",
+    ),
+    "cli.help.visit.model": _(
+        "lock model (read from the lock with --port)",
+        "锁型号（配合 `--port` 从锁读取）",
+    ),
+    "cli.help.visit.site": _(
+        "the customer site",
+        "客户地点",
+    ),
+    "cli.help.visit.technician_id": _(
+        "your technician ID (default: from --technician)",
+        "你的技术员编号（默认：取自 `--technician`）",
+    ),
+    "cli.help.visit.technician": _(
+        "your key folder",
+        "你的密钥文件夹",
+    ),
+    "cli.help.visit.firmware_before": _(
+        "(read from the lock with --port)",
+        "（配合 `--port` 从锁读取）",
+    ),
+    "cli.help.visit.add_part": _(
+        "record a part replaced",
+        "记录更换的零件",
+    ),
+    "cli.help.visit.visit_2": _(
+        "default: the open visit",
+        "默认：当前未结束的服务",
+    ),
+    "cli.help.visit.note": _(
+        "add a finding, work done or a note; attach diagnostics or audit output",
+        "添加发现、已做的工作或备注；附上诊断或审计输出",
+    ),
+    "cli.help.visit.diag": _(
+        "`safetool diag --json` output",
+        "`safetool diag --json` 的输出",
+    ),
+    "cli.help.visit.audit": _(
+        "`safetool audit --json` output",
+        "`safetool audit --json` 的输出",
+    ),
+    "cli.help.visit.recovery": _(
+        "a recovery done",
+        "完成的一次恢复",
+    ),
+    "cli.help.visit.seal": _(
+        "the recovery's close seal",
+        "该次恢复的关闭封码",
+    ),
+    "cli.help.visit.firmware_after": _(
+        "the firmware version now installed",
+        "现在安装的固件版本",
+    ),
+    "cli.help.visit.close": _(
+        "close the visit with the customer's sign-off",
+        "在客户签字确认后结束这次服务",
+    ),
+    "cli.help.visit.list": _(
+        "visits on this laptop",
+        "这台电脑上的上门服务",
+    ),
+    "cli.help.visit.show": _(
+        "one visit in full",
+        "一次服务的全部内容",
+    ),
+    "cli.help.visit.export": _(
+        "closed visits as JSON lines for the service centre (docs/visits.md)",
+        "已结束的服务，以 JSON 行导出给服务中心（见 `docs/visits.md`）",
+    ),
+    "cli.help.visit.since": _(
+        "closed on or after DATE (2026-11-01)",
+        "在该日期当天或之后结束的（2026-11-01）",
+    ),
+    "cli.help.visit.output": _(
+        "default: standard output",
+        "默认：标准输出",
+    ),
+    "cli.help.visit.report": _(
+        "the customer's report of a visit: one self-contained HTML file, or JSON",
+        "一次服务的客户报告：一个独立的 HTML 文件，或 JSON",
+    ),
+    "cli.help.visit.lang": _(
+        "the report's language (default: $SAFETOOL_LANG, then the locale)",
+        "报告的语言（默认：`$SAFETOOL_LANG`，其次为系统区域设置）",
+    ),
+    "cli.help.visit.output_2": _(
+        "default: stdout",
+        "默认：标准输出",
+    ),
+    "cli.help.visit.db": _(
+        "the service-record database (default: per user)",
+        "服务记录数据库（默认：每个用户一个）",
+    ),
+    "cli.help.options.port": _(
+        "connect to this port at once (default: $SAFETOOL_PORT; else choose in the app)",
+        "立即连接到这个端口（默认：`$SAFETOOL_PORT`；否则在应用中选择）",
+    ),
+    "cli.help.options.lang": _(
+        "interface language (default: from the locale; F2 switches in the app)",
+        "界面语言（默认：取自系统区域设置；在应用中按 F2 切换）",
+    ),
+    "cli.help.options.authority": _(
+        "the service authority, for online recovery (default: $SAFETOOL_AUTHORITY)",
+        "服务中心地址，用于在线恢复（默认：`$SAFETOOL_AUTHORITY`）",
+    ),
+}
+
+TEXTS.update(CLI_HELP)
+
+# --- argparse's own words (safetool/command_words.py ARGPARSE_WORDS; its %-placeholders kept) -----
+ARGPARSE: dict[str, dict[str, str]] = {
+    "cli.argparse.usage": _("usage: ", "用法："),
+    "cli.argparse.positional": _("positional arguments", "位置参数"),
+    "cli.argparse.options": _("options", "选项"),
+    "cli.argparse.help": _("show this help message and exit", "显示此帮助并退出"),
+    "cli.argparse.version": _("show program's version number and exit", "显示版本号并退出"),
+    "cli.argparse.error": _("%(prog)s: error: %(message)s\n", "%(prog)s：错误：%(message)s\n"),
+    "cli.argparse.required": _("the following arguments are required: %s", "缺少以下参数：%s"),
+    "cli.argparse.unrecognized": _("unrecognized arguments: %s", "无法识别的参数：%s"),
+    "cli.argparse.invalid_choice": _(
+        "invalid choice: %(value)r (choose from %(choices)s)",
+        "无效的选项：%(value)r（可选：%(choices)s）",
+    ),
+    "cli.argparse.invalid_value": _(
+        "invalid %(type)s value: %(value)r", "无效的 %(type)s 值：%(value)r"
+    ),
+    "cli.argparse.argument": _(
+        "argument %(argument_name)s: %(message)s", "参数 %(argument_name)s：%(message)s"
+    ),
+    "cli.argparse.expected_one": _("expected one argument", "需要一个值"),
+    "cli.argparse.expected_some": _("expected at least one argument", "至少需要一个值"),
+    "cli.argparse.expected_at_most_one": _("expected at most one argument", "最多只能有一个值"),
+    "cli.argparse.not_allowed_with": _("not allowed with argument %s", "不能与参数 %s 同时使用"),
+    "cli.argparse.one_required": _("one of the arguments %s is required", "必须给出参数 %s 之一"),
+    "cli.argparse.ambiguous": _(
+        "ambiguous option: %(option)s could match %(matches)s",
+        "选项不明确：%(option)s 可能是 %(matches)s",
+    ),
+}
+
+TEXTS.update(ARGPARSE)
+
+# --- the commands' help lines (safetool/cli/main.py COMMAND_KEYS) ------------------------------
+CLI_COMMANDS: dict[str, dict[str, str]] = {
+    "cli.command.ports": _("list serial ports, likely locks first", "列出串口，可能是锁的排在前面"),
+    "cli.command.info": _("identify the lock and show its state", "识别锁并显示其状态"),
+    "cli.command.status": _("show the lock's state", "显示锁的状态"),
+    "cli.command.monitor": _(
+        "show lock events live until Ctrl-C (JSON lines)",
+        "实时显示锁的事件，直到按 `Ctrl-C`（JSON 行）",
+    ),
+    "cli.command.emulate": _(
+        "run an emulated lock board (pty, TCP or BLE)", "运行模拟锁板（伪终端、TCP 或 BLE）"
+    ),
+    "cli.command.authority": _(
+        "the service authority: issue and record recovery authorisations",
+        "服务中心：签发并记录恢复授权",
+    ),
+    "cli.command.scan": _(
+        "list the locks in Bluetooth range (name, address, signal, serial, model)",
+        "列出蓝牙范围内的锁（名称、地址、信号、序列号、型号）",
+    ),
+    "cli.command.demo": _(
+        "start an emulated board and open the app on it (text in a pipe or with --json)",
+        "启动一块模拟锁板并在其上打开应用（在管道中或带 `--json` 时输出文本）",
+    ),
+}
+
+TEXTS.update(CLI_COMMANDS)
+
+PORT_HELP: dict[str, dict[str, str]] = {
+    "cli.help.common.port": _(
+        "the lock's port: a serial device (/dev/ttyUSB0, COM3), any pyserial URL "
+        "(socket://host:port, rfc2217://host:port) or ble:<address or name>; "
+        "default: $SAFETOOL_PORT",
+        "锁的端口：串口设备（/dev/ttyUSB0、`COM3`）、任意 `pyserial` 地址"
+        "（`socket://host:port`、`rfc2217://host:port`）或 `ble:<地址或名称>`；"
+        "默认：`$SAFETOOL_PORT`",
+    ),
+    "cli.help.firmware_install.port": _(
+        "the lock's port: a serial device (/dev/ttyUSB0, COM3), any pyserial URL "
+        "(socket://host:port, rfc2217://host:port) or ble:<address or name>; "
+        "default: $SAFETOOL_PORT (repeat for several locks)",
+        "锁的端口：串口设备（/dev/ttyUSB0、`COM3`）、任意 `pyserial` 地址"
+        "（`socket://host:port`、`rfc2217://host:port`）或 `ble:<地址或名称>`；"
+        "默认：`$SAFETOOL_PORT`（多把锁时可重复）",
+    ),
+}
+
+TEXTS.update(PORT_HELP)
+
+# --- attaching a command's output to a visit (cli/visit_commands.py) --------------------------
+VISIT_ATTACH: dict[str, dict[str, str]] = {
+    "visit.output_is_an_error": _(
+        "{file} holds an error, not a result: the command that wrote it failed.",
+        "{file} 中是一条错误，而不是结果：写出它的命令失败了。",
+    ),
+    "visit.output_error_was": _("Its error: {error}", "它的错误：{error}"),
+}
+
+TEXTS.update(VISIT_ATTACH)
+
+STOPPED: dict[str, dict[str, str]] = {
+    "firmware.stopped": _(
+        "{serial}: stopped, nothing confirmed. The lock runs {version} (a new image on trial "
+        "goes back to it by itself) and remembers what it received; run the same command "
+        "again to continue.",
+        "{serial}：已停止，未确认任何内容。锁运行 {version}（试运行中的新固件会自行回退到它），"
+        "并记住了已收到的部分；再次运行同一命令即可继续。",
+    ),
+}
+
+TEXTS.update(STOPPED)

@@ -220,11 +220,18 @@ async def download_audit(
     return report
 
 
+FIRST_BOOT_ENTRIES = 4
+"""At most this many entries two trails of one serial can share by chance: what every board
+writes at production and its first boot (the revocation list it was given, power on), which can
+match to the second when two boards start together. Past these, a shared history that then
+differs is a rewrite, not a restart."""
+
+
 def _a_trail_of_its_own(
     copy: AuditCopy, board: list[WireEntry], head: AuditHeadResponse, findings: list[Finding]
 ) -> bool:
     """The lock's whole trail checks out on its own, from the chain's start to its signed
-    head, and already its first entry differs from this laptop's copy."""
+    head, is shorter than this laptop's copy, and parts from it within the first boot."""
     kept = copy.entries()
     if not kept or head.first_index != 0 or head.start_hash != GENESIS_HASH:
         return False
@@ -233,9 +240,18 @@ def _a_trail_of_its_own(
     own = check_chain(board, expected_index=0, previous_hash=GENESIS_HASH)
     if own.findings or own.last_hash != head.head_hash:
         return False
-    first = kept[0].entry
-    on_lock = next((e for e in board if e.index == first.index), None)
-    return on_lock is None or on_lock.canonical() != first.canonical()
+    if len(board) >= len(kept):
+        return False  # a trail that restarted is shorter than the one it replaced
+    differs = next(
+        (
+            stored.entry.index
+            for stored in kept
+            if (on_lock := next((e for e in board if e.index == stored.entry.index), None)) is None
+            or on_lock.canonical() != stored.entry.canonical()
+        ),
+        None,
+    )
+    return differs is not None and differs < FIRST_BOOT_ENTRIES
 
 
 def _new_trail(when: str | None, kept: Path) -> Finding:

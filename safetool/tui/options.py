@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from safetool.command_words import h
 from safetool.identity import ENV_VAR
 from safetool.services.session import DEFAULT_BAUD
 
@@ -17,29 +18,32 @@ def add_tui_options(parser: argparse.ArgumentParser) -> None:
         "--port",
         "-p",
         default=os.environ.get("SAFETOOL_PORT", ""),
-        help="connect to this port at once (default: $SAFETOOL_PORT; else choose in the app)",
+        help=h("cli.help.options.port"),
     )
     parser.add_argument(
         "--technician",
         type=Path,
         metavar="DIR",
-        help=f"your key and certificate folder (default: ${ENV_VAR})",
+        help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
     parser.add_argument(
         "--lang",
         choices=LANGUAGE_CHOICES,
-        help="interface language (default: from the locale; F2 switches in the app)",
+        help=h("cli.help.options.lang"),
     )
     parser.add_argument(
-        "--baud", type=int, default=DEFAULT_BAUD, help="serial line rate (default %(default)s)"
+        "--baud",
+        type=int,
+        default=DEFAULT_BAUD,
+        help=h("cli.help.common.baud", default=DEFAULT_BAUD),
     )
     parser.add_argument(
         "--authority",
         metavar="URL",
         default=None,
-        help="the service authority, for online recovery (default: $SAFETOOL_AUTHORITY)",
+        help=h("cli.help.options.authority"),
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--debug", action="store_true", help=h("cli.help.main.debug"))
 
 
 async def run_from_arguments(args: argparse.Namespace) -> int:

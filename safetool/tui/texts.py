@@ -45,7 +45,8 @@ def refusal_text(reason: int) -> str:
 
 
 def event_time(received: EventSeen) -> str:
-    return datetime.fromtimestamp(received.time_s, UTC).strftime("%H:%M:%S")
+    """The lock's time of the event on this laptop's clock face (its local time zone)."""
+    return datetime.fromtimestamp(received.time_s, UTC).astimezone().strftime("%H:%M:%S")
 
 
 def attempts_left(count: int) -> str:
