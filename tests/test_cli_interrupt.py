@@ -56,3 +56,58 @@ async def test_ctrl_c_at_the_install_confirmation_stops_at_once(
         if process.returncode is None:
             process.kill()
         os.close(main)
+
+
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("sig", "started_ignoring_sigint", "expected"),
+    [
+        (signal.SIGINT, True, 0),  # Ctrl-C is how monitor ends, however it was started
+        (signal.SIGTERM, False, 143),
+    ],
+)
+async def test_a_running_command_stops_on_sigint_and_sigterm(
+    sig: signal.Signals, started_ignoring_sigint: bool, expected: int, board_factory: BoardFactory
+) -> None:
+    board = await board_factory()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "safetool.cli.main", "monitor", "--port", board.port,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        preexec_fn=ignore_sigint if started_ignoring_sigint else None,
+    )  # fmt: skip
+    assert process.stdout is not None
+    await asyncio.wait_for(process.stdout.readline(), 20)  # "Watching ..."
+    process.send_signal(sig)
+    try:
+        code = await asyncio.wait_for(process.wait(), 5)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.stderr is not None
+    err = (await process.stderr.read()).decode()
+    assert code == expected, err
+    assert "Traceback" not in err
+
+
+async def test_monitor_notices_a_lock_that_stops_answering(board_factory: BoardFactory) -> None:
+    """A hung controller keeps the cable up and says nothing: monitor must not watch silence."""
+    board = await board_factory()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "safetool.cli.main", "monitor", "--port", board.port,
+        "--timeout-s", "1", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        await asyncio.wait_for(process.stdout.readline(), 20)
+        await board.board.mute(on=True)
+        code = await asyncio.wait_for(process.wait(), 15)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    err = (await process.stderr.read()).decode()
+    assert code == 2 and "Traceback" not in err
+    assert "answer" in err, err

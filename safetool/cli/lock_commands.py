@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from datetime import UTC, datetime
 
 from safetool.cli.common import connected, language, print_fields, print_json, say
@@ -10,6 +11,7 @@ from safetool.messages import Message, as_dict, render
 from safetool.services.events import describe, event_dict
 from safetool.services.info import LockInfo, identity_dict, status_dict
 from safetool.services.ports import list_serial_ports
+from safetool.services.session import LockSession
 
 OK, PROBLEM = 0, 1
 
@@ -66,19 +68,43 @@ async def cmd_status(args: argparse.Namespace) -> int:
     return PROBLEM if info.problems else OK
 
 
+HEARTBEAT_S = 5.0
+"""Every this many seconds ``monitor`` asks the lock for its STATUS: a lock that stopped
+answering while the link stays up (a hung controller) is noticed, not watched in silence."""
+
+
+async def _heartbeat(lock: LockSession) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT_S)
+        await lock.status()
+
+
+async def _show_events(lock: LockSession, args: argparse.Namespace, reader: str) -> None:
+    async for received in lock.events():
+        if args.json:
+            print_json(event_dict(received))
+            continue
+        if received.missed:
+            missed = Message("cli.monitor.missed", {"count": received.missed})
+            print(f"  {render(missed, reader)}")
+        when = datetime.fromtimestamp(received.time_s, UTC).astimezone().strftime("%H:%M:%S")
+        print(f"{when}  {describe(received, reader)}", flush=True)
+
+
 async def cmd_monitor(args: argparse.Namespace) -> int:
     """Live events until Ctrl-C (JSON lines with --json)."""
     reader = language(args)
     async with connected(args) as lock:
         if not args.json:
             say(args, Message("cli.monitor.watching", {"port": args.port}), flush=True)
-        async for received in lock.events():
-            if args.json:
-                print_json(event_dict(received))
-                continue
-            if received.missed:
-                missed = Message("cli.monitor.missed", {"count": received.missed})
-                print(f"  {render(missed, reader)}")
-            when = datetime.fromtimestamp(received.time_s, UTC).astimezone().strftime("%H:%M:%S")
-            print(f"{when}  {describe(received, reader)}", flush=True)
+        watching = asyncio.create_task(_show_events(lock, args, reader))
+        heartbeat = asyncio.create_task(_heartbeat(lock))
+        try:
+            done, _ = await asyncio.wait({watching, heartbeat}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (watching, heartbeat):
+                task.cancel()
+            await asyncio.gather(watching, heartbeat, return_exceptions=True)
+        for task in done:
+            task.result()  # the lock stopped answering, or the link was lost: say so
     return OK

@@ -226,6 +226,47 @@ def _missing_extra(error: ModuleNotFoundError, debug: bool) -> int:
     return USAGE_ERROR
 
 
+class Terminated(Exception):
+    """SIGTERM stopped the command (exit 143, as a shell reports it)."""
+
+
+def _run_stoppable(args: argparse.Namespace) -> int:
+    """Run the command's handler. SIGINT (Ctrl-C) and SIGTERM stop it however safetool was
+    started: a shell starts a background job with SIGINT ignored, and asyncio's own Ctrl-C
+    handling is installed only when it is not. The app (Textual) reads Ctrl-C as a key."""
+    import asyncio  # here, not at the top: `safetool --help` does without its 50 ms
+    import contextlib
+    import signal
+
+    handler = args.handler
+    stopped_by: list[int] = []
+
+    async def stoppable() -> int:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        assert task is not None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+
+            def stop(sig: int = sig) -> None:
+                stopped_by.append(sig)
+                task.cancel()
+
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop)  # not on Windows: asyncio's Ctrl-C there
+        return int(await handler(args))
+
+    if getattr(handler, "__name__", "") in ("cmd_tui", "cmd_tui_demo", "cmd_demo"):
+        return int(asyncio.run(handler(args)))
+    try:
+        return asyncio.run(stoppable())
+    except asyncio.CancelledError:
+        if stopped_by and stopped_by[0] == signal.SIGTERM:
+            raise Terminated from None
+        if stopped_by:
+            raise KeyboardInterrupt from None
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
@@ -246,13 +287,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = cmd_tui  # `safetool` with no command opens the app
     debug = bool(getattr(args, "debug", False))
     as_json = bool(getattr(args, "json", False))
-    import asyncio  # here, not at the top: `safetool --help` does without its 50 ms
-
     try:
-        exit_code: int = asyncio.run(args.handler(args))
+        exit_code: int = _run_stoppable(args)
     except KeyboardInterrupt:
         # Ctrl-C is how `monitor` is meant to end; elsewhere it interrupts the work.
         return 0 if args.command == "monitor" else 130
+    except Terminated:
+        return 143
     except SafetoolError as error:
         if debug:
             traceback.print_exc()
