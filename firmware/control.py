@@ -161,6 +161,7 @@ OPS: dict[str, Handler] = {
         "busy_s": emu.flash.busy_s,
         "power_cuts": emu.power_cuts,
         "bytes_in": emu.bytes_in,
+        "bytes_at_wrong_rate": emu.bytes_at_wrong_rate,
         "audit_entries": emu.audit.count,
         "cut_armed": emu.flash.power_cut_armed or emu.byte_cut_armed,
     },

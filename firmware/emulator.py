@@ -12,6 +12,7 @@ import contextlib
 import os
 import random
 import sys
+import termios
 import traceback
 import tty
 from collections.abc import Callable
@@ -40,6 +41,16 @@ from protocols.board import DEFAULT_BOARD_MAX_FRAME
 TICK_S = 0.02
 MAX_UNREAD_BYTES = 64 * 1024
 """The most a TCP board holds for a tool that has stopped reading; more falls off."""
+
+
+UART_BAUD = 115200
+"""The board's UART rate when the link model sets none (`--baud` sets both)."""
+
+
+def garbled(data: bytes) -> bytes:
+    """What a UART reading at the wrong rate makes of ``data``: other bytes, and never the
+    0x00 that ends a frame, so the tool sees noise and no answer."""
+    return bytes((byte ^ 0xA5) or 0xFF for byte in data)
 
 
 class Emulator:
@@ -77,6 +88,8 @@ class Emulator:
         self.inbound = LinkDirection(self.link, self.rng)
         self.outbound = LinkDirection(self.link, self.rng)
         self.bytes_lost_unread = 0
+        self.bytes_at_wrong_rate = 0
+        """Bytes the tool sent at another line rate than the board's (pty only)."""
         self._sink: Callable[[bytes], None] | None = None
         self._to_board = DelayLine(self._into_board)
         self._to_tool = DelayLine(self._onto_wire)
@@ -295,13 +308,24 @@ class Emulator:
 
     # --- endpoints -----------------------------------------------------------------------------
 
-    async def start_pty(self) -> str:
-        """Serve on a new pseudo-terminal; return the path a serial client opens."""
+    async def start_pty(self, *, strict_baud: bool = False) -> str:
+        """Serve on a new pseudo-terminal; return the path a serial client opens. With
+        ``strict_baud``, the line rate the tool sets must be the board's."""
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo, no line editing: bytes pass as on a UART
         os.set_blocking(master, False)
         self.port = os.ttyname(slave)
         loop = asyncio.get_running_loop()
+        untouched = termios.tcgetattr(slave)[4]
+
+        def wrong_rate() -> bool:
+            """The tool opened the pty at another line rate than the board's UART: as on a
+            real wire, neither side can read the other (a speed nobody set is not judged)."""
+            if not strict_baud:
+                return False
+            speed = termios.tcgetattr(slave)[4]
+            board = getattr(termios, f"B{self.link.baud or UART_BAUD}", None)
+            return speed != untouched and board is not None and speed != board
 
         def readable() -> None:
             try:
@@ -310,10 +334,14 @@ class Emulator:
                 return
             except OSError:
                 return
-            if data:
+            if data and wrong_rate():
+                self.bytes_at_wrong_rate += len(data)  # framing errors: nothing a frame
+            elif data:
                 self.on_wire_data(data)
 
         def write(data: bytes) -> None:
+            if wrong_rate():
+                data = garbled(data)
             try:
                 written = os.write(master, data)
             except (BlockingIOError, OSError):

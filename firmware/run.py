@@ -99,6 +99,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     link = parser.add_argument_group("link model")
     link.add_argument("--baud", type=int, help="pace bytes to this line rate (10 bits a byte)")
+    link.add_argument(
+        "--strict-baud",
+        action="store_true",
+        help="pty: a tool at another line rate than --baud (default 115200) reads noise and is "
+        "not heard, as on a real cable",
+    )
     link.add_argument("--latency-ms", type=float, default=0.0)
     link.add_argument("--ber", type=float, default=0.0, help="bit-error rate, both directions")
     link.add_argument("--drop", type=float, default=0.0, help="frame-loss rate, both directions")
@@ -154,7 +160,7 @@ async def serve(args: argparse.Namespace) -> None:
     elif args.tcp is not None:
         port = await emu.start_tcp(args.tcp)
     else:
-        port = await emu.start_pty()
+        port = await emu.start_pty(strict_baud=args.strict_baud)
     host, control_port = await start_control_server(emu, args.control_port)
     ready: dict[str, Any] = {
         "port": port,

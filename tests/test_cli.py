@@ -154,3 +154,17 @@ async def test_demo_shows_the_board_and_its_events() -> None:
     assert code == 0, err
     assert "SL-0000-0001" in out
     assert "code accepted" in out
+
+
+async def test_a_wrong_baud_rate_is_noise_and_the_advice_names_it(
+    board_factory: BoardFactory,
+) -> None:
+    """A board with --strict-baud listens at its UART's rate: a tool at another rate reads
+    noise, as on a real cable, and the error says to check --baud (README, 'Ports')."""
+    board = await board_factory("--strict-baud")
+    code, _out, err = await run("info", "--port", board.port, "--baud", "9600")
+    assert code == 2 and "Traceback" not in err
+    assert "--baud" in err and "115200" in err
+    assert (await board.board.counters())["bytes_at_wrong_rate"] > 0
+    code, _out, err = await run("info", "--port", board.port, "--baud", "115200")
+    assert code == 0, err
