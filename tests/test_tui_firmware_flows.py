@@ -130,6 +130,11 @@ async def choose(app: SafetoolApp, pilot: Any, screen: FirmwareScreen, image: Pa
 async def confirm_install(app: SafetoolApp, pilot: Any) -> None:
     await pilot.press("i")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirmation")
+    dialog, firmware = app.screen, app.screen_stack[-2]
+    assert isinstance(dialog, ConfirmDialog) and isinstance(firmware, FirmwareScreen)
+    if firmware.plan is not None and firmware.plan.precheck.raises_floor:
+        # the one step an install cannot take back is said again where it is confirmed
+        assert "floor" in dialog.question or "下限" in dialog.question, dialog.question
     await pilot.press("y")
 
 

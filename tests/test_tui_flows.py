@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from textual.widgets import Static
 
 from firmware.process import EmulatorProcess
 from hil.plugin import BoardFactory
@@ -111,6 +112,9 @@ async def test_hard_lockout_recovered_by_phone(
         await pilot.press(*response, "enter")
         await wait_until(pilot, lambda: screen.outcome is not None, what="outcome")
         assert screen.outcome is not None and screen.outcome.opened
+        await pilot.pause(0.1)
+        # beside the success, no "0 attempts left" (it read as a failure)
+        assert str(screen.query_one("#attempts", Static).render()).strip() == ""
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         await wait_until(pilot, lambda: lock_state(app) == LockState.UNLOCKED, what="unlocked")

@@ -320,3 +320,10 @@ async def test_service_errors_show_in_chinese_values_and_causes_included() -> No
     assert "锁处于硬锁定" in texts[4] and "safetool recover" in texts[4]
     # the cause of the interruption, itself a service sentence, is translated inside
     assert "安装被中断：与 /dev/ttyUSB0 上的锁的连接已断开。" in texts[5]
+
+
+def test_typed_response_is_echoed_in_threes_as_the_hotline_reads_it() -> None:
+    from safetool.tui.widgets.response_input import feedback
+
+    shown, ready = feedback("1234567")
+    assert shown.plain.startswith("123 456 7") and not ready

@@ -2380,3 +2380,73 @@ STOPPED: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(STOPPED)
+
+# --- the service record's refusals (services/visits.py) ----------------------------------------
+VISIT_REFUSALS: dict[str, dict[str, str]] = {
+    "visits.needs_fields": _(
+        "A visit needs the lock serial, the customer site and the technician.",
+        "上门服务需要锁序列号、客户地点和技术员。",
+    ),
+    "visits.needs_fields.next": _(
+        "Give the customer site (on the command line also `--serial` or `--port`, and "
+        "`--technician-id`).",
+        "请填写客户地点（命令行中还需 `--serial` 或 `--port`，以及 `--technician-id`）。",
+    ),
+    "visits.none_open": _(
+        "No visit id given, and there is no open visit.", "没有给出服务编号，也没有未结束的服务。"
+    ),
+    "visits.several_open": _(
+        "No visit id given, and there is more than one open visit ({count}).",
+        "没有给出服务编号，而未结束的服务不止一个（{count} 个）。",
+    ),
+    "visits.give_id.next": _(
+        "Give the visit id (see `safetool visit list`).",
+        "请给出服务编号（见 `safetool visit list`）。",
+    ),
+    "visits.no_such": _(
+        "There is no visit {id} on this laptop.", "这台电脑上没有编号为 {id} 的服务。"
+    ),
+    "visits.closed": _(
+        "Visit {id} is closed and signed off; it cannot be changed.",
+        "服务 {id} 已结束并经客户签字，不能再修改。",
+    ),
+    "visits.closed.next": _(
+        "Start a new visit for further work on this lock.", "如需对这把锁继续工作，请开始新的服务。"
+    ),
+    "visits.note_needs_text": _(
+        "A note needs text, and a kind: finding, work or note.",
+        "备注需要内容和类型：发现、已做工作或备注。",
+    ),
+    "visits.part_needs_number": _(
+        "A part needs its part number and a quantity of at least 1.",
+        "零件需要零件号，数量至少为 1。",
+    ),
+    "visits.part_needs_number.next": _(
+        "e.g. `safetool visit add-part --part BAT-4AA-01 --quantity 1`.",
+        "例如 `safetool visit add-part --part BAT-4AA-01 --quantity 1`。",
+    ),
+    "visits.not_audit_output": _(
+        "That is not the output of `safetool audit --json`.",
+        "这不是 `safetool audit --json` 的输出。",
+    ),
+    "visits.not_audit_output.next": _(
+        "Run `safetool audit --json > audit.json` and attach that file.",
+        "运行 `safetool audit --json > audit.json` 并附上该文件。",
+    ),
+    "visits.needs_signoff": _(
+        "Closing a visit needs the customer's sign-off name.", "结束服务需要客户签字确认的姓名。"
+    ),
+    "visits.needs_signoff.next": _(
+        "Give the name of the customer who signs off (`--signed-off-by NAME`).",
+        "请填写签字确认的客户姓名（`--signed-off-by NAME`）。",
+    ),
+    "visits.rating_range": _("The satisfaction rating is 1 to 5.", "满意度评分为 1 到 5。"),
+    "visits.not_diag_output": _(
+        "The diagnostics file holds no list of checks.", "诊断文件中没有检测列表。"
+    ),
+    "visits.not_diag_output.next": _(
+        "Attach the output of `safetool diag --json`.", "请附上 `safetool diag --json` 的输出。"
+    ),
+}
+
+TEXTS.update(VISIT_REFUSALS)

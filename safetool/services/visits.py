@@ -116,8 +116,7 @@ class ServiceRecord:
         """A new visit to ``serial``, or the one still open there; return (id, reopened)."""
         if not serial.strip() or not site.strip() or not technician.strip():
             raise VisitError(
-                "A visit needs the lock serial, the customer site and the technician.",
-                next_step="Pass --serial (or --port), --site and --technician-id.",
+                Message("visits.needs_fields"), next_step=Message("visits.needs_fields.next")
             )
         with self._transaction() as db:
             open_row = db.execute(
@@ -141,9 +140,10 @@ class ServiceRecord:
         rows = self.db.execute("SELECT id FROM visits WHERE status = 'open'").fetchall()
         if len(rows) != 1:
             raise VisitError(
-                "No visit id given, and there is "
-                + ("no open visit." if not rows else f"more than one open visit ({len(rows)})."),
-                next_step="Pass the visit id (see `safetool visit list`).",
+                Message("visits.none_open")
+                if not rows
+                else Message("visits.several_open", {"count": len(rows)}),
+                next_step=Message("visits.give_id.next"),
             )
         return int(rows[0]["id"])
 
@@ -153,8 +153,8 @@ class ServiceRecord:
             row = self.db.execute("SELECT * FROM visits WHERE id = ?", (visit_id,)).fetchone()
         if row is None:
             raise VisitError(
-                f"There is no visit {visit_id} on this laptop.",
-                next_step="See `safetool visit list`.",
+                Message("visits.no_such", {"id": visit_id}),
+                next_step=Message("visits.give_id.next"),
             )
         return row
 
@@ -162,8 +162,8 @@ class ServiceRecord:
         row = self._visit_row(visit_id)
         if row["status"] != "open":
             raise VisitError(
-                f"Visit {visit_id} is closed and signed off; it cannot be changed.",
-                next_step="Start a new visit for further work on this lock.",
+                Message("visits.closed", {"id": visit_id}),
+                next_step=Message("visits.closed.next"),
             )
         return row
 
@@ -171,7 +171,7 @@ class ServiceRecord:
 
     def add_note(self, visit_id: int, text: str, kind: str = "note") -> None:
         if kind not in ("finding", "work", "note") or not text.strip():
-            raise VisitError("A note needs text, and a kind: finding, work or note.")
+            raise VisitError(Message("visits.note_needs_text"))
         self._open_row(visit_id)
         with self._transaction() as db:
             db.execute(
@@ -189,8 +189,8 @@ class ServiceRecord:
     ) -> None:
         if not part_number.strip() or quantity < 1:
             raise VisitError(
-                "A part needs its part number and a quantity of at least 1.",
-                next_step="e.g. `safetool visit add-part --part BAT-4AA-01 --quantity 1`.",
+                Message("visits.part_needs_number"),
+                next_step=Message("visits.part_needs_number.next"),
             )
         self._open_row(visit_id)
         with self._transaction() as db:
@@ -242,8 +242,8 @@ class ServiceRecord:
         ``last`` entries."""
         if not isinstance(document, dict) or "entries" not in document:
             raise VisitError(
-                "That is not the output of `safetool audit --json`.",
-                next_step="Run `safetool audit --json > audit.json` and attach that file.",
+                Message("visits.not_audit_output"),
+                next_step=Message("visits.not_audit_output.next"),
             )
         self._open_row(visit_id)
         entries = list(document.get("entries", []))[-last:]
@@ -278,11 +278,10 @@ class ServiceRecord:
     ) -> None:
         if not signed_off_by.strip():
             raise VisitError(
-                "Closing a visit needs the customer's sign-off name.",
-                next_step="Pass --signed-off-by NAME.",
+                Message("visits.needs_signoff"), next_step=Message("visits.needs_signoff.next")
             )
         if satisfaction is not None and not 1 <= satisfaction <= 5:
-            raise VisitError("The satisfaction rating is 1 to 5.")
+            raise VisitError(Message("visits.rating_range"))
         row = self._open_row(visit_id)
         after = row["firmware_after"] if firmware_after is None else firmware_after
         with self._transaction() as db:
@@ -377,8 +376,7 @@ def extract_checks(document: Any) -> list[dict[str, Any]]:
     items = document.get("checks", []) if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise VisitError(
-            "The diagnostics file holds no list of checks.",
-            next_step="Attach the output of `safetool diag --json`.",
+            Message("visits.not_diag_output"), next_step=Message("visits.not_diag_output.next")
         )
     checks = []
     for item in items:

@@ -385,6 +385,10 @@ class FirmwareScreen(SafetoolScreen):
         question = _("Install firmware {version} on {serial}?\n{change}").format(
             version=plan.new_version, serial=plan.serial, change=change
         )
+        if plan.precheck.raises_floor:  # the one thing an install cannot take back: say it again
+            question += "\n" + _(
+                "(raises the floor to {counter}: older releases cannot be installed afterwards)"
+            ).format(counter=plan.precheck.security_counter)
         self.app.push_screen(
             ConfirmDialog(question, _("Y install · N or Esc: do not install")),
             self._confirmed,

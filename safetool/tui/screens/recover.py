@@ -80,7 +80,9 @@ class RecoverScreen(SafetoolScreen):
 
     def _attempts_text(self) -> str:
         if self.outcome is not None:
-            return attempts_left(self.outcome.attempts_left)
+            # an opened lock has no attempts to count: "0 attempts left" beside the success
+            # read as a failure
+            return "" if self.outcome.opened else attempts_left(self.outcome.attempts_left)
         if self.challenge is not None:
             return attempts_left(self.challenge.attempts_left)
         return ""

@@ -102,6 +102,7 @@ class VisitScreen(SafetoolScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#visit-site", Input).focus()  # the first thing a visit needs
         self.query_one(ErrorNote).show_error(self.error)
         if self.info is None:
             self._load()

@@ -24,7 +24,7 @@ FULL_LENGTH = RESPONSE_DIGITS + 1
 def feedback(typed: str) -> tuple[Text, bool]:
     """What to tell the technician about ``typed``, and whether it may be sent."""
     digits = normalise_digits(typed)
-    grouped = group_digits(digits, 4) if digits else ""
+    grouped = group_digits(digits) if digits else ""  # in threes, as the hotline reads them
     if len(digits) < FULL_LENGTH:
         missing = FULL_LENGTH - len(digits)
         note = ngettext("{count} more digit", "{count} more digits", missing).format(count=missing)
