@@ -177,13 +177,24 @@ SERVICE_SOURCES: dict[str, set[str] | None] = {
     "safetool/client/secure.py": None,
     "safetool/client/errors.py": None,
     "safetool/identity.py": None,
+    "safetool/services/audit.py": None,
+    "safetool/services/audit_verify.py": None,
+    "safetool/services/visits.py": None,
+    "safetool/services/visits_schema.py": None,
+    "safetool/services/devpki.py": None,
+    "safetool/services/diagnostics/model_data.py": None,
+    "safetool/services/diagnostics/runner.py": None,
+    "safetool/services/diagnostics/checks.py": None,
 }
 
 
 def _error_classes() -> set[str]:
     import safetool.client.secure
     import safetool.identity
+    import safetool.services.audit
+    import safetool.services.diagnostics.model_data
     import safetool.services.firmware_install
+    import safetool.services.visits
     import safetool.transport.ble_errors  # noqa: F401  (their classes register as subclasses)
     from safetool.errors import SafetoolError
 

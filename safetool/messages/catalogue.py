@@ -2450,3 +2450,68 @@ VISIT_REFUSALS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(VISIT_REFUSALS)
+
+# --- the services' remaining refusals (audit read, model data, checks, records, dev PKI) -------
+SERVICE_REFUSALS: dict[str, dict[str, str]] = {
+    "audit.malformed": _(
+        "The lock's audit answer at entry {index} is malformed.",
+        "锁在第 {index} 条的审计应答格式错误。",
+    ),
+    "audit.malformed.meaning": _(
+        "The trail could not be read; nothing was added to this laptop's copy.",
+        "无法读取记录；这台电脑的副本中没有添加任何内容。",
+    ),
+    "audit.malformed.next": _(
+        "Try again; if it repeats, report the lock's serial to the service centre.",
+        "请重试；如反复出现，请把锁的序列号报告给服务中心。",
+    ),
+    "model_data.invalid": _(
+        "The model data file {source} is not valid: {problem}.",
+        "型号数据文件 {source} 无效：{problem}。",
+    ),
+    "model_data.invalid.meaning": _(
+        "Diagnostics cannot judge readings without correct limits.",
+        "没有正确的限值，诊断无法判断读数。",
+    ),
+    "model_data.invalid.next": _(
+        "Reinstall safetool, or fix the file and run again.",
+        "请重新安装 safetool，或修正该文件后再运行。",
+    ),
+    "model_data.missing": _(
+        "safetool has no diagnostic data for lock model {model}.",
+        "safetool 没有锁型号 {model} 的诊断数据。",
+    ),
+    "model_data.missing.meaning": _(
+        "Readings can be shown, but not judged against the model's limits.",
+        "可以显示读数，但无法按该型号的限值判断。",
+    ),
+    "model_data.missing.next": _(
+        "Update safetool, or ask the service centre for the model's data file.",
+        "请更新 safetool，或向服务中心索取该型号的数据文件。",
+    ),
+    "diag.no_such_check": _("No check called {names}.", "没有名为 {names} 的检测。"),
+    "diag.no_such_check.next": _("Checks: {checks}.", "可用的检测：{checks}。"),
+    "visits.db_too_new": _(
+        "The service-record database is from a newer safetool (schema {found}; this one knows "
+        "up to {known}).",
+        "服务记录数据库来自更新版本的 safetool（结构版本 {found}；本版本最多支持 {known}）。",
+    ),
+    "visits.db_too_new.meaning": _("Nothing was changed in it.", "其中没有任何改动。"),
+    "visits.db_too_new.next": _("Update safetool on this laptop.", "请更新这台电脑上的 safetool。"),
+    "devpki.is_a_file": _("{path} is a file, not a folder.", "{path} 是文件，不是文件夹。"),
+    "devpki.is_a_file.meaning": _(
+        "dev-pki init writes a folder of keys; nothing was written.",
+        "`dev-pki init` 会写出一个密钥文件夹；未写入任何内容。",
+    ),
+    "devpki.is_a_file.next": _("Name a new folder.", "请指定一个新文件夹。"),
+    "devpki.not_empty": _("{path} is not empty.", "{path} 不是空的。"),
+    "devpki.not_empty.meaning": _(
+        "dev-pki init never overwrites keys.", "`dev-pki init` 绝不会覆盖密钥。"
+    ),
+    "devpki.not_empty.next": _(
+        "Choose a new folder, or delete this one if its keys are no longer needed.",
+        "请选择新文件夹；如果其中的密钥已不再需要，也可以删除该文件夹。",
+    ),
+}
+
+TEXTS.update(SERVICE_REFUSALS)

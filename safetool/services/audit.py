@@ -114,10 +114,9 @@ async def read_entries(
             page = decode_entries(answer.entries)
         except MalformedMessage as error:
             raise AuditReadFailed(
-                f"The lock's audit answer at entry {position} is malformed: {error}.",
-                meaning="The trail could not be read; nothing was added to this laptop's copy.",
-                next_step="Try again; if it repeats, report the lock's serial to the service "
-                "centre.",
+                Message("audit.malformed", {"index": position, "detail": str(error)}),
+                meaning=Message("audit.malformed.meaning"),
+                next_step=Message("audit.malformed.next"),
             ) from None
         read += len(answer.entries) + READ_FIXED_BYTES
         if not page:

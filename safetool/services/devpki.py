@@ -37,6 +37,7 @@ from protocols.recovery import RevocationList, device_recovery_secret
 from safetool.errors import SafetoolError
 from safetool.keyfiles import private_pem as private_pem
 from safetool.keyfiles import write_private as write_private
+from safetool.messages import Message
 
 YEAR_S = 365 * 24 * 3600
 
@@ -75,15 +76,15 @@ def init_dev_pki(
     """Create the PKI in ``directory`` (which must be empty or missing); return a summary."""
     if directory.exists() and not directory.is_dir():
         raise SafetoolError(
-            f"{directory} is a file, not a folder.",
-            meaning="dev-pki init writes a folder of keys; nothing was written.",
-            next_step="Name a new folder.",
+            Message("devpki.is_a_file", {"path": str(directory)}),
+            meaning=Message("devpki.is_a_file.meaning"),
+            next_step=Message("devpki.is_a_file.next"),
         )
     if directory.exists() and any(directory.iterdir()):
         raise SafetoolError(
-            f"{directory} is not empty.",
-            meaning="dev-pki init never overwrites keys.",
-            next_step="Choose a new folder, or delete this one if its keys are no longer needed.",
+            Message("devpki.not_empty", {"path": str(directory)}),
+            meaning=Message("devpki.not_empty.meaning"),
+            next_step=Message("devpki.not_empty.next"),
         )
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     issued = int(time.time() if now is None else now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from safetool.errors import SafetoolError
+from safetool.messages import Message
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: visits, their notes, parts, recoveries, diagnostic runs and checks, audit excerpts
@@ -96,10 +97,9 @@ def migrate(db: sqlite3.Connection) -> int:
     found = int(db.execute("PRAGMA user_version").fetchone()[0])
     if found > SCHEMA_VERSION:
         raise DatabaseTooNew(
-            f"The service-record database is from a newer safetool (schema {found}; this one "
-            f"knows up to {SCHEMA_VERSION}).",
-            meaning="Nothing was changed in it.",
-            next_step="Update safetool on this laptop.",
+            Message("visits.db_too_new", {"found": found, "known": SCHEMA_VERSION}),
+            meaning=Message("visits.db_too_new.meaning"),
+            next_step=Message("visits.db_too_new.next"),
         )
     for version in range(found, SCHEMA_VERSION):
         script = MIGRATIONS[version]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from safetool.errors import SafetoolError
-from safetool.messages import LANGUAGES, Words
+from safetool.messages import LANGUAGES, Message, Words
 
 LIMIT_KEYS = ("warn_below", "fail_below", "warn_above", "fail_above")
 
@@ -81,9 +81,9 @@ REQUIRED_PARTS = (
 
 def _fail(source: str, problem: str) -> ModelDataError:
     return ModelDataError(
-        f"The model data file {source} is not valid: {problem}.",
-        meaning="Diagnostics cannot judge readings without correct limits.",
-        next_step="Reinstall safetool, or fix the file and run again.",
+        Message("model_data.invalid", {"source": source, "problem": problem}),
+        meaning=Message("model_data.invalid.meaning"),
+        next_step=Message("model_data.invalid.next"),
     )
 
 
@@ -174,9 +174,9 @@ def load_model_data(model: str, directory: Path | None = None) -> ModelData:
             )
     except (FileNotFoundError, OSError):
         raise ModelDataError(
-            f"safetool has no diagnostic data for lock model {model}.",
-            meaning="Readings can be shown, but not judged against the model's limits.",
-            next_step="Update safetool, or ask the service centre for the model's data file.",
+            Message("model_data.missing", {"model": model}),
+            meaning=Message("model_data.missing.meaning"),
+            next_step=Message("model_data.missing.next"),
         ) from None
     try:
         data = tomllib.loads(text)

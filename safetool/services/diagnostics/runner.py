@@ -10,6 +10,7 @@ from safetool.client import LockClient
 from safetool.client.secure import open_session
 from safetool.errors import SafetoolError
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message
 from safetool.services.diagnostics.checks import CHECKS, CheckContext, CheckResult, Verdict
 from safetool.services.diagnostics.model_data import ModelData, load_model_data
 from safetool.services.diagnostics.readings import Interaction, Readings
@@ -45,8 +46,8 @@ def select_checks(names: list[str] | None) -> list[str]:
     unknown = [n for n in names if n not in CHECKS]
     if unknown:
         raise SafetoolError(
-            f"No check called {', '.join(unknown)}.",
-            next_step=f"Checks: {', '.join(CHECKS)}.",
+            Message("diag.no_such_check", {"names": unknown}),
+            next_step=Message("diag.no_such_check.next", {"checks": list(CHECKS)}),
         )
     return names
 
