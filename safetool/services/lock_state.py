@@ -8,7 +8,8 @@ are handed on as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from protocols.catalogue import (
     Alerts,
@@ -36,6 +37,11 @@ __all__ = [
 ]
 
 
+def _same_fields(record: type, wire: object) -> dict[str, Any]:
+    """The wire message's values for the record's fields (the record names a subset)."""
+    return {field.name: getattr(wire, field.name) for field in fields(record)}
+
+
 @dataclass(frozen=True, slots=True)
 class LockIdentity:
     """Who the lock is (IDENTIFY)."""
@@ -49,14 +55,7 @@ class LockIdentity:
 
     @classmethod
     def from_wire(cls, response: IdentifyResponse) -> LockIdentity:
-        return cls(
-            serial=response.serial,
-            model=response.model,
-            hardware_revision=response.hardware_revision,
-            firmware_version=response.firmware_version,
-            bootloader_version=response.bootloader_version,
-            protocol_version=response.protocol_version,
-        )
+        return cls(**_same_fields(cls, response))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +75,7 @@ class LockStatus:
 
     @classmethod
     def from_wire(cls, response: StatusResponse) -> LockStatus:
-        return cls(
-            lock_state=response.lock_state,
-            door=response.door,
-            bolt=response.bolt,
-            wrong_code_count=response.wrong_code_count,
-            lockout_seconds=response.lockout_seconds,
-            battery_mv=response.battery_mv,
-            temperature_dc=response.temperature_dc,
-            uptime_s=response.uptime_s,
-            alerts=response.alerts,
-        )
+        return cls(**_same_fields(cls, response))
 
 
 @dataclass(frozen=True, slots=True)

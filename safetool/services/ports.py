@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from serial.tools import list_ports
 
 from safetool.messages import Message, as_dict, render
+from safetool.transport.base import DEFAULT_SCAN_TIMEOUT_S
 
 if TYPE_CHECKING:
     from safetool.transport.ble_scan import FoundLock
@@ -71,10 +72,6 @@ def list_serial_ports() -> list[PortInfo]:
         )
     found.sort(key=lambda p: (not p.likely_lock, p.device))
     return found
-
-
-DEFAULT_SCAN_TIMEOUT_S = 5.0
-"""How long ``safetool scan`` listens by default (seconds)."""
 
 
 async def scan_ble(

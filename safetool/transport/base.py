@@ -7,6 +7,9 @@ from typing import Protocol
 
 from safetool.errors import SafetoolError
 
+DEFAULT_SCAN_TIMEOUT_S = 5.0
+"""How long a Bluetooth scan listens by default (seconds): ``safetool scan``."""
+
 Tracer = Callable[[str, bytes], None]
 """Called with ("tx" or "rx", bytes) for every write and read (``--debug`` frame traces)."""
 

@@ -16,9 +16,9 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 
 from protocols.ble import COMPANY_ID, NAME_PREFIX, SERVICE_UUID, decode_manufacturer_data
+from safetool.transport.base import DEFAULT_SCAN_TIMEOUT_S
 from safetool.transport.ble_errors import check_platform, describe_ble_error, not_found
 
-DEFAULT_SCAN_TIMEOUT_S = 5.0
 FIND_TIMEOUT_S = 10.0
 
 
