@@ -8,6 +8,7 @@ import contextlib
 import json
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,108 +20,121 @@ from firmware.policy import LockPolicy
 from firmware.provisioning import Provisioning, ProvisioningError
 from firmware.updater import DEFAULT_TRIAL_TIMEOUT_S
 
+HELP: dict[str, str] = {
+    "where": "where the board listens",
+    "tcp": "serve on TCP (socket://127.0.0.1:PORT; 0 picks a free port) instead of a pty",
+    "ble": "be a BLE peripheral on an emulated radio (Bumble) instead of a pty; the ready "
+    "line's hci field is what the tool puts in SAFETOOL_BLE_HCI (docs/ble.md)",
+    "control_port": "side-channel port on 127.0.0.1 (default: a free one)",
+    "json": "print one JSON ready line (port, serial, model, firmware_version, control) and "
+    "nothing else",
+    "board": "the board",
+    "state": "keep the board's persistent state here (a restart is a power cycle); default: "
+    "in memory only",
+    "pki": "provision the board from a PKI folder (safetool dev-pki init): device key and "
+    "certificate, recovery secret, trusted keys",
+    "serial": "the board's serial number (default {default})",
+    "model": "the board's model (default {default})",
+    "hardware_revision": "the board's hardware revision (default {default})",
+    "firmware_version": "the firmware version it runs (default {default})",
+    "bootloader_version": "its bootloader's version (default {default})",
+    "wrong_codes": "wrong codes within the window that start a penalty lockout (default {default})",
+    "lockout_s": "penalty lockout length in seconds, at least 90 (default {default})",
+    "time_delay_s": "time delay after a good code, 0 for none (default {default})",
+    "trial_timeout_s": "seconds a trial firmware image may run unconfirmed before the board "
+    "reverts it (default {default})",
+    "dual_control": "two different users' codes are needed to open",
+    "link": "link model",
+    "baud": "pace bytes to this line rate (10 bits a byte)",
+    "strict_baud": "pty: a tool at another line rate than --baud (default 115200) reads noise "
+    "and is not heard, as on a real cable",
+    "latency_ms": "delay each frame by this many milliseconds (default {default})",
+    "ber": "bit-error rate, both directions",
+    "drop": "frame-loss rate, both directions",
+    "seed": "seed for bit errors and drops (replayable runs)",
+    "ble_link": "BLE link model (with --ble)",
+    "ble_mtu": "largest ATT MTU, 23 to 517 (default {default})",
+    "ble_interval_ms": "connection interval in milliseconds, 7.5 to 4000 (default {default})",
+    "ble_packets": "packets each way per connection event, 0 for unpaced (default {default})",
+    "ble_hci_port": "TCP port of the emulated HCI (default: a free one)",
+}
+"""The options' help, by key. The board speaks English; ``safetool emulate`` passes its own
+``words`` to show them in the reader's language (its catalogue's ``cli.help.emulate.<key>``)."""
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_argument_group("where the board listens")
+
+def english(key: str, **values: Any) -> str:
+    """A help text from :data:`HELP`, safe for argparse's ``%``-formatting."""
+    return HELP[key].format(**values).replace("%", "%%")
+
+
+def add_arguments(parser: argparse.ArgumentParser, words: Callable[..., str] = english) -> None:
+    """The board's options; ``words(key, **values)`` gives each help text."""
+    where = parser.add_argument_group(words("where"))
+    where.add_argument("--tcp", type=int, metavar="PORT", help=words("tcp"))
+    where.add_argument("--ble", action="store_true", help=words("ble"))
     where.add_argument(
-        "--tcp",
-        type=int,
-        metavar="PORT",
-        help="serve on TCP (socket://127.0.0.1:PORT; 0 picks a free port) instead of a pty",
+        "--control-port", type=int, default=0, metavar="PORT", help=words("control_port")
     )
-    where.add_argument(
-        "--ble",
-        action="store_true",
-        help="be a BLE peripheral on an emulated radio (Bumble) instead of a pty; the ready "
-        "line's hci field is what the tool puts in SAFETOOL_BLE_HCI (docs/ble.md)",
-    )
-    where.add_argument(
-        "--control-port",
-        type=int,
-        default=0,
-        metavar="PORT",
-        help="side-channel port on 127.0.0.1 (default: a free one)",
-    )
-    where.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON ready line (port, serial, model, firmware_version, "
-        "control) and nothing else",
-    )
-    board = parser.add_argument_group("the board")
-    board.add_argument(
-        "--state",
-        type=Path,
-        metavar="DIR",
-        help="keep the board's persistent state here (a restart is a power "
-        "cycle); default: in memory only",
-    )
+    where.add_argument("--json", action="store_true", help=words("json"))
+    board = parser.add_argument_group(words("board"))
+    board.add_argument("--state", type=Path, metavar="DIR", help=words("state"))
     defaults = Identity()
-    board.add_argument(
-        "--pki",
-        type=Path,
-        metavar="DIR",
-        help="provision the board from a PKI folder (safetool dev-pki init): "
-        "device key and certificate, recovery secret, trusted keys",
-    )
-    board.add_argument("--serial", default=defaults.serial)
-    board.add_argument("--model", default=defaults.model)
-    board.add_argument("--hardware-revision", default=defaults.hardware_revision)
-    board.add_argument("--firmware-version", default=defaults.firmware_version)
-    board.add_argument("--bootloader-version", default=defaults.bootloader_version)
+    board.add_argument("--pki", type=Path, metavar="DIR", help=words("pki"))
+    for name, metavar in (
+        ("serial", "SERIAL"),
+        ("model", "MODEL"),
+        ("hardware_revision", "REV"),
+        ("firmware_version", "VERSION"),
+        ("bootloader_version", "VERSION"),
+    ):
+        default = getattr(defaults, name)
+        board.add_argument(
+            "--" + name.replace("_", "-"),
+            default=default,
+            metavar=metavar,
+            help=words(name, default=default),
+        )
     policy = LockPolicy()
-    board.add_argument(
-        "--wrong-codes",
-        type=int,
-        default=policy.wrong_codes,
-        help="wrong codes within the window that start a penalty lockout (default %(default)s)",
-    )
-    board.add_argument(
-        "--lockout-s",
-        type=int,
-        default=policy.lockout_s,
-        help="penalty lockout length in seconds, at least 90 (default %(default)s)",
-    )
-    board.add_argument(
-        "--time-delay-s",
-        type=int,
-        default=policy.time_delay_s,
-        help="time delay after a good code, 0 for none (default %(default)s)",
-    )
-    board.add_argument(
-        "--trial-timeout-s",
-        type=float,
-        default=DEFAULT_TRIAL_TIMEOUT_S,
-        help="seconds a trial firmware image may run unconfirmed before the board reverts it "
-        "(default %(default)s)",
-    )
-    board.add_argument(
-        "--dual-control", action="store_true", help="two different users' codes are needed to open"
-    )
-    link = parser.add_argument_group("link model")
-    link.add_argument("--baud", type=int, help="pace bytes to this line rate (10 bits a byte)")
+    for name, kind, default in (
+        ("wrong_codes", int, policy.wrong_codes),
+        ("lockout_s", int, policy.lockout_s),
+        ("time_delay_s", int, policy.time_delay_s),
+        ("trial_timeout_s", float, DEFAULT_TRIAL_TIMEOUT_S),
+    ):
+        board.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=default,
+            metavar="N",
+            help=words(name, default=default),
+        )
+    board.add_argument("--dual-control", action="store_true", help=words("dual_control"))
+    link = parser.add_argument_group(words("link"))
+    link.add_argument("--baud", type=int, help=words("baud"))
+    link.add_argument("--strict-baud", action="store_true", help=words("strict_baud"))
     link.add_argument(
-        "--strict-baud",
-        action="store_true",
-        help="pty: a tool at another line rate than --baud (default 115200) reads noise and is "
-        "not heard, as on a real cable",
+        "--latency-ms", type=float, default=0.0, metavar="MS", help=words("latency_ms", default=0)
     )
-    link.add_argument("--latency-ms", type=float, default=0.0)
-    link.add_argument("--ber", type=float, default=0.0, help="bit-error rate, both directions")
-    link.add_argument("--drop", type=float, default=0.0, help="frame-loss rate, both directions")
-    link.add_argument("--seed", type=int, help="seed for bit errors and drops (replayable runs)")
-    ble = parser.add_argument_group("BLE link model (with --ble)")
-    ble.add_argument("--ble-mtu", type=int, default=247, help="largest ATT MTU (23-517)")
+    link.add_argument("--ber", type=float, default=0.0, metavar="RATE", help=words("ber"))
+    link.add_argument("--drop", type=float, default=0.0, metavar="RATE", help=words("drop"))
+    link.add_argument("--seed", type=int, help=words("seed"))
+    ble = parser.add_argument_group(words("ble_link"))
     ble.add_argument(
-        "--ble-interval-ms", type=float, default=15.0, help="connection interval (7.5-4000)"
+        "--ble-mtu", type=int, default=247, metavar="BYTES", help=words("ble_mtu", default=247)
     )
     ble.add_argument(
-        "--ble-packets",
-        type=int,
-        default=4,
-        help="packets each way per connection event (0: unpaced)",
+        "--ble-interval-ms",
+        type=float,
+        default=15.0,
+        metavar="MS",
+        help=words("ble_interval_ms", default=15.0),
     )
-    ble.add_argument("--ble-hci-port", type=int, default=0, help="TCP port of the emulated HCI")
+    ble.add_argument(
+        "--ble-packets", type=int, default=4, metavar="N", help=words("ble_packets", default=4)
+    )
+    ble.add_argument(
+        "--ble-hci-port", type=int, default=0, metavar="PORT", help=words("ble_hci_port")
+    )
 
 
 def build_emulator(args: argparse.Namespace) -> Emulator:
@@ -147,7 +161,22 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
     )
 
 
-async def serve(args: argparse.Namespace) -> None:
+def announce_in_english(ready: dict[str, Any]) -> None:
+    """Where the board listens, for a person (``--json`` prints ``ready`` itself)."""
+    print(
+        f"Emulated lock {ready['serial']} ({ready['model']}, firmware "
+        f"{ready['firmware_version']}) is listening on {ready['port']}\n"
+        + (f"  radio:        export SAFETOOL_BLE_HCI={ready['hci']}\n" if "hci" in ready else "")
+        + f"  try:          safetool info --port {ready['port']}\n"
+        f"  side channel: {ready['control']} (JSON lines; see docs/emulator.md)\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+
+
+async def serve(
+    args: argparse.Namespace, announce: Callable[[dict[str, Any]], None] = announce_in_english
+) -> None:
     emu = build_emulator(args)
     extra: dict[str, Any] = {}
     if getattr(args, "ble", False):
@@ -174,15 +203,7 @@ async def serve(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(ready), flush=True)
     else:
-        print(
-            f"Emulated lock {emu.identity.serial} ({emu.identity.model}, firmware "
-            f"{emu.identity.firmware_version}) is listening on {port}\n"
-            + (f"  radio:        export SAFETOOL_BLE_HCI={extra['hci']}\n" if extra else "")
-            + f"  try:          safetool info --port {port}\n"
-            f"  side channel: {ready['control']} (JSON lines; see docs/emulator.md)\n"
-            "Press Ctrl-C to stop.",
-            flush=True,
-        )
+        announce(ready)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

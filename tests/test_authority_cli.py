@@ -91,7 +91,7 @@ def test_issue_close_and_ledger_at_the_hotline_desk(pki: Path, tmp_path: Path) -
     exported = authority_cli(
         "ledger", "--pki", str(pki), "--format", "csv", "--output", str(output)
     )
-    assert exported.returncode == 0 and "wrote 1 entries" in exported.stdout
+    assert exported.returncode == 0 and "Wrote 1 entries" in exported.stdout
     [row] = from_csv(output.read_text())
     assert (row["state"], row["seal"], row["technician_id"]) == ("closed", seal, "T-1001")
     listed = authority_cli("ledger", "--pki", str(pki), "--format", "json")

@@ -40,8 +40,10 @@ from safetool.authority.keys import load_master_secret
 from safetool.authority.ledger import RateLimits
 from safetool.authority.server import running
 from safetool.authority.service import Authority, AuthorityPolicy
-from safetool.authority.wire import build_online_request
+from safetool.authority.wire import build_online_request, error_from_json
+from safetool.messages import Message
 from safetool.services.devpki import init_dev_pki
+from tests.test_messages import latin_words
 
 SERIAL = "SL-0000-0001"
 TOKEN = "operator-" + "x" * 24
@@ -132,9 +134,34 @@ async def test_refusals_come_back_as_the_same_errors(
         with pytest.raises(CertificateRefused, match="revoked") as refused:
             await client.authorise(key, certificate, SERIAL, nonce, 1, challenge)
         assert refused.value.exit_code == 1 and refused.value.next_step
+        # coded across the wire: the technician reads the authority's refusal in Chinese
+        message, meaning, next_step = refused.value.coded
+        assert isinstance(message, Message) and message.key == "authority.certificate.revoked"
+        assert isinstance(next_step, Message) and isinstance(meaning, Message)
+        chinese = refused.value.explain("zh_CN")
+        assert "已被吊销" in chinese and not latin_words(chinese.replace("T-1003", ""))
         other_key, _ = load_technician(pki, "T-1001")
         with pytest.raises(NotAuthenticated):
             await client.authorise(other_key, certificate, SERIAL, nonce, 1, challenge)
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        {"message": {"code": "authority.certificate.revoked", "params": {}}},  # values missing
+        {"message": {"code": "no.such.key", "params": {}}},
+        {"message": {"code": "authority.rate.lock", "params": {"lock": {"code": 5}}}},
+        {"message": "authority.nothing_issued"},
+        [1, 2],
+    ],
+)
+def test_a_coded_error_from_elsewhere_is_used_only_when_it_can_be_worded(codes: object) -> None:
+    """A body from an older, newer or hostile authority: its plain text is shown instead."""
+    error = error_from_json(
+        403, {"error": "CertificateRefused", "message": "refused", "codes": codes}
+    )
+    assert isinstance(error, CertificateRefused)
+    assert error.explain("zh_CN") == "refused" and error.message == "refused"
 
 
 async def test_error_bodies_and_status_codes(served: tuple[Authority, str], pki: Path) -> None:
@@ -212,7 +239,7 @@ async def test_operator_endpoints_are_off_without_a_token(pki: Path) -> None:
 
 async def test_unreachable_authority_is_a_clear_error(pki: Path) -> None:
     async with AuthorityClient("http://127.0.0.1:9", timeout_s=2) as client:
-        with pytest.raises(AuthorityUnavailable, match="cannot reach") as error:
+        with pytest.raises(AuthorityUnavailable, match=r"(?i)cannot reach") as error:
             await client.health()
     assert error.value.exit_code == 2 and "phone" in error.value.next_step
 

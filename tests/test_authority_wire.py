@@ -229,7 +229,7 @@ def test_ledger_filter_reads_times_and_states() -> None:
     assert parse_time("2025-06-01T08:00+02:00", what="since") == 1748757600
     with pytest.raises(RequestInvalid, match="not one of"):
         parse_ledger_filter({"state": "lost"})
-    with pytest.raises(RequestInvalid, match="unknown ledger filter"):
+    with pytest.raises(RequestInvalid, match="no ledger filter"):
         parse_ledger_filter({"colour": "red"})
 
 

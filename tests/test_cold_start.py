@@ -180,7 +180,7 @@ async def test_a_missing_extra_is_named_not_raised() -> None:
 def test_each_extras_module_names_its_extra(module: str, extra: str) -> None:
     error = ModuleNotFoundError(f"No module named '{module}.sub'", name=f"{module}.sub")
     message = missing_extra_message(error)
-    assert message is not None and f"pip install 'safetool[{extra}]'" in message
+    assert message is not None and f"pip install 'safetool[{extra}]'" in str(message)
 
 
 def test_a_module_of_no_extra_is_a_bug_not_an_extra() -> None:
@@ -192,6 +192,6 @@ def test_a_module_of_no_extra_is_a_bug_not_an_extra() -> None:
 def test_the_single_file_says_what_it_leaves_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     emulator = missing_extra_message(ModuleNotFoundError("x", name="firmware.run"))
-    assert emulator is not None and "single-file safetool does not include" in emulator
+    assert emulator is not None and "single-file safetool does not include" in str(emulator)
     server = missing_extra_message(ModuleNotFoundError("x", name="starlette"))
-    assert server is not None and "safetool[authority]" in server
+    assert server is not None and "safetool[authority]" in str(server)

@@ -3,10 +3,12 @@ enum worded once, and the command line speaking the reader's language."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import re
 import signal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -43,6 +45,14 @@ ALLOWED_IN_CHINESE = {
     *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC", "JSON", "MCUboot"),
     *("Ed", "RSA", "ECDSA", "PEM", "BLE", "BlueZ", "Bus", "Linux"),  # Ed25519, D-Bus: names
     *("TLV", "UTF", "SEC", "CNT", "KEYHASH", "PUBKEY", "UTC", "SQLite", "HTML", "TCP"),  # formats
+    *(
+        "PostgreSQL",
+        "PKI",
+        "HTTP",
+        "TLS",
+        "CSV",
+        "ISO",
+    ),  # the ledger database, key folder, protocols, formats
 }
 """Names and units may stay Latin in a Chinese sentence; so may commands in `backticks`
 and device paths."""
@@ -62,6 +72,76 @@ def test_every_key_has_every_language_with_the_same_values(key: str) -> None:
         assert text.strip(), f"{key} has an empty {language} text"
         assert placeholders(text) == english, f"{key}: {language} fills other values"
     assert not latin_words(texts["zh_CN"]), texts["zh_CN"]
+
+
+def _messages_built_in(path: Path) -> list[tuple[int, str, bool, set[str] | None]]:
+    """Each ``Message(key, {...})`` in a source file: line, key (the constant head of an
+    f-string key), whether the key is whole, and the value names when given as a literal."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Message"
+            and node.args
+        ):
+            continue
+        key, whole = node.args[0], True
+        if isinstance(key, ast.JoinedStr):
+            head = key.values[0] if key.values else None
+            key = head if isinstance(head, ast.Constant) else ast.Constant("")
+            whole = False
+        if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
+            continue
+        names: set[str] | None = set()
+        values = node.args[1] if len(node.args) > 1 else None
+        if isinstance(values, ast.Dict):
+            for name in values.keys:
+                if not isinstance(name, ast.Constant):
+                    names = None
+                    break
+                assert names is not None
+                names.add(name.value)
+        elif values is not None:
+            names = None
+        found.append((node.lineno, key.value, whole, names))
+    return found
+
+
+def test_no_key_is_defined_twice_in_the_catalogue() -> None:
+    """Sections are merged with ``TEXTS.update``: a key written twice would silently take the
+    later text, with other values."""
+    seen: dict[str, str] = {}
+    twice = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "safetool/messages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                for key in node.keys:
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        if "." in key.value and key.value in seen:
+                            twice.append(f"{key.value}: {seen[key.value]} and {path.name}")
+                        seen[key.value] = path.name
+    assert twice == []
+
+
+def test_every_message_the_code_builds_is_in_the_catalogue_with_its_values() -> None:
+    """A key mistyped in the code, or a value a text needs but the code does not give, would
+    only show when that error happens: check every ``Message(...)`` the sources build."""
+    root = Path(__file__).resolve().parent.parent
+    problems = []
+    for path in sorted((root / "safetool").rglob("*.py")):
+        for line, key, whole, names in _messages_built_in(path):
+            where = f"{path.relative_to(root)}:{line}"
+            if not whole:
+                if key and not any(known.startswith(key) for known in TEXTS):
+                    problems.append(f"{where}: no key starts with {key!r}")
+                continue
+            if key not in TEXTS:
+                problems.append(f"{where}: {key!r} is not in the catalogue")
+            elif names is not None and not placeholders(TEXTS[key]["en"]) <= names:
+                wanted = placeholders(TEXTS[key]["en"])  # more is kept for --json, not shown
+                problems.append(f"{where}: {key!r} needs {sorted(wanted)}, given {sorted(names)}")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,8 @@ async def test_help_and_usage_errors_read_in_chinese(tmp_path: Path) -> None:
         ("recover --help", ("recover", "--help", "--lang", "zh-CN"), None),
         ("firmware install --help", ("firmware", "install", "--help", "--lang", "zh-CN"), None),
         ("visit start --help", ("visit", "start", "--help", "--lang", "zh-CN"), None),
+        ("emulate --help", ("emulate", "--help", "--lang", "zh-CN"), None),
+        ("authority --help", ("authority", "--help", "--lang", "zh-CN"), None),
     ):
         code, out, err = await run(*argv, env={**os.environ, **(env or {})})
         assert code == 0 and "Traceback" not in err, err
@@ -162,6 +164,7 @@ async def test_help_and_usage_errors_read_in_chinese(tmp_path: Path) -> None:
     from safetool.cli.main import COMMANDS
 
     names = (*COMMANDS, *CHECKS, "zh-CN", "zh", "en", "json", "csv", "text", "install", "start")
+    names += ("serve", "issue", "close", "ledger", "init")  # sub-commands, typed as they are
     data = sorted(names, key=len, reverse=True)  # battery_resistance before battery
     english = {}
     for name, text in shown.items():
@@ -171,3 +174,71 @@ async def test_help_and_usage_errors_read_in_chinese(tmp_path: Path) -> None:
         if lines:
             english[name] = lines
     assert english == {}
+
+
+async def test_the_hotline_desk_commands_read_in_chinese(tmp_path: Path) -> None:
+    """`safetool authority`: a response issued, a misheard digit, a revoked technician, a
+    wrong and a right seal, the ledger listed and exported, and their help, all in Chinese."""
+    import secrets
+
+    from protocols.recovery import challenge_digits, group_digits, seal_code
+
+    pki = tmp_path / "pki"
+    init_dev_pki(pki)
+    serial = "SL-0000-0001"
+    challenge = challenge_digits(secrets.token_bytes(16))
+    misheard = challenge[:-1] + str((int(challenge[-1]) + 1) % 10)
+    secret = bytes.fromhex((pki / "boards" / serial / "recovery.secret").read_text())
+    seal = seal_code(secret, serial, 9, challenge)
+    desk = ("authority",)
+    where = ("--pki", str(pki), "--serial", serial)
+    shown: dict[str, str] = {}
+    for name, argv, ok in (
+        ("issue", (*desk, "issue", *where, "--challenge", group_digits(challenge),
+                   "--technician", "T-1001", "--counter", "9"), True),
+        ("misheard", (*desk, "issue", *where, "--challenge", misheard,
+                      "--technician", "T-1001", "--counter", "9"), False),
+        ("revoked", (*desk, "issue", *where, "--challenge", challenge,
+                     "--technician", "T-1003", "--counter", "9"), False),
+        ("unknown", (*desk, "issue", *where, "--challenge", challenge,
+                     "--technician", "T-9999", "--counter", "9"), False),
+        ("wrong seal", (*desk, "close", *where, "--recovery-id", "1", "--seal", "000000000"),
+         False),
+        ("seal", (*desk, "close", *where, "--recovery-id", "1", "--seal", seal), True),
+        ("ledger", (*desk, "ledger", "--pki", str(pki)), True),
+        ("export", (*desk, "ledger", "--pki", str(pki), "--format", "csv", "-o",
+                    str(tmp_path / "l.csv")), True),
+        ("bad filter", (*desk, "ledger", "--pki", str(pki), "--since", "yesterday"), False),
+        ("no pki", (*desk, "ledger"), False),
+        ("issue --help", (*desk, "issue", "--help"), True),
+        ("serve --help", (*desk, "serve", "--help"), True),
+        ("ledger --help", (*desk, "ledger", "--help"), True),
+    ):  # fmt: skip
+        code, text = await zh(*argv, data=tmp_path, env={"SAFETOOL_PKI": ""})
+        assert (code == 0) == ok, (name, text)
+        shown[name] = text
+    assert "请向技术员读出" in shown["issue"] and "已被吊销" in shown["revoked"]
+    assert "已关闭" in shown["seal"] and "共 1 条" in shown["ledger"]
+    assert "用法：" in shown["issue --help"]
+    values = (challenge, group_digits(challenge), misheard, group_digits(misheard), seal, serial)
+    values += ("yesterday", "zh")  # the value typed; `zh-CN` wrapped by argparse
+    dashes = re.compile(r"(?<![\w-])-{1,2}[a-z][\w-]*|\b[A-Z][A-Z_]+\b|\[|\]|\{[\w,]+\}")
+    english = {
+        name: english_in(dashes.sub("", text), *values, "authority", "issue", "serve", "ledger")
+        for name, text in shown.items()
+    }
+    assert {name: lines for name, lines in english.items() if lines} == {}
+
+
+def test_the_emulated_boards_help_is_the_catalogues_english() -> None:
+    """The board (firmware/) speaks English and stands on nothing of safetool; `safetool
+    emulate` words the same options from the catalogue. The two must not drift apart."""
+    from firmware.run import HELP
+    from safetool.messages.catalogue import TEXTS
+
+    catalogue = {
+        key.removeprefix("cli.help.emulate."): texts["en"]
+        for key, texts in TEXTS.items()
+        if key.startswith("cli.help.emulate.")
+    }
+    assert catalogue == HELP

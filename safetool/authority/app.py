@@ -26,6 +26,7 @@ from starlette.routing import Route
 from protocols.recovery import RevocationList
 from safetool.authority.errors import (
     AuthorityError,
+    AuthorityUnavailable,
     NotAuthenticated,
     RateLimited,
     RequestInvalid,
@@ -42,6 +43,7 @@ from safetool.authority.wire import (
     field_str,
 )
 from safetool.errors import SafetoolError
+from safetool.messages import Message
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024
@@ -69,14 +71,15 @@ async def read_json(request: Request) -> object:
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise RequestInvalid(
-                f"the request body is larger than {MAX_BODY_BYTES} bytes",
-                next_step="Send only the fields the API describes.",
+                Message("authority.request.too_large", {"size": MAX_BODY_BYTES}),
+                next_step=Message("authority.request.too_large.next"),
             )
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: not a request of ours
         raise RequestInvalid(
-            "the request body is not JSON", next_step="Send a JSON object."
+            Message("authority.request.not_json"),
+            next_step=Message("authority.request.send_object"),
         ) from None
 
 
@@ -105,15 +108,15 @@ class OperatorGate:
     def require(self, request: Request) -> None:
         if self._digest is None:
             raise NotAuthenticated(
-                "operator endpoints are switched off on this authority",
-                meaning="It was started without an operator token.",
-                next_step=f"Restart `safetool authority serve` with {OPERATOR_TOKEN_ENV} set.",
+                Message("authority.operator.off"),
+                meaning=Message("authority.operator.off.meaning"),
+                next_step=Message("authority.operator.off.next", {"variable": OPERATOR_TOKEN_ENV}),
             )
         if not self.is_operator(request):
             raise NotAuthenticated(
-                "this endpoint needs the operator token",
-                meaning="Nothing was issued or shown.",
-                next_step="Send 'Authorization: Bearer <operator token>'.",
+                Message("authority.operator.token_needed"),
+                meaning=Message("authority.operator.nothing_shown"),
+                next_step=Message("authority.operator.send_bearer"),
             )
 
 
@@ -121,7 +124,8 @@ def _recovery_id(request: Request) -> int:
     value = int(request.path_params["recovery_id"])
     if not 0 < value <= U32_MAX:
         raise RequestInvalid(
-            f"recovery id {value} is out of range", next_step="Check the recovery id."
+            Message("authority.request.recovery_out_of_range", {"recovery": value}),
+            next_step=Message("authority.ledger.check_recovery"),
         )
     return value
 
@@ -143,7 +147,10 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
         gate.require(request)
         document = await read_json(request)
         if not isinstance(document, dict):
-            raise RequestInvalid("the request must be a JSON object", next_step="Send one.")
+            raise RequestInvalid(
+                Message("authority.request.not_object"),
+                next_step=Message("authority.request.send_object"),
+            )
         serial = field_str(document, "serial")
         challenge = field_str(document, "challenge", max_length=32)
         technician_id = field_str(document, "technician_id")
@@ -184,7 +191,7 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
         if output == "csv":
             return Response(to_csv(entries), media_type="text/csv; charset=utf-8")
         if output != "json":
-            raise RequestInvalid(f"format {output!r} is not csv or json", next_step="Pick one.")
+            raise RequestInvalid(Message("authority.request.format", {"text": output}))
         return Response(to_json(entries), media_type="application/json")
 
     async def revocations(_request: Request) -> Response:
@@ -197,7 +204,10 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
     async def time_statement(request: Request) -> Response:
         document = await read_json(request)
         if not isinstance(document, dict):
-            raise RequestInvalid("the request must be a JSON object", next_step="Send one.")
+            raise RequestInvalid(
+                Message("authority.request.not_object"),
+                next_step=Message("authority.request.send_object"),
+            )
         statement = authority.time_statement(field_str(document, "serial"))
         return _json(
             {
@@ -233,39 +243,32 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
     async def on_http_error(_request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
         name = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "HTTPError")
-        return _json(
-            {
-                "error": name,
-                "message": str(error.detail),
-                "meaning": "",
-                "next_step": "See docs/authority.md for the API.",
-            },
-            error.status_code,
-        )
+        problem = {404: "not_found", 405: "method"}.get(error.status_code)
+        document = SafetoolError(
+            Message(f"authority.http.{problem}")
+            if problem
+            else Message("authority.http_error", {"status": error.status_code}),
+            next_step=Message("authority.http.see_docs"),
+        ).as_dict()
+        return _json({**document, "error": name}, error.status_code)
 
     async def on_database_error(_request: Request, error: Exception) -> Response:
         log.error("ledger database error: %s", type(error).__name__)
-        return _json(
-            {
-                "error": "AuthorityUnavailable",
-                "message": "the ledger database cannot be used right now",
-                "meaning": "Nothing was issued.",
-                "next_step": "Try again in a minute; if it persists, call the hotline.",
-            },
-            503,
+        unavailable = AuthorityUnavailable(
+            Message("authority.db.busy"),
+            meaning=Message("authority.nothing_issued"),
+            next_step=Message("authority.db.busy.next"),
         )
+        return _json(unavailable.as_dict(), 503)
 
     async def on_internal_error(_request: Request, error: Exception) -> Response:
         log.exception("internal error")
-        return _json(
-            {
-                "error": "InternalError",
-                "message": "the authority hit an internal error",
-                "meaning": "Nothing was issued unless the ledger shows it.",
-                "next_step": "Try again; if it persists, call the hotline with the time.",
-            },
-            500,
-        )
+        document = SafetoolError(
+            Message("authority.internal"),
+            meaning=Message("authority.internal.meaning"),
+            next_step=Message("authority.internal.next"),
+        ).as_dict()
+        return _json({**document, "error": "InternalError"}, 500)
 
     routes = [
         Route("/v1/authorisations", issue_online, methods=["POST"]),

@@ -36,19 +36,20 @@ from safetool.authority.wire import (
     build_result_report,
     error_from_json,
 )
+from safetool.messages import Message
 
 DEFAULT_TIMEOUT_S = 10.0
-NO_NETWORK_STEP = (
-    "Check the laptop's network and the authority URL; without a network, use the phone "
-    "path (safetool recover --phone) and call the hotline."
-)
+NO_NETWORK_STEP = Message("authority.unreachable.next")
 
 
-def _bad_answer(problem: str) -> BadAnswer:
+def _bad_answer(problem: str, **values: object) -> BadAnswer:
+    """``authority.answer.<problem>``: an answer the tool will not pass on to the lock."""
     return BadAnswer(
-        f"the authority's answer cannot be used: {problem}",
-        meaning="Nothing was sent to the lock; it is unchanged.",
-        next_step="Try again; if it persists, call the hotline and use the phone path.",
+        Message(
+            "authority.answer.unusable", {"problem": Message(f"authority.answer.{problem}", values)}
+        ),
+        meaning=Message("authority.answer.unusable.meaning"),
+        next_step=Message("authority.answer.unusable.next"),
     )
 
 
@@ -109,8 +110,8 @@ class AuthorityClient:
         if operator:
             if not self._operator_token:
                 raise AuthorityError(
-                    "this needs the operator token",
-                    next_step="Set SAFETOOL_OPERATOR_TOKEN to the hotline's operator token.",
+                    Message("authority.operator.token_needed"),
+                    next_step=Message("authority.operator.token_needed.next"),
                 )
             headers["Authorization"] = f"Bearer {self._operator_token}"
         try:
@@ -119,15 +120,19 @@ class AuthorityClient:
             )
         except httpx.TimeoutException:
             raise AuthorityUnavailable(
-                f"the service authority at {self.base_url} did not answer within "
-                f"{self.timeout_s:g} s",
-                meaning="No authorisation was received; the lock is unchanged.",
+                Message(
+                    "authority.unreachable.timeout",
+                    {"url": self.base_url, "seconds": f"{self.timeout_s:g}"},
+                ),
+                meaning=Message("authority.unreachable.meaning"),
                 next_step=NO_NETWORK_STEP,
             ) from None
         except httpx.HTTPError as error:
             raise AuthorityUnavailable(
-                f"cannot reach the service authority at {self.base_url} ({type(error).__name__})",
-                meaning="No authorisation was received; the lock is unchanged.",
+                Message(
+                    "authority.unreachable", {"url": self.base_url, "error": type(error).__name__}
+                ),
+                meaning=Message("authority.unreachable.meaning"),
                 next_step=NO_NETWORK_STEP,
             ) from None
         if response.status_code >= 400:
@@ -148,7 +153,7 @@ class AuthorityClient:
         try:
             return response.json()
         except ValueError:
-            raise _bad_answer("it is not JSON") from None
+            raise _bad_answer("not_json") from None
 
     # --- technician -------------------------------------------------------------------------
 
@@ -168,12 +173,12 @@ class AuthorityClient:
             or token.technician_id != certificate.subject_id
             or token.certificate_serial != certificate.serial_number
         ):
-            raise _bad_answer("the authorisation is for another lock, challenge or technician")
+            raise _bad_answer("not_bound")
         if authority_key is not None:
             try:
                 token.verify_signature(authority_key)
             except RecoveryError as error:
-                raise _bad_answer(str(error)) from None
+                raise _bad_answer("bad_signature", detail=str(error)) from None
         return answer
 
     async def authorise(
@@ -262,7 +267,7 @@ class AuthorityClient:
             if authority_key is not None:
                 crl.verify_signature(authority_key)
         except (KeyError, TypeError, ValueError, RecoveryError) as error:
-            raise _bad_answer(f"revocation list: {error}") from None
+            raise _bad_answer("bad_crl", detail=str(error)) from None
         return crl
 
     async def time_statement(
@@ -275,9 +280,9 @@ class AuthorityClient:
             if authority_key is not None:
                 statement.verify_signature(authority_key)
         except (KeyError, TypeError, ValueError, RecoveryError) as error:
-            raise _bad_answer(f"time statement: {error}") from None
+            raise _bad_answer("bad_time", detail=str(error)) from None
         if statement.serial != serial:
-            raise _bad_answer("the time statement is for another lock")
+            raise _bad_answer("time_other_lock")
         return statement
 
     # --- operator ---------------------------------------------------------------------------
@@ -300,7 +305,7 @@ class AuthorityClient:
         document = await self._json("GET", "/v1/ledger", params=filters, operator=True)
         entries = document.get("entries") if isinstance(document, dict) else None
         if not isinstance(entries, list):
-            raise _bad_answer("the ledger has no entries list")
+            raise _bad_answer("no_entries")
         return [dict(entry) for entry in entries]
 
     async def ledger_csv(self, **filters: str) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from safetool.authority.errors import AuthorityConfigError, AuthorityUnavailable
+from safetool.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +51,19 @@ def describe(url: str | URL) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def _config_error(url: str, problem: str) -> AuthorityConfigError:
+def _config_error(url: str, problem: str, **values: object) -> AuthorityConfigError:
+    """``authority.db.<problem>`` about the database at ``url`` (shown without password)."""
     return AuthorityConfigError(
-        f"ledger database {describe(url)}: {problem}",
-        meaning="The authority cannot record what it issues, so it issues nothing.",
-        next_step="Give --db a SQLite URL (sqlite:///path/ledger.sqlite) or a PostgreSQL URL "
-        "(postgresql+psycopg://user:password@host:5432/ledger).",
+        Message(f"authority.db.{problem}", {"url": describe(url), **values}),
+        meaning=Message("authority.db.cannot_record"),
+        next_step=Message("authority.db.give_url"),
     )
 
 
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:"):
-        raise _config_error(str(url), "the ledger must be a file, not an in-memory database")
+        raise _config_error(str(url), "in_memory")
     Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = create_engine(
         url,
@@ -95,24 +96,24 @@ def create_ledger_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise _config_error(url, "not a database URL") from None
+        raise _config_error(url, "not_a_url") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.get_driver_name() not in ("pysqlite", ""):
-            raise _config_error(url, "use the standard sqlite driver (sqlite:///path)")
+            raise _config_error(url, "sqlite_driver")
         return _sqlite_engine(parsed)
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.get_driver_name() != "psycopg":
-            raise _config_error(url, "use the psycopg driver (postgresql+psycopg://...)")
+            raise _config_error(url, "postgres_driver")
         try:
             return create_engine(
                 parsed, pool_size=20, max_overflow=20, pool_timeout=60, pool_pre_ping=True
             )
         except NoSuchModuleError:
-            raise _config_error(url, "psycopg is not installed") from None
-    raise _config_error(url, f"{backend} is not supported: use SQLite or PostgreSQL")
+            raise _config_error(url, "no_psycopg") from None
+    raise _config_error(url, "unsupported", backend=backend)
 
 
 def _alembic_config() -> Config:
@@ -143,9 +144,11 @@ def schema_revision(engine: Engine) -> str | None:
 def unavailable(url: str | URL, error: DBAPIError) -> AuthorityUnavailable:
     log.error("ledger database %s: %s", describe(url), type(error.orig).__name__)
     return AuthorityUnavailable(
-        f"the ledger database {describe(url)} cannot be used ({type(error.orig).__name__})",
-        meaning="Nothing was issued: the authority only answers once the ledger has recorded it.",
-        next_step="Check that the database server is running and reachable, then try again.",
+        Message(
+            "authority.db.unavailable", {"url": describe(url), "error": type(error.orig).__name__}
+        ),
+        meaning=Message("authority.db.unavailable.meaning"),
+        next_step=Message("authority.db.unavailable.next"),
     )
 
 

@@ -18,6 +18,7 @@ from protocols.recovery import (
     normalise_digits,
 )
 from safetool.authority.errors import MisheardDigits, RequestInvalid
+from safetool.messages import Message
 
 CHALLENGE_LENGTH = CHALLENGE_DIGITS + 1
 """Digits a technician reads for a challenge: 9 and the check digit."""
@@ -25,26 +26,29 @@ SEAL_LENGTH = SEAL_DIGITS + 1
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-def _digits(text: str, *, what: str, length: int, again: str, unchanged: str) -> str:
+def _digits(text: str, *, what: str, length: int) -> str:
+    """``what`` is ``challenge`` or ``seal``: it picks the words of the errors."""
+    again = Message(f"authority.digits.{what}.again")
     digits = normalise_digits(text)
     if not digits.isascii() or not digits.isdigit():
         raise RequestInvalid(
-            f"the {what} {text!r} must be digits only",
-            meaning="Nothing was issued or recorded.",
+            Message(f"authority.digits.{what}.not_digits", {"text": text}),
+            meaning=Message("authority.nothing_issued_or_recorded"),
             next_step=again,
         )
     if len(digits) != length:
         raise RequestInvalid(
-            f"the {what} has {len(digits)} digits; it must have {length} "
-            f"({length - 1} and a check digit)",
-            meaning="A group was probably missed or read twice; nothing was issued or recorded.",
+            Message(
+                f"authority.digits.{what}.wrong_length",
+                {"count": len(digits), "length": length, "without_check": length - 1},
+            ),
+            meaning=Message("authority.digits.group_missed"),
             next_step=again,
         )
     if not check_digits_ok(digits):
         raise MisheardDigits(
-            f"the {what} {group_digits(digits)} does not pass its check digit: one digit was "
-            "misheard or mistyped, or two neighbours were swapped",
-            meaning=unchanged,
+            Message(f"authority.digits.{what}.misheard", {"digits": group_digits(digits)}),
+            meaning=Message(f"authority.digits.{what}.unchanged"),
             next_step=again,
         )
     return digits
@@ -52,32 +56,21 @@ def _digits(text: str, *, what: str, length: int, again: str, unchanged: str) ->
 
 def parse_challenge(text: str) -> str:
     """The challenge as the board shows it (10 digits, check digit last), or a clear error."""
-    return _digits(
-        text,
-        what="challenge",
-        length=CHALLENGE_LENGTH,
-        again="Ask the technician to read the challenge from the lock again, group by group.",
-        unchanged="Nothing was issued or recorded, and the lock has not counted a wrong try.",
-    )
+    return _digits(text, what="challenge", length=CHALLENGE_LENGTH)
 
 
 def parse_seal(text: str) -> str:
     """The close seal (8 digits and a check digit), or a clear error."""
-    return _digits(
-        text,
-        what="close seal",
-        length=SEAL_LENGTH,
-        again="Ask the technician to read the seal from the lock again, group by group.",
-        unchanged="Nothing was recorded; the recovery stays open.",
-    )
+    return _digits(text, what="seal", length=SEAL_LENGTH)
 
 
 def parse_name(text: str, *, what: str) -> str:
-    """A lock serial or technician id: 1-64 of letters, digits, ``.``, ``_`` and ``-``."""
+    """A lock serial or technician id (``what``: ``serial`` or ``technician``): 1-64 of
+    letters, digits, ``.``, ``_`` and ``-``."""
     if not isinstance(text, str) or not _NAME.fullmatch(text):
         raise RequestInvalid(
-            f"{what} {text!r} is not valid: use 1-64 letters, digits, '.', '_' or '-'",
-            meaning="Nothing was issued or recorded.",
-            next_step=f"Check the {what} and send it again.",
+            Message(f"authority.name.{what}.invalid", {"text": repr(text)}),
+            meaning=Message("authority.nothing_issued_or_recorded"),
+            next_step=Message(f"authority.name.{what}.again"),
         )
     return text

@@ -22,6 +22,7 @@ from safetool.authority.digits import parse_name
 from safetool.authority.errors import AuthorityConfigError
 from safetool.authority.keys import REVOCATIONS, TRUST, load_authority_key
 from safetool.keyfiles import private_pem, write_private
+from safetool.messages import Message, os_error_message
 
 DAY_S = 24 * 3600
 
@@ -48,12 +49,12 @@ def enrol_technician(
     serial_number: int | None = None,
 ) -> tuple[Ed25519PrivateKey, Certificate]:
     """Make and store a technician's key and certificate; return both."""
-    parse_name(technician_id, what="technician id")
+    parse_name(technician_id, what="technician")
     folder = pki / "technicians" / technician_id
     if folder.exists():
         raise AuthorityConfigError(
-            f"technician {technician_id} is already enrolled ({folder})",
-            next_step="Choose another id, or revoke and remove the old certificate first.",
+            Message("authority.enrol.already", {"technician": technician_id, "path": str(folder)}),
+            next_step=Message("authority.enrol.already.next"),
         )
     now = int(time.time())
     authority = load_authority_key(pki)
@@ -86,9 +87,19 @@ def load_technician(pki: Path, technician_id: str) -> tuple[Ed25519PrivateKey, C
         certificate = Certificate.decode((folder / "technician.cert").read_bytes())
     except (OSError, ValueError, CertificateError) as error:
         raise AuthorityConfigError(
-            f"cannot load technician {technician_id} from {folder}: {error}",
-            next_step="Check the technician's folder in the PKI.",
+            Message(
+                "authority.enrol.cannot_load",
+                {
+                    "technician": technician_id,
+                    "path": str(folder),
+                    "reason": os_error_message(error) if isinstance(error, OSError) else str(error),
+                },
+            ),
+            next_step=Message("authority.enrol.cannot_load.next"),
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise AuthorityConfigError(f"{folder / 'technician.key'} is not an Ed25519 key")
+        raise AuthorityConfigError(
+            Message("authority.keys.not_ed25519", {"path": str(folder / "technician.key")}),
+            next_step=Message("authority.enrol.cannot_load.next"),
+        )
     return key, certificate

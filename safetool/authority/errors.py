@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from safetool.errors import SafetoolError
+from safetool.errors import SafetoolError, Text
 
 
 class AuthorityError(SafetoolError):
@@ -73,7 +73,7 @@ class RateLimited(AuthorityError):
     http_status = 429
 
     def __init__(
-        self, message: str, *, retry_after_s: int, meaning: str = "", next_step: str = ""
+        self, message: Text, *, retry_after_s: int, meaning: Text = "", next_step: Text = ""
     ) -> None:
         super().__init__(message, meaning=meaning, next_step=next_step)
         self.retry_after_s = retry_after_s

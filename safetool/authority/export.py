@@ -18,6 +18,7 @@ from safetool.authority.digits import parse_name
 from safetool.authority.errors import RequestInvalid
 from safetool.authority.ledger import COLUMNS, LedgerEntry, LedgerFilter
 from safetool.authority.schema import KINDS, STATES
+from safetool.messages import Message
 
 TIME_COLUMNS = ("issued_at", "not_after", "used_at", "closed_at")
 EXPORT_COLUMNS = COLUMNS + tuple(f"{name}_utc" for name in TIME_COLUMNS)
@@ -40,8 +41,8 @@ def parse_time(text: str, *, what: str) -> int:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise RequestInvalid(
-            f"{what} {text!r} is not a time",
-            next_step="Give seconds since 1970 or an ISO date such as 2025-06-01T08:00Z.",
+            Message("authority.filter.not_a_time", {"filter": what, "text": text}),
+            next_step=Message("authority.filter.not_a_time.next"),
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -52,8 +53,8 @@ def _seconds(text: str, *, what: str) -> int:
     value = parse_time(text, what=what)
     if not -(2**62) < value < 2**62:
         raise RequestInvalid(
-            f"{what} {text!r} is out of range",
-            next_step="Give a date between the years 1 and 9999.",
+            Message("authority.filter.time_out_of_range", {"filter": what, "text": text}),
+            next_step=Message("authority.filter.time_out_of_range.next"),
         )
     return value
 
@@ -63,18 +64,18 @@ def parse_ledger_filter(params: Mapping[str, str]) -> LedgerFilter:
     unknown = sorted(set(params) - set(FILTER_KEYS) - {"format"})
     if unknown:
         raise RequestInvalid(
-            f"unknown ledger filter {unknown[0]!r}",
-            next_step=f"Use {', '.join(FILTER_KEYS)}.",
+            Message("authority.filter.unknown", {"filter": unknown[0]}),
+            next_step=Message("authority.filter.unknown.next", {"filters": ", ".join(FILTER_KEYS)}),
         )
     state = params.get("state") or None
     if state is not None and state not in STATES:
         raise RequestInvalid(
-            f"state {state!r} is not one of {', '.join(STATES)}", next_step="Pick one of those."
+            Message("authority.filter.state", {"text": state, "choices": ", ".join(STATES)})
         )
     kind = params.get("kind") or None
     if kind is not None and kind not in KINDS:
         raise RequestInvalid(
-            f"kind {kind!r} is not one of {', '.join(KINDS)}", next_step="Pick one of those."
+            Message("authority.filter.kind", {"text": kind, "choices": ", ".join(KINDS)})
         )
     limit_text = params.get("limit") or None
     limit: int | None = None
@@ -83,8 +84,8 @@ def parse_ledger_filter(params: Mapping[str, str]) -> LedgerFilter:
             0 < int(limit_text) <= MAX_LIMIT
         ):
             raise RequestInvalid(
-                f"limit {limit_text!r} must be a whole number from 1 to {MAX_LIMIT}",
-                next_step="Give a smaller limit, or none to list everything.",
+                Message("authority.filter.limit", {"text": limit_text, "maximum": MAX_LIMIT}),
+                next_step=Message("authority.filter.limit.next"),
             )
         limit = int(limit_text)
     since_text = params.get("since") or None
@@ -92,8 +93,8 @@ def parse_ledger_filter(params: Mapping[str, str]) -> LedgerFilter:
     serial = params.get("serial") or None
     technician = params.get("technician") or None
     return LedgerFilter(
-        serial=None if serial is None else parse_name(serial, what="lock serial"),
-        technician_id=None if technician is None else parse_name(technician, what="technician id"),
+        serial=None if serial is None else parse_name(serial, what="serial"),
+        technician_id=None if technician is None else parse_name(technician, what="technician"),
         state=state,
         kind=kind,
         since=None if since_text is None else _seconds(since_text, what="since"),

@@ -16,6 +16,7 @@ import os
 import stat
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from protocols.certificates import key_id, raw_public
 from protocols.recovery import RECOVERY_SECRET_SIZE, RecoveryError, RevocationList
 from safetool.authority.errors import AuthorityConfigError
+from safetool.messages import Message
 
 AUTHORITY_KEY = Path("authority") / "authority.key"
 MASTER_KEY = Path("authority") / "recovery-master.key"
@@ -48,11 +50,14 @@ class Secret:
     __str__ = __repr__
 
 
-def _config_error(path: Path, problem: str, next_step: str) -> AuthorityConfigError:
+def _config_error(
+    path: Path, problem: str, next_step: str, **values: object
+) -> AuthorityConfigError:
+    """``authority.keys.<problem>`` about ``path``; ``authority.keys.next.<next_step>``."""
     return AuthorityConfigError(
-        f"{path}: {problem}",
-        meaning="The service authority cannot start without its keys; nothing was issued.",
-        next_step=next_step,
+        Message(f"authority.keys.{problem}", {"path": str(path), **values}),
+        meaning=Message("authority.keys.cannot_start"),
+        next_step=Message(f"authority.keys.next.{next_step}", {"path": str(path)}),
     )
 
 
@@ -61,17 +66,9 @@ def _read_private(path: Path) -> bytes:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise _config_error(
-            path,
-            "file not found",
-            "Give --pki the folder made by `safetool dev-pki init DIR` (or set SAFETOOL_PKI).",
-        ) from None
+        raise _config_error(path, "not_found", "give_pki") from None
     if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise _config_error(
-            path,
-            f"private key file is readable by others (mode {stat.S_IMODE(info.st_mode):o})",
-            f"Run `chmod 600 {path}` and check who may have copied it.",
-        )
+        raise _config_error(path, "readable", "chmod", mode=f"{stat.S_IMODE(info.st_mode):o}")
     return path.read_bytes()
 
 
@@ -81,11 +78,9 @@ def load_authority_key(pki: Path) -> Ed25519PrivateKey:
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise _config_error(
-            path, "not an unencrypted PEM private key", "Restore the file from the key backup."
-        ) from None
+        raise _config_error(path, "not_pem", "restore_backup") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise _config_error(path, "not an Ed25519 key", "Restore the file from the key backup.")
+        raise _config_error(path, "not_ed25519", "restore_backup")
     return key
 
 
@@ -97,11 +92,7 @@ def load_master_secret(pki: Path) -> Secret:
     except ValueError:
         value = b""
     if len(value) != RECOVERY_SECRET_SIZE:
-        raise _config_error(
-            path,
-            f"expected {RECOVERY_SECRET_SIZE} bytes of hex",
-            "Restore the file from the key backup.",
-        )
+        raise _config_error(path, "not_secret", "restore_backup", size=RECOVERY_SECRET_SIZE)
     return Secret(value)
 
 
@@ -110,11 +101,11 @@ def load_trust(pki: Path) -> dict[str, str]:
     try:
         document = json.loads(path.read_text())
     except FileNotFoundError:
-        raise _config_error(path, "file not found", "Give --pki the whole PKI folder.") from None
+        raise _config_error(path, "not_found", "whole_pki") from None
     except (ValueError, UnicodeDecodeError):
-        raise _config_error(path, "not valid JSON", "Restore the file from the PKI.") from None
+        raise _config_error(path, "not_json", "restore_pki") from None
     if not isinstance(document, dict) or not all(isinstance(v, str) for v in document.values()):
-        raise _config_error(path, "not a JSON object of strings", "Restore the file.")
+        raise _config_error(path, "not_strings", "restore_pki")
     return {str(k): str(v) for k, v in document.items()}
 
 
@@ -137,24 +128,21 @@ class RevocationStore:
         try:
             raw = self._path.read_bytes()
         except FileNotFoundError:
-            raise _config_error(
-                self._path, "revocation list not found", "Restore it from the PKI folder."
-            ) from None
+            raise _config_error(self._path, "crl_not_found", "restore_pki") from None
         try:
             crl = RevocationList.decode(raw)
             crl.verify_signature(self._authority)
         except RecoveryError as error:
             raise _config_error(
-                self._path,
-                f"revocation list refused: {error}",
-                "Publish a list signed by this authority's key.",
+                self._path, "crl_refused", "publish_crl", detail=str(error)
             ) from None
         if self._list is not None and crl.issued_at < self._list.issued_at:
             raise _config_error(
                 self._path,
-                f"revocation list of {crl.issued_at} is older than the loaded one "
-                f"({self._list.issued_at})",
-                "Put back the newest signed revocation list.",
+                "crl_older",
+                "newest_crl",
+                issued=datetime.fromtimestamp(crl.issued_at, UTC),
+                loaded=datetime.fromtimestamp(self._list.issued_at, UTC),
             )
         return crl, raw
 
@@ -202,20 +190,12 @@ class AuthorityKeys:
 def load_authority_keys(pki: Path) -> AuthorityKeys:
     """Load and cross-check everything the authority needs from ``pki``."""
     if not pki.is_dir():
-        raise _config_error(
-            pki,
-            "no such folder",
-            "Give --pki (or SAFETOOL_PKI) the folder made by `safetool dev-pki init DIR`.",
-        )
+        raise _config_error(pki, "no_folder", "give_pki")
     signing_key = load_authority_key(pki)
     trust = load_trust(pki)
     public_hex = raw_public(signing_key.public_key()).hex()
     if trust.get("authority_public_key") != public_hex:
-        raise _config_error(
-            pki / AUTHORITY_KEY,
-            "does not match authority_public_key in trust.json",
-            "Use the authority key and trust.json from the same PKI.",
-        )
+        raise _config_error(pki / AUTHORITY_KEY, "mismatch", "same_pki")
     master = load_master_secret(pki)
     revocations = RevocationStore(pki / REVOCATIONS, signing_key.public_key())
     return AuthorityKeys(pki, signing_key, master, revocations)

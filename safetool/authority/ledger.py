@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -45,6 +46,7 @@ from safetool.authority.errors import (
     SealRefused,
 )
 from safetool.authority.schema import LIVE, AuthorisationRow, EventRow
+from safetool.messages import Message
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -229,18 +231,24 @@ class Ledger:
         now: int,
         who: str,
     ) -> None:
+        """``who`` is ``technician`` or ``lock``: whose limit ``value`` names."""
         since = now - self.limits.window_s
         count, oldest = connection.execute(query, {"value": value, "since": since}).one()
         if count >= limit:
             retry_after_s = max(1, int(oldest) + self.limits.window_s - now + 1)
             raise RateLimited(
-                f"{who} has had {count} authorisations in the last "
-                f"{self.limits.window_s // 60} minutes (the limit is {limit})",
+                Message(
+                    f"authority.rate.{who}",
+                    {
+                        who: value,
+                        "count": count,
+                        "minutes": self.limits.window_s // 60,
+                        "limit": limit,
+                    },
+                ),
                 retry_after_s=retry_after_s,
-                meaning="Nothing was issued; the limit protects locks against abuse of "
-                "stolen technician credentials.",
-                next_step=f"Try again in {retry_after_s} s, or call the hotline if this lock "
-                "needs more attempts.",
+                meaning=Message("authority.rate.meaning"),
+                next_step=Message("authority.rate.next", {"seconds": retry_after_s}),
             )
 
     @staticmethod
@@ -278,11 +286,15 @@ class Ledger:
     ) -> LedgerEntry:
         row = connection.execute(_BY_ID_FOR_UPDATE, {"id": recovery_id}).one_or_none()
         if row is None or (serial is not None and row.serial != serial):
-            where = f" for lock {serial}" if serial is not None else ""
             raise RecoveryNotFound(
-                f"there is no recovery {recovery_id}{where} in the ledger",
-                meaning="Nothing was recorded.",
-                next_step="Check the recovery id and the lock serial and try again.",
+                Message("authority.ledger.no_recovery", {"recovery": recovery_id})
+                if serial is None
+                else Message(
+                    "authority.ledger.no_recovery_for_lock",
+                    {"recovery": recovery_id, "serial": serial},
+                ),
+                meaning=Message("authority.nothing_recorded"),
+                next_step=Message("authority.ledger.no_recovery.next"),
             )
         return LedgerEntry(**row._mapping)
 
@@ -309,11 +321,22 @@ class Ledger:
             elif live is not None:
                 if not pending.same_request_as(live):
                     raise Conflict(
-                        f"{pending.technician_id} already has live authorisation {live.id} for "
-                        f"lock {pending.serial} and this challenge, for a different request",
-                        meaning="Nothing new was issued: one challenge gets one authorisation.",
-                        next_step=f"Use recovery {live.id}, or wait until it expires at "
-                        f"{live.not_after} and ask the lock for a new challenge.",
+                        Message(
+                            "authority.ledger.live",
+                            {
+                                "technician": pending.technician_id,
+                                "recovery": live.id,
+                                "serial": pending.serial,
+                            },
+                        ),
+                        meaning=Message("authority.ledger.live.meaning"),
+                        next_step=Message(
+                            "authority.ledger.live.next",
+                            {
+                                "recovery": live.id,
+                                "when": datetime.fromtimestamp(live.not_after, UTC),
+                            },
+                        ),
                     )
                 self._event(connection, now, "duplicate", live)
                 return live, True
@@ -323,7 +346,7 @@ class Ledger:
                 pending.technician_id,
                 self.limits.per_technician,
                 now,
-                f"technician {pending.technician_id}",
+                "technician",
             )
             self._check_rate(
                 connection,
@@ -331,7 +354,7 @@ class Ledger:
                 pending.serial,
                 self.limits.per_lock,
                 now,
-                f"lock {pending.serial}",
+                "lock",
             )
             values: dict[str, Any] = {
                 **asdict(pending),
@@ -380,17 +403,20 @@ class Ledger:
             entry = self._locked_entry(connection, recovery_id)
             if entry.technician_id != technician_id:
                 raise Conflict(
-                    f"recovery {recovery_id} was issued to another technician",
-                    meaning="Nothing was recorded.",
-                    next_step="Report results only for your own recoveries.",
+                    Message("authority.ledger.other_technician", {"recovery": recovery_id}),
+                    meaning=Message("authority.nothing_recorded"),
+                    next_step=Message("authority.ledger.own_results"),
                 )
             if entry.state == result and (entry.result or "") == (detail or result):
                 return entry
             if entry.state not in (LIVE, "expired"):
                 raise Conflict(
-                    f"recovery {recovery_id} is already {entry.state}",
-                    meaning="A result can be reported once; nothing was changed.",
-                    next_step="Check the ledger entry with the hotline.",
+                    Message(
+                        "authority.ledger.already",
+                        {"recovery": recovery_id, "state": Message(f"ledger.state.{entry.state}")},
+                    ),
+                    meaning=Message("authority.ledger.already.meaning"),
+                    next_step=Message("authority.ledger.ask_hotline"),
                 )
             entry = self._update(
                 connection,
@@ -427,46 +453,48 @@ class Ledger:
             entry = self._locked_entry(connection, recovery_id, serial)
             if technician_id is not None and entry.technician_id != technician_id:
                 raise Conflict(
-                    f"recovery {recovery_id} was issued to another technician",
-                    meaning="Nothing was recorded.",
-                    next_step="Report seals only for your own recoveries, or ask the hotline.",
+                    Message("authority.ledger.other_technician", {"recovery": recovery_id}),
+                    meaning=Message("authority.nothing_recorded"),
+                    next_step=Message("authority.ledger.own_seals"),
                 )
             if entry.state == "closed":
                 if entry.seal == seal:
                     return entry
                 raise Conflict(
-                    f"recovery {recovery_id} was already closed with another seal",
-                    meaning="Nothing was changed.",
-                    next_step="Check the seal on the lock; the hotline can see the ledger entry.",
+                    Message("authority.ledger.closed_other_seal", {"recovery": recovery_id}),
+                    meaning=Message("authority.nothing_changed"),
+                    next_step=Message("authority.ledger.closed_other_seal.next"),
                 )
             if entry.state == "refused":
                 raise Conflict(
-                    f"the lock refused recovery {recovery_id}; there is nothing to close",
-                    meaning="Nothing was changed.",
-                    next_step="Start a new recovery if the safe is still locked out.",
+                    Message("authority.ledger.refused_nothing_to_close", {"recovery": recovery_id}),
+                    meaning=Message("authority.nothing_changed"),
+                    next_step=Message("authority.ledger.refused_nothing_to_close.next"),
                 )
             if entry.seal_failures >= max_seal_failures:
                 raise Conflict(
-                    f"recovery {recovery_id} has had {entry.seal_failures} wrong seals",
-                    meaning="The recovery cannot be closed by seal any more.",
-                    next_step="Send a technician to check the safe, and escalate to the "
-                    "service centre's security desk.",
+                    Message(
+                        "authority.ledger.too_many_seals",
+                        {"recovery": recovery_id, "count": entry.seal_failures},
+                    ),
+                    meaning=Message("authority.ledger.too_many_seals.meaning"),
+                    next_step=Message("authority.ledger.too_many_seals.next"),
                 )
             if counter is not None and entry.counter is not None and counter != entry.counter:
                 raise Conflict(
-                    f"recovery {recovery_id} was issued for recovery counter {entry.counter}, "
-                    f"not {counter}",
-                    meaning="Nothing was recorded.",
-                    next_step="Read the counter from the lock again, or leave it out.",
+                    Message(
+                        "authority.ledger.other_counter",
+                        {"recovery": recovery_id, "counter": entry.counter, "given": counter},
+                    ),
+                    meaning=Message("authority.nothing_recorded"),
+                    next_step=Message("authority.ledger.other_counter.next"),
                 )
             use_counter = entry.counter if entry.counter is not None else counter
             if use_counter is None:
                 raise RequestInvalid(
-                    f"recovery {recovery_id} was issued by phone without the lock's recovery "
-                    "counter, and the seal depends on it",
-                    meaning="Nothing was recorded.",
-                    next_step="Ask the technician for the recovery counter safetool shows with "
-                    "the seal, and give it with --counter.",
+                    Message("authority.ledger.no_counter", {"recovery": recovery_id}),
+                    meaning=Message("authority.nothing_recorded"),
+                    next_step=Message("authority.ledger.no_counter.next"),
                 )
             if not seal_ok(entry, use_counter):
                 failures = entry.seal_failures + 1
@@ -480,12 +508,15 @@ class Ledger:
                 )
                 refused.append(
                     SealRefused(
-                        f"the close seal for recovery {recovery_id} is not the one lock "
-                        f"{serial} shows after that recovery",
-                        meaning=f"The recovery stays open; wrong seals: {failures} of "
-                        f"{max_seal_failures}.",
-                        next_step="Ask the technician to close and lock the safe, then read the "
-                        "seal again.",
+                        Message(
+                            "authority.ledger.wrong_seal",
+                            {"recovery": recovery_id, "serial": serial},
+                        ),
+                        meaning=Message(
+                            "authority.ledger.wrong_seal.meaning",
+                            {"count": failures, "limit": max_seal_failures},
+                        ),
+                        next_step=Message("authority.ledger.wrong_seal.next"),
                     )
                 )
                 return entry
@@ -510,8 +541,8 @@ class Ledger:
         )
         if row is None:
             raise RecoveryNotFound(
-                f"there is no recovery {recovery_id} in the ledger",
-                next_step="Check the recovery id.",
+                Message("authority.ledger.no_recovery", {"recovery": recovery_id}),
+                next_step=Message("authority.ledger.check_recovery"),
             )
         return LedgerEntry(**row._mapping)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -24,37 +25,35 @@ from protocols.certificates import (
 )
 from safetool.authority.errors import CertificateRefused
 from safetool.authority.keys import RevocationStore
+from safetool.messages import Message
 
 log = logging.getLogger(__name__)
 
 
-def _refused(message: str, next_step: str) -> CertificateRefused:
+def _refused(why: str, **values: object) -> CertificateRefused:
+    """``why`` names the refusal: ``authority.certificate.<why>`` and its ``.next`` step."""
     return CertificateRefused(
-        message,
-        meaning="No authorisation was issued; the lock is unchanged.",
-        next_step=next_step,
+        Message(f"authority.certificate.{why}", values),
+        meaning=Message("authority.nothing_issued"),
+        next_step=Message(f"authority.certificate.{why}.next"),
     )
+
+
+def _utc(seconds: int) -> datetime:
+    """A certificate's bound as a time: each reader sees it in their own time zone."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def check_signed_by_authority(certificate: Certificate, authority: Ed25519PublicKey) -> None:
     """Kind, issuer and signature (not the time): raise :class:`CertificateRefused`."""
     if certificate.kind != CertificateKind.TECHNICIAN:
-        raise _refused(
-            f"certificate {certificate.serial_number} is not a technician certificate",
-            "Send the technician's own certificate (technician.cert).",
-        )
+        raise _refused("not_technician", certificate=certificate.serial_number)
     if certificate.issuer_key_id != key_id(authority):
-        raise _refused(
-            f"certificate of {certificate.subject_id} was not issued by this service authority",
-            "Use a certificate issued by this service centre, or ask it for one.",
-        )
+        raise _refused("foreign", technician=certificate.subject_id)
     try:
         certificate.verify(authority, now=certificate.not_before, kind=CertificateKind.TECHNICIAN)
     except CertificateError:
-        raise _refused(
-            f"certificate of {certificate.subject_id} has a signature that does not verify",
-            "The certificate file is damaged or forged; reinstall the technician's certificate.",
-        ) from None
+        raise _refused("bad_signature", technician=certificate.subject_id) from None
 
 
 def check_technician(
@@ -67,28 +66,16 @@ def check_technician(
 ) -> None:
     """Everything a recovery needs of a technician's certificate, in the order people fix it."""
     check_signed_by_authority(certificate, authority)
-    who = f"{certificate.subject_id} (certificate {certificate.serial_number})"
+    who = {"technician": certificate.subject_id, "certificate": certificate.serial_number}
     if now > certificate.not_after:
-        raise _refused(
-            f"the certificate of {who} expired at {certificate.not_after}",
-            "Ask the service centre to renew the technician's certificate.",
-        )
+        raise _refused("expired", **who, when=_utc(certificate.not_after))
     if now < certificate.not_before:
-        raise _refused(
-            f"the certificate of {who} is not valid before {certificate.not_before}",
-            "Check the clock of this computer, or wait until the certificate is valid.",
-        )
+        raise _refused("not_yet_valid", **who, when=_utc(certificate.not_before))
     if revocations.is_revoked(certificate.serial_number):
-        raise _refused(
-            f"the certificate of {who} has been revoked",
-            "This technician may not recover locks; send another certified technician.",
-        )
+        raise _refused("revoked", **who)
     missing = needs & ~certificate.qualifications
     if missing:
-        raise _refused(
-            f"{who} is not qualified to {', '.join(Qualification(missing).names())}",
-            "Send a technician with the recover qualification, or have the certificate reissued.",
-        )
+        raise _refused("unqualified", **who, missing=", ".join(Qualification(missing).names()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +89,7 @@ class TechnicianRegister:
         try:
             return self.by_id[technician_id]
         except KeyError:
-            raise _refused(
-                f"technician {technician_id!r} is not registered with this service authority",
-                "Check the technician id on the technician's card and read it again.",
-            ) from None
+            raise _refused("unknown_technician", technician=technician_id) from None
 
     def __len__(self) -> int:
         return len(self.by_id)

@@ -17,6 +17,7 @@ import uvicorn
 from safetool.authority.app import create_app
 from safetool.authority.errors import AuthorityConfigError
 from safetool.authority.service import Authority
+from safetool.messages import Message, os_error_message
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8470
@@ -37,8 +38,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as error:
         raise AuthorityConfigError(
-            f"cannot listen on {host}: {error.strerror}",
-            next_step="Give --host an address of this machine, such as 127.0.0.1 or 0.0.0.0.",
+            Message("authority.listen.no_host", {"host": host, "reason": str(error.strerror)}),
+            next_step=Message("authority.listen.no_host.next"),
         ) from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
@@ -47,13 +48,15 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind(address)
     except OSError as error:
         sock.close()
-        hint = (
-            "Stop the other program on that port, or choose another with --port."
-            if error.errno == errno.EADDRINUSE
-            else "Choose another --host or --port."
-        )
+        in_use = error.errno == errno.EADDRINUSE
         raise AuthorityConfigError(
-            f"cannot listen on {host}:{port}: {error.strerror}", next_step=hint
+            Message(
+                "authority.listen.in_use" if in_use else "authority.listen.failed",
+                {"host": host, "port": port, "reason": os_error_message(error)},
+            ),
+            next_step=Message(
+                "authority.listen.in_use.next" if in_use else "authority.listen.failed.next"
+            ),
         ) from None
     sock.listen(BACKLOG)
     sock.setblocking(False)
@@ -100,7 +103,7 @@ async def _wait_started(server: uvicorn.Server, task: asyncio.Task[None]) -> Non
     while not server.started:
         if task.done():
             task.result()
-            raise AuthorityConfigError("the HTTP server stopped while starting")
+            raise AuthorityConfigError(Message("authority.listen.stopped"))
         await asyncio.sleep(0.01)
 
 

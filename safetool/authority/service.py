@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from protocols.certificates import Certificate
@@ -58,6 +59,7 @@ from safetool.authority.wire import (
     decode_certificate,
     verify_technician_signature,
 )
+from safetool.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,9 @@ log = logging.getLogger(__name__)
 def _check_counter(counter: int | None) -> None:
     if counter is not None and not 0 <= counter <= U32_MAX:
         raise RequestInvalid(
-            f"recovery counter {counter} is out of range (0..{U32_MAX})",
-            meaning="Nothing was issued or recorded.",
-            next_step="Read the recovery counter from safetool's screen again.",
+            Message("authority.counter.out_of_range", {"counter": counter, "maximum": U32_MAX}),
+            meaning=Message("authority.nothing_issued_or_recorded"),
+            next_step=Message("authority.counter.read_again"),
         )
 
 
@@ -120,7 +122,7 @@ class Authority:
             certificate = decode_certificate(certificate_bytes)
             check_signed_by_authority(certificate, self.keys.public_key)
             verify_technician_signature(certificate, signature, data)
-            parse_name(certificate.subject_id, what="technician id")
+            parse_name(certificate.subject_id, what="technician")
         except AuthorityError as error:
             log.warning("unauthenticated request refused: %r", error.message)
             raise
@@ -130,12 +132,16 @@ class Authority:
         skew = timestamp - now
         if abs(skew) > self.policy.request_skew_s:
             raise StaleRequest(
-                f"the request was signed at {timestamp}, {abs(skew):.0f} s "
-                f"{'ahead of' if skew > 0 else 'behind'} the authority's clock "
-                f"(at most {self.policy.request_skew_s} s allowed)",
-                meaning="Nothing was issued: an old request could be a replay.",
-                next_step="Check the date, time and time zone of the technician's computer, "
-                "then ask again.",
+                Message(
+                    f"authority.stale.{'ahead' if skew > 0 else 'behind'}",
+                    {
+                        "when": datetime.fromtimestamp(timestamp, UTC),
+                        "seconds": round(abs(skew)),
+                        "allowed": self.policy.request_skew_s,
+                    },
+                ),
+                meaning=Message("authority.stale.meaning"),
+                next_step=Message("authority.stale.next"),
             )
 
     def _refuse(
@@ -168,7 +174,7 @@ class Authority:
         certificate = self._authenticate(
             request.certificate, request.signature, request.signed_bytes()
         )
-        serial = parse_name(request.serial, what="lock serial")
+        serial = parse_name(request.serial, what="serial")
         try:
             check_technician(certificate, self.keys.public_key, self.keys.revocations, now=now)
             self._check_fresh(request.timestamp, now)
@@ -178,10 +184,9 @@ class Authority:
         challenge = parse_challenge(request.challenge)
         if challenge != challenge_digits(request.nonce):
             raise RequestInvalid(
-                "the challenge digits do not belong to the challenge nonce",
-                meaning="The request does not describe one challenge of one lock; "
-                "nothing was issued.",
-                next_step="Ask the lock for a new recovery challenge and send it unchanged.",
+                Message("authority.challenge.not_its_nonce"),
+                meaning=Message("authority.challenge.not_its_nonce.meaning"),
+                next_step=Message("authority.challenge.not_its_nonce.next"),
             )
         issued_at = int(now)
         entry, duplicate = self.ledger.issue(
@@ -230,17 +235,15 @@ class Authority:
     ) -> PhoneResponse:
         """The operator's path: ``challenge`` as read over the phone (groups and spaces allowed)."""
         now = self.clock()
-        serial = parse_name(serial, what="lock serial")
-        technician_id = parse_name(technician_id, what="technician id")
+        serial = parse_name(serial, what="serial")
+        technician_id = parse_name(technician_id, what="technician")
         digits = parse_challenge(challenge)
         _check_counter(counter)
         if counter is None:
             raise RequestInvalid(
-                "the lock's recovery counter is missing",
-                meaning="The response is bound to the challenge and its counter; nothing was "
-                "issued or recorded.",
-                next_step="Ask the technician for the recovery counter safetool shows next to "
-                "the challenge.",
+                Message("authority.counter.missing"),
+                meaning=Message("authority.counter.missing.meaning"),
+                next_step=Message("authority.counter.missing.next"),
             )
         certificate = self.register.get(technician_id)
         try:
@@ -315,7 +318,7 @@ class Authority:
             )
             self._check_fresh(signed.timestamp, now)
             technician_id = certificate.subject_id
-        serial = parse_name(serial, what="lock serial")
+        serial = parse_name(serial, what="serial")
         digits = parse_seal(seal)
         _check_counter(counter)
         master = self.keys.master_secret
@@ -346,7 +349,6 @@ class Authority:
         statement newer than any it has taken."""
         if not serial or len(serial.encode()) > 255:
             raise RequestInvalid(
-                "the lock serial must be 1 to 255 bytes",
-                next_step="Read the serial from `safetool info`.",
+                Message("authority.serial.length"), next_step=Message("authority.serial.read")
             )
         return TimeStatement(serial, int(self.clock())).signed_by(self.keys.signing_key)

@@ -27,6 +27,7 @@ from safetool.authority.errors import (
     RateLimited,
     RequestInvalid,
 )
+from safetool.messages import Message, received
 
 REQUEST_PURPOSE = b"safetool authority request v1\x00"
 RESULT_PURPOSE = b"safetool recovery result v1\x00"
@@ -109,39 +110,40 @@ def close_bytes(
 # --- reading JSON fields -------------------------------------------------------------------
 
 
-def _invalid(message: str) -> RequestInvalid:
+def _invalid(problem: str, **values: object) -> RequestInvalid:
+    """``authority.request.<problem>``: a request (or answer) that cannot be read."""
     return RequestInvalid(
-        message,
-        meaning="The request could not be read; nothing was issued or recorded.",
-        next_step="Update safetool on both sides, or fix the request and send it again.",
+        Message(f"authority.request.{problem}", values),
+        meaning=Message("authority.request.unreadable"),
+        next_step=Message("authority.request.unreadable.next"),
     )
 
 
 def _document(document: object) -> Mapping[str, Any]:
     if not isinstance(document, Mapping):
-        raise _invalid("the request must be a JSON object")
+        raise _invalid("not_object")
     return document
 
 
 def field_str(document: Mapping[str, Any], name: str, *, max_length: int = 64) -> str:
     value = document.get(name)
     if not isinstance(value, str):
-        raise _invalid(f"field {name!r} must be a string")
+        raise _invalid("not_string", field=name)
     if len(value) > max_length:
-        raise _invalid(f"field {name!r} is longer than {max_length} characters")
+        raise _invalid("too_long", field=name, length=max_length)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from JSON's \ud800: no serial or code has one
-        raise _invalid(f"field {name!r} is not valid text") from None
+        raise _invalid("not_text", field=name) from None
     return value
 
 
 def field_int(document: Mapping[str, Any], name: str, *, maximum: int = U32_MAX) -> int:
     value = document.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid(f"field {name!r} must be an integer")
+        raise _invalid("not_integer", field=name)
     if not 0 <= value <= maximum:
-        raise _invalid(f"field {name!r} must be between 0 and {maximum}")
+        raise _invalid("out_of_range", field=name, maximum=maximum)
     return value
 
 
@@ -158,9 +160,9 @@ def field_hex(
     try:
         value = bytes.fromhex(text)
     except ValueError:
-        raise _invalid(f"field {name!r} is not hex") from None
+        raise _invalid("not_hex", field=name) from None
     if size is not None and len(value) != size:
-        raise _invalid(f"field {name!r} must be {size} bytes, not {len(value)}")
+        raise _invalid("wrong_size", field=name, size=size, found=len(value))
     return value
 
 
@@ -168,7 +170,7 @@ def decode_certificate(data: bytes) -> Certificate:
     try:
         return Certificate.decode(data)
     except CertificateError as error:
-        raise _invalid(f"technician_certificate is not a certificate: {error}") from None
+        raise _invalid("not_certificate", detail=str(error)) from None
 
 
 def verify_technician_signature(certificate: Certificate, signature: bytes, data: bytes) -> None:
@@ -177,11 +179,9 @@ def verify_technician_signature(certificate: Certificate, signature: bytes, data
         Ed25519PublicKey.from_public_bytes(certificate.public_key).verify(signature, data)
     except (InvalidSignature, ValueError):
         raise NotAuthenticated(
-            f"the request signature does not verify with the certificate of "
-            f"{certificate.subject_id}",
-            meaning="The request was not signed by that technician's key; nothing was issued.",
-            next_step="Sign with the technician key that belongs to this certificate "
-            "(technician.key next to technician.cert).",
+            Message("authority.request.bad_signature", {"technician": certificate.subject_id}),
+            meaning=Message("authority.request.bad_signature.meaning"),
+            next_step=Message("authority.request.bad_signature.next"),
         ) from None
 
 
@@ -278,16 +278,14 @@ class ResultReport:
         fields = _document(document)
         result = field_str(fields, "result")
         if result not in RESULTS:
-            raise _invalid(f"field 'result' must be one of {', '.join(RESULTS)}")
+            raise _invalid("bad_result", results=", ".join(RESULTS))
         detail = fields.get("detail", "")
         if (
             not isinstance(detail, str)
             or len(detail) > MAX_DETAIL_LENGTH
             or not detail.isprintable()
         ):
-            raise _invalid(
-                f"field 'detail' must be printable text of at most {MAX_DETAIL_LENGTH} characters"
-            )
+            raise _invalid("bad_detail", length=MAX_DETAIL_LENGTH)
         return cls(
             recovery_id=recovery_id,
             result="used" if result == "used" else "refused",
@@ -415,10 +413,10 @@ class IssuedAuthorisation:
         try:
             token = Authorisation.decode(field_hex(fields, "authorisation"))
         except RecoveryError as error:
-            raise _invalid(f"the authority sent a malformed authorisation: {error}") from None
+            raise _invalid("bad_authorisation", detail=str(error)) from None
         recovery_id = field_int(fields, "recovery_id")
         if token.recovery_id != recovery_id:
-            raise _invalid("the authorisation names another recovery than the answer")
+            raise _invalid("other_recovery")
         return cls(recovery_id, token)
 
 
@@ -465,12 +463,17 @@ def error_from_json(status: int, document: object) -> AuthorityError:
     """Turn an error body back into the error the authority raised."""
     fields = document if isinstance(document, Mapping) else {}
     name = fields.get("error")
-    message = fields.get("message")
-    meaning = fields.get("meaning")
-    next_step = fields.get("next_step")
-    text = message if isinstance(message, str) else f"the authority answered HTTP {status}"
-    meaning_text = meaning if isinstance(meaning, str) else ""
-    step_text = next_step if isinstance(next_step, str) else ""
+    codes = fields.get("codes")
+    coded = codes if isinstance(codes, Mapping) else {}
+
+    def part(which: str, otherwise: Message | str) -> Message | str:
+        """The coded message if this catalogue knows it, else the sender's text."""
+        text = fields.get(which)
+        return received(coded.get(which)) or (text if isinstance(text, str) else otherwise)
+
+    text = part("message", Message("authority.http_error", {"status": status}))
+    meaning_text = part("meaning", "")
+    step_text = part("next_step", "")
     cls = ERRORS_BY_NAME.get(name) if isinstance(name, str) else None
     if cls is RateLimited or status == 429:
         retry = fields.get("retry_after_s")

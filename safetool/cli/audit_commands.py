@@ -65,9 +65,8 @@ def parse_since(text: str | None, *, now_s: float | None = None) -> int | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise SafetoolError(
-            f"Cannot read --since {text!r}.",
-            next_step="Use a date (2026-11-01), a UTC time (2026-11-01T09:30) or an age "
-            "(7d, 12h, 30m).",
+            Message("audit.since_unreadable", {"text": text}),
+            next_step=Message("audit.since_unreadable.next"),
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,10 @@ from safetool.authority.export import iso_utc, parse_ledger_filter, to_csv, to_j
 from safetool.authority.ledger import RateLimits
 from safetool.authority.server import DEFAULT_HOST, DEFAULT_PORT
 from safetool.authority.service import Authority, AuthorityPolicy
-from safetool.cli.common import print_json
+from safetool.cli.common import add_output_options, cells, language, print_json, say
+from safetool.command_words import h, use_language, wanted_language
 from safetool.errors import SafetoolError
+from safetool.messages import Message, local_time, render
 
 PKI_ENV = "SAFETOOL_PKI"
 Handler = Callable[[argparse.Namespace], Awaitable[int]]
@@ -34,15 +37,23 @@ Handler = Callable[[argparse.Namespace], Awaitable[int]]
 def _pki(args: argparse.Namespace) -> Path:
     if not args.pki:
         raise AuthorityConfigError(
-            "no PKI folder given",
-            meaning="The authority needs its keys and technician register.",
-            next_step=f"Give --pki DIR or set {PKI_ENV} (see `safetool dev-pki init DIR`).",
+            Message("cli.authority.no_pki"),
+            meaning=Message("cli.authority.no_pki.meaning"),
+            next_step=Message("cli.authority.no_pki.next", {"variable": PKI_ENV}),
         )
     return Path(args.pki)
 
 
 def _database_url(args: argparse.Namespace) -> str:
-    return str(args.db or default_database_url(_pki(args)))
+    if args.db:
+        return str(args.db)
+    pki = _pki(args)
+    if not pki.is_dir():  # a mistyped folder: not a new, empty ledger in a new folder
+        raise AuthorityConfigError(
+            Message("authority.keys.no_folder", {"path": str(pki)}),
+            next_step=Message("authority.keys.next.give_pki"),
+        )
+    return default_database_url(pki)
 
 
 def _policy(args: argparse.Namespace) -> AuthorityPolicy:
@@ -57,9 +68,12 @@ def _policy(args: argparse.Namespace) -> AuthorityPolicy:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+        raise argparse.ArgumentTypeError(h("cli.authority.not_positive", text=text))
     return value
 
 
@@ -74,10 +88,12 @@ def _operator_token() -> str | None:
     token = os.environ.get(OPERATOR_TOKEN_ENV) or None
     if token is not None and len(token) < MIN_OPERATOR_TOKEN_LENGTH:
         raise AuthorityConfigError(
-            f"{OPERATOR_TOKEN_ENV} is shorter than {MIN_OPERATOR_TOKEN_LENGTH} characters",
-            meaning="A short token could be guessed; the authority did not start.",
-            next_step="Use a long random token, e.g. `python -c 'import secrets; "
-            "print(secrets.token_urlsafe(32))'`.",
+            Message(
+                "cli.authority.short_token",
+                {"variable": OPERATOR_TOKEN_ENV, "length": MIN_OPERATOR_TOKEN_LENGTH},
+            ),
+            meaning=Message("cli.authority.short_token.meaning"),
+            next_step=Message("cli.authority.short_token.next"),
         )
     return token
 
@@ -109,12 +125,12 @@ async def cmd_serve(args: argparse.Namespace) -> int:
                 }
             )
             return
-        print(f"Service authority listening on {url}", flush=True)
-        print(f"  ledger: {database}")
-        print(f"  technicians registered: {len(authority.register)}")
+        say(args, Message("cli.authority.listening", {"url": url}), flush=True)
+        say(args, Message("cli.authority.ledger", {"ledger": database}))
+        say(args, Message("cli.authority.technicians", {"count": len(authority.register)}))
         if token is None:
-            print(f"  operator endpoints off ({OPERATOR_TOKEN_ENV} not set)")
-        print("Press Ctrl-C to stop.", flush=True)
+            say(args, Message("cli.authority.operator_off", {"variable": OPERATOR_TOKEN_ENV}))
+        say(args, Message("cli.authority.stop"), flush=True)
 
     try:
         await serve(authority, host=args.host, port=args.port, operator_token=token, on_ready=ready)
@@ -140,10 +156,18 @@ async def cmd_issue(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": True, **answer.to_json(), "not_after_utc": iso_utc(answer.not_after)})
         return 0
-    print(f"Read back to the technician:  {answer.grouped}")
-    print(
-        f"recovery {answer.recovery_id} · lock {answer.serial} · technician "
-        f"{answer.technician_id} · valid until {iso_utc(answer.not_after)}"
+    say(args, Message("cli.authority.read_back", {"response": answer.grouped}))
+    say(
+        args,
+        Message(
+            "cli.authority.issued",
+            {
+                "recovery": answer.recovery_id,
+                "serial": answer.serial,
+                "technician": answer.technician_id,
+                "until": datetime.fromtimestamp(answer.not_after, UTC),
+            },
+        ),
     )
     return 0
 
@@ -160,33 +184,45 @@ async def cmd_close(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": True, "recovery": entry.as_dict()})
         return 0
-    print(f"recovery {entry.id} of lock {entry.serial} is closed (seal verified).")
+    say(args, Message("cli.authority.closed", {"recovery": entry.id, "serial": entry.serial}))
     return 0
 
 
 # --- ledger --------------------------------------------------------------------------------
 
 
-def _table(entries: Sequence[Any]) -> str:
-    header = ("id", "kind", "state", "lock", "technician", "issued (UTC)", "closed (UTC)")
+def _table(entries: Sequence[Any], language: str) -> str:
+    """The ledger as the hotline reads it: states worded, times in the reader's time zone."""
+
+    def word(key: str, **values: Any) -> str:
+        return render(Message(key, values), language)
+
+    def when(seconds: int | None) -> str:
+        return "" if seconds is None else local_time(datetime.fromtimestamp(seconds, UTC), language)
+
+    header = tuple(
+        word(f"cli.authority.column.{name}")
+        for name in ("id", "kind", "state", "lock", "technician", "issued", "closed")
+    )
     rows = [
         (
             str(e.id),
-            e.kind,
-            e.state,
+            word(f"ledger.kind.{e.kind}"),
+            word(f"ledger.state.{e.state}"),
             e.serial,
             e.technician_id,
-            iso_utc(e.issued_at),
-            iso_utc(e.closed_at),
+            when(e.issued_at),
+            when(e.closed_at),
         )
         for e in entries
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(cells(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        "  ".join(cell + " " * (w - cells(cell)) for cell, w in zip(row, widths, strict=True))
         for row in [header, *rows]
     ]
-    return "\n".join(line.rstrip() for line in lines) + f"\n{len(rows)} entries\n"
+    footer = word("cli.authority.entries", count=len(rows))
+    return "\n".join(line.rstrip() for line in lines) + f"\n{footer}\n"
 
 
 async def cmd_ledger(args: argparse.Namespace) -> int:
@@ -222,13 +258,13 @@ async def cmd_ledger(args: argparse.Namespace) -> int:
     elif output_format == "json":
         text = to_json(entries)
     else:
-        text = _table(entries)
+        text = _table(entries, language(args))
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         if args.json:
             print_json({"ok": True, "output": args.output, "count": len(entries)})
         else:
-            print(f"wrote {len(entries)} entries to {args.output}")
+            say(args, Message("cli.authority.wrote", {"count": len(entries), "path": args.output}))
     else:
         sys.stdout.write(text)
     return 0
@@ -241,17 +277,17 @@ def _common(parser: argparse.ArgumentParser, *, database: bool = True) -> None:
     parser.add_argument(
         "--pki",
         default=os.environ.get(PKI_ENV, ""),
-        help=f"the PKI folder (authority keys, technicians); default: ${PKI_ENV}",
+        metavar="DIR",
+        help=h("cli.help.authority.pki", variable=PKI_ENV),
     )
     if database:
         parser.add_argument(
             "--db",
             default=os.environ.get(DB_ENV, ""),
-            help=f"ledger database URL (sqlite:///FILE or postgresql+psycopg://...); default: "
-            f"${DB_ENV}, else PKI/authority/ledger.sqlite",
+            metavar="URL",
+            help=h("cli.help.authority.db", variable=DB_ENV),
         )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    add_output_options(parser)
 
 
 def _policy_options(parser: argparse.ArgumentParser, *, validity: bool = True) -> None:
@@ -261,19 +297,22 @@ def _policy_options(parser: argparse.ArgumentParser, *, validity: bool = True) -
             "--validity-min",
             type=_positive,
             default=defaults.validity_s // 60,
-            help="minutes an online authorisation stays valid (default %(default)s)",
+            metavar="MIN",
+            help=h("cli.help.authority.validity_min", default=defaults.validity_s // 60),
         )
     parser.add_argument(
         "--per-technician-per-hour",
         type=_positive,
         default=defaults.limits.per_technician,
-        help="authorisations one technician may get per hour (default %(default)s)",
+        metavar="N",
+        help=h("cli.help.authority.per_technician", default=defaults.limits.per_technician),
     )
     parser.add_argument(
         "--per-lock-per-hour",
         type=_positive,
         default=defaults.limits.per_lock,
-        help="authorisations one lock may get per hour (default %(default)s)",
+        metavar="N",
+        help=h("cli.help.authority.per_lock", default=defaults.limits.per_lock),
     )
 
 
@@ -289,86 +328,98 @@ def add_authority_parser(subparsers: Any) -> None:
     """Add ``authority`` and its sub-commands to the ``safetool`` command's subparsers."""
     authority = subparsers.add_parser(
         "authority",
-        help="the service authority: issue and record recovery authorisations",
-        description="The service centre's side of lockout recovery: an HTTP API for "
-        "technicians and operators, and the hotline desk's offline commands.",
+        help=h("cli.command.authority"),
+        description=h("cli.help.authority.description"),
     )
     authority.set_defaults(handler=_help(authority))
     commands = authority.add_subparsers(dest="authority_command", metavar="SUBCOMMAND")
 
     serve = commands.add_parser(
         "serve",
-        help="run the HTTP API",
-        description=f"Run the HTTP API. Operator endpoints need the token in "
-        f"${OPERATOR_TOKEN_ENV} (at least {MIN_OPERATOR_TOKEN_LENGTH} characters); without "
-        "it they are off. Put a TLS proxy in front of anything but loopback.",
+        help=h("cli.help.authority.serve"),
+        description=h(
+            "cli.help.authority.serve.description",
+            variable=OPERATOR_TOKEN_ENV,
+            length=MIN_OPERATOR_TOKEN_LENGTH,
+        ),
     )
     _common(serve)
-    serve.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (%(default)s)")
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0: any)"
+        "--host", default=DEFAULT_HOST, help=h("cli.help.authority.host", default=DEFAULT_HOST)
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=h("cli.help.authority.port", default=DEFAULT_PORT),
     )
     _policy_options(serve)
     serve.set_defaults(handler=cmd_serve)
 
     issue = commands.add_parser(
         "issue",
-        help="issue a phone-in response (hotline desk, directly on the ledger)",
-        description="Check the technician and the challenge's check digit, record the "
-        "authorisation in the ledger, and print the response to read back in groups.",
+        help=h("cli.help.authority.issue"),
+        description=h("cli.help.authority.issue.description"),
     )
     _common(issue)
-    issue.add_argument("--serial", required=True, help="the lock's serial number")
+    issue.add_argument("--serial", required=True, help=h("cli.help.authority.serial"))
     issue.add_argument(
-        "--challenge", required=True, help="the challenge digits as read (spaces allowed)"
+        "--challenge", required=True, metavar="DIGITS", help=h("cli.help.authority.challenge")
     )
-    issue.add_argument("--technician", required=True, help="the technician's id, e.g. T-1001")
     issue.add_argument(
-        "--counter",
-        type=int,
-        required=True,
-        help="the lock's recovery counter, as the technician reads it out with the challenge",
+        "--technician", required=True, metavar="ID", help=h("cli.help.authority.technician")
+    )
+    issue.add_argument(
+        "--counter", type=int, required=True, metavar="N", help=h("cli.help.authority.counter")
     )
     _policy_options(issue, validity=False)  # the lock times a phone response itself
     issue.set_defaults(handler=cmd_issue)
 
     close = commands.add_parser(
         "close",
-        help="record a recovery as closed, after checking the lock's close seal",
-        description="Verify the close seal the lock showed after the safe was shut and mark "
-        "the recovery closed. A wrong seal is refused and recorded.",
+        help=h("cli.help.authority.close"),
+        description=h("cli.help.authority.close.description"),
     )
     _common(close)
-    close.add_argument("--serial", required=True, help="the lock's serial number")
-    close.add_argument("--recovery-id", type=_positive, required=True, help="the recovery id")
-    close.add_argument("--seal", required=True, help="the seal digits as read (spaces allowed)")
+    close.add_argument("--serial", required=True, help=h("cli.help.authority.serial"))
+    close.add_argument(
+        "--recovery-id",
+        type=_positive,
+        required=True,
+        metavar="ID",
+        help=h("cli.help.authority.recovery_id"),
+    )
+    close.add_argument("--seal", required=True, metavar="DIGITS", help=h("cli.help.authority.seal"))
     close.add_argument(
         "--counter",
         type=int,
         default=None,
-        help="the lock's recovery counter (phone recoveries issued without one)",
+        metavar="N",
+        help=h("cli.help.authority.close_counter"),
     )
     close.set_defaults(handler=cmd_close)
 
     ledger = commands.add_parser(
         "ledger",
-        help="list or export the ledger (CSV or JSON)",
-        description="List what was issued, used and closed; --format csv|json exports.",
+        help=h("cli.help.authority.ledger"),
+        description=h("cli.help.authority.ledger.description"),
     )
     _common(ledger)
-    ledger.add_argument("--format", choices=("csv", "json"), help="export format")
-    ledger.add_argument("--output", "-o", help="write to this file instead of the screen")
-    ledger.add_argument("--serial", help="only this lock")
-    ledger.add_argument("--technician", help="only this technician")
-    ledger.add_argument("--state", help="only issued, used, refused, closed or expired")
-    ledger.add_argument("--kind", help="only online or phone")
-    ledger.add_argument("--since", help="issued at or after (ISO date/time or epoch seconds)")
-    ledger.add_argument("--until", help="issued before (ISO date/time or epoch seconds)")
+    ledger.add_argument("--format", choices=("csv", "json"), help=h("cli.help.authority.format"))
+    ledger.add_argument("--output", "-o", metavar="FILE", help=h("cli.help.authority.output"))
+    ledger.add_argument("--serial", help=h("cli.help.authority.only_serial"))
+    ledger.add_argument("--technician", metavar="ID", help=h("cli.help.authority.only_technician"))
+    ledger.add_argument("--state", help=h("cli.help.authority.only_state"))
+    ledger.add_argument("--kind", help=h("cli.help.authority.only_kind"))
+    ledger.add_argument("--since", metavar="TIME", help=h("cli.help.authority.since"))
+    ledger.add_argument("--until", metavar="TIME", help=h("cli.help.authority.until"))
     ledger.set_defaults(handler=cmd_ledger)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m safetool.cli.authority ...``: the authority commands on their own."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    use_language(wanted_language(argv))
     parser = argparse.ArgumentParser(prog="safetool")
     add_authority_parser(parser.add_subparsers(dest="command", metavar="COMMAND"))
     args = parser.parse_args(argv)
@@ -385,7 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             print_json({"ok": False, **error.as_dict()})
         else:
-            print(f"safetool: {error.explain()}", file=sys.stderr)
+            print(f"safetool: {error.explain(language(args))}", file=sys.stderr)
         return error.exit_code
     return exit_code
 

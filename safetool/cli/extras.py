@@ -7,6 +7,10 @@ says which one, instead of an ImportError."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the catalogue loads only when an extra is missing
+    from safetool.messages import Message
 
 # top-level module -> the extra that brings it
 EXTRA_OF_MODULE = {
@@ -22,32 +26,24 @@ EXTRA_OF_MODULE = {
 }
 
 
-# What the single-file safetool leaves out besides the extras (packaging/build_onefile.py).
-LEFT_OUT_OF_ONE_FILE = {
-    "firmware": "the emulated lock (emulate, demo)",
-    "hil": "the HIL suite",
-}
+# What the single-file safetool leaves out besides the extras (packaging/build_onefile.py):
+# module -> its name in the catalogue (``extras.part.<name>``).
+LEFT_OUT_OF_ONE_FILE = {"firmware": "emulator", "hil": "hil"}
 
 
-def missing_extra_message(error: ModuleNotFoundError) -> str | None:
+def missing_extra_message(error: ModuleNotFoundError) -> Message | None:
     """What to tell the user when ``error`` is a module of an extra that is not installed;
     None when the missing module is not one of ours to explain (then it is a bug)."""
     module = (error.name or "").split(".")[0]
     frozen = getattr(sys, "frozen", False)
-    if frozen and module in LEFT_OUT_OF_ONE_FILE:
-        return (
-            f"the single-file safetool does not include {LEFT_OUT_OF_ONE_FILE[module]}. "
-            "Install safetool with pip for it: pip install safetool"
-        )
     extra = EXTRA_OF_MODULE.get(module)
-    if extra is None:
+    if not (frozen and module in LEFT_OUT_OF_ONE_FILE) and extra is None:
         return None
+    from safetool.messages import Message
+
+    if frozen and module in LEFT_OUT_OF_ONE_FILE:
+        part = Message(f"extras.part.{LEFT_OUT_OF_ONE_FILE[module]}")
+        return Message("extras.not_in_one_file", {"part": part})
     if frozen:
-        return (
-            f"this needs safetool's '{extra}' part ({module}), which the single-file safetool "
-            f"does not include. Install it with pip: pip install 'safetool[{extra}]'"
-        )
-    return (
-        f"this needs safetool's '{extra}' extra ({module} is not installed). "
-        f"Install it with: pip install 'safetool[{extra}]'"
-    )
+        return Message("extras.one_file_needs", {"extra": extra, "module": module})
+    return Message("extras.needs", {"extra": extra, "module": module})

@@ -21,7 +21,7 @@ from safetool.cli.common import (
 from safetool.cli.firmware_install_command import add_install_parser
 from safetool.command_words import h
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.messages import Message
+from safetool.messages import Message, os_error_message
 from safetool.services.firmware_image import (
     CHANNELS,
     DEFAULT_ALIGN,
@@ -139,8 +139,16 @@ async def cmd_firmware_build(args: argparse.Namespace) -> int:
             notes = args.notes_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise FirmwareUsageError(
-                f"Cannot read the release notes {args.notes_file} ({type(error).__name__}).",
-                next_step="Give a UTF-8 text file to --notes-file.",
+                Message(
+                    "build.notes_unreadable",
+                    {
+                        "path": str(args.notes_file),
+                        "reason": os_error_message(error)
+                        if isinstance(error, OSError)
+                        else Message("build.not_utf8"),
+                    },
+                ),
+                next_step=Message("build.notes_unreadable.next"),
             ) from None
     request = BuildRequest(
         payload=args.payload,

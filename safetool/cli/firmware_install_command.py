@@ -104,7 +104,7 @@ async def cmd_firmware_install(args: argparse.Namespace) -> int:
     ports = args.port or _env_port()
     if not ports:
         raise FirmwareUsageError(
-            "No port given.", next_step="Pass --port PORT (repeat it for several locks)."
+            Message("firmware.no_port"), next_step=Message("firmware.no_port.next")
         )
     image = read_image(args.image)
     identity = TechnicianIdentity.load(args.technician)
@@ -226,8 +226,7 @@ def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
 async def _confirm(ready: list[_Lock], args: argparse.Namespace) -> bool:
     if not sys.stdin.isatty():
         raise FirmwareUsageError(
-            "The install needs a confirmation, and there is no terminal to ask in.",
-            next_step="Add --yes to confirm on the command line.",
+            Message("firmware.no_terminal"), next_step=Message("firmware.no_terminal.next")
         )
     question = (
         Message("firmware.confirm_many", {"count": len(ready)})

@@ -64,6 +64,7 @@ def _add_emulate_parser(commands: Any) -> None:
 
     emulate = _command(commands, "emulate", cmd_emulate)
     add_emulator_arguments(emulate)
+    emulate.add_argument("--lang", metavar="LANG", help=h("cli.help.common.lang"))
     emulate.add_argument("--debug", action="store_true", help=h("cli.help.main.debug"))
 
 
@@ -222,7 +223,9 @@ def _missing_extra(error: ModuleNotFoundError, debug: bool) -> int:
         raise error
     if debug:
         traceback.print_exc()
-    print(f"safetool: {message}", file=sys.stderr)
+    from safetool.messages import render
+
+    print(f"safetool: {render(message, language())}", file=sys.stderr)
     return USAGE_ERROR
 
 

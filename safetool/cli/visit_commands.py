@@ -141,10 +141,7 @@ async def cmd_visit_start(args: argparse.Namespace) -> int:
         serial, model = identity.serial, identity.model
         firmware = firmware or identity.firmware_version
     if not serial:
-        raise SafetoolError(
-            "Which lock? No --serial and no --port given.",
-            next_step="Pass --port to read it from the lock, or --serial.",
-        )
+        raise SafetoolError(Message("visit.which_lock"), next_step=Message("visit.which_lock.next"))
     technician = args.technician_id or TechnicianIdentity.load(args.technician).technician_id
     with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit_id, reopened = record.start(

@@ -114,6 +114,8 @@ def _value(value: Any, language: str) -> Any:
         return separator.join(str(_value(item, language)) for item in value)
     if isinstance(value, str):
         return visible(value)  # a serial, a detail from a lock: never raw control characters
+    if isinstance(value, datetime):
+        return local_time(value, language)
     return value
 
 
@@ -137,6 +139,21 @@ def from_dict(document: Any) -> Message | Words | None:
     ):
         return Words(dict(document))
     return None
+
+
+def received(document: Any) -> Message | None:
+    """A coded message from another program (an error body over HTTP): only a key this
+    catalogue knows, with the values every language's text needs; None for anything else, so
+    the sender's plain text is shown instead."""
+    message = from_dict(document)
+    if not isinstance(message, Message) or message.key not in TEXTS:
+        return None
+    try:
+        for language in LANGUAGES:
+            render(message, language)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return None
+    return message
 
 
 def _param(value: Any) -> Any:
@@ -187,6 +204,8 @@ def _plain(value: Any) -> Any:
         return dict(value.texts)
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return value
 
 
@@ -199,6 +218,7 @@ __all__ = [
     "language_code",
     "local_time",
     "pick_language",
+    "received",
     "render",
 ]
 

@@ -2515,3 +2515,287 @@ SERVICE_REFUSALS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(SERVICE_REFUSALS)
+
+
+EMULATE: dict[str, dict[str, str]] = {
+    # `safetool emulate`: its options' help (the board's own English is firmware/run.py's
+    # HELP; tests/test_zh_cli.py keeps the two alike) and what it says once it listens
+    "cli.help.emulate.where": _("where the board listens", "锁板在哪里监听"),
+    "cli.help.emulate.tcp": _(
+        "serve on TCP (socket://127.0.0.1:PORT; 0 picks a free port) instead of a pty",
+        "在 TCP 上提供服务（`socket://127.0.0.1:PORT`；0 表示自动选空闲端口），而不是伪终端",
+    ),
+    "cli.help.emulate.ble": _(
+        "be a BLE peripheral on an emulated radio (Bumble) instead of a pty; the ready line's "
+        "hci field is what the tool puts in SAFETOOL_BLE_HCI (docs/ble.md)",
+        "作为模拟无线电（`Bumble`）上的 BLE 外设，而不是伪终端；就绪行中的 `hci` 字段"
+        "就是工具要放进 `SAFETOOL_BLE_HCI` 的值（见 `docs/ble.md`）",
+    ),
+    "cli.help.emulate.control_port": _(
+        "side-channel port on 127.0.0.1 (default: a free one)",
+        "`127.0.0.1` 上的旁路控制端口（默认：自动选空闲端口）",
+    ),
+    "cli.help.emulate.json": _(
+        "print one JSON ready line (port, serial, model, firmware_version, control) and "
+        "nothing else",
+        "只打印一行 JSON 就绪信息（端口、序列号、型号、固件版本、旁路控制端口），不打印其他内容",
+    ),
+    "cli.help.emulate.board": _("the board", "锁板"),
+    "cli.help.emulate.state": _(
+        "keep the board's persistent state here (a restart is a power cycle); default: in "
+        "memory only",
+        "把锁板的持久状态保存在这里（重启即一次断电重启）；默认：只在内存中",
+    ),
+    "cli.help.emulate.pki": _(
+        "provision the board from a PKI folder (safetool dev-pki init): device key and "
+        "certificate, recovery secret, trusted keys",
+        "用 PKI 文件夹（`safetool dev-pki init`）配置锁板：设备密钥和证书、恢复密钥、受信任的公钥",
+    ),
+    "cli.help.emulate.serial": _(
+        "the board's serial number (default {default})", "锁板的序列号（默认 {default}）"
+    ),
+    "cli.help.emulate.model": _(
+        "the board's model (default {default})", "锁板的型号（默认 {default}）"
+    ),
+    "cli.help.emulate.hardware_revision": _(
+        "the board's hardware revision (default {default})", "锁板的硬件版本（默认 {default}）"
+    ),
+    "cli.help.emulate.firmware_version": _(
+        "the firmware version it runs (default {default})", "运行的固件版本（默认 {default}）"
+    ),
+    "cli.help.emulate.bootloader_version": _(
+        "its bootloader's version (default {default})", "引导程序的版本（默认 {default}）"
+    ),
+    "cli.help.emulate.wrong_codes": _(
+        "wrong codes within the window that start a penalty lockout (default {default})",
+        "时间窗内触发惩罚锁定的错误密码次数（默认 {default}）",
+    ),
+    "cli.help.emulate.lockout_s": _(
+        "penalty lockout length in seconds, at least 90 (default {default})",
+        "惩罚锁定时长（秒），至少 90（默认 {default}）",
+    ),
+    "cli.help.emulate.time_delay_s": _(
+        "time delay after a good code, 0 for none (default {default})",
+        "正确密码后的延时开启（秒），0 表示不延时（默认 {default}）",
+    ),
+    "cli.help.emulate.trial_timeout_s": _(
+        "seconds a trial firmware image may run unconfirmed before the board reverts it "
+        "(default {default})",
+        "试运行固件在未确认前可运行的秒数，超时锁板会回退（默认 {default}）",
+    ),
+    "cli.help.emulate.dual_control": _(
+        "two different users' codes are needed to open", "需要两位不同用户的密码才能开启"
+    ),
+    "cli.help.emulate.link": _("link model", "链路模型"),
+    "cli.help.emulate.baud": _(
+        "pace bytes to this line rate (10 bits a byte)", "按此线路速率发送字节（每字节 10 位）"
+    ),
+    "cli.help.emulate.strict_baud": _(
+        "pty: a tool at another line rate than --baud (default 115200) reads noise and is not "
+        "heard, as on a real cable",
+        "伪终端：工具若使用与 `--baud`（默认 115200）不同的速率，会读到乱码且不被听到，"
+        "与真实线缆相同",
+    ),
+    "cli.help.emulate.latency_ms": _(
+        "delay each frame by this many milliseconds (default {default})",
+        "每帧延迟的毫秒数（默认 {default}）",
+    ),
+    "cli.help.emulate.ber": _("bit-error rate, both directions", "误码率（双向）"),
+    "cli.help.emulate.drop": _("frame-loss rate, both directions", "丢帧率（双向）"),
+    "cli.help.emulate.seed": _(
+        "seed for bit errors and drops (replayable runs)", "误码和丢帧的随机种子（可重放）"
+    ),
+    "cli.help.emulate.ble_link": _("BLE link model (with --ble)", "BLE 链路模型（配合 `--ble`）"),
+    "cli.help.emulate.ble_mtu": _(
+        "largest ATT MTU, 23 to 517 (default {default})",
+        "最大 `ATT MTU`，23 到 517（默认 {default}）",
+    ),
+    "cli.help.emulate.ble_interval_ms": _(
+        "connection interval in milliseconds, 7.5 to 4000 (default {default})",
+        "连接间隔（毫秒），7.5 到 4000（默认 {default}）",
+    ),
+    "cli.help.emulate.ble_packets": _(
+        "packets each way per connection event, 0 for unpaced (default {default})",
+        "每个连接事件每个方向的包数，0 表示不限速（默认 {default}）",
+    ),
+    "cli.help.emulate.ble_hci_port": _(
+        "TCP port of the emulated HCI (default: a free one)",
+        "模拟 `HCI` 的 TCP 端口（默认：自动选空闲端口）",
+    ),
+    "emulate.listening": _(
+        "Emulated lock {serial} ({model}, firmware {firmware_version}) is listening on {port}",
+        "模拟锁 {serial}（{model}，固件 {firmware_version}）正在 {port} 上监听",
+    ),
+    "emulate.radio": _(
+        "  radio:        export SAFETOOL_BLE_HCI={hci}",
+        "  无线电：      `export SAFETOOL_BLE_HCI={hci}`",
+    ),
+    "emulate.try": _(
+        "  try:          safetool info --port {port}",
+        "  试一试：      `safetool info --port {port}`",
+    ),
+    "emulate.side_channel": _(
+        "  side channel: {control} (JSON lines; see docs/emulator.md)",
+        "  旁路控制：    {control}（每行一个 JSON；见 `docs/emulator.md`）",
+    ),
+    "emulate.stop": _("Press Ctrl-C to stop.", "按 Ctrl-C 停止。"),
+    "emulate.cannot_start": _(
+        "The emulated board could not start: {detail}", "模拟锁板无法启动：{detail}"
+    ),
+    "emulate.cannot_start.next": _(
+        "Check the options (`safetool emulate --help`).",
+        "请检查选项（`safetool emulate --help`）。",
+    ),
+}
+
+TEXTS.update(EMULATE)
+
+
+BUILD: dict[str, dict[str, str]] = {
+    # `safetool firmware build`: the manufacturer's side, signing an image with imgtool
+    "build.no_imgtool": _(
+        "Building images needs MCUboot's imgtool, which is not installed.",
+        "构建固件镜像需要 MCUboot 的 `imgtool`，但它没有安装。",
+    ),
+    "build.no_imgtool.meaning": _(
+        "It is part of safetool's 'build' extra, not of the technician's install.",
+        "它属于 safetool 的 `build` 附加组件，不在技术员的安装里。",
+    ),
+    "build.no_imgtool.next": _(
+        "Install it with: pip install 'safetool[build]' (or imgtool on PATH).",
+        "请安装：`pip install 'safetool[build]'`（或把 `imgtool` 放到 `PATH` 中）。",
+    ),
+    "build.imgtool_failed_to_run": _(
+        "Cannot run MCUboot's imgtool ({reason}).", "无法运行 MCUboot 的 `imgtool`（{reason}）。"
+    ),
+    "build.imgtool_failed_to_run.next": _(
+        "Install it with `pip install imgtool` in safetool's environment.",
+        "请在 safetool 的环境中运行 `pip install imgtool` 安装它。",
+    ),
+    "build.too_large": _(
+        "The payload is too large for a {slot}-byte firmware slot ({detail}).",
+        "负载超出 {slot} 字节的固件槽（{detail}）。",
+    ),
+    "build.too_large.meaning": _("The lock could not hold this image.", "锁放不下这个镜像。"),
+    "build.too_large.next": _(
+        "Make the firmware smaller, or check --model / --slot-size.",
+        "请缩小固件，或检查 `--model` / `--slot-size`。",
+    ),
+    "build.imgtool_refused": _(
+        "imgtool could not sign the image: {detail}", "`imgtool` 无法签名该镜像：{detail}"
+    ),
+    "build.imgtool_refused.next": _(
+        "Check the payload, the key (--key) and the slot size.",
+        "请检查负载、密钥（`--key`）和固件槽大小。",
+    ),
+    "build.cannot_write": _("Cannot write {path}: {reason}.", "无法写入 {path}：{reason}。"),
+    "build.cannot_write.next": _(
+        "Check the output folder exists and is writable.", "请确认输出文件夹存在且可写。"
+    ),
+    "build.bad_version": _("{text} is not a firmware version.", "{text} 不是有效的固件版本号。"),
+    "build.bad_version.next": _(
+        "Write the version as 2.4.0+7 (major.minor.revision+build).",
+        "请按 `2.4.0+7` 的格式书写版本号（主版本.次版本.修订号+构建号）。",
+    ),
+    "build.counter_too_big": _(
+        "Security counter {counter} does not fit in 32 bits.",
+        "安全计数器 {counter} 超出 32 位范围。",
+    ),
+    "build.counter_too_big.next": _(
+        "Give --security-counter between 0 and 4294967295.",
+        "请给出 0 到 4294967295 之间的 `--security-counter`。",
+    ),
+    "build.unknown_channel": _("Unknown release channel {channel}.", "未知的发布渠道 {channel}。"),
+    "build.unknown_channel.next": _("Use one of: {channels}.", "请使用以下之一：{channels}。"),
+    "build.no_revision": _(
+        "Give at least one --hardware-revision (letters such as B, no commas).",
+        "请至少给出一个 `--hardware-revision`（字母，如 `B`，不含逗号）。",
+    ),
+    "build.bad_model": _(
+        "The model must be 1 to 64 bytes of text, e.g. SL-100.",
+        "型号必须是 1 到 64 字节的文本，例如 `SL-100`。",
+    ),
+    "build.notes_too_long": _(
+        "The release notes are longer than {size} bytes.", "发布说明超过 {size} 字节。"
+    ),
+    "build.notes_too_long.next": _(
+        "Shorten them; link to the full notes instead.", "请缩短说明，改为附上完整说明的链接。"
+    ),
+    "build.no_payload": _("Cannot read the payload {path}.", "无法读取负载 {path}。"),
+    "build.no_payload.next": _("Check its path.", "请检查它的路径。"),
+    "build.not_a_key": _(
+        "{path} is not an unencrypted Ed25519 private key.", "{path} 不是未加密的 Ed25519 私钥。"
+    ),
+    "build.not_a_key.next": _(
+        "Use the manufacturer's firmware key (PKI/manufacturer/firmware.key).",
+        "请使用制造商的固件密钥（`PKI/manufacturer/firmware.key`）。",
+    ),
+}
+
+TEXTS.update(BUILD)
+
+
+FRONT_END_ERRORS: dict[str, dict[str, str]] = {
+    # the command line's own refusals, and an optional part not installed
+    "extras.needs": _(
+        "This needs safetool's '{extra}' extra ({module} is not installed). Install it with: "
+        "pip install 'safetool[{extra}]'",
+        "此功能需要 safetool 的 `{extra}` 附加组件（未安装 `{module}`）。请安装："
+        "`pip install 'safetool[{extra}]'`",
+    ),
+    "extras.one_file_needs": _(
+        "This needs safetool's '{extra}' part ({module}), which the single-file safetool does "
+        "not include. Install it with pip: pip install 'safetool[{extra}]'",
+        "此功能需要 safetool 的 `{extra}` 组件（`{module}`），单文件版 safetool 不包含它。"
+        "请用 `pip` 安装：`pip install 'safetool[{extra}]'`",
+    ),
+    "extras.not_in_one_file": _(
+        "The single-file safetool does not include {part}. Install safetool with pip for it: "
+        "pip install safetool",
+        "单文件版 safetool 不包含{part}。如需使用，请用 `pip` 安装 safetool："
+        "`pip install safetool`",
+    ),
+    "extras.part.emulator": _("the emulated lock (emulate, demo)", "模拟锁（`emulate`、`demo`）"),
+    "extras.part.hil": _("the HIL suite", "硬件在环测试套件"),
+    "audit.since_unreadable": _("Cannot read --since {text}.", "无法识别 `--since` 的值 {text}。"),
+    "audit.since_unreadable.next": _(
+        "Use a date (2026-11-01), a UTC time (2026-11-01T09:30) or an age (7d, 12h, 30m).",
+        "请使用日期（`2026-11-01`）、UTC 时间（`2026-11-01T09:30`）或时长（`7d`、`12h`、`30m`）。",
+    ),
+    "build.notes_unreadable": _(
+        "Cannot read the release notes {path} ({reason}).", "无法读取发布说明 {path}（{reason}）。"
+    ),
+    "build.not_utf8": _("not UTF-8 text", "不是 UTF-8 文本"),
+    "build.notes_unreadable.next": _(
+        "Give a UTF-8 text file to --notes-file.", "请给 `--notes-file` 一个 UTF-8 文本文件。"
+    ),
+    "firmware.no_port": _("No port given.", "没有指定端口。"),
+    "firmware.no_port.next": _(
+        "Pass --port PORT (repeat it for several locks).",
+        "请用 `--port PORT` 指定（多把锁可重复该选项）。",
+    ),
+    "firmware.no_terminal": _(
+        "The install needs a confirmation, and there is no terminal to ask in.",
+        "安装需要确认，但没有可以询问的终端。",
+    ),
+    "firmware.no_terminal.next": _(
+        "Add --yes to confirm on the command line.", "请加上 `--yes`，在命令行中确认。"
+    ),
+    "visit.which_lock": _(
+        "Which lock? No --serial and no --port given.",
+        "是哪把锁？既没有指定 `--serial`，也没有指定 `--port`。",
+    ),
+    "visit.which_lock.next": _(
+        "Pass --port to read it from the lock, or --serial.",
+        "请用 `--port` 从锁上读取，或用 `--serial` 指定。",
+    ),
+    "report_language.unknown": _("No report language {language}.", "没有 {language} 语言的报告。"),
+    "report_language.unknown.next": _("Use one of: {languages}.", "请使用以下之一：{languages}。"),
+}
+
+TEXTS.update(FRONT_END_ERRORS)
+
+from safetool.messages.authority_texts import AUTHORITY, AUTHORITY_COMMANDS  # noqa: E402
+
+TEXTS.update(AUTHORITY)
+TEXTS.update(AUTHORITY_COMMANDS)

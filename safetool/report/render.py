@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from safetool.errors import SafetoolError
-from safetool.messages import Words
+from safetool.messages import Message, Words
 from safetool.messages.shown import visible
 from safetool.report.translations import LANGUAGES, Wording, report_language, translator
 from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
@@ -28,7 +28,8 @@ note can carry no control or bidi character into the customer's report."""
 def render_html(visit: dict[str, Any], language: str = "en") -> str:
     if report_language(language) is None:
         raise SafetoolError(
-            f"No report language {language!r}.", next_step=f"Use one of: {', '.join(LANGUAGES)}."
+            Message("report_language.unknown", {"language": language}),
+            next_step=Message("report_language.unknown.next", {"languages": ", ".join(LANGUAGES)}),
         )
     template = _ENVIRONMENT.get_template("report.html.j2")
     wording = Wording(language, _part_names(str(visit.get("lock", {}).get("model") or "")))

@@ -421,9 +421,9 @@ def imgtool_command() -> list[str]:
         return [found]
     if importlib.util.find_spec("imgtool") is None:
         raise FirmwareUsageError(
-            "Building images needs MCUboot's imgtool, which is not installed.",
-            meaning="It is part of safetool's 'build' extra, not of the technician's install.",
-            next_step="Install it with: pip install 'safetool[build]' (or imgtool on PATH).",
+            Message("build.no_imgtool"),
+            meaning=Message("build.no_imgtool.meaning"),
+            next_step=Message("build.no_imgtool.next"),
         )
     return [sys.executable, "-m", "imgtool.main"]
 
@@ -470,20 +470,20 @@ def build_image(request: BuildRequest) -> Image:
             result = subprocess.run(command, capture_output=True, text=True, check=False)
         except OSError as error:
             raise FirmwareUsageError(
-                f"Cannot run MCUboot's imgtool ({error}).",
-                next_step="Install it with `pip install imgtool` in safetool's environment.",
+                Message("build.imgtool_failed_to_run", {"reason": os_error_message(error)}),
+                next_step=Message("build.imgtool_failed_to_run.next"),
             ) from None
         if result.returncode != 0:
             problem = _imgtool_problem(result.stderr)
             if "exceeds requested size" in problem:
                 raise FirmwareImageError(
-                    f"The payload is too large for a {slot}-byte firmware slot ({problem}).",
-                    meaning="The lock could not hold this image.",
-                    next_step="Make the firmware smaller, or check --model / --slot-size.",
+                    Message("build.too_large", {"slot": slot, "detail": problem}),
+                    meaning=Message("build.too_large.meaning"),
+                    next_step=Message("build.too_large.next"),
                 )
             raise FirmwareUsageError(
-                "imgtool could not sign the image: " + problem,
-                next_step="Check the payload, the key (--key) and the slot size.",
+                Message("build.imgtool_refused", {"detail": problem}),
+                next_step=Message("build.imgtool_refused.next"),
             )
         data = output.read_bytes()
     try:
@@ -501,8 +501,11 @@ def build_image(request: BuildRequest) -> Image:
         request.output.write_bytes(data)
     except OSError as error:
         raise FirmwareUsageError(
-            f"Cannot write {request.output}: {error.strerror or error}.",
-            next_step="Check the output folder exists and is writable.",
+            Message(
+                "build.cannot_write",
+                {"path": str(request.output), "reason": os_error_message(error)},
+            ),
+            next_step=Message("build.cannot_write.next"),
         ) from None
     return image
 
@@ -510,34 +513,36 @@ def build_image(request: BuildRequest) -> Image:
 def _checked_build_inputs(request: BuildRequest) -> ImageVersion:
     try:
         version = ImageVersion.parse(request.version)
-    except ValueError as error:
-        raise FirmwareUsageError(str(error), next_step="Write the version as 2.4.0+7.") from None
+    except ValueError:
+        raise FirmwareUsageError(
+            Message("build.bad_version", {"text": request.version}),
+            next_step=Message("build.bad_version.next"),
+        ) from None
     if not 0 <= request.security_counter <= 0xFFFFFFFF:
         raise FirmwareUsageError(
-            f"Security counter {request.security_counter} does not fit in 32 bits.",
-            next_step="Give --security-counter between 0 and 4294967295.",
+            Message("build.counter_too_big", {"counter": request.security_counter}),
+            next_step=Message("build.counter_too_big.next"),
         )
     if request.channel not in CHANNELS:
         raise FirmwareUsageError(
-            f"Unknown release channel {request.channel!r}.",
-            next_step=f"Use one of: {', '.join(CHANNELS)}.",
+            Message("build.unknown_channel", {"channel": request.channel}),
+            next_step=Message("build.unknown_channel.next", {"channels": ", ".join(CHANNELS)}),
         )
     if not request.hardware_revisions or any(
         not rev or "," in rev for rev in request.hardware_revisions
     ):
-        raise FirmwareUsageError(
-            "Give at least one --hardware-revision (letters such as B, no commas).",
-        )
+        raise FirmwareUsageError(Message("build.no_revision"))
     if not request.model or len(request.model.encode("utf-8")) > 64:
-        raise FirmwareUsageError("The model must be 1 to 64 bytes of text, e.g. SL-100.")
+        raise FirmwareUsageError(Message("build.bad_model"))
     if len(request.notes.encode("utf-8")) > MAX_TEXT_TLV_BYTES:
         raise FirmwareUsageError(
-            f"The release notes are longer than {MAX_TEXT_TLV_BYTES} bytes.",
-            next_step="Shorten them; link to the full notes instead.",
+            Message("build.notes_too_long", {"size": MAX_TEXT_TLV_BYTES}),
+            next_step=Message("build.notes_too_long.next"),
         )
     if not request.payload.is_file():
         raise FirmwareUsageError(
-            f"Cannot read the payload {request.payload}.", next_step="Check its path."
+            Message("build.no_payload", {"path": str(request.payload)}),
+            next_step=Message("build.no_payload.next"),
         )
     return version
 
@@ -549,8 +554,8 @@ def _public_of(key_path: Path) -> Ed25519PublicKey:
         key = None
     if not isinstance(key, Ed25519PrivateKey):
         raise FirmwareUsageError(
-            f"{key_path} is not an unencrypted ED25519 private key.",
-            next_step="Use the manufacturer's firmware key (PKI/manufacturer/firmware.key).",
+            Message("build.not_a_key", {"path": str(key_path)}),
+            next_step=Message("build.not_a_key.next"),
         )
     return key.public_key()
 

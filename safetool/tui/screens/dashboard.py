@@ -177,9 +177,7 @@ class DashboardScreen(SafetoolScreen):
     @work(group="firmware-status", exclusive=True, exit_on_error=False)
     async def _read_firmware(self) -> None:
         if self.technician is None:
-            self.firmware_error = self.technician_error or IdentityError(
-                "No technician identity given."
-            )
+            self.firmware_error = self.technician_error or IdentityError(Coded("identity.none"))
         else:
             try:
                 self.firmware, self.firmware_error = await self.link.firmware_status(), None
