@@ -23,7 +23,13 @@ from protocols.catalogue import (
 )
 from protocols.codec import HEADER_SIZE, Decoded, fixed_body_size
 from protocols.endpoint import Endpoint
-from protocols.errors import LocalProtocolError, UnexpectedMessage
+from protocols.errors import (
+    FrameCorrupt,
+    FrameTooShort,
+    LocalProtocolError,
+    RemoteProtocolError,
+    UnexpectedMessage,
+)
 from protocols.events import (
     LockEventReceived,
     RequestAborted,
@@ -62,6 +68,9 @@ class _Outstanding:
     """Time the link needs to carry this request and its answer, queued bytes included."""
     response_bytes: int
     attempts: int = 1
+    damaged: int = 0
+    """Resends made at once because a damaged frame arrived while the answer was awaited:
+    they are neither backed off nor counted against the largest number of sends."""
 
 
 def estimate_response_bytes(request: AnyRequest, request_wire_bytes: int) -> int:
@@ -207,7 +216,7 @@ class ToolConnection(Endpoint[ToolEvent]):
         policy = self.rtt.policy
         for seq, item in list(self._outstanding.items()):
             if now >= item.deadline_s or (
-                now >= item.resend_at_s and item.attempts >= policy.max_attempts
+                now >= item.resend_at_s and item.attempts - item.damaged >= policy.max_attempts
             ):
                 del self._outstanding[seq]
                 self._emit(RequestTimedOut(seq, item.request, item.attempts))
@@ -217,8 +226,23 @@ class ToolConnection(Endpoint[ToolEvent]):
                 wire = self._encode(item.request, seq, Flags.RETRANSMIT, encrypt=item.encrypted)
                 self._queue(wire)
                 line_s = self._occupy_line(now, len(wire) + item.response_bytes)
-                wait_s = line_s + self.rtt.backoff_s(item.attempts) + item.processing_s
+                backoff_s = self.rtt.backoff_s(item.attempts - item.damaged)
+                wait_s = line_s + backoff_s + item.processing_s
                 item.resend_at_s = min(now + wait_s, item.deadline_s)
+
+    def _reject(self, error: RemoteProtocolError) -> None:
+        """A frame the line damaged (its CRC fails, or it cannot be split out): on a noisy line
+        that is most often the answer itself. Requests awaiting a plain answer are resent at
+        once, at their current backoff, instead of waiting out a doubled timer; a request the
+        board takes long over (``processing_s``) is left to its timer (SPEC.md 7.1)."""
+        super()._reject(error)
+        if not isinstance(error, FrameCorrupt | FrameTooShort):
+            return  # a whole frame that says something wrong: not the line's doing
+        now = self._clock()
+        for item in self._outstanding.values():
+            if item.processing_s == 0 and now < item.resend_at_s:
+                item.resend_at_s = now
+                item.damaged += 1
 
     # --- receiving --------------------------------------------------------------------------
 

@@ -71,17 +71,17 @@ def test_issue_close_and_ledger_at_the_hotline_desk(pki: Path, tmp_path: Path) -
     assert issued.returncode == 0, issued.stderr
     expected = phone_response(_secret(pki), SERIAL, challenge, 9, "T-1001")
     assert f"Read back to the technician:  {group_digits(expected)}" in issued.stdout
-    assert "recovery 1 " in issued.stdout
+    assert "recovery 9 " in issued.stdout  # the number the lock gave the challenge
 
     seal = seal_code(_secret(pki), SERIAL, 9, challenge)
     wrong = authority_cli(
-        "close", "--pki", str(pki), "--serial", SERIAL, "--recovery-id", "1", "--seal", "000000000"
+        "close", "--pki", str(pki), "--serial", SERIAL, "--recovery", "9", "--seal", "000000000"
     )
     assert (
         wrong.returncode == 1 and "close seal" in wrong.stderr and "Traceback" not in wrong.stderr
     )
     closed = authority_cli(
-        "close", "--pki", str(pki), "--serial", SERIAL, "--recovery-id", "1", "--seal", seal,
+        "close", "--pki", str(pki), "--serial", SERIAL, "--recovery", "9", "--seal", seal,
         "--json",
     )  # fmt: skip
     assert closed.returncode == 0, closed.stderr

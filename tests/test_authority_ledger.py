@@ -42,6 +42,7 @@ from safetool.authority.errors import (
     MisheardDigits,
     NotAuthenticated,
     RateLimited,
+    RecoveryNotFound,
     RequestInvalid,
     SealRefused,
     StaleRequest,
@@ -52,6 +53,7 @@ from safetool.authority.ledger import LedgerFilter, RateLimits
 from safetool.authority.schema import AuthorisationRow, Base
 from safetool.authority.service import Authority, AuthorityPolicy
 from safetool.authority.wire import OnlineRequest, build_online_request, build_result_report
+from safetool.messages import Message
 from safetool.services.devpki import init_dev_pki
 
 SERIAL = "SL-0000-0001"
@@ -355,6 +357,31 @@ def test_close_of_a_phone_recovery_uses_its_counter(authority: Authority, pki: P
         )
     seal = seal_code(board_secret(pki), SERIAL, 4, challenge)
     assert authority.close(SERIAL, answer.recovery_id, seal).state == "closed"
+
+
+def test_the_hotline_closes_a_recovery_by_the_number_the_lock_shows(
+    authority: Authority, pki: Path, clock: Clock
+) -> None:
+    """Issue 20.7: the lock's "recovery 2" and the ledger's "recovery 1" were two numbers for
+    one event. The number the lock gives the challenge names the recovery everywhere."""
+    refused = authority.issue_online(online_request(pki, counter=2))
+    key, certificate = load_technician(pki, "T-1001")
+    report = build_result_report(key, certificate, refused.recovery_id, "refused", "", time.time())
+    authority.report_result(report)
+    clock.now += 3600  # past the rate window and the live authorisation's end
+    request = online_request(pki, counter=2, now=clock.now)
+    used = authority.issue_online(request)
+    assert used.recovery_id != refused.recovery_id
+    seal = seal_code(board_secret(pki), SERIAL, 2, request.challenge)
+    closed = authority.close(SERIAL, None, seal, counter=2)
+    assert (closed.id, closed.counter, closed.state) == (used.recovery_id, 2, "closed")
+    assert authority.close(SERIAL, None, seal, counter=2).id == closed.id  # idempotent
+    with pytest.raises(RecoveryNotFound) as unknown:
+        authority.close(SERIAL, None, seal, counter=3)
+    message = unknown.value.coded[0]
+    assert isinstance(message, Message) and message.key == "authority.ledger.no_recovery_numbered"
+    with pytest.raises(RequestInvalid):
+        authority.close(SERIAL, None, seal)  # neither an id nor the lock's number
 
 
 def test_seal_attempts_are_limited_and_serial_must_match(authority: Authority, pki: Path) -> None:

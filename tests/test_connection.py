@@ -472,6 +472,50 @@ def test_resends_back_off_and_stop_after_max_attempts() -> None:
     assert link.clock.now_s - start == pytest.approx(sum(gaps) + 2.0)
 
 
+def _damaged(data: bytes) -> bytes:
+    """``data`` with one bit of its body flipped, as line noise does: its CRC fails."""
+    damaged = bytearray(data)
+    damaged[len(damaged) // 2] ^= 0x04
+    return bytes(damaged)
+
+
+def test_a_damaged_answer_is_asked_for_again_at_once_and_does_not_count() -> None:
+    """On a noisy line the damaged frame is most often the answer: resend at once, at the
+    current backoff, and do not count those sends against the largest number of sends (a
+    noisy line that keeps answering is not a silent board); the deadline still holds."""
+    policy = RetransmitPolicy(initial_rto_s=0.25, max_rto_s=2.0, max_attempts=3)
+    link = Link(policy=policy)
+    seq = link.tool.send_request(StatusRequest(), timeout_s=30.0)
+    link.tool.data_to_send()
+    answer = _damaged(wire(status(), seq, Flags.RESPONSE))
+    sends = 0
+    for _ in range(6):  # twice the largest number of sends, each answered by a damaged frame
+        link.clock.now_s += 0.01
+        link.tool.receive_data(answer)
+        assert link.tool.next_deadline() == link.clock.now_s  # at once, not after 0.25 s
+        link.tool.handle_timers()
+        (frame,) = decode_wire(link.tool.data_to_send())
+        assert frame.seq == seq and frame.flags == Flags.RETRANSMIT
+        sends += 1
+    events = link.tool_events()
+    assert all(isinstance(event, FrameRejected) for event in events) and len(events) == 6
+    assert link.tool.next_deadline() == pytest.approx(link.clock.now_s + 0.25)  # not doubled
+    link.tool.receive_data(wire(status(), seq, Flags.RESPONSE))
+    (event,) = link.tool_events()
+    assert isinstance(event, ResponseReceived) and event.attempts == 1 + sends
+
+
+def test_a_damaged_frame_does_not_hurry_a_slow_request() -> None:
+    link = Link()
+    seq = link.tool.send_request(StatusRequest(), timeout_s=10.0, processing_s=3.0)
+    link.tool.data_to_send()
+    link.clock.now_s += 0.5
+    link.tool.receive_data(_damaged(wire(status(), seq, Flags.RESPONSE)))
+    assert link.tool.next_deadline() == pytest.approx(100.0 + 0.25 + 3.0)
+    link.tool.handle_timers()
+    assert link.tool.data_to_send() == b""
+
+
 def test_deadline_cuts_resends_short() -> None:
     link = Link()
     link.tool.send_request(StatusRequest(), timeout_s=0.6)

@@ -59,7 +59,10 @@ async def test_online_recovery_through_the_authority_service(
         )
         assert code == 0, out + err
         result = json.loads(out.splitlines()[-1])
-        assert result["opened"] and result["recovery_id"] >= 1
+        assert result["opened"] and result["ledger_id"] >= 1
+        # one recovery, one reference: the number the lock gave the challenge is the one the
+        # tool shows, the one the seal carries and the one the hotline closes it by
+        assert result["recovery"] >= 1
         # the newest revocation list went to the lock and stays on the laptop
         updates = [e for e in await board.board.audit() if e["kind"] == "revocations_updated"]
         assert updates[-1]["count"] == 2
@@ -83,20 +86,22 @@ async def test_online_recovery_through_the_authority_service(
             str(pki),
             "--serial",
             "SL-0000-0001",
-            "--recovery-id",
-            str(result["recovery_id"]),
+            "--recovery",
+            str(seal["counter"]),
             "--seal",
             seal["seal"],
-            "--counter",
-            str(seal["counter"]),
             "--json",
         )
         assert code == 0, err
+        assert (
+            seal["counter"] == result["recovery"]
+            and json.loads(out)["recovery"]["counter"] == (result["recovery"])
+        )
         code, out, err = await run("authority", "ledger", "--pki", str(pki), "--format", "json")
         assert code == 0, err
         entries = json.loads(out)
         entries = entries if isinstance(entries, list) else entries["entries"]
-        (entry,) = [e for e in entries if e["id"] == result["recovery_id"]]
+        (entry,) = [e for e in entries if e["id"] == result["ledger_id"]]
         assert entry["state"] == "closed" and entry["technician_id"] == "T-1001"
         audit = [e["kind"] for e in await board.board.audit()]
         assert "recovery_opened" in audit and "recovery_sealed" in audit

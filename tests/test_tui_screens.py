@@ -191,3 +191,147 @@ async def test_the_image_dialog_lists_the_folders_images_and_a_bad_file_is_refus
         await pilot.press("i")  # nothing passed the pre-check: no confirmation
         await pilot.pause(0.1)
         assert app.screen is screen
+
+
+def _footer_keys(app: object) -> list[str]:
+    """The keys the footer shows whole, left to right (a key cut at the edge is not shown)."""
+    from textual.app import App
+    from textual.widgets._footer import FooterKey
+
+    assert isinstance(app, App)
+    width = app.size.width
+    return [
+        key.key_display
+        for key in app.screen.query(FooterKey)
+        if key.display and 0 < key.region.right <= width
+    ]
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_footer_shows_the_visit_keys_and_how_to_quit_at_every_width(
+    tmp_path: Path, language: str, width: int
+) -> None:
+    """Issue 20.6: Audit, Visit and Firmware were never in the footer, nor quitting, nor
+    Ctrl+L on Connect. Keys hidden at 80 columns (Policy, Disconnect) still work."""
+    app = fake_app(tmp_path, language)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+        await pilot.pause(0.2)
+        connect_keys = _footer_keys(app)
+        assert {"f1", "f5", "^l", "^q", "f2"} <= set(connect_keys), connect_keys
+        await pilot.press("ctrl+l")
+        assert isinstance(app.focused, Input) and app.focused.id == "manual-port"
+        app.focused.value = "/dev/ttyUSB0"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.pause(0.2)
+        keys = _footer_keys(app)
+        assert {"f1", "r", "d", "f", "a", "v", "^q", "f2"} <= set(keys), keys
+        if width >= 100 or language == "zh_CN":
+            assert {"c", "x"} <= set(keys), keys
+        await pilot.press("c")  # Policy works whether or not the footer shows it
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ConfigScreen")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_diagnose_names_and_readings_are_whole_at_80_columns(
+    tmp_path: Path, language: str
+) -> None:
+    """Issue 20.6: at 80x24 the checks list cut the names ("Battery under l…") and squeezed
+    the readings ("exten"). Results take the whole width once checks run; S brings the list
+    back, wide enough for every name."""
+    from textual.widgets import DataTable, SelectionList
+
+    from safetool.services.diagnostics import CHECKS
+    from safetool.tui.diag_texts import check_title
+    from safetool.tui.screens.diagnose import DiagnoseScreen
+
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("d")
+        screen = app.screen
+        assert isinstance(screen, DiagnoseScreen)
+        picker = screen.query_one(SelectionList)
+        await pilot.pause(0.1)
+        assert picker.display and "…" not in shown(picker)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: screen.report is not None)
+        await pilot.pause(0.1)
+        table = screen.query_one(DataTable)
+        assert not picker.display
+        text = shown(table)
+        assert "…" not in text and "4700 mV" in text, text
+        visible = [name for name in CHECKS if check_title(name) in text]
+        assert len(visible) >= 8, text  # the rows that fit, each named in full
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        assert picker.display and app.focused is picker
+        assert all(check_title(name) in shown(picker) for name in list(CHECKS)[:6])
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_image_dialog_never_closes_on_nothing(tmp_path: Path, language: str) -> None:
+    """Issue 20.6: a path typed fast and Enter once closed the dialog with no image and no
+    word. Enter on nothing or on a folder keeps the dialog open and says why; a file typed in
+    one burst is read."""
+    from textual.widgets import Input, OptionList, Static
+
+    from safetool.tui.screens.file_dialog import ImageDialog
+
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (folder / "fw-2.4.0.img").write_bytes(b"\x3d\xb8\xf3\x96" + bytes(60))
+    app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FirmwareScreen))
+        screen = app.screen
+        assert isinstance(screen, FirmwareScreen)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog))
+        dialog = app.screen
+        problem = dialog.query_one("#image-problem", Static)
+        await pilot.press("ctrl+u", "enter")  # nothing typed
+        await pilot.pause(0.05)
+        assert app.screen is dialog and shown(problem).strip()
+        typed = dialog.query_one(Input)
+        typed.value = str(empty)
+        await pilot.press("enter")  # a folder without images
+        await pilot.pause(0.05)
+        assert app.screen is dialog and ".img" in shown(problem)
+        typed.value = str(folder)
+        await pilot.press("enter")  # a folder: its images, to pick from
+        await pilot.pause(0.05)
+        assert app.screen is dialog and isinstance(app.focused, OptionList)
+        typed.focus()  # back to typing: the file name in one burst, and Enter
+        typed.value = f"{folder}/"
+        await pilot.press("end", *"fw-2.4.0.img", "enter")
+        await wait_until(pilot, lambda: screen.refusal is not None, what="the image read")
+        assert app.screen is screen and screen.image_path == folder / "fw-2.4.0.img"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_demo_says_what_to_try(tmp_path: Path, language: str) -> None:
+    """Issue 20.6: the demo gave no hint of what to try. Once, on the dashboard."""
+    from safetool.tui.app import SafetoolApp
+    from tests.tui_support import FakeBackend
+
+    app = SafetoolApp(FakeBackend(tmp_path), port="/dev/ttyUSB0", language=language, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.pause(0.1)
+        said = [n.message for n in app._notifications]
+        assert len(said) == 1 and ("D to diagnose" in said[0] or "D 诊断" in said[0]), said
+        assert ("T-1001" in said[0]) and (("诊断" in said[0]) == (language == "zh_CN"))
+        await pilot.press("x")  # back to Connect and in again: said once is enough
+        await wait_until(pilot, lambda: not isinstance(app.screen, DashboardScreen))
+        app.screen.query_one("#manual-port", Input).value = "/dev/ttyUSB0"
+        app.screen.query_one("#manual-port", Input).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert len(list(app._notifications)) <= 1

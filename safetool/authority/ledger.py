@@ -28,6 +28,7 @@ from sqlalchemy import (
     Engine,
     Table,
     bindparam,
+    case,
     func,
     insert,
     select,
@@ -72,6 +73,17 @@ _COUNT_BY_LOCK = select(func.count(), func.min(_A.issued_at)).where(
 _INSERT_AUTHORISATION = insert(AUTHORISATIONS).returning(_A.id)
 _INSERT_EVENT = insert(EVENTS)
 _BY_ID_FOR_UPDATE = select(AUTHORISATIONS).where(_A.id == bindparam("id")).with_for_update()
+_BY_LOCK_NUMBER = (
+    select(_A.id)
+    .where(
+        _A.serial == bindparam("serial"),
+        _A.counter == bindparam("counter"),
+        _A.state != "refused",
+    )
+    .order_by(case((_A.state.in_(("used", "closed")), 0), else_=1), _A.id.desc())
+    .limit(1)
+)
+"""The authorisation a lock's recovery number names: the one the lock used, else the latest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -532,6 +544,25 @@ class Ledger:
         return entry
 
     # --- reading ----------------------------------------------------------------------------
+
+    def recovery_numbered(self, serial: str, counter: int) -> int:
+        """The ledger entry of the lock's recovery ``counter`` (the number the lock shows with
+        its challenge and its seal): one recovery, one reference, for the technician and the
+        hotline alike."""
+        row = self._read(
+            lambda connection: connection.execute(
+                _BY_LOCK_NUMBER, {"serial": serial, "counter": counter}
+            ).one_or_none()
+        )
+        if row is None:
+            raise RecoveryNotFound(
+                Message(
+                    "authority.ledger.no_recovery_numbered", {"serial": serial, "number": counter}
+                ),
+                meaning=Message("authority.nothing_recorded"),
+                next_step=Message("authority.ledger.no_recovery_numbered.next"),
+            )
+        return int(row.id)
 
     def get(self, recovery_id: int) -> LedgerEntry:
         row = self._read(

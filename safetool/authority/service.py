@@ -299,7 +299,7 @@ class Authority:
     def close(
         self,
         serial: str,
-        recovery_id: int,
+        recovery_id: int | None,
         seal: str,
         *,
         counter: int | None = None,
@@ -309,7 +309,9 @@ class Authority:
 
         The board computes ``seal_code(secret, serial, recovery_counter, challenge)`` with the
         challenge string it showed (check digit included); the counter comes from the ledger
-        (online) or from the technician (phone, ``counter``)."""
+        (online) or from the technician (phone, ``counter``). Without ``recovery_id`` the
+        recovery is the one the lock numbered ``counter``: the number the technician reads out
+        with the seal is all the hotline needs."""
         now = self.clock()
         technician_id: str | None = None
         if signed is not None:
@@ -321,6 +323,14 @@ class Authority:
         serial = parse_name(serial, what="serial")
         digits = parse_seal(seal)
         _check_counter(counter)
+        if recovery_id is None:
+            if counter is None:
+                raise RequestInvalid(
+                    Message("authority.counter.missing"),
+                    meaning=Message("authority.nothing_recorded"),
+                    next_step=Message("authority.ledger.no_counter.next"),
+                )
+            recovery_id = self.ledger.recovery_numbered(serial, counter)
         master = self.keys.master_secret
 
         def seal_ok(entry: LedgerEntry, recovery_counter: int) -> bool:

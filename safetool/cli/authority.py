@@ -162,7 +162,7 @@ async def cmd_issue(args: argparse.Namespace) -> int:
         Message(
             "cli.authority.issued",
             {
-                "recovery": answer.recovery_id,
+                "recovery": args.counter,
                 "serial": answer.serial,
                 "technician": answer.technician_id,
                 "until": datetime.fromtimestamp(answer.not_after, UTC),
@@ -176,7 +176,7 @@ async def cmd_close(args: argparse.Namespace) -> int:
     def work() -> Any:
         authority = _open(args)
         try:
-            return authority.close(args.serial, args.recovery_id, args.seal, counter=args.counter)
+            return authority.close(args.serial, None, args.seal, counter=args.recovery)
         finally:
             authority.shutdown()
 
@@ -184,7 +184,7 @@ async def cmd_close(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"ok": True, "recovery": entry.as_dict()})
         return 0
-    say(args, Message("cli.authority.closed", {"recovery": entry.id, "serial": entry.serial}))
+    say(args, Message("cli.authority.closed", {"recovery": entry.counter, "serial": entry.serial}))
     return 0
 
 
@@ -202,14 +202,14 @@ def _table(entries: Sequence[Any], language: str) -> str:
 
     header = tuple(
         word(f"cli.authority.column.{name}")
-        for name in ("id", "kind", "state", "lock", "technician", "issued", "closed")
+        for name in ("lock", "recovery", "kind", "state", "technician", "issued", "closed")
     )
     rows = [
         (
-            str(e.id),
+            e.serial,
+            "" if e.counter is None else str(e.counter),  # the lock's number for it
             word(f"ledger.kind.{e.kind}"),
             word(f"ledger.state.{e.state}"),
-            e.serial,
             e.technician_id,
             when(e.issued_at),
             when(e.closed_at),
@@ -383,20 +383,13 @@ def add_authority_parser(subparsers: Any) -> None:
     _common(close)
     close.add_argument("--serial", required=True, help=h("cli.help.authority.serial"))
     close.add_argument(
-        "--recovery-id",
+        "--recovery",
         type=_positive,
         required=True,
-        metavar="ID",
-        help=h("cli.help.authority.recovery_id"),
+        metavar="N",
+        help=h("cli.help.authority.recovery"),
     )
     close.add_argument("--seal", required=True, metavar="DIGITS", help=h("cli.help.authority.seal"))
-    close.add_argument(
-        "--counter",
-        type=int,
-        default=None,
-        metavar="N",
-        help=h("cli.help.authority.close_counter"),
-    )
     close.set_defaults(handler=cmd_close)
 
     ledger = commands.add_parser(

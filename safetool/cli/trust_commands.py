@@ -168,7 +168,7 @@ async def cmd_recover(args: argparse.Namespace) -> int:
                     "recovery.seal", {"counter": seal.counter, "seal": group_digits(seal.seal)}
                 )
                 say(args, said)
-                say(args, Message("recovery.seal.report"))
+                say(args, Message("recovery.seal.report", {"counter": seal.counter}))
             return OK
         if args.authority:
             return await _recover_online(lock, args)
@@ -225,8 +225,15 @@ async def _recover_online(lock: LockSession, args: argparse.Namespace) -> int:
         say(args, Message("recovery.asking_authority", {"url": args.authority}), flush=True)
     outcome, recovery_id = await lock.recover_online(args.authority)
     if args.json:
-        print_json({"event": "result", "recovery_id": recovery_id, **outcome.as_dict()})
+        print_json(
+            {
+                "event": "result",
+                "recovery": outcome.counter,  # the lock's number for it: the one reference
+                "ledger_id": recovery_id,
+                **outcome.as_dict(),
+            }
+        )
     else:
         _show_outcome(outcome, args)
-        say(args, Message("recovery.authority_id", {"id": recovery_id}))
+        say(args, Message("recovery.recorded", {"number": outcome.counter}))
     return OK if outcome.opened else REFUSED

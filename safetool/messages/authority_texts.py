@@ -315,6 +315,14 @@ AUTHORITY: dict[str, dict[str, str]] = {
         "请核对恢复编号和锁序列号后重试。",
     ),
     "authority.ledger.check_recovery": _("Check the recovery id.", "请核对恢复编号。"),
+    "authority.ledger.no_recovery_numbered": _(
+        "The ledger has no recovery {number} of lock {serial}.",
+        "台账中没有锁 {serial} 的第 {number} 次恢复。",
+    ),
+    "authority.ledger.no_recovery_numbered.next": _(
+        "Check the lock serial and the recovery number the lock shows with its seal.",
+        "请核对锁序列号，以及锁在封码旁显示的恢复编号。",
+    ),
     "authority.ledger.live": _(
         "{technician} already has live authorisation {recovery} for lock {serial} and this "
         "challenge, for a different request.",
@@ -736,13 +744,13 @@ AUTHORITY_COMMANDS: dict[str, dict[str, str]] = {
     ),
     "cli.authority.issued": _(
         "recovery {recovery} · lock {serial} · technician {technician} · valid until {until}",
-        "恢复 {recovery} · 锁 {serial} · 技术员 {technician} · 有效期至 {until}",
+        "第 {recovery} 次恢复 · 锁 {serial} · 技术员 {technician} · 有效期至 {until}",
     ),
     "cli.authority.closed": _(
         "Recovery {recovery} of lock {serial} is closed (seal verified).",
-        "锁 {serial} 的恢复 {recovery} 已关闭（封码已核验）。",
+        "锁 {serial} 的第 {recovery} 次恢复已关闭（封码已核验）。",
     ),
-    "cli.authority.column.id": _("id", "编号"),
+    "cli.authority.column.recovery": _("recovery", "恢复"),
     "cli.authority.column.kind": _("kind", "类型"),
     "cli.authority.column.state": _("state", "状态"),
     "cli.authority.column.lock": _("lock", "锁"),
@@ -821,13 +829,12 @@ AUTHORITY_COMMANDS: dict[str, dict[str, str]] = {
         "closed. A wrong seal is refused and recorded.",
         "核验保险柜关好后锁显示的关闭封码，并把恢复标记为已关闭。错误的封码会被拒绝并记录。",
     ),
-    "cli.help.authority.recovery_id": _("the recovery id", "恢复编号"),
+    "cli.help.authority.recovery": _(
+        'the recovery\'s number, as the lock shows it with the seal ("Close seal for recovery N")',
+        "恢复的编号，即锁在封码旁显示的数字（“第 N 次恢复的关闭封码”）",
+    ),
     "cli.help.authority.seal": _(
         "the seal digits as read (spaces allowed)", "读出的封码数字（可含空格）"
-    ),
-    "cli.help.authority.close_counter": _(
-        "the lock's recovery counter (phone recoveries issued without one)",
-        "锁的恢复计数（用于签发时未提供计数的电话恢复）",
     ),
     "cli.help.authority.ledger": _(
         "list or export the ledger (CSV or JSON)", "列出或导出台账（CSV 或 JSON）"

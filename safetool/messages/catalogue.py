@@ -144,13 +144,17 @@ RECOVERY: dict[str, dict[str, str]] = {
         "Close seal for recovery {counter}: {seal}", "第 {counter} 次恢复的关闭封码：{seal}"
     ),
     "recovery.seal.report": _(
-        "Report it to the service centre to close the recovery.",
-        "请把它报给服务中心以结束此次恢复。",
+        "Read the hotline the lock's serial, the recovery number ({counter}) and the seal: that "
+        "is all they need to close the recovery.",
+        "请向热线报出锁的序列号、恢复编号（{counter}）和封码：热线凭这些即可结束此次恢复。",
     ),
     "recovery.asking_authority": _(
         "Asking the service authority at {url} ...", "正在向 {url} 的服务中心申请授权……"
     ),
-    "recovery.authority_id": _("Service authority recovery id: {id}", "服务中心恢复编号：{id}"),
+    "recovery.recorded": _(
+        "Recorded at the service centre as recovery {number} of this lock.",
+        "已在服务中心登记为这把锁的第 {number} 次恢复。",
+    ),
     "recovery.attempts_left": _(
         "{count} attempts left with this challenge.", "此挑战码还剩 {count} 次尝试。"
     ),

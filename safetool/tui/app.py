@@ -32,6 +32,13 @@ STYLES = Path(__file__).parent / "styles"
 THEMES = ("textual-dark", "textual-light")
 
 
+DEMO_HINT = N_(
+    "An emulated lock, and you are test technician T-1001. Try D to diagnose it, R to recover "
+    "it from a lockout, F to install firmware (newer or older), A to read its audit trail, V "
+    "to keep the visit's record. F1 explains each screen; Ctrl+Q quits."
+)
+
+
 class SafetoolApp(App[None]):
     TITLE = "safetool"
     CSS_PATH: ClassVar[list[str | PurePath]] = [
@@ -52,7 +59,7 @@ class SafetoolApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "switch_language", N_("中文")),
         Binding("f3", "toggle_theme", N_("Theme"), show=False),
-        Binding("ctrl+q", "quit", N_("Quit"), priority=True, show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
     ]
 
     def __init__(
@@ -63,6 +70,7 @@ class SafetoolApp(App[None]):
         language: str = "en",
         recent: RecentPorts | None = None,
         theme: str = "textual-dark",
+        demo: bool = False,
     ) -> None:
         set_language(language)
         super().__init__()
@@ -71,6 +79,8 @@ class SafetoolApp(App[None]):
         self.recent = recent or RecentPorts()
         self.link: LockLink | None = None
         self.theme = theme
+        self.demo_hint_due = demo
+        """``safetool demo``: say what to try, once, when the dashboard first opens."""
 
     def on_mount(self) -> None:
         self.push_screen(ConnectScreen(self.backend, self.recent.load(), self.start_port))
@@ -81,6 +91,9 @@ class SafetoolApp(App[None]):
         self.link = message.link
         self.recent.remember(message.link.port)
         await self.switch_screen(DashboardScreen(self.backend, message.link))
+        if self.demo_hint_due:
+            self.demo_hint_due = False
+            self.notify(_(DEMO_HINT), title=_("Demo"), timeout=30)
 
     async def on_dashboard_screen_navigate(self, message: DashboardScreen.Navigate) -> None:
         assert self.link is not None

@@ -18,6 +18,7 @@ async def run_tui(
     backend: Backend | None = None,
     baudrate: int | None = None,
     authority_url: str | None = None,
+    demo: bool = False,
 ) -> int:
     """Run the app until the technician quits; 0 when it ended normally. ``authority_url``
     (default: ``$SAFETOOL_AUTHORITY``) offers online recovery."""
@@ -27,7 +28,7 @@ async def run_tui(
         backend = ServiceBackend(
             technician, baudrate=baudrate or DEFAULT_BAUD, authority_url=authority_url
         )
-    app = SafetoolApp(backend, port=port, language=pick_language(language))
+    app = SafetoolApp(backend, port=port, language=pick_language(language), demo=demo)
     await app.run_async()
     return app.return_code or 0
 
@@ -62,4 +63,5 @@ async def run_demo_tui(
                 port=emulator.port,
                 technician=pki / "technicians" / DEMO_TECHNICIAN,
                 language=language,
+                demo=True,
             )

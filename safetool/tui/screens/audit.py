@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.errors import SafetoolError
@@ -36,6 +36,7 @@ from safetool.tui.i18n import N_, _, current_language, ngettext
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.screens.file_dialog import ExportDialog
 from safetool.tui.widgets.error_note import ErrorNote, explain
+from safetool.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from safetool.tui.backend import LockLink
@@ -92,7 +93,7 @@ class AuditScreen(SafetoolScreen):
         yield DataTable[str | Text](id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static(self._count_text(), id="audit-count")
         yield ErrorNote(id="audit-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.services.configure import POLICY_FIELDS, policy_label
@@ -18,6 +18,7 @@ from safetool.tui.i18n import N_, _, ngettext
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.texts import said
 from safetool.tui.widgets.error_note import ErrorNote
+from safetool.tui.widgets.key_footer import KeyFooter
 from safetool.tui.widgets.policy_form import PolicyForm
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class ConfigScreen(SafetoolScreen):
             yield Static(self._status_text(), id="config-status")
             yield PolicyForm(self.typed, id="policy")
             yield ErrorNote(id="config-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
+from textual.widgets import Header, Input, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.errors import SafetoolError
@@ -18,6 +18,7 @@ from safetool.services.ports import PortInfo
 from safetool.tui.i18n import N_, _
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.widgets.error_note import ErrorNote, explain, parts
+from safetool.tui.widgets.key_footer import KeyFooter
 from safetool.tui.widgets.port_list import PortList
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class ConnectScreen(SafetoolScreen):
         *SafetoolScreen.BINDINGS,
         Binding("f5", "refresh_ports", N_("Refresh")),
         Binding("escape", "cancel_connect", N_("Cancel"), show=False),
-        Binding("ctrl+l", "focus_manual", N_("Type a port"), show=False),
+        Binding("ctrl+l", "focus_manual", N_("Type a port")),
     ]
 
     class Connected(Message):
@@ -79,7 +80,7 @@ class ConnectScreen(SafetoolScreen):
                 yield Static(id="connecting-text")
                 yield LoadingIndicator()
             yield ErrorNote(id="connect-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

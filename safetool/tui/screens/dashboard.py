@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from safetool.errors import SafetoolError
 from safetool.identity import IdentityError, TechnicianIdentity
@@ -37,6 +37,7 @@ from safetool.tui.widgets.battery import Battery
 from safetool.tui.widgets.error_note import ErrorNote, explain, what_happened
 from safetool.tui.widgets.event_log import EventLog
 from safetool.tui.widgets.firmware_slots import FirmwareSlots
+from safetool.tui.widgets.key_footer import KeyFooter
 from safetool.tui.widgets.lock_panel import LockPanel
 from safetool.tui.widgets.technician_card import TechnicianCard
 
@@ -64,10 +65,10 @@ class DashboardScreen(SafetoolScreen):
         Binding("r", "recover", N_("Recover")),
         Binding("c", "config", N_("Policy")),
         Binding("d", "diagnose", N_("Diagnose")),
+        Binding("f", "firmware", N_("Firmware")),
+        Binding("a", "audit", N_("Audit")),
+        Binding("v", "visit", N_("Visit")),
         Binding("x", "disconnect", N_("Disconnect")),
-        Binding("f", "firmware", N_("Firmware"), show=False),
-        Binding("a", "audit", N_("Audit"), show=False),
-        Binding("v", "visit", N_("Visit"), show=False),
         Binding("f5", "refresh_status", N_("Refresh"), show=False),
     ]
 
@@ -124,7 +125,7 @@ class DashboardScreen(SafetoolScreen):
                 log.border_title = _("Events")
                 yield log
                 yield ErrorNote(id="link-error")
-        yield Footer()
+        yield KeyFooter(drop_first=("config", "disconnect"))
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, SelectionList, Static
+from textual.widgets import DataTable, Header, SelectionList, Static
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState
 
@@ -25,6 +25,7 @@ from safetool.tui.i18n import N_, _, current_language, ngettext
 from safetool.tui.interaction import DialogInteraction
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.widgets.error_note import ErrorNote, explain
+from safetool.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from safetool.tui.backend import LockLink
@@ -43,13 +44,15 @@ class DiagnoseScreen(SafetoolScreen):
         "and the genuine part that fixes it.\n\nThe keypad, buzzer and LED checks need you at "
         "the lock: a dialog asks you to press every key, or whether you heard or saw it "
         "(**Y**/**N**).\n\nThe motor checks need the lock open (bolt retracted). **Esc** "
-        "stops a run, or goes back."
+        "stops a run, or goes back. Once checks run, their results take the whole width; **S** "
+        "shows the list of checks again."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         *SafetoolScreen.BINDINGS,
         Binding("escape", "back", N_("Back / stop")),
         Binding("f5", "run", N_("Run checks")),
         Binding("a", "all", N_("All / none")),
+        Binding("s", "choose", N_("Checks")),
     ]
 
     def __init__(self, link: LockLink, visits: Path | None = None) -> None:
@@ -65,6 +68,8 @@ class DiagnoseScreen(SafetoolScreen):
         self.running = False
         self.error: BaseException | None = None
         self.cursor_row = 0
+        self.choosing = True
+        """The list of checks is shown: before a run, or when asked for again (S)."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -82,7 +87,7 @@ class DiagnoseScreen(SafetoolScreen):
                 yield table
                 yield Static(id="diag-detail")
         yield ErrorNote(id="diag-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -102,6 +107,20 @@ class DiagnoseScreen(SafetoolScreen):
             table.move_cursor(row=min(self.cursor_row, len(self.planned) - 1))
         self._show_detail()
         self.query_one(ErrorNote).show_error(self.error)
+        self._show_choice()
+
+    def _show_choice(self) -> None:
+        """At 80 columns the list and the results do not both fit: the results, once there
+        are some, take the whole width unless the technician asks for the list (S)."""
+        self.query_one("#diag-checks").display = self.choosing or not self.planned
+
+    def action_choose(self) -> None:
+        self.choosing = not self.choosing or not self.planned
+        self._show_choice()
+        if self.choosing:
+            self.query_one(SelectionList).focus()
+        else:
+            self.query_one(DataTable).focus()
 
     # --- texts from state -------------------------------------------------------------------
 
@@ -212,6 +231,8 @@ class DiagnoseScreen(SafetoolScreen):
             return
         self.planned, self.results, self.report = list(self.selected), {}, None
         self.running, self.error, self.cursor_row = True, None, 0
+        self.choosing = False
+        self._show_choice()
         table = self.query_one(DataTable)
         table.clear()
         for name in self.planned:

@@ -68,8 +68,10 @@ class ImageDialog(ModalScreen[Path | None]):
         shown = str(self.suggested) + ("/" if self.suggested.is_dir() else "")
         with Vertical(id="image-box", classes="dialog"):
             yield Static(self.question, id="image-question")
-            yield Input(shown, id="image-path")
+            # the cursor after the folder, nothing selected: a file name typed is added to it
+            yield Input(shown, id="image-path", select_on_focus=False)
             yield OptionList(id="image-list")
+            yield Static(id="image-problem")
             yield Static(
                 _("Enter reads the file · ↓ the images in this folder · Esc cancels"),
                 classes="hint",
@@ -89,11 +91,29 @@ class ImageDialog(ModalScreen[Path | None]):
         choices.display = bool(found)
 
     def on_input_changed(self, message: Input.Changed) -> None:
+        self.query_one("#image-problem", Static).update("")
         self._list(Path(message.value.strip() or ".").expanduser())
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
+        """A file closes the dialog and is read; nothing typed, or a folder, keeps it open and
+        says why (issue 20.6: the dialog once closed with no image and no word)."""
         text = message.value.strip()
-        self.dismiss(Path(text).expanduser() if text else None)
+        path = Path(text).expanduser()
+        problem = self.query_one("#image-problem", Static)
+        if not text:
+            problem.update(_("Type the image file's path, or pick one below."))
+            return
+        if path.is_dir():
+            self._list(path)
+            choices = self.query_one(OptionList)
+            if choices.display:
+                choices.focus()
+                choices.highlighted = 0
+                problem.update(_("That is a folder: pick one of its images."))
+            else:
+                problem.update(_("That folder holds no firmware image (.img, .bin, .signed)."))
+            return
+        self.dismiss(path)
 
     def on_key(self, event: events.Key) -> None:
         choices = self.query_one(OptionList)

@@ -19,7 +19,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.messages import render
@@ -46,6 +46,7 @@ from safetool.tui.screens.confirm import ConfirmDialog
 from safetool.tui.screens.file_dialog import ImageDialog
 from safetool.tui.widgets.error_note import ErrorNote, explain, what_happened
 from safetool.tui.widgets.firmware_slots import FirmwareSlots
+from safetool.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from safetool.tui.backend import LockLink
@@ -125,7 +126,7 @@ class FirmwareScreen(SafetoolScreen):
                 yield Static(self._steps_text(), id="firmware-steps")
             yield Static(self._result_text(), id="firmware-result")
             yield ErrorNote(id="firmware-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

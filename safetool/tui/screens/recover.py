@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.messages import Message, render
@@ -21,6 +21,7 @@ from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.texts import attempts_left, refusal_text
 from safetool.tui.widgets.challenge_view import ChallengeView
 from safetool.tui.widgets.error_note import ErrorNote
+from safetool.tui.widgets.key_footer import KeyFooter
 from safetool.tui.widgets.response_input import ResponseInput
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class RecoverScreen(SafetoolScreen):
             yield Static(self._result_text(), id="result")
             yield Static(self._seal_text(), id="seal")
             yield ErrorNote(id="recover-error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -109,8 +110,12 @@ class RecoverScreen(SafetoolScreen):
         return True
 
     def _seal_text(self) -> str:
-        if self.recovery_id is not None and self.seal_reply is None:
-            lines = [_("Service authority recovery id: {id}").format(id=self.recovery_id)]
+        if self.recovery_id is not None and self.seal_reply is None and self.outcome is not None:
+            lines = [
+                _("Recorded at the service centre as recovery {number} of this lock.").format(
+                    number=self.outcome.counter
+                )
+            ]
             if self.outcome is not None and self.outcome.opened:
                 lines.append(
                     _("When the safe is shut and bolted again, press F6 for the close seal.")
@@ -120,9 +125,10 @@ class RecoverScreen(SafetoolScreen):
             if self.outcome is not None and self.outcome.opened:
                 return _("When the safe is shut and bolted again, press F6 for the close seal.")
             return ""
-        return _("Close seal for recovery {counter}: {seal}. Report it to the hotline.").format(
-            counter=self.seal_reply.counter, seal=group_digits(self.seal_reply.seal)
-        )
+        return _(
+            "Close seal for recovery {counter}: {seal}. Read the hotline the lock's serial, the "
+            "recovery number and the seal."
+        ).format(counter=self.seal_reply.counter, seal=group_digits(self.seal_reply.seal))
 
     def _redraw(self) -> None:
         self.query_one("#attempts", Static).update(self._attempts_text())

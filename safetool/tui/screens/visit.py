@@ -17,7 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.errors import SafetoolError
@@ -28,6 +28,7 @@ from safetool.services.visits import ServiceRecord
 from safetool.tui.i18n import N_, _, current_language, ngettext
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.widgets.error_note import ErrorNote
+from safetool.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from safetool.tui.backend import Backend, LockLink
@@ -95,7 +96,7 @@ class VisitScreen(SafetoolScreen):
                 yield self._input("visit-signoff", _("customer's name (sign-off)"))
             yield Static(self._report_text(), id="visit-report")
             yield ErrorNote(id="visit-error")
-        yield Footer()
+        yield KeyFooter()
 
     def _input(self, name: str, placeholder: str, default: str = "") -> Input:
         return Input(self.typed.get(name, default), placeholder=placeholder, id=name)
