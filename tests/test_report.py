@@ -93,7 +93,7 @@ def _browser_or_skip() -> None:
     [
         ("en", ["SL-0000-0001", "BAT-4AA-01", "fail", "1.2.0", "1.3.0", "王芳", "Parts replaced",
                 "Verified", "session opened", "(4/5)"]),
-        ("zh-CN", ["SL-0000-0001", "BAT-4AA-01", "不合格", "维修前", "王芳", "客户签收", "已验证"]),
+        ("zh-CN", ["SL-0000-0001", "BAT-4AA-01", "不合格", "1.3.0", "王芳", "客户签收", "已验证"]),
     ],
 )  # fmt: skip
 def test_report_in_a_real_headless_browser(language: str, facts: list[str], tmp_path: Path) -> None:
@@ -169,3 +169,95 @@ def test_a_diagnosed_visit_reads_in_chinese_from_the_codes_kept_with_it(tmp_path
     assert local_time(noon_utc, "zh_CN", plus8) == "2026年12月3日 12:05（UTC+08:00）"
     assert local_time(noon_utc.isoformat(), "en", plus8) == "2026-12-03 12:05 (UTC+08:00)"
     assert local_time("not a time", "en") == "not a time" and started.tzinfo is not None
+
+
+def _long_visit(tmp_path: Path) -> dict[str, Any]:
+    """A visit whose appendix runs over several A4 pages: 60 audit entries whose details
+    wrap, each row marked at its start and its end."""
+    with ServiceRecord(tmp_path / "long.sqlite") as record:
+        visit_id = full_visit(record)
+        words = " ".join(["qualifications diagnose recover install"] * 4)
+        record.attach_audit(
+            visit_id,
+            {
+                "verified": True,
+                "signed": True,
+                "findings": [],
+                "entries": [
+                    {"index": n, "time": "2026-11-24T08:00:00Z", "kind": "session_opened",
+                     "detail": {"note": f"ROW{n}START {words} ROW{n}END"}}
+                    for n in range(100, 160)
+                ],
+            },
+            last=60,
+        )  # fmt: skip
+        record.close_visit(visit_id, signed_off_by="王芳", satisfaction=5, comment="")
+        return record.visit(visit_id)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_report_prints_on_a4_as_a_document_with_no_row_cut(
+    language: str, tmp_path: Path
+) -> None:
+    """Issue 20.5: the first page is the customer's (the service centre and its hotline, what
+    was found and done, the sign-off); the technical record starts on a page of its own; no
+    row of any table is split across two pages. The screenshot and the PDF of each language
+    are kept (``$SAFETOOL_ARTEFACTS``, else the test's folder)."""
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    from safetool.services.devpki import DEV_SERVICE_CENTRE
+
+    kept = Path(os.environ.get("SAFETOOL_ARTEFACTS") or tmp_path)
+    kept.mkdir(parents=True, exist_ok=True)
+    page_file = tmp_path / f"report-{language}.html"
+    page_file.write_text(
+        render_html(_long_visit(tmp_path), language, DEV_SERVICE_CENTRE), encoding="utf-8"
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 1100})
+            page.goto(page_file.as_uri())
+            page.screenshot(path=str(kept / f"report-{language}.png"), full_page=True)
+            pdf = page.pdf(format="A4")
+        finally:
+            browser.close()
+    (kept / f"report-{language}.pdf").write_bytes(pdf)
+    import io
+
+    pages = [p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) >= 3, len(pages)
+    first = pages[0]
+    zh = language == "zh-CN"
+    assert "400-000-0000" in first and ("示例保险柜服务中心" if zh else "Example Safe") in first
+    assert ("客户签收" if zh else "Satisfaction") in first
+    assert ("附录" if zh else "Appendix") not in first  # the technical record: a page of its own
+    appendix = next(i for i, text in enumerate(pages) if ("附录" if zh else "Appendix") in text)
+    assert appendix >= 1 and ("王芳" in "".join(pages[:appendix]))
+    for n in range(100, 160):
+        start = [i for i, text in enumerate(pages) if f"ROW{n}START" in text]
+        end = [i for i, text in enumerate(pages) if f"ROW{n}END" in text]
+        assert start and start == end, (n, start, end)  # the row is whole on one page
+
+
+async def test_the_command_line_report_is_headed_by_the_technicians_service_centre(
+    tmp_path: Path,
+) -> None:
+    from safetool.services.devpki import init_dev_pki
+    from tests.test_cli import run
+
+    pki = tmp_path / "pki"
+    init_dev_pki(pki)
+    db = tmp_path / "v.sqlite"
+    with ServiceRecord(db) as record:
+        visit_id = full_visit(record)
+        record.close_visit(visit_id, signed_off_by="王芳", satisfaction=5, comment="")
+    technician = str(pki / "technicians" / "T-1001")
+    argv = ("report", str(visit_id), "--db", str(db), "--lang", "zh-CN")
+    code, out, err = await run(*argv, "--technician", technician)
+    assert code == 0, err
+    assert "服务热线 400-000-0000" in out and "示例保险柜服务中心" in out
+    code, out, err = await run(*argv, env={**os.environ, "SAFETOOL_TECHNICIAN": ""})
+    assert code == 0 and "400-000-0000" not in out  # no centre known: no letterhead

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,10 @@ from safetool.cli.common import (
 )
 from safetool.command_words import h
 from safetool.errors import SafetoolError
-from safetool.identity import TechnicianIdentity
+from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, as_dict, local_time, os_error_message, pick_language, render
 from safetool.messages.catalogue import TEXTS
-from safetool.report.render import render_html, render_json
+from safetool.report.render import render_html, render_json, service_centre
 from safetool.report.translations import LANGUAGES
 from safetool.services.visits import ServiceRecord
 
@@ -118,6 +119,12 @@ def add_visit_parsers(commands: Any) -> None:
     )
     report.add_argument(
         "--output", "-o", type=Path, metavar="FILE", help=h("cli.help.visit.output_2")
+    )
+    report.add_argument(
+        "--technician",
+        type=Path,
+        metavar="DIR",
+        help=h("cli.help.visit.report_technician", env_var=ENV_VAR),
     )
     report.add_argument("--debug", action="store_true", help=h("cli.help.main.debug"))
     _add_db(report)
@@ -295,13 +302,22 @@ async def cmd_visit_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def _folder_from_env() -> Path | None:
+    folder = os.environ.get(ENV_VAR, "")
+    return Path(folder) if folder else None
+
+
 async def cmd_report(args: argparse.Namespace) -> int:
     with ServiceRecord(args.db, create_folder=args.db is None) as record:
         visit = record.visit(args.visit_id)
     document = (
         render_json(visit)
         if args.form == "json"
-        else render_html(visit, args.lang or pick_language())
+        else render_html(
+            visit,
+            args.lang or pick_language(),
+            service_centre(args.technician or _folder_from_env()),
+        )
     )
     if args.output is None:
         sys.stdout.write(document)

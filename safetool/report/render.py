@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -25,7 +26,15 @@ _ENVIRONMENT = Environment(
 note can carry no control or bidi character into the customer's report."""
 
 
-def render_html(visit: dict[str, Any], language: str = "en") -> str:
+SERVICE_CENTRE_FILE = "service_centre.json"
+"""Written with a technician's certificate (``safetool dev-pki init`` for the demo)."""
+
+
+def render_html(
+    visit: dict[str, Any], language: str = "en", centre: dict[str, Any] | None = None
+) -> str:
+    """The customer's report. ``centre`` (``{"name": {"en": …, "zh_CN": …}, "hotline": …}``,
+    from :func:`service_centre`) heads it with the service centre's name and hotline."""
     if report_language(language) is None:
         raise SafetoolError(
             Message("report_language.unknown", {"language": language}),
@@ -34,7 +43,26 @@ def render_html(visit: dict[str, Any], language: str = "en") -> str:
     template = _ENVIRONMENT.get_template("report.html.j2")
     wording = Wording(language, _part_names(str(visit.get("lock", {}).get("model") or "")))
     html_lang = "zh-CN" if wording.language == "zh_CN" else wording.language
-    return template.render(visit=visit, t=translator(language), lang=html_lang, w=wording)
+    return template.render(
+        visit=visit, t=translator(language), lang=html_lang, w=wording, centre=centre
+    )
+
+
+def service_centre(identity_folder: Path | None) -> dict[str, Any] | None:
+    """The service centre a technician works for, as their identity folder's
+    ``service_centre.json`` names it (name in each language, hotline); None without one."""
+    if identity_folder is None:
+        return None
+    try:
+        centre = json.loads((identity_folder / SERVICE_CENTRE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(centre, dict) or not isinstance(centre.get("hotline"), str):
+        return None
+    name = centre.get("name")
+    if not (isinstance(name, dict) and isinstance(name.get("en"), str)):
+        return None
+    return {"name": name, "hotline": centre["hotline"]}
 
 
 def _part_names(model: str) -> dict[str, Words]:

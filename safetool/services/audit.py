@@ -319,13 +319,19 @@ def detail_message(entry: WireEntry) -> list[Message]:
     """An entry's detail (the fields the lock wrote, SPEC.md 12.10) in words: each field's
     name and its value, codes worded (``wrong``, ``penalty``, ``new_link``); numbers, ids and
     any text the lock wrote in its own words are shown as they are."""
-    detail = {k: v for k, v in entry.detail().items() if k != "kind"}
+    return detail_words(entry.detail())
+
+
+def detail_words(detail: dict[str, Any]) -> list[Message]:
+    """An entry's detail fields, as kept in a download or a visit, in words (see
+    :func:`detail_message`)."""
     return [
         Message(
             "audit.detail.item",
             {"label": _known(f"audit.field.{key}") or key, "value": _worded(key, value)},
         )
         for key, value in sorted(detail.items())
+        if key != "kind"
     ]
 
 

@@ -6,12 +6,14 @@ created readable by their owner only (0600) inside folders only the owner can en
 Layout (see docs/trust.md)::
 
     DIR/trust.json                      public anchors: authority, provisioning, firmware keys
+    DIR/service_centre.json             the centre's name and hotline, for customers' reports
     DIR/authority/authority.key         signs technician certificates, authorisations, revocations
     DIR/authority/recovery-master.key   derives each board's phone-in recovery secret
     DIR/authority/revocations.bin       the signed revocation list
     DIR/manufacturer/provisioning.key   signs boards' device certificates at production
     DIR/manufacturer/firmware.key       signs firmware images
-    DIR/technicians/<id>/               technician.key, technician.cert, trust.json, revocations.bin
+    DIR/technicians/<id>/               technician.key, technician.cert, trust.json,
+                                        revocations.bin, service_centre.json
     DIR/boards/<serial>/                device.key, device.cert, recovery.secret
 """
 
@@ -65,6 +67,17 @@ DEFAULT_TECHNICIANS = (
 DEFAULT_BOARDS = ("SL-0000-0001",)
 
 
+DEV_SERVICE_CENTRE = {
+    "name": {
+        "en": "Example Safe Service Centre (development)",
+        "zh_CN": "示例保险柜服务中心（开发用）",
+    },
+    "hotline": "400-000-0000",
+}
+"""The service centre the customer's report names, for the development PKI: a real one comes
+with the technician's certificate from the service centre."""
+
+
 def init_dev_pki(
     directory: Path,
     *,
@@ -104,6 +117,8 @@ def init_dev_pki(
     }
     trust_text = json.dumps(trust, indent=1) + "\n"
     (directory / "trust.json").write_text(trust_text)
+    centre_text = json.dumps(DEV_SERVICE_CENTRE, ensure_ascii=False, indent=1) + "\n"
+    (directory / "service_centre.json").write_text(centre_text, encoding="utf-8")
 
     revoked: list[int] = []
     summary: dict[str, Any] = {"directory": str(directory), "technicians": [], "boards": []}
@@ -125,6 +140,7 @@ def init_dev_pki(
         write_private(folder / "technician.key", private_pem(key))
         (folder / "technician.cert").write_bytes(certificate.encode())
         (folder / "trust.json").write_text(trust_text)
+        (folder / "service_centre.json").write_text(centre_text, encoding="utf-8")
         if spec.revoked:
             revoked.append(number)
         summary["technicians"].append(

@@ -21,7 +21,7 @@ from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from safetool.errors import SafetoolError
-from safetool.report.render import render_html
+from safetool.report.render import render_html, service_centre
 from safetool.services.diagnostics.model_data import Part
 from safetool.services.info import LockInfo
 from safetool.services.visits import ServiceRecord
@@ -303,7 +303,9 @@ class VisitScreen(SafetoolScreen):
             record.close_visit(visit_id, signed_off_by=name, satisfaction=rating)
             visit = record.visit(visit_id)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render_html(visit, language), encoding="utf-8")
+            identity = self.backend.identity()
+            centre = service_centre(identity.folder if identity is not None else None)
+            path.write_text(render_html(visit, language, centre), encoding="utf-8")
             return visit
 
         self.visit = await self._with_record(close)
