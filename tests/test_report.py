@@ -261,3 +261,59 @@ async def test_the_command_line_report_is_headed_by_the_technicians_service_cent
     assert "服务热线 400-000-0000" in out and "示例保险柜服务中心" in out
     code, out, err = await run(*argv, env={**os.environ, "SAFETOOL_TECHNICIAN": ""})
     assert code == 0 and "400-000-0000" not in out  # no centre known: no letterhead
+
+
+async def test_a_signed_report_is_checked_at_the_hotline_and_an_altered_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Issue 20.5: a verification code on the report, signed by the technician's key, that
+    the hotline checks: genuine as written; refused when a fact is changed, when another
+    technician's name is put on it, and when the signature is missing."""
+    import json as jsonlib
+
+    from safetool.authority.errors import NotAuthenticated
+    from safetool.authority.service import Authority
+    from safetool.identity import TechnicianIdentity
+    from safetool.report_signature import SCRIPT_ID, ReportSignatureError, read_embedded
+    from safetool.services.devpki import init_dev_pki
+    from tests.test_cli import run
+
+    pki = tmp_path / "pki"
+    init_dev_pki(pki)
+    identity = TechnicianIdentity.load(pki / "technicians" / "T-1001")
+    visit = closed_visit(tmp_path)
+    html = render_html(visit, "zh-CN", None, identity)
+    signed = read_embedded(html)
+    assert signed.code.replace(" ", "") and signed.code in html and SCRIPT_ID in html
+    authority = Authority.open(pki, f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    try:
+        check = authority.verify_report(signed)
+        assert (check.technician_id, check.revoked_now) == ("T-1001", False)
+        assert check.facts["serial"] == "SL-0000-0001" and check.facts["recoveries"]
+        block = jsonlib.dumps(signed.to_json(), sort_keys=True)
+        altered = signed.to_json()
+        altered["facts"]["recoveries"][0]["seal"] = "99999999-9"
+        with pytest.raises(NotAuthenticated) as forged:
+            authority.verify_report(type(signed).from_json(altered))
+        assert "签名验证失败" in forged.value.explain("zh_CN")
+        renamed = signed.to_json()
+        renamed["facts"]["technician"] = "T-1002"
+        with pytest.raises(NotAuthenticated):
+            authority.verify_report(type(signed).from_json(renamed))
+    finally:
+        authority.shutdown()
+    with pytest.raises(ReportSignatureError):
+        read_embedded(render_html(visit, "en"))  # written without an identity: nothing to check
+    assert block  # the block is plain JSON a service centre's other tools can read too
+
+    report = tmp_path / "report.html"
+    report.write_text(html, encoding="utf-8")
+    code, out, err = await run(
+        "authority", "verify-report", str(report), "--pki", str(pki), "--lang", "zh-CN"
+    )
+    assert code == 0, err
+    assert "真实：由持证技术员 T-1001" in out and "SL-0000-0001" in out
+    tampered = tmp_path / "tampered.html"
+    tampered.write_text(html.replace("12345678-9", "12345678-0"), encoding="utf-8")
+    code, out, err = await run("authority", "verify-report", str(tampered), "--pki", str(pki))
+    assert code == 1 and "does not verify" in err and "Traceback" not in err

@@ -180,6 +180,10 @@ async def test_visit_started_part_added_closed_and_reported(
         assert screen.report_path is not None
         html = screen.report_path.read_text(encoding="utf-8")
         assert "SL-BAT-4AA" in html and "Wang Fang" in html
+        from safetool.report_signature import read_embedded  # signed by the technician's key
+
+        assert read_embedded(html).facts["signed_off_by"] == "Wang Fang"
+        assert "400-000-0000" in html  # headed by the technician's service centre
         assert screen.report_path.name in shown(screen.query_one("#visit-report")).replace("\n", "")
         await pilot.press("ctrl+q")
 

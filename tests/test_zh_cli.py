@@ -164,7 +164,7 @@ async def test_help_and_usage_errors_read_in_chinese(tmp_path: Path) -> None:
     from safetool.cli.main import COMMANDS
 
     names = (*COMMANDS, *CHECKS, "zh-CN", "zh", "en", "json", "csv", "text", "install", "start")
-    names += ("serve", "issue", "close", "ledger", "init")  # sub-commands, typed as they are
+    names += ("verify-report", "serve", "issue", "close", "ledger", "init", "verify-")  # typed
     data = sorted(names, key=len, reverse=True)  # battery_resistance before battery
     english = {}
     for name, text in shown.items():

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from protocols.certificates import Certificate
 from protocols.recovery import (
@@ -38,6 +39,7 @@ from safetool.authority.digits import parse_challenge, parse_name, parse_seal
 from safetool.authority.errors import (
     AuthorityError,
     CertificateRefused,
+    NotAuthenticated,
     RequestInvalid,
     StaleRequest,
 )
@@ -60,6 +62,7 @@ from safetool.authority.wire import (
     verify_technician_signature,
 )
 from safetool.messages import Message
+from safetool.report_signature import SignedReport
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,18 @@ def _check_counter(counter: int | None) -> None:
             meaning=Message("authority.nothing_issued_or_recorded"),
             next_step=Message("authority.counter.read_again"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCheck:
+    """A customer report whose signature holds: what it states, and who signed it."""
+
+    facts: dict[str, Any]
+    technician_id: str
+    certificate_serial: int
+    revoked_now: bool
+    """The certificate has been revoked since (the report was genuine when signed, if its
+    date is before the revocation; the hotline should ask)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +363,34 @@ class Authority:
             technician_id=technician_id,
             max_seal_failures=self.policy.max_seal_failures,
         )
+
+    def verify_report(self, signed: SignedReport) -> ReportCheck:
+        """Whether a customer's report was signed by a technician this authority certified,
+        and the facts that signature covers (what the hotline reads back to the customer)."""
+        try:
+            certificate = self._authenticate(
+                signed.certificate, signed.signature, signed.signed_bytes
+            )
+        except AuthorityError:
+            raise NotAuthenticated(
+                Message("report_signature.forged"),
+                meaning=Message("report_signature.forged.meaning"),
+                next_step=Message("report_signature.forged.next"),
+            ) from None
+        if signed.facts.get("technician") != certificate.subject_id:
+            raise NotAuthenticated(
+                Message(
+                    "report_signature.other_technician",
+                    {
+                        "named": str(signed.facts.get("technician")),
+                        "signer": certificate.subject_id,
+                    },
+                ),
+                meaning=Message("report_signature.forged.meaning"),
+                next_step=Message("report_signature.forged.next"),
+            )
+        revoked = self.keys.revocations.is_revoked(certificate.serial_number)
+        return ReportCheck(signed.facts, certificate.subject_id, certificate.serial_number, revoked)
 
     def revocations(self) -> bytes:
         return self.keys.revocations.raw()

@@ -25,7 +25,14 @@ from safetool.authority.export import iso_utc, parse_ledger_filter, to_csv, to_j
 from safetool.authority.ledger import RateLimits
 from safetool.authority.server import DEFAULT_HOST, DEFAULT_PORT
 from safetool.authority.service import Authority, AuthorityPolicy
-from safetool.cli.common import add_output_options, cells, language, print_json, say
+from safetool.cli.common import (
+    add_output_options,
+    cells,
+    language,
+    print_fields,
+    print_json,
+    say,
+)
 from safetool.command_words import h, use_language, wanted_language
 from safetool.errors import SafetoolError
 from safetool.messages import Message, local_time, render
@@ -185,6 +192,85 @@ async def cmd_close(args: argparse.Namespace) -> int:
         print_json({"ok": True, "recovery": entry.as_dict()})
         return 0
     say(args, Message("cli.authority.closed", {"recovery": entry.counter, "serial": entry.serial}))
+    return 0
+
+
+# --- verify-report -------------------------------------------------------------------------
+
+
+async def cmd_verify_report(args: argparse.Namespace) -> int:
+    """Whether a customer's report file was signed by a technician this centre certified, and
+    the facts the signature covers, to compare with what the customer reads out."""
+    from safetool.report_signature import read_embedded
+
+    try:
+        html = Path(args.file).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise AuthorityConfigError(
+            Message("cli.authority.report_unreadable", {"path": str(args.file)}),
+            meaning=Message("authority.nothing_recorded"),
+            next_step=Message("cli.authority.report_unreadable.next"),
+        ) from error
+    signed = read_embedded(html)
+
+    def work() -> Any:
+        authority = Authority.open(_pki(args), _database_url(args))
+        try:
+            return authority.verify_report(signed)
+        finally:
+            authority.shutdown()
+
+    check = await asyncio.to_thread(work)
+    facts = check.facts
+    if args.json:
+        print_json(
+            {
+                "ok": True,
+                "genuine": True,
+                "technician": check.technician_id,
+                "certificate_serial": check.certificate_serial,
+                "revoked_now": check.revoked_now,
+                "facts": facts,
+            }
+        )
+        return 0
+    reader = language(args)
+    say(
+        args,
+        Message(
+            "cli.authority.report_genuine",
+            {"technician": check.technician_id, "certificate": check.certificate_serial},
+        ),
+    )
+    if check.revoked_now:
+        say(args, Message("cli.authority.report_revoked_since"))
+    ended = facts.get("ended_at") or facts.get("started_at") or ""
+    print_fields(
+        [
+            (Message("report.serial"), str(facts.get("serial"))),
+            (Message("report.visit"), str(facts.get("visit_id"))),
+            (Message("report.ended"), local_time(str(ended), reader) if ended else ""),
+            (Message("report.site"), str(facts.get("site") or "")),
+            (Message("report.signed_by"), str(facts.get("signed_off_by") or "")),
+            (
+                Message("report.parts"),
+                [
+                    f"{p.get('part_number')} × {p.get('quantity')}"
+                    for p in facts.get("parts") or []
+                    if isinstance(p, dict)
+                ],
+            ),
+            (
+                Message("report.recoveries"),
+                [
+                    f"{r.get('counter')} ({r.get('seal')})"
+                    for r in facts.get("recoveries") or []
+                    if isinstance(r, dict)
+                ],
+            ),
+        ],
+        reader,
+    )
     return 0
 
 
@@ -391,6 +477,15 @@ def add_authority_parser(subparsers: Any) -> None:
     )
     close.add_argument("--seal", required=True, metavar="DIGITS", help=h("cli.help.authority.seal"))
     close.set_defaults(handler=cmd_close)
+
+    verify = commands.add_parser(
+        "verify-report",
+        help=h("cli.help.authority.verify_report"),
+        description=h("cli.help.authority.verify_report.description"),
+    )
+    _common(verify)
+    verify.add_argument("file", type=Path, metavar="FILE", help=h("cli.help.authority.report_file"))
+    verify.set_defaults(handler=cmd_verify_report)
 
     ledger = commands.add_parser(
         "ledger",

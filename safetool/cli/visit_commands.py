@@ -302,9 +302,13 @@ async def cmd_visit_export(args: argparse.Namespace) -> int:
     return OK
 
 
-def _folder_from_env() -> Path | None:
-    folder = os.environ.get(ENV_VAR, "")
-    return Path(folder) if folder else None
+def _signed_report(visit: dict[str, Any], language: str, technician: Path | None) -> str:
+    """The report, headed by the technician's service centre and signed by their key when
+    their identity folder is given (``--technician`` or ``$SAFETOOL_TECHNICIAN``)."""
+    folder = technician or (Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None)
+    if folder is None:
+        return render_html(visit, language)
+    return render_html(visit, language, service_centre(folder), TechnicianIdentity.load(folder))
 
 
 async def cmd_report(args: argparse.Namespace) -> int:
@@ -313,11 +317,7 @@ async def cmd_report(args: argparse.Namespace) -> int:
     document = (
         render_json(visit)
         if args.form == "json"
-        else render_html(
-            visit,
-            args.lang or pick_language(),
-            service_centre(args.technician or _folder_from_env()),
-        )
+        else _signed_report(visit, args.lang or pick_language(), args.technician)
     )
     if args.output is None:
         sys.stdout.write(document)

@@ -751,6 +751,33 @@ AUTHORITY_COMMANDS: dict[str, dict[str, str]] = {
         "锁 {serial} 的第 {recovery} 次恢复已关闭（封码已核验）。",
     ),
     "cli.authority.column.recovery": _("recovery", "恢复"),
+    "cli.authority.report_unreadable": _("Cannot read the report {path}.", "无法读取报告 {path}。"),
+    "cli.authority.report_unreadable.next": _(
+        "Check the file's path, or ask the customer to send it again.",
+        "请检查文件路径，或请客户重新发送。",
+    ),
+    "cli.authority.report_genuine": _(
+        "Genuine: signed by certified technician {technician} (certificate {certificate}). "
+        "It states:",
+        "真实：由持证技术员 {technician}（证书 {certificate}）签名。报告内容如下：",
+    ),
+    "cli.authority.report_revoked_since": _(
+        "Note: that technician's certificate has been revoked since; check the report's date.",
+        "注意：该技术员的证书此后已被吊销；请核对报告日期。",
+    ),
+    "cli.help.authority.verify_report": _(
+        "check that a customer's report was signed by a certified technician",
+        "核验客户的报告是否由持证技术员签名",
+    ),
+    "cli.help.authority.verify_report.description": _(
+        "Read the signature a report file carries, check it against the technicians this "
+        "service centre certified, and show the facts it covers to compare with what the "
+        "customer reads out.",
+        "读取报告文件中的签名，用本服务中心认证的技术员核验，并显示签名所涵盖的内容，以便与客户读出的内容对照。",
+    ),
+    "cli.help.authority.report_file": _(
+        "the report file (HTML) as the customer received it", "客户收到的报告文件（HTML）"
+    ),
     "cli.authority.column.kind": _("kind", "类型"),
     "cli.authority.column.state": _("state", "状态"),
     "cli.authority.column.lock": _("lock", "锁"),

@@ -586,6 +586,45 @@ REPORT: dict[str, dict[str, str]] = {
         "Lockout recovery {counter}, authorised by the service centre {method}; close seal {seal}.",
         "第 {counter} 次锁定解除，由服务中心{method}授权；关闭封码 {seal}。",
     ),
+    "report.verification": _("Verification", "真伪验证"),
+    "report.verification_how": _(
+        "This report is signed by the certified technician's key. The service centre can check "
+        "that it is genuine and unaltered from this file; the code below is the signature.",
+        "本报告由持证技术员的密钥签名。服务中心可凭此文件核验其真实、未被改动；下方代码即为签名。",
+    ),
+    "report_signature.unreadable": _(
+        "The report's signature block cannot be read ({why}).", "无法读取报告的签名部分（{why}）。"
+    ),
+    "report_signature.unreadable.meaning": _("Its origin cannot be checked.", "无法核验它的来源。"),
+    "report_signature.unreadable.next": _(
+        "Ask the customer for the report file exactly as the technician left it.",
+        "请向客户索取技术员留下的原始报告文件。",
+    ),
+    "report_signature.missing": _(
+        "This report carries no technician's signature.", "这份报告没有技术员签名。"
+    ),
+    "report_signature.missing.meaning": _(
+        "It may have been written without a technician's identity, or altered.",
+        "它可能是在没有技术员身份的情况下生成的，或已被改动。",
+    ),
+    "report_signature.missing.next": _(
+        "Check the visit in the service records, or ask the technician for a signed report.",
+        "请核对服务记录中的这次上门服务，或请技术员提供已签名的报告。",
+    ),
+    "report_signature.forged": _("The report's signature does not verify.", "报告的签名验证失败。"),
+    "report_signature.forged.meaning": _(
+        "It was not signed by a technician this service centre certified, or it was altered "
+        "after signing.",
+        "它不是由本服务中心认证的技术员签名的，或签名后被改动过。",
+    ),
+    "report_signature.forged.next": _(
+        "Treat the report as not genuine; check the visit in the service records.",
+        "请视该报告为不可信；核对服务记录中的这次上门服务。",
+    ),
+    "report_signature.other_technician": _(
+        "The report names technician {named} but was signed by {signer}.",
+        "报告写的是技术员 {named}，签名的却是 {signer}。",
+    ),
     "report.method.phone": _("by phone", "电话"),
     "report.method.online": _("online", "在线"),
     "report.customer_signature": _("Customer's signature", "客户签字"),

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from safetool.errors import SafetoolError
 from safetool.messages import Message, Words
 from safetool.messages.shown import visible
 from safetool.report.translations import LANGUAGES, Wording, report_language, translator
+from safetool.report_signature import SCRIPT_ID, embedded_json, sign_report
 from safetool.services.diagnostics.model_data import ModelDataError, load_model_data
+
+if TYPE_CHECKING:
+    from safetool.identity import TechnicianIdentity
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("safetool.report", "templates"),
@@ -20,7 +25,9 @@ _ENVIRONMENT = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
-    finalize=lambda value: visible(value) if isinstance(value, str) else value,
+    finalize=lambda value: (
+        visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+    ),
 )
 """Every value the template prints passes :func:`visible`: a lock's serial or a technician's
 note can carry no control or bidi character into the customer's report."""
@@ -31,10 +38,15 @@ SERVICE_CENTRE_FILE = "service_centre.json"
 
 
 def render_html(
-    visit: dict[str, Any], language: str = "en", centre: dict[str, Any] | None = None
+    visit: dict[str, Any],
+    language: str = "en",
+    centre: dict[str, Any] | None = None,
+    identity: TechnicianIdentity | None = None,
 ) -> str:
     """The customer's report. ``centre`` (``{"name": {"en": …, "zh_CN": …}, "hotline": …}``,
-    from :func:`service_centre`) heads it with the service centre's name and hotline."""
+    from :func:`service_centre`) heads it with the service centre's name and hotline; with the
+    technician's ``identity`` the report carries its facts signed by the technician's key, and
+    the verification code that shows it (``safetool authority verify-report``)."""
     if report_language(language) is None:
         raise SafetoolError(
             Message("report_language.unknown", {"language": language}),
@@ -43,8 +55,16 @@ def render_html(
     template = _ENVIRONMENT.get_template("report.html.j2")
     wording = Wording(language, _part_names(str(visit.get("lock", {}).get("model") or "")))
     html_lang = "zh-CN" if wording.language == "zh_CN" else wording.language
+    signed = sign_report(visit, identity) if identity is not None else None
     return template.render(
-        visit=visit, t=translator(language), lang=html_lang, w=wording, centre=centre
+        visit=visit,
+        t=translator(language),
+        lang=html_lang,
+        w=wording,
+        centre=centre,
+        signed=signed,
+        signed_json=Markup(embedded_json(signed)) if signed is not None else "",
+        script_id=SCRIPT_ID,
     )
 
 

@@ -305,7 +305,7 @@ class VisitScreen(SafetoolScreen):
             path.parent.mkdir(parents=True, exist_ok=True)
             identity = self.backend.identity()
             centre = service_centre(identity.folder if identity is not None else None)
-            path.write_text(render_html(visit, language, centre), encoding="utf-8")
+            path.write_text(render_html(visit, language, centre, identity), encoding="utf-8")
             return visit
 
         self.visit = await self._with_record(close)
