@@ -137,9 +137,20 @@ def _op_ble_disconnect(emu: Emulator, args: dict[str, Any]) -> Any:
     return emu.disconnect_client()
 
 
+def _op_fit_part(emu: Emulator, args: dict[str, Any]) -> Any:
+    """A technician fits a new part: the faults that part had are gone (the motor: jammed,
+    stalled, worn)."""
+    part = str(args.get("part", ""))
+    if part != "motor":
+        raise ValueError(f"no part {part!r} to fit (motor)")
+    motor = emu.lock.hardware.motor
+    motor.jammed, motor.stalled, motor.slow_factor = False, False, 1.0
+
+
 OPS: dict[str, Handler] = {
     "state": lambda emu, args: emu.snapshot(),
     "set_fault": _op_set_fault,
+    "fit_part": _op_fit_part,
     "outputs": lambda emu, args: emu.lock.hardware.outputs,
     "press_key": _op_press_key,
     "enter_code": lambda emu, args: emu.lock.enter_code(str(args["code"])).value,

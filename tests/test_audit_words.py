@@ -55,3 +55,22 @@ def test_any_detail_a_lock_writes_is_shown_whole(detail: dict[str, object]) -> N
         parts = detail_message(item)
         assert len(parts) == len({k for k in detail if k != "kind"})
         worded(item, language)  # never raises, whatever the lock wrote
+
+
+def test_every_kind_the_emulated_board_writes_is_worded() -> None:
+    """A kind the board writes but the catalogue lacks read "entry kind bolt_extended" in a
+    Chinese audit (found by the end-to-end visit, issue 20)."""
+    import re
+    from pathlib import Path
+
+    from firmware.audit_tap import _OTHER as EVENTS_WRITTEN_AS_THEMSELVES
+    from protocols.audit_messages import AuditKind
+    from safetool.messages.catalogue import TEXTS
+
+    firmware = Path(__file__).resolve().parent.parent / "firmware"
+    written = {kind.name.lower() for kind in AuditKind} | {*EVENTS_WRITTEN_AS_THEMSELVES.values()}
+    for source in firmware.glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        written |= set(re.findall(r'\.append\(\s*[^,]+?,\s*"([a-z_]+)"', text, re.S))
+    assert {"bolt_extended", "diag_motor_refused", "power_on"} <= written  # the scan reads
+    assert sorted(k for k in written if f"audit.kind.{k}" not in TEXTS) == []

@@ -866,6 +866,21 @@ AUDIT: dict[str, dict[str, str]] = {
     "audit.kind.power_loss": _("power loss", "断电"),
     "audit.kind.diagnostic": _("diagnostic", "诊断"),
     "audit.kind.test_fill": _("test entry", "测试记录"),
+    "audit.kind.audit_repaired": _(
+        "audit trail repaired after a power cut", "断电后修复了审计记录"
+    ),
+    "audit.kind.bolt_retracted": _("bolt retracted", "锁舌缩回"),
+    "audit.kind.bolt_extended": _("bolt extended", "锁舌伸出"),
+    "audit.kind.door_opened": _("door opened", "门已打开"),
+    "audit.kind.door_closed": _("door closed", "门已关闭"),
+    "audit.kind.low_battery": _("low battery", "电量低"),
+    "audit.kind.diag_motor_test": _("motor test (diagnostics)", "电机测试（诊断）"),
+    "audit.kind.diag_motor_refused": _(
+        "motor test refused (diagnostics)", "电机测试被拒绝（诊断）"
+    ),
+    "audit.kind.diag_keypad_test": _("keypad test (diagnostics)", "键盘测试（诊断）"),
+    "audit.kind.other": _("other entry", "其他记录"),
+    "firmware.phase.done": _("done", "完成"),
     "audit.kind.unknown": _("entry kind {kind}", "条目类型 {kind}"),
     "audit.summary": _(
         "{serial}: {count} entries written, {held} held by the lock, {new} read now ({bytes} "
