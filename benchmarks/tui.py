@@ -1,7 +1,8 @@
 """The technician's app against the emulated board, driven by Textual's Pilot (a script, not a
 test): the key presses of the phone-in recovery path from launch to an open lock (goal: at most
-15 plus the digits typed), and the time from launch to the first dashboard with the lock's
-state on it.
+15 plus the digits typed), the key presses of a whole service visit (tests/tui_visit.py: visit,
+diagnosis of a jammed bolt, the part, a phone recovery with its seal, firmware, audit, sign-off
+and report), and the time from launch to the first dashboard with the lock's state on it.
 
 Run: ``.venv/bin/python benchmarks/tui.py`` (``--quick`` for a smoke run).
 """
@@ -30,6 +31,7 @@ from safetool.tui.recent import RecentPorts
 from safetool.tui.screens.dashboard import DashboardScreen
 from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.widgets.lock_panel import LockPanel
+from tests.tui_visit import Keys, whole_visit
 
 GOAL_KEYS = 15
 
@@ -109,6 +111,26 @@ async def recovery_path(pki: Path, folder: Path, with_port: bool) -> CountingPil
     return keys
 
 
+async def whole_visit_keys(pki: Path, folder: Path) -> Keys:
+    """The whole visit of tests/tui_visit.py, once, with its key presses counted."""
+    import os
+
+    from hil.images import build_test_image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    image = build_test_image(pki, folder, "fw-2.4.0", os.urandom(30_000), "2.4.0")
+    async with EmulatorProcess("--pki", str(pki), state_dir=folder / "board") as emulator:
+        await emulator.board.set_fault(name="jammed_motor")
+        await emulator.board.enter_code(code="246810")
+        backend = ServiceBackend(pki / "technicians" / "T-1001", data_folder=folder / "data")
+        app = SafetoolApp(backend, port=emulator.port, recent=RecentPorts(folder / "r.json"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            keys = Keys(pilot)
+            await whole_visit(app, keys, emulator, pki, image)
+            await app.action_quit()
+    return keys
+
+
 async def first_dashboard_s(pki: Path, folder: Path) -> float:
     async with EmulatorProcess("--pki", str(pki), state_dir=folder / "board") as emulator:
         started = time.perf_counter()
@@ -139,6 +161,12 @@ async def main(quick: bool) -> None:
                 f"  {how:<22} {keys.keys} key presses + {keys.digits} digits typed "
                 f"(goal ≤ {GOAL_KEYS} + digits: {verdict}); keys: {' '.join(keys.log)}"
             )
+        visit = await whole_visit_keys(pki, folder / "visit")
+        print(
+            f"A whole service visit in the app (80×24): {len(visit.commands)} key presses + "
+            f"{visit.typed} characters typed (the site, the hotline's response, the image's "
+            f"path, the customer's name); keys: {' '.join(visit.commands)}"
+        )
         times = [await first_dashboard_s(pki, folder / f"dash-{n}") for n in range(runs)]
         print(
             f"Time to first dashboard (launch → lock state shown), median of {runs}: "

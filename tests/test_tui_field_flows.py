@@ -156,7 +156,7 @@ async def test_visit_started_part_added_closed_and_reported(
         await pilot.press("v")
         screen = app.screen
         assert isinstance(screen, VisitScreen)
-        await wait_until(pilot, lambda: bool(screen.parts), what="model parts")
+        await wait_until(pilot, lambda: bool(screen.parts), 30, what="model parts")  # under load
         screen.query_one("#visit-site").focus()
         await pilot.press(*"Bank of Qingdao", "f5")
         await wait_until(pilot, lambda: screen.visit is not None, what="visit started")

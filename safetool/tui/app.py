@@ -98,7 +98,9 @@ class SafetoolApp(App[None]):
     async def on_dashboard_screen_navigate(self, message: DashboardScreen.Navigate) -> None:
         assert self.link is not None
         if message.where == "recover":
-            await self.push_screen(RecoverScreen(self.link, self.backend.authority_url))
+            await self.push_screen(
+                RecoverScreen(self.link, self.backend.authority_url, self._visits())
+            )
         elif message.where == "config":
             await self.push_screen(ConfigScreen(self.link))
         elif message.where == "diagnose":

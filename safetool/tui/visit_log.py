@@ -1,5 +1,6 @@
 """What the app does during an open visit goes into it by itself: diagnostics results, the
-audit trail downloaded, and firmware installed (before → after).
+audit trail downloaded, firmware installed (before → after) and a lockout recovery with its
+close seal.
 
 Each call finds the visit open for the lock's serial in ``visits.sqlite`` and records into it
 through :class:`~safetool.services.visits.ServiceRecord`; with no visit open (or no service
@@ -57,6 +58,12 @@ def record_firmware(db_path: Path, outcome: InstallOutcome, work_note: str) -> i
         service.add_note(visit_id, work_note, kind="work")
 
     return _with_open_visit(db_path, outcome.serial, record)
+
+
+def record_recovery(db_path: Path, serial: str, counter: int, method: str, seal: str) -> int | None:
+    """A recovery done, by its number on the lock (the one reference), how the service centre
+    authorised it (``phone`` or ``online``) and the close seal read from the lock."""
+    return _with_open_visit(db_path, serial, lambda r, v: r.add_recovery(v, counter, method, seal))
 
 
 def _with_open_visit(

@@ -3,6 +3,8 @@ with its check digit checked as you type, attempts left, the result, and the clo
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -16,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from safetool.messages import Message, render
 from safetool.services.recover import Challenge, Outcome, group_digits
 from safetool.services.session import Seal
+from safetool.tui import visit_log
 from safetool.tui.i18n import N_, _, current_language
 from safetool.tui.screens.base import SafetoolScreen
 from safetool.tui.texts import attempts_left, refusal_text
@@ -48,10 +51,12 @@ class RecoverScreen(SafetoolScreen):
         Binding("f7", "online", N_("Online")),
     ]
 
-    def __init__(self, link: LockLink, authority_url: str = "") -> None:
+    def __init__(self, link: LockLink, authority_url: str = "", visits: Path | None = None) -> None:
         super().__init__()
         self.link = link
         self.authority_url = authority_url
+        self.visits = visits
+        """The service record: a recovery sealed goes into the visit open for the lock."""
         self.recovery_id: int | None = None
         self.challenge: Challenge | None = None
         self.outcome: Outcome | None = None
@@ -199,7 +204,24 @@ class RecoverScreen(SafetoolScreen):
                 self.seal_reply = None
             elif isinstance(result, Seal):
                 self.seal_reply = result
+                self._record_in_visit(result)
             self._redraw()
+
+    @work(group="recover-visit", exit_on_error=False)
+    async def _record_in_visit(self, seal: Seal) -> None:
+        if self.visits is None or self.challenge is None:
+            return
+        method = "online" if self.recovery_id is not None else "phone"
+        visit_id = await asyncio.to_thread(
+            visit_log.record_recovery,
+            self.visits,
+            self.challenge.serial,
+            seal.counter,
+            method,
+            seal.seal,
+        )
+        if visit_id is not None:
+            self.notify(_("Recorded in visit {id}.").format(id=visit_id))
 
     async def _show_challenge(self) -> None:
         await self.query_one(ChallengeView).remove()
