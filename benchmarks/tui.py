@@ -23,15 +23,13 @@ from textual.pilot import Pilot
 
 from firmware.process import EmulatorProcess
 from protocols.catalogue import LockState
-from protocols.recovery import device_recovery_secret, phone_response
 from safetool.services.devpki import init_dev_pki
 from safetool.tui.app import SafetoolApp
 from safetool.tui.backend import ServiceBackend
 from safetool.tui.recent import RecentPorts
 from safetool.tui.screens.dashboard import DashboardScreen
-from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.widgets.lock_panel import LockPanel
-from tests.tui_visit import Keys, whole_visit
+from tests.tui_visit import Keys, hotline_answer, whole_visit
 
 GOAL_KEYS = 15
 
@@ -75,16 +73,6 @@ async def hard_lockout(emulator: EmulatorProcess) -> None:
         for _ in range(5):
             await emulator.board.enter_code(code="999999")
         await emulator.board.advance_clock(seconds=301)
-
-
-def hotline_answer(pki: Path, app: SafetoolApp) -> str:
-    """What the hotline would read back (computed here as the authority does)."""
-    screen = app.screen
-    assert isinstance(screen, RecoverScreen) and screen.challenge is not None
-    challenge = screen.challenge
-    master = bytes.fromhex((pki / "authority" / "recovery-master.key").read_text())
-    secret = device_recovery_secret(master, challenge.serial)
-    return phone_response(secret, challenge.serial, challenge.digits, challenge.counter, "T-1001")
 
 
 async def recovery_path(pki: Path, folder: Path, with_port: bool) -> CountingPilot:

@@ -242,3 +242,19 @@ def test_the_emulated_boards_help_is_the_catalogues_english() -> None:
         if key.startswith("cli.help.emulate.")
     }
     assert catalogue == HELP
+
+
+async def test_the_developer_commands_read_in_chinese(tmp_path: Path) -> None:
+    """`dev-pki init` and `firmware build`: what they print, in Chinese too."""
+    code, text = await zh("dev-pki", "init", str(tmp_path / "pki"), data=tmp_path)
+    assert code == 0 and "已吊销" in text and "切勿用于真实的锁" in text
+    (tmp_path / "p.bin").write_bytes(b"payload")
+    code, built = await zh(
+        "firmware", "build", "--payload", str(tmp_path / "p.bin"), "-o", str(tmp_path / "o.img"),
+        "--key", str(tmp_path / "pki" / "manufacturer" / "firmware.key"), "--version", "2.5.0",
+        "--security-counter", "2", "--model", "SL-100", "--hardware-revision", "B",
+        data=tmp_path,
+    )  # fmt: skip
+    assert code == 0 and "已签名" in built
+    lines = english_in(text + built, f"`safetool emulate --pki {tmp_path / 'pki'}`")
+    assert lines == []

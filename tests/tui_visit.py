@@ -7,7 +7,6 @@ languages) and benchmarks/tui.py (which prints the key presses it takes)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from safetool.tui.screens.file_dialog import ImageDialog
 from safetool.tui.screens.firmware import FirmwareScreen
 from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.screens.visit import VisitScreen
+from tests.tui_support import wait_until
 
 JAMMED_PART = "SL-MTR-12"
 
@@ -50,14 +50,10 @@ class Keys:
 async def until(
     pilot: Pilot[None], check: Callable[[], object], what: str, timeout_s: float = 30
 ) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the app did not get there in time: {what}")
-        await pilot.pause(0.05)
+    await wait_until(pilot, lambda: bool(check()), timeout_s, what=what)
 
 
-def _hotline(pki: Path, app: SafetoolApp) -> str:
+def hotline_answer(pki: Path, app: SafetoolApp) -> str:
     """What the hotline reads back for the challenge on the screen (as the authority does)."""
     screen = app.screen
     assert isinstance(screen, RecoverScreen) and screen.challenge is not None
@@ -109,7 +105,7 @@ async def whole_visit(
     recover = app.screen
     assert isinstance(recover, RecoverScreen)
     await until(pilot, lambda: recover.challenge is not None, "challenge")
-    await keys.type(_hotline(pki, app))
+    await keys.type(hotline_answer(pki, app))
     await keys.press("enter")
     await until(pilot, lambda: recover.outcome is not None, "the lock's answer")
     assert recover.outcome is not None and recover.outcome.opened

@@ -21,7 +21,7 @@ from safetool.cli.common import (
 from safetool.cli.firmware_install_command import add_install_parser
 from safetool.command_words import h
 from safetool.identity import ENV_VAR, TechnicianIdentity
-from safetool.messages import Message, os_error_message
+from safetool.messages import Message, os_error_message, pick_language, render
 from safetool.services.firmware_image import (
     CHANNELS,
     DEFAULT_ALIGN,
@@ -169,10 +169,16 @@ async def cmd_firmware_build(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        print(
-            f"Signed {args.output}: version {image.version}, security counter "
-            f"{image.security_counter}, {image.total_size} bytes."
+        said = Message(
+            "build.signed",
+            {
+                "path": str(args.output),
+                "version": str(image.version),
+                "counter": image.security_counter,
+                "size": image.total_size,
+            },
         )
+        print(render(said, pick_language(getattr(args, "lang", None))))
     return OK
 
 

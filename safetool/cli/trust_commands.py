@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from safetool.cli.common import (
+    add_output_options,
     add_port_options,
     ask,
     cells,
@@ -38,8 +39,7 @@ def add_trust_parsers(commands: Any) -> None:
         help=h("cli.help.trust.init"),
     )
     init.add_argument("directory", type=Path, metavar="DIR")
-    init.add_argument("--json", action="store_true")
-    init.add_argument("--debug", action="store_true")
+    add_output_options(init)
     init.set_defaults(handler=cmd_dev_pki_init)
 
     recover = commands.add_parser(
@@ -101,14 +101,15 @@ async def cmd_dev_pki_init(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return OK
-    print(f"Development PKI created in {args.directory} (private keys: owner-only files).")
+    say(args, Message("devpki.created", {"path": str(args.directory)}))
     for tech in summary["technicians"]:
-        state = " (REVOKED)" if tech["revoked"] else ""
-        quals = ", ".join(tech["qualifications"])
-        print(f"  technician {tech['id']}: {quals}{state}  ->  {tech['folder']}")
+        qualifications = [Message(f"audit.value.{name}") for name in tech["qualifications"]]
+        said = "devpki.technician_revoked" if tech["revoked"] else "devpki.technician"
+        values = {"id": tech["id"], "qualifications": qualifications, "path": tech["folder"]}
+        say(args, Message(said, values))
     for board in summary["boards"]:
-        print(f"  board {board['serial']}  ->  safetool emulate --pki {args.directory}")
-    print("These keys are for development only; never use them for real locks.")
+        say(args, Message("devpki.board", {"serial": board["serial"], "path": str(args.directory)}))
+    say(args, Message("devpki.development_only"))
     return OK
 
 

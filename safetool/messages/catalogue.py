@@ -2810,6 +2810,30 @@ BUILD: dict[str, dict[str, str]] = {
     "build.not_a_key": _(
         "{path} is not an unencrypted Ed25519 private key.", "{path} 不是未加密的 Ed25519 私钥。"
     ),
+    "build.signed": _(
+        "Signed {path}: version {version}, security counter {counter}, {size} bytes.",
+        "已签名 {path}：版本 {version}，安全计数器 {counter}，{size} 字节。",
+    ),
+    "devpki.created": _(
+        "Development PKI created in {path} (private keys: owner-only files).",
+        "开发用 PKI 已创建于 {path}（私钥文件仅所有者可读）。",
+    ),
+    "devpki.technician": _(
+        "  technician {id}: {qualifications}  ->  {path}",
+        "  技术员 {id}：{qualifications}  ->  {path}",
+    ),
+    "devpki.technician_revoked": _(
+        "  technician {id}: {qualifications} (REVOKED)  ->  {path}",
+        "  技术员 {id}：{qualifications}（已吊销）  ->  {path}",
+    ),
+    "devpki.board": _(
+        "  board {serial}  ->  safetool emulate --pki {path}",
+        "  锁板 {serial}  ->  `safetool emulate --pki {path}`",
+    ),
+    "devpki.development_only": _(
+        "These keys are for development only; never use them for real locks.",
+        "这些密钥仅供开发使用；切勿用于真实的锁。",
+    ),
     "build.not_a_key.next": _(
         "Use the manufacturer's firmware key (PKI/manufacturer/firmware.key).",
         "请使用制造商的固件密钥（`PKI/manufacturer/firmware.key`）。",
