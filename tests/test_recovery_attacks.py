@@ -160,6 +160,41 @@ async def test_replay_of_a_used_authorisation(
     await assert_unchanged(locked_out, client)
 
 
+async def test_the_challenge_is_gone_once_the_lock_opened(
+    pki: Path, locked_out: EmulatorProcess, client: LockClient
+) -> None:
+    """Issue 21: the replay tests ask for a new challenge first, which voids the old one
+    anyway; so a board that kept the challenge after a successful recovery passed them all.
+    The same authorisation, sent again for the same challenge, finds no challenge."""
+    me = technician(pki)
+    recovery = Recovery(client, me)
+    challenge = await recovery.challenge()
+    token = authorise(pki, challenge, technician=me)
+
+    async def again(c: Any) -> bytes:
+        return token
+
+    assert (await recovery.answer_online(again, challenge)).opened
+    outcome = await recovery.answer_online(again, challenge)
+    assert not outcome.opened and outcome.reason == RefusalReason.NO_CHALLENGE
+
+
+async def test_a_signature_that_does_not_verify_is_refused_whatever_key_it_names(
+    pki: Path, locked_out: EmulatorProcess, client: LockClient
+) -> None:
+    """Issue 21: every "bad signature" attack was stopped by the key-id comparison first, so a
+    board that checked only the key id passed them. Here the token names the service
+    authority's key, truly, and one bit of its signature is wrong."""
+
+    def flipped(c: Any, me: TechnicianIdentity) -> bytes:
+        token = bytearray(authorise(pki, c, technician=me))
+        token[-1] ^= 0x01  # the signature is the last 64 bytes: nothing else changes
+        return bytes(token)
+
+    reason = await refuse_online(pki, locked_out, client, flipped)
+    assert reason == RefusalReason.BAD_SIGNATURE
+
+
 async def test_authorisation_for_another_serial(
     pki: Path, locked_out: EmulatorProcess, client: LockClient
 ) -> None:
