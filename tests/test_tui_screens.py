@@ -5,8 +5,10 @@ per screen, service errors in Chinese."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from safetool.tui.i18n import set_language
@@ -156,12 +158,27 @@ async def test_a_refused_response_shows_the_reason_and_attempts_left(tmp_path: P
         await wait_until(pilot, lambda: "123 456 782" in shown(screen.query_one("#seal")))
 
 
+async def _image_dialog(pilot: Any) -> tuple[FirmwareScreen, ModalScreen[Any]]:
+    """From launch to the firmware screen's image dialog (F, then O)."""
+    from safetool.tui.screens.file_dialog import ImageDialog
+
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+    await pilot.press("f")
+    await wait_until(pilot, lambda: isinstance(app.screen, FirmwareScreen))
+    screen = app.screen
+    assert isinstance(screen, FirmwareScreen)
+    await pilot.press("o")
+    await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog))
+    dialog = app.screen
+    assert isinstance(dialog, ImageDialog)
+    return screen, dialog
+
+
 async def test_the_image_dialog_lists_the_folders_images_and_a_bad_file_is_refused_in_chinese(
     tmp_path: Path,
 ) -> None:
     from textual.widgets import Input, OptionList
-
-    from safetool.tui.screens.file_dialog import ImageDialog
 
     folder = tmp_path / "releases"
     folder.mkdir()
@@ -169,14 +186,7 @@ async def test_the_image_dialog_lists_the_folders_images_and_a_bad_file_is_refus
     (folder / "raw-build.bin").write_bytes(b"\x7fELF" + b"\0" * 60)  # the raw build, unsigned
     app = fake_app(tmp_path, "zh_CN", port="/dev/ttyUSB0")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        await pilot.press("f")
-        await wait_until(pilot, lambda: isinstance(app.screen, FirmwareScreen))
-        screen = app.screen
-        assert isinstance(screen, FirmwareScreen)
-        await pilot.press("o")
-        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog))
-        dialog = app.screen
+        screen, dialog = await _image_dialog(pilot)
         dialog.query_one(Input).value = f"{folder}/"
         choices = dialog.query_one(OptionList)
         await wait_until(pilot, lambda: choices.option_count == 1, what="the folder's images")
@@ -278,8 +288,6 @@ async def test_the_image_dialog_never_closes_on_nothing(tmp_path: Path, language
     one burst is read."""
     from textual.widgets import Input, OptionList, Static
 
-    from safetool.tui.screens.file_dialog import ImageDialog
-
     folder = tmp_path / "releases"
     folder.mkdir()
     empty = tmp_path / "empty"
@@ -287,14 +295,7 @@ async def test_the_image_dialog_never_closes_on_nothing(tmp_path: Path, language
     (folder / "fw-2.4.0.img").write_bytes(b"\x3d\xb8\xf3\x96" + bytes(60))
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        await pilot.press("f")
-        await wait_until(pilot, lambda: isinstance(app.screen, FirmwareScreen))
-        screen = app.screen
-        assert isinstance(screen, FirmwareScreen)
-        await pilot.press("o")
-        await wait_until(pilot, lambda: isinstance(app.screen, ImageDialog))
-        dialog = app.screen
+        screen, dialog = await _image_dialog(pilot)
         problem = dialog.query_one("#image-problem", Static)
         await pilot.press("ctrl+u", "enter")  # nothing typed
         await pilot.pause(0.05)

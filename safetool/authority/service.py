@@ -88,6 +88,33 @@ class ReportCheck:
     date is before the revocation; the hotline should ask)."""
 
 
+def check_report(signed: SignedReport, keys: AuthorityKeys) -> ReportCheck:
+    """Whether a customer's report was signed by a technician this authority certified, and
+    the facts that signature covers (what the hotline reads back to the customer). Needs the
+    authority's keys and revocation list only, not its ledger."""
+    try:
+        certificate = decode_certificate(signed.certificate)
+        check_signed_by_authority(certificate, keys.public_key)
+        verify_technician_signature(certificate, signed.signature, signed.signed_bytes)
+    except AuthorityError:
+        raise NotAuthenticated(
+            Message("report_signature.forged"),
+            meaning=Message("report_signature.forged.meaning"),
+            next_step=Message("report_signature.forged.next"),
+        ) from None
+    if signed.facts.get("technician") != certificate.subject_id:
+        raise NotAuthenticated(
+            Message(
+                "report_signature.other_technician",
+                {"named": str(signed.facts.get("technician")), "signer": certificate.subject_id},
+            ),
+            meaning=Message("report_signature.forged.meaning"),
+            next_step=Message("report_signature.forged.next"),
+        )
+    revoked = keys.revocations.is_revoked(certificate.serial_number)
+    return ReportCheck(signed.facts, certificate.subject_id, certificate.serial_number, revoked)
+
+
 @dataclass(frozen=True, slots=True)
 class AuthorityPolicy:
     validity_s: int = 15 * 60
@@ -365,32 +392,7 @@ class Authority:
         )
 
     def verify_report(self, signed: SignedReport) -> ReportCheck:
-        """Whether a customer's report was signed by a technician this authority certified,
-        and the facts that signature covers (what the hotline reads back to the customer)."""
-        try:
-            certificate = self._authenticate(
-                signed.certificate, signed.signature, signed.signed_bytes
-            )
-        except AuthorityError:
-            raise NotAuthenticated(
-                Message("report_signature.forged"),
-                meaning=Message("report_signature.forged.meaning"),
-                next_step=Message("report_signature.forged.next"),
-            ) from None
-        if signed.facts.get("technician") != certificate.subject_id:
-            raise NotAuthenticated(
-                Message(
-                    "report_signature.other_technician",
-                    {
-                        "named": str(signed.facts.get("technician")),
-                        "signer": certificate.subject_id,
-                    },
-                ),
-                meaning=Message("report_signature.forged.meaning"),
-                next_step=Message("report_signature.forged.next"),
-            )
-        revoked = self.keys.revocations.is_revoked(certificate.serial_number)
-        return ReportCheck(signed.facts, certificate.subject_id, certificate.serial_number, revoked)
+        return check_report(signed, self.keys)
 
     def revocations(self) -> bytes:
         return self.keys.revocations.raw()

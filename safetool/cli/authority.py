@@ -213,14 +213,10 @@ async def cmd_verify_report(args: argparse.Namespace) -> int:
         ) from error
     signed = read_embedded(html)
 
-    def work() -> Any:
-        authority = Authority.open(_pki(args), _database_url(args))
-        try:
-            return authority.verify_report(signed)
-        finally:
-            authority.shutdown()
+    from safetool.authority.keys import load_authority_keys
+    from safetool.authority.service import check_report
 
-    check = await asyncio.to_thread(work)
+    check = await asyncio.to_thread(lambda: check_report(signed, load_authority_keys(_pki(args))))
     facts = check.facts
     if args.json:
         print_json(
@@ -483,7 +479,7 @@ def add_authority_parser(subparsers: Any) -> None:
         help=h("cli.help.authority.verify_report"),
         description=h("cli.help.authority.verify_report.description"),
     )
-    _common(verify)
+    _common(verify, database=False)  # keys and revocations only: the ledger is not opened
     verify.add_argument("file", type=Path, metavar="FILE", help=h("cli.help.authority.report_file"))
     verify.set_defaults(handler=cmd_verify_report)
 
