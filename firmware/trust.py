@@ -139,11 +139,17 @@ class BoardTrust:
         provisioning = self.provisioning
         if provisioning is None:
             return _not_allowed("this board has no device key (not provisioned)"), None
+        hello = self.connection.hello_exchange
+        if not hello:
+            return ErrorResponse(
+                ErrorCode.INVALID_STATE, "SESSION_INIT needs a HELLO on this link first"
+            ), None
         now = self.lock.trusted_rtc()
         expiry_at, started_by = self.lock.certificate_times()
         try:
             reply, offer = board_accept_init(
                 request,
+                hello=hello,
                 device_key=provisioning.device_key,
                 device_certificate=provisioning.device_certificate,
                 authority_key=provisioning.authority_key,

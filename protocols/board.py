@@ -46,6 +46,7 @@ from protocols.messages import (
     Request,
     Response,
 )
+from protocols.session import hello_exchange
 
 DEFAULT_BOARD_MAX_FRAME = 8192 + 64
 REPLY_CACHE_SIZE = 64
@@ -88,6 +89,9 @@ class BoardConnection(Endpoint[BoardEvent]):
         self.conflicts = 0
         """Requests dropped because their sequence number was still being worked on."""
         self.link_sessions = 0
+        self.hello_exchange = b""
+        """The last HELLO answered on this boot, request and answer (SPEC.md 11.4 binds it
+        into the secure session's transcript); empty until a tool has said HELLO."""
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -208,5 +212,6 @@ class BoardConnection(Endpoint[BoardEvent]):
             max_frame=self.max_frame,
             boot_id=self.boot_id,
         )
+        self.hello_exchange = hello_exchange(hello, answer)
         self._queue(self._encode(answer, seq, Flags.RESPONSE, encrypt=False))
         self._emit(HelloReceived(seq, hello, high, self.peer_max_frame))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
     from protocols.certificates import Certificate
+    from protocols.messages import HelloRequest, HelloResponse
     from protocols.trust_messages import (
         SessionAuthRequest,
         SessionInitRequest,
@@ -86,11 +87,28 @@ def _raw(key: X25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def transcript_hash(init: SessionInitRequest, reply: SessionInitResponse) -> bytes:
-    """What both signatures cover: every byte of SESSION_INIT both ways but the board's
-    signature. Binding the ephemeral keys stops a man in the middle from swapping them."""
+def hello_exchange(request: HelloRequest, response: HelloResponse) -> bytes:
+    """The bodies of the HELLO that opened the link session, request then answer (4 + 9
+    bytes, SPEC.md 11.4): what the transcript binds of the version negotiation."""
+    from protocols.codec import HEADER_SIZE, encode_message
+
+    return encode_message(request, 0)[HEADER_SIZE:] + encode_message(response, 0)[HEADER_SIZE:]
+
+
+HELLO_EXCHANGE_SIZE = 13
+
+
+def transcript_hash(hello: bytes, init: SessionInitRequest, reply: SessionInitResponse) -> bytes:
+    """What both signatures cover: the link's HELLO exchange and every byte of SESSION_INIT
+    both ways but the board's signature. Binding the ephemeral keys stops a man in the middle
+    from swapping them; binding HELLO stops one from talking both ends down to an older
+    protocol version (or a smaller frame limit) unnoticed."""
+    if len(hello) != HELLO_EXCHANGE_SIZE:
+        raise ValueError(f"a HELLO exchange is {HELLO_EXCHANGE_SIZE} bytes, not {len(hello)}")
     digest = hashlib.sha256(_TRANSCRIPT_LABEL)
     for part in (
+        hello[:4],
+        hello[4:],
         init.ephemeral_key,
         init.nonce,
         init.certificate,
@@ -164,10 +182,12 @@ def _derive(shared: bytes, transcript: bytes) -> tuple[bytes, bytes]:
 
 @dataclass(slots=True)
 class ToolHandshake:
-    """The tool's half. ``sign`` signs with the technician's key (the key never enters here)."""
+    """The tool's half. ``sign`` signs with the technician's key (the key never enters here);
+    ``hello`` is the link's HELLO exchange as the tool sent and received it."""
 
     certificate: bytes
     sign: Callable[[bytes], bytes]
+    hello: bytes
     _ephemeral: X25519PrivateKey | None = None
     _init: SessionInitRequest | None = None
 
@@ -206,11 +226,14 @@ class ToolHandshake:
                 f"the device certificate is for {device.subject_id}, the board says it is "
                 f"{expected_serial}"
             )
-        transcript = transcript_hash(self._init, reply)
+        transcript = transcript_hash(self.hello, self._init, reply)
         try:
             device.subject_key().verify(reply.signature, board_signed_bytes(transcript))
         except InvalidSignature:
-            raise HandshakeFailed("the board could not prove it holds its device key") from None
+            raise HandshakeFailed(
+                "the board could not prove it holds its device key, or the link's HELLO or "
+                "SESSION_INIT was altered on the way"
+            ) from None
         try:
             shared = self._ephemeral.exchange(
                 X25519PublicKey.from_public_bytes(reply.ephemeral_key)
@@ -237,6 +260,7 @@ class BoardSessionOffer:
 def board_accept_init(
     init: SessionInitRequest,
     *,
+    hello: bytes,
     device_key: Ed25519PrivateKey,
     device_certificate: bytes,
     authority_key: Ed25519PublicKey,
@@ -246,7 +270,8 @@ def board_accept_init(
 ) -> tuple[SessionInitResponse, BoardSessionOffer]:
     """Check the technician certificate and answer; raise :class:`HandshakeFailed` (with the
     reason in its ``reason`` attribute) if the technician may not open a session. ``now``
-    judges expiry, ``started_by`` (if given) the start of validity (SPEC.md 12.6)."""
+    judges expiry, ``started_by`` (if given) the start of validity (SPEC.md 12.6); ``hello``
+    is the HELLO exchange of the link session as the board received and answered it."""
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
     from protocols.certificates import (
@@ -281,7 +306,7 @@ def board_accept_init(
     unsigned = SessionInitResponse(
         _raw(ephemeral.public_key()), os.urandom(16), b"\x00" * 64, device_certificate
     )
-    transcript = transcript_hash(init, unsigned)
+    transcript = transcript_hash(hello, init, unsigned)
     reply = SessionInitResponse(
         unsigned.ephemeral_key,
         unsigned.nonce,

@@ -48,7 +48,7 @@ from protocols.messages import (
     Response,
 )
 from protocols.retransmit import RetransmitPolicy, RttEstimator
-from protocols.session import CIPHER_OVERHEAD
+from protocols.session import CIPHER_OVERHEAD, hello_exchange
 
 DEFAULT_TOOL_MAX_FRAME = ABSOLUTE_MAX_FRAME
 MAX_OUTSTANDING = 64
@@ -103,6 +103,8 @@ class ToolConnection(Endpoint[ToolEvent]):
         """The link's rate (serial: baud / 10). ``None`` when unknown or unlimited."""
         self._line_free_at_s = 0.0
         self.boot_id: int | None = None
+        self.hello_exchange = b""
+        """The HELLO of this link session as sent and answered (the secure session binds it)."""
         self.retransmits = 0
         self.stale_responses = 0
         self.events_missed = 0
@@ -193,6 +195,11 @@ class ToolConnection(Endpoint[ToolEvent]):
     @property
     def outstanding(self) -> int:
         return len(self._outstanding)
+
+    @property
+    def next_seq(self) -> int:
+        """The sequence number the next request will carry (if it is free)."""
+        return self._next_seq
 
     def _allocate_seq(self) -> int:
         for _ in range(0x10000):
@@ -288,6 +295,8 @@ class ToolConnection(Endpoint[ToolEvent]):
                 message = ErrorResponse(ErrorCode.UNSUPPORTED_VERSION, problem)
             else:
                 self._on_hello(message)
+                if isinstance(item.request, HelloRequest):
+                    self.hello_exchange = hello_exchange(item.request, message)
         self._emit(ResponseReceived(decoded.seq, item.request, message, rtt_s, item.attempts))
 
     @staticmethod

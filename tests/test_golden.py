@@ -88,6 +88,8 @@ from protocols.messages import (
     REQUESTS,
     RESPONSES,
     ErrorResponse,
+    HelloRequest,
+    HelloResponse,
     IdentifyRequest,
     LockEvent,
     StatusRequest,
@@ -113,6 +115,7 @@ from protocols.session import (
     board_accept_init,
     board_check_auth,
     board_signed_bytes,
+    hello_exchange,
     technician_signed_bytes,
     transcript_hash,
 )
@@ -937,6 +940,21 @@ def golden_randomness(monkeypatch: pytest.MonkeyPatch) -> _FixedRandomness:
     return fixed
 
 
+def _golden_hello() -> bytes:
+    """The HELLO exchange the golden handshake binds: good vectors hello_request and
+    hello_response (SPEC.md 11.4)."""
+    request = message_from_vector(vector("hello_request"))
+    response = message_from_vector(vector("hello_response"))
+    assert isinstance(request, HelloRequest) and isinstance(response, HelloResponse)
+    exchange = hello_exchange(request, response)
+    assert (
+        exchange
+        == frame_bytes(vector("hello_request"))[5:] + frame_bytes(vector("hello_response"))[5:]
+    )
+    assert exchange.hex() == crypto_vector("handshake")["hello_exchange_hex"]
+    return exchange
+
+
 def _golden_handshake() -> tuple[
     ToolHandshake, SessionInitRequest, SessionInitResponse, BoardSessionOffer
 ]:
@@ -944,10 +962,12 @@ def _golden_handshake() -> tuple[
     tool = ToolHandshake(
         _hex(crypto_vector("certificate_technician"), "encoded_hex"),
         _private("key_technician").sign,
+        _golden_hello(),
     )
     init = tool.start()
     reply, offer = board_accept_init(
         init,
+        hello=_golden_hello(),
         device_key=_private("key_device"),
         device_certificate=_hex(crypto_vector("certificate_device"), "encoded_hex"),
         authority_key=_public("key_authority"),
@@ -962,7 +982,7 @@ def test_handshake_reproduces_the_golden_vectors(golden_randomness: _FixedRandom
     tool, init, reply, offer = _golden_handshake()
     assert init == message_from_vector(vector("session_init_request"))
     assert reply == message_from_vector(vector("session_init_response"))
-    assert transcript_hash(init, reply).hex() == handshake["transcript_hash_hex"]
+    assert transcript_hash(_golden_hello(), init, reply).hex() == handshake["transcript_hash_hex"]
     assert offer.transcript.hex() == handshake["transcript_hash_hex"]
     assert reply.signature.hex() == handshake["board_signature_hex"]
     auth, tool_cipher, device = tool.finish(
@@ -991,7 +1011,8 @@ def test_transcript_hash_signed_strings_and_keys_follow_the_spec() -> None:
     init = message_from_vector(vector("session_init_request"))
     reply = message_from_vector(vector("session_init_response"))
     assert isinstance(init, SessionInitRequest) and isinstance(reply, SessionInitResponse)
-    assert transcript_hash(init, reply).hex() == handshake["transcript_hash_hex"]
+    hello = _golden_hello()
+    assert transcript_hash(hello, init, reply).hex() == handshake["transcript_hash_hex"]
     transcript = _hex(handshake, "transcript_hash_hex")
     assert board_signed_bytes(transcript) == b"board\x00" + transcript
     assert technician_signed_bytes(transcript) == b"technician\x00" + transcript
@@ -1003,6 +1024,8 @@ def test_transcript_hash_signed_strings_and_keys_follow_the_spec() -> None:
     )
     digest = hashlib.sha256(b"safetool session v1\x00")
     for part in (
+        hello[:4],
+        hello[4:],
         init.ephemeral_key,
         init.nonce,
         init.certificate,
@@ -1036,8 +1059,10 @@ def test_encrypted_session_reproduces_the_golden_frames(
     """Tool and board connections, with the golden handshake, send the golden bytes."""
     handshake = crypto_vector("handshake")
     clock = FakeClock()
-    tool = ToolConnection(clock, initial_seq=0x03FF)
-    board = BoardConnection(boot_id=1)
+    hello_response = message_from_vector(vector("hello_response"))
+    assert isinstance(hello_response, HelloResponse)
+    tool = ToolConnection(clock, initial_seq=0x03FF, max_frame=65535)
+    board = BoardConnection(boot_id=hello_response.boot_id, max_frame=hello_response.max_frame)
 
     def to_board() -> bytes:
         data = tool.data_to_send()
@@ -1060,11 +1085,13 @@ def test_encrypted_session_reproduces_the_golden_frames(
         assert isinstance(event, ResponseReceived), event
         return event
 
-    tool.send_request(tool.hello(), timeout_s=1.0)  # seq 0x03FF: raises the frame limits
+    # seq 0x03FF: the golden HELLO bodies (the session binds them), raising the frame limits
+    tool.send_request(tool.hello(), timeout_s=1.0)
     to_board()
     list(iter(board.next_event, None))
     to_tool()
     tool_answer()
+    assert tool.hello_exchange == board.hello_exchange == _golden_hello()
 
     handshaker, init, reply, offer = _golden_handshake()
     tool.send_request(init, timeout_s=1.0)

@@ -8,6 +8,14 @@ from pathlib import Path
 import pytest
 
 from firmware.emulator import Emulator
+from firmware.provisioning import Provisioning
+from protocols.catalogue import ErrorCode
+from protocols.events import ResponseReceived
+from protocols.messages import ErrorResponse
+from protocols.session import ToolHandshake
+from protocols.tool import ToolConnection
+from protocols.trust_messages import SessionInitResponse
+from safetool.services.devpki import init_dev_pki
 
 
 async def test_a_failing_tick_is_reported_and_the_timers_go_on(
@@ -34,3 +42,33 @@ async def test_a_failing_tick_is_reported_and_the_timers_go_on(
         board.close()
     assert board.tick_failures == 1 and len(ticks) >= 5  # the timers kept running
     assert "a fault in one tick" in capsys.readouterr().err  # and it was not silent
+
+
+def test_the_board_opens_no_session_before_a_hello(tmp_path: Path) -> None:
+    """Finding 7: the transcript binds the link's HELLO, so a board that has answered none
+    refuses SESSION_INIT with INVALID_STATE, and answers it once a HELLO has been said."""
+    pki = tmp_path / "pki"
+    init_dev_pki(pki)
+    board = Emulator(
+        state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, "SL-0000-0001")
+    )
+    tool = ToolConnection(lambda: 0.0)
+    certificate = (pki / "technicians/T-1001/technician.cert").read_bytes()
+
+    def ask(request: object) -> object:
+        tool.send_request(request, timeout_s=5.0)  # type: ignore[arg-type]
+        board.service.receive_data(tool.data_to_send())
+        tool.receive_data(board.service.data_to_send())
+        events = [e for e in iter(tool.next_event, None) if isinstance(e, ResponseReceived)]
+        (event,) = events
+        return event.response
+
+    try:
+        handshake = ToolHandshake(certificate, lambda data: bytes(64), b"")
+        refused = ask(handshake.start())
+        assert isinstance(refused, ErrorResponse) and refused.code is ErrorCode.INVALID_STATE
+        assert "HELLO" in refused.detail
+        ask(tool.hello())
+        assert isinstance(ask(handshake.start()), SessionInitResponse)
+    finally:
+        board.close()

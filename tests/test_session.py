@@ -54,6 +54,7 @@ from protocols.events import (
 from protocols.framing import FrameSplitter, encode_frame
 from protocols.messages import (
     ErrorResponse,
+    HelloRequest,
     HelloResponse,
     IdentifyRequest,
     IdentifyResponse,
@@ -82,6 +83,7 @@ from protocols.session import (
     ToolHandshake,
     board_accept_init,
     board_check_auth,
+    hello_exchange,
 )
 from protocols.tool import ToolConnection
 from protocols.trust_messages import (
@@ -102,6 +104,8 @@ SERIAL = "SL-0000-0001"
 BOOT_ID = 0x5E55_1017
 IDENTITY = IdentifyResponse(SERIAL, "SL-100", "B", "2.3.1", "1.0.0", 1)
 CHALLENGE = RecoveryChallengeResponse(bytes(16), 1, NOW, 3, SERIAL, "1234567890")
+HELLO = hello_exchange(HelloRequest(1, 1, 4096), HelloResponse(1, 1, 1, 4096, BOOT_ID))
+"""The HELLO exchange the handshakes outside a link bind (SPEC.md 11.4)."""
 
 # --- a PKI made at test time ------------------------------------------------------------------
 
@@ -250,6 +254,7 @@ class Board:
         try:
             reply, offer = board_accept_init(
                 request,
+                hello=self.connection.hello_exchange,
                 device_key=self.device_key,
                 device_certificate=self.device_cert,
                 authority_key=AUTHORITY.public_key(),
@@ -334,6 +339,7 @@ class Link:
         handshake = ToolHandshake(
             technician_certificate() if certificate_bytes is None else certificate_bytes,
             signer.sign,
+            self.tool.hello_exchange,
         )
         return handshake, self.exchange(handshake.start())
 
@@ -906,7 +912,8 @@ def test_board_refuses_a_technician_it_cannot_trust(
     # And directly: the reason travels in the exception.
     with pytest.raises(HandshakeFailed) as caught:
         board_accept_init(
-            ToolHandshake(technician_cert, TECHNICIAN.sign).start(),
+            ToolHandshake(technician_cert, TECHNICIAN.sign, HELLO).start(),
+            hello=HELLO,
             device_key=DEVICE,
             device_certificate=device_certificate(),
             authority_key=AUTHORITY.public_key(),
@@ -919,7 +926,8 @@ def test_board_refuses_a_technician_it_cannot_trust(
 def test_certificate_validity_is_inclusive_at_both_ends() -> None:
     for now in (NOW - 3600, NOW + YEAR_S):
         board_accept_init(
-            ToolHandshake(technician_certificate(), TECHNICIAN.sign).start(),
+            ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO).start(),
+            hello=HELLO,
             device_key=DEVICE,
             device_certificate=device_certificate(),
             authority_key=AUTHORITY.public_key(),
@@ -945,18 +953,20 @@ def test_technician_without_the_certified_key_is_refused_at_session_auth() -> No
 
 def test_session_auth_signature_for_another_transcript_is_refused() -> None:
     """A signature from another handshake (replayed SESSION_AUTH) does not verify."""
-    first = ToolHandshake(technician_certificate(), TECHNICIAN.sign)
+    first = ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO)
     _, offer_one = board_accept_init(
         first.start(),
+        hello=HELLO,
         device_key=DEVICE,
         device_certificate=device_certificate(),
         authority_key=AUTHORITY.public_key(),
         revoked=frozenset(),
         now=NOW,
     )
-    second = ToolHandshake(technician_certificate(), TECHNICIAN.sign)
+    second = ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO)
     reply_two, offer_two = board_accept_init(
         second.start(),
+        hello=HELLO,
         device_key=DEVICE,
         device_certificate=device_certificate(),
         authority_key=AUTHORITY.public_key(),
@@ -987,7 +997,7 @@ def _x25519_public() -> bytes:
 def test_man_in_the_middle_swapping_handshake_values_is_caught(swap: str) -> None:
     """The attacker replaces ephemeral keys (to hold each side's secret) or nonces; the board's
     signature covers the transcript, so the tool notices before it sends anything secret."""
-    tool = ToolHandshake(technician_certificate(), TECHNICIAN.sign)
+    tool = ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO)
     init = tool.start()
     if swap in ("tool_ephemeral", "both_ephemerals"):
         init = dataclasses.replace(init, ephemeral_key=_x25519_public())
@@ -995,6 +1005,7 @@ def test_man_in_the_middle_swapping_handshake_values_is_caught(swap: str) -> Non
         init = dataclasses.replace(init, nonce=bytes(16))
     reply, _ = board_accept_init(
         init,
+        hello=HELLO,
         device_key=DEVICE,
         device_certificate=device_certificate(),
         authority_key=AUTHORITY.public_key(),
@@ -1015,7 +1026,9 @@ def test_man_in_the_middle_on_the_link_gets_no_session() -> None:
     """The same attack through the connections: the board answers, the tool refuses."""
     link = Link()
     link.hello()
-    tool_handshake = ToolHandshake(technician_certificate(), TECHNICIAN.sign)
+    tool_handshake = ToolHandshake(
+        technician_certificate(), TECHNICIAN.sign, link.tool.hello_exchange
+    )
     link.tool.send_request(tool_handshake.start(), timeout_s=5.0)
     (wire,) = link.to_board(drop=True)
     attacker_key = _x25519_public()
@@ -1029,12 +1042,74 @@ def test_man_in_the_middle_on_the_link_gets_no_session() -> None:
         finish(link, tool_handshake, event)
 
 
+@pytest.mark.parametrize("index", range(len(HELLO)))
+def test_every_byte_of_the_hello_exchange_is_bound_into_the_session(index: int) -> None:
+    """Issue 19, finding 7: a tool and a board that saw different HELLOs (a version range, a
+    frame limit or a boot id rewritten on the way) never agree on a session."""
+    seen_by_tool = bytearray(HELLO)
+    seen_by_tool[index] ^= 0x01
+    tool = ToolHandshake(technician_certificate(), TECHNICIAN.sign, bytes(seen_by_tool))
+    reply, _ = board_accept_init(
+        tool.start(),
+        hello=HELLO,
+        device_key=DEVICE,
+        device_certificate=device_certificate(),
+        authority_key=AUTHORITY.public_key(),
+        revoked=frozenset(),
+        now=NOW,
+    )
+    with pytest.raises(HandshakeFailed, match="HELLO"):
+        tool.finish(
+            reply, provisioning_key=PROVISIONING.public_key(), expected_serial=SERIAL, now=NOW
+        )
+
+
+@pytest.mark.parametrize("rewritten", ["tool's HELLO", "board's HELLO"])
+def test_man_in_the_middle_rewriting_hello_gets_no_session(rewritten: str) -> None:
+    """The downgrade attack on the link: the attacker rewrites the tool's HELLO (its frame
+    limit here; a version range tomorrow) or the board's answer. Both ends carry on with what
+    they saw, and the tool refuses the board's signature before it sends anything secret."""
+    link = Link()
+    link.tool.send_request(link.tool.hello(), timeout_s=5.0)
+    smaller = (512).to_bytes(2, "little")
+    if rewritten == "tool's HELLO":  # body: min_version, max_version, max_frame
+        (wire,) = link.to_board(drop=True)
+        link.board.connection.receive_data(
+            rewire(wire, lambda f: f.__setitem__(slice(7, 9), smaller))
+        )
+        link.board.serve()
+        link.to_tool()
+    else:  # body: version, min_version, max_version, max_frame, boot_id
+        link.to_board()
+        link.board.serve()
+        (wire,) = link.to_tool(drop=True)
+        link.tool.receive_data(rewire(wire, lambda f: f.__setitem__(slice(8, 10), smaller)))
+    (event,) = link.tool_events()
+    assert isinstance(event, ResponseReceived) and isinstance(event.response, HelloResponse)
+    assert link.tool.hello_exchange != link.board.connection.hello_exchange
+    tool_handshake = ToolHandshake(
+        technician_certificate(), TECHNICIAN.sign, link.tool.hello_exchange
+    )
+    event = link.exchange(tool_handshake.start())
+    with pytest.raises(HandshakeFailed, match="HELLO"):
+        finish(link, tool_handshake, event)
+
+
+def test_both_ends_bind_the_hello_they_exchanged() -> None:
+    """Without an attacker the two ends hold the same 13 bytes, and the session opens."""
+    link = Link()
+    link.open_session()
+    assert len(link.tool.hello_exchange) == 13
+    assert link.tool.hello_exchange == link.board.connection.hello_exchange
+
+
 def test_low_order_ephemeral_key_is_refused() -> None:
-    tool = ToolHandshake(technician_certificate(), TECHNICIAN.sign)
+    tool = ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO)
     init = dataclasses.replace(tool.start(), ephemeral_key=bytes(32))
     with pytest.raises(HandshakeFailed):
         board_accept_init(
             init,
+            hello=HELLO,
             device_key=DEVICE,
             device_certificate=device_certificate(),
             authority_key=AUTHORITY.public_key(),

@@ -1,6 +1,9 @@
 """``--campaign fuzz``: mutated frames against a board (hil/fuzz.py), in batches; after every
 batch the board must answer HELLO and a STATUS that matches its real state, keep its timers and
 its persistent state, and at the end its audit trail must verify and hold no flood of refusals.
+A second trial does the same inside a genuine secure session: every frame sealed under the
+session's keys, so mutated bodies reach the privileged handlers; the session must stay up, the
+bolt shut, the board's timers running, and its trail verify.
 
 ``pytest hil/ --campaign fuzz --frames N --seed S`` (default 20,000 frames); the same seed gives
 the same frames. docs/hil.md has the figures of a long run.
@@ -16,11 +19,13 @@ from pathlib import Path
 import pytest
 
 from hil.campaign import trial_seed
-from hil.fuzz import frames
+from hil.fuzz import SEQ_WINDOW, frames, session_frames
 from hil.lock_handle import Lock
 from hil.measure import Recorder
 from hil.results import CAMPAIGN_PROPERTY, SEED_PROPERTY
 from hil.suite.helpers import technician
+from protocols.catalogue import BoltState, LockState
+from protocols.framing import encode_frame
 from safetool.client.secure import open_session
 from safetool.services.audit import download_audit
 
@@ -95,3 +100,61 @@ async def test_fuzz_frames_leave_the_board_as_it_was(
     measure("audit_entries_written", written, "", high=20 * max(1.0, elapsed / 60) + 50)
     for mutation, number in sorted(mutations.items()):
         measure(f"mutation_{mutation}", number, "", check=False)
+
+
+SESSION_KEPT = ("bolt", "door", "boot_count")
+"""What no request of a qualified technician may change without a signed authorisation or a
+signed image (a challenge may move the recovery counter, wrong answers the lock state)."""
+NEVER_OPEN = {LockState.UNLOCKED.name, LockState.OPENING_WINDOW.name}
+
+
+async def test_fuzz_inside_a_session_leaves_the_board_shut_and_running(
+    request: pytest.FixtureRequest, lock: Lock, pki: Path, hil_seed: int, tmp_path: Path,
+    measure: Recorder,
+) -> None:  # fmt: skip
+    count: int = (request.config.getoption("hil_frames") or 20_000) // 4
+    seed = trial_seed(hil_seed, request.node.name)
+    request.node.user_properties += [(CAMPAIGN_PROPERTY, "fuzz"), (SEED_PROPERTY, seed)]
+    before = await lock.state()
+    session = await open_session(lock.client, technician(pki))
+    connection = lock.client.connection
+    cipher = connection.cipher
+    assert cipher is not None
+    first_seq = (connection.next_seq + 0x8000) & 0xFFFF
+    mutations: Counter[str] = Counter()
+    per_batch = max(1, count // BATCHES)
+    started = time.monotonic()
+    generator = session_frames(seed, count, first_seq)
+    for batch in range(BATCHES):
+        data = bytearray()
+        for number, fuzz in enumerate(generator, start=1):
+            mutations[fuzz.mutation] += 1
+            for header, body in fuzz.requests:  # sealed in the order they go out
+                data += encode_frame(header + cipher.seal(header, body))
+            if number == per_batch:
+                break
+        for offset in range(0, len(data), 65536):
+            await lock.client.transport.write(bytes(data[offset : offset + 65536]))
+        await _until_quiet(lock)
+        # still the same session: an encrypted STATUS through it matches the board's state
+        assert connection.cipher is cipher, batch
+        status = await lock.client.status()
+        state = await lock.state()
+        assert status.lock_state.name == state["lock_state"], batch
+        assert state["lock_state"] not in NEVER_OPEN, batch
+        assert state["bolt"] == BoltState.EXTENDED.name, batch
+        assert {key: state[key] for key in SESSION_KEPT} == {
+            key: before[key] for key in SESSION_KEPT
+        }, batch
+        assert state["tick_failures"] == 0, batch
+    elapsed = time.monotonic() - started
+    assert (connection.next_seq - first_seq) & 0xFFFF >= SEQ_WINDOW  # never met the window
+    report = await download_audit(lock.client, session, directory=tmp_path)
+    assert report.verified and report.signed, report.findings
+    measure("session_frames", count, "", low=count)
+    measure("session_frames_per_s", count / elapsed, "1/s", check=False)
+    measure("stale_answers_dropped_by_tool", connection.stale_responses, "", check=False)
+    written = (await lock.state())["audit_entries"] - before["audit_entries"]
+    measure("audit_entries_written", written, "", check=False)
+    for mutation, number in sorted(mutations.items()):
+        measure(f"session_mutation_{mutation}", number, "", check=False)

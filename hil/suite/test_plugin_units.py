@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from hil.campaign import trial_seed
+from hil.fuzz import SEQ_WINDOW, SESSION_MUTATIONS, session_frames
 from hil.labgrid_boards import labgrid_installed
 from hil.measure import Measurement, MeasurementFailed, Recorder
 from hil.rig import RigFileError, load_rig
+from protocols.catalogue import Flags, MsgType
 
 RIG = """
 [rig]
@@ -94,3 +97,23 @@ def test_lg_env_without_labgrid_says_how_to_install_it(tmp_path: Path) -> None:
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout + run.stderr
     assert "--lg-env needs labgrid, which is not installed here" in run.stderr
     assert "pip install -e '.[dev,labgrid]'" in run.stderr
+
+
+def test_session_fuzz_is_replayable_stays_in_its_window_and_spares_the_session() -> None:
+    first_seq = 0xFFF0  # the window wraps round the sequence numbers
+    made = list(session_frames(7, 400, first_seq))
+    assert made == list(session_frames(7, 400, first_seq))
+    assert made != list(session_frames(8, 400, first_seq))
+    assert {fuzz.mutation for fuzz in made} == set(SESSION_MUTATIONS)
+    session_itself = {MsgType.HELLO, MsgType.SESSION_INIT, MsgType.SESSION_AUTH}
+    session_itself.add(MsgType.SESSION_END)
+    for fuzz in made:
+        assert len(fuzz.requests) == (2 if fuzz.mutation == "same_seq" else 1)
+        seqs = set()
+        for header, _body in fuzz.requests:
+            version, msg_type, flags, seq = struct.unpack("<BBBH", header)
+            assert (version, flags) == (1, Flags.ENCRYPTED)
+            assert msg_type not in session_itself
+            assert (seq - first_seq) & 0xFFFF < SEQ_WINDOW
+            seqs.add(seq)
+        assert len(seqs) == 1

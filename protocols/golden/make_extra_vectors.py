@@ -1,4 +1,4 @@
-"""Compute the vectors of the diagnostics, audit and firmware messages from SPEC.md.
+"""Compute the vectors of the diagnostics, audit, firmware and secure session from SPEC.md.
 
 Run from the repository root::
 
@@ -20,7 +20,13 @@ SPEC does not list for it (an enumeration value outside its table, an ``active``
 1, a slot record's ``slot`` other than A or B) or FIRMWARE_STATUS with other than its two slot
 records, each of which a receiver rejects as malformed (SPEC.md section 5).
 
-The script replaces the vectors it makes (by name) and leaves every other vector as it is.
+And it computes the secure session of SPEC.md 11.4–11.5 from the seeds, ephemeral keys and
+nonces of the crypto vectors: the ``handshake`` values, the board's SESSION_INIT answer, every
+encrypted frame and the bad vectors made from one, with ``cryptography``'s X25519, HKDF, Ed25519
+and ChaCha20-Poly1305 used directly.
+
+The script replaces the vectors it makes (by name, where they stand) and leaves every other
+vector as it is.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 VECTORS = Path(__file__).with_name("vectors.json")
 
@@ -1299,6 +1308,153 @@ def bad_message_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
     return made
 
 
+# --- the secure session, from SPEC.md 11.4 and 11.5 --------------------------------------------
+
+TRANSCRIPT_LABEL = b"safetool session v1\x00"
+KEY_INFO = b"safetool session keys v1"
+ENCRYPTED = 0x04  # 3.1 Flags
+
+
+def _good(vectors: dict[str, Any], name: str) -> dict[str, Any]:
+    for item in vectors["good"]:
+        if item["name"] == name:
+            return copy.deepcopy(item)
+    raise KeyError(name)
+
+
+def _hello_bodies(vectors: dict[str, Any]) -> tuple[bytes, bytes]:
+    """SPEC.md 5.1: the HELLO request (4 bytes) and response (9 bytes) of the golden link."""
+    request = _good(vectors, "hello_request")["fields"]
+    response = _good(vectors, "hello_response")["fields"]
+    return (
+        struct.pack("<BBH", request["min_version"], request["max_version"], request["max_frame"]),
+        struct.pack(
+            "<BBBHI",
+            response["version"],
+            response["min_version"],
+            response["max_version"],
+            response["max_frame"],
+            response["boot_id"],
+        ),
+    )
+
+
+def _raw_x25519(private: bytes) -> tuple[X25519PrivateKey, bytes]:
+    key = X25519PrivateKey.from_private_bytes(private)
+    return key, key.public_key().public_bytes_raw()
+
+
+def _frame_and_wire(frame: bytes) -> dict[str, str]:
+    crc = crc32_le(frame)
+    wire = cobs_encode(frame + crc) + b"\x00"
+    assert cobs_decode(wire[:-1]) == frame + crc
+    return {"frame_hex": frame.hex(), "crc32_hex": crc.hex(), "wire_hex": wire.hex()}
+
+
+def session_vectors(vectors: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The golden handshake (SPEC.md 11.4) after the golden HELLO exchange, and the frames of
+    its session: the crypto vector ``handshake``, the good vector ``session_init_response``
+    (the board's signature changes with the transcript), every encrypted vector and the bad
+    vectors made from ``status_request_encrypted``."""
+    handshake = _crypto(vectors, "handshake")
+    hello_request, hello_response = _hello_bodies(vectors)
+    technician_certificate = bytes.fromhex(
+        _crypto(vectors, "certificate_technician")["encoded_hex"]
+    )
+    device_certificate = bytes.fromhex(_crypto(vectors, "certificate_device")["encoded_hex"])
+    tool_private, tool_public = _raw_x25519(bytes.fromhex(handshake["tool_ephemeral_private_hex"]))
+    board_private, board_public = _raw_x25519(
+        bytes.fromhex(handshake["board_ephemeral_private_hex"])
+    )
+    tool_nonce = bytes.fromhex(handshake["tool_nonce_hex"])
+    board_nonce = bytes.fromhex(handshake["board_nonce_hex"])
+    digest = hashlib.sha256(TRANSCRIPT_LABEL)
+    for part in (
+        hello_request,
+        hello_response,
+        tool_public,
+        tool_nonce,
+        technician_certificate,
+        board_public,
+        board_nonce,
+        device_certificate,
+    ):
+        digest.update(_part(part))
+    transcript = digest.digest()
+    shared = tool_private.exchange(X25519PublicKey.from_public_bytes(board_public))
+    assert shared == board_private.exchange(X25519PublicKey.from_public_bytes(tool_public))
+    okm = HKDF(algorithm=hashes.SHA256(), length=64, salt=transcript, info=KEY_INFO).derive(shared)
+    keys = {"tool_to_board": okm[:32], "board_to_tool": okm[32:]}
+    device = Ed25519PrivateKey.from_private_bytes(
+        bytes.fromhex(_crypto(vectors, "key_device")["seed_hex"])
+    )
+    technician = Ed25519PrivateKey.from_private_bytes(
+        bytes.fromhex(_crypto(vectors, "key_technician")["seed_hex"])
+    )
+    board_signature = device.sign(b"board\x00" + transcript)
+    technician_signature = technician.sign(b"technician\x00" + transcript)
+    handshake.update(
+        description=(
+            "A whole handshake with fixed ephemeral keys and nonces, on the link opened by good "
+            "vectors hello_request and hello_response: the transcript hash, the X25519 secret, "
+            "the two session keys and both signatures. Frames: good vectors "
+            "session_init_request/response, then the encrypted vectors."
+        ),
+        hello_request="hello_request",
+        hello_response="hello_response",
+        hello_exchange_hex=(hello_request + hello_response).hex(),
+        tool_ephemeral_public_hex=tool_public.hex(),
+        board_ephemeral_public_hex=board_public.hex(),
+        transcript_hash_hex=transcript.hex(),
+        shared_secret_hex=shared.hex(),
+        key_tool_to_board_hex=keys["tool_to_board"].hex(),
+        key_board_to_tool_hex=keys["board_to_tool"].hex(),
+        board_signature_hex=board_signature.hex(),
+        technician_signature_hex=technician_signature.hex(),
+    )
+
+    init_response = _good(vectors, "session_init_response")
+    assert init_response["fields"]["ephemeral_key"] == board_public.hex()
+    assert init_response["fields"]["certificate"] == device_certificate.hex()
+    init_response["fields"]["signature"] = board_signature.hex()
+    header = init_response["header"]
+    # SPEC.md 11.6: ephemeral key, nonce, signature, then the certificate to the body's end
+    body = board_public + board_nonce + board_signature + device_certificate
+    frame = struct.pack("<BBBH", *header.values()) + body
+    init_response.update(_frame_and_wire(frame))
+
+    encrypted = []
+    for item in copy.deepcopy(vectors["encrypted"]):
+        if item["name"] == "session_auth_request":
+            item["fields"]["signature"] = technician_signature.hex()
+            item["plaintext_body_hex"] = technician_signature.hex()
+        header = struct.pack("<BBBH", *item["header"].values())
+        counter = struct.pack("<Q", item["counter"])
+        nonce = bytes(4) + counter  # 11.5
+        assert item["nonce_hex"] == nonce.hex()
+        sealed = ChaCha20Poly1305(keys[item["direction"]]).encrypt(
+            nonce, bytes.fromhex(item["plaintext_body_hex"]), header
+        )
+        item.update(_frame_and_wire(header + counter + sealed))
+        encrypted.append(item)
+
+    status = next(item for item in encrypted if item["name"] == "status_request_encrypted")
+    status_frame = bytes.fromhex(status["frame_hex"])
+    flipped = status_frame[:-1] + bytes([status_frame[-1] ^ 0x01])
+    bad = []
+    for item in copy.deepcopy(vectors["bad"]):
+        if item["name"] == "encrypted_outside_session":
+            item["wire_hex"] = status["wire_hex"]
+        elif item["name"] == "encrypted_tag_flipped":
+            item["wire_hex"] = _frame_and_wire(flipped)["wire_hex"]
+        elif item["name"] == "encrypted_truncated":
+            item["wire_hex"] = _frame_and_wire(status_frame[: 5 + 23])["wire_hex"]
+        else:
+            continue
+        bad.append(item)
+    return {"crypto": [handshake], "good": [init_response], "encrypted": encrypted, "bad": bad}
+
+
 def _check_existing(vectors: dict[str, Any]) -> None:
     """This COBS encoder agrees with the one that made the vectors already there."""
     for item in vectors["good"]:
@@ -1307,17 +1463,19 @@ def _check_existing(vectors: dict[str, Any]) -> None:
 
 
 def updated(vectors: dict[str, Any]) -> dict[str, Any]:
-    """``vectors`` with these vectors in place of any of the same name, at the end of ``good``
-    and of ``bad``."""
+    """``vectors`` with these vectors in place of any of the same name (where it stands), new
+    ones at the end of their list."""
+    session = session_vectors(vectors)
     result = dict(vectors)
     for key, extra in (
-        ("good", message_vectors(vectors)),
-        ("bad", bad_message_vectors(vectors)),
-        ("crypto", recovery_crypto_vectors(vectors)),
+        ("good", message_vectors(vectors) + session["good"]),
+        ("bad", bad_message_vectors(vectors) + session["bad"]),
+        ("crypto", recovery_crypto_vectors(vectors) + session["crypto"]),
+        ("encrypted", session["encrypted"]),
     ):
-        names = {item["name"] for item in extra}
-        kept = [item for item in vectors[key] if item["name"] not in names]
-        result[key] = kept + extra
+        made = {item["name"]: item for item in extra}
+        replaced = [made.pop(item["name"], item) for item in vectors[key]]
+        result[key] = replaced + list(made.values())
     return result
 
 

@@ -84,7 +84,9 @@ async def open_session(client: LockClient, identity: TechnicianIdentity) -> Sess
     client.connection.end_session("a new session was requested")  # SESSION_INIT goes in clear
     identity_reply = await client.identify()
     revocations = await push_revocations(client, identity)
-    handshake = ToolHandshake(identity.certificate_bytes, identity.sign)
+    handshake = ToolHandshake(
+        identity.certificate_bytes, identity.sign, client.connection.hello_exchange
+    )
     try:
         reply = await client.request(handshake.start())
     except LockRefused as refusal:
