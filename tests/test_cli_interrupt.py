@@ -111,3 +111,29 @@ async def test_monitor_notices_a_lock_that_stops_answering(board_factory: BoardF
     err = (await process.stderr.read()).decode()
     assert code == 2 and "Traceback" not in err
     assert "answer" in err, err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+async def test_the_emulated_board_stops_on_sigint_and_sigterm_without_a_traceback(
+    sig: signal.Signals, tmp_path: Path
+) -> None:
+    """Issue 19, finding 8: `safetool emulate` stopped by a service manager (SIGTERM) or Ctrl-C
+    closes cleanly and says nothing alarming."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "safetool.cli.main", "emulate", "--tcp", "0",
+        "--state", str(tmp_path / "board"), "--lang", "en",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), 20)
+        assert b"listening on socket://" in line, line
+        process.send_signal(sig)
+        code = await asyncio.wait_for(process.wait(), 10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    err = (await process.stderr.read()).decode()
+    assert code == 0, err
+    assert "Traceback" not in err and "Error" not in err, err

@@ -3,6 +3,7 @@ characters made visible, in the CLI, the app and the report."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 from hypothesis import given
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from hil.plugin import BoardFactory
 from safetool.messages import Message, render
-from safetool.messages.shown import visible
+from safetool.messages.shown import json_text, visible
 from tests.test_cli import run
 
 HOSTILE = "SL-1\x1b[2J\x1b]0;pwned\x07\rstate UNLOCKED\u202etxt.exe\u2066\x9b"
@@ -47,3 +48,20 @@ async def test_a_hostile_lock_cannot_write_to_the_terminal(board_factory: BoardF
         for text in (out, err):
             assert _harmless(text.replace("\n", "")), (command, text)
         assert "\u241b[2J" in out, (command, out)  # shown, not acted on
+
+
+def test_json_output_keeps_the_value_and_sends_nothing_a_terminal_acts_on() -> None:
+    """Found by the hostile-board campaign: `--json` wrote a lock's bidi overrides and C1
+    controls raw (JSON escapes only C0). Now they are \\u escapes; a JSON reader gets the exact
+    value back, and Chinese stays readable."""
+    document = {"detail": HOSTILE + "\U000f0000", "锁": "保险箱"}
+    text = json_text(document, indent=2)
+    assert _harmless(text.replace("\n", ""))
+    assert json.loads(text) == document
+    assert "保险箱" in text
+
+
+@given(st.dictionaries(st.text(), st.text() | st.integers()))
+def test_json_text_is_json_whatever_the_strings(document: dict[str, object]) -> None:
+    text = json_text(document)
+    assert json.loads(text) == document and _harmless(text)

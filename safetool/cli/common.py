@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import threading
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from safetool.command_words import h
 from safetool.messages import Message, pick_language, render
-from safetool.messages.shown import visible
+from safetool.messages.shown import json_text, visible
 from safetool.services.session import DEFAULT_BAUD, LockSession
 
 if TYPE_CHECKING:
@@ -109,7 +108,7 @@ async def ask(prompt: str) -> str:
 
 
 def print_json(document: Any) -> None:
-    print(json.dumps(document, ensure_ascii=False), flush=True)
+    print(json_text(document), flush=True)
 
 
 def cells(text: str) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -301,7 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         if as_json:
-            print(json.dumps({"ok": False, **error.as_dict()}, ensure_ascii=False), flush=True)
+            from safetool.cli.common import print_json
+
+            print_json({"ok": False, **error.as_dict()})
             if not sys.stdout.isatty():  # redirected to a file: say it where a person sees it
                 print(f"safetool: {error.explain(_reader_language(args))}", file=sys.stderr)
         else:

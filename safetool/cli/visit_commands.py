@@ -24,6 +24,7 @@ from safetool.errors import SafetoolError
 from safetool.identity import ENV_VAR, TechnicianIdentity
 from safetool.messages import Message, as_dict, local_time, os_error_message, pick_language, render
 from safetool.messages.catalogue import TEXTS
+from safetool.messages.shown import json_text
 from safetool.report.render import render_html, render_json, service_centre
 from safetool.report.translations import LANGUAGES
 from safetool.services.visits import ServiceRecord
@@ -291,7 +292,7 @@ async def cmd_visit_show(args: argparse.Namespace) -> int:
 
 async def cmd_visit_export(args: argparse.Namespace) -> int:
     with ServiceRecord(args.db, create_folder=args.db is None) as record:
-        lines = [json.dumps(v, ensure_ascii=False) for v in record.export_closed(args.since)]
+        lines = [json_text(v) for v in record.export_closed(args.since)]
     text = "".join(line + "\n" for line in lines)
     if args.output is None:
         sys.stdout.write(text)
