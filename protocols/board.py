@@ -176,6 +176,11 @@ class BoardConnection(Endpoint[BoardEvent]):
         self._reject(error)
         if not isinstance(error, BadMessage) or error.header.flags & Flags.RESPONSE:
             return
+        if error.header.seq in self._in_progress:
+            # An unreadable request under a sequence number still being worked on: answering
+            # it would hand the tool this ERROR as the answer to its own request (SPEC.md 7.2).
+            self.conflicts += 1
+            return
         code = _ERROR_CODES.get(type(error.error), ErrorCode.MALFORMED)
         detail = str(error.error)
         if code is ErrorCode.UNSUPPORTED_VERSION:

@@ -28,3 +28,10 @@ async def hard_lockout(lock: Lock, lockout_s: int = 300) -> None:
 
 async def motor_travel() -> None:
     await asyncio.sleep(0.8)
+
+
+async def open_by_customer(lock: Lock) -> None:
+    """The motor test runs only with the bolt retracted: the customer opened the safe."""
+    assert await lock.board.enter_code(code="246810") == "opened"
+    await motor_travel()
+    await lock.board.open_door()

@@ -3,7 +3,8 @@ batch the board must answer HELLO and a STATUS that matches its real state, keep
 its persistent state, and at the end its audit trail must verify and hold no flood of refusals.
 A second trial does the same inside a genuine secure session: every frame sealed under the
 session's keys, so mutated bodies reach the privileged handlers; the session must stay up, the
-bolt shut, the board's timers running, and its trail verify.
+bolt shut, the board's timers running, and its trail verify. A third races requests against a
+slow one (the motor test) under its sequence number: the slow one must get its own answer.
 
 ``pytest hil/ --campaign fuzz --frames N --seed S`` (default 20,000 frames); the same seed gives
 the same frames. docs/hil.md has the figures of a long run.
@@ -12,6 +13,7 @@ the same frames. docs/hil.md has the figures of a long run.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,11 +25,13 @@ from hil.fuzz import SEQ_WINDOW, frames, session_frames
 from hil.lock_handle import Lock
 from hil.measure import Recorder
 from hil.results import CAMPAIGN_PROPERTY, SEED_PROPERTY
-from hil.suite.helpers import technician
+from hil.suite.helpers import open_by_customer, technician
 from protocols.catalogue import BoltState, LockState
+from protocols.diag_messages import MotorTestRequest, MotorTestResponse
 from protocols.framing import encode_frame
 from safetool.client.secure import open_session
 from safetool.services.audit import download_audit
+from safetool.services.diagnostics.readings import MOTOR_TEST_S
 
 pytestmark = [
     pytest.mark.campaign("fuzz"),
@@ -158,3 +162,46 @@ async def test_fuzz_inside_a_session_leaves_the_board_shut_and_running(
     measure("audit_entries_written", written, "", check=False)
     for mutation, number in sorted(mutations.items()):
         measure(f"session_mutation_{mutation}", number, "", check=False)
+
+
+RACES = 12
+
+
+@pytest.mark.needs("keys", "door")
+async def test_requests_raced_against_a_slow_one_never_take_its_answer(
+    request: pytest.FixtureRequest, lock: Lock, pki: Path, hil_seed: int, measure: Recorder
+) -> None:
+    """Findings 3 and 4 as a campaign: while the motor test runs, another request (a seeded
+    session fuzz request) arrives under its sequence number. The board must drop it, answer
+    the motor test with the motor test's answer, and keep its timers."""
+    seed = trial_seed(hil_seed, request.node.name)
+    request.node.user_properties += [(CAMPAIGN_PROPERTY, "fuzz"), (SEED_PROPERTY, seed)]
+    rng = random.Random(seed)
+    await open_by_customer(lock)
+    await open_session(lock.client, technician(pki, "T-1002"))  # diagnose
+    connection = lock.client.connection
+    cipher = connection.cipher
+    assert cipher is not None
+    conflicts_before = (await lock.state())["link"]["conflicts"]
+    racers = session_frames(seed, RACES, 0)
+    for race, fuzz in enumerate(racers):
+        seq = connection.next_seq
+        motor = asyncio.create_task(
+            lock.client.request(
+                MotorTestRequest(), timeout_s=MOTOR_TEST_S + 3, processing_s=MOTOR_TEST_S
+            )
+        )
+        await asyncio.sleep(rng.uniform(0.05, 0.5))  # the motor is running by now
+        header, body = fuzz.requests[0]
+        header = header[:3] + seq.to_bytes(2, "little")
+        await lock.client.transport.write(encode_frame(header + cipher.seal(header, body)))
+        answer = await motor
+        assert isinstance(answer, MotorTestResponse), (race, answer)
+    state = await lock.state()
+    assert connection.cipher is cipher  # the same session throughout
+    status = await lock.client.status()
+    assert status.lock_state.name == state["lock_state"]
+    assert state["tick_failures"] == 0
+    conflicts = state["link"]["conflicts"] - conflicts_before
+    measure("races", RACES, "", low=RACES)
+    measure("racers_dropped_as_conflicts", conflicts, "", low=1)

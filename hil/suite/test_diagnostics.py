@@ -10,7 +10,7 @@ import pytest
 from hil.faults import Faults
 from hil.lock_handle import Lock
 from hil.measure import Recorder
-from hil.suite.helpers import motor_travel, technician
+from hil.suite.helpers import open_by_customer, technician
 from safetool.services.diagnostics import Verdict, run_diagnostics
 
 pytestmark = [pytest.mark.any_link, pytest.mark.needs("pki")]
@@ -27,13 +27,6 @@ FAULTS: list[tuple[str, dict[str, Any], str]] = [
     ("tamper", {"name": "tamper_open"}, "SL-TMP-01"),
     ("error_log", {"name": "error_burst", "code": 6, "count": 25}, "SL-CTL-100B"),
 ]
-
-
-async def open_by_customer(lock: Lock) -> None:
-    """The motor test runs only with the bolt retracted: the customer opened the safe."""
-    assert await lock.board.enter_code(code="246810") == "opened"
-    await motor_travel()
-    await lock.board.open_door()
 
 
 @pytest.mark.needs("keys", "door")
