@@ -37,6 +37,7 @@ from firmware.storage import StateStore
 from firmware.trust import BoardTrust
 from firmware.updater import DEFAULT_TRIAL_TIMEOUT_S, BoardUpdater
 from protocols.board import DEFAULT_BOARD_MAX_FRAME
+from protocols.catalogue import DoorState
 
 TICK_S = 0.02
 MAX_UNREAD_BYTES = 64 * 1024
@@ -130,7 +131,8 @@ class Emulator:
         self.features = features_for(self.identity.firmware_version)
         self.service = BoardService(self.identity, self.clock, max_frame=self.max_frame)
         emit = audit_tap(self.audit, lambda: self.lock.trusted_rtc(), self.service.emit_event)
-        self.lock = Lock(self.clock, self.store, emit, policy=self.policy)
+        door = self.lock.hardware.door if hasattr(self, "lock") else DoorState.CLOSED
+        self.lock = Lock(self.clock, self.store, emit, policy=self.policy, door=door)
         note_power(self.lock, self.audit)
         self.trust = BoardTrust(
             self.lock,
@@ -160,6 +162,11 @@ class Emulator:
             self.audit.append(self.lock.trusted_rtc(), "silent_alarm", slot=slot, cause="duress")
 
         self.lock.on_silent_alarm = silent_alarm
+
+        def relocked_after_power_loss() -> None:
+            self.audit.append(self.lock.trusted_rtc(), "relocked", cause="power_loss")
+
+        self.lock.on_power_loss_relock = relocked_after_power_loss
         self.diagnostics = BoardDiagnostics(self.lock, self.audit)
         self.diagnostics.register(self.trust)
         self.trust.on_session_end.append(self.diagnostics.end_keypad_test)

@@ -137,7 +137,9 @@ class Lock:
         emit: EmitEvent,
         *,
         policy: LockPolicy | None = None,
+        door: DoorState = DoorState.CLOSED,
     ) -> None:
+        """``door`` is what the door switch reads at boot (a power cut does not move the door)."""
         self.clock = clock
         self.store = store
         self._emit = emit
@@ -167,9 +169,18 @@ class Lock:
         self._lived_committed = self._lived_at_boot
         bolt = self.saved.bolt if self.saved.bolt != BoltState.MOVING else BoltState.UNKNOWN
         self.hardware = Hardware(Battery(), Motor(), bolt=bolt)
+        self.hardware.door = door
         self._keys: list[str] = []
         self._last_key_at = 0.0
         self._relock_at: float | None = None
+        self._relock_cause: str | None = None
+        self.on_power_loss_relock: Callable[[], None] | None = None
+        """Called when the bolt starts to extend because the power went while it was not
+        (for the audit trail, SPEC.md 10.1)."""
+        if self.saved.bolt in (BoltState.RETRACTED, BoltState.MOVING):
+            # The relock timer lived in RAM and is gone: relock now, once the door is shut.
+            self._relock_at = self.clock.monotonic()
+            self._relock_cause = "power_loss"
         self._delay_until: float | None = None
         self._window_until: float | None = None
         self._window_announced = False
@@ -419,7 +430,7 @@ class Lock:
 
     def drive_bolt(self, target: BoltState) -> None:
         """Run the motor towards ``target`` (diagnostics: the caller has checked it is safe)."""
-        self._relock_at = None
+        self._relock_at = self._relock_cause = None
         self._start_motor(target)
 
     def log_error(self, code: BoardError) -> None:
@@ -467,7 +478,7 @@ class Lock:
         if self.hardware.door == DoorState.OPEN:
             return
         self.hardware.door = DoorState.OPEN
-        self._relock_at = None
+        self._relock_at = self._relock_cause = None
         self._emit(EventKind.DOOR_OPENED, 0)
 
     def close_door(self) -> None:
@@ -476,6 +487,7 @@ class Lock:
             return
         self.hardware.door = DoorState.CLOSED
         self._relock_at = self.clock.monotonic() + RELOCK_AFTER_CLOSE_S
+        self._relock_cause = None
         self._emit(EventKind.DOOR_CLOSED, 0)
 
     def set_tamper(self, opened: bool) -> None:
@@ -525,13 +537,16 @@ class Lock:
                 self.log_error(BoardError.MOTOR_SLOW)
             if motor.target == BoltState.RETRACTED:
                 self._relock_at = now + RELOCK_IF_UNOPENED_S
+                self._relock_cause = None
                 self._emit(EventKind.BOLT_RETRACTED, travel_ms)
             else:
                 self._emit(EventKind.BOLT_EXTENDED, travel_ms)
         relock_due = self._relock_at is not None and now >= self._relock_at
         if relock_due and self.hardware.door == DoorState.CLOSED and not motor.running:
-            self._relock_at = None
+            cause, self._relock_at, self._relock_cause = self._relock_cause, None, None
             self._start_motor(BoltState.EXTENDED)
+            if cause == "power_loss" and self.on_power_loss_relock is not None:
+                self.on_power_loss_relock()
         if self._delay_until is not None and self._window_until is not None:
             if now >= self._delay_until and not self._window_announced:
                 self._window_announced = True

@@ -47,6 +47,8 @@ class BoardService:
         self.trust: BoardTrust | None = None
         self._pending: dict[int, Pending] = {}
         self.rejected_frames = 0
+        self._power_on: int | None = None
+        """The boot's POWER_ON event, until the first HELLO lets it out."""
         self.muted = False
         """When set, the board hears but never answers (a board that has stopped responding)."""
 
@@ -55,9 +57,15 @@ class BoardService:
         self.trust = trust
 
     def emit_event(self, kind: EventKind, value: int) -> None:
-        """Lock events go out only once a tool has said HELLO on this boot."""
-        if self.connection.link_sessions and not self.muted:
-            self.connection.send_event(LockEvent(kind, int(self.clock.rtc()) & 0xFFFFFFFF, value))
+        """Lock events go out only once a tool has said HELLO on this boot; POWER_ON, which
+        comes before any tool can have, is held for the first HELLO (SPEC.md 10.5)."""
+        if self.muted:
+            return
+        if not self.connection.link_sessions:
+            if kind == EventKind.POWER_ON:
+                self._power_on = value
+            return
+        self.connection.send_event(LockEvent(kind, int(self.clock.rtc()) & 0xFFFFFFFF, value))
 
     def receive_data(self, data: bytes) -> None:
         self.connection.receive_data(data)
@@ -69,14 +77,19 @@ class BoardService:
                 response, after = handled or (self._answer(event.request), None)
                 if isinstance(response, Pending):
                     self._pending[event.seq] = response
+                    delivered = True
                 else:
-                    self.connection.send_response(event.seq, response)
-                if after is not None:
-                    after()
+                    delivered = self.connection.send_response(event.seq, response)
+                if after is not None and delivered:
+                    after()  # e.g. install session keys: only once their answer is out
             elif isinstance(event, FrameRejected):
                 self.rejected_frames += 1
-            elif isinstance(event, HelloReceived) and self.trust is not None:
-                self.trust.end("new_link")
+            elif isinstance(event, HelloReceived):
+                if self.trust is not None:
+                    self.trust.end("new_link")
+                if self._power_on is not None:  # the first HELLO of this boot is answered
+                    value, self._power_on = self._power_on, None
+                    self.emit_event(EventKind.POWER_ON, value)
             elif isinstance(event, SessionEnded) and self.trust is not None:
                 self.trust.end(event.code or "link_broken")
 

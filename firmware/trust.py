@@ -91,6 +91,7 @@ class BoardTrust:
         self, request: AnyRequest, encrypted: bool
     ) -> tuple[Response | Pending, After | None] | None:
         """Answer a trust or privileged request; ``None`` if ``request`` is neither."""
+        self.expire_idle()  # the timer may not have run yet: the rule holds at request time
         if isinstance(request, SessionInitRequest):
             return self._init(request)
         if isinstance(request, SessionAuthRequest):

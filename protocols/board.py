@@ -95,35 +95,42 @@ class BoardConnection(Endpoint[BoardEvent]):
 
     # --- sending ----------------------------------------------------------------------------
 
-    def send_response(self, seq: int, response: Response) -> None:
-        """Answer request ``seq`` (received as ``RequestReceived``)."""
+    def send_response(self, seq: int, response: Response) -> bool:
+        """Answer request ``seq`` (received as ``RequestReceived``). ``True`` if ``response``
+        itself goes out; ``False`` if an ERROR went in its place (too large for the tool's
+        ``max_frame``, not encodable, or its secure session ended): what the board was to do
+        once this answer is out (install session keys) must then not happen."""
         waiting = self._in_progress.pop(seq, None)
         if waiting is None:
             raise LocalProtocolError(f"no request {seq} is waiting for an answer")
         key, encrypted, link_session = waiting
-        if link_session != self.link_sessions:
-            # asked before a HELLO: answered, but never taken for a resend of a new request
-            self._queue(self._encode_response(seq, response, encrypted))
-            return
-        self._reply_cache[seq] = _Answered(key, response, encrypted)
-        self._reply_cache.move_to_end(seq)
-        while len(self._reply_cache) > self._reply_cache_size:
-            self._reply_cache.popitem(last=False)
-        self._queue(self._encode_response(seq, response, encrypted))
+        if link_session == self.link_sessions:
+            # (asked before a HELLO: answered, but never taken for a resend of a new request)
+            self._reply_cache[seq] = _Answered(key, response, encrypted)
+            self._reply_cache.move_to_end(seq)
+            while len(self._reply_cache) > self._reply_cache_size:
+                self._reply_cache.popitem(last=False)
+        wire, delivered = self._encode_response(seq, response, encrypted)
+        self._queue(wire)
+        return delivered
 
     def send_event(self, event: LockEvent) -> None:
         """Queue an unsolicited event; events are numbered from 0 at every boot."""
         self._queue(self._encode(event, self._event_seq, Flags.NONE))
         self._event_seq = (self._event_seq + 1) & 0xFFFF
 
-    def _encode_response(self, seq: int, response: Response, encrypted: bool) -> bytes:
+    def _encode_response(
+        self, seq: int, response: Response, encrypted: bool
+    ) -> tuple[bytes, bool]:
         """Answers go back the way the request came: encrypted if it was (and the session is
-        still up; if it ended meanwhile, the answer is lost like any frame)."""
+        still up; if it ended meanwhile, the answer is lost like any frame). Also whether the
+        answer went out as itself rather than as an ERROR."""
         encrypt = encrypted and self.cipher is not None
         if encrypted and not encrypt:
-            response = ErrorResponse(ErrorCode.NOT_ALLOWED, "the secure session ended")
+            error = ErrorResponse(ErrorCode.NOT_ALLOWED, "the secure session ended")
+            return self._encode(error, seq, Flags.RESPONSE, encrypt=False), False
         try:
-            return self._encode(response, seq, Flags.RESPONSE, encrypt=encrypt)
+            return self._encode(response, seq, Flags.RESPONSE, encrypt=encrypt), True
         except LocalProtocolError as exc:
             code = (
                 ErrorCode.FRAME_TOO_LARGE
@@ -132,7 +139,7 @@ class BoardConnection(Endpoint[BoardEvent]):
             )
             detail = str(exc).encode()[:200].decode(errors="ignore")  # bytes, not characters
             error = ErrorResponse(code, detail)
-            return self._encode(error, seq, Flags.RESPONSE, encrypt=encrypt)
+            return self._encode(error, seq, Flags.RESPONSE, encrypt=encrypt), False
 
     def end_session(self, reason: str, code: str = "") -> None:
         """Also forget answers given under the session's keys: a resend of one of those can
@@ -157,7 +164,7 @@ class BoardConnection(Endpoint[BoardEvent]):
         cached = self._reply_cache.get(seq)
         if cached is not None and cached.key == key and cached.encrypted == encrypted:
             self.duplicates += 1  # answered again, encrypted afresh: counters never repeat
-            self._queue(self._encode_response(seq, cached.response, cached.encrypted))
+            self._queue(self._encode_response(seq, cached.response, cached.encrypted)[0])
             return
         working = self._in_progress.get(seq)
         if working == (key, encrypted, self.link_sessions):

@@ -78,6 +78,19 @@ class FrameSplitter:
         """Bytes held while waiting for a delimiter."""
         return len(self._buffer)
 
+    def _decoded(self, stuffed: bytes) -> bytes | RemoteProtocolError:
+        """One frame, CRC checked, then its size against ``max_frame`` (SPEC.md 2.5): a frame
+        over the limit is dropped like a damaged one, even if it fits the buffer."""
+        try:
+            frame = decode_frame(stuffed)
+        except RemoteProtocolError as error:
+            return error
+        if len(frame) + CRC_SIZE > self._max_frame:
+            return FrameTooLarge(
+                f"frame of {len(frame) + CRC_SIZE} bytes exceeds the limit of {self._max_frame}"
+            )
+        return frame
+
     def feed(self, data: bytes) -> Iterator[bytes | RemoteProtocolError]:
         """Add ``data``; yield each complete frame (header and body) or the error it raised."""
         buffer = self._buffer
@@ -86,10 +99,7 @@ class FrameSplitter:
             if len(data) - 1 > self.max_stuffed:
                 yield FrameTooLarge(f"frame of {len(data) - 1} stuffed bytes exceeds the limit")
                 return
-            try:
-                yield decode_frame(data[:-1])
-            except RemoteProtocolError as error:
-                yield error
+            yield self._decoded(data[:-1])
             return
         buffer += data
         start = 0
@@ -108,10 +118,7 @@ class FrameSplitter:
             if len(stuffed) > limit:
                 yield FrameTooLarge(f"frame of {len(stuffed)} stuffed bytes exceeds {limit}")
                 continue
-            try:
-                yield decode_frame(stuffed)
-            except RemoteProtocolError as error:
-                yield error
+            yield self._decoded(stuffed)
         del buffer[:start]
         if len(buffer) > limit:
             if not self._discarding:

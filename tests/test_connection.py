@@ -31,6 +31,7 @@ from protocols.catalogue import (
 from protocols.certificates import CertificateKind, Qualification
 from protocols.codec import BadMessage, Decoded, decode_message, encode_message
 from protocols.errors import (
+    FrameTooLarge,
     LocalProtocolError,
     MalformedMessage,
     NotInSession,
@@ -707,6 +708,18 @@ def test_board_answers_bad_requests_with_an_error_of_the_same_seq(
     assert reply.flags == Flags.RESPONSE
     assert isinstance(reply.message, ErrorResponse)
     assert reply.message.code == code
+
+
+def test_the_board_drops_a_frame_one_byte_over_its_stated_limit() -> None:
+    """Issue 15, disagreement 3: after stating 8256 in HELLO the board accepted 8257 bytes."""
+    board = BoardConnection(boot_id=1, max_frame=8256)
+    board.receive_data(wire(PingRequest(bytes(8256 - 9 + 1)), 5))  # 8257 bytes
+    (event,) = list(iter(board.next_event, None))
+    assert isinstance(event, FrameRejected) and isinstance(event.error, FrameTooLarge)
+    assert board.data_to_send() == b""  # not answered: nothing in it is trusted
+    board.receive_data(wire(PingRequest(bytes(8256 - 9)), 6))  # 8256 bytes: accepted
+    (request,) = list(iter(board.next_event, None))
+    assert isinstance(request, RequestReceived) and request.seq == 6
 
 
 @pytest.mark.parametrize(

@@ -185,6 +185,25 @@ def test_frame_at_the_limit_passes_and_one_past_it_does_not() -> None:
     assert len(out) == 1 and isinstance(out[0], FrameTooLarge)
 
 
+@given(
+    st.sampled_from([256, 600, 4160, 8256, 65534]),
+    st.binary(min_size=1, max_size=64),
+    st.booleans(),
+)
+def test_a_frame_one_byte_over_the_limit_is_dropped_though_its_run_fits_the_buffer(
+    limit: int, pattern: bytes, with_noise_first: bool
+) -> None:
+    """Issue 15: a board that stated 8256 in HELLO took a frame of 8257 bytes, since the
+    buffer is sized for COBS's worst case. The size is checked after the CRC now."""
+    splitter = FrameSplitter(limit)
+    frame = (pattern * (limit // len(pattern) + 1))[: limit - CRC_SIZE + 1]
+    wire = encode_frame(frame)
+    stream = (b"\x07\x00" if with_noise_first else b"") + wire  # the buffered path, or not
+    out = list(splitter.feed(stream))
+    assert isinstance(out[-1], FrameTooLarge) and good_frames(out) == []
+    assert list(splitter.feed(encode_frame(frame[:-1]))) == [frame[:-1]]  # at the limit: taken
+
+
 def test_empty_frames_between_delimiters_are_skipped() -> None:
     splitter = FrameSplitter(MAX_FRAME)
     out = list(splitter.feed(b"\x00\x00" + encode_frame(b"abcde") + b"\x00\x00\x00"))

@@ -1,0 +1,216 @@
+"""Issue 15, where the emulated board and SPEC.md disagreed: each test failed before the fix.
+
+The board runs in-process (no link, no ticking task): a ``ToolConnection`` hands it frames and
+reads what it sends, and its clock is moved by hand. The fifth disagreement, a frame one byte
+over ``max_frame``, is tested at the connection in tests/test_connection.py.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from firmware.emulator import Emulator
+from firmware.provisioning import Provisioning
+from firmware.trust import IDLE_TIMEOUT_S
+from protocols.catalogue import BoltState, DoorState, ErrorCode, EventKind, Flags, MsgType
+from protocols.codec import decode_message
+from protocols.events import ResponseReceived, SessionEnded
+from protocols.framing import FrameSplitter
+from protocols.messages import AnyRequest, ErrorResponse, LockEvent, Response
+from protocols.session import ToolHandshake
+from protocols.tool import ToolConnection
+from protocols.trust_messages import (
+    ConfigGetRequest,
+    ConfigResponse,
+    SessionAuthResponse,
+    SessionInitResponse,
+)
+from safetool.identity import TechnicianIdentity
+from safetool.services.devpki import init_dev_pki
+
+SERIAL = "SL-0000-0001"
+
+
+class Bench:
+    """A tool connection wired to an in-process board, frame by frame."""
+
+    def __init__(self, board: Emulator, *, max_frame: int = 65535) -> None:
+        self.board = board
+        self.tool = ToolConnection(time.monotonic, max_frame=max_frame)
+        self._events: list[tuple[int, LockEvent | None]] = []
+
+    def _pump(self) -> None:
+        self.board.service.receive_data(self.tool.data_to_send())
+        data = self.board.service.data_to_send()
+        for frame in FrameSplitter(65535).feed(data):
+            assert isinstance(frame, bytes), frame
+            if frame[2] & Flags.ENCRYPTED:
+                if frame[1] == MsgType.EVENT:
+                    self._events.append((-1, None))  # sealed: unreadable here
+                continue
+            decoded = decode_message(frame)
+            if isinstance(decoded.message, LockEvent):
+                self._events.append((decoded.seq, decoded.message))
+        self.tool.receive_data(data)
+
+    def ask(self, request: AnyRequest) -> Response:
+        self.tool.send_request(request, timeout_s=5.0)
+        self._pump()
+        events = list(iter(self.tool.next_event, None))
+        answers = [e for e in events if isinstance(e, ResponseReceived)]
+        assert len(answers) == 1, events
+        (answer,) = answers
+        return answer.response
+
+    def events(self) -> list[tuple[int, LockEvent | None]]:
+        """(seq, event) of each event the board sent since the last call; ``None`` for an
+        event sent sealed."""
+        self._pump()
+        found, self._events = self._events, []
+        return found
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Path:
+    folder = tmp_path / "pki"
+    init_dev_pki(folder)
+    return folder
+
+
+def _board(tmp_path: Path, pki: Path) -> Emulator:
+    return Emulator(state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, SERIAL))
+
+
+def _open_session(bench: Bench, identity: TechnicianIdentity) -> None:
+    handshake = ToolHandshake(identity.certificate_bytes, identity.sign, bench.tool.hello_exchange)
+    reply = bench.ask(handshake.start())
+    assert isinstance(reply, SessionInitResponse), reply
+    auth, cipher, _ = handshake.finish(
+        reply,
+        provisioning_key=identity.provisioning_key,
+        expected_serial=SERIAL,
+        now=time.time(),
+    )
+    bench.tool.cipher = cipher
+    assert isinstance(bench.ask(auth), SessionAuthResponse)
+
+
+def test_no_session_keys_when_the_session_init_answer_never_went_out(
+    tmp_path: Path, pki: Path
+) -> None:
+    """1: after HELLO with max_frame 256 the 264-byte answer is ERROR FRAME_TOO_LARGE; the
+    board then sealed its events under keys no tool had. Now it seals nothing."""
+    board = _board(tmp_path, pki)
+    try:
+        bench = Bench(board, max_frame=256)
+        bench.ask(bench.tool.hello())
+        identity = TechnicianIdentity.load(pki / "technicians" / "T-1001")
+        handshake = ToolHandshake(
+            identity.certificate_bytes, identity.sign, bench.tool.hello_exchange
+        )
+        refused = bench.ask(handshake.start())
+        assert isinstance(refused, ErrorResponse)
+        assert refused.code is ErrorCode.FRAME_TOO_LARGE
+        bench.events()  # POWER_ON, after the HELLO
+        board.lock.press_key("1")
+        ((_, event),) = bench.events()
+        assert event is not None, "the board sealed its event under keys no tool has"
+        assert event.kind is EventKind.KEY_PRESS
+    finally:
+        board.close()
+
+
+def test_power_on_is_the_first_event_of_every_boot(tmp_path: Path, pki: Path) -> None:
+    """2: POWER_ON was defined and never sent; the first event after a power cycle was a
+    KEY_PRESS with seq 0."""
+    board = _board(tmp_path, pki)
+    try:
+        for boot in (1, 2):
+            bench = Bench(board)
+            bench.ask(bench.tool.hello())
+            ((seq, event),) = bench.events()
+            assert event is not None
+            assert (seq, event.kind, event.value) == (0, EventKind.POWER_ON, boot)
+            bench.ask(bench.tool.hello())  # a second HELLO of the same boot: no second one
+            board.lock.press_key("1")
+            ((seq, event),) = bench.events()
+            assert event is not None and (seq, event.kind) == (1, EventKind.KEY_PRESS)
+            board.power_cycle()
+    finally:
+        board.close()
+
+
+def test_a_request_after_the_idle_timeout_is_refused_even_before_the_timer_runs(
+    tmp_path: Path, pki: Path
+) -> None:
+    """4: the idle timeout was only a timer, so a request right after the lock's clock passed
+    it was served and restarted the idle period."""
+    board = _board(tmp_path, pki)
+    try:
+        bench = Bench(board)
+        bench.ask(bench.tool.hello())
+        _open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1001"))
+        assert isinstance(bench.ask(ConfigGetRequest()), ConfigResponse)
+        board.clock.advance(IDLE_TIMEOUT_S + 1)  # no tick runs in between
+        bench.tool.send_request(ConfigGetRequest(), timeout_s=5.0)
+        bench.events()
+        seen = list(iter(bench.tool.next_event, None))
+        assert not any(isinstance(e, ResponseReceived) for e in seen), seen  # not served
+        ended = [e for e in seen if isinstance(e, SessionEnded)]
+        assert ended and "secure session ended" in ended[0].reason
+        closed = [e for e in board.audit.entries() if e["kind"] == "session_closed"]
+        assert closed[-1]["reason"] == "idle_timeout"
+    finally:
+        board.close()
+
+
+def _settle(board: Emulator, seconds: float = 3.0) -> None:
+    """Let the motor travel (the board's clock moved by hand)."""
+    board.clock.advance(seconds)
+    board.lock.tick()
+
+
+def _relocks(board: Emulator) -> list[dict[str, Any]]:
+    return [e for e in board.audit.entries() if e["kind"] == "relocked"]
+
+
+def test_a_power_cut_with_the_bolt_open_and_the_door_shut_relocks_at_boot(
+    tmp_path: Path, pki: Path
+) -> None:
+    """5: the relock timer lived in RAM, so a power cut left the safe open until someone
+    entered a code."""
+    board = _board(tmp_path, pki)
+    try:
+        assert board.lock.enter_code("123456").name == "OPENED"
+        _settle(board)
+        assert board.lock.hardware.bolt is BoltState.RETRACTED
+        board.power_cycle()
+        _settle(board)  # the first tick starts the motor
+        _settle(board)
+        assert board.lock.hardware.bolt is BoltState.EXTENDED
+        assert [e["cause"] for e in _relocks(board)] == ["power_loss"]
+    finally:
+        board.close()
+
+
+def test_with_the_door_open_the_relock_waits_for_the_door(tmp_path: Path, pki: Path) -> None:
+    board = _board(tmp_path, pki)
+    try:
+        assert board.lock.enter_code("123456").name == "OPENED"
+        _settle(board)
+        board.lock.open_door()
+        board.power_cycle()  # the door stays where it is
+        _settle(board)
+        assert board.lock.hardware.door is DoorState.OPEN
+        assert board.lock.hardware.bolt is BoltState.RETRACTED and _relocks(board) == []
+        board.lock.close_door()
+        _settle(board, 30.0)  # the usual relock after the door closes
+        _settle(board)
+        assert board.lock.hardware.bolt is BoltState.EXTENDED
+        assert _relocks(board) == []  # an ordinary relock, not one for the power loss
+    finally:
+        board.close()
