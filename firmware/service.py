@@ -73,7 +73,7 @@ class BoardService:
             if isinstance(event, RequestReceived):
                 handled = None
                 if self.trust is not None:
-                    handled = self.trust.handle(event.request, event.encrypted)
+                    handled = self.trust.handle(event.request, event.encrypted, event.link_session)
                 response, after = handled or (self._answer(event.request), None)
                 if isinstance(response, Pending):
                     self._pending[event.seq] = response

@@ -88,12 +88,13 @@ class BoardTrust:
     # --- dispatch ------------------------------------------------------------------------------
 
     def handle(
-        self, request: AnyRequest, encrypted: bool
+        self, request: AnyRequest, encrypted: bool, link_session: int
     ) -> tuple[Response | Pending, After | None] | None:
-        """Answer a trust or privileged request; ``None`` if ``request`` is neither."""
+        """Answer a trust or privileged request; ``None`` if ``request`` is neither.
+        ``link_session``: the HELLOs answered when it arrived (``RequestReceived``)."""
         self.expire_idle()  # the timer may not have run yet: the rule holds at request time
         if isinstance(request, SessionInitRequest):
-            return self._init(request)
+            return self._init(request, link_session)
         if isinstance(request, SessionAuthRequest):
             response = self._auth(request, encrypted)
             if self.session is None:  # refused: the keys of the failed handshake go too
@@ -134,14 +135,17 @@ class BoardTrust:
 
     # --- session ------------------------------------------------------------------------------
 
-    def _init(self, request: SessionInitRequest) -> tuple[Response, After | None]:
+    def _init(
+        self, request: SessionInitRequest, link_session: int
+    ) -> tuple[Response, After | None]:
         self.end("new_session")
         self.connection.cipher = None  # dropped here, not reported back to us as an event
         provisioning = self.provisioning
         if provisioning is None:
             return _not_allowed("this board has no device key (not provisioned)"), None
         hello = self.connection.hello_exchange
-        if not hello:
+        if not link_session or link_session != self.connection.link_sessions:
+            # before any HELLO, or in a link session a later HELLO (same chunk) already ended
             return ErrorResponse(
                 ErrorCode.INVALID_STATE, "SESSION_INIT needs a HELLO on this link first"
             ), None

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hil.lock_handle import Lock, NotOnThisBoard
+from hil.lock_handle import Lock, NotOnThisBoard, Wrap
 from safetool.client import LockClient
 from safetool.errors import SafetoolError
 
@@ -334,8 +334,9 @@ class LabgridLock(Lock):
     reopened_after_power: int = 0
     """Power cycles after which the link had gone (a USB adapter powered by the board)."""
 
-    async def power_cycle(self) -> None:
-        """Cut the power and restore it with the console open, then say HELLO again.
+    async def power_cycle(self, wrap: Wrap | None = None) -> None:
+        """Cut the power and restore it with the console open, then say HELLO again (``wrap``
+        goes round the link first, as :meth:`Lock.power_cycle` says).
 
         Opening a port drops what is pending on it (pyserial purges the input; over RFC 2217
         it asks the server to purge), so the console stays open across the power cycle; the
@@ -345,6 +346,8 @@ class LabgridLock(Lock):
             raise NotOnThisBoard(f"{self.label}: the labgrid target has no power driver")
         await self.bench.acall(self.source.power.cycle)
         self.power_cycles += 1
+        if wrap is not None:
+            self.client.transport = wrap(self.client.transport)
         try:
             await self.client.say_hello()  # on the open link: no reopen, nothing purged
             return

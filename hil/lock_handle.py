@@ -9,6 +9,10 @@ from typing import Any
 from firmware.control import ControlClient
 from firmware.process import EmulatorProcess
 from safetool.client import LockClient
+from safetool.transport import Transport, make_transport
+
+Wrap = Callable[[Transport], Transport]
+"""Something put round a link (a recorder, a man in the middle)."""
 
 
 class NotOnThisBoard(RuntimeError):
@@ -41,8 +45,9 @@ class Lock:
         result: dict[str, Any] = await self.board.state()
         return result
 
-    async def power_cycle(self) -> None:
-        """Power off and on (persistent state stays), then speak to the board again.
+    async def power_cycle(self, wrap: Wrap | None = None) -> None:
+        """Power off and on (persistent state stays), then speak to the board again; ``wrap``
+        goes round the link before the first byte is said (to record all the board sends).
 
         A rig board keeps its port, so its console stays open across the power cycle (opening a
         port drops what is pending on it) and only HELLO is said again; the port is reopened
@@ -54,24 +59,31 @@ class Lock:
         if not self.console_survives_power:
             await self.client.close()
             self.port = await self.restart()
-            self.client = await connect(self.port)
+            self.client = await connect(self.port, wrap=wrap)
             return
         await self.restart()
+        if wrap is not None:
+            self.client.transport = wrap(self.client.transport)
         try:
             await self.client.say_hello()
         except Exception:  # the link went with the power (a USB adapter powered by the board)
             await self.client.close()
-            self.client = await connect(self.port)
+            self.client = await connect(self.port, wrap=wrap)
 
 
-async def connect(port: str, attempts: int = 20) -> LockClient:
-    """Connect, retrying while the port comes back (a board that was just powered on)."""
+async def connect(port: str, attempts: int = 20, *, wrap: Wrap | None = None) -> LockClient:
+    """Connect, retrying while the port comes back (a board that was just powered on);
+    ``wrap`` goes round the link before HELLO."""
     import asyncio
 
     last: Exception | None = None
     for _ in range(attempts):
+        client = LockClient(make_transport(port), hello_timeout_s=5)
+        if wrap is not None:
+            client.transport = wrap(client.transport)
         try:
-            return await LockClient.connect(port, hello_timeout_s=5)
+            await client.open()
+            return client
         except Exception as exc:  # the port is not there yet, or the board still boots
             last = exc
             await asyncio.sleep(0.25)

@@ -154,6 +154,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "needs(*capabilities): skip (with the reason) where the board lacks one"
     )
     config.addinivalue_line("markers", "any_link: board behaviour; runs over one link only")
+    config.addinivalue_line(
+        "markers", "conformance: a numbered board requirement of SPEC.md (-m conformance)"
+    )
     config.addinivalue_line("markers", "campaign(name): a trial of --campaign name")
     rig_file = config.getoption("hil_rig", None)
     config.stash[LAB_KEY] = _labgrid_bench(config, rig_file)

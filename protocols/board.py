@@ -119,9 +119,7 @@ class BoardConnection(Endpoint[BoardEvent]):
         self._queue(self._encode(event, self._event_seq, Flags.NONE))
         self._event_seq = (self._event_seq + 1) & 0xFFFF
 
-    def _encode_response(
-        self, seq: int, response: Response, encrypted: bool
-    ) -> tuple[bytes, bool]:
+    def _encode_response(self, seq: int, response: Response, encrypted: bool) -> tuple[bytes, bool]:
         """Answers go back the way the request came: encrypted if it was (and the session is
         still up; if it ended meanwhile, the answer is lost like any frame). Also whether the
         answer went out as itself rather than as an ERROR."""
@@ -177,7 +175,7 @@ class BoardConnection(Endpoint[BoardEvent]):
             self.conflicts += 1
             return
         self._in_progress[seq] = (key, encrypted, self.link_sessions)
-        self._emit(RequestReceived(seq, request, encrypted))
+        self._emit(RequestReceived(seq, request, encrypted, self.link_sessions))
 
     def _on_bad_message(self, error: RemoteProtocolError) -> None:
         self._reject(error)

@@ -16,6 +16,10 @@ class RequestReceived:
     request: AnyRequest
     encrypted: bool = False
     """It came under the session keys (privileged requests must)."""
+    link_session: int = 0
+    """How many HELLOs the board had answered when it arrived: a HELLO read in the same chunk
+    is answered at once, before this event is handled, so what a request binds to (SESSION_INIT:
+    the HELLO exchange) is judged by this, not by the connection's state when it is served."""
 
 
 @dataclass(slots=True)

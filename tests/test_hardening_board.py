@@ -72,3 +72,36 @@ def test_the_board_opens_no_session_before_a_hello(tmp_path: Path) -> None:
         assert isinstance(ask(handshake.start()), SessionInitResponse)
     finally:
         board.close()
+
+
+def test_a_session_init_read_in_one_chunk_with_a_later_hello_binds_no_hello(
+    tmp_path: Path,
+) -> None:
+    """Found by the conformance suite (B-11.4.2): SESSION_INIT then HELLO arriving together;
+    the connection answers HELLO as it reads it, before the SESSION_INIT is served, and the
+    board took that HELLO for the one before it. A request is judged by the link session it
+    arrived in."""
+    pki = tmp_path / "pki"
+    init_dev_pki(pki)
+    board = Emulator(
+        state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, "SL-0000-0001")
+    )
+    tool = ToolConnection(lambda: 0.0)
+    certificate = (pki / "technicians/T-1001/technician.cert").read_bytes()
+    try:
+        init_seq = tool.send_request(
+            ToolHandshake(certificate, lambda data: bytes(64), b"").start(), timeout_s=5.0
+        )
+        tool.send_request(tool.hello(), timeout_s=5.0)
+        board.service.receive_data(tool.data_to_send())  # both in one read
+        tool.receive_data(board.service.data_to_send())
+        answers = {
+            e.seq: e.response
+            for e in iter(tool.next_event, None)
+            if isinstance(e, ResponseReceived)
+        }
+        refused = answers[init_seq]
+        assert isinstance(refused, ErrorResponse) and refused.code is ErrorCode.INVALID_STATE
+        assert board.service.connection.cipher is None
+    finally:
+        board.close()

@@ -1,0 +1,296 @@
+"""The board conformance suite: one test per numbered board requirement of protocols/SPEC.md
+(``[B-<section>.<n>]``), named by its number. ``pytest hil/ -m conformance`` runs it against any
+board the plugin reaches: the emulated board, or a lock maker's prototype on the rig.
+
+It uses only the wire (a recorder under the tool's own client, hil/wire.py) and the bench's
+actuators (keys, door, clock, power); never the emulator's internals. A requirement that needs
+an actuator the rig lacks is skipped with the reason. tests/test_spec_requirements.py keeps the
+numbers here and in SPEC.md the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hil.lock_handle import Lock
+from hil.suite.helpers import motor_travel, open_by_customer, technician
+from hil.wire import Seen, WireLog, raw_frame, record
+from protocols.catalogue import (
+    MAX_PROTOCOL_VERSION,
+    MIN_MAX_FRAME,
+    MIN_PROTOCOL_VERSION,
+    BoltState,
+    ErrorCode,
+    EventKind,
+    Flags,
+    MsgType,
+)
+from protocols.codec import encode_message
+from protocols.diag_messages import MotorTestRequest, MotorTestResponse
+from protocols.framing import encode_frame
+from protocols.messages import ErrorResponse, HelloRequest, LockEvent, PingResponse
+from protocols.session import ToolHandshake
+from protocols.trust_messages import ConfigGetRequest, ConfigResponse
+from safetool.client import LockRefused
+from safetool.client.secure import open_session
+from safetool.errors import SafetoolError
+from safetool.services.diagnostics.readings import MOTOR_TEST_S
+
+pytestmark = [pytest.mark.conformance, pytest.mark.any_link]
+
+ANSWER_WAIT_S = 10.0
+
+
+def _free_seq(lock: Lock, offset: int = 0) -> int:
+    """A sequence number half the number space away from the client's own."""
+    return (lock.client.connection.next_seq + 0x8000 + offset) & 0xFFFF
+
+
+async def _until(found: Callable[[], list[Seen]], timeout_s: float = ANSWER_WAIT_S) -> list[Seen]:
+    deadline = time.monotonic() + timeout_s
+    while not (seen := found()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return seen
+
+
+async def _in_step(lock: Lock) -> None:
+    """Two round trips: every earlier answer of the board has arrived by now."""
+    await lock.client.ping(b"in step")
+    await lock.client.ping(b"in step")
+
+
+def _ping(seq: int, size: int) -> bytes:
+    return raw_frame(1, MsgType.PING, 0, seq, bytes([0x5A]) * size)
+
+
+# --- 2. framing --------------------------------------------------------------------------------
+
+
+async def test_B_2_4_1_a_damaged_frame_is_dropped_and_not_answered(lock: Lock) -> None:
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    frame = bytearray(raw_frame(1, MsgType.PING, 0, seq, b"damaged"))
+    frame[frame.index(b"damaged"[0])] ^= 0x20  # a letter changed: the CRC no longer matches
+    await lock.client.transport.write(bytes(frame))
+    await _in_step(lock)
+    assert log.answers_to(seq) == []
+
+
+async def test_B_2_4_2_a_frame_of_exactly_max_frame_bytes_is_accepted(lock: Lock) -> None:
+    assert lock.client.hello is not None
+    limit = lock.client.hello.max_frame
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    await lock.client.transport.write(_ping(seq, limit - 9))  # header 5, CRC 4
+    (answer,) = await _until(lambda: log.answers_to(seq), 30.0)
+    assert answer.decoded is not None
+    assert answer.decoded.message == PingResponse(bytes([0x5A]) * (limit - 9))
+
+
+async def test_B_2_4_3_after_a_run_too_long_for_any_frame_the_next_frame_is_received(
+    lock: Lock,
+) -> None:
+    assert lock.client.hello is not None
+    limit = lock.client.hello.max_frame
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    run = b"\x01" * (limit + limit // 254 + 16) + b"\x00"
+    await lock.client.transport.write(run + _ping(seq, 4))
+    (answer,) = await _until(lambda: log.answers_to(seq), 30.0)
+    assert answer.decoded is not None
+
+
+async def test_B_2_4_4_a_frame_over_max_frame_is_dropped_even_when_its_crc_is_good(
+    lock: Lock,
+) -> None:
+    assert lock.client.hello is not None
+    limit = lock.client.hello.max_frame
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    await lock.client.transport.write(_ping(seq, limit - 9 + 1))  # one byte over
+    await _in_step(lock)  # answered in order: an answer to it would have come before these
+    assert log.answers_to(seq) == []
+
+
+# --- 5. HELLO ----------------------------------------------------------------------------------
+
+
+async def test_B_5_1_1_hello_chooses_the_highest_common_version_and_a_usable_frame_limit(
+    lock: Lock,
+) -> None:
+    answer = await lock.client.request(
+        HelloRequest(MIN_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION, 65535)
+    )
+    assert answer.min_version <= answer.version <= answer.max_version
+    assert answer.version == min(answer.max_version, MAX_PROTOCOL_VERSION)
+    assert answer.max_frame >= MIN_MAX_FRAME
+
+
+# --- 7. resends --------------------------------------------------------------------------------
+
+
+async def test_B_7_2_1_a_resend_of_an_answered_request_gets_the_same_answer(lock: Lock) -> None:
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    frame = raw_frame(1, MsgType.PING, 0, seq, b"once")
+    await lock.client.transport.write(frame)
+    await _until(lambda: log.answers_to(seq))
+    await lock.client.transport.write(frame)  # the answer was "lost": the same request again
+    answers = await _until(lambda: log.answers_to(seq)[1:])
+    first, again = log.answers_to(seq)[:2]
+    assert first.decoded is not None and again.decoded is not None and answers
+    assert first.decoded.message == again.decoded.message
+
+
+RACERS: dict[str, tuple[int, bytes]] = {
+    "B_7_2_2": (MsgType.PING, b"another request"),  # readable, another type and body
+    "B_7_2_3": (MsgType.STATUS, bytes(32)),  # unreadable: STATUS has no body
+}
+
+
+async def _race_the_motor_test(lock: Lock, pki: Path, msg_type: int, body: bytes) -> None:
+    """While the motor test runs, another request arrives sealed under its sequence number:
+    the motor test must get its own answer."""
+    await open_by_customer(lock)
+    await open_session(lock.client, technician(pki, "T-1002"))  # diagnose
+    cipher = lock.client.connection.cipher
+    assert cipher is not None
+    seq = lock.client.connection.next_seq
+    motor = asyncio.create_task(
+        lock.client.request(
+            MotorTestRequest(), timeout_s=MOTOR_TEST_S + 3, processing_s=MOTOR_TEST_S
+        )
+    )
+    await asyncio.sleep(0.2)  # the motor is running
+    header = bytes([1, msg_type, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
+    await lock.client.transport.write(encode_frame(header + cipher.seal(header, body)))
+    answer = await motor
+    assert isinstance(answer, MotorTestResponse), answer
+
+
+@pytest.mark.needs("keys", "door", "pki")
+async def test_B_7_2_2_another_request_under_a_busy_seq_is_dropped(lock: Lock, pki: Path) -> None:
+    await _race_the_motor_test(lock, pki, *RACERS["B_7_2_2"])
+
+
+@pytest.mark.needs("keys", "door", "pki")
+async def test_B_7_2_3_an_unreadable_request_under_a_busy_seq_is_dropped_not_answered(
+    lock: Lock, pki: Path
+) -> None:
+    await _race_the_motor_test(lock, pki, *RACERS["B_7_2_3"])
+
+
+# --- 8. events and boots -----------------------------------------------------------------------
+
+
+def _recorder(logs: list[WireLog], first: bytes = b"") -> Callable[[Any], WireLog]:
+    """Wraps for :meth:`Lock.power_cycle`, one per attempt to reconnect; ``first`` goes out
+    on the first attempt only (a retry comes after a HELLO of the first may have landed)."""
+
+    def wrap(transport: Any) -> WireLog:
+        log = WireLog(transport, first=b"" if logs else first)
+        logs.append(log)
+        return log
+
+    return wrap
+
+
+def _power_on_values(log: WireLog) -> list[tuple[int, int]]:
+    return [
+        (seen.seq, seen.decoded.message.value)
+        for seen in log.events()
+        if seen.decoded is not None
+        and isinstance(seen.decoded.message, LockEvent)
+        and seen.decoded.message.kind == EventKind.POWER_ON
+    ]
+
+
+@pytest.mark.needs("power_cycle")
+async def test_B_8_1_1_power_on_is_the_first_event_of_a_boot_after_its_first_hello(
+    lock: Lock,
+) -> None:
+    counts = []
+    for _ in range(2):
+        logs: list[WireLog] = []
+        await lock.power_cycle(_recorder(logs))
+        log = logs[-1]
+        await lock.client.request(HelloRequest(1, 1, 65535))  # a second HELLO: no second one
+        await _in_step(lock)
+        (first, *_) = log.events()
+        assert first.decoded is not None
+        assert isinstance(first.decoded.message, LockEvent)
+        assert (first.seq, first.decoded.message.kind) == (0, EventKind.POWER_ON)
+        ((_, count),) = _power_on_values(log)
+        counts.append(count)
+    assert counts[1] == counts[0] + 1  # the boot count
+
+
+# --- 10. lock states ---------------------------------------------------------------------------
+
+
+@pytest.mark.needs("keys", "power_cycle")
+async def test_B_10_1_1_a_shut_safe_relocks_after_a_power_cut_with_its_bolt_open(
+    lock: Lock,
+) -> None:
+    assert await lock.board.enter_code(code="123456") == "opened"
+    await motor_travel()
+    assert (await lock.client.status()).bolt == BoltState.RETRACTED
+    await lock.power_cycle()  # the door was never opened: it is shut
+    deadline = time.monotonic() + 10
+    while (status := await lock.client.status()).bolt != BoltState.EXTENDED:
+        assert time.monotonic() < deadline, status
+        await asyncio.sleep(0.2)
+
+
+# --- 11. the secure session --------------------------------------------------------------------
+
+
+@pytest.mark.needs("pki", "keys")
+async def test_B_11_4_1_no_session_keys_when_the_session_init_answer_did_not_go_out(
+    lock: Lock, pki: Path
+) -> None:
+    await lock.client.request(HelloRequest(1, 1, 256))  # too small for the answer
+    identity = technician(pki)
+    handshake = ToolHandshake(
+        identity.certificate_bytes, identity.sign, lock.client.connection.hello_exchange
+    )
+    with pytest.raises(LockRefused) as refused:
+        await lock.client.request(handshake.start())
+    assert refused.value.code == ErrorCode.FRAME_TOO_LARGE
+    log = await record(lock.client)
+    assert await lock.board.enter_code(code="000000") == "wrong"
+    await _in_step(lock)
+    events = [f for f in log.frames() if f.msg_type == MsgType.EVENT]
+    assert events and all(f.decoded is not None for f in events), "sealed under keys"
+
+
+@pytest.mark.needs("pki", "power_cycle")
+async def test_B_11_4_2_session_init_before_any_hello_is_invalid_state(
+    lock: Lock, pki: Path
+) -> None:
+    identity = technician(pki)
+    init = ToolHandshake(identity.certificate_bytes, identity.sign, b"").start()
+    seq = 0x4242
+    logs: list[WireLog] = []
+    await lock.power_cycle(_recorder(logs, first=encode_frame(encode_message(init, seq))))
+    await _in_step(lock)
+    (answer,) = [seen for log in logs for seen in log.answers_to(seq)]
+    assert answer.decoded is not None and isinstance(answer.decoded.message, ErrorResponse)
+    assert answer.decoded.message.code == ErrorCode.INVALID_STATE
+
+
+@pytest.mark.needs("pki", "clock")
+async def test_B_11_7_1_a_privileged_request_after_the_idle_timeout_is_refused(
+    lock: Lock, pki: Path
+) -> None:
+    session = await open_session(lock.client, technician(pki))
+    assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
+    await lock.board.advance_clock(seconds=session.idle_timeout_s + 1)
+    with pytest.raises(SafetoolError):
+        await lock.client.request(ConfigGetRequest())
