@@ -90,4 +90,6 @@ async def record(client: LockClient) -> WireLog:
 
 def raw_frame(version: int, msg_type: int, flags: int, seq: int, body: bytes) -> bytes:
     """A frame as a test writes it by hand (valid CRC, COBS, delimiter)."""
-    return encode_frame(bytes([version, msg_type, flags]) + seq.to_bytes(2, "little") + body)
+    return encode_frame(
+        bytes([version, msg_type, flags]) + (seq & 0xFFFF).to_bytes(2, "little") + body
+    )

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 
 from protocols.catalogue import (
     ABSOLUTE_MAX_FRAME,
+    KNOWN_FLAGS,
     MAX_PROTOCOL_VERSION,
     MIN_MAX_FRAME,
     MIN_PROTOCOL_VERSION,
     ErrorCode,
     Flags,
+    MsgType,
 )
 from protocols.codec import BadMessage, Decoded
 from protocols.endpoint import Endpoint, FrameTooLargeToSend
@@ -130,12 +132,12 @@ class BoardConnection(Endpoint[BoardEvent]):
         try:
             return self._encode(response, seq, Flags.RESPONSE, encrypt=encrypt), True
         except LocalProtocolError as exc:
-            code = (
-                ErrorCode.FRAME_TOO_LARGE
-                if isinstance(exc, FrameTooLargeToSend)
-                else (ErrorCode.INTERNAL)
-            )
-            detail = str(exc).encode()[:200].decode(errors="ignore")  # bytes, not characters
+            if isinstance(exc, FrameTooLargeToSend):
+                code, text = ErrorCode.FRAME_TOO_LARGE, str(exc)  # the size and the limit
+            else:  # a board fault: said in the SPEC's terms, not the codec's (B-9.3)
+                name = _type_name(response.TYPE)
+                code, text = ErrorCode.INTERNAL, f"the {name} answer could not be encoded"
+            detail = text.encode()[:200].decode(errors="ignore")  # bytes, not characters
             error = ErrorResponse(code, detail)
             return self._encode(error, seq, Flags.RESPONSE, encrypt=encrypt), False
 
@@ -190,6 +192,9 @@ class BoardConnection(Endpoint[BoardEvent]):
         detail = str(error.error)
         if code is ErrorCode.UNSUPPORTED_VERSION:
             detail = f"board speaks versions {MIN_PROTOCOL_VERSION}..{MAX_PROTOCOL_VERSION}"
+        elif code is ErrorCode.MALFORMED and not int(error.header.flags) & ~int(KNOWN_FLAGS):
+            # the body: said in the SPEC's terms, not the codec's (SPEC.md 9, B-9.3)
+            detail = f"the {_type_name(error.header.msg_type)} body does not match its layout"
         self._queue(
             self._encode(
                 ErrorResponse(code, detail[:200]),
@@ -225,3 +230,10 @@ class BoardConnection(Endpoint[BoardEvent]):
         self.hello_exchange = hello_exchange(hello, answer)
         self._queue(self._encode(answer, seq, Flags.RESPONSE, encrypt=False))
         self._emit(HelloReceived(seq, hello, high, self.peer_max_frame))
+
+
+def _type_name(msg_type: int) -> str:
+    try:
+        return MsgType(msg_type).name
+    except ValueError:
+        return f"0x{msg_type:02x}"

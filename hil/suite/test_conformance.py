@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.lock_handle import Lock
 from hil.suite.helpers import motor_travel, open_by_customer, technician
@@ -148,6 +149,26 @@ async def test_B_7_2_1_a_resend_of_an_answered_request_gets_the_same_answer(lock
     assert first.decoded.message == again.decoded.message
 
 
+@pytest.mark.needs("pki")
+async def test_B_7_2_4_a_plaintext_copy_of_an_encrypted_request_never_gets_its_answer(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))
+    cipher = lock.client.connection.cipher
+    assert cipher is not None
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    header = bytes([1, MsgType.CONFIG_GET, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
+    await lock.client.transport.write(encode_frame(header + cipher.seal(header, b"")))
+    (sealed,) = await _until(lambda: log.answers_to(seq))
+    assert sealed.flags & Flags.ENCRYPTED  # the policy, under the session keys
+    await lock.client.transport.write(raw_frame(1, MsgType.CONFIG_GET, 0, seq, b""))
+    (clear,) = await _until(lambda: log.answers_to(seq)[1:])
+    assert clear.decoded is not None, "answered sealed to a plaintext request"
+    assert isinstance(clear.decoded.message, ErrorResponse)
+    assert clear.decoded.message.code == ErrorCode.NOT_ALLOWED
+
+
 RACERS: dict[str, tuple[int, bytes]] = {
     "B_7_2_2": (MsgType.PING, b"another request"),  # readable, another type and body
     "B_7_2_3": (MsgType.STATUS, bytes(32)),  # unreadable: STATUS has no body
@@ -231,6 +252,83 @@ async def test_B_8_1_1_power_on_is_the_first_event_of_a_boot_after_its_first_hel
     assert counts[1] == counts[0] + 1  # the boot count
 
 
+# --- 9. errors on the link ---------------------------------------------------------------------
+
+
+async def _answer(lock: Lock, log: WireLog, frame: bytes, seq: int) -> Seen | None:
+    await lock.client.transport.write(frame)
+    await _in_step(lock)
+    answers = log.answers_to(seq)
+    assert len(answers) <= 1, answers
+    return answers[0] if answers else None
+
+
+def _error_code(seen: Seen | None) -> ErrorCode | None:
+    if seen is None or seen.decoded is None:
+        return None
+    message = seen.decoded.message
+    return message.code if isinstance(message, ErrorResponse) else None
+
+
+async def test_B_9_1_checks_in_the_table_order_and_decoding_before_privilege(
+    lock: Lock,
+) -> None:
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    cases = [  # (frame, expected ERROR code)
+        (raw_frame(1, 0x55, 0x08, seq, b""), ErrorCode.MALFORMED),  # unknown flag and type
+        (raw_frame(1, 0x55, 0, seq + 1, b""), ErrorCode.UNKNOWN_TYPE),
+        (raw_frame(9, MsgType.STATUS, 0, seq + 2, b""), ErrorCode.UNSUPPORTED_VERSION),
+        (raw_frame(1, MsgType.CONFIG_SET, 0, seq + 3, b"\x01"), ErrorCode.MALFORMED),
+        (raw_frame(1, MsgType.CONFIG_GET, 0, seq + 4, b""), ErrorCode.NOT_ALLOWED),
+    ]
+    for number, (frame, expected) in enumerate(cases):
+        seen = await _answer(lock, log, frame, (seq + number) & 0xFFFF)
+        assert _error_code(seen) == expected, (number, seen)
+
+
+async def test_B_9_2_an_error_carries_the_bad_requests_seq_and_a_bad_response_is_not_answered(
+    lock: Lock,
+) -> None:
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    seen = await _answer(lock, log, raw_frame(1, 0x55, 0, seq, b""), seq)
+    assert seen is not None and seen.seq == seq and seen.flags & Flags.RESPONSE
+    response_seq = (seq + 1) & 0xFFFF
+    unreadable = raw_frame(1, 0x55, Flags.RESPONSE, response_seq, b"")  # a response it never reads
+    assert await _answer(lock, log, unreadable, response_seq) is None
+
+
+LEAKS = ("unpack", "buffer", "struct", "Error", "Traceback", ".py", "0x7f", "object at")
+"""Words of an implementation's own error text (Python's here; a C board would have others)."""
+
+
+async def test_B_9_3_error_details_say_what_was_wrong_not_how_the_board_is_built(
+    lock: Lock,
+) -> None:
+    log = await record(lock.client)
+    seq = _free_seq(lock)
+    bodies = [
+        (MsgType.STATUS, bytes(32)),
+        (MsgType.HELLO, b"\x01"),
+        (MsgType.PING, b""),  # well formed: answered, no error
+        (MsgType.CONFIG_SET, b"\xff" * 3),
+        (MsgType.AUDIT_READ, b"\x00"),
+        (MsgType.FIRMWARE_BEGIN, b"\x01\x02"),
+        (MsgType.RECOVERY_AUTHORISE, b"\x09" * 5),
+    ]
+    details = []
+    for number, (msg_type, body) in enumerate(bodies):
+        seen = await _answer(lock, log, raw_frame(1, msg_type, 0, seq + number, body), seq + number)
+        if seen is not None and seen.decoded is not None:
+            message = seen.decoded.message
+            if isinstance(message, ErrorResponse):
+                details.append(message.detail)
+    assert len(details) >= 5
+    for detail in details:
+        assert not any(word in detail for word in LEAKS), detail
+
+
 # --- 10. lock states ---------------------------------------------------------------------------
 
 
@@ -294,3 +392,37 @@ async def test_B_11_7_1_a_privileged_request_after_the_idle_timeout_is_refused(
     await lock.board.advance_clock(seconds=session.idle_timeout_s + 1)
     with pytest.raises(SafetoolError):
         await lock.client.request(ConfigGetRequest())
+
+
+@pytest.mark.needs("pki")
+async def test_B_11_4_3_after_a_refused_session_auth_the_board_holds_no_keys(
+    lock: Lock, pki: Path
+) -> None:
+    identity = technician(pki)
+    impostor = Ed25519PrivateKey.generate()  # a stolen certificate without its key
+    handshake = ToolHandshake(
+        identity.certificate_bytes, impostor.sign, lock.client.connection.hello_exchange
+    )
+    reply = await lock.client.request(handshake.start())
+    auth, cipher, _ = handshake.finish(
+        reply,
+        provisioning_key=identity.provisioning_key,
+        expected_serial=(await lock.client.identify()).serial,
+        now=time.time(),
+    )
+    log = await record(lock.client)
+    lock.client.connection.cipher = cipher
+    auth_seq = lock.client.connection.next_seq
+    with pytest.raises(LockRefused) as refused:
+        await lock.client.request(auth)
+    assert refused.value.code == ErrorCode.NOT_ALLOWED
+    (answer,) = log.answers_to(auth_seq)
+    assert answer.flags & Flags.ENCRYPTED  # the refusal came sealed: the tool reads why
+    status_seq = lock.client.connection.next_seq
+    with pytest.raises(SafetoolError):
+        await lock.client.status()  # sent sealed: the board has no keys any more
+    (plain,) = log.answers_to(status_seq)
+    assert plain.decoded is not None and isinstance(plain.decoded.message, ErrorResponse)
+    assert plain.decoded.message.code == ErrorCode.NOT_ALLOWED
+    lock.client.connection.end_session("the board refused the session")
+    assert (await lock.client.status()).lock_state is not None  # plaintext works on
