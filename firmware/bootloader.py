@@ -173,7 +173,7 @@ class Bootloader:
             )
         return FirmwareStatusResponse(
             active_slot=FirmwareSlot.NONE if state.active is None else FirmwareSlot[state.active],
-            trial_pending=int(state.active is not None and state.trial),
+            trial_pending=1 if state.active is not None and state.trial else 0,
             security_floor=state.security_floor,
             last_result=InstallResult(state.last_result),
             running_version=self.running_version,

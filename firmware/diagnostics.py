@@ -115,7 +115,7 @@ class BoardDiagnostics:
             temperature_dc=hardware.temperature_dc,
             rtc_s=int(lock.clock.rtc()) & 0xFFFFFFFF,
             uptime_s=lock.uptime_s,
-            tamper_open=int(hardware.tamper_open),
+            tamper_open=1 if hardware.tamper_open else 0,
             door=DoorState.OPEN if hardware.door_sensor_stuck_open else hardware.door,
             bolt_sensor=hardware.bolt_sensor,
             bolt_commanded=commanded,

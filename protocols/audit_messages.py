@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, Literal
 
 from construct import Bytes, GreedyBytes, Int8ul, Int16ul, Int32ul, PascalString, Struct
 
@@ -211,7 +211,7 @@ class AuditHeadResponse(Response):
     start_hash: bytes
     head_hash: bytes
     time_s: int
-    signed: int
+    signed: Literal[0, 1]
     signature: bytes
 
 

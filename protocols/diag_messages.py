@@ -69,7 +69,7 @@ class SensorsResponse(Response):
     rtc_s: int
     """The board's real-time clock as it reads, uncorrected."""
     uptime_s: int
-    tamper_open: int
+    tamper_open: Literal[0, 1]
     door: DoorState
     """What the door sensor reads."""
     bolt_sensor: BoltState

@@ -87,7 +87,7 @@ class FirmwareStatusResponse(Response):
         "slots" / Array(2, SLOT_RECORD),
     )
     active_slot: FirmwareSlot
-    trial_pending: int
+    trial_pending: Literal[0, 1]
     """1 while the running image is on trial and not confirmed: a reset reverts it."""
     security_floor: int
     """Highest SEC_CNT of a confirmed image; images below it are refused."""

@@ -126,6 +126,8 @@ from protocols.trust_messages import (
 SETTINGS = settings(max_examples=80, deadline=None)
 
 u8 = st.integers(0, 0xFF)
+flag = st.sampled_from([0, 1])
+"""A closed flag field (SPEC.md 5): 0 or 1."""
 u16 = st.integers(0, 0xFFFF)
 u32 = st.integers(0, 0xFFFF_FFFF)
 i16 = st.integers(-0x8000, 0x7FFF)
@@ -218,7 +220,7 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
         i16,
         u32,
         u32,
-        u8,
+        flag,
         st.sampled_from(DoorState),
         st.sampled_from(BoltState),
         st.sampled_from(BoltState),
@@ -228,8 +230,8 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
     MotorTestResponse: st.builds(
         MotorTestResponse, st.sampled_from(MotorResult), u16, u16, u16, u16, u16
     ),
-    KeypadTestRequest: st.builds(KeypadTestRequest, st.sampled_from([0, 1]), u16),
-    KeypadTestResponse: st.builds(KeypadTestResponse, st.sampled_from([0, 1]), u16),
+    KeypadTestRequest: st.builds(KeypadTestRequest, flag, u16),
+    KeypadTestResponse: st.builds(KeypadTestResponse, flag, u16),
     OutputTestRequest: st.builds(OutputTestRequest, st.sampled_from(Output), u16),
     OutputTestResponse: st.builds(OutputTestResponse, st.sampled_from(Output), u16),
     ErrorLogRequest: st.just(ErrorLogRequest()),
@@ -244,7 +246,7 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
     ),
     # audit trail and clock (SPEC.md 17)
     AuditHeadRequest: st.builds(AuditHeadRequest, b16),
-    AuditHeadResponse: st.builds(AuditHeadResponse, u32, u32, b32, b32, u32, u8, b64),
+    AuditHeadResponse: st.builds(AuditHeadResponse, u32, u32, b32, b32, u32, flag, b64),
     AuditReadRequest: st.builds(AuditReadRequest, u32, u16),
     AuditReadResponse: st.builds(AuditReadResponse, u32, u32, st.binary(max_size=300)),
     ClockSetRequest: st.builds(ClockSetRequest, u32, st.binary(max_size=200)),
@@ -254,7 +256,7 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
     FirmwareStatusResponse: st.builds(
         FirmwareStatusResponse,
         st.sampled_from(FirmwareSlot),
-        u8,
+        flag,
         u32,
         st.sampled_from(InstallResult),
         str8,

@@ -245,6 +245,9 @@ _UNLISTED = {
     "firmware_status_response_bad_slot": "FirmwareStatusResponse: 3 is not one of 1, 2",
     "firmware_status_response_slot_none": "FirmwareStatusResponse: 0 is not one of 1, 2",
     "firmware_status_response_bad_state": "FirmwareStatusResponse: 4 is not a valid SlotState",
+    "diag_sensors_response_bad_tamper_open": "SensorsResponse: 2 is not one of 0, 1",
+    "firmware_status_response_bad_trial_pending": "FirmwareStatusResponse: 255 is not one of 0, 1",
+    "audit_head_response_bad_signed": "AuditHeadResponse: 2 is not one of 0, 1",
     "firmware_status_response_one_slot": None,
     "firmware_status_response_three_slots": None,
 }

@@ -11,6 +11,8 @@ numbers here and in SPEC.md the same.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from hil.images import build_test_image
 from hil.lock_handle import Lock
 from hil.suite.helpers import motor_travel, open_by_customer, technician
 from hil.wire import Seen, WireLog, raw_frame, record
@@ -34,14 +37,27 @@ from protocols.catalogue import (
 )
 from protocols.codec import encode_message
 from protocols.diag_messages import MotorTestRequest, MotorTestResponse
+from protocols.firmware_image import Image, parse_image
+from protocols.firmware_messages import (
+    Compression,
+    FirmwareActivateRequest,
+    FirmwareBeginRequest,
+    FirmwareConfirmRequest,
+    FirmwareSlot,
+    FirmwareStatusRequest,
+    FirmwareStreamRequest,
+    FirmwareWriteRequest,
+)
 from protocols.framing import encode_frame
-from protocols.messages import ErrorResponse, HelloRequest, LockEvent, PingResponse
+from protocols.messages import AnyRequest, ErrorResponse, HelloRequest, LockEvent, PingResponse
 from protocols.session import ToolHandshake
 from protocols.trust_messages import ConfigGetRequest, ConfigResponse
 from safetool.client import LockRefused
 from safetool.client.secure import open_session
 from safetool.errors import SafetoolError
 from safetool.services.diagnostics.readings import MOTOR_TEST_S
+from safetool.services.firmware_install import install, plan_install
+from safetool.services.firmware_transfer import begin, send_image
 
 pytestmark = [pytest.mark.conformance, pytest.mark.any_link]
 
@@ -426,3 +442,121 @@ async def test_B_11_4_3_after_a_refused_session_auth_the_board_holds_no_keys(
     assert plain.decoded.message.code == ErrorCode.NOT_ALLOWED
     lock.client.connection.end_session("the board refused the session")
     assert (await lock.client.status()).lock_state is not None  # plaintext works on
+
+
+# --- 20. firmware install: answers by state (20.4) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def release(pki: Path, tmp_path_factory: pytest.TempPathFactory) -> Image:
+    """A small signed 2.4.0 for this board (the suite's PKI signs it)."""
+    root = tmp_path_factory.mktemp("conformance-firmware")
+    path = build_test_image(pki, root, "v240", os.urandom(16 * 1024), "2.4.0")
+    return parse_image(path.read_bytes())
+
+
+async def _refused(lock: Lock, request: AnyRequest) -> ErrorCode:
+    with pytest.raises(LockRefused) as refused:
+        await lock.client.request(request)
+    return ErrorCode(refused.value.code)
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_1_begin_with_an_image_no_slot_can_hold_is_out_of_range(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))
+    for size in (0, 0xFFFFFFFF):
+        assert await _refused(lock, FirmwareBeginRequest(size, bytes(32))) == ErrorCode.OUT_OF_RANGE
+
+
+@pytest.mark.needs("pki", "power_cycle")
+async def test_B_20_4_2_stream_before_begin_is_invalid_state(lock: Lock, pki: Path) -> None:
+    await lock.power_cycle()  # no FIRMWARE_BEGIN on this boot
+    await open_session(lock.client, technician(pki))
+    stream = FirmwareStreamRequest(0, Compression.NONE, 0, 4096)
+    assert await _refused(lock, stream) == ErrorCode.INVALID_STATE
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_3_a_stream_cannot_start_beyond_what_the_slot_holds(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))
+    answer = await lock.client.request(FirmwareBeginRequest(64 * 1024, os.urandom(32)))
+    assert answer.held == 0  # an image it has never seen
+    beyond = FirmwareStreamRequest(answer.page_size, Compression.NONE, 0, 4096)
+    assert await _refused(lock, beyond) == ErrorCode.OUT_OF_RANGE
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_4_write_without_an_open_stream_is_invalid_state(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))
+    await lock.client.request(FirmwareBeginRequest(64 * 1024, os.urandom(32)))  # no stream yet
+    write = FirmwareWriteRequest(0, bytes(256))
+    assert await _refused(lock, write) == ErrorCode.INVALID_STATE
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_5_activate_before_the_image_is_complete_is_invalid_state(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))
+    digest = os.urandom(32)
+    await lock.client.request(FirmwareBeginRequest(64 * 1024, digest))
+    assert await _refused(lock, FirmwareActivateRequest(digest)) == ErrorCode.INVALID_STATE
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_6_activate_naming_another_image_boots_nothing_and_forgets_the_record(
+    lock: Lock, pki: Path, release: Image
+) -> None:
+    """Issue 21 found this unguarded: a board that skipped the comparison would boot another
+    validly signed image than the one the tool transferred."""
+    await open_session(lock.client, technician(pki))
+    assert lock.client.hello is not None
+    boot_id = lock.client.hello.boot_id
+    before = (await lock.client.identify()).firmware_version
+    answer = await begin(lock.client, release.image_bytes)
+    await send_image(lock.client, release.image_bytes, answer)
+    other = hashlib.sha256(release.image_bytes + b"another image").digest()
+    assert await _refused(lock, FirmwareActivateRequest(other)) == ErrorCode.INVALID_STATE
+    again = await begin(lock.client, release.image_bytes)
+    assert again.held == 0  # the record is forgotten: the image must be sent again
+    await lock.client.say_hello()
+    assert lock.client.hello.boot_id == boot_id, "the board reset"
+    assert (await lock.client.identify()).firmware_version == before
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_7_confirm_with_the_factory_image_running_is_invalid_state(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))
+    status = await lock.client.request(FirmwareStatusRequest())
+    if status.active_slot != FirmwareSlot.NONE:
+        pytest.skip("this board runs a slot's image: its factory state is not reachable")
+    assert await _refused(lock, FirmwareConfirmRequest()) == ErrorCode.INVALID_STATE
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_8_confirm_with_nothing_on_trial_changes_nothing(
+    lock: Lock, pki: Path, release: Image
+) -> None:
+    me = technician(pki)
+    plan = await plan_install(lock.client, me, release, port=lock.port, source="conformance")
+    await install(lock.client, me, release, plan)  # confirmed: nothing on trial now
+    await open_session(lock.client, me)
+    before = await lock.client.request(FirmwareStatusRequest())
+    assert before.trial_pending == 0
+    first = await lock.client.request(FirmwareConfirmRequest())
+    second = await lock.client.request(FirmwareConfirmRequest())  # its answer was "lost"
+    assert first == second
+    after = await lock.client.request(FirmwareStatusRequest())
+    assert (after.active_slot, after.security_floor, after.trial_pending) == (
+        before.active_slot,
+        before.security_floor,
+        before.trial_pending,
+    )

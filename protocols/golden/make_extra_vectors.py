@@ -1192,6 +1192,8 @@ def _slot_count(count: int) -> Any:
     return change
 
 
+FLAG_VALUES = (0, 1)  # SPEC.md 5: every flag field ("1 if ...", `signed`) holds 0 or 1
+
 BAD_CASES: list[tuple[str, str, str, Any, bool]] = [
     # (good vector, bad vector, description, change, whether the value is unlisted)
     (
@@ -1265,6 +1267,27 @@ BAD_CASES: list[tuple[str, str, str, Any, bool]] = [
         "SPEC.md 19.1).",
         _set_record("slots", 0, "state", 4),
         4 not in SLOT_STATES,
+    ),
+    (
+        "diag_sensors_response",
+        "diag_sensors_response_bad_tamper_open",
+        "diag_sensors_response with tamper_open 2 (a flag: 0 or 1, SPEC.md 5 and 16.1).",
+        _set("tamper_open", 2),
+        2 not in FLAG_VALUES,
+    ),
+    (
+        "firmware_status_response",
+        "firmware_status_response_bad_trial_pending",
+        "firmware_status_response with trial_pending 255 (a flag: 0 or 1, SPEC.md 5 and 19.1).",
+        _set("trial_pending", 255),
+        255 not in FLAG_VALUES,
+    ),
+    (
+        "audit_head_response",
+        "audit_head_response_bad_signed",
+        "audit_head_response with signed 2 (a flag: 0 or 1, SPEC.md 5 and 17.2).",
+        _set("signed", 2),
+        2 not in FLAG_VALUES,
     ),
     (
         "firmware_status_response",
