@@ -21,6 +21,8 @@ from protocols.errors import FrameCorrupt, FrameTooLarge, FrameTooShort, RemoteP
 
 DELIMITER = b"\x00"
 CRC_SIZE = 4
+HEADER_BYTES = 5
+"""A frame's header (SPEC.md 3): a frame with fewer bytes before its CRC is FrameTooShort."""
 _CRC = struct.Struct("<I")
 
 
@@ -47,6 +49,8 @@ def decode_frame(stuffed: bytes) -> bytes:
     (crc_received,) = _CRC.unpack_from(raw, len(raw) - CRC_SIZE)
     if zlib.crc32(frame) != crc_received:
         raise FrameCorrupt("CRC-32 mismatch")
+    if len(frame) < HEADER_BYTES:
+        raise FrameTooShort(f"frame of {len(frame)} bytes before its CRC has no complete header")
     return frame
 
 

@@ -6,18 +6,28 @@ import itertools
 import struct
 import zlib
 
+import pytest
+from cobs import cobs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocols.catalogue import MIN_MAX_FRAME
 from protocols.errors import FrameCorrupt, FrameTooLarge, FrameTooShort, RemoteProtocolError
-from protocols.framing import CRC_SIZE, FrameSplitter, cobs_overhead, decode_frame, encode_frame
+from protocols.framing import (
+    CRC_SIZE,
+    HEADER_BYTES,
+    FrameSplitter,
+    cobs_overhead,
+    decode_frame,
+    encode_frame,
+)
 
 SETTINGS = settings(max_examples=60, deadline=None)
 MAX_FRAME = 600
 """The splitter limit used here (frame bytes, CRC included)."""
 
-frames = st.binary(min_size=1, max_size=MAX_FRAME - CRC_SIZE)
+frames = st.binary(min_size=HEADER_BYTES, max_size=MAX_FRAME - CRC_SIZE)
+"""Frames as the framing layer passes them: at least a header (SPEC.md 2.4)."""
 """Header-and-body byte strings the splitter must pass through (any content)."""
 
 
@@ -303,3 +313,16 @@ def test_splitter_limit_is_the_frame_limit_plus_its_cobs_worst_case() -> None:
             wire = encode_frame(largest)
             assert len(wire) - 1 <= splitter.max_stuffed
             assert list(splitter.feed(wire)) == [largest]
+
+
+@given(st.binary(max_size=HEADER_BYTES - 1))
+def test_a_frame_shorter_than_a_header_is_too_short_after_its_crc_check(frame: bytes) -> None:
+    """Issue 15: SPEC.md 9's order. Fewer than 5 bytes decoded: too short before any CRC
+    check; a good CRC over fewer than 5 bytes: too short after it; a bad one: corrupt."""
+    with pytest.raises(FrameTooShort):
+        decode_frame(encode_frame(frame)[:-1])
+    damaged = bytearray(frame + zlib.crc32(frame).to_bytes(4, "little"))
+    damaged[-1] ^= 0x01
+    expected = FrameTooShort if len(damaged) < CRC_SIZE + 1 else FrameCorrupt
+    with pytest.raises(expected):
+        decode_frame(cobs.encode(bytes(damaged)))
