@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
+import random
+import time
 
 import pytest
 import serial
@@ -72,6 +75,34 @@ async def test_loop_url_uses_the_threaded_reader() -> None:
         while len(received) < 5:
             received += await transport.read()
         assert received == b"echo\x00"
+    finally:
+        await transport.close()
+
+
+async def test_writes_on_a_threaded_port_reach_the_wire_in_the_order_they_were_made() -> None:
+    """The rfc2217 flake of issue 21: writes ran side by side in the loop's shared pool, so
+    two sealed frames could swap places on a network port and the lock, seeing a frame counter
+    go back, ended the session mid-install. Here each write of pyserial's loop:// port is held
+    up by a different, seeded delay, as a network would; what comes back is in order."""
+    transport = SerialTransport("loop://")
+    await transport.open()
+    port = transport._serial
+    assert port is not None
+    delays = random.Random(7)
+    real_write = port.write
+
+    def slow_write(data: bytes) -> int | None:
+        time.sleep(delays.uniform(0, 0.004))
+        return real_write(data)
+
+    port.write = slow_write  # type: ignore[method-assign]
+    try:
+        chunks = [f"<{n:03d}>".encode() for n in range(120)]
+        await asyncio.gather(*(transport.write(chunk) for chunk in chunks))
+        received = b""
+        while len(received) < sum(map(len, chunks)):
+            received += await asyncio.wait_for(transport.read(), 5)
+        assert received == b"".join(chunks)
     finally:
         await transport.close()
 

@@ -14,6 +14,7 @@ import errno
 import functools
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import serial
@@ -70,6 +71,7 @@ class SerialTransport:
         self._asyncio_transport: asyncio.Transport | None = None
         self._serial: serial.SerialBase | None = None
         self._thread: threading.Thread | None = None
+        self._writer: ThreadPoolExecutor | None = None
         self._stop = threading.Event()
         self._lost: LinkLost | None = None
 
@@ -104,6 +106,7 @@ class SerialTransport:
             self._asyncio_transport = _FdTransport(loop, protocol, self._serial)
         else:
             self._serial.timeout = 0.05
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write {self.url}")
             self._thread = threading.Thread(
                 target=self._read_in_thread, args=(loop,), name=f"read {self.url}", daemon=True
             )
@@ -131,10 +134,13 @@ class SerialTransport:
                 raise self._link_lost(None)
             self._asyncio_transport.write(data)
             return
-        if self._serial is None:
+        if self._serial is None or self._writer is None:
             raise LinkLost(Message("link.not_open", {"port": self.url}))
         try:
-            await asyncio.get_running_loop().run_in_executor(None, self._serial.write, data)
+            # One writer thread per port: writes reach the wire in the order they were made.
+            # (The loop's shared pool ran them side by side, so two sealed frames could swap
+            # places and the lock, seeing a counter go back, ended the secure session.)
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._serial.write, data)
         except (serial.SerialException, OSError) as exc:
             raise self._link_lost(exc) from None
 
@@ -163,6 +169,9 @@ class SerialTransport:
             await asyncio.sleep(0)
         if self._thread is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 1.0)
+        if self._writer is not None:
+            self._writer.shutdown(wait=False, cancel_futures=True)
+            self._writer = None
         if self._serial is not None:
             with contextlib.suppress(Exception):
                 self._serial.close()
