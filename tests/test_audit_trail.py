@@ -15,6 +15,7 @@ from safetool.client import LockClient, LockRefused
 from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
 from safetool.services.audit import download_audit
+from safetool.services.audit_store import AuditCopy
 from safetool.services.devpki import init_dev_pki
 from tests.trust_helpers import load_key
 
@@ -64,7 +65,8 @@ async def test_tampered_entry_is_found_with_its_index(
     assert not report.verified
     expected = {"alter": "altered", "remove": "removed", "swap": "reordered"}[mode]
     assert [(f.problem, f.index) for f in report.findings] == [(expected, 17)]
-    assert not (tmp_path / "audit").exists() or report.entries  # nothing kept unverified
+    with AuditCopy(report.serial, tmp_path) as copy:  # nothing unverified is kept
+        assert copy.entries() == [] and copy.last() is None
 
 
 @pytest.mark.parametrize("mode", ["alter", "remove"])
