@@ -37,9 +37,16 @@ class SystemClock:
         """Fault: how far the real-time clock is off, on top of any drift."""
         self.drift_ppm = 0.0
         self._drift_since = time.monotonic()
+        self._booted_at = time.monotonic()
+
+    def boot(self) -> None:
+        """Power came back: the monotonic clock starts again from zero, as a real board's
+        uptime does (the lived counter and the real-time clock run on). So nothing that must
+        outlive a power cut can be kept on it unnoticed (issue 21)."""
+        self._booted_at = time.monotonic() + self.offset_s
 
     def monotonic(self) -> float:
-        return time.monotonic() + self.offset_s
+        return time.monotonic() + self.offset_s - self._booted_at
 
     def lived_counter(self) -> float:
         return time.monotonic() + self.offset_s

@@ -121,6 +121,7 @@ class Emulator:
                 self.power_cuts += 1
 
     def _boot(self) -> None:
+        self.clock.boot()
         self.audit.power_cut_hook = self.flash.count_audit_append  # audit writes are flash too
         key = None if self.provisioning is None else self.provisioning.firmware_key
         self.bootloader = Bootloader(
