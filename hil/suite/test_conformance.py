@@ -51,7 +51,7 @@ from protocols.firmware_messages import (
 from protocols.framing import encode_frame
 from protocols.messages import AnyRequest, ErrorResponse, HelloRequest, LockEvent, PingResponse
 from protocols.session import ToolHandshake
-from protocols.trust_messages import ConfigGetRequest, ConfigResponse
+from protocols.trust_messages import ConfigGetRequest, ConfigResponse, RecoveryChallengeRequest
 from safetool.client import LockRefused
 from safetool.client.secure import open_session
 from safetool.errors import SafetoolError
@@ -560,3 +560,31 @@ async def test_B_20_4_8_confirm_with_nothing_on_trial_changes_nothing(
         before.security_floor,
         before.trial_pending,
     )
+
+
+@pytest.mark.needs("power_cycle")
+async def test_B_8_2_1_every_boot_has_a_new_boot_id(lock: Lock) -> None:
+    seen = set()
+    for _ in range(3):
+        assert lock.client.hello is not None
+        seen.add(lock.client.hello.boot_id)
+        await lock.power_cycle()
+    assert lock.client.hello is not None
+    seen.add(lock.client.hello.boot_id)
+    assert len(seen) == 4
+
+
+PRIVILEGED = [ConfigGetRequest(), FirmwareStatusRequest(), RecoveryChallengeRequest()]
+
+
+@pytest.mark.needs("pki")
+async def test_B_11_8_1_privileged_requests_need_a_session_and_the_qualification(
+    lock: Lock, pki: Path
+) -> None:
+    for request in PRIVILEGED:  # plaintext, no session
+        assert await _refused(lock, request) == ErrorCode.NOT_ALLOWED
+    await open_session(lock.client, technician(pki, "T-1002"))  # diagnose only
+    assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
+    for request in PRIVILEGED[1:]:  # firmware, recover: not qualified
+        assert await _refused(lock, request) == ErrorCode.NOT_ALLOWED
+    assert (await lock.client.status()).bolt == BoltState.EXTENDED
