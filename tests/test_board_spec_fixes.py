@@ -1,4 +1,5 @@
 """Issue 15, where the emulated board and SPEC.md disagreed: each test failed before the fix.
+(``pki`` is the suite's development PKI, from the hil plugin.)
 
 The board runs in-process (no link, no ticking task): a ``ToolConnection`` hands it frames and
 reads what it sends, and its clock is moved by hand. The fifth disagreement, a frame one byte
@@ -10,8 +11,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from firmware.emulator import Emulator
 from firmware.provisioning import Provisioning
@@ -30,7 +29,6 @@ from protocols.trust_messages import (
     SessionInitResponse,
 )
 from safetool.identity import TechnicianIdentity
-from safetool.services.devpki import init_dev_pki
 
 SERIAL = "SL-0000-0001"
 
@@ -72,13 +70,6 @@ class Bench:
         self._pump()
         found, self._events = self._events, []
         return found
-
-
-@pytest.fixture
-def pki(tmp_path: Path) -> Path:
-    folder = tmp_path / "pki"
-    init_dev_pki(folder)
-    return folder
 
 
 def _board(tmp_path: Path, pki: Path) -> Emulator:

@@ -44,16 +44,21 @@ async def test_a_failing_tick_is_reported_and_the_timers_go_on(
     assert "a fault in one tick" in capsys.readouterr().err  # and it was not silent
 
 
-def test_the_board_opens_no_session_before_a_hello(tmp_path: Path) -> None:
-    """Finding 7: the transcript binds the link's HELLO, so a board that has answered none
-    refuses SESSION_INIT with INVALID_STATE, and answers it once a HELLO has been said."""
+def _provisioned_board(tmp_path: Path) -> tuple[Emulator, bytes]:
+    """An in-process board of the dev PKI, and technician T-1001's certificate."""
     pki = tmp_path / "pki"
     init_dev_pki(pki)
     board = Emulator(
         state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, "SL-0000-0001")
     )
+    return board, (pki / "technicians/T-1001/technician.cert").read_bytes()
+
+
+def test_the_board_opens_no_session_before_a_hello(tmp_path: Path) -> None:
+    """Finding 7: the transcript binds the link's HELLO, so a board that has answered none
+    refuses SESSION_INIT with INVALID_STATE, and answers it once a HELLO has been said."""
+    board, certificate = _provisioned_board(tmp_path)
     tool = ToolConnection(lambda: 0.0)
-    certificate = (pki / "technicians/T-1001/technician.cert").read_bytes()
 
     def ask(request: object) -> object:
         tool.send_request(request, timeout_s=5.0)  # type: ignore[arg-type]
@@ -81,13 +86,8 @@ def test_a_session_init_read_in_one_chunk_with_a_later_hello_binds_no_hello(
     the connection answers HELLO as it reads it, before the SESSION_INIT is served, and the
     board took that HELLO for the one before it. A request is judged by the link session it
     arrived in."""
-    pki = tmp_path / "pki"
-    init_dev_pki(pki)
-    board = Emulator(
-        state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, "SL-0000-0001")
-    )
+    board, certificate = _provisioned_board(tmp_path)
     tool = ToolConnection(lambda: 0.0)
-    certificate = (pki / "technicians/T-1001/technician.cert").read_bytes()
     try:
         init_seq = tool.send_request(
             ToolHandshake(certificate, lambda data: bytes(64), b"").start(), timeout_s=5.0

@@ -951,28 +951,25 @@ def test_technician_without_the_certified_key_is_refused_at_session_auth() -> No
     assert not link.board.established and link.board.connection.cipher is None
 
 
+def accept(init: SessionInitRequest) -> tuple[SessionInitResponse, BoardSessionOffer]:
+    """The board's half of a handshake on the link of ``HELLO``, with the test PKI."""
+    return board_accept_init(
+        init,
+        hello=HELLO,
+        device_key=DEVICE,
+        device_certificate=device_certificate(),
+        authority_key=AUTHORITY.public_key(),
+        revoked=frozenset(),
+        now=NOW,
+    )
+
+
 def test_session_auth_signature_for_another_transcript_is_refused() -> None:
     """A signature from another handshake (replayed SESSION_AUTH) does not verify."""
     first = ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO)
-    _, offer_one = board_accept_init(
-        first.start(),
-        hello=HELLO,
-        device_key=DEVICE,
-        device_certificate=device_certificate(),
-        authority_key=AUTHORITY.public_key(),
-        revoked=frozenset(),
-        now=NOW,
-    )
+    _, offer_one = accept(first.start())
     second = ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO)
-    reply_two, offer_two = board_accept_init(
-        second.start(),
-        hello=HELLO,
-        device_key=DEVICE,
-        device_certificate=device_certificate(),
-        authority_key=AUTHORITY.public_key(),
-        revoked=frozenset(),
-        now=NOW,
-    )
+    reply_two, offer_two = accept(second.start())
     auth_two, _, _ = second.finish(
         reply_two, provisioning_key=PROVISIONING.public_key(), expected_serial=SERIAL, now=NOW
     )
@@ -1003,15 +1000,7 @@ def test_man_in_the_middle_swapping_handshake_values_is_caught(swap: str) -> Non
         init = dataclasses.replace(init, ephemeral_key=_x25519_public())
     if swap == "tool_nonce":
         init = dataclasses.replace(init, nonce=bytes(16))
-    reply, _ = board_accept_init(
-        init,
-        hello=HELLO,
-        device_key=DEVICE,
-        device_certificate=device_certificate(),
-        authority_key=AUTHORITY.public_key(),
-        revoked=frozenset(),
-        now=NOW,
-    )
+    reply, _ = accept(init)
     if swap in ("board_ephemeral", "both_ephemerals"):
         reply = dataclasses.replace(reply, ephemeral_key=_x25519_public())
     if swap == "board_nonce":
@@ -1049,15 +1038,7 @@ def test_every_byte_of_the_hello_exchange_is_bound_into_the_session(index: int) 
     seen_by_tool = bytearray(HELLO)
     seen_by_tool[index] ^= 0x01
     tool = ToolHandshake(technician_certificate(), TECHNICIAN.sign, bytes(seen_by_tool))
-    reply, _ = board_accept_init(
-        tool.start(),
-        hello=HELLO,
-        device_key=DEVICE,
-        device_certificate=device_certificate(),
-        authority_key=AUTHORITY.public_key(),
-        revoked=frozenset(),
-        now=NOW,
-    )
+    reply, _ = accept(tool.start())
     with pytest.raises(HandshakeFailed, match="HELLO"):
         tool.finish(
             reply, provisioning_key=PROVISIONING.public_key(), expected_serial=SERIAL, now=NOW
@@ -1107,15 +1088,7 @@ def test_low_order_ephemeral_key_is_refused() -> None:
     tool = ToolHandshake(technician_certificate(), TECHNICIAN.sign, HELLO)
     init = dataclasses.replace(tool.start(), ephemeral_key=bytes(32))
     with pytest.raises(HandshakeFailed):
-        board_accept_init(
-            init,
-            hello=HELLO,
-            device_key=DEVICE,
-            device_certificate=device_certificate(),
-            authority_key=AUTHORITY.public_key(),
-            revoked=frozenset(),
-            now=NOW,
-        )
+        accept(init)
 
 
 # --- the frame cipher on its own --------------------------------------------------------------

@@ -42,6 +42,7 @@ from protocols.firmware_messages import (
     Compression,
     FirmwareActivateRequest,
     FirmwareBeginRequest,
+    FirmwareBeginResponse,
     FirmwareConfirmRequest,
     FirmwareSlot,
     FirmwareStatusRequest,
@@ -99,11 +100,14 @@ async def test_B_2_4_1_a_damaged_frame_is_dropped_and_not_answered(lock: Lock) -
     assert log.answers_to(seq) == []
 
 
-async def test_B_2_4_2_a_frame_of_exactly_max_frame_bytes_is_accepted(lock: Lock) -> None:
+async def _recording(lock: Lock) -> tuple[int, WireLog, int]:
+    """The board's frame limit, a recorder on the link, and a sequence number of our own."""
     assert lock.client.hello is not None
-    limit = lock.client.hello.max_frame
-    log = await record(lock.client)
-    seq = _free_seq(lock)
+    return lock.client.hello.max_frame, await record(lock.client), _free_seq(lock)
+
+
+async def test_B_2_4_2_a_frame_of_exactly_max_frame_bytes_is_accepted(lock: Lock) -> None:
+    limit, log, seq = await _recording(lock)
     await lock.client.transport.write(_ping(seq, limit - 9))  # header 5, CRC 4
     (answer,) = await _until(lambda: log.answers_to(seq), 30.0)
     assert answer.decoded is not None
@@ -113,10 +117,7 @@ async def test_B_2_4_2_a_frame_of_exactly_max_frame_bytes_is_accepted(lock: Lock
 async def test_B_2_4_3_after_a_run_too_long_for_any_frame_the_next_frame_is_received(
     lock: Lock,
 ) -> None:
-    assert lock.client.hello is not None
-    limit = lock.client.hello.max_frame
-    log = await record(lock.client)
-    seq = _free_seq(lock)
+    limit, log, seq = await _recording(lock)
     run = b"\x01" * (limit + limit // 254 + 16) + b"\x00"
     await lock.client.transport.write(run + _ping(seq, 4))
     (answer,) = await _until(lambda: log.answers_to(seq), 30.0)
@@ -126,10 +127,7 @@ async def test_B_2_4_3_after_a_run_too_long_for_any_frame_the_next_frame_is_rece
 async def test_B_2_4_4_a_frame_over_max_frame_is_dropped_even_when_its_crc_is_good(
     lock: Lock,
 ) -> None:
-    assert lock.client.hello is not None
-    limit = lock.client.hello.max_frame
-    log = await record(lock.client)
-    seq = _free_seq(lock)
+    limit, log, seq = await _recording(lock)
     await lock.client.transport.write(_ping(seq, limit - 9 + 1))  # one byte over
     await _in_step(lock)  # answered in order: an answer to it would have come before these
     assert log.answers_to(seq) == []
@@ -461,6 +459,14 @@ async def _refused(lock: Lock, request: AnyRequest) -> ErrorCode:
     return ErrorCode(refused.value.code)
 
 
+async def _begun(lock: Lock, pki: Path, digest: bytes) -> FirmwareBeginResponse:
+    """A firmware session and FIRMWARE_BEGIN for a 64 KiB image the board has never seen."""
+    await open_session(lock.client, technician(pki))
+    answer = await lock.client.request(FirmwareBeginRequest(64 * 1024, digest))
+    assert answer.held == 0
+    return answer
+
+
 @pytest.mark.needs("pki")
 async def test_B_20_4_1_begin_with_an_image_no_slot_can_hold_is_out_of_range(
     lock: Lock, pki: Path
@@ -482,9 +488,7 @@ async def test_B_20_4_2_stream_before_begin_is_invalid_state(lock: Lock, pki: Pa
 async def test_B_20_4_3_a_stream_cannot_start_beyond_what_the_slot_holds(
     lock: Lock, pki: Path
 ) -> None:
-    await open_session(lock.client, technician(pki))
-    answer = await lock.client.request(FirmwareBeginRequest(64 * 1024, os.urandom(32)))
-    assert answer.held == 0  # an image it has never seen
+    answer = await _begun(lock, pki, os.urandom(32))
     beyond = FirmwareStreamRequest(answer.page_size, Compression.NONE, 0, 4096)
     assert await _refused(lock, beyond) == ErrorCode.OUT_OF_RANGE
 
@@ -493,8 +497,7 @@ async def test_B_20_4_3_a_stream_cannot_start_beyond_what_the_slot_holds(
 async def test_B_20_4_4_write_without_an_open_stream_is_invalid_state(
     lock: Lock, pki: Path
 ) -> None:
-    await open_session(lock.client, technician(pki))
-    await lock.client.request(FirmwareBeginRequest(64 * 1024, os.urandom(32)))  # no stream yet
+    await _begun(lock, pki, os.urandom(32))  # no stream yet
     write = FirmwareWriteRequest(0, bytes(256))
     assert await _refused(lock, write) == ErrorCode.INVALID_STATE
 
@@ -503,9 +506,8 @@ async def test_B_20_4_4_write_without_an_open_stream_is_invalid_state(
 async def test_B_20_4_5_activate_before_the_image_is_complete_is_invalid_state(
     lock: Lock, pki: Path
 ) -> None:
-    await open_session(lock.client, technician(pki))
     digest = os.urandom(32)
-    await lock.client.request(FirmwareBeginRequest(64 * 1024, digest))
+    await _begun(lock, pki, digest)
     assert await _refused(lock, FirmwareActivateRequest(digest)) == ErrorCode.INVALID_STATE
 
 
