@@ -11,6 +11,7 @@ numbers here and in SPEC.md the same.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import os
 import time
@@ -25,6 +26,7 @@ from hil.images import build_test_image
 from hil.lock_handle import Lock
 from hil.suite.helpers import motor_travel, open_by_customer, technician
 from hil.wire import Seen, WireLog, raw_frame, record
+from protocols.audit_messages import AuditHeadRequest
 from protocols.catalogue import (
     MAX_PROTOCOL_VERSION,
     MIN_MAX_FRAME,
@@ -33,10 +35,11 @@ from protocols.catalogue import (
     ErrorCode,
     EventKind,
     Flags,
+    LockState,
     MsgType,
 )
 from protocols.codec import encode_message
-from protocols.diag_messages import MotorTestRequest, MotorTestResponse
+from protocols.diag_messages import MotorResult, MotorTestRequest, MotorTestResponse
 from protocols.firmware_image import Image, parse_image
 from protocols.firmware_messages import (
     Compression,
@@ -52,7 +55,12 @@ from protocols.firmware_messages import (
 from protocols.framing import encode_frame
 from protocols.messages import AnyRequest, ErrorResponse, HelloRequest, LockEvent, PingResponse
 from protocols.session import ToolHandshake
-from protocols.trust_messages import ConfigGetRequest, ConfigResponse, RecoveryChallengeRequest
+from protocols.trust_messages import (
+    ConfigGetRequest,
+    ConfigResponse,
+    ConfigSetRequest,
+    RecoveryChallengeRequest,
+)
 from safetool.client import LockRefused
 from safetool.client.secure import open_session
 from safetool.errors import SafetoolError
@@ -590,3 +598,58 @@ async def test_B_11_8_1_privileged_requests_need_a_session_and_the_qualification
     for request in PRIVILEGED[1:]:  # firmware, recover: not qualified
         assert await _refused(lock, request) == ErrorCode.NOT_ALLOWED
     assert (await lock.client.status()).bolt == BoltState.EXTENDED
+
+
+# --- 13, 16, 17: configuration, diagnostics, the audit head ----------------------------------
+
+
+@pytest.mark.needs("pki")
+async def test_B_13_2_1_a_policy_with_a_value_out_of_range_changes_nothing(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))  # T-1001 may configure
+    before = await lock.client.request(ConfigGetRequest())
+    wrong = ConfigSetRequest(**{**_policy(before), "lockout_s": 10})  # 90 … 3600
+    assert await _refused(lock, wrong) == ErrorCode.OUT_OF_RANGE
+    assert await lock.client.request(ConfigGetRequest()) == before
+
+
+def _policy(answer: ConfigResponse) -> dict[str, int]:
+    return {field.name: getattr(answer, field.name) for field in dataclasses.fields(answer)}
+
+
+@pytest.mark.needs("pki")
+async def test_B_16_2_1_a_motor_test_never_moves_an_extended_bolt(lock: Lock, pki: Path) -> None:
+    await open_session(lock.client, technician(pki, "T-1002"))  # diagnose
+    assert (await lock.client.status()).bolt == BoltState.EXTENDED
+    answer = await lock.client.request(
+        MotorTestRequest(), timeout_s=MOTOR_TEST_S + 3, processing_s=MOTOR_TEST_S
+    )
+    assert answer.result == MotorResult.REFUSED_LOCKED
+    status = await lock.client.status()
+    assert (status.bolt, status.lock_state) == (BoltState.EXTENDED, LockState.LOCKED)
+
+
+@pytest.mark.needs("pki")
+async def test_B_17_2_1_the_audit_head_is_signed_over_the_requests_nonce(
+    lock: Lock, pki: Path
+) -> None:
+    session = await open_session(lock.client, technician(pki, "T-1002"))
+    serial = (await lock.client.identify()).serial
+    nonce = os.urandom(16)
+    head = await lock.client.request(AuditHeadRequest(nonce))
+    assert head.signed == 1
+    signed = (
+        b"safetool audit head v1\x00"
+        + bytes([len(serial)])
+        + serial.encode()
+        + nonce
+        + head.count.to_bytes(4, "little")
+        + head.first_index.to_bytes(4, "little")
+        + head.start_hash
+        + head.head_hash
+        + head.time_s.to_bytes(4, "little")
+    )
+    session.device.subject_key().verify(head.signature, signed)  # raises if not
+    other = await lock.client.request(AuditHeadRequest(os.urandom(16)))
+    assert other.signature != head.signature
