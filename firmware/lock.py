@@ -174,13 +174,13 @@ class Lock:
         self._last_key_at = 0.0
         self._relock_at: float | None = None
         self._relock_cause: str | None = None
+        """Why the relock at ``_relock_at`` is due, when the audit trail must say so."""
         self.on_power_loss_relock: Callable[[], None] | None = None
         """Called when the bolt starts to extend because the power went while it was not
         (for the audit trail, SPEC.md 10.1)."""
         if self.saved.bolt in (BoltState.RETRACTED, BoltState.MOVING):
             # The relock timer lived in RAM and is gone: relock now, once the door is shut.
-            self._relock_at = self.clock.monotonic()
-            self._relock_cause = "power_loss"
+            self._schedule_relock(self.clock.monotonic(), cause="power_loss")
         self._delay_until: float | None = None
         self._window_until: float | None = None
         self._window_announced = False
@@ -428,9 +428,13 @@ class Lock:
     def open_bolt(self) -> None:
         self._start_motor(BoltState.RETRACTED)
 
+    def _schedule_relock(self, at_s: float | None, cause: str | None = None) -> None:
+        """Relock at ``at_s`` on the monotonic clock (``None``: not at all)."""
+        self._relock_at, self._relock_cause = at_s, cause
+
     def drive_bolt(self, target: BoltState) -> None:
         """Run the motor towards ``target`` (diagnostics: the caller has checked it is safe)."""
-        self._relock_at = self._relock_cause = None
+        self._schedule_relock(None)
         self._start_motor(target)
 
     def log_error(self, code: BoardError) -> None:
@@ -478,7 +482,7 @@ class Lock:
         if self.hardware.door == DoorState.OPEN:
             return
         self.hardware.door = DoorState.OPEN
-        self._relock_at = self._relock_cause = None
+        self._schedule_relock(None)
         self._emit(EventKind.DOOR_OPENED, 0)
 
     def close_door(self) -> None:
@@ -486,8 +490,7 @@ class Lock:
         if self.hardware.door == DoorState.CLOSED:
             return
         self.hardware.door = DoorState.CLOSED
-        self._relock_at = self.clock.monotonic() + RELOCK_AFTER_CLOSE_S
-        self._relock_cause = None
+        self._schedule_relock(self.clock.monotonic() + RELOCK_AFTER_CLOSE_S)
         self._emit(EventKind.DOOR_CLOSED, 0)
 
     def set_tamper(self, opened: bool) -> None:
@@ -536,14 +539,14 @@ class Lock:
             if motor.slow_factor > 1.4:
                 self.log_error(BoardError.MOTOR_SLOW)
             if motor.target == BoltState.RETRACTED:
-                self._relock_at = now + RELOCK_IF_UNOPENED_S
-                self._relock_cause = None
+                self._schedule_relock(now + RELOCK_IF_UNOPENED_S)
                 self._emit(EventKind.BOLT_RETRACTED, travel_ms)
             else:
                 self._emit(EventKind.BOLT_EXTENDED, travel_ms)
         relock_due = self._relock_at is not None and now >= self._relock_at
         if relock_due and self.hardware.door == DoorState.CLOSED and not motor.running:
-            cause, self._relock_at, self._relock_cause = self._relock_cause, None, None
+            cause = self._relock_cause
+            self._schedule_relock(None)
             self._start_motor(BoltState.EXTENDED)
             if cause == "power_loss" and self.on_power_loss_relock is not None:
                 self.on_power_loss_relock()

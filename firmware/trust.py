@@ -143,7 +143,6 @@ class BoardTrust:
         provisioning = self.provisioning
         if provisioning is None:
             return _not_allowed("this board has no device key (not provisioned)"), None
-        hello = self.connection.hello_exchange
         if not link_session or link_session != self.connection.link_sessions:
             # before any HELLO, or in a link session a later HELLO (same chunk) already ended
             return ErrorResponse(
@@ -154,7 +153,7 @@ class BoardTrust:
         try:
             reply, offer = board_accept_init(
                 request,
-                hello=hello,
+                hello=self.connection.hello_exchange,
                 device_key=provisioning.device_key,
                 device_certificate=provisioning.device_certificate,
                 authority_key=provisioning.authority_key,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import unicodedata
 from collections import Counter, defaultdict
 
 from hil.fuzz import HEADER_SIZE, _mutated_body
@@ -50,6 +51,16 @@ HOSTILE_TEXT = (
     "\x00\x07\x1b[?1049h\x1bc",
 )
 _BUFFER_LIMIT = 1 << 20
+
+
+def harmless(text: str) -> bool:
+    """Nothing in ``text`` a terminal acts on: no control (newline aside), format (bidi),
+    surrogate, private or unassigned character. The oracle for what a tool shows of a lock's
+    words, kept apart from the code that makes them visible."""
+    return all(
+        char == "\n" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        for char in text
+    )
 
 
 class HostileBoard:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hil.tamper import Tamper
 from protocols.catalogue import Flags
 from protocols.codec import Decoded, decode_message
 from protocols.errors import RemoteProtocolError
@@ -16,15 +17,13 @@ from safetool.client import LockClient
 from safetool.transport import Transport
 
 
-class WireLog:
-    """A transport that passes everything through and keeps what it read."""
+class WireLog(Tamper):
+    """A man in the middle that changes nothing and keeps what it read."""
 
     def __init__(self, inner: Transport, *, first: bytes = b"") -> None:
         """``first``: bytes to write as soon as the link is open, before the tool's HELLO."""
-        self.inner = inner
+        super().__init__(inner)
         self.first = first
-        self.description = inner.description
-        self.line_rate_bytes_per_s = inner.line_rate_bytes_per_s
         self.received = bytearray()
 
     async def open(self) -> None:
@@ -33,16 +32,10 @@ class WireLog:
         if self.first:
             await self.inner.write(self.first)
 
-    async def write(self, data: bytes) -> None:
-        await self.inner.write(data)
-
     async def read(self) -> bytes:
         data = await self.inner.read()
         self.received += data
         return data
-
-    async def close(self) -> None:
-        await self.inner.close()
 
     def frames(self) -> list[Seen]:
         """Every frame the board sent, in order: decoded if plaintext, else only its header."""

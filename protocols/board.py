@@ -107,7 +107,8 @@ class BoardConnection(Endpoint[BoardEvent]):
             raise LocalProtocolError(f"no request {seq} is waiting for an answer")
         key, encrypted, link_session = waiting
         if link_session == self.link_sessions:
-            # (asked before a HELLO: answered, but never taken for a resend of a new request)
+            # cached only in its own link session: one asked before a HELLO is answered, but
+            # never taken for a resend of a new request
             self._reply_cache[seq] = _Answered(key, response, encrypted)
             self._reply_cache.move_to_end(seq)
             while len(self._reply_cache) > self._reply_cache_size:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware.process import EmulatorProcess
 from hil.plugin import BoardFactory
-from hil.suite.authority import phone_answer
+from hil.suite.authority import phone_answer, replaying
 from protocols.catalogue import LockState, RefusalReason
 from protocols.framing import decode_frame, encode_frame
 from protocols.recovery import with_check_digit
@@ -148,14 +148,11 @@ async def test_replay_of_a_used_authorisation(
     first = await recovery.challenge()
     used = authorise(pki, first, technician=me)
 
-    async def used_token(c: Any) -> bytes:
-        return used
-
-    assert (await recovery.answer_online(used_token, first)).opened
+    assert (await recovery.answer_online(replaying(used), first)).opened
     await asyncio.sleep(0.7)
     await hard_lockout(locked_out)  # locked out again later
     second = await recovery.challenge()
-    outcome = await recovery.answer_online(used_token, second)
+    outcome = await recovery.answer_online(replaying(used), second)
     assert outcome.reason == RefusalReason.WRONG_CHALLENGE
     await assert_unchanged(locked_out, client)
 
@@ -171,11 +168,8 @@ async def test_the_challenge_is_gone_once_the_lock_opened(
     challenge = await recovery.challenge()
     token = authorise(pki, challenge, technician=me)
 
-    async def again(c: Any) -> bytes:
-        return token
-
-    assert (await recovery.answer_online(again, challenge)).opened
-    outcome = await recovery.answer_online(again, challenge)
+    assert (await recovery.answer_online(replaying(token), challenge)).opened
+    outcome = await recovery.answer_online(replaying(token), challenge)
     assert not outcome.opened and outcome.reason == RefusalReason.NO_CHALLENGE
 
 
@@ -229,10 +223,7 @@ async def test_expired_authorisation(
     token = authorise(pki, challenge, technician=me)
     await locked_out.board.advance_clock(seconds=15 * 60 + 5)
 
-    async def late(c: Any) -> bytes:
-        return token
-
-    outcome = await recovery.answer_online(late, challenge)
+    outcome = await recovery.answer_online(replaying(token), challenge)
     assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
     assert outcome.attempts_left == 2  # a late answer still costs an attempt
     await assert_unchanged(locked_out, client)
@@ -363,10 +354,7 @@ async def test_clock_moved_back_does_not_revive_an_expired_authorisation(
     await locked_out.board.advance_clock(seconds=16 * 60)  # the answer is too late
     await locked_out.board.advance_clock(seconds=-3600)  # and someone sets the clock back
 
-    async def expired(c: Any) -> bytes:
-        return token
-
-    outcome = await recovery.answer_online(expired, challenge)
+    outcome = await recovery.answer_online(replaying(token), challenge)
     assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
     await assert_unchanged(locked_out, client)
     assert "clock_jump_back" in await audit_kinds(locked_out)
@@ -381,10 +369,7 @@ async def test_second_concurrent_recovery_voids_the_first(
     token_a = authorise(pki, challenge_a, technician=me)
     await first.challenge()  # a second recovery starts before the first is answered
 
-    async def old(c: Any) -> bytes:
-        return token_a
-
-    outcome = await first.answer_online(old, challenge_a)
+    outcome = await first.answer_online(replaying(token_a), challenge_a)
     assert outcome.reason == RefusalReason.WRONG_CHALLENGE
     await assert_unchanged(locked_out, client)
 

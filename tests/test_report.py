@@ -263,7 +263,8 @@ async def test_a_signed_report_is_checked_at_the_hotline_and_an_altered_one_is_r
     the hotline checks: genuine as written; refused when a fact is changed, when another
     technician's name is put on it, and when the signature is missing."""
     from safetool.authority.errors import NotAuthenticated
-    from safetool.authority.service import Authority
+    from safetool.authority.keys import load_authority_keys
+    from safetool.authority.service import check_report
     from safetool.identity import TechnicianIdentity
     from safetool.report_signature import SCRIPT_ID, ReportSignatureError, read_embedded
     from safetool.services.devpki import init_dev_pki
@@ -276,22 +277,19 @@ async def test_a_signed_report_is_checked_at_the_hotline_and_an_altered_one_is_r
     html = render_html(visit, "zh-CN", None, identity)
     signed = read_embedded(html)
     assert signed.code.replace(" ", "") and signed.code in html and SCRIPT_ID in html
-    authority = Authority.open(pki, f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    try:
-        check = authority.verify_report(signed)
-        assert (check.technician_id, check.revoked_now) == ("T-1001", False)
-        assert check.facts["serial"] == "SL-0000-0001" and check.facts["recoveries"]
-        altered = signed.to_json()
-        altered["facts"]["recoveries"][0]["seal"] = "99999999-9"
-        with pytest.raises(NotAuthenticated) as forged:
-            authority.verify_report(type(signed).from_json(altered))
-        assert "签名验证失败" in forged.value.explain("zh_CN")
-        renamed = signed.to_json()
-        renamed["facts"]["technician"] = "T-1002"
-        with pytest.raises(NotAuthenticated):
-            authority.verify_report(type(signed).from_json(renamed))
-    finally:
-        authority.shutdown()
+    keys = load_authority_keys(pki)  # keys and revocations only: no ledger is opened
+    check = check_report(signed, keys)
+    assert (check.technician_id, check.revoked_now) == ("T-1001", False)
+    assert check.facts["serial"] == "SL-0000-0001" and check.facts["recoveries"]
+    altered = signed.to_json()
+    altered["facts"]["recoveries"][0]["seal"] = "99999999-9"
+    with pytest.raises(NotAuthenticated) as forged:
+        check_report(type(signed).from_json(altered), keys)
+    assert "签名验证失败" in forged.value.explain("zh_CN")
+    renamed = signed.to_json()
+    renamed["facts"]["technician"] = "T-1002"
+    with pytest.raises(NotAuthenticated):
+        check_report(type(signed).from_json(renamed), keys)
     with pytest.raises(ReportSignatureError):
         read_embedded(render_html(visit, "en"))  # written without an identity: nothing to check
 

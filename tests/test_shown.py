@@ -4,11 +4,11 @@ characters made visible, in the CLI, the app and the report."""
 from __future__ import annotations
 
 import json
-import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hil.hostile import harmless
 from hil.plugin import BoardFactory
 from safetool.messages import Message, render
 from safetool.messages.shown import json_text, visible
@@ -17,14 +17,10 @@ from tests.test_cli import run
 HOSTILE = "SL-1\x1b[2J\x1b]0;pwned\x07\rstate UNLOCKED\u202etxt.exe\u2066\x9b"
 
 
-def _harmless(text: str) -> bool:
-    return all(unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn") for char in text)
-
-
 @given(st.text())
 def test_visible_leaves_nothing_a_terminal_acts_on(text: str) -> None:
     shown = visible(text)
-    assert _harmless(shown)
+    assert harmless(shown) and "\n" not in shown  # a newline too is made visible
     if text.isprintable():
         assert shown == text  # Chinese and everything printable are unchanged
 
@@ -37,7 +33,7 @@ def test_visible_shows_what_was_there() -> None:
 def test_a_coded_message_never_carries_raw_control_characters() -> None:
     message = Message("lock.refused", {"request": "X", "code": "BUSY", "detail": HOSTILE})
     for language in ("en", "zh_CN"):
-        assert _harmless(render(message, language).replace("\n", ""))
+        assert harmless(render(message, language))
 
 
 async def test_a_hostile_lock_cannot_write_to_the_terminal(board_factory: BoardFactory) -> None:
@@ -46,7 +42,7 @@ async def test_a_hostile_lock_cannot_write_to_the_terminal(board_factory: BoardF
         code, out, err = await run(command, "--port", board.port)
         assert code in (0, 1) and "Traceback" not in err, err
         for text in (out, err):
-            assert _harmless(text.replace("\n", "")), (command, text)
+            assert harmless(text), (command, text)
         assert "\u241b[2J" in out, (command, out)  # shown, not acted on
 
 
@@ -56,7 +52,7 @@ def test_json_output_keeps_the_value_and_sends_nothing_a_terminal_acts_on() -> N
     value back, and Chinese stays readable."""
     document = {"detail": HOSTILE + "\U000f0000", "锁": "保险箱"}
     text = json_text(document, indent=2)
-    assert _harmless(text.replace("\n", ""))
+    assert harmless(text)
     assert json.loads(text) == document
     assert "保险箱" in text
 
@@ -64,4 +60,4 @@ def test_json_output_keeps_the_value_and_sends_nothing_a_terminal_acts_on() -> N
 @given(st.dictionaries(st.text(), st.text() | st.integers()))
 def test_json_text_is_json_whatever_the_strings(document: dict[str, object]) -> None:
     text = json_text(document)
-    assert json.loads(text) == document and _harmless(text)
+    assert json.loads(text) == document and harmless(text)

@@ -17,6 +17,7 @@ from safetool.tui.app import SafetoolApp
 from safetool.tui.backend import ServiceBackend
 from safetool.tui.i18n import set_language
 from safetool.tui.recent import RecentPorts
+from tests.trust_helpers import jammed_call_out
 from tests.tui_visit import JAMMED_PART, Keys, whole_visit
 
 
@@ -27,8 +28,7 @@ async def test_a_whole_visit_in_the_app(
     pki = tmp_path / "pki"
     init_dev_pki(pki)
     board = await board_factory("--pki", str(pki))
-    await board.board.set_fault(name="jammed_motor")
-    assert await board.board.enter_code(code="246810") == "opened"  # and the bolt stuck
+    await jammed_call_out(board)
     image = build_test_image(pki, tmp_path, "fw-2.4.0", os.urandom(30_000), "2.4.0")
     backend = ServiceBackend(pki / "technicians" / "T-1001", data_folder=tmp_path / "data")
     app = SafetoolApp(

@@ -20,7 +20,7 @@ from hil.plugin import BoardFactory
 from safetool.services.devpki import init_dev_pki
 from tests.test_cli import run
 from tests.test_zh_cli import english_in
-from tests.trust_helpers import hard_lockout
+from tests.trust_helpers import hard_lockout, jammed_call_out
 
 LANGUAGES = {"en": "en", "zh-CN": "zh_CN"}
 
@@ -49,9 +49,7 @@ async def test_a_whole_visit_on_the_command_line(
             said.append(out + err)
         return out
 
-    # the call-out: the code was right, the motor ran, the bolt stuck part-way
-    await board.board.set_fault(name="jammed_motor")
-    assert await board.board.enter_code(code="246810") == "opened"
+    await jammed_call_out(board)
     await asyncio.sleep(1.5)
 
     await safetool("visit", "start", "--port", port, "--site", "Bank of Example / 示例银行")

@@ -66,3 +66,10 @@ async def connect_tampered(port: str) -> tuple[LockClient, Tamper]:
     client = LockClient(tamper)
     await client.open()
     return client, tamper
+
+
+async def jammed_call_out(board: EmulatorProcess) -> None:
+    """The whole visit's call-out: the owner's code was right, the motor ran, and the bolt
+    stuck part-way (a jammed motor)."""
+    await board.board.set_fault(name="jammed_motor")
+    assert await board.board.enter_code(code="246810") == "opened"

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.lock_handle import Lock
-from hil.suite.authority import authorise, load_key
+from hil.suite.authority import authorise, load_key, replaying
 from hil.suite.helpers import hard_lockout, technician
 from hil.tamper import tap
 from protocols.catalogue import LockState, RefusalReason
@@ -106,10 +106,7 @@ async def test_expired_authorisation_is_refused(pki: Path, lock: Lock) -> None:
     token = authorise(pki, challenge, technician=me)
     await lock.board.advance_clock(seconds=15 * 60 + 5)
 
-    async def late(c: Any) -> bytes:
-        return token
-
-    outcome = await recovery.answer_online(late, challenge)
+    outcome = await recovery.answer_online(replaying(token), challenge)
     assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
 
 
@@ -145,10 +142,7 @@ async def test_clock_moved_back_does_not_revive_an_expired_authorisation(
     await lock.board.advance_clock(seconds=16 * 60)  # the answer is too late
     await lock.board.advance_clock(seconds=-3600)  # and someone sets the clock back
 
-    async def expired(c: Any) -> bytes:
-        return token
-
-    outcome = await recovery.answer_online(expired, challenge)
+    outcome = await recovery.answer_online(replaying(token), challenge)
     assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
     await assert_unchanged(lock)
     assert "clock_jump_back" in await audit_kinds(lock)
@@ -163,10 +157,7 @@ async def test_second_concurrent_recovery_voids_the_first(pki: Path, lock: Lock)
     token_a = authorise(pki, challenge_a, technician=me)
     await first.challenge()  # a second recovery starts before the first is answered
 
-    async def old(c: Any) -> bytes:
-        return token_a
-
-    outcome = await first.answer_online(old, challenge_a)
+    outcome = await first.answer_online(replaying(token_a), challenge_a)
     assert outcome.reason == RefusalReason.WRONG_CHALLENGE
     await assert_unchanged(lock)
 

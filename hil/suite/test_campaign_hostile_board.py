@@ -17,14 +17,13 @@ import subprocess
 import sys
 import threading
 import time
-import unicodedata
 from pathlib import Path
 from typing import IO
 
 import pytest
 
 from hil.campaign import trial_seed
-from hil.hostile import HostileServer
+from hil.hostile import HostileServer, harmless
 from hil.images import build_test_image
 from hil.measure import Recorder
 from hil.results import CAMPAIGN_PROPERTY, SEED_PROPERTY
@@ -62,15 +61,6 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     ),
 }
 MONITOR_WATCH_S = 3.0
-
-
-def _harmless(text: str) -> bool:
-    """Nothing a terminal acts on: no control (but newline), format, surrogate or unassigned
-    character."""
-    return all(
-        char == "\n" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-        for char in text
-    )
 
 
 def _run(argv: list[str], home: Path, stop_after_s: float | None) -> tuple[int, str, str, float]:
@@ -135,7 +125,7 @@ async def test_a_hostile_board_gets_a_clear_end_from_every_command(
     shown = f"exit {code}\n--- out\n{out[-3000:]}\n--- err\n{err[-3000:]}"
     assert code >= 0, f"killed by signal {-code}: {shown}"
     assert "Traceback" not in err and "internal error" not in out + err, shown
-    assert _harmless(out) and _harmless(err), shown
+    assert harmless(out) and harmless(err), shown
     assert sum(server.strategies.values()) > 0, "the tool never asked the board anything"
     measure("time_s", elapsed, "s", high=TIME_BOUND_S)
     measure("peak_memory_mb", peak_mb, "MB", high=MEMORY_BOUND_MB)

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.lock_handle import Lock
-from hil.suite.authority import authorise, phone_answer
+from hil.suite.authority import authorise, phone_answer, replaying
 from hil.suite.helpers import motor_travel, technician, wrong_codes
 from protocols.catalogue import BoltState, LockState, RefusalReason
 from protocols.recovery import with_check_digit
@@ -89,10 +89,7 @@ async def test_B_12_5_5_an_accepted_answer_opens_clears_lockouts_and_is_single_u
     challenge = await recovery.challenge()
     token = authorise(pki, challenge, technician=recovery.identity)
 
-    async def same_token(_: Challenge) -> bytes:
-        return token
-
-    assert (await recovery.answer_online(same_token, challenge)).opened
+    assert (await recovery.answer_online(replaying(token), challenge)).opened
     await motor_travel()
     status = await lock.client.status()
     assert (status.lock_state, status.bolt, status.wrong_code_count) == (
@@ -100,7 +97,7 @@ async def test_B_12_5_5_an_accepted_answer_opens_clears_lockouts_and_is_single_u
         BoltState.RETRACTED,
         0,
     )
-    again = await recovery.answer_online(same_token, challenge)
+    again = await recovery.answer_online(replaying(token), challenge)
     assert (again.opened, again.reason) == (False, RefusalReason.NO_CHALLENGE)
 
 
@@ -111,10 +108,7 @@ async def test_B_12_5_6_a_new_challenge_voids_the_earlier_one(lock: Lock, pki: P
     second = await recovery.challenge()
     assert second.counter == first.counter + 1
 
-    async def old(_: Challenge) -> bytes:
-        return token
-
-    outcome = await recovery.answer_online(old, first)
+    outcome = await recovery.answer_online(replaying(token), first)
     assert (outcome.opened, outcome.reason) == (False, RefusalReason.WRONG_CHALLENGE)
     await _still_shut(lock)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hil.lock_handle import Lock
-from hil.suite.authority import authorise, phone_answer
+from hil.suite.authority import authorise, phone_answer, replaying
 from hil.suite.helpers import hard_lockout, motor_travel, technician
 from protocols.catalogue import LockState, RefusalReason
 from protocols.trust_messages import RecoveryChallengeRequest
@@ -71,14 +71,11 @@ async def test_replayed_authorisation_is_refused(pki: Path, lock: Lock) -> None:
     first = await recovery.challenge()
     used = authorise(pki, first, technician=me)
 
-    async def used_token(c: Any) -> bytes:
-        return used
-
-    assert (await recovery.answer_online(used_token, first)).opened
+    assert (await recovery.answer_online(replaying(used), first)).opened
     await motor_travel()
     await hard_lockout(lock)
     second = await recovery.challenge()
-    outcome = await recovery.answer_online(used_token, second)
+    outcome = await recovery.answer_online(replaying(used), second)
     assert outcome.reason == RefusalReason.WRONG_CHALLENGE
     await assert_unchanged(lock)
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from protocols.certificates import Certificate
 from protocols.recovery import (
@@ -64,6 +64,9 @@ from safetool.authority.wire import (
 from safetool.messages import Message
 from safetool.report_signature import SignedReport
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 log = logging.getLogger(__name__)
 
 
@@ -88,14 +91,25 @@ class ReportCheck:
     date is before the revocation; the hotline should ask)."""
 
 
+def authenticated(
+    certificate_bytes: bytes, signature: bytes, data: bytes, authority_key: Ed25519PublicKey
+) -> Certificate:
+    """The certificate, if ``authority_key`` issued it and its key signed ``data``; else
+    :class:`AuthorityError`."""
+    certificate = decode_certificate(certificate_bytes)
+    check_signed_by_authority(certificate, authority_key)
+    verify_technician_signature(certificate, signature, data)
+    return certificate
+
+
 def check_report(signed: SignedReport, keys: AuthorityKeys) -> ReportCheck:
     """Whether a customer's report was signed by a technician this authority certified, and
     the facts that signature covers (what the hotline reads back to the customer). Needs the
     authority's keys and revocation list only, not its ledger."""
     try:
-        certificate = decode_certificate(signed.certificate)
-        check_signed_by_authority(certificate, keys.public_key)
-        verify_technician_signature(certificate, signed.signature, signed.signed_bytes)
+        certificate = authenticated(
+            signed.certificate, signed.signature, signed.signed_bytes, keys.public_key
+        )
     except AuthorityError:
         raise NotAuthenticated(
             Message("report_signature.forged"),
@@ -161,9 +175,7 @@ class Authority:
 
         Failures are logged, never written to the ledger: the sender is not authenticated."""
         try:
-            certificate = decode_certificate(certificate_bytes)
-            check_signed_by_authority(certificate, self.keys.public_key)
-            verify_technician_signature(certificate, signature, data)
+            certificate = authenticated(certificate_bytes, signature, data, self.keys.public_key)
             parse_name(certificate.subject_id, what="technician")
         except AuthorityError as error:
             log.warning("unauthenticated request refused: %r", error.message)
@@ -390,9 +402,6 @@ class Authority:
             technician_id=technician_id,
             max_seal_failures=self.policy.max_seal_failures,
         )
-
-    def verify_report(self, signed: SignedReport) -> ReportCheck:
-        return check_report(signed, self.keys)
 
     def revocations(self) -> bytes:
         return self.keys.revocations.raw()
