@@ -10,6 +10,7 @@ test or the side channel advances time; only the real-time clock moves when it i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -29,38 +30,53 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The host's clocks plus an offset that :meth:`advance` moves forward."""
+    """The host's clocks plus an offset that :meth:`advance` moves forward.
 
-    def __init__(self) -> None:
+    ``elapsed`` and ``wall`` are where time comes from: the host's by default; a board running
+    in the tool's own event loop passes the loop's clock, so a test that fast-forwards the loop
+    (``looptime``) runs the board's motor, lockouts and timeouts in no real time.
+    """
+
+    def __init__(
+        self,
+        elapsed: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._elapsed = elapsed
+        self._wall = wall
         self.offset_s = 0.0
         self.rtc_skew_s = 0.0
         """Fault: how far the real-time clock is off, on top of any drift."""
         self.drift_ppm = 0.0
-        self._drift_since = time.monotonic()
-        self._booted_at = time.monotonic()
+        self._drift_since = elapsed()
+        self._booted_at = elapsed()
+
+    def elapsed(self) -> float:
+        """The source's seconds, untouched by :meth:`advance`: what the link's timing is on."""
+        return self._elapsed()
 
     def boot(self) -> None:
         """Power came back: the monotonic clock starts again from zero, as a real board's
         uptime does (the lived counter and the real-time clock run on). So nothing that must
         outlive a power cut can be kept on it unnoticed (issue 21)."""
-        self._booted_at = time.monotonic() + self.offset_s
+        self._booted_at = self._elapsed() + self.offset_s
 
     def monotonic(self) -> float:
-        return time.monotonic() + self.offset_s - self._booted_at
+        return self._elapsed() + self.offset_s - self._booted_at
 
     def lived_counter(self) -> float:
-        return time.monotonic() + self.offset_s
+        return self._elapsed() + self.offset_s
 
     def rtc(self) -> float:
-        drifted = (time.monotonic() - self._drift_since) * self.drift_ppm / 1e6
-        return time.time() + self.offset_s + self.rtc_skew_s + drifted
+        drifted = (self._elapsed() - self._drift_since) * self.drift_ppm / 1e6
+        return self._wall() + self.offset_s + self.rtc_skew_s + drifted
 
     def set_drift(self, ppm: float, skew_s: float) -> None:
         """Fault: an RTC crystal that runs ``ppm`` fast (negative: slow), already ``skew_s``
         off."""
         self.drift_ppm = ppm
         self.rtc_skew_s = skew_s
-        self._drift_since = time.monotonic()
+        self._drift_since = self._elapsed()
 
     def advance(self, seconds: float) -> None:
         self.offset_s += seconds

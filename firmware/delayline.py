@@ -6,18 +6,21 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
+ON_TIME_S = 1e-6
+
 
 class DelayLine:
-    def __init__(self, deliver: Callable[[bytes], None]) -> None:
+    def __init__(self, deliver: Callable[[bytes], None], now: Callable[[], float]) -> None:
+        """``now`` is the clock the schedules' times are on (the board's elapsed seconds)."""
         self._deliver = deliver
+        self._now = now
         self._queue: deque[tuple[float, bytes]] = deque()
         self._task: asyncio.Task[None] | None = None
 
     def put(self, schedule: list[tuple[float, bytes]]) -> None:
         if not schedule:
             return
-        loop = asyncio.get_running_loop()
-        if not self._queue and schedule[0][0] <= loop.time():
+        if not self._queue and schedule[0][0] <= self._now():
             # nothing waiting and already due: deliver now, no scheduling cost
             self._deliver(schedule[0][1])
             schedule = schedule[1:]
@@ -35,11 +38,10 @@ class DelayLine:
         self._queue.clear()
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while self._queue:
             due, piece = self._queue[0]
-            wait_s = due - loop.time()
-            if wait_s > 0:
+            wait_s = due - self._now()
+            if wait_s > ON_TIME_S:  # a rounding error early is on time (else: wait, again)
                 await asyncio.sleep(wait_s)
                 continue
             self._queue.popleft()

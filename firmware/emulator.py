@@ -40,6 +40,7 @@ from protocols.board import DEFAULT_BOARD_MAX_FRAME
 from protocols.catalogue import DoorState
 
 TICK_S = 0.02
+SHORTEST_WAIT_S = 1e-6
 MAX_UNREAD_BYTES = 64 * 1024
 """The most a TCP board holds for a tool that has stopped reading; more falls off."""
 
@@ -66,9 +67,10 @@ class Emulator:
         max_frame: int = DEFAULT_BOARD_MAX_FRAME,
         provisioning: Provisioning | None = None,
         trial_timeout_s: float = DEFAULT_TRIAL_TIMEOUT_S,
+        clock: SystemClock | None = None,
     ) -> None:
         self.identity = identity or Identity()
-        self.clock = SystemClock()
+        self.clock = clock or SystemClock()
         self.store = StateStore(state_dir)
         self.link = link or LinkSettings()
         self.seed = seed
@@ -92,8 +94,8 @@ class Emulator:
         self.bytes_at_wrong_rate = 0
         """Bytes the tool sent at another line rate than the board's (pty only)."""
         self._sink: Callable[[bytes], None] | None = None
-        self._to_board = DelayLine(self._into_board)
-        self._to_tool = DelayLine(self._onto_wire)
+        self._to_board = DelayLine(self._into_board, self.clock.elapsed)
+        self._to_tool = DelayLine(self._onto_wire, self.clock.elapsed)
         self._closers: list[Callable[[], None]] = []
         self.tick_failures = 0
         """Ticks that failed (each reported on stderr); the board's timers went on."""
@@ -243,8 +245,7 @@ class Emulator:
 
     def on_wire_data(self, data: bytes) -> None:
         """Bytes from the tool: through the link model, then into the board."""
-        loop = asyncio.get_running_loop()
-        self._to_board.put(self.inbound.schedule(data, loop.time()))
+        self._to_board.put(self.inbound.schedule(data, self.clock.elapsed()))
 
     def _into_board(self, data: bytes) -> None:
         cut_here = self._cut_at_byte is not None and (
@@ -271,7 +272,8 @@ class Emulator:
         if self._wakeup is not None:
             self._wakeup.cancel()
         self._wakeup_at_s = ready_s
-        delay_s = max(0.0, ready_s - self.clock.monotonic())
+        # at least a microsecond: a time a rounding error ahead would be due again and again
+        delay_s = max(SHORTEST_WAIT_S, ready_s - self.clock.monotonic())
         self._wakeup = asyncio.get_running_loop().call_later(delay_s, self._woken)
 
     def _woken(self) -> None:
@@ -298,8 +300,7 @@ class Emulator:
             self.write_raw(data)
 
     def write_raw(self, data: bytes) -> None:
-        loop = asyncio.get_running_loop()
-        self._to_tool.put(self.outbound.schedule(data, loop.time()))
+        self._to_tool.put(self.outbound.schedule(data, self.clock.elapsed()))
 
     def _onto_wire(self, data: bytes) -> None:
         if self._sink is None:
@@ -410,6 +411,14 @@ class Emulator:
         self._start_ticking()
         return self.port
 
+    def start_memory(self) -> MemoryEnd:
+        """Serve a tool running in this same event loop (``memory://``, :mod:`hil.inloop`):
+        bytes pass by call, through the same link model as on a pty or TCP."""
+        end = MemoryEnd(self)
+        self._disconnect = end.pull
+        self._start_ticking()
+        return end
+
     def disconnect_client(self) -> bool:
         """Pull the cable (TCP only: a pty has no cable to pull). Says whether it could."""
         if self._disconnect is None:
@@ -443,8 +452,10 @@ class Emulator:
         if self._reset_requested and self._to_tool.idle:
             self.power_cycle()
 
-    def close(self) -> None:
-        note_clean_shutdown(self.lock)
+    def close(self, *, clean: bool = True) -> None:
+        """Stop serving; ``clean=False`` is the plug pulled (nothing noted as a shutdown)."""
+        if clean:
+            note_clean_shutdown(self.lock)
         if self._tick_task is not None:
             self._tick_task.cancel()
         if self._wakeup is not None:
@@ -501,6 +512,41 @@ class Emulator:
                 "muted": self.service.muted,
             },
         }
+
+
+class MemoryEnd:
+    """The board's end of a memory link: one tool at a time, as on a cable."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self._emu = emu
+        self._to_tool: Callable[[bytes], None] | None = None
+        self._lost: Callable[[], None] | None = None
+
+    @property
+    def line_rate_bytes_per_s(self) -> float | None:
+        return None if self._emu.link.baud is None else self._emu.link.baud / 10
+
+    def attach(self, to_tool: Callable[[bytes], None], lost: Callable[[], None]) -> None:
+        self.pull()  # a new tool replaces the previous one, as a new TCP connection does
+        self._to_tool, self._lost = to_tool, lost
+        self._emu._sink = to_tool
+
+    def detach(self, to_tool: Callable[[bytes], None]) -> None:
+        if self._to_tool == to_tool:
+            self._to_tool = self._lost = None
+            self._emu._sink = None
+
+    def receive(self, data: bytes) -> None:
+        if self._to_tool is not None:
+            self._emu.on_wire_data(data)
+
+    def pull(self) -> None:
+        """The cable comes out: the tool's end learns its link is lost."""
+        lost = self._lost
+        self._to_tool = self._lost = None
+        self._emu._sink = None
+        if lost is not None:
+            lost()
 
 
 def _as_dict(settings: LinkSettings) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from firmware.clock import SystemClock
 from firmware.control import start_control_server
 from firmware.emulator import Emulator
 from firmware.linkmodel import LinkSettings
@@ -137,7 +138,7 @@ def add_arguments(parser: argparse.ArgumentParser, words: Callable[..., str] = e
     )
 
 
-def build_emulator(args: argparse.Namespace) -> Emulator:
+def build_emulator(args: argparse.Namespace, clock: SystemClock | None = None) -> Emulator:
     identity = Identity(
         serial=args.serial,
         model=args.model,
@@ -158,6 +159,7 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
         ),
         provisioning=None if args.pki is None else Provisioning.load(args.pki, args.serial),
         trial_timeout_s=args.trial_timeout_s,
+        clock=clock,
     )
 
 

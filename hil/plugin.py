@@ -3,7 +3,9 @@
 Fixture names avoid labgrid's (``env``, ``target``, ``strategy``) so both plugins can load.
 
 * ``board_factory`` — ``await board_factory("--baud", "115200")`` starts an emulated board
-  process (each with its own state directory unless one is given) and stops it after the test.
+  process (each with its own state directory unless one is given) and stops it after the test;
+  in a test marked ``in_memory``, a board in the test's own event loop instead
+  (``memory://``, :mod:`hil.inloop`), with the loop's clock fast-forwarded by looptime.
 * ``board`` — one started board in factory state; ``board.port`` for the tool,
   ``board.board`` for the side channel (keys, door, battery, faults).
 * ``lock`` — a :class:`hil.lock_handle.Lock`: connected client to a provisioned board in factory
@@ -15,16 +17,19 @@ docs/hil.md has the options, markers, rig file format and reports.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import looptime
 import pytest
 import pytest_asyncio
 
 from firmware.process import EmulatorProcess
 from hil import campaign, capabilities, html_report
 from hil.faults import Faults
+from hil.inloop import EmulatedBoard, EmulatorInLoop
 from hil.labgrid_boards import LabgridBench, LabgridSetupError, labgrid_installed
 from hil.lock_handle import Lock
 from hil.measure import Recorder
@@ -34,7 +39,22 @@ from hil.results import BOARD_PROPERTY, Results
 from hil.rig import Rig, RigFileError, load_rig
 from hil.targets import target_lines
 
-BoardFactory = Callable[..., Awaitable[EmulatorProcess]]
+BoardFactory = Callable[..., Awaitable[EmulatedBoard]]
+
+IN_MEMORY_END_S = 2 * 3600.0
+"""An in_memory test still waiting after two hours of its clock is stuck (a board it cannot
+reach, say a process asked for a ``memory://`` port): its tasks fail then, in seconds."""
+
+
+def _fast_forwarded_loop() -> asyncio.AbstractEventLoop:
+    """The loop of an ``in_memory`` test, its fixtures and teardown included: looptime's, whose
+    clock jumps to the next timer as soon as every task waits (after one idle turn, not
+    looptime's default 42: the board's 20 ms tick would cost 42 turns each). Its steps are
+    nanoseconds, asyncio's own resolution: with looptime's default microseconds, a timer due
+    less than half a microsecond ahead is neither due for asyncio nor a step for looptime, and
+    the clock would never move again."""
+    return looptime.new_event_loop(noop_cycles=1, resolution=1e-9, end=IN_MEMORY_END_S)
+
 
 RIG_KEY = pytest.StashKey[Rig | None]()
 RESULTS_KEY = pytest.StashKey[Results]()
@@ -46,12 +66,16 @@ LABGRID_EXTRA = "python3 -m venv .venv-labgrid && .venv-labgrid/bin/pip install 
 
 
 @pytest_asyncio.fixture
-async def board_factory(tmp_path: Path) -> AsyncIterator[BoardFactory]:
-    started: list[EmulatorProcess] = []
+async def board_factory(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[BoardFactory]:
+    started: list[EmulatedBoard] = []
+    in_memory = _in_memory(request.node)
 
-    async def start(*args: str, state_dir: Path | None = None) -> EmulatorProcess:
+    async def start(*args: str, state_dir: Path | None = None) -> EmulatedBoard:
         directory = state_dir or tmp_path / f"board-{len(started)}"
-        emulator = EmulatorProcess(*args, state_dir=directory)
+        kind = EmulatorInLoop if in_memory else EmulatorProcess
+        emulator = kind(*args, state_dir=directory)
         started.append(emulator)
         return await emulator.start()
 
@@ -61,7 +85,7 @@ async def board_factory(tmp_path: Path) -> AsyncIterator[BoardFactory]:
 
 
 @pytest_asyncio.fixture
-async def board(board_factory: BoardFactory) -> EmulatorProcess:
+async def board(board_factory: BoardFactory) -> EmulatedBoard:
     return await board_factory()
 
 
@@ -158,6 +182,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "conformance: a numbered board requirement of SPEC.md (-m conformance)"
     )
     config.addinivalue_line("markers", "campaign(name): a trial of --campaign name")
+    # looptime is used as a library here (the loop factory above puts a whole in_memory test,
+    # fixtures included, on its clock); its own plugin would switch that loop to the true clock
+    # for the fixtures, and timers set there would then lie hours ahead of the test's clock.
+    if config.pluginmanager.has_plugin("looptime_plugin"):
+        config.pluginmanager.unregister(name="looptime_plugin")
+    config.addinivalue_line(
+        "markers",
+        "in_memory: the tool and its emulated boards in one event loop on fast-forwarded time",
+    )
+    config.addinivalue_line(
+        "markers", "board_process: boards in their own processes, in an in_memory module"
+    )
     rig_file = config.getoption("hil_rig", None)
     config.stash[LAB_KEY] = _labgrid_bench(config, rig_file)
     try:
@@ -194,6 +230,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     else:
         params = [pytest.param(t) for t in chosen]
     metafunc.parametrize("hil_transport", params, indirect=True)
+
+
+@pytest.hookimpl
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """pytest-asyncio's loop for each test: fast-forwarded for ``in_memory`` ones."""
+    if _in_memory(item):
+        return {"fast_clock": _fast_forwarded_loop}
+    return {"true_clock": asyncio.new_event_loop}
+
+
+def _in_memory(item: pytest.Item) -> bool:
+    """Marked ``in_memory`` (a module may be) and not ``board_process`` (a test of it may be)."""
+    return bool(item.get_closest_marker("in_memory")) and not item.get_closest_marker(
+        "board_process"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from firmware.process import EmulatorProcess
 from hil.plugin import BoardFactory
+
+pytestmark = pytest.mark.in_memory
 
 
 async def kinds(board: EmulatorProcess) -> list[tuple[str, object]]:

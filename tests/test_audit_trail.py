@@ -19,6 +19,8 @@ from safetool.services.audit_store import AuditCopy
 from safetool.services.devpki import init_dev_pki
 from tests.trust_helpers import load_key
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from firmware.emulator import Emulator
 from firmware.provisioning import Provisioning
 from firmware.trust import IDLE_TIMEOUT_S
@@ -31,6 +33,8 @@ from protocols.trust_messages import (
 from safetool.identity import TechnicianIdentity
 
 SERIAL = "SL-0000-0001"
+
+pytestmark = pytest.mark.in_memory
 
 
 class Bench:

@@ -16,6 +16,8 @@ from protocols.messages import HelloRequest
 from safetool.client import DeviceSilent, LockClient, ProtocolMismatch
 from safetool.transport import LinkLost, make_transport
 
+pytestmark = pytest.mark.in_memory
+
 
 async def test_identify_matches_the_board(board: EmulatorProcess, client: LockClient) -> None:
     identity = await client.identify()
@@ -141,6 +143,7 @@ async def test_protocol_mismatch_names_what_to_upgrade(board: EmulatorProcess) -
     assert "board speaks 1..1" in caught.value.meaning
 
 
+@pytest.mark.board_process  # a TCP board is a process
 async def test_socket_url_reaches_a_tcp_board(board_factory: BoardFactory) -> None:
     board = await board_factory("--tcp", "0")
     assert board.port.startswith("socket://127.0.0.1:")

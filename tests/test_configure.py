@@ -14,6 +14,8 @@ from safetool.services.configure import change_policy, read_policy
 from safetool.services.devpki import init_dev_pki
 from tests.test_cli import run
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -60,6 +62,7 @@ async def test_diagnose_only_technician_reads_but_cannot_change(
     assert (await board.board.audit())[-1]["reason"] == "not_qualified"
 
 
+@pytest.mark.board_process  # the command runs as a process
 async def test_config_cli(pki: Path, board_factory: BoardFactory) -> None:
     board = await board_factory("--pki", str(pki))
     folder = str(pki / "technicians" / "T-1001")

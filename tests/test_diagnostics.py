@@ -32,6 +32,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+pytestmark = pytest.mark.in_memory
+
+
 class Person:
     """The technician at the lock, played by the test: presses keys through the side
     channel, and says what the board really did with its buzzer and LEDs."""
@@ -248,6 +251,7 @@ async def test_keys_are_reported_only_during_a_keypad_test(
     assert values == [0]
 
 
+@pytest.mark.board_process  # the command runs as a process
 async def test_diag_cli_table_and_exit_code(pki: Path, board_factory: BoardFactory) -> None:
     board = await board_factory("--pki", str(pki))
     await board.board.set_fault(name="weak_battery", rest_mv=4700)
@@ -292,6 +296,7 @@ def test_model_data_is_validated_on_load() -> None:
         )
 
 
+@pytest.mark.board_process  # the command runs as a process
 async def test_clock_found_off_and_set_in_a_session(pki: Path, board_factory: BoardFactory) -> None:
     """A lock 200 s slow: this laptop's nudge puts it right. One 900 s slow: refused, with how
     far off it is and what is needed (SPEC.md 17.2); the refusal is in the audit trail."""

@@ -53,6 +53,8 @@ from tests.trust_helpers import hard_lockout
 BUILTIN = "2.3.1"
 TECHNICIAN = "technicians/T-1001"
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -306,6 +308,7 @@ def _cli_install(port: str, pki: Path, image: Path) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.board_process  # the tool runs as a process, killed mid-transfer
 async def test_a_killed_tool_resumes_on_the_next_run(
     pki: Path, images: dict[str, Path], board_factory: BoardFactory
 ) -> None:
@@ -439,7 +442,7 @@ async def test_install_speaks_chinese_plan_progress_and_result(
     assert "（升级）" in out and "将安装到槽位 A" in out and "安全下限将升到 1" in out
     assert "已将" in out and "安装到槽位 A 并确认（自检通过" in out
     for line in out.splitlines():
-        kept = re.sub(r"/dev/\S+|SL-[\w-]+|\b\d+\.\d+\.\d+\b", "", line)
+        kept = re.sub(r"/dev/\S+|memory://\S+|SL-[\w-]+|\b\d+\.\d+\.\d+\b", "", line)
         assert not re.search(r"[A-Za-z]{2,}", kept.replace("mV", "")), line
 
 

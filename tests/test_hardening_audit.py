@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from firmware.audit import AUDIT_FILE, AuditTrail
 from firmware.emulator import Emulator
+
+pytestmark = pytest.mark.in_memory
 
 
 def _trail_with(directory: Path, count: int) -> AuditTrail:

@@ -17,6 +17,8 @@ from protocols.tool import ToolConnection
 from protocols.trust_messages import SessionInitResponse
 from safetool.services.devpki import init_dev_pki
 
+pytestmark = pytest.mark.in_memory
+
 
 async def test_a_failing_tick_is_reported_and_the_timers_go_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -32,6 +32,8 @@ from tests.trust_helpers import (
     load_key,
 )
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:

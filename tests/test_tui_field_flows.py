@@ -38,6 +38,8 @@ WORDS = {
     "zh_CN": {"fail": "不合格", "verified": "已验证", "code": "输入密码"},
 }
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -184,7 +186,10 @@ async def test_visit_started_part_added_closed_and_reported(
 
         assert read_embedded(html).facts["signed_off_by"] == "Wang Fang"
         assert "400-000-0000" in html  # headed by the technician's service centre
-        assert screen.report_path.name in shown(screen.query_one("#visit-report")).replace("\n", "")
+        name = screen.report_path.name
+        await wait_until(  # drawn once the closing work has ended
+            pilot, lambda: name in shown(screen.query_one("#visit-report")).replace("\n", "")
+        )
         await pilot.press("ctrl+q")
 
 

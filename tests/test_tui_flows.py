@@ -35,6 +35,8 @@ WORDS = {
     "zh_CN": {"wrong": "密码错误", "unlocked": "已开锁", "saved": "已保存：修改了 1 项设置。"},
 }
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -165,8 +167,7 @@ async def test_language_switches_while_running(
     app = make_app(pki, tmp_path, "en", port=board.port)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
-        panel = app.screen.query_one(LockPanel)
-        await wait_until(pilot, lambda: panel.status is not None, what="status")
+        await wait_until(pilot, lambda: app.screen.query_one(LockPanel).status is not None)
         await pilot.press("f2")
         await wait_until(pilot, lambda: "已上锁" in shown(app.screen.query_one(LockPanel)))
         await pilot.press("f2")

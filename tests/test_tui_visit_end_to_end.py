@@ -20,6 +20,8 @@ from safetool.tui.recent import RecentPorts
 from tests.trust_helpers import jammed_call_out
 from tests.tui_visit import JAMMED_PART, Keys, whole_visit
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_a_whole_visit_in_the_app(

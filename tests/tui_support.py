@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 
 from protocols.audit_messages import AuditKind, WireEntry
@@ -304,9 +305,17 @@ def fake_app(
 async def wait_until(
     pilot: Pilot[None], check: Callable[[], bool], timeout_s: float = 10.0, what: str = ""
 ) -> None:
-    """Let the app run until ``check()`` holds (workers talk to a real board meanwhile)."""
+    """Let the app run until ``check()`` holds (workers talk to a real board meanwhile); a
+    widget ``check`` reads that is not yet composed means "not yet"."""
     deadline = time.monotonic() + timeout_s
-    while not check():
+
+    def holds() -> bool:
+        try:
+            return check()
+        except NoMatches:
+            return False
+
+    while not holds():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or check}")
         await pilot.pause(0.05)

@@ -53,6 +53,17 @@ R = TypeVar("R", bound=Response)
 DEFAULT_TIMEOUT_S = 3.0
 HELLO_TIMEOUT_S = 2.0
 EVENT_QUEUE_SIZE = 1000
+SHORTEST_WAIT_S = 1e-6
+
+
+def loop_time() -> float:
+    """The running event loop's clock, which its timers keep (``time.monotonic`` outside a
+    loop, as the loop's own is): resends are scheduled and waited for on one clock, so a test
+    that fast-forwards the loop (looptime) fast-forwards them too."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
 
 
 class LockClient:
@@ -62,17 +73,17 @@ class LockClient:
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         hello_timeout_s: float = HELLO_TIMEOUT_S,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         policy: RetransmitPolicy | None = None,
         tracer: Tracer | None = None,
     ) -> None:
         self.transport = transport
         self.timeout_s = timeout_s
         self.hello_timeout_s = hello_timeout_s
-        self._clock = clock
+        self._clock = clock or loop_time
         self._policy = policy
         self._tracer = tracer
-        self.connection = ToolConnection(clock, policy=policy)
+        self.connection = ToolConnection(self._clock, policy=policy)
         self.connection.line_rate_bytes_per_s = transport.line_rate_bytes_per_s
         self.hello: HelloResponse | None = None
         self.board_restarts = 0
@@ -280,8 +291,11 @@ class LockClient:
                 if delay > 0:
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
                     # lands as the event is set, and close() then waits for this task forever
+                    # at least a microsecond: a deadline a rounding error ahead is otherwise
+                    # already due for the loop, and on a fast-forwarded clock (looptime) the
+                    # wait would end and begin again with the clock never moving
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(delay):
+                        async with asyncio.timeout(max(delay, SHORTEST_WAIT_S)):
                             await self._timer_wakeup.wait()
                     continue
                 self.connection.handle_timers()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -316,7 +315,7 @@ async def install(
 ) -> InstallOutcome:
     """Transfer, activate, health-check and confirm on a lock that passed :func:`plan_install`
     (its session still open). Link failures are retried ``retries`` times, resuming."""
-    started = time.monotonic()
+    started = asyncio.get_running_loop().time()
     sent_before, requests_before = client.bytes_sent, client.requests_sent
     outcome = InstallOutcome(
         port=plan.port,
@@ -351,7 +350,7 @@ async def install(
     outcome.slot = confirmed.slot.name
     outcome.security_floor = confirmed.security_floor
     await close_session(client)
-    outcome.seconds = time.monotonic() - started
+    outcome.seconds = asyncio.get_running_loop().time() - started
     outcome.bytes_sent = client.bytes_sent - sent_before
     outcome.requests = client.requests_sent - requests_before
     tell("done", len(data), len(data), outcome.seconds)
@@ -439,13 +438,14 @@ async def _with_resume(
 
 
 async def _reconnect(client: LockClient, timeout_s: float = REBOOT_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout_s
+    loop = asyncio.get_running_loop()  # the clock the loop's own timers keep
+    deadline = loop.time() + timeout_s
     while True:
         try:
             await client.reconnect()
             return
         except SafetoolError:
-            if time.monotonic() >= deadline:
+            if loop.time() >= deadline:
                 raise
             await asyncio.sleep(0.2)
 
@@ -463,9 +463,10 @@ async def _open_session_retrying(client: LockClient, identity: TechnicianIdentit
 
 async def _wait_for_reboot(client: LockClient, restarts: int) -> None:
     """The lock resets into the new image: reconnect until its boot id has changed."""
-    deadline = time.monotonic() + REBOOT_TIMEOUT_S
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + REBOOT_TIMEOUT_S
     while client.board_restarts == restarts:
-        if time.monotonic() >= deadline:
+        if loop.time() >= deadline:
             raise InstallFailed(
                 Message("install.failed.no_restart"),
                 meaning=Message("install.failed.no_restart.meaning"),

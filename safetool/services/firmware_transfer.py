@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,7 +122,8 @@ async def send_image(
     stream = make_stream(
         image, start, supported=begin.compressions, max_dict_size=begin.max_dict_size
     )
-    began = time.monotonic()
+    clock = asyncio.get_running_loop().time  # the loop's clock, as its timers keep
+    began = clock()
     sent_before, requests_before = client.bytes_sent, client.requests_sent
     if start < len(image):
         await client.request(
@@ -139,7 +139,7 @@ async def send_image(
         if answer.written > written:
             written = min(answer.written, len(image))
             if progress is not None:
-                progress(written, len(image), time.monotonic() - began)
+                progress(written, len(image), clock() - began)
 
     in_flight: set[asyncio.Task[FirmwareWriteResponse]] = set()
     bounds = chunk_bounds(len(stream.data), size)
@@ -165,13 +165,13 @@ async def send_image(
                 if not task.cancelled():
                     task.exception()
     if progress is not None:
-        progress(len(image), len(image), time.monotonic() - began)
+        progress(len(image), len(image), clock() - began)
     return TransferReport(
         start,
         len(image),
         stream,
         len(bounds),
-        time.monotonic() - began,
+        clock() - began,
         client.bytes_sent - sent_before,
         client.requests_sent - requests_before,
     )

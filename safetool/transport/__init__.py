@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from safetool.errors import SafetoolError
 from safetool.messages import Message
+from safetool.transport import memory
 from safetool.transport.base import (
     LinkLost,
     PortBusy,
@@ -30,7 +31,8 @@ __all__ = [
 
 
 def make_transport(port: str, *, baudrate: int = DEFAULT_BAUD) -> Transport:
-    """The transport for ``port``: any pyserial URL or device, or ``ble:<address or name>``."""
+    """The transport for ``port``: any pyserial URL or device, ``ble:<address or name>``, or
+    ``memory://NAME`` (a board in this same process: tests, :mod:`safetool.transport.memory`)."""
     port = port.strip()
     if not port:
         raise SafetoolError(Message("port.none_given"), next_step=Message("port.none_given.next"))
@@ -43,4 +45,6 @@ def make_transport(port: str, *, baudrate: int = DEFAULT_BAUD) -> Transport:
         from safetool.transport.ble import BleTransport  # bleak loads only when BLE is used
 
         return BleTransport(target)
+    if port.startswith(memory.SCHEME):
+        return memory.MemoryTransport(port)
     return SerialTransport(port, baudrate=baudrate)

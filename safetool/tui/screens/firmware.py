@@ -10,7 +10,6 @@ reverted by the lock itself), and the screen reads the lock again to show where 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -438,7 +437,7 @@ class FirmwareScreen(SafetoolScreen):
         return await self.link.install_firmware(image, plan, self._progress)
 
     def _progress(self, event: InstallProgress) -> None:
-        now = time.monotonic()
+        now = asyncio.get_running_loop().time()  # the clock the transfer's timers keep
         phase_changed = event.phase != self.phase and event.phase in STEPS
         if event.phase == "transfer":
             if self._rate_origin is None or event.done_bytes < self.done_bytes:
