@@ -117,7 +117,8 @@ def outcomes(junit: Path) -> dict[str, tuple[str, str]]:
 
 def run_pytest(*args: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        # -n 0: one rig's boards are not shared between workers (this repository runs -n auto)
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

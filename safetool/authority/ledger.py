@@ -14,6 +14,7 @@ asked for again. Entries are returned as :class:`LedgerEntry` snapshots.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 import time
@@ -470,7 +471,7 @@ class Ledger:
                     next_step=Message("authority.ledger.own_seals"),
                 )
             if entry.state == "closed":
-                if entry.seal == seal:
+                if entry.seal is not None and hmac.compare_digest(entry.seal, seal):
                     return entry
                 raise Conflict(
                     Message("authority.ledger.closed_other_seal", {"recovery": recovery_id}),
