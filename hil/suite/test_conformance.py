@@ -51,6 +51,7 @@ from protocols.firmware_messages import (
     FirmwareStatusRequest,
     FirmwareStreamRequest,
     FirmwareWriteRequest,
+    InstallResult,
 )
 from protocols.framing import encode_frame
 from protocols.messages import AnyRequest, ErrorResponse, HelloRequest, LockEvent, PingResponse
@@ -570,6 +571,91 @@ async def test_B_20_4_8_confirm_with_nothing_on_trial_changes_nothing(
         before.security_floor,
         before.trial_pending,
     )
+
+
+def _signature_broken(image: Image) -> bytes:
+    """The image with its last byte (inside the signature TLV, the image's last) changed: the
+    hash still matches, the signature no longer verifies."""
+    data = bytearray(image.image_bytes)
+    data[-1] ^= 0x01
+    return bytes(data)
+
+
+async def _transferred_and_activated(lock: Lock, image_bytes: bytes) -> LockRefused:
+    """Send ``image_bytes`` whole, as a tool that checks nothing would, then activate it."""
+    answer = await begin(lock.client, image_bytes)
+    await send_image(lock.client, image_bytes, answer)
+    with pytest.raises(LockRefused) as refused:
+        await lock.client.request(FirmwareActivateRequest(hashlib.sha256(image_bytes).digest()))
+    return refused.value
+
+
+@pytest.mark.needs("pki")
+@pytest.mark.parametrize("fault", ["bad_signature", "other_model", "below_floor"])
+async def test_B_20_4_9_the_board_refuses_an_image_its_bootloader_refuses_whatever_the_tool_checked(
+    lock: Lock, pki: Path, release: Image, tmp_path: Path, fault: str
+) -> None:
+    """Issue 21: the suite never reached the bootloader's own guards, since the tool's pre-check
+    refused first. Here the image goes over the wire as a buggy or hostile tool would send it."""
+    me = technician(pki)
+    if fault == "bad_signature":
+        image_bytes, result = _signature_broken(release), InstallResult.INVALID_IMAGE
+    elif fault == "other_model":
+        path = build_test_image(
+            pki,
+            tmp_path,
+            "other",
+            os.urandom(8192),
+            "2.4.0",
+            model="SL-999",
+            slot_size_bytes=0x60000,
+        )
+        image_bytes, result = path.read_bytes(), InstallResult.WRONG_MODEL
+    else:
+        plan = await plan_install(lock.client, me, release, port=lock.port, source="conformance")
+        await install(lock.client, me, release, plan)  # confirmed: the floor is now 1
+        path = build_test_image(pki, tmp_path, "old", os.urandom(8192), "2.3.5", security_counter=0)
+        image_bytes, result = path.read_bytes(), InstallResult.BELOW_FLOOR
+    await open_session(lock.client, me)
+    assert lock.client.hello is not None
+    boot_id = lock.client.hello.boot_id
+    before = await lock.client.request(FirmwareStatusRequest())
+    refusal = await _transferred_and_activated(lock, image_bytes)
+    assert refusal.code == ErrorCode.NOT_ALLOWED and result.name in refusal.detail
+    after = await lock.client.request(FirmwareStatusRequest())
+    assert after.last_result == result
+    assert (after.active_slot, after.running_version, after.security_floor) == (
+        before.active_slot,
+        before.running_version,
+        before.security_floor,
+    )
+    assert (await begin(lock.client, image_bytes)).held == 0  # the record is forgotten
+    await lock.client.say_hello()
+    assert lock.client.hello.boot_id == boot_id, "the board reset"
+
+
+@pytest.mark.needs("pki")
+async def test_B_20_4_10_a_stream_holding_more_than_the_image_is_malformed(
+    lock: Lock, pki: Path, release: Image
+) -> None:
+    await open_session(lock.client, technician(pki))
+    image = release.image_bytes
+    answer = await begin(lock.client, image)
+    await lock.client.request(FirmwareStreamRequest(0, Compression.NONE, 0, len(image) + 256))
+    page = answer.page_size
+    written = 0
+    for offset in range(0, len(image) // page * page, page):
+        reply = await lock.client.request(
+            FirmwareWriteRequest(offset, image[offset : offset + page])
+        )
+        written = reply.written
+    tail = image[written:] + bytes(256)  # the image's end, and more
+    with pytest.raises(LockRefused) as refused:
+        await lock.client.request(FirmwareWriteRequest(written, tail))
+    assert refused.value.code == ErrorCode.MALFORMED
+    write = FirmwareWriteRequest(written, bytes(16))
+    assert await _refused(lock, write) == ErrorCode.INVALID_STATE  # the stream ended
+    assert (await begin(lock.client, image)).held == written  # the record stays
 
 
 @pytest.mark.needs("power_cycle")
