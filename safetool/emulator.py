@@ -2,7 +2,7 @@
 
 The one module of safetool that may import ``firmware`` (the board's emulator): the front ends
 start a board through it and then talk to it like any lock, through the services' door.
-``tests/test_layering.py`` keeps it so.
+``tests/unit/test_layering.py`` keeps it so.
 """
 
 from __future__ import annotations

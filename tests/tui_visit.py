@@ -1,8 +1,9 @@
 """A whole service visit in the app, by key presses only (issue 20): start the visit, diagnose a
 lock whose bolt jammed as the customer opened it, fit the part, recover the lock from a hard
 lockout by phone, install firmware, download the audit trail, close the visit with the
-customer's sign-off (which writes the report). Shared by tests/test_tui_visit_end_to_end.py (both
-languages) and benchmarks/tui.py (which prints the key presses it takes)."""
+customer's sign-off (which writes the report). Shared by
+tests/app/test_tui_visit_end_to_end.py (both languages) and benchmarks/tui.py (which prints the
+key presses it takes)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The attacks of the trust issue that test_recovery.py does not run: each fails with the lock
 still in hard lockout, its bolt extended, and the attempt in the audit trail.
 
-The same scenarios as tests/test_recovery_attacks.py, on whatever board the suite is given: the
-test signs as the authority (``hil/suite/authority.py``), locks the board out at its keypad and
-reads its state and audit trail through the side channel.
+The same scenarios as tests/integration/test_recovery_attacks.py, on whatever board the suite is
+given: the test signs as the authority (``hil/suite/authority.py``), locks the board out at its
+keypad and reads its state and audit trail through the side channel.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ board the plugin reaches: the emulated board, or a lock maker's prototype on the
 
 It uses only the wire (a recorder under the tool's own client, hil/wire.py) and the bench's
 actuators (keys, door, clock, power); never the emulator's internals. A requirement that needs
-an actuator the rig lacks is skipped with the reason. tests/test_spec_requirements.py keeps the
+an actuator the rig lacks is skipped with the reason. tests/unit/test_spec_requirements.py keeps the
 numbers here and in SPEC.md the same.
 """
 

@@ -89,7 +89,7 @@ _VISIT = _parsers_in("safetool.cli.visit_commands", "add_visit_parsers")
 # The lazy command table: name -> (help, what registers it). `safetool --help` shows the helps
 # without importing any command module; a command imports its own module only. A module that
 # registers several commands is registered once, for whichever of them was asked for.
-# tests/test_cold_start.py checks these helps against the ones the modules register.
+# tests/process/test_cold_start.py checks these helps against the ones the modules register.
 COMMANDS: dict[str, tuple[str, Register]] = {
     "ports": ("list serial ports, likely locks first", _LOCK),
     "info": ("identify the lock and show its state", _LOCK),
@@ -165,7 +165,7 @@ COMMAND_KEYS = {
     "demo": "cli.command.demo",
 }
 """Each command's help line in the catalogue. In English the table's own text is used, so
-``safetool --help`` loads no catalogue (tests/test_cold_start.py keeps the two the same)."""
+``safetool --help`` loads no catalogue (tests/process/test_cold_start.py keeps the two the same)."""
 
 
 def _said(key: str, english: str) -> str:

@@ -6,7 +6,7 @@ text (:func:`as_dict`). The texts live once, in :mod:`safetool.messages.catalogu
 package imports nothing else of safetool, so every layer may use it.
 
 To add a message: add its key with an ``en`` and a ``zh_CN`` text to the catalogue (the two
-must use the same ``{placeholders}``; ``tests/test_messages.py`` checks). To add a language:
+must use the same ``{placeholders}``; ``tests/unit/test_messages.py`` checks). To add a language:
 add its code to :data:`LANGUAGES` and a text for every key.
 """
 

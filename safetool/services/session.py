@@ -6,7 +6,7 @@ conversation runs at a time (the app's dashboard reads the firmware and the cloc
 screen may be changing the policy; interleaved, they would open sessions over each other).
 Every use case has the same shape: ``await session.verb(...)`` returning the services' own
 typed result. The CLI and the app call only this; they import nothing below the services
-(``tests/test_layering.py`` checks).
+(``tests/unit/test_layering.py`` checks).
 """
 
 from __future__ import annotations

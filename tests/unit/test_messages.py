@@ -36,7 +36,7 @@ from safetool.services.events import (
     lock_state_message,
     refusal_message,
 )
-from tests.test_cli import monitor_sees_a_wrong_code, run
+from tests.process.test_cli import monitor_sees_a_wrong_code, run
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
 ALLOWED_IN_CHINESE = {
@@ -113,7 +113,7 @@ def test_no_key_is_defined_twice_in_the_catalogue() -> None:
     later text, with other values."""
     seen: dict[str, str] = {}
     twice = []
-    for path in sorted((Path(__file__).resolve().parent.parent / "safetool/messages").glob("*.py")):
+    for path in sorted((Path(__file__).resolve().parents[2] / "safetool/messages").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Dict):
                 for key in node.keys:
@@ -127,7 +127,7 @@ def test_no_key_is_defined_twice_in_the_catalogue() -> None:
 def test_every_message_the_code_builds_is_in_the_catalogue_with_its_values() -> None:
     """A key mistyped in the code, or a value a text needs but the code does not give, would
     only show when that error happens: check every ``Message(...)`` the sources build."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     problems = []
     for path in sorted((root / "safetool").rglob("*.py")):
         for line, key, whole, names in _messages_built_in(path):

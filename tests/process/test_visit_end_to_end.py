@@ -18,8 +18,8 @@ import pytest
 from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from safetool.services.devpki import init_dev_pki
-from tests.test_cli import run
-from tests.test_zh_cli import english_in
+from tests.process.test_cli import run
+from tests.process.test_zh_cli import english_in
 from tests.trust_helpers import hard_lockout, jammed_call_out
 
 LANGUAGES = {"en": "en", "zh-CN": "zh_CN"}

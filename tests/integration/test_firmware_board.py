@@ -26,6 +26,8 @@ from tests.cli_harness import run_cli
 
 BUILTIN = "2.3.1"
 
+pytestmark = pytest.mark.in_memory
+
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:

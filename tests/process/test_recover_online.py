@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hil.plugin import BoardFactory
 from protocols.recovery import RevocationList
-from tests.test_cli import run
+from tests.process.test_cli import run
 from tests.trust_helpers import hard_lockout, load_key
 
 

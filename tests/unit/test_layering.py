@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAFETOOL = ROOT / "safetool"
 
 BELOW_THE_DOOR = ("protocols", "firmware", "safetool.client", "safetool.transport")

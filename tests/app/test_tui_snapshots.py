@@ -1,6 +1,6 @@
 """Each screen at 80×24 in both languages (pytest-textual-snapshot). The SVGs live in
 tests/__snapshots__/test_tui_snapshots/; review them by eye when they change
-(``pytest tests/test_tui_snapshots.py --snapshot-update``, then look at the diff report)."""
+(``pytest tests/app/test_tui_snapshots.py --snapshot-update``, then look at the diff report)."""
 
 from __future__ import annotations
 

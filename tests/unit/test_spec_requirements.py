@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "protocols" / "SPEC.md"
 SUITE = ROOT / "hil" / "suite" / "test_conformance.py"
 

@@ -14,9 +14,9 @@ from protocols.recovery import (
     device_recovery_secret,
     phone_response,
 )
-from tests.test_cli import run
-from tests.test_messages import latin_words
+from tests.process.test_cli import run
 from tests.trust_helpers import hard_lockout
+from tests.unit.test_messages import latin_words
 
 
 async def test_dev_pki_init_makes_owner_only_keys(tmp_path: Path) -> None:

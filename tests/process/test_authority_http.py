@@ -43,7 +43,7 @@ from safetool.authority.service import Authority, AuthorityPolicy
 from safetool.authority.wire import build_online_request, error_from_json
 from safetool.messages import Message
 from safetool.services.devpki import init_dev_pki
-from tests.test_messages import latin_words
+from tests.unit.test_messages import latin_words
 
 SERIAL = "SL-0000-0001"
 TOKEN = "operator-" + "x" * 24

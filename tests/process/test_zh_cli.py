@@ -14,8 +14,8 @@ import pytest
 from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from safetool.services.devpki import init_dev_pki
-from tests.test_cli import run
-from tests.test_messages import latin_words
+from tests.process.test_cli import run
+from tests.unit.test_messages import latin_words
 
 TECHNICIAN = "technicians/T-1001"
 NAMES = re.compile(

@@ -67,7 +67,7 @@ def test_every_kind_the_emulated_board_writes_is_worded() -> None:
     from protocols.audit_messages import AuditKind
     from safetool.messages.catalogue import TEXTS
 
-    firmware = Path(__file__).resolve().parent.parent / "firmware"
+    firmware = Path(__file__).resolve().parents[2] / "firmware"
     written = {kind.name.lower() for kind in AuditKind} | {*EVENTS_WRITTEN_AS_THEMSELVES.values()}
     for source in firmware.glob("*.py"):
         text = source.read_text(encoding="utf-8")

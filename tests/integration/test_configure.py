@@ -12,7 +12,7 @@ from safetool.client import LockClient, LockRefused
 from safetool.identity import TechnicianIdentity
 from safetool.services.configure import change_policy, read_policy
 from safetool.services.devpki import init_dev_pki
-from tests.test_cli import run
+from tests.process.test_cli import run
 
 pytestmark = pytest.mark.in_memory
 

@@ -12,7 +12,7 @@ from hil.hostile import harmless
 from hil.plugin import BoardFactory
 from safetool.messages import Message, render
 from safetool.messages.shown import json_text, visible
-from tests.test_cli import run
+from tests.process.test_cli import run
 
 HOSTILE = "SL-1\x1b[2J\x1b]0;pwned\x07\rstate UNLOCKED\u202etxt.exe\u2066\x9b"
 

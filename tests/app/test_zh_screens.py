@@ -1,5 +1,5 @@
 """The app in Chinese shows no English sentence: every screen's zh-CN snapshot (the same
-screens tests/test_tui_snapshots.py draws at 80×24 on fixed data) is read as text, and any
+screens tests/app/test_tui_snapshots.py draws at 80×24 on fixed data) is read as text, and any
 Latin-alphabet word outside the allow-list fails. Names, serials, ports, files, units and keys
 are allowed; what is still English is listed apart and may only shrink (issue 13)."""
 

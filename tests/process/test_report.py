@@ -15,7 +15,7 @@ import pytest
 from safetool.messages import Message
 from safetool.report.render import render_html, render_json
 from safetool.services.visits import ServiceRecord
-from tests.test_visits import full_visit
+from tests.unit.test_visits import full_visit
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,7 +35,7 @@ def closed_visit(
     satisfaction: int = 4,
     comment: str = "<b>ok</b>",
 ) -> dict[str, Any]:
-    """The full visit of tests/test_visits.py, its audit (one entry per detail given, from
+    """The full visit of tests/unit/test_visits.py, its audit (one entry per detail given, from
     index 41 on) attached, closed with 王芳's sign-off."""
     details = details if details is not None else [{"technician": "T-1001"}]
     with ServiceRecord(tmp_path / "v.sqlite") as record:
@@ -239,7 +239,7 @@ async def test_the_command_line_report_is_headed_by_the_technicians_service_cent
     tmp_path: Path,
 ) -> None:
     from safetool.services.devpki import init_dev_pki
-    from tests.test_cli import run
+    from tests.process.test_cli import run
 
     pki = tmp_path / "pki"
     init_dev_pki(pki)
@@ -268,7 +268,7 @@ async def test_a_signed_report_is_checked_at_the_hotline_and_an_altered_one_is_r
     from safetool.identity import TechnicianIdentity
     from safetool.report_signature import SCRIPT_ID, ReportSignatureError, read_embedded
     from safetool.services.devpki import init_dev_pki
-    from tests.test_cli import run
+    from tests.process.test_cli import run
 
     pki = tmp_path / "pki"
     init_dev_pki(pki)

@@ -19,8 +19,8 @@ from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
 from safetool.services.diagnostics import CheckResult, Verdict, run_diagnostics
 from safetool.services.diagnostics.model_data import ModelDataError, parse_model_data
-from tests.test_cli import run
-from tests.test_messages import latin_words
+from tests.process.test_cli import run
+from tests.unit.test_messages import latin_words
 
 PART_NUMBER = re.compile(r"\bSL-[A-Z0-9-]+|\bAA\b|CR2032|/dev/\S+")
 

@@ -3,7 +3,7 @@
 
 The board runs in-process (no link, no ticking task): a ``ToolConnection`` hands it frames and
 reads what it sends, and its clock is moved by hand. The fifth disagreement, a frame one byte
-over ``max_frame``, is tested at the connection in tests/test_connection.py.
+over ``max_frame``, is tested at the connection in tests/unit/test_connection.py.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from hil.plugin import BoardFactory, EmulatorProcess
 from safetool.authority.app import OPERATOR_TOKEN_ENV
 from safetool.authority.client import AuthorityClient
 from safetool.services.devpki import init_dev_pki
-from tests.test_cli import run
+from tests.process.test_cli import run
 from tests.trust_helpers import hard_lockout
 
 SKEWS = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from safetool.services.devpki import init_dev_pki
-from tests.test_cli import run
+from tests.process.test_cli import run
 
 
 def _clear(code: int, err: str, expected: str) -> None:

@@ -16,7 +16,7 @@ from hil.plugin import BoardFactory
 from safetool.services.devpki import init_dev_pki
 from safetool.services.visits import ServiceRecord
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "visits.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "visits.md"
 
 
 def recipe() -> list[str]:

@@ -44,7 +44,7 @@ def test_starts_draws_and_quits_in_tmux(tmp_path: Path, language: str, title: st
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
         check=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[2],
     )
     try:
         screen = wait_for(session, title)

@@ -47,8 +47,6 @@ entries = st.builds(
     st.binary(min_size=8, max_size=8),
 )
 
-pytestmark = pytest.mark.in_memory
-
 
 @given(st.lists(entries, max_size=8))
 def test_entries_round_trip(batch: list[WireEntry]) -> None:
