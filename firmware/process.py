@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from firmware.control import ControlClient
 
@@ -23,12 +23,14 @@ class EmulatorFailed(RuntimeError):
     """The emulator process exited or said nothing before it was ready."""
 
 
-class EmulatorProcess:
+class EmulatedBoard:
+    """What a test holds of an emulated board wherever it runs (its own process here, the test's
+    event loop in :mod:`hil.inloop`): where the tool reaches it and its side channel."""
+
     def __init__(self, *args: str, state_dir: Path | None = None) -> None:
         """``args`` are ``python -m firmware`` options (``--baud``, ``--tcp``, ...)."""
         self.args = list(args)
         self.state_dir = state_dir
-        self.process: asyncio.subprocess.Process | None = None
         self.ready: dict[str, Any] = {}
         self.control: ControlClient | None = None
 
@@ -42,7 +44,34 @@ class EmulatorProcess:
         assert self.control is not None, "start() the emulator first"
         return self.control
 
-    async def start(self) -> EmulatorProcess:
+    async def start(self) -> Self:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def kill(self) -> None:
+        """Pull the plug: no goodbye, nothing flushed but what the board already committed."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+class EmulatorProcess(EmulatedBoard):
+    def __init__(self, *args: str, state_dir: Path | None = None) -> None:
+        super().__init__(*args, state_dir=state_dir)
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> Self:
         argv = [sys.executable, "-m", "firmware", "--json", *self.args]
         if self.state_dir is not None:
             argv += ["--state", str(self.state_dir)]
@@ -91,14 +120,3 @@ class EmulatorProcess:
                 if stream is not None:
                     with contextlib.suppress(Exception):
                         await stream.read()
-
-    async def __aenter__(self) -> EmulatorProcess:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()

@@ -21,33 +21,16 @@ import itertools
 import json
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Self
 
 from firmware.clock import SystemClock
 from firmware.control import ControlClient, ControlError, handle_line
 from firmware.emulator import Emulator
+from firmware.process import EmulatedBoard
 from firmware.run import add_arguments, build_emulator
 from safetool.transport import memory
 
 _names = itertools.count(1)
-
-
-class EmulatedBoard(Protocol):
-    """An emulated board as tests hold it, in its own process or in the test's loop."""
-
-    state_dir: Path | None
-    ready: dict[str, Any]
-
-    @property
-    def port(self) -> str: ...
-
-    @property
-    def board(self) -> ControlClient: ...
-
-    async def stop(self) -> None: ...
-
-    async def kill(self) -> None: ...
 
 
 class LocalControl(ControlClient):
@@ -68,27 +51,13 @@ class LocalControl(ControlClient):
         return None
 
 
-class EmulatorInLoop:
+class EmulatorInLoop(EmulatedBoard):
     def __init__(self, *args: str, state_dir: Path | None = None) -> None:
-        """``args`` are ``python -m firmware`` options (``--baud``, ``--pki``, ...)."""
-        self.args = list(args)
-        self.state_dir = state_dir
+        super().__init__(*args, state_dir=state_dir)
         self.emulator: Emulator | None = None
-        self.ready: dict[str, Any] = {}
-        self._control: LocalControl | None = None
         self._name = ""
 
-    @property
-    def port(self) -> str:
-        return str(self.ready["port"])
-
-    @property
-    def board(self) -> LocalControl:
-        """The side channel (keys, door, battery, faults)."""
-        assert self._control is not None, "start() the emulator first"
-        return self._control
-
-    async def start(self) -> EmulatorInLoop:
+    async def start(self) -> Self:
         parser = argparse.ArgumentParser(prog="EmulatorInLoop")
         add_arguments(parser)
         argv = [*self.args] + (["--state", str(self.state_dir)] if self.state_dir else [])
@@ -102,7 +71,7 @@ class EmulatorInLoop:
         self.emulator = build_emulator(options, clock=clock)
         self._name = f"board-{next(_names)}"
         port = memory.register(self._name, self.emulator.start_memory())
-        self._control = LocalControl(self.emulator)
+        self.control = LocalControl(self.emulator)
         self.ready = {
             "port": port,
             "serial": self.emulator.identity.serial,
@@ -126,14 +95,3 @@ class EmulatorInLoop:
         self.emulator.disconnect_client()
         self.emulator.close(clean=clean)
         self.emulator = None
-
-    async def __aenter__(self) -> EmulatorInLoop:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()

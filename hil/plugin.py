@@ -26,10 +26,10 @@ import looptime
 import pytest
 import pytest_asyncio
 
-from firmware.process import EmulatorProcess
+from firmware.process import EmulatedBoard, EmulatorProcess
 from hil import campaign, capabilities, html_report
 from hil.faults import Faults
-from hil.inloop import EmulatedBoard, EmulatorInLoop
+from hil.inloop import EmulatorInLoop
 from hil.labgrid_boards import LabgridBench, LabgridSetupError, labgrid_installed
 from hil.lock_handle import Lock
 from hil.measure import Recorder
