@@ -85,7 +85,7 @@ async def test_a_lock_seen_over_bluetooth_is_listed_and_connects(
         )
         assert app.link is not None and app.link.port.startswith("ble:")
         panel = app.screen.query_one(LockPanel)
-        await wait_until(pilot, lambda: "SL-0000-0001" in shown(panel), timeout_s=15)
+        await wait_until(pilot, lambda: "SL-0000-0001" in shown(panel), timeout_s=30)
         await pilot.press("ctrl+q")
 
 
