@@ -420,7 +420,7 @@ class Emulator:
         return end
 
     def disconnect_client(self) -> bool:
-        """Pull the cable (TCP only: a pty has no cable to pull). Says whether it could."""
+        """Pull the cable (TCP or memory: a pty has no cable to pull). Says whether it could."""
         if self._disconnect is None:
             return False
         self._to_board.clear()  # bytes on a pulled cable go nowhere
