@@ -13,6 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+CLOCK_GRAIN_S = 1e-6
+"""The smallest step the board's waits reckon with: a time less than this ahead is due now. (A
+clock that moves only when nothing is due, looptime's, never reaches a deadline a rounding error
+ahead if every wait for it is itself due at once.)"""
+
 
 class Clock(Protocol):
     def monotonic(self) -> float:

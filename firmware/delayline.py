@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-ON_TIME_S = 1e-6
+from firmware.clock import CLOCK_GRAIN_S
 
 
 class DelayLine:
@@ -41,7 +41,7 @@ class DelayLine:
         while self._queue:
             due, piece = self._queue[0]
             wait_s = due - self._now()
-            if wait_s > ON_TIME_S:  # a rounding error early is on time (else: wait, again)
+            if wait_s > CLOCK_GRAIN_S:  # a rounding error early is on time
                 await asyncio.sleep(wait_s)
                 continue
             self._queue.popleft()

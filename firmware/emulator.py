@@ -23,7 +23,7 @@ from firmware.audit import AuditTrail
 from firmware.audit_service import BoardAudit
 from firmware.audit_tap import audit_tap, note_clean_shutdown, note_power
 from firmware.bootloader import Bootloader
-from firmware.clock import SystemClock
+from firmware.clock import CLOCK_GRAIN_S, SystemClock
 from firmware.delayline import DelayLine
 from firmware.diagnostics import BoardDiagnostics
 from firmware.features import features_for
@@ -40,7 +40,6 @@ from protocols.board import DEFAULT_BOARD_MAX_FRAME
 from protocols.catalogue import DoorState
 
 TICK_S = 0.02
-SHORTEST_WAIT_S = 1e-6
 MAX_UNREAD_BYTES = 64 * 1024
 """The most a TCP board holds for a tool that has stopped reading; more falls off."""
 
@@ -272,8 +271,7 @@ class Emulator:
         if self._wakeup is not None:
             self._wakeup.cancel()
         self._wakeup_at_s = ready_s
-        # at least a microsecond: a time a rounding error ahead would be due again and again
-        delay_s = max(SHORTEST_WAIT_S, ready_s - self.clock.monotonic())
+        delay_s = max(CLOCK_GRAIN_S, ready_s - self.clock.monotonic())
         self._wakeup = asyncio.get_running_loop().call_later(delay_s, self._woken)
 
     def _woken(self) -> None:

@@ -437,19 +437,21 @@ class FirmwareScreen(SafetoolScreen):
         return await self.link.install_firmware(image, plan, self._progress)
 
     def _progress(self, event: InstallProgress) -> None:
-        now = asyncio.get_running_loop().time()  # the clock the transfer's timers keep
         phase_changed = event.phase != self.phase and event.phase in STEPS
-        if event.phase == "transfer":
-            if self._rate_origin is None or event.done_bytes < self.done_bytes:
-                self._rate_origin = (now, event.done_bytes)  # a new stream (or a resumed one)
-            started_at, started_with = self._rate_origin
-            if now - started_at > 0.3 and event.done_bytes > started_with:
-                self.rate_bytes_per_s = (event.done_bytes - started_with) / (now - started_at)
+        if event.phase == "transfer":  # the rate on the transfer's own clock (event.seconds)
+            at = event.seconds
+            origin = self._rate_origin
+            if origin is None or event.done_bytes < self.done_bytes or at < origin[0]:
+                self._rate_origin = origin = (at, event.done_bytes)  # a new (or resumed) stream
+            started_at, started_with = origin
+            if at - started_at > 0.3 and event.done_bytes > started_with:
+                self.rate_bytes_per_s = (event.done_bytes - started_with) / (at - started_at)
             self.done_bytes, self.total_bytes = event.done_bytes, event.total_bytes
         if event.phase in STEPS:
             self.phase = event.phase
         if not self.is_mounted:
             return
+        now = asyncio.get_running_loop().time()
         if phase_changed:
             self._redraw()
         elif now - self._drawn_at >= DRAW_EVERY_S:
