@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
@@ -327,3 +328,10 @@ def shown(widget: object) -> str:
 
     assert isinstance(widget, Widget)
     return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+
+
+def flow_in(language: str) -> pytest.MarkDecorator:
+    """An app flow runs once, in one language (``language`` is its argument): the flows share
+    English and Chinese between them, and both languages of every screen are in the snapshots
+    (test_tui_snapshots.py) and the catalogue's checks (tests/unit/test_messages.py)."""
+    return pytest.mark.parametrize("language", [language])

@@ -269,8 +269,9 @@ def _run_stoppable(args: argparse.Namespace) -> int:
         raise
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+def _parse(argv: Sequence[str]) -> argparse.Namespace | int:
+    """The command's arguments in the reader's language, or the exit code when a command
+    group's extra is not installed (argparse itself exits on a usage error or ``--help``)."""
     debug = "--debug" in argv
     use_language(wanted_language(argv))
     try:
@@ -287,19 +288,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         from safetool.cli.tui_commands import cmd_tui
 
         args.handler = cmd_tui  # `safetool` with no command opens the app
-    debug = bool(getattr(args, "debug", False))
-    as_json = bool(getattr(args, "json", False))
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else list(argv))
+    if isinstance(args, int):
+        return args
     try:
-        exit_code: int = _run_stoppable(args)
+        return _run_stoppable(args)
     except KeyboardInterrupt:
         # Ctrl-C is how `monitor` is meant to end; elsewhere it interrupts the work.
         return 0 if args.command == "monitor" else 130
     except Terminated:
         return 143
-    except SafetoolError as error:
+    except Exception as error:
+        return _exit_code_for(error, args)
+
+
+async def main_in_loop(argv: Sequence[str]) -> int:
+    """``main`` in the running event loop: the same parsing, output and exit codes, the
+    command awaited instead of given a loop of its own (a program or a test that already runs
+    asyncio, e.g. beside an in-memory board). Signals stay the caller's."""
+    args = _parse(list(argv))
+    if isinstance(args, int):
+        return args
+    try:
+        return int(await args.handler(args))
+    except Exception as error:
+        return _exit_code_for(error, args)
+
+
+def _exit_code_for(error: Exception, args: argparse.Namespace) -> int:
+    """Say what stopped the command, in the reader's language (no traceback unless
+    ``--debug``), and give its exit code."""
+    debug = bool(getattr(args, "debug", False))
+    if isinstance(error, SafetoolError):
         if debug:
             traceback.print_exc()
-        if as_json:
+        if getattr(args, "json", False):
             from safetool.cli.common import print_json
 
             print_json({"ok": False, **error.as_dict()})
@@ -308,19 +335,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"safetool: {error.explain(_reader_language(args))}", file=sys.stderr)
         return error.exit_code
-    except ModuleNotFoundError as error:
+    if isinstance(error, ModuleNotFoundError):
         if missing_extra_message(error) is None:
             return _internal_error(error, debug)
         return _missing_extra(error, debug)
-    except Exception as error:
-        if isinstance(error, ValueError) or _is_provisioning_error(error):
-            # e.g. --lockout-s 10, a bad --pki
-            if debug:
-                traceback.print_exc()
-            print(f"safetool: {error}", file=sys.stderr)
-            return USAGE_ERROR
-        return _internal_error(error, debug, _reader_language(args))
-    return exit_code
+    if isinstance(error, ValueError) or _is_provisioning_error(error):
+        # e.g. --lockout-s 10, a bad --pki
+        if debug:
+            traceback.print_exc()
+        print(f"safetool: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    return _internal_error(error, debug, _reader_language(args))
 
 
 def _reader_language(args: argparse.Namespace) -> str:

@@ -2599,7 +2599,7 @@ TEXTS.update(SERVICE_REFUSALS)
 
 EMULATE: dict[str, dict[str, str]] = {
     # `safetool emulate`: its options' help (the board's own English is firmware/run.py's
-    # HELP; tests/process/test_zh_cli.py keeps the two alike) and what it says once it listens
+    # HELP; tests/integration/test_zh_cli.py keeps the two alike) and what it says once it listens
     "cli.help.emulate.where": _("where the board listens", "锁板在哪里监听"),
     "cli.help.emulate.tcp": _(
         "serve on TCP (socket://127.0.0.1:PORT; 0 picks a free port) instead of a pty",

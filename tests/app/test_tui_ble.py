@@ -21,9 +21,8 @@ from safetool.tui.screens.connect import ConnectScreen
 from safetool.tui.screens.dashboard import DashboardScreen
 from safetool.tui.widgets.lock_panel import LockPanel
 from safetool.tui.widgets.port_list import PortList
-from tests.tui_support import shown, wait_until
+from tests.tui_support import flow_in, shown, wait_until
 
-LANGUAGES = ["en", "zh_CN"]
 UNUSABLE = {
     "en": "Bluetooth cannot be used: The Bluetooth controller named by",
     "zh_CN": "无法使用蓝牙：SAFETOOL_BLE_HCI=tcp-client:127.0.0.1:1 指定的蓝牙控制器无法使用",
@@ -58,7 +57,7 @@ def ble_options(ports: PortList) -> list[str]:
     return [o.id or "" for o in ports.options if (o.id or "").startswith("found:ble:")]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("zh_CN")
 async def test_a_lock_seen_over_bluetooth_is_listed_and_connects(
     pki: Path,
     board_factory: BoardFactory,
@@ -89,7 +88,7 @@ async def test_a_lock_seen_over_bluetooth_is_listed_and_connects(
         await pilot.press("ctrl+q")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("en")
 async def test_without_bluetooth_the_list_says_why_in_place(
     pki: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, language: str
 ) -> None:

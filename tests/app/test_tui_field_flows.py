@@ -30,9 +30,8 @@ from safetool.tui.screens.keypad import KeypadDialog
 from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.screens.visit import VisitScreen
 from tests.trust_helpers import hard_lockout
-from tests.tui_support import shown, wait_until
+from tests.tui_support import flow_in, shown, wait_until
 
-LANGUAGES = ["en", "zh_CN"]
 WORDS = {
     "en": {"fail": "FAIL", "verified": "verified", "code": "code entered"},
     "zh_CN": {"fail": "不合格", "verified": "已验证", "code": "输入密码"},
@@ -65,7 +64,7 @@ def make_app(
     )
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("zh_CN")
 async def test_diagnose_finds_a_fault_and_asks_the_technician(
     board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
 ) -> None:
@@ -105,7 +104,7 @@ async def test_diagnose_finds_a_fault_and_asks_the_technician(
         await pilot.press("ctrl+q")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("en")
 async def test_audit_download_verified_filtered_and_exported(
     board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
 ) -> None:
@@ -148,7 +147,7 @@ async def test_audit_download_verified_filtered_and_exported(
         await pilot.press("ctrl+q")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("zh_CN")
 async def test_visit_started_part_added_closed_and_reported(
     board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
 ) -> None:
@@ -213,7 +212,7 @@ def authority_url(pki: Path) -> Iterator[str]:
         server.wait(10)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("en")
 async def test_hard_lockout_recovered_online(
     pki: Path, board_factory: BoardFactory, authority_url: str, tmp_path: Path, language: str
 ) -> None:

@@ -35,9 +35,8 @@ from safetool.tui.screens.dashboard import DashboardScreen
 from safetool.tui.screens.diagnose import DiagnoseScreen
 from safetool.tui.screens.file_dialog import ImageDialog
 from safetool.tui.screens.firmware import FirmwareScreen
-from tests.tui_support import shown, wait_until
+from tests.tui_support import flow_in, shown, wait_until
 
-LANGUAGES = ["en", "zh_CN"]
 TECHNICIAN = "technicians/T-1001"
 WORDS = {
     "en": {
@@ -148,7 +147,7 @@ async def board_firmware(port: str, pki: Path) -> tuple[str, Any]:
     return version, status
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("zh_CN")
 async def test_an_upgrade_then_a_downgrade_by_the_same_steps_recorded_in_the_visit(
     pki: Path,
     images: dict[str, Path],
@@ -218,7 +217,7 @@ async def test_an_upgrade_then_a_downgrade_by_the_same_steps_recorded_in_the_vis
     assert len(visit["work_done"]) == 2 and "2.4.0 → 2.2.0" in visit["work_done"][1]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("en")
 async def test_below_the_floor_is_refused_with_the_floor_named_and_nothing_sent(
     pki: Path,
     images: dict[str, Path],
@@ -255,7 +254,7 @@ async def test_below_the_floor_is_refused_with_the_floor_named_and_nothing_sent(
     assert version == "2.5.0"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("zh_CN")
 async def test_a_cancel_mid_transfer_leaves_the_lock_as_it_was_and_the_retry_resumes(
     pki: Path,
     images: dict[str, Path],

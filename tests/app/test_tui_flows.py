@@ -27,9 +27,8 @@ from safetool.tui.widgets.error_note import ErrorNote
 from safetool.tui.widgets.event_log import EventLog
 from safetool.tui.widgets.lock_panel import LockPanel
 from tests.trust_helpers import hard_lockout
-from tests.tui_support import shown, wait_until
+from tests.tui_support import flow_in, shown, wait_until
 
-LANGUAGES = ["en", "zh_CN"]
 WORDS = {
     "en": {"wrong": "wrong code", "unlocked": "unlocked", "saved": "Saved: 1 setting changed."},
     "zh_CN": {"wrong": "密码错误", "unlocked": "已开锁", "saved": "已保存：修改了 1 项设置。"},
@@ -63,7 +62,7 @@ def lock_state(app: SafetoolApp) -> LockState | None:
     return panel.status.lock_state if panel.status else None
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("en")
 async def test_connect_then_a_wrong_code_shows_in_the_event_log(
     board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
 ) -> None:
@@ -88,7 +87,7 @@ async def test_connect_then_a_wrong_code_shows_in_the_event_log(
     assert app.return_code in (0, None)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("zh_CN")
 async def test_hard_lockout_recovered_by_phone(
     board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
 ) -> None:
@@ -125,7 +124,7 @@ async def test_hard_lockout_recovered_by_phone(
         await pilot.press("ctrl+q")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@flow_in("en")
 async def test_policy_change(
     board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
 ) -> None:

@@ -18,12 +18,13 @@ from safetool.tui.backend import ServiceBackend
 from safetool.tui.i18n import set_language
 from safetool.tui.recent import RecentPorts
 from tests.trust_helpers import jammed_call_out
+from tests.tui_support import flow_in
 from tests.tui_visit import JAMMED_PART, Keys, whole_visit
 
 pytestmark = pytest.mark.in_memory
 
 
-@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@flow_in("zh_CN")
 async def test_a_whole_visit_in_the_app(
     language: str, tmp_path: Path, board_factory: BoardFactory
 ) -> None:

@@ -1,7 +1,9 @@
 """Issue 14, done when: a hard-locked lock whose clock is 40 minutes or 3 days fast or slow is
 recovered by phone and online on the first attempt, end to end through the CLI, and its clock is
 then put right. The service authority runs in its own process (the hotline's phone response comes
-from its operator API), the lock in another, ``safetool`` in a third."""
+from its operator API), the lock in another; ``safetool`` runs in the test's loop
+(:func:`tests.cli_harness.safetool_here`), and as a process of its own where the technician types
+the hotline's response on its standard input."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from hil.plugin import BoardFactory, EmulatorProcess
 from safetool.authority.app import OPERATOR_TOKEN_ENV
 from safetool.authority.client import AuthorityClient
 from safetool.services.devpki import init_dev_pki
-from tests.process.test_cli import run
+from tests.cli_harness import safetool_here
 from tests.trust_helpers import hard_lockout
 
 SKEWS = {
@@ -81,20 +83,22 @@ async def drifted_and_hard_locked(
 async def put_right(board: EmulatorProcess, technician: str, url: str, skew_s: int) -> None:
     """A laptop alone cannot move the clock this far (and says what it needs); the authority's
     signed time can, in either direction."""
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "clock", "--set", "--port", board.port, "--technician", technician, "--lang", "en"
     )
     assert code == 1 and "--authority" in err and "Traceback" not in err, out + err
     unit = "d" if abs(skew_s) >= 86400 else "min"
     assert f" {unit} " in err and ("fast" if skew_s > 0 else "slow") in err, err
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "clock", "--set", "--authority", url, "--port", board.port, "--technician", technician,
         "--json",
     )  # fmt: skip
     assert code == 0, err
     change = json.loads(out)
     assert change["signed"] and change["message"]["code"] == "clock.set_signed", change
-    code, out, err = await run("clock", "--port", board.port, "--technician", technician, "--json")
+    code, out, err = await safetool_here(
+        "clock", "--port", board.port, "--technician", technician, "--json"
+    )
     assert code == 0, err
     assert abs(json.loads(out)["offset_s"]) < 5
     kinds = [e.get("source") for e in await board.board.audit() if e["kind"].startswith("clock")]
@@ -107,7 +111,7 @@ async def test_recovered_online_on_the_first_attempt_whatever_the_clock(
 ) -> None:
     board = await drifted_and_hard_locked(board_factory, pki, skew_s, "online")
     technician = str(pki / "technicians" / "T-1001")
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "recover", "--authority", authority_url, "--port", board.port, "--technician",
         technician, "--json",
     )  # fmt: skip

@@ -14,8 +14,10 @@ import pytest
 from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from safetool.services.devpki import init_dev_pki
-from tests.process.test_cli import run
+from tests.cli_harness import safetool_here
 from tests.unit.test_messages import latin_words
+
+pytestmark = pytest.mark.in_memory  # the commands run in the test's loop, beside the board
 
 TECHNICIAN = "technicians/T-1001"
 NAMES = re.compile(
@@ -47,7 +49,7 @@ def english_in(text: str, *data: str) -> list[str]:
 async def zh(*argv: str, data: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run in Chinese, with this test's own data folder (kept audit trails, reports)."""
     environment = {**os.environ, "SAFETOOL_DATA_DIR": str(data), **(env or {})}
-    code, out, err = await run(*argv, "--lang", "zh-CN", env=environment)
+    code, out, err = await safetool_here(*argv, "--lang", "zh-CN", env=environment)
     assert "Traceback" not in err, err
     return code, out + err
 
@@ -154,10 +156,10 @@ async def test_help_and_usage_errors_read_in_chinese(tmp_path: Path) -> None:
         ("emulate --help", ("emulate", "--help", "--lang", "zh-CN"), None),
         ("authority --help", ("authority", "--help", "--lang", "zh-CN"), None),
     ):
-        code, out, err = await run(*argv, env={**os.environ, **(env or {})})
+        code, out, err = await safetool_here(*argv, env={**os.environ, **(env or {})})
         assert code == 0 and "Traceback" not in err, err
         shown[name] = out
-    code, out, err = await run("diag", "--check", "nope", "--lang", "zh-CN")
+    code, out, err = await safetool_here("diag", "--check", "nope", "--lang", "zh-CN")
     assert code == 2 and "无效的选项" in err and "用法：" in err
     shown["diag --check nope"] = out + err.replace("'nope'", "")
     assert "用法：" in shown["diag --help"] and "显示此帮助并退出" in shown["diag --help"]
