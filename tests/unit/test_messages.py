@@ -124,6 +124,7 @@ def test_no_key_is_defined_twice_in_the_catalogue() -> None:
     assert twice == []
 
 
+@pytest.mark.reads_source
 def test_every_message_the_code_builds_is_in_the_catalogue_with_its_values() -> None:
     """A key mistyped in the code, or a value a text needs but the code does not give, would
     only show when that error happens: check every ``Message(...)`` the sources build."""

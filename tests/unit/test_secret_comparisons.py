@@ -10,6 +10,10 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.reads_source  # mutation testing skips it (docs/testing.md)
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("safetool", "protocols", "firmware")
 

@@ -8,6 +8,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.reads_source  # mutation testing skips it (docs/testing.md)
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "protocols" / "SPEC.md"
 SUITE = ROOT / "hil" / "suite" / "test_conformance.py"
