@@ -113,22 +113,6 @@ async def test_expired_authorisation_is_refused(pki: Path, lock: Lock) -> None:
 
 
 @locked_out_board
-async def test_the_challenge_is_gone_once_the_lock_opened(pki: Path, lock: Lock) -> None:
-    """Issue 21: the replay tests ask for a new challenge first, which voids the old one
-    anyway; so a board that kept the challenge after a successful recovery passed them all.
-    The same authorisation, sent again for the same challenge, finds no challenge."""
-    await locked_out(lock)
-    me = technician(pki)
-    recovery = Recovery(lock.client, me)
-    challenge = await recovery.challenge()
-    token = authorise(pki, challenge, technician=me)
-
-    assert (await recovery.answer_online(replaying(token), challenge)).opened
-    outcome = await recovery.answer_online(replaying(token), challenge)
-    assert not outcome.opened and outcome.reason == RefusalReason.NO_CHALLENGE
-
-
-@locked_out_board
 async def test_a_signature_that_does_not_verify_is_refused_whatever_key_it_names(
     pki: Path, lock: Lock
 ) -> None:

@@ -17,7 +17,7 @@ from protocols.catalogue import LockState, RefusalReason
 from protocols.trust_messages import RecoveryChallengeRequest
 from safetool.client import LockRefused
 from safetool.client.secure import SessionRefused, open_session
-from safetool.services.recover import DigitsMistyped, Recovery
+from safetool.services.recover import Challenge, DigitsMistyped, Recovery
 
 pytestmark = [pytest.mark.any_link, pytest.mark.needs("keys", "clock", "pki")]
 
@@ -72,20 +72,34 @@ async def test_phone_recovery_then_close_seal(pki: Path, lock: Lock) -> None:
     assert len(seal.seal) == 9 and seal.counter == challenge.counter
 
 
-async def test_replayed_authorisation_is_refused(pki: Path, lock: Lock) -> None:
+async def opened_online(pki: Path, lock: Lock) -> tuple[Recovery, Challenge, bytes]:
+    """A hard lockout recovered online: the recovery, its challenge and the token that opened."""
     await locked_out(lock)
     me = technician(pki)
     recovery = Recovery(lock.client, me)
-    first = await recovery.challenge()
-    used = authorise(pki, first, technician=me)
+    challenge = await recovery.challenge()
+    token = authorise(pki, challenge, technician=me)
+    assert (await recovery.answer_online(replaying(token), challenge)).opened
+    return recovery, challenge, token
 
-    assert (await recovery.answer_online(replaying(used), first)).opened
+
+async def test_replayed_authorisation_is_refused(pki: Path, lock: Lock) -> None:
+    recovery, _, used = await opened_online(pki, lock)
     await motor_travel()
     await hard_lockout(lock)
     second = await recovery.challenge()
     outcome = await recovery.answer_online(replaying(used), second)
     assert outcome.reason == RefusalReason.WRONG_CHALLENGE
     await assert_unchanged(lock)
+
+
+async def test_the_challenge_is_gone_once_the_lock_opened(pki: Path, lock: Lock) -> None:
+    """Issue 21: the replay test above asks for a new challenge first, which voids the old one
+    anyway; so a board that kept the challenge after a successful recovery passed it. The same
+    authorisation, sent again for the same challenge, finds no challenge."""
+    recovery, challenge, token = await opened_online(pki, lock)
+    outcome = await recovery.answer_online(replaying(token), challenge)
+    assert not outcome.opened and outcome.reason == RefusalReason.NO_CHALLENGE
 
 
 async def test_authorisation_for_another_serial_is_refused(pki: Path, lock: Lock) -> None:

@@ -5,6 +5,7 @@ only for names, units, commands in backticks, device paths, serials and versions
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -260,3 +261,36 @@ async def test_the_developer_commands_read_in_chinese(tmp_path: Path) -> None:
     assert code == 0 and "已签名" in built
     lines = english_in(text + built, f"`safetool emulate --pki {tmp_path / 'pki'}`")
     assert lines == []
+
+
+async def test_a_missing_port_is_explained_in_chinese_and_coded_in_json() -> None:
+    code, out, err = await safetool_here(
+        "info", "--port", "/dev/ttyUSB-not-there", "--lang", "zh-CN"
+    )
+    assert code == 2 and "Traceback" not in err
+    assert "没有串口" in err
+    assert not latin_words(err), err
+    code, out, _ = await safetool_here("info", "--port", "/dev/ttyUSB-not-there", "--json")
+    document = json.loads(out)
+    assert document["codes"]["message"]["code"] == "port.not_found"
+    assert document["message"] == "There is no serial port /dev/ttyUSB-not-there."
+
+
+async def test_info_and_status_speak_the_reader_language(board_factory: BoardFactory) -> None:
+    board = await board_factory()
+    for _ in range(5):
+        await board.board.enter_code(code="000000")
+    for command in ("info", "status"):
+        code, out, err = await safetool_here(command, "--port", board.port, "--lang", "zh-CN")
+        assert code == 1, err  # the lock has a problem: a penalty lockout
+        lines = out.splitlines()
+        assert "! 惩罚锁定：键盘锁定" in out
+        labels = [line.split("  ")[0] for line in lines if not line.startswith("!")]
+        assert "锁状态" in labels and "序列号" in labels
+        assert all(not latin_words(label) for label in labels), labels
+        assert any(line.startswith("锁状态") and line.endswith("惩罚锁定") for line in lines)
+        code, out, _ = await safetool_here(command, "--port", board.port, "--json")
+        document = json.loads(out)
+        assert document["lock_state"] == "penalty_lockout"
+        assert document["problem_codes"][0]["code"] == "problem.penalty_lockout"
+        assert document["problems"][0].startswith("penalty lockout: keypad blocked for")

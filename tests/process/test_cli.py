@@ -9,6 +9,7 @@ import sys
 
 from firmware.process import EmulatorProcess
 from hil.plugin import BoardFactory
+from tests.unit.test_messages import latin_words
 
 INFO_KEYS = {
     "serial",
@@ -168,3 +169,18 @@ async def test_a_wrong_baud_rate_is_noise_and_the_advice_names_it(
     assert (await board.board.counters())["bytes_at_wrong_rate"] > 0
     code, _out, err = await run("info", "--port", board.port, "--baud", "115200")
     assert code == 0, err
+
+
+async def test_monitor_words_events_in_chinese(board: EmulatorProcess) -> None:
+    process = await monitor_sees_a_wrong_code(board, "--lang", "zh-CN")
+    assert process.stdout is not None
+    first = await asyncio.wait_for(process.stdout.readline(), 10)
+    assert "正在监视" in first.decode()
+    lines: list[str] = []
+    while not any("密码错误" in line for line in lines):
+        lines.append((await asyncio.wait_for(process.stdout.readline(), 10)).decode())
+    process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(process.wait(), 10) == 0
+    assert any("按键" in line for line in lines)
+    for line in lines:
+        assert not latin_words(line), line

@@ -4,17 +4,14 @@ enum worded once, and the command line speaking the reader's language."""
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import re
-import signal
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firmware.process import EmulatorProcess
 from protocols.catalogue import BoltState, DoorState, EventKind, LockState, RefusalReason
 from safetool.errors import SafetoolError
 from safetool.messages import (
@@ -36,7 +33,6 @@ from safetool.services.events import (
     lock_state_message,
     refusal_message,
 )
-from tests.process.test_cli import monitor_sees_a_wrong_code, run
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
 ALLOWED_IN_CHINESE = {
@@ -207,51 +203,6 @@ def test_a_coded_error_explains_itself_in_the_reader_language() -> None:
         "处理方法：锁没有有效的挑战码（请申请新的）",
     ]
     assert error.as_dict()["codes"]["message"]["code"] == "refusal.revoked"
-
-
-async def test_a_missing_port_is_explained_in_chinese_and_coded_in_json() -> None:
-    code, out, err = await run("info", "--port", "/dev/ttyUSB-not-there", "--lang", "zh-CN")
-    assert code == 2 and "Traceback" not in err
-    assert "没有串口" in err
-    assert not latin_words(err), err
-    code, out, _ = await run("info", "--port", "/dev/ttyUSB-not-there", "--json")
-    document = json.loads(out)
-    assert document["codes"]["message"]["code"] == "port.not_found"
-    assert document["message"] == "There is no serial port /dev/ttyUSB-not-there."
-
-
-async def test_monitor_words_events_in_chinese(board: EmulatorProcess) -> None:
-    process = await monitor_sees_a_wrong_code(board, "--lang", "zh-CN")
-    assert process.stdout is not None
-    first = await asyncio.wait_for(process.stdout.readline(), 10)
-    assert "正在监视" in first.decode()
-    lines: list[str] = []
-    while not any("密码错误" in line for line in lines):
-        lines.append((await asyncio.wait_for(process.stdout.readline(), 10)).decode())
-    process.send_signal(signal.SIGINT)
-    assert await asyncio.wait_for(process.wait(), 10) == 0
-    assert any("按键" in line for line in lines)
-    for line in lines:
-        assert not latin_words(line), line
-
-
-async def test_info_and_status_speak_the_reader_language(board: EmulatorProcess) -> None:
-    for _ in range(5):
-        await board.board.enter_code(code="000000")
-    for command in ("info", "status"):
-        code, out, err = await run(command, "--port", board.port, "--lang", "zh-CN")
-        assert code == 1, err  # the lock has a problem: a penalty lockout
-        lines = out.splitlines()
-        assert "! 惩罚锁定：键盘锁定" in out
-        labels = [line.split("  ")[0] for line in lines if not line.startswith("!")]
-        assert "锁状态" in labels and "序列号" in labels
-        assert all(not latin_words(label) for label in labels), labels
-        assert any(line.startswith("锁状态") and line.endswith("惩罚锁定") for line in lines)
-        code, out, _ = await run(command, "--port", board.port, "--json")
-        document = json.loads(out)
-        assert document["lock_state"] == "penalty_lockout"
-        assert document["problem_codes"][0]["code"] == "problem.penalty_lockout"
-        assert document["problems"][0].startswith("penalty lockout: keypad blocked for")
 
 
 @given(kind=st.integers(0, 255), value=st.integers(-(2**31), 2**31 - 1))
