@@ -1,47 +1,16 @@
 """The ``safetool`` command run inside a test's own event loop: :func:`safetool_here` runs
 ``safetool.cli.main`` as a technician types it (its parsing, output, exit codes and language)
-beside an in-memory board, without a process of its own; :func:`run_cli` runs a command group's
-parsers alone the way main does."""
+beside an in-memory board or a board process, without a process of its own."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
-import json
 import os
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
 
-from safetool.cli.audit_commands import add_audit_parsers
 from safetool.cli.main import main_in_loop
 from safetool.command_words import language, use_language
-from safetool.errors import SafetoolError
-
-AddParsers = Callable[[Any], None]
-
-
-def build(*adders: AddParsers) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="safetool")
-    commands = parser.add_subparsers(dest="command")
-    for add in adders or (add_audit_parsers,):
-        add(commands)
-    return parser
-
-
-async def run_cli(*argv: str, adders: tuple[AddParsers, ...] = ()) -> tuple[int, str, str]:
-    args = build(*adders).parse_args(argv)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code: int = await args.handler(args)
-        except SafetoolError as error:
-            if getattr(args, "json", False):
-                print(json.dumps({"ok": False, **error.as_dict()}))
-            else:
-                print(f"safetool: {error.explain()}", file=err)
-            code = error.exit_code
-    return code, out.getvalue(), err.getvalue()
 
 
 @contextlib.contextmanager

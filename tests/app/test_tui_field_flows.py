@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from textual.widgets import DataTable, Input, Select
 
-from firmware.process import EmulatorProcess
+from firmware.process import EmulatedBoard
 from hil.plugin import BoardFactory
-from safetool.services.devpki import init_dev_pki
 from safetool.services.diagnostics import Verdict
 from safetool.tui.app import SafetoolApp
 from safetool.tui.backend import ServiceBackend
@@ -40,19 +38,6 @@ WORDS = {
 pytestmark = pytest.mark.in_memory
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("tui-field") / "pki"
-    init_dev_pki(directory)
-    return directory
-
-
-@pytest_asyncio.fixture
-async def board(pki: Path, board_factory: BoardFactory) -> AsyncIterator[EmulatorProcess]:
-    yield await board_factory("--pki", str(pki))
-    set_language("en")
-
-
 def make_app(
     pki: Path, tmp_path: Path, language: str, port: str, authority_url: str = ""
 ) -> SafetoolApp:
@@ -66,7 +51,7 @@ def make_app(
 
 @flow_in("zh_CN")
 async def test_diagnose_finds_a_fault_and_asks_the_technician(
-    board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
+    board: EmulatedBoard, pki: Path, tmp_path: Path, language: str
 ) -> None:
     await board.board.set_fault(name="weak_battery", rest_mv=4700)
     app = make_app(pki, tmp_path, language, board.port)
@@ -106,7 +91,7 @@ async def test_diagnose_finds_a_fault_and_asks_the_technician(
 
 @flow_in("en")
 async def test_audit_download_verified_filtered_and_exported(
-    board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
+    board: EmulatedBoard, pki: Path, tmp_path: Path, language: str
 ) -> None:
     await board.board.enter_code(code="999999")
     app = make_app(pki, tmp_path, language, board.port)
@@ -149,7 +134,7 @@ async def test_audit_download_verified_filtered_and_exported(
 
 @flow_in("zh_CN")
 async def test_visit_started_part_added_closed_and_reported(
-    board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
+    board: EmulatedBoard, pki: Path, tmp_path: Path, language: str
 ) -> None:
     app = make_app(pki, tmp_path, language, board.port)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from textual.widgets import Static
 
-from firmware.process import EmulatorProcess
-from hil.plugin import BoardFactory
+from firmware.process import EmulatedBoard
 from hil.suite.authority import phone_answer
 from protocols.catalogue import LockState
-from safetool.services.devpki import init_dev_pki
 from safetool.tui.app import SafetoolApp
 from safetool.tui.backend import ServiceBackend
-from safetool.tui.i18n import set_language
 from safetool.tui.recent import RecentPorts
 from safetool.tui.screens.config import ConfigScreen
 from safetool.tui.screens.connect import ConnectScreen
@@ -37,19 +32,6 @@ WORDS = {
 pytestmark = pytest.mark.in_memory
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("tui") / "pki"
-    init_dev_pki(directory)
-    return directory
-
-
-@pytest_asyncio.fixture
-async def board(pki: Path, board_factory: BoardFactory) -> AsyncIterator[EmulatorProcess]:
-    yield await board_factory("--pki", str(pki))
-    set_language("en")
-
-
 def make_app(pki: Path, tmp_path: Path, language: str, port: str = "") -> SafetoolApp:
     backend = ServiceBackend(pki / "technicians" / "T-1001")
     return SafetoolApp(
@@ -64,7 +46,7 @@ def lock_state(app: SafetoolApp) -> LockState | None:
 
 @flow_in("en")
 async def test_connect_then_a_wrong_code_shows_in_the_event_log(
-    board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
+    board: EmulatedBoard, pki: Path, tmp_path: Path, language: str
 ) -> None:
     app = make_app(pki, tmp_path, language)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -89,7 +71,7 @@ async def test_connect_then_a_wrong_code_shows_in_the_event_log(
 
 @flow_in("zh_CN")
 async def test_hard_lockout_recovered_by_phone(
-    board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
+    board: EmulatedBoard, pki: Path, tmp_path: Path, language: str
 ) -> None:
     await hard_lockout(board)
     app = make_app(pki, tmp_path, language, port=board.port)
@@ -126,7 +108,7 @@ async def test_hard_lockout_recovered_by_phone(
 
 @flow_in("en")
 async def test_policy_change(
-    board: EmulatorProcess, pki: Path, tmp_path: Path, language: str
+    board: EmulatedBoard, pki: Path, tmp_path: Path, language: str
 ) -> None:
     app = make_app(pki, tmp_path, language, port=board.port)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -147,7 +129,7 @@ async def test_policy_change(
 
 
 async def test_a_silent_port_shows_the_error_in_place(
-    board: EmulatorProcess, pki: Path, tmp_path: Path
+    board: EmulatedBoard, pki: Path, tmp_path: Path
 ) -> None:
     await board.board.mute(on=True)
     app = make_app(pki, tmp_path, "en", port=board.port)
@@ -161,7 +143,7 @@ async def test_a_silent_port_shows_the_error_in_place(
 
 
 async def test_language_switches_while_running(
-    board: EmulatorProcess, pki: Path, tmp_path: Path
+    board: EmulatedBoard, pki: Path, tmp_path: Path
 ) -> None:
     app = make_app(pki, tmp_path, "en", port=board.port)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from firmware.process import EmulatorProcess
+from firmware.process import EmulatedBoard
 from hil.plugin import BoardFactory
 
 pytestmark = pytest.mark.in_memory
 
 
-async def kinds(board: EmulatorProcess) -> list[tuple[str, object]]:
+async def kinds(board: EmulatedBoard) -> list[tuple[str, object]]:
     entries = await board.board.audit()
     return [(e["kind"], e.get("result") or e.get("state") or e.get("open")) for e in entries]
 

@@ -171,33 +171,35 @@ async def test_audit_cli_json_csv_and_failure_exit_code(
 ) -> None:
     import json
 
-    from tests.cli_harness import run_cli
+    from tests.cli_harness import safetool_here
 
     monkeypatch.setenv("SAFETOOL_DATA_DIR", str(tmp_path))
     board = await board_factory("--pki", str(pki))
     await board.board.audit_fill(count=10)
     folder = str(pki / "technicians" / "T-1001")
-    code, out, err = await run_cli("audit", "--port", board.port, "--technician", folder, "--json")
+    code, out, err = await safetool_here(
+        "audit", "--port", board.port, "--technician", folder, "--json"
+    )
     assert code == 0, err
     document = json.loads(out)
     assert document["verified"] and document["signed"] and document["findings"] == []
     assert document["entries"][-1]["kind"] in ("session_opened", "code_entered")
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "audit", "--port", board.port, "--technician", folder, "--format", "csv", "--since", "1h"
     )
     assert code == 0, err
     assert out.splitlines()[0] == "index,time,kind,detail" and len(out.splitlines()) > 12
     assert "Verified" in err
     await board.board.audit_tamper(mode="alter", index=5, rechain=True)
-    code, out, err = await run_cli("audit", "--port", board.port, "--technician", folder)
+    code, out, err = await safetool_here("audit", "--port", board.port, "--technician", folder)
     assert code == 1
     assert "[entry 5]" in out and "VERIFICATION FAILED" in out
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "audit", "--port", board.port, "--technician", folder, "--lang", "zh-CN"
     )
     assert code == 1
     assert "［第 5 条］" in out and "验证失败：这份审计记录已被篡改" in out and "上电" in out
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "audit", "--port", board.port, "--technician", folder, "--since", "yesterday"
     )
     assert code == 2 and "Cannot read --since" in err and "Traceback" not in err

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from firmware.process import EmulatorProcess
+from firmware.process import EmulatedBoard
 from hil.plugin import BoardFactory
 from protocols.catalogue import BoltState, EventKind, LockState
 from protocols.messages import HelloRequest
@@ -19,7 +19,7 @@ from safetool.transport import LinkLost, make_transport
 pytestmark = pytest.mark.in_memory
 
 
-async def test_identify_matches_the_board(board: EmulatorProcess, client: LockClient) -> None:
+async def test_identify_matches_the_board(board: EmulatedBoard, client: LockClient) -> None:
     identity = await client.identify()
     assert identity.serial == board.ready["serial"] == "SL-0000-0001"
     assert identity.model == board.ready["model"]
@@ -28,9 +28,7 @@ async def test_identify_matches_the_board(board: EmulatorProcess, client: LockCl
     assert client.hello is not None and client.connection.peer_max_frame == client.hello.max_frame
 
 
-async def test_status_follows_the_physical_board(
-    board: EmulatorProcess, client: LockClient
-) -> None:
+async def test_status_follows_the_physical_board(board: EmulatedBoard, client: LockClient) -> None:
     status = await client.status()
     assert status.lock_state == LockState.LOCKED
     assert status.bolt == BoltState.EXTENDED
@@ -41,7 +39,7 @@ async def test_status_follows_the_physical_board(
     assert status.temperature_dc == -55
 
 
-async def test_events_arrive_as_a_stream(board: EmulatorProcess, client: LockClient) -> None:
+async def test_events_arrive_as_a_stream(board: EmulatedBoard, client: LockClient) -> None:
     seen: list[EventKind] = []
 
     async def watch() -> None:
@@ -61,7 +59,7 @@ async def test_events_arrive_as_a_stream(board: EmulatorProcess, client: LockCli
 
 
 async def test_garbage_from_the_tool_does_not_wedge_the_board(
-    board: EmulatorProcess, client: LockClient
+    board: EmulatedBoard, client: LockClient
 ) -> None:
     await client.transport.write(os.urandom(20_000))
     for _ in range(5):
@@ -71,7 +69,7 @@ async def test_garbage_from_the_tool_does_not_wedge_the_board(
 
 
 async def test_garbage_from_the_board_does_not_wedge_the_tool(
-    board: EmulatorProcess, client: LockClient
+    board: EmulatedBoard, client: LockClient
 ) -> None:
     await board.board.babble(count=20_000)
     await asyncio.sleep(0.2)
@@ -106,7 +104,7 @@ async def test_lost_frames_are_resent_and_never_run_twice(board_factory: BoardFa
     assert state["link"]["duplicates"] > 0  # answered again from the reply cache
 
 
-async def test_unplugged_board_ends_the_request_at_once(board: EmulatorProcess) -> None:
+async def test_unplugged_board_ends_the_request_at_once(board: EmulatedBoard) -> None:
     client = await LockClient.connect(board.port, timeout_s=10)
     await board.board.mute(on=True)  # the next request waits for an answer that never comes
     pending = asyncio.create_task(client.status())
@@ -135,7 +133,7 @@ async def test_silent_port_says_what_to_check() -> None:
         os.close(device)
 
 
-async def test_protocol_mismatch_names_what_to_upgrade(board: EmulatorProcess) -> None:
+async def test_protocol_mismatch_names_what_to_upgrade(board: EmulatedBoard) -> None:
     client = LockClient(make_transport(board.port))
     client.connection.hello = lambda: HelloRequest(7, 9, 65535)  # type: ignore[method-assign]
     with pytest.raises(ProtocolMismatch) as caught:
@@ -151,9 +149,7 @@ async def test_socket_url_reaches_a_tcp_board(board_factory: BoardFactory) -> No
         assert (await client.identify()).serial == "SL-0000-0001"
 
 
-async def test_reconnect_notices_a_board_restart(
-    board: EmulatorProcess, client: LockClient
-) -> None:
+async def test_reconnect_notices_a_board_restart(board: EmulatedBoard, client: LockClient) -> None:
     await board.board.power_cycle()
     await client.reconnect()
     assert client.board_restarts == 1
@@ -185,7 +181,7 @@ async def test_lockout_persists_across_a_restart(
 
 
 async def test_duress_opens_silently_and_is_in_the_audit_trail(
-    board: EmulatorProcess, client: LockClient
+    board: EmulatedBoard, client: LockClient
 ) -> None:
     kinds: list[EventKind] = []
 

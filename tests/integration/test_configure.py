@@ -12,7 +12,7 @@ from safetool.client import LockClient, LockRefused
 from safetool.identity import TechnicianIdentity
 from safetool.services.configure import change_policy, read_policy
 from safetool.services.devpki import init_dev_pki
-from tests.process.test_cli import run
+from tests.cli_harness import safetool_here
 
 pytestmark = pytest.mark.in_memory
 
@@ -62,20 +62,19 @@ async def test_diagnose_only_technician_reads_but_cannot_change(
     assert (await board.board.audit())[-1]["reason"] == "not_qualified"
 
 
-@pytest.mark.board_process  # the command runs as a process
 async def test_config_cli(pki: Path, board_factory: BoardFactory) -> None:
     board = await board_factory("--pki", str(pki))
     folder = str(pki / "technicians" / "T-1001")
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "config", "--port", board.port, "--technician", folder, "--set", "dual_control=1", "--json"
     )
     assert code == 0, err
     assert json.loads(out)["after"]["dual_control"] == 1
-    code, _, err = await run(
+    code, _, err = await safetool_here(
         "config", "--port", board.port, "--technician", folder, "--set", "bogus=1"
     )
     assert code == 2 and "NAME=NUMBER" in err
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "config", "--port", board.port, "--technician", folder, "--set", "dual_control=0",
         "--lang", "zh-CN",
     )  # fmt: skip
@@ -84,7 +83,7 @@ async def test_config_cli(pki: Path, board_factory: BoardFactory) -> None:
         line.startswith("双人控制（0 或 1）") and "（原为 1）" in line for line in out.split("\n")
     )
     assert "[time_delay_s]" in out  # the name to type with --set, in any language
-    code, _, err = await run(
+    code, _, err = await safetool_here(
         "config", "--port", board.port, "--technician", folder, "--set", "bogus=1", "--lang", "zh"
     )
     assert code == 2 and "无法读取设置" in err and "time_delay_s" in err

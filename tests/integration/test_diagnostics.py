@@ -12,17 +12,18 @@ from typing import Any
 
 import pytest
 
-from firmware.process import EmulatorProcess
+from firmware.process import EmulatedBoard
 from hil.plugin import BoardFactory
 from safetool.client import LockClient
 from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
 from safetool.services.diagnostics import CheckResult, Verdict, run_diagnostics
 from safetool.services.diagnostics.model_data import ModelDataError, parse_model_data
-from tests.process.test_cli import run
+from tests.cli_harness import safetool_here
 from tests.unit.test_messages import latin_words
 
-PART_NUMBER = re.compile(r"\bSL-[A-Z0-9-]+|\bAA\b|CR2032|/dev/\S+")
+PART_NUMBER = re.compile(r"\bSL-[A-Z0-9-]+|\bAA\b|CR2032|/dev/\S+|memory://\S+")
+"""Part numbers, cells and ports: data, not words, in a Chinese line."""
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ class Person:
     """The technician at the lock, played by the test: presses keys through the side
     channel, and says what the board really did with its buzzer and LEDs."""
 
-    def __init__(self, board: EmulatorProcess) -> None:
+    def __init__(self, board: EmulatedBoard) -> None:
         self.board = board
 
     async def confirm(self, question: str) -> bool | None:
@@ -55,7 +56,7 @@ class Person:
         await asyncio.sleep(0.3)
 
 
-async def open_lock(board: EmulatorProcess) -> None:
+async def open_lock(board: EmulatedBoard) -> None:
     """The customer opens the safe with their code and the door: the bolt is retracted."""
     assert await board.board.enter_code(code="246810") == "opened"
     await asyncio.sleep(0.7)
@@ -251,12 +252,11 @@ async def test_keys_are_reported_only_during_a_keypad_test(
     assert values == [0]
 
 
-@pytest.mark.board_process  # the command runs as a process
 async def test_diag_cli_table_and_exit_code(pki: Path, board_factory: BoardFactory) -> None:
     board = await board_factory("--pki", str(pki))
     await board.board.set_fault(name="weak_battery", rest_mv=4700)
     technician = str(pki / "technicians" / "T-1002")
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "diag",
         "--port",
         board.port,
@@ -269,13 +269,13 @@ async def test_diag_cli_table_and_exit_code(pki: Path, board_factory: BoardFacto
     )
     assert code == 1, err
     assert "FAIL  Battery at rest" in out and "SL-BAT-4AA" in out
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "diag", "--port", board.port, "--technician", technician, "--check", "tamper", "--json"
     )
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[-1]["event"] == "report" and lines[-1]["checks"][0]["verdict"] == "pass"
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "diag", "--port", board.port, "--technician", technician, "--check", "battery",
         "--lang", "zh-CN",
     )  # fmt: skip
@@ -296,31 +296,36 @@ def test_model_data_is_validated_on_load() -> None:
         )
 
 
-@pytest.mark.board_process  # the command runs as a process
 async def test_clock_found_off_and_set_in_a_session(pki: Path, board_factory: BoardFactory) -> None:
     """A lock 200 s slow: this laptop's nudge puts it right. One 900 s slow: refused, with how
     far off it is and what is needed (SPEC.md 17.2); the refusal is in the audit trail."""
     board = await board_factory("--pki", str(pki))
     t1001 = str(pki / "technicians" / "T-1001")
     await board.board.set_fault(name="clock_drift", ppm=0, skew_s=-900)
-    code, out, err = await run("clock", "--port", board.port, "--technician", t1001, "--json")
+    code, out, err = await safetool_here(
+        "clock", "--port", board.port, "--technician", t1001, "--json"
+    )
     assert code == 0, err
     shown = json.loads(out)
     assert -905 < shown["offset_s"] < -895
     assert [m["code"] for m in shown["messages"]] == ["clock.offset", "clock.offset.consequence"]
-    code, out, err = await run("clock", "--port", board.port, "--technician", t1001, "--set")
+    code, out, err = await safetool_here(
+        "clock", "--port", board.port, "--technician", t1001, "--set"
+    )
     assert code == 1 and "15 min slow" in err and "--authority" in err, err
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "clock", "--port", board.port, "--technician", t1001, "--set", "--lang", "zh_CN"
     )
     assert code == 1 and "慢 15 分钟" in err, err
     await board.board.set_fault(name="clock_drift", ppm=0, skew_s=-200)
-    code, out, err = await run(
+    code, out, err = await safetool_here(
         "clock", "--port", board.port, "--technician", t1001, "--set", "--json"
     )
     assert code == 0, err
     assert json.loads(out)["signed"] is False
-    code, out, err = await run("clock", "--port", board.port, "--technician", t1001, "--json")
+    code, out, err = await safetool_here(
+        "clock", "--port", board.port, "--technician", t1001, "--json"
+    )
     assert abs(json.loads(out)["offset_s"]) < 3
     entries = await board.board.audit()
     assert any(e["kind"] == "clock_set_refused" for e in entries)

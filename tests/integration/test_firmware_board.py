@@ -17,13 +17,12 @@ from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from protocols.firmware_image import parse_image
 from protocols.firmware_messages import InstallResult
-from safetool.cli.firmware_commands import add_firmware_parsers
 from safetool.client import LockClient
 from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
 from safetool.services.firmware_image import BuildRequest, build_image
 from safetool.services.firmware_status import FirmwareStatus, firmware_status
-from tests.cli_harness import run_cli
+from tests.cli_harness import safetool_here
 
 BUILTIN = "2.3.1"
 
@@ -83,7 +82,7 @@ async def test_factory_board_reports_its_built_in_version_and_empty_slots(
     pki: Path, board_factory: BoardFactory
 ) -> None:
     board = await board_factory("--pki", str(pki))
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "firmware",
         "status",
         "--port",
@@ -91,7 +90,6 @@ async def test_factory_board_reports_its_built_in_version_and_empty_slots(
         "--technician",
         str(pki / "technicians/T-1001"),
         "--json",
-        adders=(add_firmware_parsers,),
     )
     assert code == 0, err
     report = json.loads(out)
@@ -105,14 +103,13 @@ async def test_factory_board_reports_its_built_in_version_and_empty_slots(
         ("A", "empty", None),
         ("B", "empty", None),
     ]
-    code, out, _ = await run_cli(
+    code, out, _ = await safetool_here(
         "firmware",
         "status",
         "--port",
         board.port,
         "--technician",
         str(pki / "technicians/T-1001"),
-        adders=(add_firmware_parsers,),
     )
     assert code == 0 and f"{BUILTIN} (factory image)" in out and "slot B" in out
 
@@ -121,14 +118,13 @@ async def test_status_needs_the_firmware_qualification(
     pki: Path, board_factory: BoardFactory
 ) -> None:
     board = await board_factory("--pki", str(pki))
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "firmware",
         "status",
         "--port",
         board.port,
         "--technician",
         str(pki / "technicians/T-1002"),  # diagnose only
-        adders=(add_firmware_parsers,),
     )
     assert code != 0
     assert "'firmware' qualification" in err and "Traceback" not in out + err

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from firmware.process import EmulatorProcess
+from firmware.process import EmulatedBoard
 from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from protocols.catalogue import ErrorCode, MsgType
@@ -31,7 +31,6 @@ from protocols.firmware_messages import (
     FirmwareWriteRequest,
 )
 from protocols.framing import FrameSplitter
-from safetool.cli.firmware_commands import add_firmware_parsers
 from safetool.client import LockClient
 from safetool.client.errors import LockRefused
 from safetool.client.secure import open_session
@@ -47,7 +46,7 @@ from safetool.services.firmware_install import (
 )
 from safetool.services.firmware_status import firmware_status
 from safetool.services.firmware_transfer import begin, send_image
-from tests.cli_harness import run_cli
+from tests.cli_harness import safetool_here
 from tests.trust_helpers import hard_lockout
 
 BUILTIN = "2.3.1"
@@ -226,10 +225,9 @@ async def test_bad_images_are_refused_by_the_cli_with_no_traceback(
         path = tmp_path / "empty.img"
         path.write_bytes(b"")
     ops_before = (await board.board.counters())["data_operations"]
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "firmware", "install", str(path), "--port", board.port,
         "--technician", str(pki / TECHNICIAN), "--yes",
-        adders=(add_firmware_parsers,),
     )  # fmt: skip
     assert code == 1, (out, err)
     assert "Traceback" not in err and "image refused" in err
@@ -262,7 +260,7 @@ async def test_a_lock_in_hard_lockout_or_with_a_flat_battery_is_refused(
 # --- interrupted and resumed -------------------------------------------------------------------
 
 
-async def _when_transfer_reaches(board: EmulatorProcess, fraction: float, size: int) -> None:
+async def _when_transfer_reaches(board: EmulatedBoard, fraction: float, size: int) -> None:
     while (await board.board.counters())["bytes_in"] < fraction * size:
         await asyncio.sleep(0.01)
 
@@ -413,10 +411,9 @@ async def test_three_boards_at_once_with_progress_per_device_and_a_summary(
     ports: list[str] = []
     for board in boards:
         ports += ["--port", board.port]
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "firmware", "install", str(images["v240"]), *ports,
         "--technician", str(pki / TECHNICIAN), "--yes", "--json",
-        adders=(add_firmware_parsers,),
     )  # fmt: skip
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
@@ -433,10 +430,9 @@ async def test_install_speaks_chinese_plan_progress_and_result(
     pki: Path, images: dict[str, Path], board_factory: BoardFactory
 ) -> None:
     board = await board_factory("--pki", str(pki), "--baud", "921600")
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "firmware", "install", str(images["v240"]), "--port", board.port,
         "--technician", str(pki / TECHNICIAN), "--yes", "--lang", "zh-CN",
-        adders=(add_firmware_parsers,),
     )  # fmt: skip
     assert code == 0, err
     assert "（升级）" in out and "将安装到槽位 A" in out and "安全下限将升到 1" in out
@@ -477,10 +473,9 @@ async def test_a_page_size_outside_the_spec_is_refused_before_any_byte(
     board = await board_factory("--pki", str(pki), "--baud", "921600")
     await board.board.set_fault(name="bad_page_size", page_size=page_size)
     started = time.monotonic()
-    code, _, err = await run_cli(
+    code, _, err = await safetool_here(
         "firmware", "install", str(images["v240"]), "--port", board.port,
         "--technician", str(pki / TECHNICIAN), "--yes",
-        adders=(add_firmware_parsers,),
     )  # fmt: skip
     assert code == 1 and f"page_size = {page_size}" in err, err
     assert "internal error" not in err and "Traceback" not in err

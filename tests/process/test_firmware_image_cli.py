@@ -12,10 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from protocols.firmware_image import TlvType, parse_image
-from safetool.cli.firmware_commands import add_firmware_parsers
 from safetool.services.devpki import init_dev_pki, private_pem, write_private
 from safetool.services.firmware_image import imgtool_command
-from tests.cli_harness import run_cli
+from tests.cli_harness import safetool_here
 
 PAYLOAD_BYTES = 6000
 KEY_PATH = "pki/manufacturer/firmware.key"
@@ -31,7 +30,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def firmware(*argv: str) -> tuple[int, str, str]:
-    code, out, err = await run_cli("firmware", *argv, adders=(add_firmware_parsers,))
+    code, out, err = await safetool_here(
+        "firmware",
+        *argv,
+    )
     assert "Traceback" not in out + err
     return code, out, err
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from safetool.cli.visit_commands import add_visit_parsers
 from safetool.services.visits import ServiceRecord, VisitError, extract_checks
 from safetool.services.visits_schema import SCHEMA_VERSION, DatabaseTooNew
-from tests.cli_harness import run_cli
+from tests.cli_harness import safetool_here
 
 DIAG = {
     "serial": "SL-0000-0001",
@@ -130,7 +129,6 @@ def test_checks_from_a_bare_list_and_odd_items() -> None:
 
 async def test_visit_cli_round(tmp_path: Path) -> None:
     db = str(tmp_path / "v.sqlite")
-    adders = (add_visit_parsers,)
     diag = tmp_path / "diag.json"
     diag.write_text(json.dumps(DIAG))
     audit = tmp_path / "audit.json"
@@ -139,11 +137,11 @@ async def test_visit_cli_round(tmp_path: Path) -> None:
     ]}))  # fmt: skip
 
     async def visit(*argv: str) -> tuple[int, str, str]:
-        return await run_cli("visit", *argv, "--db", db, adders=adders)
+        return await safetool_here("visit", *argv, "--db", db)
 
-    code, out, err = await run_cli(
+    code, out, err = await safetool_here(
         "visit", "start", "--serial", "SL-1", "--site", "Shop 4", "--technician-id", "T-1001",
-        "--db", db, "--json", adders=adders,
+        "--db", db, "--json",
     )  # fmt: skip
     assert code == 0, err
     assert json.loads(out) == {"visit_id": 1, "reopened": False, "serial": "SL-1"}
