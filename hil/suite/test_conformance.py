@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.images import build_test_image
 from hil.lock_handle import Lock
+from hil.suite.conformance_support import free_seq, in_step, refused, until
 from hil.suite.helpers import motor_travel, open_by_customer, technician
 from hil.wire import Seen, WireLog, raw_frame, record
 from protocols.audit_messages import AuditHeadRequest
@@ -54,7 +55,7 @@ from protocols.firmware_messages import (
     InstallResult,
 )
 from protocols.framing import encode_frame
-from protocols.messages import AnyRequest, ErrorResponse, HelloRequest, LockEvent, PingResponse
+from protocols.messages import ErrorResponse, HelloRequest, LockEvent, PingResponse
 from protocols.session import ToolHandshake
 from protocols.trust_messages import (
     ConfigGetRequest,
@@ -71,26 +72,6 @@ from safetool.services.firmware_transfer import begin, send_image
 
 pytestmark = [pytest.mark.conformance, pytest.mark.any_link]
 
-ANSWER_WAIT_S = 10.0
-
-
-def _free_seq(lock: Lock, offset: int = 0) -> int:
-    """A sequence number half the number space away from the client's own."""
-    return (lock.client.connection.next_seq + 0x8000 + offset) & 0xFFFF
-
-
-async def _until(found: Callable[[], list[Seen]], timeout_s: float = ANSWER_WAIT_S) -> list[Seen]:
-    deadline = time.monotonic() + timeout_s
-    while not (seen := found()) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    return seen
-
-
-async def _in_step(lock: Lock) -> None:
-    """Two round trips: every earlier answer of the board has arrived by now."""
-    await lock.client.ping(b"in step")
-    await lock.client.ping(b"in step")
-
 
 def _ping(seq: int, size: int) -> bytes:
     return raw_frame(1, MsgType.PING, 0, seq, bytes([0x5A]) * size)
@@ -101,24 +82,24 @@ def _ping(seq: int, size: int) -> bytes:
 
 async def test_B_2_4_1_a_damaged_frame_is_dropped_and_not_answered(lock: Lock) -> None:
     log = await record(lock.client)
-    seq = _free_seq(lock)
+    seq = free_seq(lock)
     frame = bytearray(raw_frame(1, MsgType.PING, 0, seq, b"damaged"))
     frame[frame.index(b"damaged"[0])] ^= 0x20  # a letter changed: the CRC no longer matches
     await lock.client.transport.write(bytes(frame))
-    await _in_step(lock)
+    await in_step(lock)
     assert log.answers_to(seq) == []
 
 
 async def _recording(lock: Lock) -> tuple[int, WireLog, int]:
     """The board's frame limit, a recorder on the link, and a sequence number of our own."""
     assert lock.client.hello is not None
-    return lock.client.hello.max_frame, await record(lock.client), _free_seq(lock)
+    return lock.client.hello.max_frame, await record(lock.client), free_seq(lock)
 
 
 async def test_B_2_4_2_a_frame_of_exactly_max_frame_bytes_is_accepted(lock: Lock) -> None:
     limit, log, seq = await _recording(lock)
     await lock.client.transport.write(_ping(seq, limit - 9))  # header 5, CRC 4
-    (answer,) = await _until(lambda: log.answers_to(seq), 30.0)
+    (answer,) = await until(lambda: log.answers_to(seq), 30.0)
     assert answer.decoded is not None
     assert answer.decoded.message == PingResponse(bytes([0x5A]) * (limit - 9))
 
@@ -129,7 +110,7 @@ async def test_B_2_4_3_after_a_run_too_long_for_any_frame_the_next_frame_is_rece
     limit, log, seq = await _recording(lock)
     run = b"\x01" * (limit + limit // 254 + 16) + b"\x00"
     await lock.client.transport.write(run + _ping(seq, 4))
-    (answer,) = await _until(lambda: log.answers_to(seq), 30.0)
+    (answer,) = await until(lambda: log.answers_to(seq), 30.0)
     assert answer.decoded is not None
 
 
@@ -138,7 +119,7 @@ async def test_B_2_4_4_a_frame_over_max_frame_is_dropped_even_when_its_crc_is_go
 ) -> None:
     limit, log, seq = await _recording(lock)
     await lock.client.transport.write(_ping(seq, limit - 9 + 1))  # one byte over
-    await _in_step(lock)  # answered in order: an answer to it would have come before these
+    await in_step(lock)  # answered in order: an answer to it would have come before these
     assert log.answers_to(seq) == []
 
 
@@ -161,12 +142,12 @@ async def test_B_5_1_1_hello_chooses_the_highest_common_version_and_a_usable_fra
 
 async def test_B_7_2_1_a_resend_of_an_answered_request_gets_the_same_answer(lock: Lock) -> None:
     log = await record(lock.client)
-    seq = _free_seq(lock)
+    seq = free_seq(lock)
     frame = raw_frame(1, MsgType.PING, 0, seq, b"once")
     await lock.client.transport.write(frame)
-    await _until(lambda: log.answers_to(seq))
+    await until(lambda: log.answers_to(seq))
     await lock.client.transport.write(frame)  # the answer was "lost": the same request again
-    answers = await _until(lambda: log.answers_to(seq)[1:])
+    answers = await until(lambda: log.answers_to(seq)[1:])
     first, again = log.answers_to(seq)[:2]
     assert first.decoded is not None and again.decoded is not None and answers
     assert first.decoded.message == again.decoded.message
@@ -180,13 +161,13 @@ async def test_B_7_2_4_a_plaintext_copy_of_an_encrypted_request_never_gets_its_a
     cipher = lock.client.connection.cipher
     assert cipher is not None
     log = await record(lock.client)
-    seq = _free_seq(lock)
+    seq = free_seq(lock)
     header = bytes([1, MsgType.CONFIG_GET, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
     await lock.client.transport.write(encode_frame(header + cipher.seal(header, b"")))
-    (sealed,) = await _until(lambda: log.answers_to(seq))
+    (sealed,) = await until(lambda: log.answers_to(seq))
     assert sealed.flags & Flags.ENCRYPTED  # the policy, under the session keys
     await lock.client.transport.write(raw_frame(1, MsgType.CONFIG_GET, 0, seq, b""))
-    (clear,) = await _until(lambda: log.answers_to(seq)[1:])
+    (clear,) = await until(lambda: log.answers_to(seq)[1:])
     assert clear.decoded is not None, "answered sealed to a plaintext request"
     assert isinstance(clear.decoded.message, ErrorResponse)
     assert clear.decoded.message.code == ErrorCode.NOT_ALLOWED
@@ -265,7 +246,7 @@ async def test_B_8_1_1_power_on_is_the_first_event_of_a_boot_after_its_first_hel
         await lock.power_cycle(_recorder(logs))
         log = logs[-1]
         await lock.client.request(HelloRequest(1, 1, 65535))  # a second HELLO: no second one
-        await _in_step(lock)
+        await in_step(lock)
         (first, *_) = log.events()
         assert first.decoded is not None
         assert isinstance(first.decoded.message, LockEvent)
@@ -280,7 +261,7 @@ async def test_B_8_1_1_power_on_is_the_first_event_of_a_boot_after_its_first_hel
 
 async def _answer(lock: Lock, log: WireLog, frame: bytes, seq: int) -> Seen | None:
     await lock.client.transport.write(frame)
-    await _in_step(lock)
+    await in_step(lock)
     answers = log.answers_to(seq)
     assert len(answers) <= 1, answers
     return answers[0] if answers else None
@@ -297,7 +278,7 @@ async def test_B_9_1_checks_in_the_table_order_and_decoding_before_privilege(
     lock: Lock,
 ) -> None:
     log = await record(lock.client)
-    seq = _free_seq(lock)
+    seq = free_seq(lock)
     cases = [  # (frame, expected ERROR code)
         (raw_frame(1, 0x55, 0x08, seq, b""), ErrorCode.MALFORMED),  # unknown flag and type
         (raw_frame(1, 0x55, 0, seq + 1, b""), ErrorCode.UNKNOWN_TYPE),
@@ -314,7 +295,7 @@ async def test_B_9_2_an_error_carries_the_bad_requests_seq_and_a_bad_response_is
     lock: Lock,
 ) -> None:
     log = await record(lock.client)
-    seq = _free_seq(lock)
+    seq = free_seq(lock)
     seen = await _answer(lock, log, raw_frame(1, 0x55, 0, seq, b""), seq)
     assert seen is not None and seen.seq == seq and seen.flags & Flags.RESPONSE
     response_seq = (seq + 1) & 0xFFFF
@@ -330,7 +311,7 @@ async def test_B_9_3_error_details_say_what_was_wrong_not_how_the_board_is_built
     lock: Lock,
 ) -> None:
     log = await record(lock.client)
-    seq = _free_seq(lock)
+    seq = free_seq(lock)
     bodies = [
         (MsgType.STATUS, bytes(32)),
         (MsgType.HELLO, b"\x01"),
@@ -381,12 +362,12 @@ async def test_B_11_4_1_no_session_keys_when_the_session_init_answer_did_not_go_
     handshake = ToolHandshake(
         identity.certificate_bytes, identity.sign, lock.client.connection.hello_exchange
     )
-    with pytest.raises(LockRefused) as refused:
+    with pytest.raises(LockRefused) as refusal:
         await lock.client.request(handshake.start())
-    assert refused.value.code == ErrorCode.FRAME_TOO_LARGE
+    assert refusal.value.code == ErrorCode.FRAME_TOO_LARGE
     log = await record(lock.client)
     assert await lock.board.enter_code(code="000000") == "wrong"
-    await _in_step(lock)
+    await in_step(lock)
     events = [f for f in log.frames() if f.msg_type == MsgType.EVENT]
     assert events and all(f.decoded is not None for f in events), "sealed under keys"
 
@@ -400,7 +381,7 @@ async def test_B_11_4_2_session_init_before_any_hello_is_invalid_state(
     seq = 0x4242
     logs: list[WireLog] = []
     await lock.power_cycle(_recorder(logs, first=encode_frame(encode_message(init, seq))))
-    await _in_step(lock)
+    await in_step(lock)
     (answer,) = [seen for log in logs for seen in log.answers_to(seq)]
     assert answer.decoded is not None and isinstance(answer.decoded.message, ErrorResponse)
     assert answer.decoded.message.code == ErrorCode.INVALID_STATE
@@ -436,9 +417,9 @@ async def test_B_11_4_3_after_a_refused_session_auth_the_board_holds_no_keys(
     log = await record(lock.client)
     lock.client.connection.cipher = cipher
     auth_seq = lock.client.connection.next_seq
-    with pytest.raises(LockRefused) as refused:
+    with pytest.raises(LockRefused) as refusal:
         await lock.client.request(auth)
-    assert refused.value.code == ErrorCode.NOT_ALLOWED
+    assert refusal.value.code == ErrorCode.NOT_ALLOWED
     (answer,) = log.answers_to(auth_seq)
     assert answer.flags & Flags.ENCRYPTED  # the refusal came sealed: the tool reads why
     status_seq = lock.client.connection.next_seq
@@ -462,12 +443,6 @@ def release(pki: Path, tmp_path_factory: pytest.TempPathFactory) -> Image:
     return parse_image(path.read_bytes())
 
 
-async def _refused(lock: Lock, request: AnyRequest) -> ErrorCode:
-    with pytest.raises(LockRefused) as refused:
-        await lock.client.request(request)
-    return ErrorCode(refused.value.code)
-
-
 async def _begun(lock: Lock, pki: Path, digest: bytes) -> FirmwareBeginResponse:
     """A firmware session and FIRMWARE_BEGIN for a 64 KiB image the board has never seen."""
     await open_session(lock.client, technician(pki))
@@ -482,7 +457,7 @@ async def test_B_20_4_1_begin_with_an_image_no_slot_can_hold_is_out_of_range(
 ) -> None:
     await open_session(lock.client, technician(pki))
     for size in (0, 0xFFFFFFFF):
-        assert await _refused(lock, FirmwareBeginRequest(size, bytes(32))) == ErrorCode.OUT_OF_RANGE
+        assert await refused(lock, FirmwareBeginRequest(size, bytes(32))) == ErrorCode.OUT_OF_RANGE
 
 
 @pytest.mark.needs("pki", "power_cycle")
@@ -490,7 +465,7 @@ async def test_B_20_4_2_stream_before_begin_is_invalid_state(lock: Lock, pki: Pa
     await lock.power_cycle()  # no FIRMWARE_BEGIN on this boot
     await open_session(lock.client, technician(pki))
     stream = FirmwareStreamRequest(0, Compression.NONE, 0, 4096)
-    assert await _refused(lock, stream) == ErrorCode.INVALID_STATE
+    assert await refused(lock, stream) == ErrorCode.INVALID_STATE
 
 
 @pytest.mark.needs("pki")
@@ -499,7 +474,7 @@ async def test_B_20_4_3_a_stream_cannot_start_beyond_what_the_slot_holds(
 ) -> None:
     answer = await _begun(lock, pki, os.urandom(32))
     beyond = FirmwareStreamRequest(answer.page_size, Compression.NONE, 0, 4096)
-    assert await _refused(lock, beyond) == ErrorCode.OUT_OF_RANGE
+    assert await refused(lock, beyond) == ErrorCode.OUT_OF_RANGE
 
 
 @pytest.mark.needs("pki")
@@ -508,7 +483,7 @@ async def test_B_20_4_4_write_without_an_open_stream_is_invalid_state(
 ) -> None:
     await _begun(lock, pki, os.urandom(32))  # no stream yet
     write = FirmwareWriteRequest(0, bytes(256))
-    assert await _refused(lock, write) == ErrorCode.INVALID_STATE
+    assert await refused(lock, write) == ErrorCode.INVALID_STATE
 
 
 @pytest.mark.needs("pki")
@@ -517,7 +492,7 @@ async def test_B_20_4_5_activate_before_the_image_is_complete_is_invalid_state(
 ) -> None:
     digest = os.urandom(32)
     await _begun(lock, pki, digest)
-    assert await _refused(lock, FirmwareActivateRequest(digest)) == ErrorCode.INVALID_STATE
+    assert await refused(lock, FirmwareActivateRequest(digest)) == ErrorCode.INVALID_STATE
 
 
 @pytest.mark.needs("pki")
@@ -533,7 +508,7 @@ async def test_B_20_4_6_activate_naming_another_image_boots_nothing_and_forgets_
     answer = await begin(lock.client, release.image_bytes)
     await send_image(lock.client, release.image_bytes, answer)
     other = hashlib.sha256(release.image_bytes + b"another image").digest()
-    assert await _refused(lock, FirmwareActivateRequest(other)) == ErrorCode.INVALID_STATE
+    assert await refused(lock, FirmwareActivateRequest(other)) == ErrorCode.INVALID_STATE
     again = await begin(lock.client, release.image_bytes)
     assert again.held == 0  # the record is forgotten: the image must be sent again
     await lock.client.say_hello()
@@ -549,7 +524,7 @@ async def test_B_20_4_7_confirm_with_the_factory_image_running_is_invalid_state(
     status = await lock.client.request(FirmwareStatusRequest())
     if status.active_slot != FirmwareSlot.NONE:
         pytest.skip("this board runs a slot's image: its factory state is not reachable")
-    assert await _refused(lock, FirmwareConfirmRequest()) == ErrorCode.INVALID_STATE
+    assert await refused(lock, FirmwareConfirmRequest()) == ErrorCode.INVALID_STATE
 
 
 @pytest.mark.needs("pki")
@@ -585,9 +560,9 @@ async def _transferred_and_activated(lock: Lock, image_bytes: bytes) -> LockRefu
     """Send ``image_bytes`` whole, as a tool that checks nothing would, then activate it."""
     answer = await begin(lock.client, image_bytes)
     await send_image(lock.client, image_bytes, answer)
-    with pytest.raises(LockRefused) as refused:
+    with pytest.raises(LockRefused) as refusal:
         await lock.client.request(FirmwareActivateRequest(hashlib.sha256(image_bytes).digest()))
-    return refused.value
+    return refusal.value
 
 
 @pytest.mark.needs("pki")
@@ -650,11 +625,11 @@ async def test_B_20_4_10_a_stream_holding_more_than_the_image_is_malformed(
         )
         written = reply.written
     tail = image[written:] + bytes(256)  # the image's end, and more
-    with pytest.raises(LockRefused) as refused:
+    with pytest.raises(LockRefused) as refusal:
         await lock.client.request(FirmwareWriteRequest(written, tail))
-    assert refused.value.code == ErrorCode.MALFORMED
+    assert refusal.value.code == ErrorCode.MALFORMED
     write = FirmwareWriteRequest(written, bytes(16))
-    assert await _refused(lock, write) == ErrorCode.INVALID_STATE  # the stream ended
+    assert await refused(lock, write) == ErrorCode.INVALID_STATE  # the stream ended
     assert (await begin(lock.client, image)).held == written  # the record stays
 
 
@@ -678,11 +653,11 @@ async def test_B_11_8_1_privileged_requests_need_a_session_and_the_qualification
     lock: Lock, pki: Path
 ) -> None:
     for request in PRIVILEGED:  # plaintext, no session
-        assert await _refused(lock, request) == ErrorCode.NOT_ALLOWED
+        assert await refused(lock, request) == ErrorCode.NOT_ALLOWED
     await open_session(lock.client, technician(pki, "T-1002"))  # diagnose only
     assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
     for request in PRIVILEGED[1:]:  # firmware, recover: not qualified
-        assert await _refused(lock, request) == ErrorCode.NOT_ALLOWED
+        assert await refused(lock, request) == ErrorCode.NOT_ALLOWED
     assert (await lock.client.status()).bolt == BoltState.EXTENDED
 
 
@@ -696,7 +671,7 @@ async def test_B_13_2_1_a_policy_with_a_value_out_of_range_changes_nothing(
     await open_session(lock.client, technician(pki))  # T-1001 may configure
     before = await lock.client.request(ConfigGetRequest())
     wrong = ConfigSetRequest(**{**_policy(before), "lockout_s": 10})  # 90 … 3600
-    assert await _refused(lock, wrong) == ErrorCode.OUT_OF_RANGE
+    assert await refused(lock, wrong) == ErrorCode.OUT_OF_RANGE
     assert await lock.client.request(ConfigGetRequest()) == before
 
 

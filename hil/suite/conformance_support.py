@@ -1,0 +1,44 @@
+"""What the conformance modules share: sequence numbers of their own, waiting for what the
+board sends, and the error code of a refused request."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from hil.lock_handle import Lock
+from hil.wire import Seen
+from protocols.catalogue import ErrorCode
+from protocols.messages import AnyRequest
+from safetool.client import LockRefused
+
+ANSWER_WAIT_S = 10.0
+
+
+def free_seq(lock: Lock, offset: int = 0) -> int:
+    """A sequence number half the number space away from the client's own."""
+    return (lock.client.connection.next_seq + 0x8000 + offset) & 0xFFFF
+
+
+async def until(found: Callable[[], list[Seen]], timeout_s: float = ANSWER_WAIT_S) -> list[Seen]:
+    """What ``found`` returns once it returns something (or, after ``timeout_s``, nothing)."""
+    deadline = time.monotonic() + timeout_s
+    while not (seen := found()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return seen
+
+
+async def in_step(lock: Lock) -> None:
+    """Two round trips: every earlier answer of the board has arrived by now."""
+    await lock.client.ping(b"in step")
+    await lock.client.ping(b"in step")
+
+
+async def refused(lock: Lock, request: AnyRequest) -> ErrorCode:
+    """The ERROR code the board answers ``request`` with (the test fails if it serves it)."""
+    with pytest.raises(LockRefused) as refusal:
+        await lock.client.request(request)
+    return ErrorCode(refusal.value.code)
