@@ -4,16 +4,24 @@ board sends, and the error code of a refused request."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.lock_handle import Lock
+from hil.suite.authority import authority_key
+from hil.suite.helpers import technician
 from hil.wire import Seen
 from protocols.catalogue import ErrorCode
+from protocols.certificates import raw_public
 from protocols.messages import AnyRequest
 from safetool.client import LockRefused
+from safetool.identity import TechnicianIdentity
 
 ANSWER_WAIT_S = 10.0
 
@@ -42,3 +50,18 @@ async def refused(lock: Lock, request: AnyRequest) -> ErrorCode:
     with pytest.raises(LockRefused) as refusal:
         await lock.client.request(request)
     return ErrorCode(refusal.value.code)
+
+
+def someone(
+    pki: Path, *, signer: Ed25519PrivateKey | None = None, **changes: Any
+) -> TechnicianIdentity:
+    """T-1001's identity with a certificate of its own: a fresh key, the fields in ``changes``,
+    signed by the authority (or by ``signer``)."""
+    base = technician(pki)
+    key = Ed25519PrivateKey.generate()
+    certificate = dataclasses.replace(
+        base.certificate, public_key=raw_public(key.public_key()), **changes
+    ).signed_by(signer or authority_key(pki))
+    return dataclasses.replace(
+        base, key=key, certificate=certificate, certificate_bytes=certificate.encode()
+    )

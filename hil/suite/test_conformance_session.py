@@ -8,18 +8,16 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.lock_handle import Lock
 from hil.suite.authority import authority_key
-from hil.suite.conformance_support import free_seq, in_step, refused, until
+from hil.suite.conformance_support import free_seq, in_step, refused, someone, until
 from hil.suite.helpers import technician
 from hil.wire import WireLog, raw_frame, record
 from protocols.catalogue import ErrorCode, Flags, MsgType
-from protocols.certificates import raw_public
 from protocols.framing import encode_frame
 from protocols.messages import ErrorResponse, LockEvent
 from protocols.recovery import RevocationList
@@ -36,21 +34,6 @@ from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
 
 pytestmark = [pytest.mark.conformance, pytest.mark.any_link, pytest.mark.needs("pki")]
-
-
-def _someone(
-    pki: Path, *, signer: Ed25519PrivateKey | None = None, **changes: Any
-) -> TechnicianIdentity:
-    """T-1001's identity with a certificate of its own: a fresh key, the fields in ``changes``,
-    signed by the authority (or by ``signer``)."""
-    base = technician(pki)
-    key = Ed25519PrivateKey.generate()
-    certificate = dataclasses.replace(
-        base.certificate, public_key=raw_public(key.public_key()), **changes
-    ).signed_by(signer or authority_key(pki))
-    return dataclasses.replace(
-        base, key=key, certificate=certificate, certificate_bytes=certificate.encode()
-    )
 
 
 async def _session_init_refusal(lock: Lock, identity: TechnicianIdentity) -> str:
@@ -70,11 +53,11 @@ def _unreadable(pki: Path) -> TechnicianIdentity:
 
 def _expired(pki: Path) -> TechnicianIdentity:
     now = int(time.time())
-    return _someone(pki, not_before=now - 400 * 86400, not_after=now - 30 * 86400)
+    return someone(pki, not_before=now - 400 * 86400, not_after=now - 30 * 86400)
 
 
 def _from_a_stranger(pki: Path) -> TechnicianIdentity:
-    return _someone(pki, signer=Ed25519PrivateKey.generate())
+    return someone(pki, signer=Ed25519PrivateKey.generate())
 
 
 REFUSALS = {
