@@ -30,6 +30,11 @@ def _op_press_key(emu: Emulator, args: dict[str, Any]) -> Any:
     return None if result is None else result.value
 
 
+def _op_enter_code(emu: Emulator, args: dict[str, Any]) -> Any:
+    result = emu.lock.enter_code(str(args["code"]))
+    return None if result is None else result.value
+
+
 def _op_set_battery(emu: Emulator, args: dict[str, Any]) -> Any:
     emu.lock.set_battery(args.get("rest_mv"), args.get("internal_resistance_mohm"))
 
@@ -153,7 +158,7 @@ OPS: dict[str, Handler] = {
     "fit_part": _op_fit_part,
     "outputs": lambda emu, args: emu.lock.hardware.outputs,
     "press_key": _op_press_key,
-    "enter_code": lambda emu, args: emu.lock.enter_code(str(args["code"])).value,
+    "enter_code": _op_enter_code,
     "open_door": lambda emu, args: emu.lock.open_door(),
     "close_door": lambda emu, args: emu.lock.close_door(),
     "set_tamper": lambda emu, args: emu.lock.set_tamper(bool(args["open"])),

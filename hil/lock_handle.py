@@ -70,6 +70,27 @@ class Lock:
             await self.client.close()
             self.client = await connect(self.port, wrap=wrap)
 
+    async def reconnect_after_reset(self, boot_id: int, timeout_s: float = 15.0) -> None:
+        """The board reset by itself (FIRMWARE_ACTIVATE boots the new image): speak to it again
+        once it has booted, that is once a HELLO is answered with another boot id."""
+        import asyncio
+        import contextlib
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with contextlib.suppress(Exception):  # the port or the board is not back yet
+                if self.console_survives_power:
+                    await self.client.say_hello()
+                else:
+                    await self.client.close()
+                    self.client = await connect(self.port, attempts=2)
+                if self.client.hello is not None and self.client.hello.boot_id != boot_id:
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.label} did not come back after its reset")
+            await asyncio.sleep(0.05)
+
 
 async def connect(port: str, attempts: int = 20, *, wrap: Wrap | None = None) -> LockClient:
     """Connect, retrying while the port comes back (a board that was just powered on);

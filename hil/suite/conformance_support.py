@@ -4,6 +4,7 @@ board sends, and the error code of a refused request."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
@@ -17,9 +18,9 @@ from hil.lock_handle import Lock
 from hil.suite.authority import authority_key
 from hil.suite.helpers import technician
 from hil.wire import Seen
-from protocols.catalogue import ErrorCode
+from protocols.catalogue import ErrorCode, EventKind
 from protocols.certificates import raw_public
-from protocols.messages import AnyRequest
+from protocols.messages import AnyRequest, LockEvent
 from safetool.client import LockRefused
 from safetool.identity import TechnicianIdentity
 
@@ -65,3 +66,31 @@ def someone(
     return dataclasses.replace(
         base, key=key, certificate=certificate, certificate_bytes=certificate.encode()
     )
+
+
+class EventsSeen:
+    """The events the board sends while the ``async with`` block runs, as the tool reads them
+    (sealed ones included: the tool holds the session's keys)."""
+
+    def __init__(self, lock: Lock) -> None:
+        self.lock = lock
+        self.seen: list[LockEvent] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _collect(self) -> None:
+        async for received in self.lock.client.events():
+            self.seen.append(received.event)
+
+    async def __aenter__(self) -> EventsSeen:
+        self._task = asyncio.create_task(self._collect())
+        await asyncio.sleep(0)  # subscribed before the block's first request
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    def kinds(self, kind: EventKind) -> list[LockEvent]:
+        return [event for event in self.seen if event.kind == kind]

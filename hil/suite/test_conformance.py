@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.images import build_test_image
 from hil.lock_handle import Lock
-from hil.suite.conformance_support import free_seq, in_step, refused, until
+from hil.suite.conformance_support import EventsSeen, free_seq, in_step, refused, until
 from hil.suite.helpers import motor_travel, open_by_customer, technician
 from hil.wire import Seen, WireLog, raw_frame, record
 from protocols.audit_messages import AuditHeadRequest
@@ -33,6 +33,7 @@ from protocols.catalogue import (
     MIN_MAX_FRAME,
     MIN_PROTOCOL_VERSION,
     BoltState,
+    DoorState,
     ErrorCode,
     EventKind,
     Flags,
@@ -40,7 +41,15 @@ from protocols.catalogue import (
     MsgType,
 )
 from protocols.codec import encode_message
-from protocols.diag_messages import MotorResult, MotorTestRequest, MotorTestResponse
+from protocols.diag_messages import (
+    KeypadTestRequest,
+    MotorResult,
+    MotorTestRequest,
+    MotorTestResponse,
+    Output,
+    OutputTestRequest,
+    SensorsRequest,
+)
 from protocols.firmware_image import Image, parse_image
 from protocols.firmware_messages import (
     Compression,
@@ -53,6 +62,7 @@ from protocols.firmware_messages import (
     FirmwareStreamRequest,
     FirmwareWriteRequest,
     InstallResult,
+    SlotState,
 )
 from protocols.framing import encode_frame
 from protocols.messages import ErrorResponse, HelloRequest, LockEvent, PingResponse
@@ -61,6 +71,7 @@ from protocols.trust_messages import (
     ConfigGetRequest,
     ConfigResponse,
     ConfigSetRequest,
+    ConfigSetResponse,
     RecoveryChallengeRequest,
 )
 from safetool.client import LockRefused
@@ -548,6 +559,52 @@ async def test_B_20_4_8_confirm_with_nothing_on_trial_changes_nothing(
     )
 
 
+@pytest.mark.needs("pki")
+async def test_B_19_1_1_firmware_status_names_both_slots_and_what_identify_reports(
+    lock: Lock, pki: Path, release: Image
+) -> None:
+    me = technician(pki)
+    for step in ("factory", "installed"):
+        if step == "installed":
+            plan = await plan_install(lock.client, me, release, port=lock.port, source="test")
+            await install(lock.client, me, release, plan)
+        await open_session(lock.client, me)
+        status = await lock.client.request(FirmwareStatusRequest())
+        assert [record["slot"] for record in status.slots] == [1, 2]
+        assert status.running_version == (await lock.client.identify()).firmware_version
+    active = status.slots[int(status.active_slot) - 1]
+    assert (active["state"], active["version"], active["size"]) == (
+        SlotState.VALID,
+        str(release.version),
+        len(release.image_bytes),
+    )
+    assert (status.last_result, status.trial_pending) == (InstallResult.CONFIRMED, 0)
+
+
+@pytest.mark.needs("pki", "power_cycle")
+async def test_B_19_1_2_a_trial_image_not_confirmed_before_a_reset_is_reverted(
+    lock: Lock, pki: Path, release: Image
+) -> None:
+    me = technician(pki)
+    before = (await lock.client.identify()).firmware_version
+    await open_session(lock.client, me)
+    answer = await begin(lock.client, release.image_bytes)
+    await send_image(lock.client, release.image_bytes, answer)
+    digest = hashlib.sha256(release.image_bytes).digest()
+    assert lock.client.hello is not None
+    boot_id = lock.client.hello.boot_id
+    await lock.client.request(FirmwareActivateRequest(digest))  # the board resets into it
+    await lock.reconnect_after_reset(boot_id)
+    assert (await lock.client.identify()).firmware_version == str(release.version)
+    await open_session(lock.client, me)
+    assert (await lock.client.request(FirmwareStatusRequest())).trial_pending == 1
+    await lock.power_cycle()  # nobody confirmed it
+    assert (await lock.client.identify()).firmware_version == before
+    await open_session(lock.client, me)
+    status = await lock.client.request(FirmwareStatusRequest())
+    assert (status.last_result, status.trial_pending) == (InstallResult.REVERTED, 0)
+
+
 def _signature_broken(image: Image) -> bytes:
     """The image with its last byte (inside the signature TLV, the image's last) changed: the
     hash still matches, the signature no longer verifies."""
@@ -675,8 +732,41 @@ async def test_B_13_2_1_a_policy_with_a_value_out_of_range_changes_nothing(
     assert await lock.client.request(ConfigGetRequest()) == before
 
 
-def _policy(answer: ConfigResponse) -> dict[str, int]:
+def _policy(answer: ConfigResponse | ConfigSetResponse) -> dict[str, int]:
     return {field.name: getattr(answer, field.name) for field in dataclasses.fields(answer)}
+
+
+@pytest.mark.needs("power_cycle")
+async def test_B_13_2_2_a_policy_in_range_is_kept_announced_and_answered(
+    lock: Lock, pki: Path
+) -> None:
+    me = technician(pki)
+    await open_session(lock.client, me)
+    before = await lock.client.request(ConfigGetRequest())
+    wanted = {**_policy(before), "wrong_codes": 3, "lockout_s": 600, "answer_valid_min": 30}
+    events = EventsSeen(lock)
+    async with events:
+        answer = await lock.client.request(ConfigSetRequest(**wanted))
+        await in_step(lock)
+    assert _policy(answer) == wanted
+    changed = [e.value for e in events.kinds(EventKind.CONFIG_CHANGED)]
+    assert changed == [me.certificate.serial_number]
+    await lock.power_cycle()
+    await open_session(lock.client, me)
+    assert _policy(await lock.client.request(ConfigGetRequest())) == wanted
+
+
+@pytest.mark.needs("keys")
+async def test_B_13_1_1_the_board_counts_wrong_codes_by_the_policy_it_holds(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki))
+    policy = _policy(await lock.client.request(ConfigGetRequest()))
+    await lock.client.request(ConfigSetRequest(**{**policy, "wrong_codes": 2}))
+    assert await lock.board.enter_code(code="999999") == "wrong"
+    assert (await lock.client.status()).lock_state == LockState.LOCKED
+    await lock.board.enter_code(code="999999")
+    assert (await lock.client.status()).lock_state == LockState.PENALTY_LOCKOUT
 
 
 @pytest.mark.needs("pki")
@@ -689,6 +779,60 @@ async def test_B_16_2_1_a_motor_test_never_moves_an_extended_bolt(lock: Lock, pk
     assert answer.result == MotorResult.REFUSED_LOCKED
     status = await lock.client.status()
     assert (status.bolt, status.lock_state) == (BoltState.EXTENDED, LockState.LOCKED)
+
+
+@pytest.mark.needs("pki", "keys", "door")
+async def test_B_16_1_1_the_sensors_read_the_door_and_bolt_as_they_are(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki, "T-1002"))
+    shut = await lock.client.request(SensorsRequest())
+    assert (shut.door, shut.bolt_sensor, shut.bolt_commanded) == (
+        DoorState.CLOSED,
+        BoltState.EXTENDED,
+        BoltState.EXTENDED,
+    )
+    await open_by_customer(lock)
+    opened = await lock.client.request(SensorsRequest())
+    assert (opened.door, opened.bolt_sensor, opened.bolt_commanded) == (
+        DoorState.OPEN,
+        BoltState.RETRACTED,
+        BoltState.RETRACTED,
+    )
+    assert opened.uptime_s >= shut.uptime_s
+    assert abs(opened.rtc_s - time.time()) < 3600
+
+
+@pytest.mark.needs("pki", "keys")
+async def test_B_16_3_1_during_a_keypad_test_keys_are_named_and_never_taken_as_a_code(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki, "T-1002"))
+    events = EventsSeen(lock)
+    async with events:
+        started = await lock.client.request(KeypadTestRequest(1, 60))
+        assert started.active == 1
+        assert await lock.board.enter_code(code="246810") is None  # the customer's code
+        await in_step(lock)
+        assert (await lock.client.status()).bolt == BoltState.EXTENDED
+        during = [e.value for e in events.kinds(EventKind.KEY_PRESS)]
+        stopped = await lock.client.request(KeypadTestRequest(0, 0))
+        assert stopped.active == 0
+        await lock.board.press_key(key="7")
+        await in_step(lock)
+    assert during == [ord(key) for key in "*246810#"]
+    after = [e.value for e in events.kinds(EventKind.KEY_PRESS)][len(during) :]
+    assert after == [0], "a key press named outside a keypad test"
+
+
+@pytest.mark.needs("pki")
+async def test_B_16_4_1_an_output_test_keeps_its_duration_within_50_to_5000_ms(
+    lock: Lock, pki: Path
+) -> None:
+    await open_session(lock.client, technician(pki, "T-1002"))
+    for asked, kept in ((1, 50), (700, 700), (60000, 5000)):
+        answer = await lock.client.request(OutputTestRequest(Output.LED_GREEN, asked))
+        assert (answer.output, answer.duration_ms) == (Output.LED_GREEN, kept)
 
 
 @pytest.mark.needs("pki")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from hil.images import build_test_image
-from hil.lock_handle import Lock, connect
+from hil.lock_handle import Lock
 from hil.measure import Recorder
 from hil.suite.helpers import technician
 from protocols.firmware_image import Image, parse_image
-from protocols.firmware_messages import FirmwareActivateRequest
 from protocols.framing import FrameSplitter
 from safetool.client import LockClient
-from safetool.client.secure import open_session
 from safetool.errors import SafetoolError
 from safetool.services.firmware_image import FirmwareImageError
 from safetool.services.firmware_install import (
@@ -31,7 +28,6 @@ from safetool.services.firmware_install import (
     plan_install,
 )
 from safetool.services.firmware_status import firmware_status
-from safetool.services.firmware_transfer import begin, send_image
 
 pytestmark = pytest.mark.needs("pki")
 
@@ -123,29 +119,3 @@ async def test_an_install_cut_by_a_power_cycle_resumes(
     assert outcome.resumed_from and outcome.resumed_from[0] >= image.total_size * 0.3
     assert (await lock.client.identify()).firmware_version == "2.4.0"
     measure("resumed_from", outcome.resumed_from[0], "B", low=image.total_size * 0.3)
-
-
-@pytest.mark.any_link
-@pytest.mark.needs("power_cycle")
-async def test_a_trial_image_not_confirmed_is_reverted(
-    pki: Path, lock: Lock, images: dict[str, Image]
-) -> None:
-    before = (await lock.client.identify()).firmware_version
-    image = images["v240"]
-    await open_session(lock.client, technician(pki))
-    opening = await begin(lock.client, image.image_bytes)
-    await send_image(lock.client, image.image_bytes, opening)
-    await lock.client.request(FirmwareActivateRequest(hashlib.sha256(image.image_bytes).digest()))
-    for _ in range(100):  # the board resets into the trial image; no one confirms it
-        await asyncio.sleep(0.05)
-        with contextlib.suppress(SafetoolError):
-            await lock.client.close()
-            lock.client = await connect(lock.port, attempts=2)
-            if (await lock.client.identify()).firmware_version == "2.4.0":
-                break
-    else:
-        raise AssertionError("the board never booted the trial image")
-    await lock.power_cycle()
-    assert (await lock.client.identify()).firmware_version == before
-    status = await firmware_status(lock.client, technician(pki))
-    assert status.last_result == "reverted" and status.security_floor == 0
