@@ -186,6 +186,7 @@ class BleBoard:
             return
         self.connection = None
         self.emu._sink = None
+        self.emu.service.link_dropped()
         if self.events is not None:
             self.events.clear()
             self._spawn(self.events.stop())

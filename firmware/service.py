@@ -93,6 +93,12 @@ class BoardService:
             elif isinstance(event, SessionEnded) and self.trust is not None:
                 self.trust.end(event.code or "link_broken")
 
+    def link_dropped(self) -> None:
+        """The link itself went (a BLE disconnect; a serial line has no such moment): the secure
+        session goes with it, since a new connection is a new link session (SPEC.md 21)."""
+        self.connection.end_session("the connection was dropped", "disconnected")
+        self.receive_data(b"")  # hands the session's end to the trust service (its audit entry)
+
     def poll_pending(self) -> None:
         """Answer the requests whose slow work has finished."""
         for seq, pending in list(self._pending.items()):

@@ -112,7 +112,7 @@ class BoardTrust:
     def end(self, reason: str) -> None:
         """The session ends; ``reason`` is the audit's code (SPEC.md 12.10): ``new_link``,
         ``new_session``, ``ended_by_tool``, ``idle_timeout``, ``forged_frame``,
-        ``replayed_frame``, ``truncated_frame`` or ``link_broken``."""
+        ``replayed_frame``, ``truncated_frame``, ``disconnected`` or ``link_broken``."""
         for on_end in self.on_session_end:
             on_end()
         if self.session is not None and self.session.established:

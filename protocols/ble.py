@@ -1,4 +1,4 @@
-"""The BLE binding of the wire protocol (SPEC.md, "BLE binding"): names and bytes, no I/O.
+"""The BLE binding of the wire protocol (SPEC.md 21): names and bytes, no I/O.
 
 One GATT service with two characteristics carries the same COBS frames as the serial port:
 the tool writes to :data:`WRITE_CHAR_UUID`, the board notifies on :data:`NOTIFY_CHAR_UUID`.

@@ -1804,6 +1804,7 @@ AUDIT_DETAILS: dict[str, dict[str, str]] = {
     "audit.value.ended_by_tool": _("ended by the tool", "由工具结束"),
     "audit.value.idle_timeout": _("idle timeout", "空闲超时"),
     "audit.value.link_broken": _("the link ended it", "链路中断"),
+    "audit.value.disconnected": _("the Bluetooth connection was dropped", "蓝牙连接已断开"),
     "audit.value.forged_frame": _(
         "a frame failed its authentication (forged or corrupted)",
         "有数据帧未通过认证（伪造或损坏）",

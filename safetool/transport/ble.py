@@ -3,7 +3,7 @@
 The tool writes frames to the write characteristic (write without response, with response as
 the fallback) in pieces of ``MTU - 3`` bytes, and reads the notify characteristic's
 notifications in order; the frame parser above finds the ``00`` delimiters, so pieces need no
-header (SPEC.md, "BLE binding"). The MTU is read after connecting and again before every write:
+header (SPEC.md 21). The MTU is read after connecting and again before every write:
 some stacks report 20 or 23 until the exchange finishes. A disconnect ends ``read`` at once with
 :class:`LinkLost`. Transient connect failures are retried by bleak-retry-connector.
 """

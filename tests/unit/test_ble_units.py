@@ -143,5 +143,5 @@ async def test_connection_events_pace_both_directions() -> None:
 
 
 def test_manufacturer_data_matches_the_spec_example() -> None:
-    written_in_spec = bytes.fromhex("01 00 12 d6 87 53 4c 2d 31 30 30")  # SPEC.md, BLE binding
+    written_in_spec = bytes.fromhex("01 00 12 d6 87 53 4c 2d 31 30 30")  # SPEC.md 21
     assert encode_manufacturer_data("SL-0123-4567", "SL-100") == written_in_spec

@@ -121,7 +121,7 @@ def _written_by_the_board() -> dict[str, set[str]]:
 def test_every_audit_kind_and_detail_key_the_board_writes_is_in_the_spec() -> None:
     text = SPEC.read_text(encoding="utf-8")
     start = text.index("### 17.4")
-    table = [line for line in text[start : text.index("## BLE", start)].splitlines()]
+    table = [line for line in text[start : text.index("\n## ", start)].splitlines()]
     rows = [line for line in table if line.startswith("| ") and "`" in line.split("|")[2]]
     by_name = {re.findall(r"`([a-z_]+)`", line.split("|")[2])[0]: line for line in rows}
     other = next(line for line in table if line.startswith("| 255"))
