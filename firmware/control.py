@@ -169,6 +169,7 @@ OPS: dict[str, Handler] = {
     "mute": _op_mute,
     "babble": _op_babble,
     "power_cycle": lambda emu, args: emu.power_cycle(),
+    "factory_reset": lambda emu, args: emu.factory_reset(),
     "flash_image": _op_flash_image,
     "power_cut": _op_power_cut,
     "counters": lambda emu, args: {

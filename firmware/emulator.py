@@ -208,6 +208,24 @@ class Emulator:
         for listener in self.reset_listeners:
             listener(requested)
 
+    def factory_reset(self) -> None:
+        """What a lock maker's production line does to a board it re-provisions (a rig's
+        ``factory_reset`` command): its persistent state, audit trail and both firmware slots
+        erased and its clock set to the true time; it then boots as it first left the line. Its
+        provisioning (device key, certificate, recovery secret, trusted keys) stays."""
+        if self.state_dir is not None:
+            for path in self.state_dir.iterdir():
+                if path.is_file():
+                    path.unlink()
+        self.store = StateStore(self.state_dir)
+        self.audit = AuditTrail(self.state_dir)
+        self.flash = Flash(self.state_dir)
+        self.store.power_cut_hook = self.flash.count_operation
+        if isinstance(self.clock, SystemClock):
+            self.clock.rtc_skew_s = -self.clock.offset_s
+        self.lock.hardware.door = DoorState.CLOSED
+        self.power_cycle()
+
     def request_reset(self) -> None:
         """The firmware resets the board once its last answer is on the wire."""
         self._reset_requested = True

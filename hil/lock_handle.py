@@ -61,9 +61,14 @@ class Lock:
             self.port = await self.restart()
             self.client = await connect(self.port, wrap=wrap)
             return
-        await self.restart()
         if wrap is not None:
             self.client.transport = wrap(self.client.transport)
+            await self.client.ping()  # the read already waiting ends: the next ones are wrapped
+            await self.client.ping()
+        await self.restart()
+        begin = getattr(self.client.transport, "begin", None)
+        if wrap is not None and begin is not None:  # the link is open: what it says first, now
+            await begin()
         try:
             await self.client.say_hello()
         except Exception:  # the link went with the power (a USB adapter powered by the board)

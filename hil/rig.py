@@ -38,6 +38,10 @@ class RigBoard:
     faults: dict[str, Switch] = field(default_factory=dict)
     capabilities: frozenset[str] = frozenset()
     """Extra declared abilities, e.g. ``keys`` when a keypad robot is fitted."""
+    factory_reset: str | None = None
+    """A shell command that puts the board back as it left the production line (state, trail
+    and firmware slots erased, provisioning kept): run before each test, as the suite expects
+    a board in factory state. Without it, what one test leaves the next one finds."""
 
     def provides(self) -> frozenset[str]:
         caps = set(self.capabilities)
@@ -45,6 +49,8 @@ class RigBoard:
         caps |= {f"fault:{name}" for name in self.faults}
         if self.power is not None:
             caps.add("power_cycle")
+        if self.factory_reset is not None:
+            caps.add("factory_reset")
         return frozenset(caps)
 
 
@@ -96,7 +102,10 @@ def _board(index: int, raw: Any) -> RigBoard:
     caps = raw.get("capabilities", [])
     if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
         raise RigFileError(f"{where}: 'capabilities' must be a list of strings")
-    return RigBoard(raw["name"], raw["serial"], ports, power, faults, frozenset(caps))
+    reset = raw.get("factory_reset")
+    if reset is not None and not isinstance(reset, str):
+        raise RigFileError(f"{where}: 'factory_reset' must be a shell command (a string)")
+    return RigBoard(raw["name"], raw["serial"], ports, power, faults, frozenset(caps), reset)
 
 
 def load_rig(path: Path) -> Rig:

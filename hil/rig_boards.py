@@ -44,6 +44,8 @@ async def open_rig_board(rig: Rig, board: RigBoard, transport: str) -> Lock:
         await flip(board.power, True)
         return port
 
+    if board.factory_reset is not None:  # each test starts from the factory state
+        await run_command(board.factory_reset)
     return Lock(
         client=await connect(port),
         port=port,

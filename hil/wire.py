@@ -28,9 +28,15 @@ class WireLog(Tamper):
 
     async def open(self) -> None:
         await self.inner.open()
+        await self.begin()
+
+    async def begin(self) -> None:
+        """Say ``first`` (once): at :meth:`open`, or at once when put round a link that stays
+        open across a power cycle (a rig's console)."""
         self.line_rate_bytes_per_s = self.inner.line_rate_bytes_per_s
-        if self.first:
-            await self.inner.write(self.first)
+        first, self.first = self.first, b""
+        if first:
+            await self.inner.write(first)
 
     async def read(self) -> bytes:
         data = await self.inner.read()

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,14 @@ from hil.wire import Seen
 from protocols.catalogue import ErrorCode, EventKind
 from protocols.certificates import raw_public
 from protocols.messages import AnyRequest, LockEvent
+from protocols.trust_messages import (
+    ConfigGetRequest,
+    ConfigResponse,
+    ConfigSetRequest,
+    ConfigSetResponse,
+)
 from safetool.client import LockRefused
+from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
 
 ANSWER_WAIT_S = 10.0
@@ -94,3 +101,22 @@ class EventsSeen:
 
     def kinds(self, kind: EventKind) -> list[LockEvent]:
         return [event for event in self.seen if event.kind == kind]
+
+
+def policy_fields(policy: ConfigResponse | ConfigSetResponse) -> dict[str, int]:
+    return {field.name: getattr(policy, field.name) for field in dataclasses.fields(policy)}
+
+
+@contextlib.asynccontextmanager
+async def policy_put_back(
+    lock: Lock, identity: TechnicianIdentity
+) -> AsyncIterator[ConfigResponse]:
+    """The block may change the lock policy: a rig board keeps it for good, so it is set back
+    afterwards to what it was (which the block gets)."""
+    await open_session(lock.client, identity)
+    before = await lock.client.request(ConfigGetRequest())
+    try:
+        yield before
+    finally:
+        await open_session(lock.client, identity)
+        await lock.client.request(ConfigSetRequest(**policy_fields(before)))

@@ -20,17 +20,19 @@ from hil.rfc2217 import Rfc2217Server
 
 ROOT = Path(__file__).resolve().parents[2]
 
-POWER_SCRIPT = """\
+SIDE_CHANNEL_SCRIPT = """\
 import asyncio, sys
 from firmware.control import ControlClient
 
-async def main(address: str) -> None:
+async def main(address: str, op: str) -> None:
     board = ControlClient(address)
-    await board.power_cycle()
+    await board.call(op)
     await board.close()
 
-asyncio.run(main(sys.argv[1]))
+asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
+"""A rig's shell command that does ``op`` (power_cycle, factory_reset) to the served board
+through its side channel, as a relay or a re-provisioning fixture would."""
 
 
 @dataclass
@@ -41,6 +43,7 @@ class ServedBoard:
     server: Rfc2217Server
     power_cycle_cmd: str
     pki: Path
+    factory_reset_cmd: str = ""
 
     def env(self, path: Path, *, place: str | None = None, coordinator: str = "") -> Path:
         """A labgrid environment file (JSON is YAML) for this board."""
@@ -69,8 +72,9 @@ class ServedBoard:
         path.write_text(json.dumps(config, indent=2))
         return path
 
-    def rig(self, path: Path) -> Path:
-        """A rig file with this board shared over RFC 2217 and its power on a "relay"."""
+    def rig(self, path: Path, *, factory_reset: bool = False) -> Path:
+        """A rig file with this board shared over RFC 2217 and its power on a "relay" (and,
+        with ``factory_reset``, its re-provisioning fixture)."""
         path.write_text(
             "[rig]\n"
             'name = "bench-net"\n'
@@ -81,6 +85,7 @@ class ServedBoard:
             f"rfc2217 = {json.dumps(self.server.url)}\n"
             f'power = {{ on = {json.dumps(self.power_cycle_cmd)}, off = "true", '
             "settle_s = 0.2 }\n"
+            + (f"factory_reset = {json.dumps(self.factory_reset_cmd)}\n" if factory_reset else "")
         )
         return path
 
@@ -89,11 +94,13 @@ class ServedBoard:
 async def served_board(pki: Path, directory: Path) -> AsyncIterator[ServedBoard]:
     process = await EmulatorProcess("--pki", str(pki), state_dir=directory / "board").start()
     server = Rfc2217Server(process.port).start()
-    script = directory / "power_cycle.py"
-    script.write_text(POWER_SCRIPT)
-    command = shlex.join([sys.executable, str(script), str(process.ready["control"])])
+    script = directory / "side_channel.py"
+    script.write_text(SIDE_CHANNEL_SCRIPT)
+    control = str(process.ready["control"])
+    power = shlex.join([sys.executable, str(script), control, "power_cycle"])
+    reset = shlex.join([sys.executable, str(script), control, "factory_reset"])
     try:
-        yield ServedBoard(process, server, command, pki)
+        yield ServedBoard(process, server, power, pki, reset)
     finally:
         server.stop()
         await process.stop()

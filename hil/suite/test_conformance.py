@@ -11,7 +11,6 @@ numbers here and in SPEC.md the same.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import os
 import time
@@ -24,7 +23,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.images import build_test_image
 from hil.lock_handle import Lock
-from hil.suite.conformance_support import EventsSeen, free_seq, in_step, refused, until
+from hil.suite.conformance_support import (
+    EventsSeen,
+    free_seq,
+    in_step,
+    policy_fields,
+    policy_put_back,
+    refused,
+    until,
+)
 from hil.suite.helpers import motor_travel, open_by_customer, technician
 from hil.wire import Seen, WireLog, raw_frame, record
 from protocols.audit_messages import AuditHeadRequest
@@ -43,7 +50,6 @@ from protocols.catalogue import (
 from protocols.codec import encode_message
 from protocols.diag_messages import (
     KeypadTestRequest,
-    MotorResult,
     MotorTestRequest,
     MotorTestResponse,
     Output,
@@ -71,7 +77,6 @@ from protocols.trust_messages import (
     ConfigGetRequest,
     ConfigResponse,
     ConfigSetRequest,
-    ConfigSetResponse,
     RecoveryChallengeRequest,
 )
 from safetool.client import LockRefused
@@ -732,8 +737,7 @@ async def test_B_13_2_1_a_policy_with_a_value_out_of_range_changes_nothing(
     assert await lock.client.request(ConfigGetRequest()) == before
 
 
-def _policy(answer: ConfigResponse | ConfigSetResponse) -> dict[str, int]:
-    return {field.name: getattr(answer, field.name) for field in dataclasses.fields(answer)}
+_policy = policy_fields
 
 
 @pytest.mark.needs("power_cycle")
@@ -741,44 +745,30 @@ async def test_B_13_2_2_a_policy_in_range_is_kept_announced_and_answered(
     lock: Lock, pki: Path
 ) -> None:
     me = technician(pki)
-    await open_session(lock.client, me)
-    before = await lock.client.request(ConfigGetRequest())
-    wanted = {**_policy(before), "wrong_codes": 3, "lockout_s": 600, "answer_valid_min": 30}
-    events = EventsSeen(lock)
-    async with events:
-        answer = await lock.client.request(ConfigSetRequest(**wanted))
-        await in_step(lock)
-    assert _policy(answer) == wanted
-    changed = [e.value for e in events.kinds(EventKind.CONFIG_CHANGED)]
-    assert changed == [me.certificate.serial_number]
-    await lock.power_cycle()
-    await open_session(lock.client, me)
-    assert _policy(await lock.client.request(ConfigGetRequest())) == wanted
+    async with policy_put_back(lock, me) as before:
+        wanted = {**_policy(before), "wrong_codes": 3, "lockout_s": 600, "answer_valid_min": 30}
+        events = EventsSeen(lock)
+        async with events:
+            answer = await lock.client.request(ConfigSetRequest(**wanted))
+            await in_step(lock)
+        assert _policy(answer) == wanted
+        changed = [e.value for e in events.kinds(EventKind.CONFIG_CHANGED)]
+        assert changed == [me.certificate.serial_number]
+        await lock.power_cycle()
+        await open_session(lock.client, me)
+        assert _policy(await lock.client.request(ConfigGetRequest())) == wanted
 
 
 @pytest.mark.needs("keys")
 async def test_B_13_1_1_the_board_counts_wrong_codes_by_the_policy_it_holds(
     lock: Lock, pki: Path
 ) -> None:
-    await open_session(lock.client, technician(pki))
-    policy = _policy(await lock.client.request(ConfigGetRequest()))
-    await lock.client.request(ConfigSetRequest(**{**policy, "wrong_codes": 2}))
-    assert await lock.board.enter_code(code="999999") == "wrong"
-    assert (await lock.client.status()).lock_state == LockState.LOCKED
-    await lock.board.enter_code(code="999999")
-    assert (await lock.client.status()).lock_state == LockState.PENALTY_LOCKOUT
-
-
-@pytest.mark.needs("pki")
-async def test_B_16_2_1_a_motor_test_never_moves_an_extended_bolt(lock: Lock, pki: Path) -> None:
-    await open_session(lock.client, technician(pki, "T-1002"))  # diagnose
-    assert (await lock.client.status()).bolt == BoltState.EXTENDED
-    answer = await lock.client.request(
-        MotorTestRequest(), timeout_s=MOTOR_TEST_S + 3, processing_s=MOTOR_TEST_S
-    )
-    assert answer.result == MotorResult.REFUSED_LOCKED
-    status = await lock.client.status()
-    assert (status.bolt, status.lock_state) == (BoltState.EXTENDED, LockState.LOCKED)
+    async with policy_put_back(lock, technician(pki)) as policy:
+        await lock.client.request(ConfigSetRequest(**{**_policy(policy), "wrong_codes": 2}))
+        assert await lock.board.enter_code(code="999999") == "wrong"
+        assert (await lock.client.status()).lock_state == LockState.LOCKED
+        await lock.board.enter_code(code="999999")
+        assert (await lock.client.status()).lock_state == LockState.PENALTY_LOCKOUT
 
 
 @pytest.mark.needs("pki", "keys", "door")

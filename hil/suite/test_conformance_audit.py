@@ -5,7 +5,6 @@ test with the suite's PKI."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import time
@@ -16,7 +15,15 @@ import pytest
 
 from hil.lock_handle import Lock
 from hil.suite.authority import authority_key
-from hil.suite.conformance_support import free_seq, in_step, refused, someone, until
+from hil.suite.conformance_support import (
+    free_seq,
+    in_step,
+    policy_fields,
+    policy_put_back,
+    refused,
+    someone,
+    until,
+)
 from hil.suite.helpers import technician
 from hil.wire import raw_frame, record
 from protocols.audit_messages import (
@@ -31,7 +38,6 @@ from protocols.catalogue import ErrorCode, MsgType
 from protocols.recovery import TimeStatement
 from protocols.trust_messages import (
     ConfigGetRequest,
-    ConfigResponse,
     ConfigSetRequest,
     RecoveryChallengeRequest,
 )
@@ -73,11 +79,10 @@ async def test_B_12_10_1_each_act_is_in_the_trail_before_its_answer(lock: Lock, 
     now = int(time.time())
     with pytest.raises(SessionRefused):
         await open_session(lock.client, someone(pki, not_after=now - 86400))
-    await open_session(lock.client, me)
-    policy = await lock.client.request(ConfigGetRequest())
-    await lock.client.request(ConfigSetRequest(**{**_fields(policy), "wrong_codes": 4}))
-    await lock.client.request(RecoveryChallengeRequest())
-    kinds = _kinds(await _trail(lock, start))
+    async with policy_put_back(lock, me) as policy:
+        await lock.client.request(ConfigSetRequest(**{**policy_fields(policy), "wrong_codes": 4}))
+        await lock.client.request(RecoveryChallengeRequest())
+        kinds = _kinds(await _trail(lock, start))
     wanted = [
         "privileged_refused",
         "session_refused",
@@ -86,10 +91,6 @@ async def test_B_12_10_1_each_act_is_in_the_trail_before_its_answer(lock: Lock, 
         "recovery_challenge",
     ]
     assert [kind for kind in kinds if kind in wanted] == wanted, kinds
-
-
-def _fields(policy: ConfigResponse) -> dict[str, int]:
-    return {field.name: getattr(policy, field.name) for field in dataclasses.fields(policy)}
 
 
 async def test_B_17_1_1_the_trail_is_a_hash_chain_its_signed_head_closes(
@@ -181,6 +182,6 @@ async def test_B_17_2_4_a_time_statement_sets_the_clock_either_way_once(
     assert await _clock_set(lock, board_now + 60, elsewhere) == ErrorCode.NOT_ALLOWED
     stale = TimeStatement(serial, board_now - 86400).signed_by(key).encode()
     assert await _clock_set(lock, board_now - 86400, stale) == ErrorCode.NOT_ALLOWED
-    ahead = TimeStatement(serial, board_now + 3600).signed_by(key)
+    ahead = TimeStatement(serial, board_now + 400).signed_by(key)  # past a laptop's 300 s
     moved = await _clock_set(lock, ahead.time_s, ahead.encode())
-    assert isinstance(moved, int) and 3580 <= moved <= 3600, moved
+    assert isinstance(moved, int) and 380 <= moved <= 400, moved

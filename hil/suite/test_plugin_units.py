@@ -31,6 +31,7 @@ ble = "SL-0000-0001"
 power = { on = "relay 1 on", off = "relay 1 off", settle_s = 2 }
 faults = { jammed_motor = { on = "fixture jam", off = "fixture free" } }
 capabilities = ["keys"]
+factory_reset = "fixture reprovision 1"
 """
 
 
@@ -46,6 +47,7 @@ def test_rig_file_gives_ports_power_and_capabilities(tmp_path: Path) -> None:
     }
     assert board.power is not None and board.power.settle_s == 2
     assert {"fault:jammed_motor", "power_cycle", "keys", "transport:ble"} <= board.provides()
+    assert board.factory_reset == "fixture reprovision 1" and "factory_reset" in board.provides()
     assert "fault:hot" not in rig.provides() and "pki" in rig.provides()
     assert rig.pki == (tmp_path / "pki").resolve()
 
@@ -57,6 +59,7 @@ def test_rig_file_gives_ports_power_and_capabilities(tmp_path: Path) -> None:
         ("[[board]]\nname = 'a'\nserial = 'S'\n", "at least one of port"),
         ("[[board]]\nname='a'\nserial='S'\nport='p'\npower={on='x'}\n", "'off'"),
         ("[rig]\nname='x'\n", "no [[board]]"),
+        ("[[board]]\nname='a'\nserial='S'\nport='p'\nfactory_reset=1\n", "'factory_reset'"),
         ("not toml [", "not valid TOML"),
     ],
 )
