@@ -50,6 +50,7 @@ from protocols.catalogue import (
 from protocols.codec import encode_message
 from protocols.diag_messages import (
     KeypadTestRequest,
+    MotorResult,
     MotorTestRequest,
     MotorTestResponse,
     Output,
@@ -769,6 +770,18 @@ async def test_B_13_1_1_the_board_counts_wrong_codes_by_the_policy_it_holds(
         assert (await lock.client.status()).lock_state == LockState.LOCKED
         await lock.board.enter_code(code="999999")
         assert (await lock.client.status()).lock_state == LockState.PENALTY_LOCKOUT
+
+
+@pytest.mark.needs("pki")
+async def test_B_16_2_1_a_motor_test_never_moves_an_extended_bolt(lock: Lock, pki: Path) -> None:
+    await open_session(lock.client, technician(pki, "T-1002"))  # diagnose
+    assert (await lock.client.status()).bolt == BoltState.EXTENDED
+    answer = await lock.client.request(
+        MotorTestRequest(), timeout_s=MOTOR_TEST_S + 3, processing_s=MOTOR_TEST_S
+    )
+    assert answer.result == MotorResult.REFUSED_LOCKED
+    status = await lock.client.status()
+    assert (status.bolt, status.lock_state) == (BoltState.EXTENDED, LockState.LOCKED)
 
 
 @pytest.mark.needs("pki", "keys", "door")
