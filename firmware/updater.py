@@ -208,7 +208,8 @@ class BoardUpdater:
                 state.next_boot, state.next_boot_trial = None, False
                 self.flash.save_state(state)
                 self.bootloader.state = state
-            record = _Record(slot, request.image_size, sha)
+            held = self._whole_image_in(slot, request.image_size, request.image_sha256)
+            record = _Record(slot, request.image_size, sha, written=held)
             self.flash.save_record(record.as_json())
             self.audit.append(
                 self.rtc(),
@@ -221,6 +222,11 @@ class BoardUpdater:
         self._record = record
         held = min(record.written, record.image_size)
         return self._holding(slot, held, TrialState.NONE)
+
+    def _whole_image_in(self, slot: str, size: int, sha256: bytes) -> int:
+        """``size`` if ``slot`` already holds exactly this image (the one the lock ran before
+        the last install: a switch back needs no image byte, SPEC.md 20.1), else 0."""
+        return size if hashlib.sha256(self.flash.read(slot, 0, size)).digest() == sha256 else 0
 
     def _holding(self, slot: str, held: int, trial: TrialState) -> FirmwareBeginResponse:
         """FIRMWARE_BEGIN's answer: what ``slot`` holds, proved by reading it back."""

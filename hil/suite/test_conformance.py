@@ -611,6 +611,28 @@ async def test_B_19_1_2_a_trial_image_not_confirmed_before_a_reset_is_reverted(
     assert (status.last_result, status.trial_pending) == (InstallResult.REVERTED, 0)
 
 
+@pytest.mark.needs("pki")
+async def test_B_20_1_1_begin_for_the_image_the_other_slot_holds_answers_it_held_whole(
+    lock: Lock, pki: Path, release: Image, tmp_path: Path
+) -> None:
+    """Issue 18: switching back to the image the lock ran before its last install sends no
+    image byte; the board proves it holds it (``held_sha256``) and boots it as any other."""
+    me = technician(pki)
+    path = build_test_image(pki, tmp_path, "v241", os.urandom(16 * 1024), "2.4.1")
+    following = parse_image(path.read_bytes())
+    for image in (release, following):
+        plan = await plan_install(lock.client, me, image, port=lock.port, source="conformance")
+        await install(lock.client, me, image, plan)
+    await open_session(lock.client, me)
+    answer = await begin(lock.client, release.image_bytes)  # 2.4.0 is in the other slot
+    assert answer.held == len(release.image_bytes)
+    assert answer.held_sha256 == hashlib.sha256(release.image_bytes).digest()
+    plan = await plan_install(lock.client, me, release, port=lock.port, source="conformance")
+    outcome = await install(lock.client, me, release, plan)
+    assert outcome.as_dict()["stream_bytes"] == 0
+    assert (await lock.client.identify()).firmware_version == str(release.version)
+
+
 def _signature_broken(image: Image) -> bytes:
     """The image with its last byte (inside the signature TLV, the image's last) changed: the
     hash still matches, the signature no longer verifies."""

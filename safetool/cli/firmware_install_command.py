@@ -219,6 +219,9 @@ def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
                 },
             )  # fmt: skip
             say(args, said)
+            if plan.switch_back:
+                back = {"slot": plan.target_slot, "version": plan.new_version}
+                say(args, Message("firmware.plan.switch_back", back))
         elif lock.refusal is not None:
             print(f"{lock.port}: {lock.refusal.explain(language(args))}", file=sys.stderr)
 

@@ -340,6 +340,11 @@ FIRMWARE: dict[str, dict[str, str]] = {
     ),
     "firmware.plan.install": _("install", "安装"),
     "firmware.plan.finish": _("confirm the image already on trial", "确认已在试运行的固件"),
+    "firmware.plan.switch_back": _(
+        "  slot {slot} still holds {version}: once the lock proves by its SHA-256 that it is this "
+        "very image, no image byte is sent",
+        "  槽位 {slot} 中仍保存着 {version}：锁以哈希值证明正是此映像后，不再发送任何映像字节",
+    ),
     "firmware.confirm_one": _("Install on this lock?", "在这把锁上安装？"),
     "firmware.confirm_many": _("Install on {count} locks?", "在 {count} 把锁上安装？"),
     "firmware.installed": _(

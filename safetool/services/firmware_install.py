@@ -118,6 +118,18 @@ class InstallPlan:
     finish_only: bool = False
     """The image already runs on trial (an install whose tool stopped before confirming):
     only the health check and the confirmation remain."""
+    image_size: int = 0
+    """The image's bytes as they go to the lock (up to the end of its unprotected TLVs)."""
+
+    @property
+    def switch_back(self) -> bool:
+        """The slot the image goes to still holds this version at this size (the image the
+        lock ran before the last install): once the lock proves by its SHA-256 that it is this
+        very image, no image byte is sent (SPEC.md 20.1, issue 18)."""
+        if self.finish_only:
+            return False
+        kept = self.status.slot(self.target_slot)
+        return (kept.state, kept.version, kept.size) == ("valid", self.new_version, self.image_size)
 
     @property
     def change(self) -> str:
@@ -144,6 +156,7 @@ class InstallPlan:
             "battery_mv": self.battery_mv,
             "target_slot": self.target_slot,
             "finish_only": self.finish_only,
+            "switch_back": self.switch_back,
         }
 
 
@@ -229,6 +242,7 @@ async def plan_install(
         precheck=precheck,
         status=status,
         battery_mv=lock_status.battery_mv,
+        image_size=len(image.image_bytes),
     )
     _check_battery(plan, _battery_floor_mv(ident.model))
     _check_lock_state(plan, LockState(lock_status.lock_state), BoltState(lock_status.bolt))

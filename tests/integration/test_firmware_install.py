@@ -167,6 +167,39 @@ async def test_upgrade_downgrade_and_same_version_are_one_action_seen_in_behavio
     assert version == "2.2.0"
 
 
+async def test_switching_back_to_the_image_the_other_slot_holds_sends_no_image_byte(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    """Issue 18: going back to last week's version is the fastest install there is. The slot
+    the install goes to still holds it; the lock proves so by its SHA-256 (FIRMWARE_BEGIN's
+    ``held``), and the install is activation, trial boot, health check and confirmation."""
+    board = await board_factory("--pki", str(pki))
+    await install_image(board.port, pki, images["v240"])  # into A
+    await install_image(board.port, pki, images["v220"])  # into B; A keeps 2.4.0
+    code, out, err = await safetool_here(
+        "firmware", "install", str(images["v240"]), "--port", board.port,
+        "--technician", str(pki / TECHNICIAN), "--yes", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    said = [json.loads(line) for line in out.splitlines()]
+    (plan,) = [line for line in said if line.get("event") == "plan"]
+    assert plan["switch_back"] and plan["target_slot"] == "A", plan
+    (result,) = [line for line in said if line.get("event") == "result"]
+    assert (result["version"], result["slot"], result["stream_bytes"]) == ("2.4.0", "A", 0)
+    version, status = await running(board.port, pki)
+    assert (version, status.active_slot, status.last_result) == ("2.4.0", "A", "confirmed")
+    frames = FrameTypes()
+    again = await install_image(board.port, pki, images["v220"], tracer=frames)  # B holds it
+    assert again.slot == "B" and again.as_dict()["stream_bytes"] == 0
+    assert frames.count(MsgType.FIRMWARE_STREAM, MsgType.FIRMWARE_WRITE) == 0
+    code, out, err = await safetool_here(
+        "firmware", "install", str(images["v240"]), "--port", board.port,
+        "--technician", str(pki / TECHNICIAN), "--yes", "--lang", "zh-CN",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "槽位 A 中仍保存着 2.4.0" in out, out
+
+
 async def test_the_cold_weather_bug_of_2_2_comes_and_goes_with_the_firmware(
     pki: Path, images: dict[str, Path], board_factory: BoardFactory
 ) -> None:

@@ -216,6 +216,10 @@ class FirmwareScreen(SafetoolScreen):
                           "confirmation remain."))  # fmt: skip
         else:
             text.append(_("Into slot {slot}").format(slot=plan.target_slot))
+            if plan.switch_back:
+                kept = _("it still holds {version}: nothing to send once the lock proves it is "
+                         "this image")  # fmt: skip
+                text.append(" · " + kept.format(version=plan.new_version))
         text.append(
             " · " + _("battery {volts:.2f} V").format(volts=plan.battery_mv / 1000) + "\n  " + floor
         )
