@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from safetool.client import LockClient, LockRefused
+from safetool.client.errors import SessionLost
 from safetool.errors import SafetoolError
 from safetool.services.info import LockInfo, read_info
 from safetool.services.lock_state import EventSeen, LockIdentity, LockStatus
@@ -133,14 +134,23 @@ class LockSession:
 
     # --- who and how the lock is (no session needed) ---------------------------------------
 
+    async def _public(self, work: Callable[[], Awaitable[T]]) -> T:
+        """A read any tool may make, outside the conversation: while a session is open it goes
+        sealed, and another conversation that opens a new session ends the old one under it
+        (SPEC.md 11.7: the request is aborted). Reading again is harmless, so it is read again."""
+        try:
+            return await work()
+        except SessionLost:
+            return await work()
+
     async def identify(self) -> LockIdentity:
-        return LockIdentity.from_wire(await self.client.identify())
+        return LockIdentity.from_wire(await self._public(self.client.identify))
 
     async def status(self) -> LockStatus:
-        return LockStatus.from_wire(await self.client.status())
+        return LockStatus.from_wire(await self._public(self.client.status))
 
     async def read_info(self) -> LockInfo:
-        return await read_info(self.client, self.port)
+        return await self._public(lambda: read_info(self.client, self.port))
 
     async def events(self) -> AsyncIterator[EventSeen]:
         """Lock events as they arrive, until the link is lost (then :class:`LinkLost`)."""

@@ -46,6 +46,7 @@ WORDS = {
         "installed": "Installed 2.4.0 in slot A, confirmed",
         "installed_down": "Installed 2.2.0 in slot B, confirmed",
         "running_b": "2.2.0 from slot B",
+        "back": "it still holds 2.4.0: nothing to send",
         "refused": "Refused by the pre-check: nothing was sent to the lock.",
         "floor": "its security counter is 1; the lock's security floor is 3",
         "allow": "What to do: Install a release whose security counter is 3 or more",
@@ -60,6 +61,7 @@ WORDS = {
         "installed": "已将 2.4.0 安装到槽位 A 并确认",
         "installed_down": "已将 2.2.0 安装到槽位 B 并确认",
         "running_b": "2.2.0，来自槽位 B",
+        "back": "该槽位仍保存着 2.4.0",
         "refused": "预检拒绝：未向锁发送任何数据。",
         "floor": "其安全计数器为 1；锁的安全下限为 3",
         "allow": "处理办法：请安装安全计数器不低于 3 的版本",
@@ -200,6 +202,10 @@ async def test_an_upgrade_then_a_downgrade_by_the_same_steps_recorded_in_the_vis
             what="slots read again",
         )
         assert words["running_b"] in shown(screen.query_one("#firmware-slots"))
+        # back to 2.4.0, which slot A still holds: the plan says nothing need be sent; not
+        # installed (the technician leaves the screen after the pre-check)
+        await choose(app, pilot, screen, images["v240"])
+        assert words["back"] in shown(screen.query_one("#firmware-plan"))
 
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="back")
@@ -207,6 +213,7 @@ async def test_an_upgrade_then_a_downgrade_by_the_same_steps_recorded_in_the_vis
         await wait_until(pilot, lambda: words["running_b"] in shown(box), what="dashboard again")
         panel = app.screen.query_one("#lock-panel")
         await wait_until(pilot, lambda: "2.2.0" in shown(panel), what="lock panel firmware")
+        assert app.screen.link_error is None, app.screen.link_error
         await pilot.press("ctrl+q")
 
     version, status = await board_firmware(board.port, pki)
