@@ -224,9 +224,12 @@ class BoardUpdater:
         return self._holding(slot, held, TrialState.NONE)
 
     def _whole_image_in(self, slot: str, size: int, sha256: bytes) -> int:
-        """``size`` if ``slot`` already holds exactly this image (the one the lock ran before
-        the last install: a switch back needs no image byte, SPEC.md 20.1), else 0."""
-        return size if hashlib.sha256(self.flash.read(slot, 0, size)).digest() == sha256 else 0
+        """``size`` if ``slot`` already holds exactly this image and the bootloader would boot
+        it (the one the lock ran before the last install: a switch back needs no image byte,
+        SPEC.md 20.1), else 0. A refused image is sent again, and refused again."""
+        if hashlib.sha256(self.flash.read(slot, 0, size)).digest() != sha256:
+            return 0
+        return size if self.bootloader.inspect(slot).state is SlotState.VALID else 0
 
     def _holding(self, slot: str, held: int, trial: TrialState) -> FirmwareBeginResponse:
         """FIRMWARE_BEGIN's answer: what ``slot`` holds, proved by reading it back."""
