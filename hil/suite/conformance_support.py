@@ -18,9 +18,11 @@ from hil.lock_handle import Lock
 from hil.suite.authority import authority_key
 from hil.suite.helpers import technician
 from hil.wire import Seen
-from protocols.catalogue import ErrorCode, EventKind
+from protocols.catalogue import ErrorCode, EventKind, Flags
 from protocols.certificates import raw_public
+from protocols.framing import encode_frame
 from protocols.messages import AnyRequest, LockEvent
+from protocols.session import FrameCipher
 from protocols.trust_messages import (
     ConfigGetRequest,
     ConfigResponse,
@@ -120,3 +122,18 @@ async def policy_put_back(
     finally:
         await open_session(lock.client, identity)
         await lock.client.request(ConfigSetRequest(**policy_fields(before)))
+
+
+async def session_keys(lock: Lock, identity: TechnicianIdentity) -> FrameCipher:
+    """Open a session as ``identity``; its keys, for frames the test seals by hand."""
+    await open_session(lock.client, identity)
+    cipher = lock.client.connection.cipher
+    assert cipher is not None
+    return cipher
+
+
+def sealed(cipher: FrameCipher, msg_type: int, seq: int, body: bytes = b"") -> bytes:
+    """A request frame sealed by hand under the session's keys (the next counter), written past
+    the client's own bookkeeping."""
+    header = bytes([1, msg_type, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
+    return encode_frame(header + cipher.seal(header, body))

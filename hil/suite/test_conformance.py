@@ -30,6 +30,8 @@ from hil.suite.conformance_support import (
     policy_fields,
     policy_put_back,
     refused,
+    sealed,
+    session_keys,
     until,
 )
 from hil.suite.helpers import motor_travel, open_by_customer, technician
@@ -174,15 +176,12 @@ async def test_B_7_2_1_a_resend_of_an_answered_request_gets_the_same_answer(lock
 async def test_B_7_2_4_a_plaintext_copy_of_an_encrypted_request_never_gets_its_answer(
     lock: Lock, pki: Path
 ) -> None:
-    await open_session(lock.client, technician(pki))
-    cipher = lock.client.connection.cipher
-    assert cipher is not None
+    cipher = await session_keys(lock, technician(pki))
     log = await record(lock.client)
     seq = free_seq(lock)
-    header = bytes([1, MsgType.CONFIG_GET, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
-    await lock.client.transport.write(encode_frame(header + cipher.seal(header, b"")))
-    (sealed,) = await until(lambda: log.answers_to(seq))
-    assert sealed.flags & Flags.ENCRYPTED  # the policy, under the session keys
+    await lock.client.transport.write(sealed(cipher, MsgType.CONFIG_GET, seq))
+    (policy,) = await until(lambda: log.answers_to(seq))
+    assert policy.flags & Flags.ENCRYPTED  # the policy, under the session keys
     await lock.client.transport.write(raw_frame(1, MsgType.CONFIG_GET, 0, seq, b""))
     (clear,) = await until(lambda: log.answers_to(seq)[1:])
     assert clear.decoded is not None, "answered sealed to a plaintext request"
@@ -200,9 +199,7 @@ async def _race_the_motor_test(lock: Lock, pki: Path, msg_type: int, body: bytes
     """While the motor test runs, another request arrives sealed under its sequence number:
     the motor test must get its own answer."""
     await open_by_customer(lock)
-    await open_session(lock.client, technician(pki, "T-1002"))  # diagnose
-    cipher = lock.client.connection.cipher
-    assert cipher is not None
+    cipher = await session_keys(lock, technician(pki, "T-1002"))  # diagnose
     seq = lock.client.connection.next_seq
     motor = asyncio.create_task(
         lock.client.request(
@@ -210,8 +207,7 @@ async def _race_the_motor_test(lock: Lock, pki: Path, msg_type: int, body: bytes
         )
     )
     await asyncio.sleep(0.2)  # the motor is running
-    header = bytes([1, msg_type, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
-    await lock.client.transport.write(encode_frame(header + cipher.seal(header, body)))
+    await lock.client.transport.write(sealed(cipher, msg_type, seq, body))
     answer = await motor
     assert isinstance(answer, MotorTestResponse), answer
 

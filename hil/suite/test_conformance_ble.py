@@ -12,14 +12,12 @@ import pytest
 from bleak import BleakScanner
 
 from hil.lock_handle import Lock, connect
-from hil.suite.conformance_support import free_seq, in_step, until
+from hil.suite.conformance_support import free_seq, in_step, sealed, session_keys, until
 from hil.suite.helpers import technician
 from hil.wire import WireLog, raw_frame, record
 from protocols.ble import COMPANY_ID, SERVICE_UUID
 from protocols.catalogue import ErrorCode, Flags, MsgType
-from protocols.framing import encode_frame
 from protocols.messages import ErrorResponse, PingResponse
-from safetool.client.secure import open_session
 from safetool.transport.ble_scan import scanner_backend
 
 pytestmark = [pytest.mark.conformance, pytest.mark.needs("transport:ble")]
@@ -49,17 +47,13 @@ async def test_B_21_1_frames_longer_than_a_piece_and_pieces_holding_several_fram
 async def test_B_21_2_a_new_connection_is_a_new_link_session_without_the_old_keys(
     lock: Lock, pki: Path
 ) -> None:
-    await open_session(lock.client, technician(pki))
-    cipher = lock.client.connection.cipher
-    assert cipher is not None
     seq = 0x5151
-    header = bytes([1, MsgType.STATUS, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
-    sealed = encode_frame(header + cipher.seal(header, b""))
+    status = sealed(await session_keys(lock, technician(pki)), MsgType.STATUS, seq)
     await lock.client.close()  # the radio link goes
     logs: list[WireLog] = []
 
     def wrap(transport: object) -> WireLog:
-        log = WireLog(transport, first=b"" if logs else sealed)  # type: ignore[arg-type]
+        log = WireLog(transport, first=b"" if logs else status)  # type: ignore[arg-type]
         logs.append(log)
         return log
 

@@ -15,7 +15,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.lock_handle import Lock
 from hil.suite.authority import authority_key
-from hil.suite.conformance_support import free_seq, in_step, refused, someone, until
+from hil.suite.conformance_support import (
+    free_seq,
+    in_step,
+    refused,
+    sealed,
+    session_keys,
+    someone,
+    until,
+)
 from hil.suite.helpers import technician
 from hil.wire import WireLog, raw_frame, record
 from protocols.catalogue import ErrorCode, Flags, MsgType
@@ -150,23 +158,20 @@ async def test_B_11_5_1_a_sealed_frame_outside_a_session_gets_a_plaintext_not_al
 async def test_B_11_5_2_a_replayed_or_forged_sealed_frame_is_not_answered_and_ends_the_session(
     lock: Lock, pki: Path, spoil: str
 ) -> None:
-    await open_session(lock.client, technician(pki))
-    cipher = lock.client.connection.cipher
-    assert cipher is not None
+    cipher = await session_keys(lock, technician(pki))
     log = await record(lock.client)
     seq = free_seq(lock)
-    header = bytes([1, MsgType.CONFIG_GET, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
-    frame = encode_frame(header + cipher.seal(header, b""))
+    frame = sealed(cipher, MsgType.CONFIG_GET, seq)
     await lock.client.transport.write(frame)
     await until(lambda: log.answers_to(seq))
     if spoil == "replayed":  # the same frame again, its counter already used
         spoiled_seq = seq
     else:  # a new request with one bit of its tag changed
         spoiled_seq = (seq + 1) & 0xFFFF
-        header = header[:3] + spoiled_seq.to_bytes(2, "little")
-        sealed = bytearray(cipher.seal(header, b""))
-        sealed[-1] ^= 0x01
-        frame = encode_frame(header + bytes(sealed))
+        header = bytes([1, MsgType.CONFIG_GET, Flags.ENCRYPTED]) + spoiled_seq.to_bytes(2, "little")
+        spoiled = bytearray(cipher.seal(header, b""))
+        spoiled[-1] ^= 0x01
+        frame = encode_frame(header + bytes(spoiled))
     answered = len(log.answers_to(spoiled_seq))
     await lock.client.transport.write(frame)
     lock.client.connection.end_session("the test spoiled a frame")  # plaintext from here
@@ -179,8 +184,7 @@ async def _the_board_holds_no_keys(lock: Lock, log: WireLog, cipher: FrameCipher
     """A request sealed under the session's keys gets the plaintext NOT_ALLOWED of a board that
     has no session."""
     seq = free_seq(lock, 0x100)
-    header = bytes([1, MsgType.STATUS, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
-    await lock.client.transport.write(encode_frame(header + cipher.seal(header, b"")))
+    await lock.client.transport.write(sealed(cipher, MsgType.STATUS, seq))
     (plain,) = await until(lambda: log.answers_to(seq))
     assert plain.decoded is not None and isinstance(plain.decoded.message, ErrorResponse)
     assert plain.decoded.message.code == ErrorCode.NOT_ALLOWED
@@ -212,8 +216,8 @@ async def test_B_11_7_2_answers_go_back_the_way_the_request_came_and_events_are_
     assert not plain.flags & Flags.ENCRYPTED and plain.decoded is not None
     sealed_seq = lock.client.connection.next_seq
     await lock.client.status()
-    (sealed,) = log.answers_to(sealed_seq)
-    assert sealed.flags & Flags.ENCRYPTED
+    (sealed_answer,) = log.answers_to(sealed_seq)
+    assert sealed_answer.flags & Flags.ENCRYPTED
     assert await lock.board.enter_code(code="000000") == "wrong"
     await in_step(lock)
     events = [f for f in log.frames() if f.msg_type == MsgType.EVENT]
