@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,10 +81,6 @@ class Lock:
     async def reconnect_after_reset(self, boot_id: int, timeout_s: float = 15.0) -> None:
         """The board reset by itself (FIRMWARE_ACTIVATE boots the new image): speak to it again
         once it has booted, that is once a HELLO is answered with another boot id."""
-        import asyncio
-        import contextlib
-        import time
-
         deadline = time.monotonic() + timeout_s
         while True:
             with contextlib.suppress(Exception):  # the port or the board is not back yet
@@ -100,8 +99,6 @@ class Lock:
 async def connect(port: str, attempts: int = 20, *, wrap: Wrap | None = None) -> LockClient:
     """Connect, retrying while the port comes back (a board that was just powered on);
     ``wrap`` goes round the link before HELLO."""
-    import asyncio
-
     last: Exception | None = None
     for _ in range(attempts):
         client = LockClient(make_transport(port), hello_timeout_s=5)

@@ -1,6 +1,6 @@
 """Firmware installs on a board: newer and older the same way (over every link), refused below
-the security floor before any image byte, interrupted by a power cycle and resumed, and a trial
-image that is not confirmed reverted by the bootloader."""
+the security floor before any image byte, and interrupted by a power cycle and resumed. (A trial
+image not confirmed and reverted by the bootloader is the conformance suite's B-19.1.2.)"""
 
 from __future__ import annotations
 
