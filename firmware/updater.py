@@ -199,6 +199,7 @@ class BoardUpdater:
         slot = "A" if state.active is None else other_slot(state.active)
         sha = request.image_sha256.hex()
         record = _Record.from_json(self.flash.load_record())
+        proved: bytes | None = None
         if record is None or (record.slot, record.image_size, record.image_sha256) != (
             slot,
             request.image_size,
@@ -208,8 +209,9 @@ class BoardUpdater:
                 state.next_boot, state.next_boot_trial = None, False
                 self.flash.save_state(state)
                 self.bootloader.state = state
-            held = self._whole_image_in(slot, request.image_size, request.image_sha256)
-            record = _Record(slot, request.image_size, sha, written=held)
+            whole = self._whole_image_in(slot, request.image_size, request.image_sha256)
+            proved = request.image_sha256 if whole else None  # the slot was just read and hashed
+            record = _Record(slot, request.image_size, sha, written=whole)
             self.flash.save_record(record.as_json())
             self.audit.append(
                 self.rtc(),
@@ -221,7 +223,7 @@ class BoardUpdater:
             )
         self._record = record
         held = min(record.written, record.image_size)
-        return self._holding(slot, held, TrialState.NONE)
+        return self._holding(slot, held, TrialState.NONE, held_sha256=proved)
 
     def _whole_image_in(self, slot: str, size: int, sha256: bytes) -> int:
         """``size`` if ``slot`` already holds exactly this image and the bootloader would boot
@@ -231,12 +233,17 @@ class BoardUpdater:
             return 0
         return size if self.bootloader.inspect(slot).state is SlotState.VALID else 0
 
-    def _holding(self, slot: str, held: int, trial: TrialState) -> FirmwareBeginResponse:
-        """FIRMWARE_BEGIN's answer: what ``slot`` holds, proved by reading it back."""
+    def _holding(
+        self, slot: str, held: int, trial: TrialState, held_sha256: bytes | None = None
+    ) -> FirmwareBeginResponse:
+        """FIRMWARE_BEGIN's answer: what ``slot`` holds, proved by reading it back (unless the
+        caller has just read and hashed those bytes: ``held_sha256``)."""
+        if held_sha256 is None:
+            held_sha256 = hashlib.sha256(self.flash.read(slot, 0, held)).digest()
         return FirmwareBeginResponse(
             slot=FirmwareSlot[slot],
             held=held,
-            held_sha256=hashlib.sha256(self.flash.read(slot, 0, held)).digest(),
+            held_sha256=held_sha256,
             page_size=PAGE_SIZE if self.reported_page_size is None else self.reported_page_size,
             compressions=SUPPORTED,
             max_dict_size=BOARD_MAX_DICT_SIZE,

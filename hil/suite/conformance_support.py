@@ -1,5 +1,7 @@
 """What the conformance modules share: sequence numbers of their own, waiting for what the
-board sends, and the error code of a refused request."""
+board sends, the error code of a refused request, frames sealed by hand, the events as the tool
+reads them, a certificate of one's own, and the lock policy put back after a test (a rig board
+keeps what a test leaves)."""
 
 from __future__ import annotations
 

@@ -752,12 +752,9 @@ async def test_B_13_2_1_a_policy_with_a_value_out_of_range_changes_nothing(
 ) -> None:
     await open_session(lock.client, technician(pki))  # T-1001 may configure
     before = await lock.client.request(ConfigGetRequest())
-    wrong = ConfigSetRequest(**{**_policy(before), "lockout_s": 10})  # 90 … 3600
+    wrong = ConfigSetRequest(**{**policy_fields(before), "lockout_s": 10})  # 90 … 3600
     assert await refused(lock, wrong) == ErrorCode.OUT_OF_RANGE
     assert await lock.client.request(ConfigGetRequest()) == before
-
-
-_policy = policy_fields
 
 
 @pytest.mark.needs("power_cycle")
@@ -766,17 +763,18 @@ async def test_B_13_2_2_a_policy_in_range_is_kept_announced_and_answered(
 ) -> None:
     me = technician(pki)
     async with policy_put_back(lock, me) as before:
-        wanted = {**_policy(before), "wrong_codes": 3, "lockout_s": 600, "answer_valid_min": 30}
+        changes = {"wrong_codes": 3, "lockout_s": 600, "answer_valid_min": 30}
+        wanted = {**policy_fields(before), **changes}
         events = EventsSeen(lock)
         async with events:
             answer = await lock.client.request(ConfigSetRequest(**wanted))
             await in_step(lock)
-        assert _policy(answer) == wanted
+        assert policy_fields(answer) == wanted
         changed = [e.value for e in events.kinds(EventKind.CONFIG_CHANGED)]
         assert changed == [me.certificate.serial_number]
         await lock.power_cycle()
         await open_session(lock.client, me)
-        assert _policy(await lock.client.request(ConfigGetRequest())) == wanted
+        assert policy_fields(await lock.client.request(ConfigGetRequest())) == wanted
 
 
 @pytest.mark.needs("keys")
@@ -784,7 +782,7 @@ async def test_B_13_1_1_the_board_counts_wrong_codes_by_the_policy_it_holds(
     lock: Lock, pki: Path
 ) -> None:
     async with policy_put_back(lock, technician(pki)) as policy:
-        await lock.client.request(ConfigSetRequest(**{**_policy(policy), "wrong_codes": 2}))
+        await lock.client.request(ConfigSetRequest(**{**policy_fields(policy), "wrong_codes": 2}))
         assert await lock.board.enter_code(code="999999") == "wrong"
         assert (await lock.client.status()).lock_state == LockState.LOCKED
         await lock.board.enter_code(code="999999")

@@ -16,30 +16,40 @@ pytestmark = pytest.mark.timeout(300)
 LABEL = "rig bench-net/lock-a SL-0000-0001 over rfc2217"
 
 
+def _not_nested(request: pytest.FixtureRequest) -> None:
+    if request.config.getoption("hil_rig", None) or request.config.getoption("lg_env", None):
+        pytest.skip("starts its own shared board and rig file; not under --rig/--lg-env")
+
+
+async def _rig_run(
+    pki: Path, tmp_path: Path, *selection: str, factory_reset: bool = False, timeout: float = 240
+) -> dict[str, tuple[str, str]]:
+    """``pytest <selection> --rig rig.toml --transport rfc2217`` against one emulated board
+    shared over RFC 2217, as a lab runs it; each test's outcome from the JUnit report."""
+    async with served_board(pki, tmp_path) as board:
+        rig = board.rig(tmp_path / "rig.toml", factory_reset=factory_reset)
+        junit = tmp_path / "junit.xml"
+        run = run_pytest(
+            *selection, "--rig", str(rig), "--transport", "rfc2217", "--junitxml", str(junit),
+            timeout=timeout,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    return outcomes(junit)
+
+
 async def test_the_suite_runs_against_a_board_shared_over_rfc2217(
     request: pytest.FixtureRequest, pki: Path, tmp_path: Path
 ) -> None:
-    if request.config.getoption("hil_rig", None) or request.config.getoption("lg_env", None):
-        pytest.skip("starts its own shared board and rig file; not under --rig/--lg-env")
-    async with served_board(pki, tmp_path) as board:
-        rig = board.rig(tmp_path / "rig.toml")
-        junit = tmp_path / "junit.xml"
-        run = run_pytest(
-            "hil/suite/test_basics.py",
-            "hil/suite/test_labgrid.py",
-            "hil/suite/test_firmware.py",
-            "--rig",
-            str(rig),
-            "--transport",
-            "rfc2217",
-            "-k",
-            "basics or power_cycle_boots_again or newer_and_older or below_the_floor",
-            "--junitxml",
-            str(junit),
-            timeout=240,
-        )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    got = outcomes(junit)
+    _not_nested(request)
+    got = await _rig_run(
+        pki,
+        tmp_path,
+        "hil/suite/test_basics.py",
+        "hil/suite/test_labgrid.py",
+        "hil/suite/test_firmware.py",
+        "-k",
+        "basics or power_cycle_boots_again or newer_and_older or below_the_floor",
+    )
     for name in (
         "test_identify[rfc2217]",
         "test_status[rfc2217]",
@@ -60,24 +70,9 @@ async def test_a_lock_maker_runs_the_conformance_suite_on_a_board_shared_over_rf
     from test to test, as a prototype on the bench does: every requirement the rig's actuators
     (power only, here) allow passes, each other one is skipped naming what it lacks, and the
     JUnit report lists each by its number."""
-    if request.config.getoption("hil_rig", None) or request.config.getoption("lg_env", None):
-        pytest.skip("starts its own shared board and rig file; not under --rig/--lg-env")
-    async with served_board(pki, tmp_path) as board:
-        junit = tmp_path / "junit.xml"
-        run = run_pytest(
-            "hil/",
-            "-m",
-            "conformance",
-            "--rig",
-            str(board.rig(tmp_path / "rig.toml", factory_reset=True)),
-            "--transport",
-            "rfc2217",
-            "--junitxml",
-            str(junit),
-            timeout=280,
-        )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    got = outcomes(junit)
+    _not_nested(request)
+    selection = ("hil/", "-m", "conformance")
+    got = await _rig_run(pki, tmp_path, *selection, factory_reset=True, timeout=280)
     assert got and all(re.match(r"test_B_\d+(_\d+)+_", name) for name in got), sorted(got)
     passed = [name for name, (outcome, _) in got.items() if outcome == "passed"]
     skipped = {name: reason for name, (outcome, reason) in got.items() if outcome == "skipped"}
