@@ -173,7 +173,8 @@ async def test_B_17_2_4_a_time_statement_sets_the_clock_either_way_once(
     session = await open_session(lock.client, technician(pki))
     serial, board_now = session.serial, session.board_time_s
     key = authority_key(pki)
-    assert await _clock_set(lock, board_now + 200) == 200  # a laptop ran it fast
+    fast = await _clock_set(lock, board_now + 200)  # a laptop ran it fast
+    assert isinstance(fast, int) and 190 <= fast <= 200, fast  # seconds pass on a slow link
     right = TimeStatement(serial, board_now + 5).signed_by(key)
     moved = await _clock_set(lock, right.time_s, right.encode())
     assert isinstance(moved, int) and -200 <= moved <= -190, moved  # back, by the statement
