@@ -30,6 +30,7 @@ from firmware.pending import Pending
 from firmware.trust import BoardTrust
 from protocols.catalogue import ErrorCode, MsgType
 from protocols.certificates import Certificate, Qualification
+from protocols.firmware_delta import DeltaDecoder
 from protocols.firmware_messages import (
     Compression,
     FirmwareActivateRequest,
@@ -37,6 +38,10 @@ from protocols.firmware_messages import (
     FirmwareBeginRequest,
     FirmwareBeginResponse,
     FirmwareConfirmResponse,
+    FirmwareDeltaRequest,
+    FirmwareDeltaResponse,
+    FirmwareHashRequest,
+    FirmwareHashResponse,
     FirmwareHealthResponse,
     FirmwareSlot,
     FirmwareStreamRequest,
@@ -105,9 +110,13 @@ class _Record:
         return cls(slot, size, sha, written)
 
 
+Decoder = StreamDecoder | DeltaDecoder
+"""Stream bytes in, image bytes out: an image stream or a patch (SPEC.md 20.3, 20.5)."""
+
+
 @dataclass(slots=True)
 class _Stream:
-    decoder: StreamDecoder
+    decoder: Decoder
     position: int
     """Image offset the next decoded byte goes to."""
     received: int = 0
@@ -160,6 +169,8 @@ class BoardUpdater:
             (MsgType.FIRMWARE_WRITE, self.write),
             (MsgType.FIRMWARE_ACTIVATE, self.activate),
             (MsgType.FIRMWARE_CONFIRM, self.confirm),
+            (MsgType.FIRMWARE_HASH, self.hash),
+            (MsgType.FIRMWARE_DELTA, self.delta),
         ):
             trust.register(msg_type, Qualification.FIRMWARE, handler)
         if self.health_report:
@@ -255,26 +266,76 @@ class BoardUpdater:
 
     def stream(self, request: AnyRequest, technician: Certificate) -> Response:
         assert isinstance(request, FirmwareStreamRequest)
+
+        def image_stream(image_bytes: int) -> StreamDecoder:
+            return StreamDecoder(request.compression, request.dict_size, image_bytes)
+
+        failure = self._open_stream(request.start, image_stream)
+        return failure or FirmwareStreamResponse(request.start)
+
+    def _open_stream(
+        self, start: int, decoder_for: Callable[[int], Decoder]
+    ) -> ErrorResponse | None:
+        """FIRMWARE_STREAM's and FIRMWARE_DELTA's common checks; the stream opened at ``start``
+        with the decoder ``decoder_for(image bytes from start)`` builds."""
         record = self._record
         if record is None:
             return _error(ErrorCode.INVALID_STATE, "send FIRMWARE_BEGIN first")
-        start = request.start
         if start > record.written or (start % PAGE_SIZE and start != record.image_size):
             return _error(
                 ErrorCode.OUT_OF_RANGE,
                 f"the stream must start at 0 or a recorded page up to {record.written}",
             )
         try:
-            decoder = StreamDecoder(
-                request.compression, request.dict_size, record.image_size - start
-            )
+            decoder = decoder_for(record.image_size - start)
         except StreamError as error:
             return _error(ErrorCode.OUT_OF_RANGE, str(error))
         if start < record.written:
             record.written = start
             self.flash.save_record(record.as_json())
         self._stream = _Stream(decoder, start)
-        return FirmwareStreamResponse(start)
+        return None
+
+    # --- FIRMWARE_HASH and FIRMWARE_DELTA (section 20.5) -----------------------------------------
+
+    def hash(self, request: AnyRequest, technician: Certificate) -> Response:
+        assert isinstance(request, FirmwareHashRequest)
+        if request.slot not in (FirmwareSlot.A, FirmwareSlot.B):
+            return _error(ErrorCode.OUT_OF_RANGE, "slot A or B")
+        if not 0 < request.size <= self.flash.slot_size:
+            return _error(ErrorCode.OUT_OF_RANGE, f"1 to {self.flash.slot_size} bytes")
+        digest = hashlib.sha256(self.flash.read(request.slot.name, 0, request.size)).digest()
+        return FirmwareHashResponse(request.slot, request.size, digest)
+
+    def delta(self, request: AnyRequest, technician: Certificate) -> Response:
+        """A stream that is a patch from the running image (SPEC.md 20.5): the free slot is
+        rebuilt page by page, reading the base from the running slot, which nothing writes."""
+        assert isinstance(request, FirmwareDeltaRequest)
+        if self._record is None:
+            return _error(ErrorCode.INVALID_STATE, "send FIRMWARE_BEGIN first")
+        running = self.flash.load_state().active
+        if running is None or request.base_slot is not FirmwareSlot[running]:
+            return _error(ErrorCode.OUT_OF_RANGE, "the base must be the running slot")
+        base_slot, base_size = running, request.base_size
+        if not 0 < base_size <= self.flash.slot_size:
+            return _error(ErrorCode.OUT_OF_RANGE, f"a base of 1 to {self.flash.slot_size} bytes")
+        held = hashlib.sha256(self.flash.read(base_slot, 0, base_size)).digest()
+        if held != request.base_sha256:
+            return _error(
+                ErrorCode.INVALID_STATE,
+                f"slot {base_slot} holds another base than the patch is from",
+            )
+
+        def read_base(offset: int, length: int) -> bytes:
+            return self.flash.read(base_slot, offset, length)
+
+        def patch_stream(image_bytes: int) -> DeltaDecoder:
+            return DeltaDecoder(
+                request.compression, request.dict_size, image_bytes, read_base, base_size
+            )
+
+        failure = self._open_stream(request.start, patch_stream)
+        return failure or FirmwareDeltaResponse(request.start)
 
     # --- FIRMWARE_WRITE --------------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ class MsgType(IntEnum):
     FIRMWARE_ACTIVATE = 0x34
     FIRMWARE_CONFIRM = 0x35
     FIRMWARE_HEALTH = 0x36
+    FIRMWARE_HASH = 0x37
+    FIRMWARE_DELTA = 0x38
     # 0x40-0x47 diagnostics (protocols/diag_messages.py)
     DIAG_SENSORS = 0x40
     DIAG_MOTOR_TEST = 0x41

@@ -273,6 +273,66 @@ class FirmwareHealthRequest(Request[FirmwareHealthResponse]):
     RESPONSE = FirmwareHealthResponse
 
 
+# --- delta installs (section 20.5) ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FirmwareHashResponse(Response):
+    TYPE = MsgType.FIRMWARE_HASH
+    BODY = Struct("slot" / Int8ul, "size" / Int32ul, "sha256" / Bytes(SHA256_SIZE))
+    slot: FirmwareSlot
+    size: int
+    sha256: bytes
+    """SHA-256 of the slot's first ``size`` bytes, read back from flash."""
+
+
+@dataclass(slots=True)
+class FirmwareHashRequest(Request[FirmwareHashResponse]):
+    """What a slot holds, by hash: the tool proves the base of a delta before it plans one."""
+
+    TYPE = MsgType.FIRMWARE_HASH
+    BODY = Struct("slot" / Int8ul, "size" / Int32ul)
+    RESPONSE = FirmwareHashResponse
+    slot: FirmwareSlot
+    """A or B."""
+    size: int
+    """1 up to the slot's size."""
+
+
+@dataclass(slots=True)
+class FirmwareDeltaResponse(Response):
+    TYPE = MsgType.FIRMWARE_DELTA
+    BODY = Struct("start" / Int32ul)
+    start: int
+
+
+@dataclass(slots=True)
+class FirmwareDeltaRequest(Request[FirmwareDeltaResponse]):
+    """FIRMWARE_STREAM's twin: the stream is a patch from the image in ``base_slot``."""
+
+    TYPE = MsgType.FIRMWARE_DELTA
+    BODY = Struct(
+        "start" / Int32ul,
+        "base_slot" / Int8ul,
+        "base_size" / Int32ul,
+        "base_sha256" / Bytes(SHA256_SIZE),
+        "compression" / Int8ul,
+        "dict_size" / Int32ul,
+        "stream_size" / Int32ul,
+    )
+    RESPONSE = FirmwareDeltaResponse
+    start: int
+    """Image offset the patch's output begins at: 0, or a recorded page up to ``held``."""
+    base_slot: FirmwareSlot
+    """The running slot: the patch reads the base there while the other slot is written."""
+    base_size: int
+    base_sha256: bytes
+    """SHA-256 of the base slot's first ``base_size`` bytes: the image the patch is from."""
+    compression: Compression
+    dict_size: int
+    stream_size: int
+
+
 FIRMWARE_REQUESTS: tuple[type[AnyRequest], ...] = (
     FirmwareStatusRequest,
     FirmwareBeginRequest,
@@ -281,5 +341,7 @@ FIRMWARE_REQUESTS: tuple[type[AnyRequest], ...] = (
     FirmwareActivateRequest,
     FirmwareConfirmRequest,
     FirmwareHealthRequest,
+    FirmwareHashRequest,
+    FirmwareDeltaRequest,
 )
 FIRMWARE_RESPONSES: tuple[type[Response], ...] = tuple(r.RESPONSE for r in FIRMWARE_REQUESTS)

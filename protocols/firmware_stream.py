@@ -11,6 +11,7 @@ board has recorded, so nothing of the decoder's state has to survive a reset.
 
 from __future__ import annotations
 
+import hashlib
 import lzma
 from dataclasses import dataclass
 
@@ -34,6 +35,21 @@ def lzma2_filters(dict_size: int) -> list[dict[str, int]]:
 
 
 @dataclass(frozen=True, slots=True)
+class DeltaBase:
+    """An image the lock holds, which a delta stream is a patch from (section 20.5)."""
+
+    slot: int
+    """FirmwareSlot value of the slot holding it (the running one)."""
+    data: bytes
+    """The image's bytes (up to the end of its unprotected TLVs)."""
+    version: str = ""
+
+    @property
+    def sha256(self) -> bytes:
+        return hashlib.sha256(self.data).digest()
+
+
+@dataclass(frozen=True, slots=True)
 class ImageStream:
     """What the tool sends from ``start``: FIRMWARE_STREAM's fields and the bytes themselves."""
 
@@ -43,6 +59,8 @@ class ImageStream:
     data: bytes
     image_bytes: int
     """Image bytes the stream decodes to (the image's size less ``start``)."""
+    base: DeltaBase | None = None
+    """For a delta stream (FIRMWARE_DELTA), the image the patch is made from."""
 
     @property
     def ratio(self) -> float:

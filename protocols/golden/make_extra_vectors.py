@@ -148,6 +148,8 @@ TYPES = {
     "FIRMWARE_ACTIVATE": 0x34,
     "FIRMWARE_CONFIRM": 0x35,
     "FIRMWARE_HEALTH": 0x36,
+    "FIRMWARE_HASH": 0x37,
+    "FIRMWARE_DELTA": 0x38,
     "DIAG_SENSORS": 0x40,
     "DIAG_MOTOR_TEST": 0x41,
     "DIAG_KEYPAD_TEST": 0x42,
@@ -250,6 +252,19 @@ FIRMWARE_ACTIVATE_REQUEST: Layout = [("image_sha256", "bytes[32]")]
 FIRMWARE_ACTIVATE_RESPONSE: Layout = [("slot", "u8"), ("image_sha256", "bytes[32]")]
 FIRMWARE_CONFIRM_RESPONSE: Layout = [("slot", "u8"), ("security_floor", "u32")]
 FIRMWARE_HEALTH_RESPONSE: Layout = [("checked", "u8"), ("failed", "u8"), ("errors", "u16")]
+# 20.5
+FIRMWARE_HASH_REQUEST: Layout = [("slot", "u8"), ("size", "u32")]
+FIRMWARE_HASH_RESPONSE: Layout = [("slot", "u8"), ("size", "u32"), ("sha256", "bytes[32]")]
+FIRMWARE_DELTA_REQUEST: Layout = [
+    ("start", "u32"),
+    ("base_slot", "u8"),
+    ("base_size", "u32"),
+    ("base_sha256", "bytes[32]"),
+    ("compression", "u8"),
+    ("dict_size", "u32"),
+    ("stream_size", "u32"),
+]
+FIRMWARE_DELTA_RESPONSE: Layout = [("start", "u32")]
 
 # 12.8
 RECOVERY_AUTHORISE_REQUEST: Layout = [("method", "u8"), ("digits", "str8"), ("token", "bytes*")]
@@ -662,6 +677,7 @@ def _mcuboot_header() -> bytes:
 
 IMAGE_SIZE = 0x200 + 184_320 + 37 + (4 + 36 + 36 + 68)  # 20.1: up to the unprotected TLVs' end
 IMAGE_SHA256 = hashlib.sha256(b"golden SL-100 firmware image 2.4.0").digest()
+BASE_SHA256 = hashlib.sha256(b"golden SL-100 firmware image 2.3.1").digest()
 
 
 Row = tuple[str, str, str, str, bool, int, Layout, dict[str, Any], dict[str, Any]]
@@ -1162,6 +1178,59 @@ def _table(vectors: dict[str, Any]) -> list[Row]:
             0x0456,
             FIRMWARE_HEALTH_RESPONSE,
             {"checked": HEALTH_ALL, "failed": 0, "errors": 0},
+            {},
+        ),
+        (
+            "firmware_hash_request",
+            f"FIRMWARE_HASH of slot A's first 184889 bytes (the running 2.3.1) ({firmware}).",
+            "FirmwareHashRequest",
+            "FIRMWARE_HASH",
+            False,
+            0x0457,
+            FIRMWARE_HASH_REQUEST,
+            {"slot": SLOT_A, "size": 184_889},
+            {"slot": "A"},
+        ),
+        (
+            "firmware_hash_response",
+            "FIRMWARE_HASH answer: slot A, 184889 bytes, their SHA-256 (a fixed value).",
+            "FirmwareHashResponse",
+            "FIRMWARE_HASH",
+            True,
+            0x0457,
+            FIRMWARE_HASH_RESPONSE,
+            {"slot": SLOT_A, "size": 184_889, "sha256": BASE_SHA256.hex()},
+            {"slot": "A"},
+        ),
+        (
+            "firmware_delta_request",
+            f"FIRMWARE_DELTA from 0: a 9000-byte LZMA2 stream (32 KiB dictionary) of a patch "
+            f"from the 184889-byte image in slot A ({firmware}).",
+            "FirmwareDeltaRequest",
+            "FIRMWARE_DELTA",
+            False,
+            0x0458,
+            FIRMWARE_DELTA_REQUEST,
+            {
+                "start": 0,
+                "base_slot": SLOT_A,
+                "base_size": 184_889,
+                "base_sha256": BASE_SHA256.hex(),
+                "compression": COMPRESSION_LZMA2,
+                "dict_size": 32 * 1024,
+                "stream_size": 9000,
+            },
+            {"base_slot": "A", "compression": "LZMA2"},
+        ),
+        (
+            "firmware_delta_response",
+            "FIRMWARE_DELTA answer: the patch's output starts at 0.",
+            "FirmwareDeltaResponse",
+            "FIRMWARE_DELTA",
+            True,
+            0x0458,
+            FIRMWARE_DELTA_RESPONSE,
+            {"start": 0},
             {},
         ),
     ]

@@ -68,6 +68,12 @@ def add_install_parser(sub: Any) -> None:
         metavar="DIR",
         help=h("cli.help.audit.technician", env_var=ENV_VAR),
     )
+    parser.add_argument(
+        "--base", type=Path, metavar="OLD_IMAGE", help=h("cli.help.firmware_install.base")
+    )
+    parser.add_argument(
+        "--no-delta", action="store_true", help=h("cli.help.firmware_install.no_delta")
+    )
     parser.add_argument("--yes", "-y", action="store_true", help=h("cli.help.firmware_install.yes"))
     parser.add_argument(
         "--retries",
@@ -107,10 +113,13 @@ async def cmd_firmware_install(args: argparse.Namespace) -> int:
             Message("firmware.no_port"), next_step=Message("firmware.no_port.next")
         )
     image = read_image(args.image)
+    base = read_image(args.base) if args.base is not None else None
     identity = TechnicianIdentity.load(args.technician)
     locks = [_Lock(port) for port in dict.fromkeys(ports)]
     async with AsyncExitStack() as stack:
-        await asyncio.gather(*(_precheck(stack, lock, args, identity, image) for lock in locks))
+        await asyncio.gather(
+            *(_precheck(stack, lock, args, identity, image, base) for lock in locks)
+        )
         ready = [lock for lock in locks if lock.plan is not None]
         _show_plans(locks, args)
         if not ready:
@@ -160,10 +169,13 @@ async def _precheck(
     args: argparse.Namespace,
     identity: TechnicianIdentity,
     image: Image,
+    base: Image | None,
 ) -> None:
     try:
         lock.session = await stack.enter_async_context(connected(args, lock.port, identity))
-        lock.plan = await lock.session.plan_firmware(image, str(args.image))
+        lock.plan = await lock.session.plan_firmware(
+            image, str(args.image), base=base, delta=not args.no_delta
+        )
     except SafetoolError as error:
         lock.refusal = error
 
@@ -222,6 +234,8 @@ def _show_plans(locks: list[_Lock], args: argparse.Namespace) -> None:
             if plan.switch_back:
                 back = {"slot": plan.target_slot, "version": plan.new_version}
                 say(args, Message("firmware.plan.switch_back", back))
+            if plan.delta_message is not None:
+                say(args, plan.delta_message)
         elif lock.refusal is not None:
             print(f"{lock.port}: {lock.refusal.explain(language(args))}", file=sys.stderr)
 

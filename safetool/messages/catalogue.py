@@ -345,6 +345,12 @@ FIRMWARE: dict[str, dict[str, str]] = {
         "very image, no image byte is sent",
         "  槽位 {slot} 中仍保存着 {version}：锁以哈希值证明正是此映像后，不再发送任何映像字节",
     ),
+    "firmware.plan.delta": _(
+        "  delta from slot {slot} ({base}): {patch} KiB to send instead of {image} KiB "
+        "({full} KiB compressed); the lock rebuilds the image from the one it runs",
+        "  基于槽位 {slot}（{base}）的增量：只需发送 {patch} KiB，而不是 {image} KiB"
+        "（压缩后 {full} KiB）；锁根据正在运行的映像重建新映像",
+    ),
     "firmware.confirm_one": _("Install on this lock?", "在这把锁上安装？"),
     "firmware.confirm_many": _("Install on {count} locks?", "在 {count} 把锁上安装？"),
     "firmware.installed": _(
@@ -2122,6 +2128,17 @@ CLI_HELP: dict[str, dict[str, str]] = {
         "无论版本高低，步骤都相同：预检（型号、硬件版本、签名、安全下限、电池、锁状态、空闲槽位"
         "）并显示版本变化，一次确认，带进度的传输，试运行启动，健康检查和确认。中断的安装会从中"
         "断处继续。",
+    ),
+    "cli.help.firmware_install.base": _(
+        "the image the lock runs now, if this laptop did not install it: only the difference "
+        "is sent once the lock proves by its SHA-256 that it runs exactly this image (images "
+        "this laptop installed are used the same way without asking)",
+        "锁当前运行的映像（如果不是这台电脑安装的）：锁以 SHA-256 证明正运行此映像后，只发送"
+        "差异部分（这台电脑安装过的映像无需指定，自动使用）",
+    ),
+    "cli.help.firmware_install.no_delta": _(
+        "always send the whole image, never a patch from the one the lock runs",
+        "总是发送完整映像，不使用基于当前映像的增量补丁",
     ),
     "cli.help.firmware_install.yes": _(
         "do not ask for confirmation",

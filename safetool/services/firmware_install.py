@@ -16,19 +16,24 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from protocols.catalogue import BoltState, ErrorCode, LockState
+from protocols.firmware_delta import make_delta_stream
 from protocols.firmware_image import Image
 from protocols.firmware_messages import (
+    Compression,
     FirmwareActivateRequest,
     FirmwareConfirmRequest,
+    FirmwareHashRequest,
     FirmwareHealthRequest,
+    FirmwareSlot,
     HealthCheck,
     TrialState,
 )
+from protocols.firmware_stream import DEFAULT_DICT_SIZE, DeltaBase, make_stream
 from safetool.client import LockClient
 from safetool.client.errors import DeviceSilent, LockRefused, RequestTimeout, SessionLost
 from safetool.client.secure import close_session, open_session
@@ -57,8 +62,14 @@ MIN_BATTERY_MV = 5200
 """Below this (the model's battery warning level, when its data has none) no install starts:
 a battery that dies half-way leaves the old image running, but the visit has to be repeated."""
 RESUMABLE = (LinkLost, RequestTimeout, SessionLost, DeviceSilent)
+DELTA_PAYS_BELOW = 0.8
+"""A patch is sent only when it is smaller than this share of the full (compressed) stream:
+below that, the board's extra base reads and the patch's making are not worth it."""
+EVERY_COMPRESSION = (1 << Compression.NONE) | (1 << Compression.LZMA2)
 
 Progress = Callable[["InstallProgress"], None]
+BaseFinder = Callable[[str, int], Sequence[Image]]
+"""(version, size) of the lock's running image → images that may be it (SPEC.md 20.5)."""
 
 
 class InstallRefused(FirmwareImageError):
@@ -120,6 +131,8 @@ class InstallPlan:
     only the health check and the confirmation remain."""
     image_size: int = 0
     """The image's bytes as they go to the lock (up to the end of its unprotected TLVs)."""
+    delta: DeltaPlan | None = None
+    """A patch from the image the lock runs will be sent instead of the image."""
 
     @property
     def switch_back(self) -> bool:
@@ -130,6 +143,22 @@ class InstallPlan:
             return False
         kept = self.status.slot(self.target_slot)
         return (kept.state, kept.version, kept.size) == ("valid", self.new_version, self.image_size)
+
+    @property
+    def delta_message(self) -> Message | None:
+        """ "delta from slot A (2.4.0): 9.8 KiB to send instead of 256.0 KiB …", or None."""
+        if self.delta is None:
+            return None
+        return Message(
+            "firmware.plan.delta",
+            {
+                "slot": self.delta.base_slot,
+                "base": self.delta.base.version,
+                "patch": _kib(self.delta.stream_bytes),
+                "image": _kib(self.image_size),
+                "full": _kib(self.delta.full_bytes),
+            },
+        )
 
     @property
     def change(self) -> str:
@@ -157,6 +186,35 @@ class InstallPlan:
             "target_slot": self.target_slot,
             "finish_only": self.finish_only,
             "switch_back": self.switch_back,
+            "delta": None if self.delta is None else self.delta.as_dict(),
+        }
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaPlan:
+    """A delta install (SPEC.md 20.5): the lock runs ``base``, proved by its hash."""
+
+    base: DeltaBase
+    stream_bytes: int
+    """What the patch takes on the link (compressed as it will be sent)."""
+    full_bytes: int
+    """What the whole image would take (compressed where that pays)."""
+
+    @property
+    def base_slot(self) -> str:
+        return FirmwareSlot(self.base.slot).name
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "base_slot": self.base_slot,
+            "base_version": self.base.version,
+            "base_sha256": self.base.sha256.hex(),
+            "stream_bytes": self.stream_bytes,
+            "full_bytes": self.full_bytes,
         }
 
 
@@ -184,6 +242,7 @@ class InstallOutcome:
 
     def as_dict(self) -> dict[str, Any]:
         last = self.transfers[-1] if self.transfers else None
+        base = None if last is None else last.stream.base
         return {
             "event": "result",
             "ok": True,
@@ -198,6 +257,7 @@ class InstallOutcome:
             "interruptions": self.interruptions,
             "resumed_from": self.resumed_from,
             "compression": None if last is None else last.stream.compression.name.lower(),
+            "delta_from": None if base is None else base.version,
             "stream_bytes": sum(len(t.stream.data) for t in self.transfers),
             "bytes_sent": self.bytes_sent,
             "round_trips": self.requests,
@@ -216,9 +276,13 @@ async def plan_install(
     *,
     port: str,
     source: str,
+    bases: BaseFinder | None = None,
 ) -> InstallPlan:
     """Everything checked before any byte of the image goes out; raise :class:`InstallRefused`.
 
+    ``bases`` finds images of the version and size the lock's running slot holds (the one
+    given with ``--base``, those this laptop installed before): one the lock proves it runs
+    makes the install a delta, when that pays.
     Leaves the client's secure session open (the install continues in it)."""
     ident = await client.identify()
     lock_status = await client.status()
@@ -262,7 +326,39 @@ async def plan_install(
                     "install.refused_trial.next", {"seconds": opening.trial_seconds_left}
                 ),
             )
+    if not plan.finish_only and not plan.switch_back and bases is not None:
+        plan.delta = await _find_delta(client, status, image.image_bytes, bases)
     return plan
+
+
+async def _find_delta(
+    client: LockClient, status: FirmwareStatus, image: bytes, bases: BaseFinder
+) -> DeltaPlan | None:
+    """A patch from the image the lock runs, if one of ``bases`` is that very image (its
+    version and size match the slot's record, then the lock's own SHA-256 of the slot) and
+    the patch pays; else ``None`` (a full transfer)."""
+    if status.active_slot is None:
+        return None
+    running = status.slot(status.active_slot)
+    slot = FirmwareSlot[status.active_slot]
+    for candidate in bases(running.version, running.size):
+        data = candidate.image_bytes
+        if (str(candidate.version), len(data)) != (running.version, running.size):
+            continue
+        try:
+            held = await client.request(FirmwareHashRequest(slot, len(data)))
+        except LockRefused:
+            return None  # firmware without delta installs (UNKNOWN_TYPE)
+        if held.sha256 != hashlib.sha256(data).digest():
+            continue
+        base = DeltaBase(slot.value, data, str(candidate.version))
+        sizes = {"supported": EVERY_COMPRESSION, "max_dict_size": DEFAULT_DICT_SIZE}
+        patch = make_delta_stream(base, image, 0, **sizes)
+        full = make_stream(image, 0, **sizes)
+        if len(patch.data) < DELTA_PAYS_BELOW * len(full.data):
+            return DeltaPlan(base, len(patch.data), len(full.data))
+        return None
+    return None
 
 
 def _battery_floor_mv(model: str) -> float:
@@ -350,7 +446,9 @@ async def install(
         restarts: list[int | None] = []
 
         async def work() -> None:
-            restarts.append(await _transfer_and_activate(client, data, outcome, tell, window))
+            restarts.append(
+                await _transfer_and_activate(client, data, outcome, tell, window, plan.delta)
+            )
 
         await _with_resume(client, identity, retries, outcome, work)
         tell("reboot")
@@ -377,6 +475,7 @@ async def _transfer_and_activate(
     outcome: InstallOutcome,
     tell: Callable[[str, int, int, float], None],
     window: int,
+    delta: DeltaPlan | None = None,
 ) -> int | None:
     """Send and activate; return the lock's restart count before ACTIVATE (``None`` if it had
     already activated this image and restarted into it: an answer lost on the way)."""
@@ -396,6 +495,7 @@ async def _transfer_and_activate(
         opening,
         window=window,
         progress=lambda done, total, seconds: tell("transfer", done, total, seconds),
+        base=None if delta is None else delta.base,
     )
     outcome.transfers.append(report)
     tell("activate", len(data), len(data), report.seconds)

@@ -15,16 +15,20 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from protocols.firmware_delta import make_delta_stream
 from protocols.firmware_messages import (
     FirmwareBeginRequest,
     FirmwareBeginResponse,
+    FirmwareDeltaRequest,
+    FirmwareSlot,
     FirmwareStreamRequest,
     FirmwareWriteRequest,
     FirmwareWriteResponse,
 )
-from protocols.firmware_stream import ImageStream, make_stream
+from protocols.firmware_stream import DeltaBase, ImageStream, make_stream
 from protocols.session import CIPHER_OVERHEAD
 from safetool.client import LockClient
+from safetool.client.errors import LockRefused
 from safetool.errors import SafetoolError
 from safetool.messages import Message
 
@@ -116,21 +120,19 @@ async def send_image(
     *,
     window: int = DEFAULT_WINDOW,
     progress: TransferProgress | None = None,
+    base: DeltaBase | None = None,
 ) -> TransferReport:
-    """Stream ``image`` from the resume point into the slot FIRMWARE_BEGIN named."""
+    """Stream ``image`` from the resume point into the slot FIRMWARE_BEGIN named: as a patch
+    from ``base`` (an image the lock runs, proved by its hash) when one is given and the lock
+    takes it, else the image itself."""
     start = resume_point(image, begin)
-    stream = make_stream(
-        image, start, supported=begin.compressions, max_dict_size=begin.max_dict_size
-    )
     clock = asyncio.get_running_loop().time  # the loop's clock, as its timers keep
     began = clock()
     sent_before, requests_before = client.bytes_sent, client.requests_sent
-    if start < len(image):
-        await client.request(
-            FirmwareStreamRequest(start, stream.compression, stream.dict_size, len(stream.data))
-        )
+    stream = await _open_stream(client, image, start, begin, base)
     size = chunk_size(client)
-    pages_per_chunk = -(-int(size * stream.ratio) // begin.page_size) + 1
+    pages = -(-len(image) // begin.page_size)
+    pages_per_chunk = min(pages, -(-int(size * stream.ratio) // begin.page_size) + 1)
     processing_s = window * pages_per_chunk * FLASH_S_PER_PAGE
     written = start
 
@@ -175,6 +177,43 @@ async def send_image(
         client.bytes_sent - sent_before,
         client.requests_sent - requests_before,
     )
+
+
+async def _open_stream(
+    client: LockClient,
+    image: bytes,
+    start: int,
+    begin: FirmwareBeginResponse,
+    base: DeltaBase | None,
+) -> ImageStream:
+    """FIRMWARE_DELTA with a patch from ``base``, or FIRMWARE_STREAM with the image: the first
+    the lock takes. A lock that refuses the delta (its slot no longer holds the base, or it
+    does not know FIRMWARE_DELTA) gets the image: the install goes on, only slower."""
+    supported, max_dict = begin.compressions, begin.max_dict_size
+    if start >= len(image):
+        return make_stream(image, start, supported=supported, max_dict_size=max_dict)
+    if base is not None:
+        delta = make_delta_stream(base, image, start, supported=supported, max_dict_size=max_dict)
+        try:
+            await client.request(
+                FirmwareDeltaRequest(
+                    start,
+                    FirmwareSlot(base.slot),
+                    len(base.data),
+                    base.sha256,
+                    delta.compression,
+                    delta.dict_size,
+                    len(delta.data),
+                )
+            )
+            return delta
+        except LockRefused:
+            pass
+    stream = make_stream(image, start, supported=supported, max_dict_size=max_dict)
+    await client.request(
+        FirmwareStreamRequest(start, stream.compression, stream.dict_size, len(stream.data))
+    )
+    return stream
 
 
 async def _write(

@@ -264,13 +264,28 @@ class LockSession:
 
         return await self._reconnecting(lambda: firmware_status(self.client, self.identity()))
 
-    async def plan_firmware(self, image: Image, source: str) -> InstallPlan:
+    async def plan_firmware(
+        self, image: Image, source: str, *, base: Image | None = None, delta: bool = True
+    ) -> InstallPlan:
         """The install's pre-check; raises InstallRefused (or another SafetoolError) before
-        any byte of the image is sent."""
+        any byte of the image is sent. With ``delta``, a patch from the image the lock runs
+        (``base``, or one this laptop installed before) is planned when it pays."""
+        from safetool.services import firmware_cache
         from safetool.services.firmware_install import plan_install
 
+        def bases(version: str, size: int) -> list[Image]:
+            given = [base] if base is not None else []
+            return given + firmware_cache.images_of(version, size)
+
         return await self._reconnecting(
-            lambda: plan_install(self.client, self.identity(), image, port=self.port, source=source)
+            lambda: plan_install(
+                self.client,
+                self.identity(),
+                image,
+                port=self.port,
+                source=source,
+                bases=bases if delta else None,
+            )
         )
 
     async def install_firmware(
@@ -283,11 +298,12 @@ class LockSession:
     ) -> InstallOutcome:
         """Transfer, activate, health-check and confirm (``plan`` from :meth:`plan_firmware`);
         link failures are survived ``retries`` times (default 3), resuming."""
+        from safetool.services import firmware_cache
         from safetool.services.firmware_install import DEFAULT_RETRIES, install
 
         async with self._conversation:
             try:
-                return await install(
+                outcome = await install(
                     self.client,
                     self.identity(),
                     image,
@@ -295,6 +311,9 @@ class LockSession:
                     progress=progress,
                     retries=DEFAULT_RETRIES if retries is None else retries,
                 )
+                with contextlib.suppress(OSError):  # a full disk costs only the next delta
+                    firmware_cache.remember(image)
+                return outcome
             except asyncio.CancelledError:
                 # Stopped at any point (mid-transfer, mid-reconnect while the lock reboots):
                 # start the next conversation from a fresh HELLO, with no session assumed.

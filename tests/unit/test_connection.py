@@ -907,6 +907,8 @@ def test_msgtype_values_match_the_spec() -> None:
         0x34,
         0x35,
         0x36,
+        0x37,
+        0x38,
         0x40,
         0x41,
         0x42,

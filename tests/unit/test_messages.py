@@ -36,10 +36,10 @@ from safetool.services.events import (
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[A-Za-z]")
 ALLOWED_IN_CHINESE = {
-    *("mV", "mA", "ms", "Ctrl", "safetool", "debug"),  # units, keys, the program, options
+    *("mV", "mA", "ms", "KiB", "Ctrl", "safetool", "debug"),  # units, keys, the program, options
     *("Windows", "macOS", "Arch", "dialout", "uucp", "USB"),  # systems, groups, buses
     *("PuTTY", "Arduino", "IDE", "ModemManager", "ser2net", "RFC", "JSON", "MCUboot"),
-    *("Ed", "RSA", "ECDSA", "PEM", "BLE", "BlueZ", "Bus", "Linux"),  # Ed25519, D-Bus: names
+    *("Ed", "SHA", "RSA", "ECDSA", "PEM", "BLE", "BlueZ", "Bus", "Linux"),  # Ed25519, D-Bus: names
     *("TLV", "UTF", "SEC", "CNT", "KEYHASH", "PUBKEY", "UTC", "SQLite", "HTML", "TCP"),  # formats
     *(
         "PostgreSQL",
