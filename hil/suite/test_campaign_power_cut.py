@@ -4,6 +4,9 @@ littlefs's power-cycle tests do it.
 * **Every flash operation**: one reference install counts its flash operations (page erases,
   page programs, record and boot-state writes, the reboot and the confirmation included); then
   one trial cuts power during each of them, 1 … N.
+* **Every flash operation of a delta install** (SPEC.md 20.5): the same, for a patch from the
+  running image to two patch releases of it, installed in turn (each trial goes back to the
+  base by a switch-back, so the next is a delta again).
 * **Random transfer bytes**: ``--trials N`` cuts (default 200) at a byte drawn from the trial's
   seed (``--seed S -k <trial>`` replays it).
 
@@ -65,11 +68,21 @@ class Bench:
     wrong_codes: int = 0
     audit_entries: int = 0
 
-    async def install(self, image: Image, retries: int) -> None:
+    async def install(self, image: Image, retries: int, base: Image | None = None) -> bool:
+        """Install ``image`` (as a patch from ``base`` when the lock runs it); whether it went
+        as a delta."""
         me = technician(self.pki)
         client = self.lock.client
-        plan = await plan_install(client, me, image, port=self.lock.port, source="campaign")
+        plan = await plan_install(
+            client,
+            me,
+            image,
+            port=self.lock.port,
+            source="campaign",
+            bases=None if base is None else (lambda version, size: [base]),
+        )
         await install(client, me, image, plan, retries=retries)
+        return plan.delta is not None
 
     async def remember(self) -> None:
         state = await self.lock.state()
@@ -108,17 +121,19 @@ async def _bench(boards: Boards, pki: Path, images: tuple[Image, Image]) -> Benc
     return bench
 
 
-async def _trial(bench: Bench, target: Image, other: Image, arm: dict[str, int]) -> str | None:
+async def _trial(
+    bench: Bench, target: Image, other: Image, arm: dict[str, int], base: Image | None = None
+) -> str | None:
     """Arm the cut, install, check the board, finish the install; the failure if any."""
     await bench.lock.board.power_cut(**arm)
     with contextlib.suppress(SafetoolError):  # the cut interrupted it, as intended
-        await bench.install(target, retries=0)
+        await bench.install(target, retries=0, base=base)
     await bench.lock.board.power_cut(disarm=True)  # if the install ended before the cut
     problem = await bench.survived({str(target.version), str(other.version)})
     if problem is not None:
         return problem
     try:
-        await bench.install(target, retries=2)
+        await bench.install(target, retries=2, base=base)
     except SafetoolError as error:
         return f"the install could not be finished after the cut: {error.message}"
     version = (await bench.lock.client.identify()).firmware_version
@@ -148,6 +163,51 @@ async def test_power_cut_at_every_flash_operation_of_an_install(
         if problem is not None:
             failures.append(f"flash operation {k}: {problem}")
     measure("flash_operations", operations, "per install", check=False)
+    record_cuts(measure, operations, failures)
+
+
+@pytest.fixture(scope="module")
+def patch_releases(pki: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Image, ...]:
+    """2.4.0 and two patch releases of it (2.4.1, 2.4.2: a few runs of bytes changed)."""
+    root = tmp_path_factory.mktemp("power-cut-delta")
+    base = os.urandom(PAYLOAD_BYTES * 2)
+    made = []
+    for number, version in enumerate(("2.4.0", "2.4.1", "2.4.2")):
+        payload = bytearray(base)
+        for at in range(number * 100, len(payload), 2500):
+            payload[at : at + 16] = os.urandom(16)
+        path = build_test_image(pki, root, version, bytes(payload) if number else base, version)
+        made.append(parse_image(path.read_bytes()))
+    return tuple(made)
+
+
+async def test_power_cut_at_every_flash_operation_of_a_delta_install(
+    request: pytest.FixtureRequest,
+    boards: Boards,
+    pki: Path,
+    patch_releases: tuple[Image, ...],
+    measure: Recorder,
+) -> None:
+    request.node.user_properties.append((CAMPAIGN_PROPERTY, "power-cut"))
+    base, *targets = patch_releases
+    bench = await _bench(boards, pki, (base, targets[0]))
+    await bench.install(base, retries=0)
+    before = (await bench.lock.board.counters())["operations"]
+    assert await bench.install(targets[0], retries=0, base=base), "not a delta"
+    operations = (await bench.lock.board.counters())["operations"] - before
+    await bench.install(base, retries=0)  # back, by a switch-back: the next is a delta again
+    await bench.remember()
+    failures: list[str] = []
+    for k in range(1, operations + 1):
+        target = targets[k % 2]
+        problem = await _trial(bench, target, base, {"at_flash_op": k}, base=base)
+        if problem is None:
+            await bench.install(base, retries=2)
+            await bench.remember()
+        else:
+            failures.append(f"flash operation {k} of a delta install: {problem}")
+            break  # the board is in an unknown state: the next trials would say nothing
+    measure("delta_flash_operations", operations, "per install", check=False)
     record_cuts(measure, operations, failures)
 
 

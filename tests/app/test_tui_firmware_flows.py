@@ -47,6 +47,7 @@ WORDS = {
         "installed_down": "Installed 2.2.0 in slot B, confirmed",
         "running_b": "2.2.0 from slot B",
         "back": "it still holds 2.4.0: nothing to send",
+        "delta": "delta from slot A (2.4.0)",
         "refused": "Refused by the pre-check: nothing was sent to the lock.",
         "floor": "its security counter is 1; the lock's security floor is 3",
         "allow": "What to do: Install a release whose security counter is 3 or more",
@@ -62,6 +63,7 @@ WORDS = {
         "installed_down": "已将 2.2.0 安装到槽位 B 并确认",
         "running_b": "2.2.0，来自槽位 B",
         "back": "该槽位仍保存着 2.4.0",
+        "delta": "基于槽位 A（2.4.0）的增量",
         "refused": "预检拒绝：未向锁发送任何数据。",
         "floor": "其安全计数器为 1；锁的安全下限为 3",
         "allow": "处理办法：请安装安全计数器不低于 3 的版本",
@@ -190,6 +192,8 @@ async def test_an_upgrade_then_a_downgrade_by_the_same_steps_recorded_in_the_vis
 
         await choose(app, pilot, screen, images["v220"])
         assert words["down"] in shown(screen.query_one("#firmware-plan"))
+        # the app installed 2.4.0 and keeps it: 2.2.0 goes as a patch from it (issue 18)
+        assert words["delta"] in shown(screen.query_one("#firmware-plan"))
         await confirm_install(app, pilot)
         await wait_until(
             pilot, lambda: screen.outcome is not None or screen.failure is not None, timeout_s=60

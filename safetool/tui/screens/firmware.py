@@ -220,6 +220,8 @@ class FirmwareScreen(SafetoolScreen):
                 kept = _("it still holds {version}: nothing to send once the lock proves it is "
                          "this image")  # fmt: skip
                 text.append(" · " + kept.format(version=plan.new_version))
+            if plan.delta_message is not None:  # a patch from the running image (issue 18)
+                text.append("\n  " + render(plan.delta_message, current_language()).strip())
         text.append(
             " · " + _("battery {volts:.2f} V").format(volts=plan.battery_mv / 1000) + "\n  " + floor
         )
