@@ -61,10 +61,24 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def new_image(pki: Path) -> Path:
+def payload() -> bytes:
+    return os.urandom(32 * 1024)
+
+
+@pytest.fixture(scope="module")
+def new_image(pki: Path, payload: bytes) -> Path:
     """2.4.0 over the board's built-in 2.3.1: 32 KiB of incompressible payload (3 s at 115200
     baud, half a second over BLE)."""
-    return build_test_image(pki, pki.parent, "v240", os.urandom(32 * 1024), "2.4.0")
+    return build_test_image(pki, pki.parent, "v240", payload, "2.4.0")
+
+
+@pytest.fixture(scope="module")
+def patch_release(pki: Path, payload: bytes) -> Path:
+    """2.4.1: 2.4.0 with 64 bytes changed and 40 inserted (a delta install from 2.4.0)."""
+    changed = bytearray(payload)
+    changed[5000:5064] = os.urandom(64)
+    changed[20000:20000] = os.urandom(40)
+    return build_test_image(pki, pki.parent, "v241", bytes(changed), "2.4.1")
 
 
 @pytest_asyncio.fixture(params=KINDS)
@@ -196,10 +210,11 @@ async def test_phone_in_recovery(link: Link, pki: Path, client: LockClient) -> N
 
 
 async def test_firmware_install_ends_with_the_new_version_confirmed(
-    link: Link, pki: Path, new_image: Path, client: LockClient
+    link: Link, pki: Path, new_image: Path, patch_release: Path, client: LockClient
 ) -> None:
     """Pre-check, transfer, activate, the trial boot (the board resets: over BLE its radio
-    drops the link), reconnect, health check, confirm; then a new link session sees 2.4.0."""
+    drops the link), reconnect, health check, confirm; then a new link session sees 2.4.0.
+    Then 2.4.1 goes as a patch from the 2.4.0 the lock runs (SPEC.md 20.5)."""
     image = read_image(new_image)
     me = technician(pki)
     plan = await plan_install(client, me, image, port=link.port, source="contract")
@@ -223,3 +238,12 @@ async def test_firmware_install_ends_with_the_new_version_confirmed(
     status = await firmware_status(client, me)
     assert status.active_slot == "A" and not status.trial_pending
     assert status.last_result == "confirmed" and status.security_floor == 1
+    following = read_image(patch_release)
+    plan = await plan_install(
+        client, me, following, port=link.port, source="contract", bases=lambda v, s: [image]
+    )
+    assert plan.delta is not None and plan.delta.base_slot == "A"
+    outcome = await asyncio.wait_for(install(client, me, following, plan), INSTALL_TIMEOUT_S)
+    said = outcome.as_dict()
+    assert said["delta_from"] == "2.4.0" and said["stream_bytes"] < 2048, said
+    assert (outcome.version, outcome.slot) == ("2.4.1", "B")
