@@ -180,7 +180,7 @@ class PatchDecoder:
     def _take_size(self, value: int) -> None:
         part = self._part
         if part is _Part.TO_SIZE:
-            if value - self.image_bytes:
+            if value != self.image_bytes:
                 raise StreamError(f"the patch makes {value} bytes, the image {self.image_bytes}")
             self._part = _Part.DATA_FORMAT if value else _Part.DIFF_SIZE  # nothing more to come
         elif part is _Part.DATA_FORMAT:

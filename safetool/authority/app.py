@@ -20,10 +20,11 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from protocols.recovery import RevocationList
+from safetool.authority.desk import Desk
 from safetool.authority.errors import (
     AuthorityError,
     AuthorityUnavailable,
@@ -33,6 +34,7 @@ from safetool.authority.errors import (
 )
 from safetool.authority.export import parse_ledger_filter, to_csv, to_json
 from safetool.authority.ledger import LedgerEntry
+from safetool.authority.operators import OperatorDesk
 from safetool.authority.service import Authority
 from safetool.authority.wire import (
     U32_MAX,
@@ -232,6 +234,9 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
             }
         )
 
+    async def to_desk(_request: Request) -> Response:
+        return RedirectResponse("/desk/", status_code=303)
+
     async def on_safetool_error(_request: Request, error: Exception) -> Response:
         assert isinstance(error, SafetoolError)
         if not isinstance(error, AuthorityError):
@@ -279,6 +284,8 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
         Route("/v1/revocations", revocations, methods=["GET"]),
         Route("/v1/time", time_statement, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
+        Route("/", to_desk, methods=["GET"]),
+        *Desk(authority, OperatorDesk(authority.ledger.engine, authority.clock)).routes(),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         SafetoolError: on_safetool_error,

@@ -82,3 +82,57 @@ class EventRow(Base):
     serial: Mapped[str | None] = mapped_column(String(64))
     technician_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(400), default="")
+
+
+# --- the hotline desk (docs/authority.md "The hotline desk") --------------------------------------
+
+Role = Literal["operator", "supervisor", "administrator"]
+ROLES: tuple[Role, ...] = ("operator", "supervisor", "administrator")
+"""Each role may do what the ones before it may, and more."""
+
+
+class OperatorRow(Base):
+    """A person at the desk: a name to log in with, a role and an Argon2 hash of the password."""
+
+    __tablename__ = "operators"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('operator', 'supervisor', 'administrator')", name="ck_operators_role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    """Failed logins in a row; reset by a good one."""
+    locked_until: Mapped[int] = mapped_column(BigInteger, default=0)
+    disabled: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class OperatorSessionRow(Base):
+    """A logged-in browser: the SHA-256 of its cookie (never the cookie) and its CSRF token."""
+
+    __tablename__ = "operator_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    last_seen: Mapped[int] = mapped_column(BigInteger)
+
+
+class OperatorActionRow(Base):
+    """Every operator action, append-only (the database refuses updates and deletes)."""
+
+    __tablename__ = "operator_actions"
+    __table_args__ = (Index("ix_operator_actions_username", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[int] = mapped_column(BigInteger)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(400), default="")

@@ -195,6 +195,51 @@ async def cmd_close(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- operator accounts (the hotline desk) ---------------------------------------------------
+
+PASSWORD_ENV = "SAFETOOL_OPERATOR_PASSWORD"
+
+
+def _new_password() -> str:
+    """From ``$SAFETOOL_OPERATOR_PASSWORD`` (scripts), else typed twice without echo."""
+    given = os.environ.get(PASSWORD_ENV)
+    if given:
+        return given
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise AuthorityConfigError(
+            Message("cli.authority.password_needed", {"variable": PASSWORD_ENV}),
+            next_step=Message("cli.authority.password_needed.next", {"variable": PASSWORD_ENV}),
+        )
+    first = getpass.getpass(h("cli.authority.password_prompt"))
+    if getpass.getpass(h("cli.authority.password_again")) != first:
+        raise AuthorityConfigError(Message("cli.authority.passwords_differ"))
+    return first
+
+
+async def cmd_operator_add(args: argparse.Namespace) -> int:
+    from safetool.authority.operators import OperatorDesk
+
+    password = _new_password()
+
+    def work() -> Any:
+        authority = _open(args)
+        try:
+            desk = OperatorDesk(authority.ledger.engine, authority.clock)
+            return desk.add(args.username, args.name or args.username, args.role, password)
+        finally:
+            authority.shutdown()
+
+    account = await asyncio.to_thread(work)
+    if args.json:
+        print_json({"ok": True, "username": account.username, "role": account.role})
+        return 0
+    role = Message(f"desk.role.{account.role}")
+    say(args, Message("desk.account.created", {"username": account.username, "role": role}))
+    return 0
+
+
 # --- verify-report -------------------------------------------------------------------------
 
 
@@ -473,6 +518,22 @@ def add_authority_parser(subparsers: Any) -> None:
     )
     close.add_argument("--seal", required=True, metavar="DIGITS", help=h("cli.help.authority.seal"))
     close.set_defaults(handler=cmd_close)
+
+    operator = commands.add_parser(
+        "operator-add",
+        help=h("cli.help.authority.operator_add"),
+        description=h("cli.help.authority.operator_add.description", variable=PASSWORD_ENV),
+    )
+    _common(operator)
+    operator.add_argument("username", metavar="ACCOUNT", help=h("cli.help.authority.account"))
+    operator.add_argument("--name", help=h("cli.help.authority.account_name"))
+    operator.add_argument(
+        "--role",
+        choices=("operator", "supervisor", "administrator"),
+        default="operator",
+        help=h("cli.help.authority.role"),
+    )
+    operator.set_defaults(handler=cmd_operator_add)
 
     verify = commands.add_parser(
         "verify-report",

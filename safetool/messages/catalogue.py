@@ -2926,3 +2926,7 @@ from safetool.messages.authority_texts import AUTHORITY, AUTHORITY_COMMANDS  # n
 
 TEXTS.update(AUTHORITY)
 TEXTS.update(AUTHORITY_COMMANDS)
+
+from safetool.messages.desk_texts import DESK  # noqa: E402
+
+TEXTS.update(DESK)

@@ -486,8 +486,9 @@ async def test_a_garbage_stream_gets_a_clear_error_and_the_old_image_keeps_runni
         await client.request(
             FirmwareStreamRequest(0, Compression.LZMA2, 32 * 1024, len(image) // 2)
         )
+        garbage = b"\x7f" + os.urandom(3999)  # no LZMA2 chunk starts with 0x03-0x7f
         with pytest.raises(LockRefused) as refused:
-            await client.request(FirmwareWriteRequest(0, os.urandom(4000)))
+            await client.request(FirmwareWriteRequest(0, garbage))
         assert refused.value.code == ErrorCode.MALFORMED
         assert "corrupt" in refused.value.detail
         with pytest.raises(LockRefused) as refused:  # the stream ended; nothing half-taken

@@ -1,0 +1,280 @@
+"""The hotline desk: server-rendered pages (Starlette, Jinja2, plain forms) for operators at the
+24-hour service centre, in Chinese and English from the shared message catalogue.
+
+Every page needs a logged-in operator (a session cookie: HttpOnly, SameSite=Strict, Secure
+behind TLS); every form carries the session's CSRF token (the login form a double-submit one);
+every action goes into the append-only operator record. The signing key and the recovery master
+secret stay in the server process: no page shows them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from safetool.authority.errors import AuthorityError
+from safetool.authority.operators import DeskSession, LoginRefused, NotPermitted, OperatorDesk
+from safetool.authority.service import Authority
+from safetool.errors import SafetoolError
+from safetool.messages import LANGUAGES, Message, language_code, local_time, render
+
+SESSION_COOKIE = "safetool_desk"
+LOGIN_CSRF_COOKIE = "safetool_desk_login"
+LANGUAGE_COOKIE = "safetool_desk_lang"
+MAX_FORM_BYTES = 16 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+_PAGES = Environment(
+    loader=PackageLoader("safetool.authority", "desk_templates"),
+    autoescape=select_autoescape(["html", "j2"], default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def page_language(request: Request) -> str:
+    """The desk's language: the operator's choice (a cookie), else the browser's."""
+    chosen = language_code(request.cookies.get(LANGUAGE_COOKIE))
+    if chosen in LANGUAGES:
+        return chosen
+    accepted = request.headers.get("accept-language", "").lower()
+    return "zh_CN" if accepted.startswith("zh") else "en"
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+class Desk:
+    """The desk's routes, bound to one authority and its operator accounts."""
+
+    def __init__(self, authority: Authority, operators: OperatorDesk) -> None:
+        self.authority = authority
+        self.operators = operators
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/desk/", self.home, methods=["GET"]),
+            Route("/desk/login", self.login_page, methods=["GET"]),
+            Route("/desk/login", self.login, methods=["POST"]),
+            Route("/desk/logout", self.logout, methods=["POST"]),
+            Route("/desk/phone", self.phone, methods=["POST"]),
+            Route("/desk/operators", self.operator_list, methods=["GET"]),
+            Route("/desk/language/{code}", self.choose_language, methods=["GET"]),
+        ]
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def _page(
+        self,
+        request: Request,
+        template: str,
+        session: DeskSession | None,
+        status: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        language = page_language(request)
+
+        def say(key: str, **params: Any) -> str:
+            return render(Message(key, params), language)
+
+        def moment(seconds: int) -> str:
+            return local_time(datetime.fromtimestamp(seconds, UTC), language)
+
+        def explain(error: SafetoolError) -> list[str]:
+            message, meaning, next_step = (render(part, language) for part in error.coded)
+            return [part for part in (message, meaning, next_step) if part]
+
+        html = _PAGES.get_template(template).render(
+            say=say,
+            explain=explain,
+            moment=moment,
+            language=language,
+            languages=LANGUAGES,
+            session=session,
+            **values,
+        )
+        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+    async def _form(self, request: Request) -> dict[str, str]:
+        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            return {}
+        form = await request.form(max_files=0, max_fields=20)
+        return {key: value for key, value in form.items() if isinstance(value, str)}
+
+    async def _session(self, request: Request) -> DeskSession | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        return await run_in_threadpool(self.operators.session, token)
+
+    def _to_login(self) -> Response:
+        return RedirectResponse("/desk/login", status_code=303, headers=SECURITY_HEADERS)
+
+    # --- login and logout ------------------------------------------------------------------------
+
+    async def login_page(self, request: Request) -> Response:
+        return self._login_form(request)
+
+    def _login_form(
+        self, request: Request, error: SafetoolError | None = None, status: int = 200
+    ) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = self._page(request, "login.html.j2", None, status, csrf=token, error=error)
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+            path="/desk",
+        )
+        return response
+
+    async def login(self, request: Request) -> Response:
+        form = await self._form(request)
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        given = form.get("csrf", "")
+        if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+            refusal = NotPermitted(Message("desk.csrf"), next_step=Message("desk.csrf.next"))
+            return self._login_form(request, refusal, 403)
+        try:
+            token, _ = await run_in_threadpool(
+                self.operators.log_in, form.get("username", ""), form.get("password", "")
+            )
+        except LoginRefused as refusal:
+            return self._login_form(request, refusal, 401)
+        response = RedirectResponse("/desk/", status_code=303, headers=SECURITY_HEADERS)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+            path="/desk",
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/desk")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        session = await self._session(request)
+        if session is None:
+            return self._to_login()
+        form = await self._form(request)
+        try:
+            session.check_csrf(form.get("csrf"))
+        except AuthorityError as refusal:
+            return self._page(request, "refused.html.j2", session, 403, error=refusal)
+        token = request.cookies.get(SESSION_COOKIE, "")
+        await run_in_threadpool(self.operators.log_out, token, session.operator)
+        response = self._to_login()
+        response.delete_cookie(SESSION_COOKIE, path="/desk")
+        return response
+
+    async def choose_language(self, request: Request) -> Response:
+        code = language_code(request.path_params["code"]) or "en"
+        response = RedirectResponse("/desk/", status_code=303, headers=SECURITY_HEADERS)
+        if code in LANGUAGES:
+            response.set_cookie(
+                LANGUAGE_COOKIE, code, samesite="strict", secure=_secure(request), path="/desk"
+            )
+        return response
+
+    # --- the phone-in desk -----------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        session = await self._session(request)
+        if session is None:
+            return self._to_login()
+        return self._page(request, "phone.html.j2", session, form={}, issued=None, error=None)
+
+    async def phone(self, request: Request) -> Response:
+        session = await self._session(request)
+        if session is None:
+            return self._to_login()
+        form = await self._form(request)
+        fields = {
+            k: form.get(k, "").strip() for k in ("serial", "challenge", "technician", "counter")
+        }
+        try:
+            session.check_csrf(form.get("csrf"))
+        except AuthorityError as refusal:
+            return self._page(request, "refused.html.j2", session, 403, error=refusal)
+        issue = self._issue(session, fields)
+        try:
+            issued = await run_in_threadpool(issue)
+        except AuthorityError as refusal:
+            what = f"serial={fields['serial'][:64]} technician={fields['technician'][:64]}"
+            await run_in_threadpool(self.operators.record, session.operator, "phone_refused", what)
+            return self._page(
+                request, "phone.html.j2", session, refusal.http_status, form=fields,
+                issued=None, error=refusal,
+            )  # fmt: skip
+        return self._page(
+            request, "phone.html.j2", session, form={}, issued=issued, error=None,
+            card=self._card(issued.technician_id),
+        )  # fmt: skip
+
+    def _issue(self, session: DeskSession, fields: dict[str, str]) -> Callable[[], Any]:
+        def work() -> Any:
+            session.require("operator")
+            counter_text = fields["counter"].replace(" ", "")
+            counter = int(counter_text) if counter_text.isdigit() else None
+            answer = self.authority.issue_phone(
+                fields["serial"], fields["challenge"], fields["technician"],
+                counter=counter, via="desk",
+            )  # fmt: skip
+            self.operators.record(
+                session.operator,
+                "phone_response",
+                f"recovery={answer.recovery_id} serial={answer.serial} "
+                f"technician={answer.technician_id}",
+            )
+            return answer
+
+        return work
+
+    def _card(self, technician_id: str) -> dict[str, Any] | None:
+        """The technician's identity card: who, where, what they may do, until when."""
+        try:
+            certificate = self.authority.register.get(technician_id)
+        except SafetoolError:
+            return None
+        return {
+            "id": certificate.subject_id,
+            "name": certificate.name,
+            "region": certificate.region,
+            "qualifications": ", ".join(certificate.qualifications.names()),
+            "not_after": certificate.not_after,
+        }
+
+    # --- accounts (administrators) ---------------------------------------------------------------
+
+    async def operator_list(self, request: Request) -> Response:
+        session = await self._session(request)
+        if session is None:
+            return self._to_login()
+        try:
+            session.require("administrator")
+        except AuthorityError as refusal:
+            await run_in_threadpool(
+                self.operators.record, session.operator, "refused", "operators page"
+            )
+            return self._page(request, "refused.html.j2", session, 403, error=refusal)
+        accounts = await run_in_threadpool(self.operators.operators)
+        return self._page(request, "operators.html.j2", session, accounts=accounts)

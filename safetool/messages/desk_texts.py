@@ -1,0 +1,123 @@
+"""The hotline desk's words (``desk.`` keys): its pages, its logins and its refusals, as an
+operator at the 24-hour service centre reads them. Part of the catalogue, kept apart."""
+
+from __future__ import annotations
+
+
+def _(en: str, zh_cn: str) -> dict[str, str]:
+    return {"en": en, "zh_CN": zh_cn}
+
+
+DESK: dict[str, dict[str, str]] = {
+    "desk.title": _("Hotline desk", "热线服务台"),
+    "desk.back": _("Back to the desk", "返回服务台"),
+    "desk.logout": _("Log out", "退出登录"),
+    "desk.logged_in_as": _("{name} ({role})", "{name}（{role}）"),
+    "desk.role.operator": _("operator", "接线员"),
+    "desk.role.supervisor": _("supervisor", "主管"),
+    "desk.role.administrator": _("administrator", "管理员"),
+    "desk.role": _(
+        "Only an account with the role {role} may do this.", "只有{role}角色的账户才能执行此操作。"
+    ),
+    "desk.role.next": _("Ask a colleague with that role.", "请联系具有该角色的同事。"),
+    "desk.csrf": _(
+        "The form did not come from this desk's own page (its security token is missing or "
+        "wrong): nothing was done.",
+        "该表单并非来自本服务台的页面（安全令牌缺失或错误）：未执行任何操作。",
+    ),
+    "desk.csrf.meaning": _(
+        "Another site may have tried to act in your name.", "可能有其他网站试图以您的名义操作。"
+    ),
+    "desk.csrf.next": _(
+        "Open the page again from the desk and send the form from there.",
+        "请从服务台重新打开该页面，再从那里提交表单。",
+    ),
+    # --- logging in ------------------------------------------------------------------------
+    "desk.login.title": _("Log in", "登录"),
+    "desk.login.username": _("Account", "账户"),
+    "desk.login.password": _("Password", "密码"),
+    "desk.login.submit": _("Log in", "登录"),
+    "desk.login.refused": _("Wrong account or password.", "账户或密码错误。"),
+    "desk.login.refused.next": _(
+        "Type them again; after 5 failures in a row the account is locked for 15 minutes.",
+        "请重新输入；连续失败 5 次后，该账户将被锁定 15 分钟。",
+    ),
+    "desk.login.locked": _(
+        "This account is locked for {minutes} more minutes after repeated failed logins.",
+        "由于多次登录失败，该账户还将锁定 {minutes} 分钟。",
+    ),
+    "desk.login.locked.next": _("Wait, or ask an administrator.", "请稍候，或联系管理员。"),
+    "desk.login.needed": _("Log in first.", "请先登录。"),
+    "desk.login.needed.next": _("Open the desk's login page.", "请打开服务台的登录页面。"),
+    # --- the phone-in desk -------------------------------------------------------------------
+    "desk.phone.title": _("Phone-in recovery", "电话恢复"),
+    "desk.phone.serial": _("Lock serial", "锁序列号"),
+    "desk.phone.technician": _("Technician ID", "技术员编号"),
+    "desk.phone.challenge": _("Challenge digits", "挑战码"),
+    "desk.phone.counter": _("Recovery counter", "恢复计数器"),
+    "desk.phone.submit": _("Issue the response", "签发响应码"),
+    "desk.phone.issued": _(
+        "Recovery {recovery}: read this response back to {technician} for lock {serial}",
+        "恢复 {recovery}：请向 {technician} 读出锁 {serial} 的响应码",
+    ),
+    "desk.phone.valid_until": _("Valid until {time}.", "有效期至 {time}。"),
+    "desk.phone.refused": _("Not issued.", "未签发。"),
+    "desk.card.title": _("Technician", "技术员"),
+    "desk.card.region": _("Region", "地区"),
+    "desk.card.qualifications": _("Qualifications", "资质"),
+    "desk.card.valid": _("certificate valid until {time}", "证书有效期至 {time}"),
+    # --- accounts ------------------------------------------------------------------------------
+    "desk.refused.title": _("Refused", "已拒绝"),
+    "desk.operators.title": _("Accounts", "账户"),
+    "desk.operators.name": _("Name", "姓名"),
+    "desk.operators.role": _("Role", "角色"),
+    "desk.account.role": _(
+        "There is no role {role}: operator, supervisor or administrator.",
+        "没有 {role} 这一角色：可选接线员（`operator`）、主管（`supervisor`）"
+        "或管理员（`administrator`）。",
+    ),
+    "desk.account.username": _(
+        "An account name has 1 to 64 printable characters and no spaces.",
+        "账户名须为 1 到 64 个可打印字符，且不含空格。",
+    ),
+    "desk.account.password_short": _(
+        "A password needs at least {length} characters.", "密码至少需要 {length} 个字符。"
+    ),
+    "desk.account.exists": _(
+        "An account named {username} exists already.", "名为 {username} 的账户已经存在。"
+    ),
+    "desk.account.created": _(
+        "Account {username} created ({role}).", "已创建账户 {username}（{role}）。"
+    ),
+    # --- the administrator's command ------------------------------------------------------------
+    "cli.help.authority.operator_add": _(
+        "add a hotline desk account (operator, supervisor or administrator)",
+        "添加热线服务台账户（接线员、主管或管理员）",
+    ),
+    "cli.help.authority.operator_add.description": _(
+        "Creates an account for the web desk (`safetool authority serve`, then /desk/). The "
+        "password is typed twice, or read from ${variable} in scripts; only its Argon2 hash is "
+        "kept.",
+        "为网页服务台创建账户（运行 `safetool authority serve` 后打开 `/desk/`）。密码需输入两次，"
+        "脚本中可从 ${variable} 读取；只保存其 `Argon2` 哈希值。",
+    ),
+    "cli.help.authority.account": _("the account's login name", "账户的登录名"),
+    "cli.help.authority.account_name": _(
+        "the person's name, as the desk shows it", "使用者姓名，显示在服务台上"
+    ),
+    "cli.help.authority.role": _(
+        "what the account may do (default: operator)", "该账户的权限（默认：接线员）"
+    ),
+    "cli.authority.password_prompt": _("Password: ", "密码："),
+    "cli.authority.password_again": _("Password again: ", "再次输入密码："),
+    "cli.authority.passwords_differ": _(
+        "The two passwords differ; no account was created.", "两次输入的密码不一致；未创建账户。"
+    ),
+    "cli.authority.password_needed": _(
+        "No terminal to type a password in, and ${variable} is not set.",
+        "没有可输入密码的终端，且未设置 ${variable}。",
+    ),
+    "cli.authority.password_needed.next": _(
+        "Run it in a terminal, or set ${variable}.", "请在终端中运行，或设置 ${variable}。"
+    ),
+}

@@ -1,0 +1,300 @@
+"""The hotline desk (issue 17, first slice) through Starlette's test client: operators are
+people (Argon2 passwords, lockout, sessions that expire, roles), every form carries a CSRF
+token, every action is in the append-only record, and a phone-in response issued at the desk
+is the one the lock computes. Attacks are tests: wrong passwords, forms without the token or
+with another operator's, an operator asking for an administrator's page, injection strings,
+an expired session."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from protocols.recovery import challenge_digits, device_recovery_secret, phone_response
+from safetool.authority.app import create_app
+from safetool.authority.keys import load_master_secret
+from safetool.authority.operators import (
+    LOCKOUT_S,
+    MAX_FAILED_LOGINS,
+    SESSION_IDLE_S,
+    OperatorDesk,
+)
+from safetool.authority.service import Authority
+from safetool.services.devpki import init_dev_pki
+from tests.unit.test_messages import latin_words
+
+SERIAL = "SL-0000-0001"
+PASSWORDS = {
+    "li.na": "correct horse 1",
+    "wang.wei": "battery staple 2",
+    "admin": "admin pass 12345",
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("desk") / "pki"
+    init_dev_pki(folder)
+    return folder
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def authority(pki: Path, tmp_path: Path, clock: Clock) -> Iterator[Authority]:
+    opened = Authority.open(pki, f"sqlite:///{tmp_path / 'ledger.sqlite'}", clock=clock)
+    desk = OperatorDesk(opened.ledger.engine, clock)
+    desk.add("li.na", "Li Na", "operator", PASSWORDS["li.na"])
+    desk.add("wang.wei", "Wang Wei", "operator", PASSWORDS["wang.wei"])
+    desk.add("admin", "Zhao Min", "administrator", PASSWORDS["admin"])
+    yield opened
+    opened.shutdown()
+
+
+def browser(authority: Authority, language: str = "en") -> httpx.AsyncClient:
+    """A browser at the desk (over HTTPS, so the cookie's Secure flag is as behind TLS)."""
+    accept = "zh-CN,zh;q=0.9" if language == "zh_CN" else "en"
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(create_app(authority)),
+        base_url="https://desk.test",
+        headers={"accept-language": accept},
+    )
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+async def log_in(client: httpx.AsyncClient, username: str, password: str | None = None) -> str:
+    """Log in; the CSRF token of the desk page it lands on."""
+    form = csrf_of((await client.get("/desk/login")).text)
+    answer = await client.post(
+        "/desk/login",
+        data={"csrf": form, "username": username, "password": password or PASSWORDS[username]},
+    )
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == "/desk/"
+    return csrf_of((await client.get("/desk/")).text)
+
+
+def actions(authority: Authority, clock: Clock, username: str) -> list[str]:
+    return [a[2] for a in OperatorDesk(authority.ledger.engine, clock).actions(username)]
+
+
+async def test_the_desk_needs_a_login_and_its_cookie_is_httponly_strict_and_secure(
+    authority: Authority,
+) -> None:
+    client = browser(authority)
+    assert (await client.get("/")).headers["location"] == "/desk/"
+    assert (await client.get("/desk/")).headers["location"] == "/desk/login"
+    form = csrf_of((await client.get("/desk/login")).text)
+    answer = await client.post(
+        "/desk/login", data={"csrf": form, "username": "li.na", "password": PASSWORDS["li.na"]}
+    )
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" in cookie
+    page = await client.get("/desk/")
+    assert page.status_code == 200 and "Li Na (operator)" in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+async def test_a_phone_in_response_issued_at_the_desk_is_the_one_the_lock_computes(
+    authority: Authority, pki: Path, clock: Clock
+) -> None:
+    client = browser(authority)
+    token = await log_in(client, "li.na")
+    challenge = challenge_digits(secrets.token_bytes(16))
+    grouped = " ".join(challenge[i : i + 4] for i in range(0, len(challenge), 4))
+    page = await client.post(
+        "/desk/phone",
+        data={
+            "csrf": token, "serial": SERIAL, "challenge": grouped,
+            "technician": "T-1001", "counter": "4",
+        },
+    )  # fmt: skip
+    assert page.status_code == 200, page.text
+    secret = device_recovery_secret(load_master_secret(pki).reveal(), SERIAL)
+    expected = phone_response(secret, SERIAL, challenge, 4, "T-1001")
+    digits = re.search(r'id="response">([^<]+)<', page.text)
+    assert digits and digits.group(1).replace(" ", "") == expected
+    assert "read this response back to T-1001 for lock SL-0000-0001" in page.text
+    assert "Region" in page.text and "recover" in page.text  # the technician's card
+    (entry,) = authority.ledger.entries()
+    assert (entry.serial, entry.technician_id, entry.kind) == (SERIAL, "T-1001", "phone")
+    assert "phone_response" in actions(authority, clock, "li.na")
+
+
+async def test_a_misheard_challenge_digit_is_refused_in_the_operators_language(
+    authority: Authority, clock: Clock
+) -> None:
+    client = browser(authority, "zh_CN")
+    token = await log_in(client, "wang.wei")
+    challenge = challenge_digits(secrets.token_bytes(16))
+    misheard = challenge[:2] + str((int(challenge[2]) + 1) % 10) + challenge[3:]
+    page = await client.post(
+        "/desk/phone",
+        data={
+            "csrf": token, "serial": SERIAL, "challenge": misheard,
+            "technician": "T-1001", "counter": "1",
+        },
+    )  # fmt: skip
+    assert page.status_code == 422
+    assert "未签发" in page.text and "电话恢复" in page.text
+    shown = re.sub(r"<[^>]+>|SL-\d{4}-\d{4}|T-\d+|\d+", " ", page.text.split("<main>")[1])
+    assert not latin_words(shown.replace("&#39;", "'")), shown
+    assert authority.ledger.entries() == []
+    assert actions(authority, clock, "wang.wei")[-1] == "phone_refused"
+
+
+async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
+    authority: Authority, clock: Clock
+) -> None:
+    client = browser(authority)
+    for _ in range(MAX_FAILED_LOGINS):
+        form = csrf_of((await client.get("/desk/login")).text)
+        answer = await client.post(
+            "/desk/login", data={"csrf": form, "username": "li.na", "password": "guess"}
+        )
+        assert answer.status_code == 401 and "Wrong account or password" in answer.text
+    form = csrf_of((await client.get("/desk/login")).text)
+    answer = await client.post(
+        "/desk/login", data={"csrf": form, "username": "li.na", "password": PASSWORDS["li.na"]}
+    )
+    assert answer.status_code == 401 and "locked for 15 more minutes" in answer.text
+    unknown = await client.post(
+        "/desk/login",
+        data={
+            "csrf": csrf_of((await client.get("/desk/login")).text),
+            "username": "nobody",
+            "password": "x",
+        },
+    )
+    assert "Wrong account or password" in unknown.text  # never says which names exist
+    clock.now += LOCKOUT_S + 1
+    await log_in(client, "li.na")
+    assert actions(authority, clock, "li.na").count("login_failed") == MAX_FAILED_LOGINS
+
+
+async def test_a_form_without_the_token_or_with_another_operators_does_nothing(
+    authority: Authority,
+) -> None:
+    li, wang = browser(authority), browser(authority)
+    await log_in(li, "li.na")
+    wang_token = await log_in(wang, "wang.wei")
+    fields = {"serial": SERIAL, "challenge": "1", "technician": "T-1001", "counter": "1"}
+    for data in (fields, {**fields, "csrf": wang_token}, {**fields, "csrf": ""}):
+        page = await li.post("/desk/phone", data=data)
+        assert page.status_code == 403 and "security token" in page.text
+    login = browser(authority)
+    await login.get("/desk/login")
+    answer = await login.post(
+        "/desk/login", data={"csrf": "forged", "username": "li.na", "password": PASSWORDS["li.na"]}
+    )
+    assert answer.status_code == 403
+    assert "safetool_desk=" not in answer.headers.get("set-cookie", "")  # no session opened
+    assert authority.ledger.entries() == []
+
+
+async def test_an_operator_cannot_open_an_administrators_page(
+    authority: Authority, clock: Clock
+) -> None:
+    operator, admin = browser(authority), browser(authority)
+    await log_in(operator, "li.na")
+    page = await operator.get("/desk/operators")
+    assert page.status_code == 403 and "administrator" in page.text
+    assert actions(authority, clock, "li.na")[-1] == "refused"
+    await log_in(admin, "admin")
+    page = await admin.get("/desk/operators")
+    assert page.status_code == 200 and "Wang Wei" in page.text and "Li Na" in page.text
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "<script>alert(1)</script>",
+        "'; DROP TABLE authorisations; --",
+        '" onmouseover="alert(1)',
+        "SL-0000-0001' OR '1'='1",
+    ],
+)
+async def test_injection_strings_are_escaped_and_never_executed(
+    authority: Authority, attack: str
+) -> None:
+    client = browser(authority)
+    token = await log_in(client, "li.na")
+    page = await client.post(
+        "/desk/phone",
+        data={"csrf": token, "serial": attack, "challenge": attack, "technician": attack,
+              "counter": attack},
+    )  # fmt: skip
+    assert page.status_code in (400, 404, 422), page.text
+    assert attack not in page.text  # shown escaped, if at all
+    assert "<script>alert" not in page.text
+    with authority.ledger.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM authorisations")).scalar() == 0
+    answer = await client.post(
+        "/desk/login",
+        data={"csrf": csrf_of((await client.get("/desk/login")).text), "username": attack,
+              "password": attack},
+    )  # fmt: skip
+    assert answer.status_code == 401 and attack not in answer.text
+
+
+async def test_a_session_left_idle_expires_and_a_logout_ends_it_everywhere(
+    authority: Authority, clock: Clock
+) -> None:
+    client = browser(authority)
+    token = await log_in(client, "li.na")
+    clock.now += SESSION_IDLE_S + 1
+    assert (await client.get("/desk/")).headers["location"] == "/desk/login"
+    token = await log_in(client, "li.na")
+    stolen = client.cookies.get("safetool_desk")
+    assert (await client.post("/desk/logout", data={"csrf": token})).status_code == 303
+    thief = browser(authority)
+    thief.cookies.set("safetool_desk", stolen or "", domain="desk.test")
+    assert (await thief.get("/desk/")).headers["location"] == "/desk/login"
+    record = actions(authority, clock, "li.na")
+    assert record[-4:] == ["logged_in", "session_expired", "logged_in", "logged_out"]
+
+
+async def test_the_operator_record_is_append_only(authority: Authority, clock: Clock) -> None:
+    await log_in(browser(authority), "li.na")
+    with authority.ledger.engine.connect() as connection:
+        for statement in (
+            "UPDATE operator_actions SET action = 'x'",
+            "DELETE FROM operator_actions",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                connection.execute(text(statement))
+    assert "logged_in" in actions(authority, clock, "li.na")
+
+
+async def test_no_page_shows_the_keys_or_a_password_hash(authority: Authority, pki: Path) -> None:
+    client = browser(authority)
+    await log_in(client, "admin")
+    secret = load_master_secret(pki).reveal().hex()
+    for path in ("/desk/", "/desk/operators", "/desk/login"):
+        page = (await client.get(path)).text
+        assert secret not in page and "$argon2" not in page
