@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from safetool.authority.desk_ledger import LedgerPages
 from safetool.authority.errors import AuthorityError
 from safetool.authority.operators import DeskSession, LoginRefused, NotPermitted, OperatorDesk
 from safetool.authority.service import Authority
@@ -78,11 +79,12 @@ class Desk:
             Route("/desk/phone", self.phone, methods=["POST"]),
             Route("/desk/operators", self.operator_list, methods=["GET"]),
             Route("/desk/language/{code}", self.choose_language, methods=["GET"]),
+            *LedgerPages(self).routes(),
         ]
 
     # --- rendering -------------------------------------------------------------------------------
 
-    def _page(
+    def page(
         self,
         request: Request,
         template: str,
@@ -113,17 +115,17 @@ class Desk:
         )
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
-    async def _form(self, request: Request) -> dict[str, str]:
+    async def read_form(self, request: Request) -> dict[str, str]:
         if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
             return {}
         form = await request.form(max_files=0, max_fields=20)
         return {key: value for key, value in form.items() if isinstance(value, str)}
 
-    async def _session(self, request: Request) -> DeskSession | None:
+    async def session_of(self, request: Request) -> DeskSession | None:
         token = request.cookies.get(SESSION_COOKIE)
         return await run_in_threadpool(self.operators.session, token)
 
-    def _to_login(self) -> Response:
+    def to_login(self) -> Response:
         return RedirectResponse("/desk/login", status_code=303, headers=SECURITY_HEADERS)
 
     # --- login and logout ------------------------------------------------------------------------
@@ -135,7 +137,7 @@ class Desk:
         self, request: Request, error: SafetoolError | None = None, status: int = 200
     ) -> Response:
         token = secrets.token_urlsafe(32)
-        response = self._page(request, "login.html.j2", None, status, csrf=token, error=error)
+        response = self.page(request, "login.html.j2", None, status, csrf=token, error=error)
         response.set_cookie(
             LOGIN_CSRF_COOKIE,
             token,
@@ -147,7 +149,7 @@ class Desk:
         return response
 
     async def login(self, request: Request) -> Response:
-        form = await self._form(request)
+        form = await self.read_form(request)
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         given = form.get("csrf", "")
         if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
@@ -172,17 +174,17 @@ class Desk:
         return response
 
     async def logout(self, request: Request) -> Response:
-        session = await self._session(request)
+        session = await self.session_of(request)
         if session is None:
-            return self._to_login()
-        form = await self._form(request)
+            return self.to_login()
+        form = await self.read_form(request)
         try:
             session.check_csrf(form.get("csrf"))
         except AuthorityError as refusal:
-            return self._page(request, "refused.html.j2", session, 403, error=refusal)
+            return self.page(request, "refused.html.j2", session, 403, error=refusal)
         token = request.cookies.get(SESSION_COOKIE, "")
         await run_in_threadpool(self.operators.log_out, token, session.operator)
-        response = self._to_login()
+        response = self.to_login()
         response.delete_cookie(SESSION_COOKIE, path="/desk")
         return response
 
@@ -198,34 +200,34 @@ class Desk:
     # --- the phone-in desk -----------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        session = await self._session(request)
+        session = await self.session_of(request)
         if session is None:
-            return self._to_login()
-        return self._page(request, "phone.html.j2", session, form={}, issued=None, error=None)
+            return self.to_login()
+        return self.page(request, "phone.html.j2", session, form={}, issued=None, error=None)
 
     async def phone(self, request: Request) -> Response:
-        session = await self._session(request)
+        session = await self.session_of(request)
         if session is None:
-            return self._to_login()
-        form = await self._form(request)
+            return self.to_login()
+        form = await self.read_form(request)
         fields = {
             k: form.get(k, "").strip() for k in ("serial", "challenge", "technician", "counter")
         }
         try:
             session.check_csrf(form.get("csrf"))
         except AuthorityError as refusal:
-            return self._page(request, "refused.html.j2", session, 403, error=refusal)
+            return self.page(request, "refused.html.j2", session, 403, error=refusal)
         issue = self._issue(session, fields)
         try:
             issued = await run_in_threadpool(issue)
         except AuthorityError as refusal:
             what = f"serial={fields['serial'][:64]} technician={fields['technician'][:64]}"
             await run_in_threadpool(self.operators.record, session.operator, "phone_refused", what)
-            return self._page(
+            return self.page(
                 request, "phone.html.j2", session, refusal.http_status, form=fields,
                 issued=None, error=refusal,
             )  # fmt: skip
-        return self._page(
+        return self.page(
             request, "phone.html.j2", session, form={}, issued=issued, error=None,
             card=self._card(issued.technician_id),
         )  # fmt: skip
@@ -266,15 +268,15 @@ class Desk:
     # --- accounts (administrators) ---------------------------------------------------------------
 
     async def operator_list(self, request: Request) -> Response:
-        session = await self._session(request)
+        session = await self.session_of(request)
         if session is None:
-            return self._to_login()
+            return self.to_login()
         try:
             session.require("administrator")
         except AuthorityError as refusal:
             await run_in_threadpool(
                 self.operators.record, session.operator, "refused", "operators page"
             )
-            return self._page(request, "refused.html.j2", session, 403, error=refusal)
+            return self.page(request, "refused.html.j2", session, 403, error=refusal)
         accounts = await run_in_threadpool(self.operators.operators)
-        return self._page(request, "operators.html.j2", session, accounts=accounts)
+        return self.page(request, "operators.html.j2", session, accounts=accounts)

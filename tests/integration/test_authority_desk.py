@@ -18,7 +18,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from protocols.recovery import challenge_digits, device_recovery_secret, phone_response
+from protocols.recovery import (
+    challenge_digits,
+    device_recovery_secret,
+    phone_response,
+    seal_code,
+)
 from safetool.authority.app import create_app
 from safetool.authority.keys import load_master_secret
 from safetool.authority.operators import (
@@ -298,3 +303,73 @@ async def test_no_page_shows_the_keys_or_a_password_hash(authority: Authority, p
     for path in ("/desk/", "/desk/operators", "/desk/login"):
         page = (await client.get(path)).text
         assert secret not in page and "$argon2" not in page
+
+
+# --- close seals and the ledger ----------------------------------------------------------------
+
+
+async def _issued(client: httpx.AsyncClient, token: str, serial: str, counter: int) -> str:
+    """A phone-in response issued at the desk; the challenge it answered."""
+    challenge = challenge_digits(secrets.token_bytes(16))
+    page = await client.post(
+        "/desk/phone",
+        data={"csrf": token, "serial": serial, "challenge": challenge,
+              "technician": "T-1001", "counter": str(counter)},
+    )  # fmt: skip
+    assert page.status_code == 200, page.text
+    return challenge
+
+
+async def test_a_close_seal_read_over_the_phone_closes_the_recovery_and_a_wrong_one_does_not(
+    authority: Authority, pki: Path, clock: Clock
+) -> None:
+    client = browser(authority)
+    token = await log_in(client, "li.na")
+    challenge = await _issued(client, token, SERIAL, 7)
+    clock.now += 2 * 3600  # no seal for two hours: listed for a call-back
+    token = await log_in(client, "li.na")  # (the desk was left idle: logged out meanwhile)
+    page = await client.get("/desk/seals")
+    assert "Waiting for a close seal (call back): 1" in page.text and SERIAL in page.text
+    secret = device_recovery_secret(load_master_secret(pki).reveal(), SERIAL)
+    seal = seal_code(secret, SERIAL, 7, challenge)
+    wrong = seal[:-2] + str((int(seal[-2]) + 1) % 10) + seal[-1]
+    page = await client.post(
+        "/desk/seals", data={"csrf": token, "serial": SERIAL, "recovery": "7", "seal": wrong}
+    )
+    assert page.status_code in (403, 422) and "Not recorded." in page.text
+    page = await client.post(
+        "/desk/seals", data={"csrf": token, "serial": SERIAL, "recovery": "7", "seal": seal}
+    )
+    assert page.status_code == 200, page.text
+    assert "is closed: the seal is right" in page.text
+    assert "Waiting for a close seal (call back): 0" in page.text
+    (entry,) = authority.ledger.entries()
+    assert entry.state == "closed"
+    assert actions(authority, clock, "li.na")[-2:] == ["seal_refused", "seal_verified"]
+
+
+async def test_the_ledger_is_searched_counted_and_exported_by_supervisors_only(
+    authority: Authority, clock: Clock
+) -> None:
+    desk = OperatorDesk(authority.ledger.engine, clock)
+    desk.add("chen.jie", "Chen Jie", "supervisor", "supervisor pass 1")
+    client = browser(authority, "zh_CN")
+    token = await log_in(client, "li.na")
+    for number, serial in enumerate((SERIAL, "SL-0000-0002", SERIAL), start=1):
+        await _issued(client, token, serial, number)
+    page = await client.get("/desk/ledger", params={"serial": SERIAL})
+    assert page.status_code == 200 and "共 2 条恢复记录" in page.text
+    assert "<svg" in page.text and "每日恢复次数" in page.text and "各地区恢复次数" in page.text
+    assert page.text.count("<tr><td>") == 2
+    bad = await client.get("/desk/ledger", params={"state": "<b>open</b>"})
+    assert bad.status_code == 400 and "<b>open</b>" not in bad.text
+    refused = await client.get("/desk/ledger.csv")
+    assert refused.status_code == 403 and "主管" in refused.text
+    supervisor = browser(authority)
+    await log_in(supervisor, "chen.jie", "supervisor pass 1")
+    export = await supervisor.get("/desk/ledger.csv", params={"serial": SERIAL})
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert "attachment" in export.headers["content-disposition"]
+    assert len(export.text.strip().splitlines()) == 3  # the header and two recoveries
+    assert actions(authority, clock, "chen.jie")[-1] == "ledger_exported"
+    assert actions(authority, clock, "li.na")[-1] == "refused"
