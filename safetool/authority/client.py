@@ -36,6 +36,7 @@ from safetool.authority.wire import (
     build_result_report,
     error_from_json,
 )
+from safetool.authority.wire import EnrolmentRequest as EnrolmentRequest
 from safetool.messages import Message
 
 DEFAULT_TIMEOUT_S = 10.0

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from safetool.authority.desk_ledger import LedgerPages
+from safetool.authority.desk_technicians import TechnicianPages
 from safetool.authority.errors import AuthorityError
 from safetool.authority.operators import DeskSession, LoginRefused, NotPermitted, OperatorDesk
 from safetool.authority.service import Authority
@@ -80,6 +81,7 @@ class Desk:
             Route("/desk/operators", self.operator_list, methods=["GET"]),
             Route("/desk/language/{code}", self.choose_language, methods=["GET"]),
             *LedgerPages(self).routes(),
+            *TechnicianPages(self).routes(),
         ]
 
     # --- rendering -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from protocols.certificates import (
 )
 from safetool.authority.errors import CertificateRefused
 from safetool.authority.keys import RevocationStore
+from safetool.authority.technicians import TechnicianBook
 from safetool.messages import Message
 
 log = logging.getLogger(__name__)
@@ -84,15 +85,27 @@ class TechnicianRegister:
 
     by_id: dict[str, Certificate]
     rejected: tuple[tuple[Path, str], ...] = field(default=())
+    book: TechnicianBook | None = None
+    """Technicians enrolled at the desk (the database), read on every lookup: they win over
+    the PKI folder's, and a suspension or revocation there takes effect at once."""
 
     def get(self, technician_id: str) -> Certificate:
+        if self.book is not None:
+            enrolled = self.book.get(technician_id)
+            if enrolled is not None:
+                if enrolled.status == "suspended":
+                    raise _refused("suspended", technician=technician_id)
+                return enrolled.certificate
         try:
             return self.by_id[technician_id]
         except KeyError:
             raise _refused("unknown_technician", technician=technician_id) from None
 
     def __len__(self) -> int:
-        return len(self.by_id)
+        enrolled = (
+            {} if self.book is None else {t.certificate.subject_id for t in self.book.listing()}
+        )
+        return len(set(self.by_id) | set(enrolled))
 
 
 def load_register(pki: Path, authority: Ed25519PublicKey) -> TechnicianRegister:

@@ -136,3 +136,28 @@ class OperatorActionRow(Base):
     username: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(String(400), default="")
+
+
+TechnicianStatus = Literal["active", "suspended", "revoked"]
+TECHNICIAN_STATUSES: tuple[TechnicianStatus, ...] = ("active", "suspended", "revoked")
+
+
+class TechnicianRow(Base):
+    """A technician enrolled at the desk: the certificate the authority signed for the public
+    key their own tool made (the private key never left their laptop), and its status."""
+
+    __tablename__ = "technicians"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active', 'suspended', 'revoked')", name="ck_technicians_status"
+        ),
+    )
+
+    technician_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    serial_number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    certificate: Mapped[str] = mapped_column(String(1024))
+    """The signed certificate, hex."""
+    status: Mapped[str] = mapped_column(String(10))
+    enrolled_by: Mapped[str] = mapped_column(String(64))
+    enrolled_at: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[int] = mapped_column(BigInteger)

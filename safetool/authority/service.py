@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +51,7 @@ from safetool.authority.register import (
     check_technician,
     load_register,
 )
+from safetool.authority.technicians import TechnicianBook
 from safetool.authority.wire import (
     U32_MAX,
     CloseReport,
@@ -161,8 +162,9 @@ class Authority:
         """Load keys and register from ``pki``, open (and migrate) the ledger database."""
         policy = policy or AuthorityPolicy()
         keys = load_authority_keys(pki)
-        register = load_register(pki, keys.public_key)
         engine = open_ledger_database(database_url or default_database_url(pki))
+        book = TechnicianBook(engine, keys, clock)
+        register = replace(load_register(pki, keys.public_key), book=book)
         return cls(keys, register, Ledger(engine, limits=policy.limits), policy, clock)
 
     def shutdown(self) -> None:

@@ -17,9 +17,11 @@ from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from protocols.certificates import SIGNATURE_SIZE, Certificate, CertificateError
 from protocols.recovery import CHALLENGE_NONCE_SIZE, Authorisation, RecoveryError, group_digits
+from safetool.authority.digits import parse_name
 from safetool.authority.errors import (
     ERRORS_BY_NAME,
     AuthorityError,
@@ -487,3 +489,65 @@ def error_from_json(status: int, document: object) -> AuthorityError:
     if cls is None:
         cls = AuthorityError
     return cls(text, meaning=meaning_text, next_step=step_text)
+
+
+# --- enrolment (the hotline desk's technicians page) ---------------------------------------------
+
+ENROLMENT_CONTEXT = b"safetool enrolment request v1\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentRequest:
+    """What a technician's tool sends to be enrolled: who, and the public key of a key pair it
+    made, signed with that key (so the desk knows the asker holds it). JSON, as a file."""
+
+    technician_id: str
+    name: str
+    region: str
+    public_key: bytes
+    proof: bytes = b""
+
+    def signed_bytes(self) -> bytes:
+        parts = (self.technician_id, self.name, self.region)
+        text = b"\x00".join(part.encode("utf-8") for part in parts)
+        return ENROLMENT_CONTEXT + text + b"\x00" + self.public_key
+
+    @classmethod
+    def make(
+        cls, key: Ed25519PrivateKey, technician_id: str, name: str, region: str
+    ) -> EnrolmentRequest:
+        public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        unsigned = cls(technician_id, name, region, public)
+        return cls(technician_id, name, region, public, key.sign(unsigned.signed_bytes()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "technician_id": self.technician_id,
+            "name": self.name,
+            "region": self.region,
+            "public_key": self.public_key.hex(),
+            "proof": self.proof.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, document: object) -> EnrolmentRequest:
+        """Parse and check the proof of possession; :class:`RequestInvalid` if anything is off."""
+        if not isinstance(document, dict):
+            raise RequestInvalid(Message("authority.enrolment.not_a_request"))
+        try:
+            request = cls(
+                technician_id=parse_name(field_str(document, "technician_id"), what="technician"),
+                name=field_str(document, "name", max_length=120),
+                region=field_str(document, "region", max_length=64),
+                public_key=field_hex(document, "public_key", size=32),
+                proof=field_hex(document, "proof", size=64),
+            )
+            Ed25519PublicKey.from_public_bytes(request.public_key).verify(
+                request.proof, request.signed_bytes()
+            )
+        except (InvalidSignature, ValueError):
+            raise RequestInvalid(
+                Message("authority.enrolment.bad_proof"),
+                next_step=Message("authority.enrolment.bad_proof.next"),
+            ) from None
+        return request

@@ -136,6 +136,10 @@ COMMANDS: dict[str, tuple[str, Register]] = {
         "start an emulated board and open the app on it (text in a pipe or with --json)",
         _add_demo_parser,
     ),
+    "technician": (
+        "a technician's enrolment: a key pair on this laptop and the request the centre signs",
+        _parsers_in("safetool.cli.technician_commands", "add_technician_parsers"),
+    ),
 }
 
 
@@ -163,6 +167,7 @@ COMMAND_KEYS = {
     "report": "cli.help.visit.report",
     "firmware": "cli.help.firmware.firmware",
     "demo": "cli.command.demo",
+    "technician": "cli.command.technician",
 }
 """Each command's help line in the catalogue. In English the table's own text is used, so
 ``safetool --help`` loads no catalogue (tests/process/test_cold_start.py keeps the two the same)."""

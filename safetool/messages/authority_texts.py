@@ -158,6 +158,33 @@ AUTHORITY: dict[str, dict[str, str]] = {
         "Check the clock of this computer, or wait until the certificate is valid.",
         "请检查这台电脑的时钟，或等到证书生效。",
     ),
+    "authority.certificate.suspended": _(
+        "{technician} is suspended at the service centre: no authorisation is issued to them.",
+        "{technician} 已被服务中心暂停：不会向其签发任何授权。",
+    ),
+    "authority.certificate.suspended.next": _(
+        "A supervisor can reinstate them on the desk's Technicians page.",
+        "主管可在服务台的“技术员”页面恢复其资格。",
+    ),
+    "authority.enrolment.not_a_request": _(
+        "That is not an enrolment request (a JSON object made by `safetool technician request`).",
+        "这不是注册申请（应为 `safetool technician request` 生成的 `JSON` 对象）。",
+    ),
+    "authority.enrolment.bad_proof": _(
+        "The enrolment request is damaged or was not signed with the key it names.",
+        "注册申请已损坏，或并非用其中所列的密钥签名。",
+    ),
+    "authority.enrolment.bad_proof.next": _(
+        "Ask the technician to make the request again with `safetool technician request`.",
+        "请技术员用 `safetool technician request` 重新生成申请。",
+    ),
+    "authority.enrolment.taken": _(
+        "A technician {technician} is registered already.", "技术员 {technician} 已经注册。"
+    ),
+    "authority.enrolment.revoked_for_good": _(
+        "{technician} was revoked: a revocation is not undone. Enrol them again under a new ID.",
+        "{technician} 已被吊销：吊销不可撤销。请用新的编号重新注册。",
+    ),
     "authority.certificate.revoked": _(
         "The certificate of {technician} (certificate {certificate}) has been revoked.",
         "{technician} 的证书（证书 {certificate}）已被吊销。",

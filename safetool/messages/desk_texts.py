@@ -71,6 +71,31 @@ DESK: dict[str, dict[str, str]] = {
     "desk.nav.seals": _("Close seals", "关闭封码"),
     "desk.nav.ledger": _("Ledger", "台账"),
     "desk.nav.accounts": _("Accounts", "账户"),
+    "desk.nav.technicians": _("Technicians", "技术员"),
+    "desk.technicians.title": _("Technicians", "技术员"),
+    "desk.technicians.enrol": _("Enrol a technician", "注册技术员"),
+    "desk.technicians.request": _(
+        "The enrolment request (the JSON file the technician's `safetool technician request` made)",
+        "注册申请（技术员用 `safetool technician request` 生成的 `JSON` 文件内容）",
+    ),
+    "desk.technicians.validity_days": _("Certificate valid for (days)", "证书有效期（天）"),
+    "desk.technicians.validity": _(
+        "A certificate is valid for 1 to 1095 days.", "证书有效期须为 1 到 1095 天。"
+    ),
+    "desk.technicians.submit": _("Enrol and sign the certificate", "注册并签发证书"),
+    "desk.technicians.enrolled": _(
+        "{technician} is enrolled (certificate {certificate}).",
+        "{technician} 已注册（证书 {certificate}）。",
+    ),
+    "desk.technicians.download": _("Download technician.cert for them", "下载其 `technician.cert`"),
+    "desk.technicians.status": _("Status", "状态"),
+    "desk.technicians.status.active": _("active", "有效"),
+    "desk.technicians.status.suspended": _("suspended", "已暂停"),
+    "desk.technicians.status.revoked": _("revoked", "已吊销"),
+    "desk.technicians.status.files": _("from the PKI folder", "来自 PKI 文件夹"),
+    "desk.technicians.suspend": _("Suspend", "暂停"),
+    "desk.technicians.reinstate": _("Reinstate", "恢复"),
+    "desk.technicians.revoke": _("Revoke", "吊销"),
     "desk.seal.title": _("Verify a close seal", "核验关闭封码"),
     "desk.seal.recovery": _("Recovery number (the lock's)", "恢复编号（锁上显示的）"),
     "desk.seal.digits": _("Close seal digits", "关闭封码"),
@@ -147,5 +172,40 @@ DESK: dict[str, dict[str, str]] = {
     ),
     "cli.authority.password_needed.next": _(
         "Run it in a terminal, or set ${variable}.", "请在终端中运行，或设置 ${variable}。"
+    ),
+    # --- the technician's side of enrolment -------------------------------------------------
+    "cli.command.technician": _(
+        "a technician's enrolment: a key pair on this laptop and the request the centre signs",
+        "技术员注册：在本机生成密钥对，并生成由服务中心签发证书的申请",
+    ),
+    "cli.help.technician.request": _(
+        "make a key pair and an enrolment request for the service centre",
+        "生成密钥对和提交给服务中心的注册申请",
+    ),
+    "cli.help.technician.request.description": _(
+        "Writes DIR/technician.key (readable by you only; it never leaves this laptop) and "
+        "DIR/enrolment-request.json, which you send to the service centre. A supervisor enrols "
+        "it at the hotline desk and gives you technician.cert to put beside the key.",
+        "生成 `DIR/technician.key`（仅您可读；它永远不会离开这台电脑）和 "
+        "`DIR/enrolment-request.json`，请把后者发送给服务中心。主管在热线服务台完成注册后，"
+        "会把 `technician.cert` 交给您，请将其放在密钥旁边。",
+    ),
+    "cli.help.technician.id": _("your technician ID, e.g. T-2001", "您的技术员编号，例如 T-2001"),
+    "cli.help.technician.name": _("your name, as the desk shows it", "您的姓名，显示在服务台上"),
+    "cli.help.technician.region": _("your region", "您所在的地区"),
+    "cli.help.technician.folder": _(
+        "the folder for your key and request", "存放密钥和申请的文件夹"
+    ),
+    "enrolment.key_exists": _(
+        "{path} exists already: it is not overwritten.", "{path} 已经存在：不会覆盖。"
+    ),
+    "enrolment.key_exists.next": _(
+        "Choose another --folder, or use the request made with that key.",
+        "请换一个 `--folder`，或使用用该密钥生成的申请。",
+    ),
+    "enrolment.requested": _(
+        "Wrote {path}. Send it to the service centre; put the technician.cert you get back in "
+        "{folder}.",
+        "已生成 {path}。请将其发送给服务中心；收到 `technician.cert` 后请放入 {folder}。",
     ),
 }

@@ -7,8 +7,10 @@ an expired session."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from hil.plugin import BoardFactory
 from protocols.recovery import (
     challenge_digits,
     device_recovery_secret,
@@ -33,7 +36,11 @@ from safetool.authority.operators import (
     OperatorDesk,
 )
 from safetool.authority.service import Authority
+from safetool.client import LockClient
+from safetool.client.secure import SessionRefused, open_session
+from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
+from tests.cli_harness import safetool_here
 from tests.unit.test_messages import latin_words
 
 SERIAL = "SL-0000-0001"
@@ -52,9 +59,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("desk") / "pki"
+@pytest.fixture
+def pki(tmp_path: Path) -> Path:
+    """Each test's own PKI: a revocation publishes a new list into it."""
+    folder = tmp_path / "pki"
     init_dev_pki(folder)
     return folder
 
@@ -373,3 +381,118 @@ async def test_the_ledger_is_searched_counted_and_exported_by_supervisors_only(
     assert len(export.text.strip().splitlines()) == 3  # the header and two recoveries
     assert actions(authority, clock, "chen.jie")[-1] == "ledger_exported"
     assert actions(authority, clock, "li.na")[-1] == "refused"
+
+
+# --- technicians: enrolled from their own request, suspended, revoked --------------------------
+
+
+async def _enrolled_at_the_desk(
+    authority: Authority, clock: Clock, tmp_path: Path
+) -> tuple[httpx.AsyncClient, str, Path]:
+    """T-2001 makes a key and a request with the CLI; a supervisor enrols it; the certificate
+    goes into the technician's folder beside the key. (supervisor browser, CSRF token, folder)"""
+    folder = tmp_path / "t-2001"
+    code, _, err = await safetool_here(
+        "technician", "request", "T-2001", "--name", "Zhang Wei", "--region", "Qingdao",
+        "--folder", str(folder),
+    )  # fmt: skip
+    assert code == 0, err
+    assert (folder / "technician.key").stat().st_mode & 0o077 == 0
+    OperatorDesk(authority.ledger.engine, clock).add(
+        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
+    )
+    supervisor = browser(authority)
+    token = await log_in(supervisor, "chen.jie", "supervisor pass 1")
+    page = await supervisor.post(
+        "/desk/technicians",
+        data={
+            "csrf": token, "request": (folder / "enrolment-request.json").read_text(),
+            "q_diagnose": "1", "q_recover": "1", "validity_days": "365",
+        },
+    )  # fmt: skip
+    assert page.status_code == 200, page.text
+    assert "T-2001 is enrolled" in page.text
+    cert = await supervisor.get("/desk/technicians/T-2001/certificate")
+    (folder / "technician.cert").write_bytes(cert.content)
+    pki = Path(authority.keys.pki)
+    shutil.copyfile(pki / "trust.json", folder / "trust.json")
+    shutil.copyfile(pki / "authority" / "revocations.bin", folder / "revocations.bin")
+    return supervisor, token, folder
+
+
+async def _phone(client: httpx.AsyncClient, token: str, technician: str) -> httpx.Response:
+    return await client.post(
+        "/desk/phone",
+        data={"csrf": token, "serial": SERIAL, "technician": technician, "counter": "1",
+              "challenge": challenge_digits(secrets.token_bytes(16))},
+    )  # fmt: skip
+
+
+async def test_a_technician_enrolled_from_their_own_request_is_served_without_a_restart(
+    authority: Authority, clock: Clock, tmp_path: Path
+) -> None:
+    supervisor, token, folder = await _enrolled_at_the_desk(authority, clock, tmp_path)
+    me = TechnicianIdentity.load(folder)  # their own key, the desk's certificate
+    assert (me.certificate.name, me.certificate.region) == ("Zhang Wei", "Qingdao")
+    assert me.certificate.qualifications.names() == ["diagnose", "recover"]
+    operator = browser(authority)
+    desk_token = await log_in(operator, "li.na")
+    assert (await _phone(operator, desk_token, "T-2001")).status_code == 200
+    assert (await operator.get("/desk/technicians")).status_code == 403  # supervisors only
+    await supervisor.post("/desk/technicians/T-2001/suspend", data={"csrf": token})
+    suspended = await _phone(operator, desk_token, "T-2001")
+    assert suspended.status_code == 403 and "suspended" in suspended.text
+    await supervisor.post("/desk/technicians/T-2001/reinstate", data={"csrf": token})
+    assert (await _phone(operator, desk_token, "T-2001")).status_code == 200
+    assert actions(authority, clock, "chen.jie")[-3:] == [
+        "technician_enrolled", "technician_suspended", "technician_active"
+    ]  # fmt: skip
+
+
+async def test_a_forged_or_second_request_is_refused(
+    authority: Authority, clock: Clock, tmp_path: Path
+) -> None:
+    supervisor, token, folder = await _enrolled_at_the_desk(authority, clock, tmp_path)
+    document = json.loads((folder / "enrolment-request.json").read_text())
+    again = await supervisor.post(
+        "/desk/technicians",
+        data={"csrf": token, "request": json.dumps(document), "validity_days": "30"},
+    )
+    assert again.status_code == 400 and "registered already" in again.text
+    forged = {**document, "technician_id": "T-2002"}  # the proof no longer matches
+    page = await supervisor.post(
+        "/desk/technicians",
+        data={"csrf": token, "request": json.dumps(forged), "validity_days": "30"},
+    )
+    assert page.status_code == 400 and "not signed with the key it names" in page.text
+    taken = {**document, "technician_id": "T-1001"}
+    page = await supervisor.post(
+        "/desk/technicians", data={"csrf": token, "request": json.dumps(taken)}
+    )
+    assert page.status_code == 400
+
+
+async def test_a_revoked_technician_is_refused_by_the_desk_and_by_a_lock_given_the_new_list(
+    authority: Authority, clock: Clock, tmp_path: Path, board_factory: BoardFactory
+) -> None:
+    supervisor, token, folder = await _enrolled_at_the_desk(authority, clock, tmp_path)
+    pki = Path(authority.keys.pki)
+    board = await board_factory("--pki", str(pki))
+    async with await LockClient.connect(board.port) as client:
+        await open_session(client, TechnicianIdentity.load(folder))  # the lock takes them
+    page = await supervisor.post("/desk/technicians/T-2001/revoke", data={"csrf": token})
+    assert page.status_code == 200 and "revoked" in page.text
+    published = (await supervisor.get("/v1/revocations")).json()
+    serial = TechnicianIdentity.load(folder).certificate.serial_number
+    assert serial in published["serials"]
+    refused = await _phone(supervisor, token, "T-2001")
+    assert refused.status_code == 403 and "revoked" in refused.text
+    undo = await supervisor.post("/desk/technicians/T-2001/reinstate", data={"csrf": token})
+    assert undo.status_code == 400 and "not undone" in undo.text
+    colleague = tmp_path / "t-1001"  # another technician's tool carries the new list
+    shutil.copytree(pki / "technicians" / "T-1001", colleague)
+    (colleague / "revocations.bin").write_bytes(bytes.fromhex(published["revocations"]))
+    async with await LockClient.connect(board.port) as client:
+        await open_session(client, TechnicianIdentity.load(colleague))
+        with pytest.raises(SessionRefused, match=r"REVOKED|revoked"):
+            await open_session(client, TechnicianIdentity.load(folder))
