@@ -159,7 +159,10 @@ class Desk:
             return self._login_form(request, refusal, 403)
         try:
             token, _ = await run_in_threadpool(
-                self.operators.log_in, form.get("username", ""), form.get("password", "")
+                self.operators.log_in,
+                form.get("username", ""),
+                form.get("password", ""),
+                form.get("code", ""),
             )
         except LoginRefused as refusal:
             return self._login_form(request, refusal, 401)

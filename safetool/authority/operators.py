@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select, update
@@ -158,6 +159,24 @@ class OperatorDesk:
         except IntegrityError:
             raise RequestInvalid(Message("desk.account.exists", {"username": username})) from None
 
+    def enable_totp(self, username: str) -> str:
+        """Give the account a second factor; the provisioning URI for an authenticator app
+        (shown once, to the administrator who sets the account up)."""
+        secret = pyotp.random_base32()
+
+        def work(connection: Connection) -> None:
+            changed = connection.execute(
+                update(OperatorRow)
+                .where(OperatorRow.username == username)
+                .values(totp_secret=secret, totp_last_step=0)
+            ).rowcount
+            if not changed:
+                raise RequestInvalid(Message("desk.account.unknown", {"username": username}))
+            self._record(connection, username, "second_factor_set", "")
+
+        self._run(work)
+        return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="safetool desk")
+
     def operators(self) -> list[Operator]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(OperatorRow).order_by(OperatorRow.username))
@@ -165,8 +184,11 @@ class OperatorDesk:
 
     # --- logins and sessions -------------------------------------------------------------------
 
-    def log_in(self, username: str, password: str) -> tuple[str, DeskSession]:
-        """The new session's cookie token and the session; raise :class:`LoginRefused`."""
+    def log_in(self, username: str, password: str, code: str = "") -> tuple[str, DeskSession]:
+        """The new session's cookie token and the session; raise :class:`LoginRefused`.
+
+        An account with a second factor also needs ``code``, the authenticator's current
+        six digits, each good once; a wrong code counts as a wrong password."""
         now = self._now()
         with self.engine.connect() as connection:
             row = connection.execute(
@@ -186,7 +208,12 @@ class OperatorDesk:
                 ),
                 next_step=Message("desk.login.locked.next"),
             )
-        if operator_row.disabled or not _verify(operator_row.password_hash, password):
+        step = None
+        good = not operator_row.disabled and _verify(operator_row.password_hash, password)
+        if good and operator_row.totp_secret:
+            step = _totp_step(operator_row.totp_secret, code, now, operator_row.totp_last_step)
+            good = step is not None
+        if not good:
             failed = operator_row.failed_logins + 1
             locked_until = now + LOCKOUT_S if failed >= MAX_FAILED_LOGINS else 0
 
@@ -206,7 +233,11 @@ class OperatorDesk:
             connection.execute(
                 update(OperatorRow)
                 .where(OperatorRow.id == operator_row.id)
-                .values(failed_logins=0, locked_until=0)
+                .values(
+                    failed_logins=0,
+                    locked_until=0,
+                    totp_last_step=operator_row.totp_last_step if step is None else step,
+                )
             )
             connection.execute(
                 insert(OperatorSessionRow).values(
@@ -295,6 +326,17 @@ def _verify(password_hash: str, password: str) -> bool:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _totp_step(secret: str, code: str, now: int, last_step: int) -> int | None:
+    """The 30-second step ``code`` belongs to (this one or the one before, for a slow typist),
+    if it is right and later than the last one taken; else ``None``."""
+    totp = pyotp.TOTP(secret)
+    digits = code.replace(" ", "")
+    for step in (now // 30, now // 30 - 1):
+        if step > last_step and hmac.compare_digest(totp.at(step * 30), digits):
+            return step
+    return None
 
 
 def _refused() -> LoginRefused:

@@ -111,6 +111,10 @@ class OperatorRow(Base):
     locked_until: Mapped[int] = mapped_column(BigInteger, default=0)
     disabled: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """The second factor's shared secret (base32), if the account has one."""
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The last 30-second step whose code was taken: a code is good once."""
 
 
 class OperatorSessionRow(Base):

@@ -240,6 +240,24 @@ async def cmd_operator_add(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_operator_totp(args: argparse.Namespace) -> int:
+    from safetool.authority.operators import OperatorDesk
+
+    def work() -> str:
+        authority = _open(args)
+        try:
+            return OperatorDesk(authority.ledger.engine, authority.clock).enable_totp(args.username)
+        finally:
+            authority.shutdown()
+
+    uri = await asyncio.to_thread(work)
+    if args.json:
+        print_json({"ok": True, "username": args.username, "provisioning_uri": uri})
+        return 0
+    say(args, Message("desk.account.second_factor", {"username": args.username, "uri": uri}))
+    return 0
+
+
 # --- verify-report -------------------------------------------------------------------------
 
 
@@ -534,6 +552,15 @@ def add_authority_parser(subparsers: Any) -> None:
         help=h("cli.help.authority.role"),
     )
     operator.set_defaults(handler=cmd_operator_add)
+
+    totp = commands.add_parser(
+        "operator-totp",
+        help=h("cli.help.authority.operator_totp"),
+        description=h("cli.help.authority.operator_totp"),
+    )
+    _common(totp)
+    totp.add_argument("username", metavar="ACCOUNT", help=h("cli.help.authority.account"))
+    totp.set_defaults(handler=cmd_operator_totp)
 
     verify = commands.add_parser(
         "verify-report",

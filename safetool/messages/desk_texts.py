@@ -37,7 +37,13 @@ DESK: dict[str, dict[str, str]] = {
     "desk.login.username": _("Account", "账户"),
     "desk.login.password": _("Password", "密码"),
     "desk.login.submit": _("Log in", "登录"),
-    "desk.login.refused": _("Wrong account or password.", "账户或密码错误。"),
+    "desk.login.code": _(
+        "One-time code (if your account has a second factor)",
+        "一次性验证码（如果您的账户启用了双重验证）",
+    ),
+    "desk.login.refused": _(
+        "Wrong account, password or one-time code.", "账户、密码或一次性验证码错误。"
+    ),
     "desk.login.refused.next": _(
         "Type them again; after 5 failures in a row the account is locked for 15 minutes.",
         "请重新输入；连续失败 5 次后，该账户将被锁定 15 分钟。",
@@ -138,6 +144,17 @@ DESK: dict[str, dict[str, str]] = {
     ),
     "desk.account.exists": _(
         "An account named {username} exists already.", "名为 {username} 的账户已经存在。"
+    ),
+    "desk.account.unknown": _("There is no account {username}.", "没有名为 {username} 的账户。"),
+    "desk.account.second_factor": _(
+        "Account {username} now needs a one-time code at login. Add it to the operator's "
+        "authenticator app with this link (shown once): {uri}",
+        "账户 {username} 登录时现在需要一次性验证码。请用以下链接把它添加到接线员的验证器应用中"
+        "（只显示这一次）：{uri}",
+    ),
+    "cli.help.authority.operator_totp": _(
+        "give a desk account a second factor (a one-time code from an authenticator app)",
+        "为服务台账户启用双重验证（验证器应用生成的一次性验证码）",
     ),
     "desk.account.created": _(
         "Account {username} created ({role}).", "已创建账户 {username}（{role}）。"

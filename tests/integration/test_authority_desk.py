@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -190,7 +191,7 @@ async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
         answer = await client.post(
             "/desk/login", data={"csrf": form, "username": "li.na", "password": "guess"}
         )
-        assert answer.status_code == 401 and "Wrong account or password" in answer.text
+        assert answer.status_code == 401 and "Wrong account, password or one-time code" in answer.text
     form = csrf_of((await client.get("/desk/login")).text)
     answer = await client.post(
         "/desk/login", data={"csrf": form, "username": "li.na", "password": PASSWORDS["li.na"]}
@@ -204,7 +205,7 @@ async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
             "password": "x",
         },
     )
-    assert "Wrong account or password" in unknown.text  # never says which names exist
+    assert "Wrong account, password or one-time code" in unknown.text  # never says which names exist
     clock.now += LOCKOUT_S + 1
     await log_in(client, "li.na")
     assert actions(authority, clock, "li.na").count("login_failed") == MAX_FAILED_LOGINS
@@ -496,3 +497,44 @@ async def test_a_revoked_technician_is_refused_by_the_desk_and_by_a_lock_given_t
         await open_session(client, TechnicianIdentity.load(colleague))
         with pytest.raises(SessionRefused, match=r"REVOKED|revoked"):
             await open_session(client, TechnicianIdentity.load(folder))
+
+
+async def test_an_account_with_a_second_factor_needs_its_one_time_code_once(
+    authority: Authority, clock: Clock
+) -> None:
+    desk = OperatorDesk(authority.ledger.engine, clock)
+    uri = desk.enable_totp("li.na")
+    assert uri.startswith("otpauth://totp/") and "li.na" in uri
+    code = pyotp.parse_uri(uri).at(clock.now)  # what the operator's authenticator shows
+    client = browser(authority)
+    for wrong in ("", "000000" if code != "000000" else "111111"):
+        form = csrf_of((await client.get("/desk/login")).text)
+        answer = await client.post(
+            "/desk/login",
+            data={"csrf": form, "username": "li.na", "password": PASSWORDS["li.na"], "code": wrong},
+        )
+        assert answer.status_code == 401 and "one-time code" in answer.text
+    form = csrf_of((await client.get("/desk/login")).text)
+    answer = await client.post(
+        "/desk/login",
+        data={"csrf": form, "username": "li.na", "password": PASSWORDS["li.na"], "code": code},
+    )
+    assert answer.status_code == 303
+    replay = browser(authority)  # the same code again, from another browser: taken already
+    form = csrf_of((await replay.get("/desk/login")).text)
+    answer = await replay.post(
+        "/desk/login",
+        data={"csrf": form, "username": "li.na", "password": PASSWORDS["li.na"], "code": code},
+    )
+    assert answer.status_code == 401
+    clock.now += 30
+    await log_in_with_code(replay, "li.na", pyotp.parse_uri(uri).at(clock.now))
+
+
+async def log_in_with_code(client: httpx.AsyncClient, username: str, code: str) -> None:
+    form = csrf_of((await client.get("/desk/login")).text)
+    answer = await client.post(
+        "/desk/login",
+        data={"csrf": form, "username": username, "password": PASSWORDS[username], "code": code},
+    )
+    assert answer.status_code == 303, answer.text

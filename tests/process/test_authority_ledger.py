@@ -472,7 +472,7 @@ def test_exports_hold_every_entry(authority: Authority, pki: Path) -> None:
 
 def test_migrated_schema_matches_the_models(authority: Authority) -> None:
     engine = authority.ledger.engine
-    assert schema_revision(engine) == "0003"
+    assert schema_revision(engine) == "0004"
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
