@@ -45,6 +45,7 @@ from tests.cli_harness import safetool_here
 from tests.unit.test_messages import latin_words
 
 SERIAL = "SL-0000-0001"
+REFUSED_LOGIN = "Wrong account, password or one-time code"
 PASSWORDS = {
     "li.na": "correct horse 1",
     "wang.wei": "battery staple 2",
@@ -191,7 +192,7 @@ async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
         answer = await client.post(
             "/desk/login", data={"csrf": form, "username": "li.na", "password": "guess"}
         )
-        assert answer.status_code == 401 and "Wrong account, password or one-time code" in answer.text
+        assert answer.status_code == 401 and REFUSED_LOGIN in answer.text
     form = csrf_of((await client.get("/desk/login")).text)
     answer = await client.post(
         "/desk/login", data={"csrf": form, "username": "li.na", "password": PASSWORDS["li.na"]}
@@ -205,7 +206,7 @@ async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(
             "password": "x",
         },
     )
-    assert "Wrong account, password or one-time code" in unknown.text  # never says which names exist
+    assert REFUSED_LOGIN in unknown.text  # never says which names exist
     clock.now += LOCKOUT_S + 1
     await log_in(client, "li.na")
     assert actions(authority, clock, "li.na").count("login_failed") == MAX_FAILED_LOGINS
