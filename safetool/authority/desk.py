@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from safetool.authority.desk_http import SECURITY_HEADERS
 from safetool.authority.desk_ledger import LedgerPages
 from safetool.authority.desk_technicians import TechnicianPages
 from safetool.authority.errors import AuthorityError
@@ -33,14 +34,6 @@ SESSION_COOKIE = "safetool_desk"
 LOGIN_CSRF_COOKIE = "safetool_desk_login"
 LANGUAGE_COOKIE = "safetool_desk_lang"
 MAX_FORM_BYTES = 16 * 1024
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 _PAGES = Environment(
     loader=PackageLoader("safetool.authority", "desk_templates"),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from safetool.authority.desk_http import attachment
 from safetool.authority.errors import AuthorityError
 from safetool.authority.export import parse_ledger_filter, to_csv
 from safetool.authority.ledger import LedgerEntry, LedgerFilter
@@ -21,6 +22,7 @@ from safetool.errors import SafetoolError
 
 if TYPE_CHECKING:
     from safetool.authority.desk import Desk
+
 
 SHOWN_ENTRIES = 200
 FOLLOW_UP_AFTER_S = 3600
@@ -153,10 +155,7 @@ class LedgerPages:
         return Response(
             to_csv(entries),
             media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="ledger-{stamp}.csv"',
-                "Cache-Control": "no-store",
-            },
+            headers=attachment(f"ledger-{stamp}.csv"),
         )
 
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from protocols.certificates import Qualification
+from safetool.authority.desk_http import attachment
 from safetool.authority.errors import AuthorityError, RequestInvalid
 from safetool.authority.operators import DeskSession
 from safetool.authority.schema import TechnicianStatus
@@ -147,7 +148,7 @@ class TechnicianPages:
         return Response(
             found.certificate.encode(),
             media_type="application/octet-stream",
-            headers={"Content-Disposition": 'attachment; filename="technician.cert"'},
+            headers=attachment("technician.cert"),
         )
 
     async def change(self, request: Request) -> Response:

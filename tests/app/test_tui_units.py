@@ -176,6 +176,7 @@ NOT_SENTENCES: dict[str, set[str] | None] = {
     "safetool/tui/widgets/lock_panel.py": None,  # Rich styles
     "safetool/authority/devpostgres.py": None,  # the test suite's PostgreSQL, for developers
     "safetool/services/devpki.py": {"DEV_SERVICE_CENTRE"},  # a name in both languages: data
+    "safetool/authority/desk_http.py": None,  # HTTP headers' values: data
 }
 """Every other module of safetool is read whole: what its errors say must be coded."""
 

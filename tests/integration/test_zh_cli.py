@@ -168,6 +168,7 @@ async def test_help_and_usage_errors_read_in_chinese(tmp_path: Path) -> None:
 
     names = (*COMMANDS, *CHECKS, "zh-CN", "zh", "en", "json", "csv", "text", "install", "start")
     names += ("verify-report", "serve", "issue", "close", "ledger", "init", "verify-")  # typed
+    names += ("operator-add", "operator-totp")
     data = sorted(names, key=len, reverse=True)  # battery_resistance before battery
     english = {}
     for name, text in shown.items():
