@@ -234,6 +234,9 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
             }
         )
 
+    async def no_icon(_request: Request) -> Response:
+        return Response(status_code=204)  # browsers ask; the desk has none
+
     async def to_desk(_request: Request) -> Response:
         return RedirectResponse("/desk/", status_code=303)
 
@@ -285,6 +288,7 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
         Route("/v1/time", time_statement, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
         Route("/", to_desk, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
         *Desk(authority, OperatorDesk(authority.ledger.engine, authority.clock)).routes(),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {

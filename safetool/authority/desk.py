@@ -53,6 +53,11 @@ def page_language(request: Request) -> str:
     return "zh_CN" if accepted.startswith("zh") else "en"
 
 
+def plain(text: str) -> str:
+    """A catalogue sentence for a page: the backticks that mark typed words in a terminal go."""
+    return text.replace("`", "")
+
+
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
@@ -90,13 +95,13 @@ class Desk:
         language = page_language(request)
 
         def say(key: str, **params: Any) -> str:
-            return render(Message(key, params), language)
+            return plain(render(Message(key, params), language))
 
         def moment(seconds: int) -> str:
             return local_time(datetime.fromtimestamp(seconds, UTC), language)
 
         def explain(error: SafetoolError) -> list[str]:
-            message, meaning, next_step = (render(part, language) for part in error.coded)
+            message, meaning, next_step = (plain(render(part, language)) for part in error.coded)
             return [part for part in (message, meaning, next_step) if part]
 
         html = _PAGES.get_template(template).render(
