@@ -13,6 +13,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -24,12 +25,15 @@ from starlette.routing import Route
 from safetool.authority.desk_http import SECURITY_HEADERS
 from safetool.authority.desk_ledger import LedgerPages
 from safetool.authority.desk_technicians import TechnicianPages
+from safetool.authority.digits import CHALLENGE_LENGTH, SEAL_LENGTH
 from safetool.authority.errors import AuthorityError
+from safetool.authority.ledger import LedgerFilter
 from safetool.authority.operators import DeskSession, LoginRefused, NotPermitted, OperatorDesk
 from safetool.authority.service import Authority
 from safetool.errors import SafetoolError
 from safetool.messages import LANGUAGES, Message, language_code, local_time, render
 
+SCRIPT = (Path(__file__).parent / "desk_static" / "desk.js").read_bytes()
 SESSION_COOKIE = "safetool_desk"
 LOGIN_CSRF_COOKIE = "safetool_desk_login"
 LANGUAGE_COOKIE = "safetool_desk_lang"
@@ -76,6 +80,8 @@ class Desk:
             Route("/desk/login", self.login, methods=["POST"]),
             Route("/desk/logout", self.logout, methods=["POST"]),
             Route("/desk/phone", self.phone, methods=["POST"]),
+            Route("/desk/look-up", self.look_up, methods=["POST"]),
+            Route("/desk/static/desk.js", self.script, methods=["GET"]),
             Route("/desk/operators", self.operator_list, methods=["GET"]),
             Route("/desk/language/{code}", self.choose_language, methods=["GET"]),
             *LedgerPages(self).routes(),
@@ -108,6 +114,7 @@ class Desk:
             say=say,
             explain=explain,
             moment=moment,
+            digits={"challenge": CHALLENGE_LENGTH, "seal": SEAL_LENGTH},
             language=language,
             languages=LANGUAGES,
             session=session,
@@ -127,6 +134,15 @@ class Desk:
 
     def to_login(self) -> Response:
         return RedirectResponse("/desk/login", status_code=303, headers=SECURITY_HEADERS)
+
+    async def script(self, _request: Request) -> Response:
+        """The one script: digits checked as they are typed (served from here: the CSP allows
+        nothing from elsewhere)."""
+        return Response(
+            SCRIPT,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
 
     # --- login and logout ------------------------------------------------------------------------
 
@@ -206,7 +222,50 @@ class Desk:
         session = await self.session_of(request)
         if session is None:
             return self.to_login()
-        return self.page(request, "phone.html.j2", session, form={}, issued=None, error=None)
+        return self.page(
+            request, "phone.html.j2", session, form={}, issued=None, error=None, looked_up=None
+        )
+
+    async def look_up(self, request: Request) -> Response:
+        """Before anything is issued: the technician's card, their recent recoveries and the
+        lock's, how many more each may have this hour, and any reason a response would be
+        refused; the form keeps what was typed."""
+        session = await self.session_of(request)
+        if session is None:
+            return self.to_login()
+        form = await self.read_form(request)
+        try:
+            session.check_csrf(form.get("csrf"))
+        except AuthorityError as refusal:
+            return self.page(request, "refused.html.j2", session, 403, error=refusal)
+        names = ("serial", "challenge", "technician", "counter")
+        fields = {name: form.get(name, "").strip()[:64] for name in names}
+        looked_up = await run_in_threadpool(self._look_up, fields)
+        return self.page(
+            request, "phone.html.j2", session, form=fields, issued=None, error=None,
+            looked_up=looked_up,
+        )  # fmt: skip
+
+    def _look_up(self, form: dict[str, str]) -> dict[str, Any]:
+        ledger, limits = self.authority.ledger, self.authority.ledger.limits
+        since = int(self.authority.clock()) - limits.window_s
+        found: dict[str, Any] = {"card": None, "refusal": None}
+        if form["technician"]:
+            try:
+                self.authority.check_technician_now(form["technician"])
+            except SafetoolError as refusal:
+                found["refusal"] = refusal
+            found["card"] = self._card(form["technician"])
+            mine = ledger.entries(LedgerFilter(technician_id=form["technician"]))
+            found["technician_recent"] = mine[-5:][::-1]
+            found["technician_left"] = limits.per_technician - sum(
+                1 for e in mine if e.issued_at >= since
+            )
+        if form["serial"]:
+            lock = ledger.entries(LedgerFilter(serial=form["serial"]))
+            found["lock_recent"] = lock[-5:][::-1]
+            found["lock_left"] = limits.per_lock - sum(1 for e in lock if e.issued_at >= since)
+        return found
 
     async def phone(self, request: Request) -> Response:
         session = await self.session_of(request)
@@ -228,11 +287,11 @@ class Desk:
             await run_in_threadpool(self.operators.record, session.operator, "phone_refused", what)
             return self.page(
                 request, "phone.html.j2", session, refusal.http_status, form=fields,
-                issued=None, error=refusal,
+                issued=None, error=refusal, looked_up=None,
             )  # fmt: skip
         return self.page(
             request, "phone.html.j2", session, form={}, issued=issued, error=None,
-            card=self._card(issued.technician_id),
+            card=self._card(issued.technician_id), looked_up=None,
         )  # fmt: skip
 
     def _issue(self, session: DeskSession, fields: dict[str, str]) -> Callable[[], Any]:

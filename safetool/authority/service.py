@@ -271,6 +271,12 @@ class Authority:
 
     # --- phone ------------------------------------------------------------------------------
 
+    def check_technician_now(self, technician_id: str) -> None:
+        """Raise the refusal an authorisation for ``technician_id`` would get now (unknown,
+        suspended, expired, revoked, not qualified), without recording anything."""
+        certificate = self.register.get(technician_id)
+        check_technician(certificate, self.keys.public_key, self.keys.revocations, now=self.clock())
+
     def phone_response_for(self, entry: LedgerEntry) -> str:
         """The digits for a phone ledger entry (the same every time it is asked)."""
         if entry.counter is None:

@@ -69,6 +69,19 @@ DESK: dict[str, dict[str, str]] = {
     "desk.phone.valid_until": _("Valid until {time}.", "有效期至 {time}。"),
     "desk.phone.refused": _("Not issued.", "未签发。"),
     "desk.card.title": _("Technician", "技术员"),
+    "desk.lookup.button": _("Look up first", "先查询"),
+    "desk.digits.misheard": _(
+        "The check digit does not agree: a digit was misheard. Ask for them again.",
+        "校验位不符：有数字听错了。请对方重新读一遍。",
+    ),
+    "desk.digits.not_digits": _("Digits only, please.", "请只输入数字。"),
+    "desk.digits.too_long": _("That is more than {length} digits.", "超过了 {length} 位数字。"),
+    "desk.lookup.would_refuse": _("An authorisation would be refused:", "签发授权将被拒绝："),
+    "desk.lookup.recent_technician": _(
+        "The technician's recent recoveries", "该技术员最近的恢复记录"
+    ),
+    "desk.lookup.recent_lock": _("The lock's recent recoveries", "该锁最近的恢复记录"),
+    "desk.lookup.left": _("{count} more may be issued this hour.", "本小时内还可签发 {count} 次。"),
     "desk.card.region": _("Region", "地区"),
     "desk.card.qualifications": _("Qualifications", "资质"),
     "desk.card.valid": _("certificate valid until {time}", "证书有效期至 {time}"),

@@ -539,3 +539,28 @@ async def log_in_with_code(client: httpx.AsyncClient, username: str, code: str) 
         data={"csrf": form, "username": username, "password": PASSWORDS[username], "code": code},
     )
     assert answer.status_code == 303, answer.text
+
+
+async def test_looking_up_first_shows_the_card_the_recent_recoveries_and_a_coming_refusal(
+    authority: Authority, clock: Clock
+) -> None:
+    client = browser(authority)
+    token = await log_in(client, "li.na")
+    await _issued(client, token, SERIAL, 1)
+    page = await client.post(
+        "/desk/look-up",
+        data={"csrf": token, "serial": SERIAL, "technician": "T-1001", "challenge": "12 34"},
+    )
+    assert page.status_code == 200
+    lookup = page.text.split('id="lookup"')[1].split("</section>")[0]
+    assert "Li Wei (T-1001)" in lookup and "Region" in lookup
+    assert "The technician&#39;s recent recoveries" in lookup and "#1" in lookup
+    assert "5 more may be issued this hour." in lookup  # the lock's 6, less one
+    assert 'value="12 34"' in page.text  # what was typed stays
+    unknown = await client.post(
+        "/desk/look-up", data={"csrf": token, "serial": SERIAL, "technician": "T-9999"}
+    )
+    assert "An authorisation would be refused" in unknown.text and "T-9999" in unknown.text
+    assert len(authority.ledger.entries()) == 1  # looking up issued nothing
+    forged = await client.post("/desk/look-up", data={"serial": SERIAL, "technician": "T-1001"})
+    assert forged.status_code == 403

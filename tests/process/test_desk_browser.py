@@ -27,9 +27,11 @@ from tests.process.test_report import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 from tests.trust_helpers import hard_lockout
 
 WORDS = {
-    "en": {"response": "read this response back", "closed": "the seal is right",
-           "found": "1 recoveries", "enrolled": "T-2001 is enrolled", "revoked": "revoked"},
-    "zh_CN": {"response": "请向 T-1001 读出锁", "closed": "封码正确", "found": "共 1 条恢复记录",
+    "en": {"misheard": "a digit was misheard", "response": "read this response back",
+           "closed": "the seal is right", "found": "1 recoveries",
+           "enrolled": "T-2001 is enrolled", "revoked": "revoked"},
+    "zh_CN": {"misheard": "有数字听错了", "response": "请向 T-1001 读出锁",
+              "closed": "封码正确", "found": "共 1 条恢复记录",
               "enrolled": "T-2001 已注册", "revoked": "已吊销"},
 }  # fmt: skip
 PASSWORD = "desk password 1"
@@ -92,7 +94,14 @@ async def test_a_phone_in_recovery_seal_ledger_and_technicians_at_the_desk_in_a_
             await log_in("li.na")
             await page.fill("#serial", challenge["serial"])
             await page.fill("#technician", "T-1001")
+            told = challenge["challenge"]
+            misheard = told[:3] + str((int(told[3]) + 1) % 10) + told[4:]
+            await page.fill("#challenge", misheard)  # caught as typed, before anything is sent
+            assert words["misheard"] in await page.inner_text("#challenge-hint")
+            assert not await page.eval_on_selector("#challenge", "e => e.checkValidity()")
+            await page.screenshot(path=shots / "phone-misheard.png")
             await page.fill("#challenge", challenge["challenge_grouped"])
+            assert (await page.inner_text("#challenge-hint")).strip() == ""
             await page.fill("#counter", str(challenge["counter"]))
             await page.click("form[action='/desk/phone'] button[type=submit]")
             response = (await page.inner_text("#response")).strip()

@@ -213,3 +213,18 @@ def test_coded_words_kept_as_json_read_back_the_same(kind: int, value: int) -> N
         assert render(from_dict(kept) or "", language) == render(message, language)
     assert from_dict({"en": "a part", "zh_CN": "零件"}) == Words({"en": "a part", "zh_CN": "零件"})
     assert from_dict({"zh_CN": "no English"}) is None and from_dict("text") is None
+
+
+def test_the_desk_script_checks_digits_with_the_spec_s_damm_table() -> None:
+    """The hotline desk's browser check (safetool/authority/desk_static/desk.js) and the
+    tool's agree: the same table, row by row."""
+    import json
+    import re
+
+    from protocols.recovery import _DAMM
+
+    root = Path(__file__).resolve().parents[2]
+    script = (root / "safetool" / "authority" / "desk_static" / "desk.js").read_text()
+    table = re.search(r"const DAMM = (\[.*?\]);", script, re.S)
+    assert table is not None
+    assert json.loads(re.sub(r",\s*\]$", "]", table.group(1).strip())) == [list(r) for r in _DAMM]
