@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     case,
+    distinct,
     func,
     insert,
     select,
@@ -68,9 +69,15 @@ _LIVE = select(AUTHORISATIONS).where(
 _COUNT_BY_TECHNICIAN = select(func.count(), func.min(_A.issued_at)).where(
     _A.technician_id == bindparam("value"), _A.issued_at > bindparam("since")
 )
-_COUNT_BY_LOCK = select(func.count(), func.min(_A.issued_at)).where(
-    _A.serial == bindparam("value"), _A.issued_at > bindparam("since")
-)
+_COUNT_BY_LOCK = select(
+    func.count(case((_A.state.in_(("used", "refused", "closed")), 1)))
+    + func.count(distinct(case((_A.state == LIVE, _A.technician_id)))),
+    func.min(_A.issued_at),
+).where(_A.serial == bindparam("value"), _A.issued_at > bindparam("since"))
+"""What a lock could have asked for: every authorisation it took (used, refused, closed), and
+one per technician still waiting — a lock shows one challenge at a time, so a technician's
+further live ones for it (made-up nonces) cannot use up its hourly quota for everyone else.
+(Expired ones never reached the lock.)"""
 _INSERT_AUTHORISATION = insert(AUTHORISATIONS).returning(_A.id)
 _INSERT_EVENT = insert(EVENTS)
 _BY_ID_FOR_UPDATE = select(AUTHORISATIONS).where(_A.id == bindparam("id")).with_for_update()

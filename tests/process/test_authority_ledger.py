@@ -411,17 +411,25 @@ def test_rate_limit_per_technician(authority: Authority, pki: Path, clock: Clock
     authority.issue_online(online_request(pki, serial="SL-9", now=clock.now))
 
 
-def test_rate_limit_per_lock_counts_phone_and_online(authority: Authority, pki: Path) -> None:
-    enrol_technician(pki, "T-2002")
+def test_the_per_lock_quota_counts_what_the_lock_could_have_asked_for(
+    authority: Authority, pki: Path
+) -> None:
+    """Issue 17: six requests with made-up nonces used up a lock's hourly quota, and the
+    hotline then got 429 for that lock. A lock shows one challenge at a time: its quota (3
+    here) counts the authorisations it took, and one per technician still waiting."""
+    for technician in ("T-2002", "T-2003", "T-2004"):
+        enrol_technician(pki, technician)
     service = Authority.open(pki, str(authority.ledger.engine.url.render_as_string(False)),
                              policy=authority.policy)  # fmt: skip
     try:
-        service.issue_online(online_request(pki))
-        service.issue_phone(SERIAL, challenge_digits(secrets.token_bytes(16)), "T-1001", counter=1)
-        service.issue_online(online_request(pki, "T-2002"))
+        for _ in range(4):  # one technician, four made-up nonces for the same lock
+            service.issue_online(online_request(pki))
+        assert count_rows(service) == 4
+        service.issue_phone(SERIAL, challenge_digits(secrets.token_bytes(16)), "T-2002", counter=1)
+        service.issue_online(online_request(pki, "T-2003"))  # phone and online alike: 3 asking
         with pytest.raises(RateLimited, match=rf"(?i)lock {SERIAL}"):
             service.issue_phone(
-                SERIAL, challenge_digits(secrets.token_bytes(16)), "T-2002", counter=1
+                SERIAL, challenge_digits(secrets.token_bytes(16)), "T-2004", counter=1
             )
     finally:
         service.shutdown()
