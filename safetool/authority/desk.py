@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from safetool.authority.desk_http import SECURITY_HEADERS
 from safetool.authority.desk_ledger import LedgerPages
+from safetool.authority.desk_locks import LockPages
 from safetool.authority.desk_technicians import TechnicianPages
 from safetool.authority.digits import CHALLENGE_LENGTH, SEAL_LENGTH
 from safetool.authority.errors import AuthorityError
@@ -86,6 +87,7 @@ class Desk:
             Route("/desk/language/{code}", self.choose_language, methods=["GET"]),
             *LedgerPages(self).routes(),
             *TechnicianPages(self).routes(),
+            *LockPages(self).routes(),
         ]
 
     # --- rendering -------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ class Desk:
         found: dict[str, Any] = {"card": None, "refusal": None}
         if form["technician"]:
             try:
-                self.authority.check_technician_now(form["technician"])
+                self.authority.check_technician_now(form["technician"], form["serial"] or None)
             except SafetoolError as refusal:
                 found["refusal"] = refusal
             found["card"] = self._card(form["technician"])

@@ -165,3 +165,16 @@ class TechnicianRow(Base):
     enrolled_by: Mapped[str] = mapped_column(String(64))
     enrolled_at: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class LockRow(Base):
+    """A lock the service centre looks after: its region and service contract. A registered
+    lock gets authorisations only for technicians of its region."""
+
+    __tablename__ = "locks"
+
+    serial: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(String(64))
+    contract: Mapped[str] = mapped_column(String(64), default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[int] = mapped_column(BigInteger)

@@ -45,6 +45,7 @@ from safetool.authority.errors import (
 )
 from safetool.authority.keys import AuthorityKeys, load_authority_keys
 from safetool.authority.ledger import Ledger, LedgerEntry, PendingIssue, RateLimits
+from safetool.authority.locks import LockRegister
 from safetool.authority.register import (
     TechnicianRegister,
     check_signed_by_authority,
@@ -140,6 +141,8 @@ class AuthorityPolicy:
     """How far a request's timestamp may be from the authority's clock."""
     max_seal_failures: int = 3
     limits: RateLimits = field(default_factory=RateLimits)
+    registered_locks_only: bool = False
+    """Issue only for locks in the lock register (once the centre's register is complete)."""
 
 
 @dataclass(slots=True)
@@ -149,6 +152,8 @@ class Authority:
     ledger: Ledger
     policy: AuthorityPolicy = field(default_factory=AuthorityPolicy)
     clock: Callable[[], float] = time.time
+    locks: LockRegister | None = None
+    """The locks the desk registered (their region scopes who may recover them)."""
 
     @classmethod
     def open(
@@ -165,7 +170,8 @@ class Authority:
         engine = open_ledger_database(database_url or default_database_url(pki))
         book = TechnicianBook(engine, keys, clock)
         register = replace(load_register(pki, keys.public_key), book=book)
-        return cls(keys, register, Ledger(engine, limits=policy.limits), policy, clock)
+        ledger = Ledger(engine, limits=policy.limits)
+        return cls(keys, register, ledger, policy, clock, LockRegister(engine, clock))
 
     def shutdown(self) -> None:
         self.ledger.engine.dispose()
@@ -234,6 +240,7 @@ class Authority:
         try:
             check_technician(certificate, self.keys.public_key, self.keys.revocations, now=now)
             self._check_fresh(request.timestamp, now)
+            self._check_scope(serial, certificate)
         except (CertificateRefused, StaleRequest) as error:
             self._refuse(error, now, serial, certificate)
             raise
@@ -271,11 +278,20 @@ class Authority:
 
     # --- phone ------------------------------------------------------------------------------
 
-    def check_technician_now(self, technician_id: str) -> None:
-        """Raise the refusal an authorisation for ``technician_id`` would get now (unknown,
-        suspended, expired, revoked, not qualified), without recording anything."""
+    def check_technician_now(self, technician_id: str, serial: str | None = None) -> None:
+        """Raise the refusal an authorisation for ``technician_id`` (for lock ``serial``)
+        would get now — unknown, suspended, expired, revoked, not qualified, out of the lock's
+        region — without recording anything."""
         certificate = self.register.get(technician_id)
         check_technician(certificate, self.keys.public_key, self.keys.revocations, now=self.clock())
+        if serial:
+            self._check_scope(serial, certificate)
+
+    def _check_scope(self, serial: str, certificate: Certificate) -> None:
+        if self.locks is not None:
+            self.locks.check_scope(
+                serial, certificate, registered_only=self.policy.registered_locks_only
+            )
 
     def phone_response_for(self, entry: LedgerEntry) -> str:
         """The digits for a phone ledger entry (the same every time it is asked)."""
@@ -310,6 +326,7 @@ class Authority:
         certificate = self.register.get(technician_id)
         try:
             check_technician(certificate, self.keys.public_key, self.keys.revocations, now=now)
+            self._check_scope(serial, certificate)
         except CertificateRefused as error:
             self._refuse(error, now, serial, certificate)
             raise

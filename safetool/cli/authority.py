@@ -66,6 +66,7 @@ def _database_url(args: argparse.Namespace) -> str:
 def _policy(args: argparse.Namespace) -> AuthorityPolicy:
     defaults = AuthorityPolicy()
     return AuthorityPolicy(
+        registered_locks_only=bool(getattr(args, "registered_locks_only", False)),
         validity_s=int(getattr(args, "validity_min", defaults.validity_s // 60)) * 60,
         limits=RateLimits(
             per_technician=getattr(args, "per_technician_per_hour", defaults.limits.per_technician),
@@ -499,6 +500,11 @@ def add_authority_parser(subparsers: Any) -> None:
         help=h("cli.help.authority.port", default=DEFAULT_PORT),
     )
     _policy_options(serve)
+    serve.add_argument(
+        "--registered-locks-only",
+        action="store_true",
+        help=h("cli.help.authority.registered_locks_only"),
+    )
     serve.set_defaults(handler=cmd_serve)
 
     issue = commands.add_parser(

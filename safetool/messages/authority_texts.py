@@ -158,6 +158,28 @@ AUTHORITY: dict[str, dict[str, str]] = {
         "Check the clock of this computer, or wait until the certificate is valid.",
         "请检查这台电脑的时钟，或等到证书生效。",
     ),
+    "authority.scope.region": _(
+        "{technician} works in {technician_region}; lock {serial} is registered in {region}: "
+        "no authorisation for it goes to them.",
+        "{technician} 负责 {technician_region}；锁 {serial} 登记在 {region}："
+        "不向其签发该锁的授权。",
+    ),
+    "authority.scope.region.next": _(
+        "Send a technician of {region}, or correct the lock's region in the lock register.",
+        "请派 {region} 的技术员，或在锁登记表中更正该锁的地区。",
+    ),
+    "authority.scope.unregistered": _(
+        "Lock {serial} is not in the service centre's lock register.",
+        "锁 {serial} 不在服务中心的锁登记表中。",
+    ),
+    "authority.scope.unregistered.next": _(
+        "A supervisor adds it (its region and contract) on the desk's Locks page.",
+        "请主管在服务台的“锁”页面登记该锁（地区和服务合同）。",
+    ),
+    "authority.locks.region_needed": _(
+        "A registered lock needs its region.", "登记的锁必须填写地区。"
+    ),
+    "authority.locks.exists": _("Lock {serial} is registered already.", "锁 {serial} 已经登记。"),
     "authority.certificate.suspended": _(
         "{technician} is suspended at the service centre: no authorisation is issued to them.",
         "{technician} 已被服务中心暂停：不会向其签发任何授权。",

@@ -91,6 +91,15 @@ DESK: dict[str, dict[str, str]] = {
     "desk.nav.ledger": _("Ledger", "台账"),
     "desk.nav.accounts": _("Accounts", "账户"),
     "desk.nav.technicians": _("Technicians", "技术员"),
+    "desk.nav.locks": _("Locks", "锁"),
+    "desk.locks.title": _("The lock register", "锁登记表"),
+    "desk.locks.contract": _("Service contract", "服务合同"),
+    "desk.locks.submit": _("Register the lock", "登记该锁"),
+    "desk.locks.added": _(
+        "Lock {serial} is registered in {region}: only technicians of {region} get "
+        "authorisations for it.",
+        "锁 {serial} 已登记在 {region}：只有 {region} 的技术员能获得该锁的授权。",
+    ),
     "desk.technicians.title": _("Technicians", "技术员"),
     "desk.technicians.enrol": _("Enrol a technician", "注册技术员"),
     "desk.technicians.request": _(
@@ -183,6 +192,10 @@ DESK: dict[str, dict[str, str]] = {
         "kept.",
         "为网页服务台创建账户（运行 `safetool authority serve` 后打开 `/desk/`）。密码需输入两次，"
         "脚本中可从 ${variable} 读取；只保存其 `Argon2` 哈希值。",
+    ),
+    "cli.help.authority.registered_locks_only": _(
+        "issue only for locks in the lock register (once the register is complete)",
+        "只为锁登记表中的锁签发授权（在登记表完整之后使用）",
     ),
     "cli.help.authority.account": _("the account's login name", "账户的登录名"),
     "cli.help.authority.account_name": _(

@@ -36,7 +36,7 @@ from safetool.authority.operators import (
     SESSION_IDLE_S,
     OperatorDesk,
 )
-from safetool.authority.service import Authority
+from safetool.authority.service import Authority, AuthorityPolicy
 from safetool.client import LockClient
 from safetool.client.secure import SessionRefused, open_session
 from safetool.identity import TechnicianIdentity
@@ -564,3 +564,64 @@ async def test_looking_up_first_shows_the_card_the_recent_recoveries_and_a_comin
     assert len(authority.ledger.entries()) == 1  # looking up issued nothing
     forged = await client.post("/desk/look-up", data={"serial": SERIAL, "technician": "T-1001"})
     assert forged.status_code == 403
+
+
+# --- who may recover what: the lock register ---------------------------------------------------
+
+
+async def test_a_registered_lock_is_recovered_only_by_technicians_of_its_region(
+    authority: Authority, clock: Clock
+) -> None:
+    OperatorDesk(authority.ledger.engine, clock).add(
+        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
+    )
+    supervisor = browser(authority)
+    token = await log_in(supervisor, "chen.jie", "supervisor pass 1")
+    for serial, region in ((SERIAL, "Qingdao"), ("SL-0000-0002", "Shanghai")):
+        page = await supervisor.post(
+            "/desk/locks", data={"csrf": token, "serial": serial, "region": region,
+                                 "contract": "Bank of Qingdao 2026"},
+        )  # fmt: skip
+        assert page.status_code == 200 and f"Lock {serial} is registered in {region}" in page.text
+    operator = browser(authority, "zh_CN")
+    desk_token = await log_in(operator, "li.na")
+    assert (await operator.get("/desk/locks")).status_code == 403  # supervisors only
+    refused = await _phone_for(operator, desk_token, SERIAL)  # T-1001 works in Shanghai
+    assert refused.status_code == 403 and "登记在 Qingdao" in refused.text
+    looked = await operator.post(
+        "/desk/look-up", data={"csrf": desk_token, "serial": SERIAL, "technician": "T-1001"}
+    )
+    assert "签发授权将被拒绝" in looked.text and "Qingdao" in looked.text
+    assert (await _phone_for(operator, desk_token, "SL-0000-0002")).status_code == 200
+    assert (await _phone_for(operator, desk_token, "SL-0000-0009")).status_code == 200  # unlisted
+    assert [e.serial for e in authority.ledger.entries()] == ["SL-0000-0002", "SL-0000-0009"]
+
+
+async def test_a_centre_with_a_complete_register_issues_for_registered_locks_only(
+    pki: Path, tmp_path: Path, clock: Clock
+) -> None:
+    strict = Authority.open(
+        pki, f"sqlite:///{tmp_path / 'strict.sqlite'}", clock=clock,
+        policy=AuthorityPolicy(registered_locks_only=True),
+    )  # fmt: skip
+    try:
+        OperatorDesk(strict.ledger.engine, clock).add(
+            "li.na", "Li Na", "operator", PASSWORDS["li.na"]
+        )
+        assert strict.locks is not None
+        strict.locks.add("SL-0000-0002", "Shanghai", "", "test")
+        client = browser(strict)
+        token = await log_in(client, "li.na")
+        refused = await _phone_for(client, token, SERIAL)
+        assert refused.status_code == 403 and "not in the service centre" in refused.text
+        assert (await _phone_for(client, token, "SL-0000-0002")).status_code == 200
+    finally:
+        strict.shutdown()
+
+
+async def _phone_for(client: httpx.AsyncClient, token: str, serial: str) -> httpx.Response:
+    return await client.post(
+        "/desk/phone",
+        data={"csrf": token, "serial": serial, "technician": "T-1001", "counter": "1",
+              "challenge": challenge_digits(secrets.token_bytes(16))},
+    )  # fmt: skip

@@ -480,7 +480,7 @@ def test_exports_hold_every_entry(authority: Authority, pki: Path) -> None:
 
 def test_migrated_schema_matches_the_models(authority: Authority) -> None:
     engine = authority.ledger.engine
-    assert schema_revision(engine) == "0004"
+    assert schema_revision(engine) == "0005"
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
