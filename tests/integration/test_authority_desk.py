@@ -625,3 +625,13 @@ async def _phone_for(client: httpx.AsyncClient, token: str, serial: str) -> http
         data={"csrf": token, "serial": serial, "technician": "T-1001", "counter": "1",
               "challenge": challenge_digits(secrets.token_bytes(16))},
     )  # fmt: skip
+
+
+async def test_sessions_left_to_expire_are_cleared_when_others_log_in(
+    authority: Authority, clock: Clock
+) -> None:
+    await log_in(browser(authority), "li.na")  # and never comes back
+    clock.now += SESSION_IDLE_S + 1
+    await log_in(browser(authority), "wang.wei")
+    with authority.ledger.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM operator_sessions")).scalar() == 1
