@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,9 @@ from safetool.authority.digits import CHALLENGE_LENGTH, SEAL_LENGTH
 from safetool.authority.errors import AuthorityError
 from safetool.authority.ledger import LedgerFilter
 from safetool.authority.operators import DeskSession, LoginRefused, NotPermitted, OperatorDesk
+from safetool.authority.schema import Role
 from safetool.authority.service import Authority
+from safetool.authority.wire import PhoneResponse
 from safetool.errors import SafetoolError
 from safetool.messages import LANGUAGES, Message, language_code, local_time, render
 
@@ -56,6 +57,11 @@ def page_language(request: Request) -> str:
         return chosen
     accepted = request.headers.get("accept-language", "").lower()
     return "zh_CN" if accepted.startswith("zh") else "en"
+
+
+def _phone_fields(form: dict[str, str]) -> dict[str, str]:
+    names = ("serial", "challenge", "technician", "counter")
+    return {name: form.get(name, "").strip()[:64] for name in names}
 
 
 def plain(text: str) -> str:
@@ -137,6 +143,35 @@ class Desk:
     def to_login(self) -> Response:
         return RedirectResponse("/desk/login", status_code=303, headers=SECURITY_HEADERS)
 
+    async def opened(self, request: Request, needed: Role = "operator") -> DeskSession | Response:
+        """The session a page is opened in, or the response instead: the login page when there
+        is none, the refusal (recorded) when its role is short of ``needed``."""
+        session = await self.session_of(request)
+        if session is None:
+            return self.to_login()
+        try:
+            session.require(needed)
+        except AuthorityError as refusal:
+            await run_in_threadpool(
+                self.operators.record, session.operator, "refused", request.url.path
+            )
+            return self.page(request, "refused.html.j2", session, 403, error=refusal)
+        return session
+
+    async def posted(
+        self, request: Request, needed: Role = "operator"
+    ) -> tuple[DeskSession, dict[str, str]] | Response:
+        """A form's session and fields, as :meth:`opened`, and its CSRF token checked."""
+        session = await self.opened(request, needed)
+        if not isinstance(session, DeskSession):
+            return session
+        form = await self.read_form(request)
+        try:
+            session.check_csrf(form.get("csrf"))
+        except AuthorityError as refusal:
+            return self.page(request, "refused.html.j2", session, 403, error=refusal)
+        return session, form
+
     async def script(self, _request: Request) -> Response:
         """The one script: digits checked as they are typed (served from here: the CSP allows
         nothing from elsewhere)."""
@@ -195,14 +230,10 @@ class Desk:
         return response
 
     async def logout(self, request: Request) -> Response:
-        session = await self.session_of(request)
-        if session is None:
-            return self.to_login()
-        form = await self.read_form(request)
-        try:
-            session.check_csrf(form.get("csrf"))
-        except AuthorityError as refusal:
-            return self.page(request, "refused.html.j2", session, 403, error=refusal)
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, _ = posted
         token = request.cookies.get(SESSION_COOKIE, "")
         await run_in_threadpool(self.operators.log_out, token, session.operator)
         response = self.to_login()
@@ -221,9 +252,9 @@ class Desk:
     # --- the phone-in desk -----------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        session = await self.session_of(request)
-        if session is None:
-            return self.to_login()
+        session = await self.opened(request)
+        if isinstance(session, Response):
+            return session
         return self.page(
             request, "phone.html.j2", session, form={}, issued=None, error=None, looked_up=None
         )
@@ -232,16 +263,11 @@ class Desk:
         """Before anything is issued: the technician's card, their recent recoveries and the
         lock's, how many more each may have this hour, and any reason a response would be
         refused; the form keeps what was typed."""
-        session = await self.session_of(request)
-        if session is None:
-            return self.to_login()
-        form = await self.read_form(request)
-        try:
-            session.check_csrf(form.get("csrf"))
-        except AuthorityError as refusal:
-            return self.page(request, "refused.html.j2", session, 403, error=refusal)
-        names = ("serial", "challenge", "technician", "counter")
-        fields = {name: form.get(name, "").strip()[:64] for name in names}
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        fields = _phone_fields(form)
         looked_up = await run_in_threadpool(self._look_up, fields)
         return self.page(
             request, "phone.html.j2", session, form=fields, issued=None, error=None,
@@ -270,20 +296,13 @@ class Desk:
         return found
 
     async def phone(self, request: Request) -> Response:
-        session = await self.session_of(request)
-        if session is None:
-            return self.to_login()
-        form = await self.read_form(request)
-        fields = {
-            k: form.get(k, "").strip() for k in ("serial", "challenge", "technician", "counter")
-        }
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
+        fields = _phone_fields(form)
         try:
-            session.check_csrf(form.get("csrf"))
-        except AuthorityError as refusal:
-            return self.page(request, "refused.html.j2", session, 403, error=refusal)
-        issue = self._issue(session, fields)
-        try:
-            issued = await run_in_threadpool(issue)
+            issued = await run_in_threadpool(self._issue, session, fields)
         except AuthorityError as refusal:
             what = f"serial={fields['serial'][:64]} technician={fields['technician'][:64]}"
             await run_in_threadpool(self.operators.record, session.operator, "phone_refused", what)
@@ -296,24 +315,21 @@ class Desk:
             card=self._card(issued.technician_id), looked_up=None,
         )  # fmt: skip
 
-    def _issue(self, session: DeskSession, fields: dict[str, str]) -> Callable[[], Any]:
-        def work() -> Any:
-            session.require("operator")
-            counter_text = fields["counter"].replace(" ", "")
-            counter = int(counter_text) if counter_text.isdigit() else None
-            answer = self.authority.issue_phone(
-                fields["serial"], fields["challenge"], fields["technician"],
-                counter=counter, via="desk",
-            )  # fmt: skip
-            self.operators.record(
-                session.operator,
-                "phone_response",
-                f"recovery={answer.recovery_id} serial={answer.serial} "
-                f"technician={answer.technician_id}",
-            )
-            return answer
-
-        return work
+    def _issue(self, session: DeskSession, fields: dict[str, str]) -> PhoneResponse:
+        """The response, its ledger entry made first (by the authority), then the record."""
+        counter_text = fields["counter"].replace(" ", "")
+        counter = int(counter_text) if counter_text.isdigit() else None
+        answer = self.authority.issue_phone(
+            fields["serial"], fields["challenge"], fields["technician"],
+            counter=counter, via="desk",
+        )  # fmt: skip
+        self.operators.record(
+            session.operator,
+            "phone_response",
+            f"recovery={answer.recovery_id} serial={answer.serial} "
+            f"technician={answer.technician_id}",
+        )
+        return answer
 
     def _card(self, technician_id: str) -> dict[str, Any] | None:
         """The technician's identity card: who, where, what they may do, until when."""
@@ -332,15 +348,8 @@ class Desk:
     # --- accounts (administrators) ---------------------------------------------------------------
 
     async def operator_list(self, request: Request) -> Response:
-        session = await self.session_of(request)
-        if session is None:
-            return self.to_login()
-        try:
-            session.require("administrator")
-        except AuthorityError as refusal:
-            await run_in_threadpool(
-                self.operators.record, session.operator, "refused", "operators page"
-            )
-            return self.page(request, "refused.html.j2", session, 403, error=refusal)
+        session = await self.opened(request, "administrator")
+        if isinstance(session, Response):
+            return session
         accounts = await run_in_threadpool(self.operators.operators)
         return self.page(request, "operators.html.j2", session, accounts=accounts)

@@ -56,24 +56,20 @@ class LedgerPages:
         return sorted(due, key=lambda e: e.issued_at)
 
     async def seals(self, request: Request) -> Response:
-        session = await self.desk.session_of(request)
-        if session is None:
-            return self.desk.to_login()
+        session = await self.desk.opened(request)
+        if isinstance(session, Response):
+            return session
         waiting = await run_in_threadpool(self._waiting)
         return self.desk.page(
             request, "seals.html.j2", session, waiting=waiting, closed=None, error=None, form={}
         )
 
     async def close(self, request: Request) -> Response:
-        session = await self.desk.session_of(request)
-        if session is None:
-            return self.desk.to_login()
-        form = await self.desk.read_form(request)
+        posted = await self.desk.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         fields = {name: form.get(name, "").strip() for name in ("serial", "recovery", "seal")}
-        try:
-            session.check_csrf(form.get("csrf"))
-        except AuthorityError as refusal:
-            return self.desk.page(request, "refused.html.j2", session, 403, error=refusal)
         authority, operators = self.desk.authority, self.desk.operators
 
         def work() -> LedgerEntry:
@@ -105,9 +101,9 @@ class LedgerPages:
         return params, parse_ledger_filter({k: v for k, v in params.items() if v})
 
     async def ledger(self, request: Request) -> Response:
-        session = await self.desk.session_of(request)
-        if session is None:
-            return self.desk.to_login()
+        session = await self.desk.opened(request)
+        if isinstance(session, Response):
+            return session
         try:
             params, wanted = self._wanted(request)
         except SafetoolError as refusal:
@@ -132,18 +128,13 @@ class LedgerPages:
             return "—"
 
     async def export(self, request: Request) -> Response:
-        session = await self.desk.session_of(request)
-        if session is None:
-            return self.desk.to_login()
+        session = await self.desk.opened(request, "supervisor")
+        if isinstance(session, Response):
+            return session
         try:
-            session.require("supervisor")
             _, wanted = self._wanted(request)
         except SafetoolError as refusal:
-            await run_in_threadpool(
-                self.desk.operators.record, session.operator, "refused", "ledger export"
-            )
-            status = refusal.http_status if isinstance(refusal, AuthorityError) else 400
-            return self.desk.page(request, "refused.html.j2", session, status, error=refusal)
+            return self.desk.page(request, "refused.html.j2", session, 400, error=refusal)
         entries = await run_in_threadpool(self.desk.authority.ledger.entries, wanted)
         await run_in_threadpool(
             self.desk.operators.record,

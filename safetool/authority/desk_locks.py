@@ -11,7 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from safetool.authority.errors import AuthorityError
-from safetool.authority.locks import LockRegister
+from safetool.authority.locks import LockRegister, RegisteredLock
+from safetool.authority.operators import DeskSession
 
 if TYPE_CHECKING:
     from safetool.authority.desk import Desk
@@ -34,39 +35,46 @@ class LockPages:
         return locks
 
     async def listing(self, request: Request) -> Response:
-        return await self._show(request, None)
+        session = await self.desk.opened(request, "supervisor")
+        if isinstance(session, Response):
+            return session
+        return await self._show(request, session)
 
     async def add(self, request: Request) -> Response:
-        return await self._show(request, await self.desk.read_form(request))
-
-    async def _show(self, request: Request, form: dict[str, str] | None) -> Response:
-        session = await self.desk.session_of(request)
-        if session is None:
-            return self.desk.to_login()
-        status, error, added = 200, None, None
+        posted = await self.desk.posted(request, "supervisor")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         try:
-            session.require("supervisor")
-            if form is not None:
-                session.check_csrf(form.get("csrf"))
-                added = await run_in_threadpool(
-                    self._locks.add,
-                    form.get("serial", ""),
-                    form.get("region", ""),
-                    form.get("contract", ""),
-                    session.operator.username,
-                )
-                await run_in_threadpool(
-                    self.desk.operators.record,
-                    session.operator,
-                    "lock_registered",
-                    f"serial={added.serial} region={added.region}",
-                )
+            added = await run_in_threadpool(
+                self._locks.add,
+                form.get("serial", ""),
+                form.get("region", ""),
+                form.get("contract", ""),
+                session.operator.username,
+            )
         except AuthorityError as refusal:
-            if refusal.http_status == 403 and not session.operator.may("supervisor"):
-                return self.desk.page(request, "refused.html.j2", session, 403, error=refusal)
-            status, error = refusal.http_status, refusal
+            return await self._show(request, session, error=refusal, form=form)
+        await run_in_threadpool(
+            self.desk.operators.record,
+            session.operator,
+            "lock_registered",
+            f"serial={added.serial} region={added.region}",
+        )
+        return await self._show(request, session, added=added)
+
+    async def _show(
+        self,
+        request: Request,
+        session: DeskSession,
+        *,
+        added: RegisteredLock | None = None,
+        error: AuthorityError | None = None,
+        form: dict[str, str] | None = None,
+    ) -> Response:
         locks = await run_in_threadpool(self._locks.listing)
+        status = 200 if error is None else error.http_status
         return self.desk.page(
             request, "locks.html.j2", session, status, locks=locks, added=added, error=error,
-            form=form if error is not None and form is not None else {},
+            form=form or {},
         )  # fmt: skip

@@ -50,19 +50,6 @@ class TechnicianPages:
         assert book is not None, "the authority opens its register with the database"
         return book
 
-    async def _supervisor(self, request: Request) -> tuple[DeskSession | None, Response | None]:
-        session = await self.desk.session_of(request)
-        if session is None:
-            return None, self.desk.to_login()
-        try:
-            session.require("supervisor")
-        except AuthorityError as refusal:
-            await run_in_threadpool(
-                self.desk.operators.record, session.operator, "refused", "technicians page"
-            )
-            return None, self.desk.page(request, "refused.html.j2", session, 403, error=refusal)
-        return session, None
-
     def _page(
         self,
         request: Request,
@@ -80,22 +67,16 @@ class TechnicianPages:
         )  # fmt: skip
 
     async def listing(self, request: Request) -> Response:
-        session, refused = await self._supervisor(request)
-        if session is None:
-            assert refused is not None
-            return refused
+        session = await self.desk.opened(request, "supervisor")
+        if isinstance(session, Response):
+            return session
         return await run_in_threadpool(self._page, request, session)
 
     async def enrol(self, request: Request) -> Response:
-        session, refused = await self._supervisor(request)
-        if session is None:
-            assert refused is not None
-            return refused
-        form = await self.desk.read_form(request)
-        try:
-            session.check_csrf(form.get("csrf"))
-        except AuthorityError as refusal:
-            return self.desk.page(request, "refused.html.j2", session, 403, error=refusal)
+        posted = await self.desk.posted(request, "supervisor")
+        if isinstance(posted, Response):
+            return posted
+        session, form = posted
         chosen = Qualification(0)
         for name in QUALIFICATIONS:
             if form.get(f"q_{name}"):
@@ -138,10 +119,9 @@ class TechnicianPages:
         )
 
     async def certificate(self, request: Request) -> Response:
-        session, refused = await self._supervisor(request)
-        if session is None:
-            assert refused is not None
-            return refused
+        session = await self.desk.opened(request, "supervisor")
+        if isinstance(session, Response):
+            return session
         found = await run_in_threadpool(self._book.get, request.path_params["technician"])
         if found is None:
             return Response(status_code=404)
@@ -152,15 +132,13 @@ class TechnicianPages:
         )
 
     async def change(self, request: Request) -> Response:
-        session, refused = await self._supervisor(request)
-        if session is None:
-            assert refused is not None
-            return refused
-        form = await self.desk.read_form(request)
+        posted = await self.desk.posted(request, "supervisor")
+        if isinstance(posted, Response):
+            return posted
+        session, _ = posted
         technician = request.path_params["technician"]
         status = STATUS_ACTIONS.get(request.path_params["action"])
         try:
-            session.check_csrf(form.get("csrf"))
             if status is None:
                 raise RequestInvalid(Message("authority.http.not_found"))
             await run_in_threadpool(self._book.set_status, technician, status)

@@ -194,15 +194,13 @@ class OperatorDesk:
         six digits, each good once; a wrong code counts as a wrong password."""
         now = self._now()
         with self.engine.connect() as connection:
-            row = connection.execute(
+            operator_row = connection.execute(
                 select(OperatorRow).where(OperatorRow.username == username[:64])
             ).first()
-        if row is None:
-            with_dummy = _verify(_DUMMY_HASH, password)  # the same time as a known name
+        if operator_row is None:
+            _verify(_DUMMY_HASH, password)  # an unknown name costs what a known one does
             self._run(lambda c: self._record(c, username[:64], "login_unknown", ""))
-            assert not with_dummy
             raise _refused()
-        operator_row = row
         if operator_row.locked_until > now:
             self._run(lambda c: self._record(c, username, "login_while_locked", ""))
             raise LoginRefused(

@@ -33,7 +33,7 @@ from protocols.firmware_messages import (
     HealthCheck,
     TrialState,
 )
-from protocols.firmware_stream import DEFAULT_DICT_SIZE, DeltaBase, make_stream
+from protocols.firmware_stream import DEFAULT_DICT_SIZE, DeltaBase, ImageStream, make_stream
 from safetool.client import LockClient
 from safetool.client.errors import DeviceSilent, LockRefused, RequestTimeout, SessionLost
 from safetool.client.secure import close_session, open_session
@@ -198,11 +198,21 @@ def _kib(size: int) -> str:
 class DeltaPlan:
     """A delta install (SPEC.md 20.5): the lock runs ``base``, proved by its hash."""
 
-    base: DeltaBase
-    stream_bytes: int
-    """What the patch takes on the link (compressed as it will be sent)."""
+    patch: ImageStream
+    """The patch from the running image to the new one, from 0, as it will be sent (the
+    transfer sends this one unless it resumes or the lock decodes less than was assumed)."""
     full_bytes: int
     """What the whole image would take (compressed where that pays)."""
+
+    @property
+    def base(self) -> DeltaBase:
+        assert self.patch.base is not None
+        return self.patch.base
+
+    @property
+    def stream_bytes(self) -> int:
+        """What the patch takes on the link."""
+        return len(self.patch.data)
 
     @property
     def base_slot(self) -> str:
@@ -356,7 +366,7 @@ async def _find_delta(
         patch = make_delta_stream(base, image, 0, **sizes)
         full = make_stream(image, 0, **sizes)
         if len(patch.data) < DELTA_PAYS_BELOW * len(full.data):
-            return DeltaPlan(base, len(patch.data), len(full.data))
+            return DeltaPlan(patch, len(full.data))
         return None
     return None
 
@@ -495,7 +505,7 @@ async def _transfer_and_activate(
         opening,
         window=window,
         progress=lambda done, total, seconds: tell("transfer", done, total, seconds),
-        base=None if delta is None else delta.base,
+        delta=None if delta is None else delta.patch,
     )
     outcome.transfers.append(report)
     tell("activate", len(data), len(data), report.seconds)

@@ -25,7 +25,7 @@ from protocols.firmware_messages import (
     FirmwareWriteRequest,
     FirmwareWriteResponse,
 )
-from protocols.firmware_stream import DeltaBase, ImageStream, make_stream
+from protocols.firmware_stream import ImageStream, make_stream
 from protocols.session import CIPHER_OVERHEAD
 from safetool.client import LockClient
 from safetool.client.errors import LockRefused
@@ -120,16 +120,16 @@ async def send_image(
     *,
     window: int = DEFAULT_WINDOW,
     progress: TransferProgress | None = None,
-    base: DeltaBase | None = None,
+    delta: ImageStream | None = None,
 ) -> TransferReport:
     """Stream ``image`` from the resume point into the slot FIRMWARE_BEGIN named: as a patch
-    from ``base`` (an image the lock runs, proved by its hash) when one is given and the lock
-    takes it, else the image itself."""
+    from the image the lock runs (``delta``, the planned patch: its base proved by its hash)
+    when one is given and the lock takes it, else the image itself."""
     start = resume_point(image, begin)
     clock = asyncio.get_running_loop().time  # the loop's clock, as its timers keep
     began = clock()
     sent_before, requests_before = client.bytes_sent, client.requests_sent
-    stream = await _open_stream(client, image, start, begin, base)
+    stream = await _open_stream(client, image, start, begin, delta)
     size = chunk_size(client)
     pages = -(-len(image) // begin.page_size)
     pages_per_chunk = min(pages, -(-int(size * stream.ratio) // begin.page_size) + 1)
@@ -184,16 +184,28 @@ async def _open_stream(
     image: bytes,
     start: int,
     begin: FirmwareBeginResponse,
-    base: DeltaBase | None,
+    planned: ImageStream | None,
 ) -> ImageStream:
-    """FIRMWARE_DELTA with a patch from ``base``, or FIRMWARE_STREAM with the image: the first
-    the lock takes. A lock that refuses the delta (its slot no longer holds the base, or it
-    does not know FIRMWARE_DELTA) gets the image: the install goes on, only slower."""
+    """FIRMWARE_DELTA with a patch from the planned patch's base, or FIRMWARE_STREAM with the
+    image: the first the lock takes. A lock that refuses the delta (its slot no longer holds the
+    base, or it does not know FIRMWARE_DELTA) gets the image: the install goes on, only slower.
+    The planned patch goes as it is, unless the stream resumes or the lock decodes less than the
+    plan assumed: then a new one is made from the same base."""
     supported, max_dict = begin.compressions, begin.max_dict_size
     if start >= len(image):
         return make_stream(image, start, supported=supported, max_dict_size=max_dict)
-    if base is not None:
-        delta = make_delta_stream(base, image, start, supported=supported, max_dict_size=max_dict)
+    if planned is not None and planned.base is not None:
+        base = planned.base
+        fits = (
+            planned.start == start
+            and supported & (1 << planned.compression)
+            and planned.dict_size <= max_dict
+        )
+        delta = (
+            planned
+            if fits
+            else make_delta_stream(base, image, start, supported=supported, max_dict_size=max_dict)
+        )
         try:
             await client.request(
                 FirmwareDeltaRequest(
