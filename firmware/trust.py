@@ -223,13 +223,18 @@ class BoardTrust:
         held = self.lock.saved.service.get("crl") or {}
         if crl.issued_at <= int(held.get("issued_at", -1)):
             return False
-        self.lock.saved.service["crl"] = {"issued_at": crl.issued_at, "serials": list(crl.serials)}
+        self.lock.saved.service["crl"] = {
+            "issued_at": crl.issued_at,
+            "next_update": crl.next_update,
+            "serials": list(crl.serials),
+        }
         self.lock.take_signed_time(crl.issued_at)  # also the newest signed time (SPEC.md 12.6)
         self.lock.commit()
         self.audit.append(
             self.lock.trusted_rtc(),
             "revocations_updated",
             issued_at=crl.issued_at,
+            next_update=crl.next_update,
             count=len(crl.serials),
         )
         return True
@@ -243,42 +248,76 @@ class BoardTrust:
             self.audit.append(self.lock.trusted_rtc(), "revocations_refused", detail=str(error))
             return _not_allowed(f"revocation list refused: {error}")
         held = self.lock.saved.service.get("crl") or {}
-        return RevocationsResponse(int(held.get("issued_at", 0)), len(held.get("serials", [])))
+        return RevocationsResponse(
+            int(held.get("issued_at", 0)),
+            int(held.get("next_update", 0)),
+            len(held.get("serials", [])),
+        )
+
+    def _list_out_of_date(self) -> int | None:
+        """The held list's ``next_update`` if the board's signed time has reached it (or 0 if
+        it holds none); ``None`` while the list is current (SPEC.md 11.3, B-11.3.3). Signed
+        time, not the clock: a clock set forward cannot age the list, nor one set back keep it."""
+        held = self.lock.saved.service.get("crl") or {}
+        next_update = int(held.get("next_update", 0))
+        signed = self.lock.signed_time()
+        if not held or signed is None or signed >= next_update:
+            return next_update
+        return None
 
     # --- privileged -----------------------------------------------------------------------------
 
     def _privileged(self, request: AnyRequest, encrypted: bool) -> Response | Pending:
+        """Serve ``request`` if the session may (SPEC.md 11.8, B-11.8.1): the checks in order,
+        the first failure refused with its reason in the ``detail`` and the audit trail."""
         session = self.session
         name = MsgType(request.TYPE).name
         now = self.lock.trusted_rtc()
         if session is None or not session.established or not encrypted:
             self.audit.append(now, "privileged_refused", request=name, reason="no_session")
-            return _not_allowed(f"{name} needs an authenticated secure session")
+            return _not_allowed(
+                f"{name} refused (no_session): needs an authenticated secure session"
+            )
         session.last_used_s = self.lock.clock.monotonic()
         technician = session.technician
         needed = self._handlers[MsgType(request.TYPE)][0]
+        refusal = self._refusal(technician, needed)
+        if refusal is not None:
+            reason, text = refusal
+            self.audit.append(
+                now,
+                "privileged_refused",
+                request=name,
+                reason=reason,
+                technician=technician.subject_id,
+            )
+            return _not_allowed(f"{name} refused ({reason}): {text}")
+        return self._handlers[MsgType(request.TYPE)][1](request, technician)
+
+    def _refusal(self, technician: Certificate, needed: Qualification) -> tuple[str, str] | None:
+        """Why the session's technician may not do what needs ``needed`` now, if they may not:
+        ``(reason, text)``. Judged at every request, not once at the handshake, so a list or an
+        expiry that arrives mid-session takes effect at once."""
+        out_of_date = self._list_out_of_date()
+        if out_of_date is not None:
+            return "list_out_of_date", (
+                f"the revocation list held was due to be replaced at {out_of_date}; "
+                "a newer one is needed (REVOCATIONS)"
+            )
         if technician.serial_number in self._revoked():
-            self.audit.append(
-                now,
-                "privileged_refused",
-                request=name,
-                reason="revoked",
-                technician=technician.subject_id,
+            return "revoked", f"certificate {technician.serial_number} has been revoked"
+        expiry_at, started_by = self.lock.certificate_times()
+        if not technician.valid_at(expiry_at, started_by=started_by):
+            return "expired", (
+                f"certificate {technician.serial_number} of {technician.subject_id} is not valid "
+                f"now (valid {technician.not_before}..{technician.not_after})"
             )
-            return _not_allowed(f"certificate {technician.serial_number} has been revoked")
         if needed not in technician.qualifications:
-            self.audit.append(
-                now,
-                "privileged_refused",
-                request=name,
-                reason="not_qualified",
-                technician=technician.subject_id,
-            )
-            return _not_allowed(
-                f"{name} needs the '{needed.names()[0]}' qualification, which certificate "
+            return "not_qualified", (
+                f"needs the '{needed.names()[0]}' qualification, which certificate "
                 f"{technician.serial_number} of {technician.subject_id} does not carry"
             )
-        return self._handlers[MsgType(request.TYPE)][1](request, technician)
+        return None
 
     # --- the privileged services this board offers ----------------------------------------------
 

@@ -180,12 +180,16 @@ class Certificate:
             issuer.verify(self.signature, self.to_be_signed())
         except InvalidSignature:
             raise CertificateError("certificate signature is not valid") from None
-        started = now if started_by is None else max(now, started_by)
-        if not self.not_before <= started or not now <= self.not_after:
+        if not self.valid_at(now, started_by=started_by):
             raise CertificateExpired(
                 f"certificate {self.serial_number} of {self.subject_id} is not valid now "
                 f"(valid {self.not_before}..{self.not_after})"
             )
+
+    def valid_at(self, now: float, *, started_by: float | None = None) -> bool:
+        """Whether ``now`` is within the validity (``started_by`` as in :meth:`verify`)."""
+        started = now if started_by is None else max(now, started_by)
+        return self.not_before <= started and now <= self.not_after
 
     def subject_key(self) -> Ed25519PublicKey:
         return Ed25519PublicKey.from_public_bytes(self.public_key)

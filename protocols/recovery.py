@@ -283,8 +283,9 @@ class Authorisation(_Signed):
 # --- revocation list -----------------------------------------------------------------------
 
 _CRL_TBS = Struct(
-    "magic" / Const(b"SLR1"),
+    "magic" / Const(b"SLR2"),
     "issued_at" / Int32ul,
+    "next_update" / Int32ul,
     "serials" / PrefixedArray(Int32ul, Int32ul),
     "issuer_key_id" / Bytes(8),
 )
@@ -294,11 +295,15 @@ _CRL_TBS = Struct(
 class RevocationList(_Signed):
     """Technician certificate serial numbers the authority has revoked, signed by it.
 
-    A board keeps the newest list it has been given (``issued_at`` only ever moves forward)."""
+    A board keeps the newest list it has been given (``issued_at`` only ever moves forward), and
+    refuses privileged work once its signed time reaches the list's ``next_update`` (SPEC.md
+    11.3): a lock nobody brings a current list to stops trusting what it last heard."""
 
     WHAT: ClassVar[str] = "revocation list"
 
     issued_at: int
+    next_update: int
+    """When the authority will have issued the next list: the held list is out of date from then."""
     serials: tuple[int, ...]
     issuer_key_id: bytes = b""
     signature: bytes = b""
@@ -308,6 +313,7 @@ class RevocationList(_Signed):
             _CRL_TBS.build(
                 {
                     "issued_at": self.issued_at,
+                    "next_update": self.next_update,
                     "serials": list(self.serials),
                     "issuer_key_id": self.issuer_key_id,
                 }
@@ -319,7 +325,11 @@ class RevocationList(_Signed):
         body, signature = _split(data)
         fields = cls._fields(body, _CRL_TBS)
         return cls(
-            fields.issued_at, tuple(fields.serials), bytes(fields.issuer_key_id), bytes(signature)
+            fields.issued_at,
+            fields.next_update,
+            tuple(fields.serials),
+            bytes(fields.issuer_key_id),
+            bytes(signature),
         )._whole(body)
 
 

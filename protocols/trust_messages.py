@@ -85,8 +85,9 @@ class RevocationsResponse(Response):
     """The revocation list the board now holds (its own if the offered one was not newer)."""
 
     TYPE = MsgType.REVOCATIONS
-    BODY = Struct("issued_at" / Int32ul, "count" / Int32ul)
+    BODY = Struct("issued_at" / Int32ul, "next_update" / Int32ul, "count" / Int32ul)
     issued_at: int
+    next_update: int
     count: int
 
 

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from protocols.certificates import Certificate, CertificateError
 from protocols.certificates import Qualification as Qualification
+from protocols.recovery import RecoveryError, RevocationList
 from safetool.errors import SafetoolError
 from safetool.messages import Message, os_error_message
 
@@ -50,6 +51,27 @@ class TechnicianIdentity:
 
     def sign(self, data: bytes) -> bytes:
         return self.key.sign(data)
+
+    def held_revocations(self) -> RevocationList | None:
+        """The revocation list this laptop carries, if it has one it can read."""
+        if self.revocation_list is None:
+            return None
+        try:
+            return RevocationList.decode(self.revocation_list)
+        except RecoveryError:
+            return None  # unreadable (or of an older format): any list the authority gives is newer
+
+    def keep_revocations(self, newest: RevocationList) -> bool:
+        """Keep ``newest`` (verified by the caller) for locks visited offline if it is newer than
+        the list this laptop carries; say whether it was. The file is replaced atomically."""
+        held = self.held_revocations()
+        if held is not None and held.issued_at >= newest.issued_at:
+            return False
+        path = self.folder / "revocations.bin"
+        temporary = path.with_name(".revocations.bin.new")
+        temporary.write_bytes(newest.encode())
+        os.replace(temporary, path)
+        return True
 
     @classmethod
     def load(cls, folder: Path | str | None) -> TechnicianIdentity:

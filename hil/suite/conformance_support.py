@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -62,6 +63,17 @@ async def refused(lock: Lock, request: AnyRequest) -> ErrorCode:
     with pytest.raises(LockRefused) as refusal:
         await lock.client.request(request)
     return ErrorCode(refusal.value.code)
+
+
+async def refused_because(lock: Lock, request: AnyRequest) -> str:
+    """The reason a board names for refusing a privileged request: the ``REASON`` of its
+    NOT_ALLOWED ``NAME refused (REASON): …`` (SPEC.md 11.8)."""
+    with pytest.raises(LockRefused) as refusal:
+        await lock.client.request(request)
+    assert refusal.value.code == ErrorCode.NOT_ALLOWED, refusal.value.detail
+    found = re.match(r"[A-Z_]+ refused \(([a-z_]+)\): ", refusal.value.detail)
+    assert found is not None, refusal.value.detail
+    return found.group(1)
 
 
 def someone(

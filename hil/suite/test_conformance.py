@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hil.images import build_test_image
 from hil.lock_handle import Lock
+from hil.suite.authority import authority_key
 from hil.suite.conformance_support import (
     EventsSeen,
     free_seq,
@@ -30,8 +31,10 @@ from hil.suite.conformance_support import (
     policy_fields,
     policy_put_back,
     refused,
+    refused_because,
     sealed,
     session_keys,
+    someone,
     until,
 )
 from hil.suite.helpers import motor_travel, open_by_customer, technician
@@ -75,12 +78,14 @@ from protocols.firmware_messages import (
 )
 from protocols.framing import encode_frame
 from protocols.messages import ErrorResponse, HelloRequest, LockEvent, PingResponse
+from protocols.recovery import RevocationList
 from protocols.session import ToolHandshake
 from protocols.trust_messages import (
     ConfigGetRequest,
     ConfigResponse,
     ConfigSetRequest,
     RecoveryChallengeRequest,
+    RevocationsRequest,
 )
 from safetool.client import LockRefused
 from safetool.client.secure import open_session
@@ -735,12 +740,29 @@ async def test_B_11_8_1_privileged_requests_need_a_session_and_the_qualification
     lock: Lock, pki: Path
 ) -> None:
     for request in PRIVILEGED:  # plaintext, no session
-        assert await refused(lock, request) == ErrorCode.NOT_ALLOWED
+        assert await refused_because(lock, request) == "no_session"
     await open_session(lock.client, technician(pki, "T-1002"))  # diagnose only
     assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
     for request in PRIVILEGED[1:]:  # firmware, recover: not qualified
-        assert await refused(lock, request) == ErrorCode.NOT_ALLOWED
+        assert await refused_because(lock, request) == "not_qualified"
     assert (await lock.client.status()).bolt == BoltState.EXTENDED
+
+
+@pytest.mark.needs("pki")
+async def test_B_11_8_2_a_certificate_that_expires_in_a_session_is_refused_at_its_next_request(
+    lock: Lock, pki: Path
+) -> None:
+    probe = await open_session(lock.client, technician(pki, "T-1002"))
+    base = max(probe.board_time_s, probe.revocations_issued_at or 0, int(time.time()))
+    expires = base + 400  # valid at SESSION_INIT, even judged 300 s past the signed time (12.6)
+    me = someone(pki, not_before=base - 86_400, not_after=expires)
+    await open_session(lock.client, me)
+    assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
+    held = technician(pki).revocation_list
+    revoked = RevocationList.decode(held).serials if held else ()
+    later = RevocationList(expires + 1, expires + 86_400, revoked).signed_by(authority_key(pki))
+    await lock.client.request(RevocationsRequest(later.encode()))  # the signed time passes it
+    assert await refused_because(lock, ConfigGetRequest()) == "expired"
 
 
 # --- 13, 16, 17: configuration, diagnostics, the audit head ----------------------------------

@@ -98,14 +98,24 @@ async def test_B_11_4_5_a_session_grants_exactly_the_certificates_qualifications
         assert abs(session.board_time_s - time.time()) < 3600
 
 
-def _list(pki: Path, issued_at: int, *serials: int) -> bytes:
-    """A list the authority signs at ``issued_at``: the PKI's revoked certificates and
-    ``serials``. (Lists are whole: one that left out the PKI's would un-revoke them on a rig
-    board, which keeps the newest list for good.)"""
+def _list(pki: Path, issued_at: int, *serials: int, next_update: int | None = None) -> bytes:
+    """A list the authority signs at ``issued_at``, current for a day (or until
+    ``next_update``): the PKI's revoked certificates and ``serials``. (Lists are whole: one
+    that left out the PKI's would un-revoke them on a rig board, which keeps the newest list
+    for good.)"""
     held = technician(pki).revocation_list
     revoked = RevocationList.decode(held).serials if held else ()
     whole = tuple(sorted({*revoked, *serials}))
-    return RevocationList(issued_at, whole).signed_by(authority_key(pki)).encode()
+    until = issued_at + 86_400 if next_update is None else next_update
+    return RevocationList(issued_at, until, whole).signed_by(authority_key(pki)).encode()
+
+
+async def _privileged_refusal(lock: Lock, request: ConfigGetRequest) -> str:
+    """The ``detail`` of the board's NOT_ALLOWED to a privileged request."""
+    with pytest.raises(LockRefused) as refusal:
+        await lock.client.request(request)
+    assert refusal.value.code == ErrorCode.NOT_ALLOWED
+    return refusal.value.detail
 
 
 async def test_B_11_3_1_a_board_keeps_only_a_newer_list_that_verifies(
@@ -117,7 +127,11 @@ async def test_B_11_3_1_a_board_keeps_only_a_newer_list_that_verifies(
     newer = held.issued_at + 60
     taken = await lock.client.request(RevocationsRequest(_list(pki, newer, 0x7FFF0001)))
     assert (taken.issued_at, taken.count) == (newer, before + 1)
-    forged = RevocationList(newer + 60, ()).signed_by(Ed25519PrivateKey.generate()).encode()
+    forged = (
+        RevocationList(newer + 60, newer + 86_400, ())
+        .signed_by(Ed25519PrivateKey.generate())
+        .encode()
+    )
     assert await refused(lock, RevocationsRequest(forged)) == ErrorCode.NOT_ALLOWED
     same = await lock.client.request(RevocationsRequest(_list(pki, newer, 0x7FFF0001, 2, 3)))
     assert (same.issued_at, same.count) == (newer, before + 1)
@@ -135,6 +149,22 @@ async def test_B_11_3_2_a_list_given_mid_session_takes_effect_at_once(
     revoking_me = _list(pki, issued, me.certificate.serial_number)
     assert (await lock.client.request(RevocationsRequest(revoking_me))).issued_at == issued
     assert await refused(lock, ConfigGetRequest()) == ErrorCode.NOT_ALLOWED
+
+
+async def test_B_11_3_3_a_list_past_its_next_update_refuses_privileged_work_until_a_newer_one(
+    lock: Lock, pki: Path
+) -> None:
+    session = await open_session(lock.client, technician(pki, "T-1002"))  # may diagnose
+    assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
+    issued = max(session.board_time_s, session.revocations_issued_at or 0) + 1
+    out_of_date = _list(pki, issued, next_update=issued)  # out of date as it arrives
+    held = await lock.client.request(RevocationsRequest(out_of_date))
+    assert (held.issued_at, held.next_update) == (issued, issued)
+    detail = await _privileged_refusal(lock, ConfigGetRequest())
+    assert detail.startswith("CONFIG_GET refused (list_out_of_date)"), detail
+    current = await lock.client.request(RevocationsRequest(_list(pki, issued + 1)))
+    assert (current.issued_at, current.next_update) == (issued + 1, issued + 1 + 86_400)
+    assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
 
 
 # --- 11.5 the frame cipher ------------------------------------------------------------------------

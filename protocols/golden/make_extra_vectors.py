@@ -158,6 +158,7 @@ TYPES = {
     "AUDIT_HEAD": 0x48,
     "AUDIT_READ": 0x49,
     "CLOCK_SET": 0x4A,
+    "REVOCATIONS": 0x13,
     "RECOVERY_AUTHORISE": 0x21,
     "CONFIG_GET": 0x28,
     "CONFIG_SET": 0x29,
@@ -265,6 +266,10 @@ FIRMWARE_DELTA_REQUEST: Layout = [
     ("stream_size", "u32"),
 ]
 FIRMWARE_DELTA_RESPONSE: Layout = [("start", "u32")]
+
+# 11.6
+REVOCATIONS_REQUEST: Layout = [("revocation_list", "bytes*")]
+REVOCATIONS_RESPONSE: Layout = [("issued_at", "u32"), ("next_update", "u32"), ("count", "u32")]
 
 # 12.8
 RECOVERY_AUTHORISE_REQUEST: Layout = [("method", "u8"), ("digits", "str8"), ("token", "bytes*")]
@@ -414,11 +419,15 @@ RECOVERY_COUNTER = 7
 TECHNICIAN = ("T-0042", 4242)  # the golden technician certificate: subject_id, serial_number
 ISSUED_AT = 1_767_226_200  # 2026-01-01 00:10 UTC
 TIME_STATEMENT_AT = 1_767_226_260
+CRL_ISSUED_AT = 1_767_225_600  # 2026-01-01 00:00 UTC
+CRL_NEXT_UPDATE = CRL_ISSUED_AT + 7 * 86_400  # a week later
+CRL_SERIALS = (17, 4243, 70000)
 
 
 def recovery_crypto_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
-    """The authorisation token (12.3), the phone-in response (12.4) and the time statement
-    (12.6), from the seeds and secrets of the crypto vectors already there."""
+    """The revocation list (11.3), the authorisation token (12.3), the phone-in response (12.4)
+    and the time statement (12.6), from the seeds and secrets of the crypto vectors already
+    there."""
     authority = Ed25519PrivateKey.from_private_bytes(
         bytes.fromhex(_crypto(vectors, "key_authority")["seed_hex"])
     )
@@ -460,10 +469,35 @@ def recovery_crypto_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
     mac.update(mac_input)
     mac_bytes = mac.finalize()
 
+    crl_fields = {
+        "issued_at": CRL_ISSUED_AT,
+        "next_update": CRL_NEXT_UPDATE,
+        "serials": list(CRL_SERIALS),
+        "issuer_key_id": key_id.hex(),
+    }
+    crl_tbs = (
+        b"SLR2"
+        + struct.pack("<III", CRL_ISSUED_AT, CRL_NEXT_UPDATE, len(CRL_SERIALS))
+        + struct.pack(f"<{len(CRL_SERIALS)}I", *CRL_SERIALS)
+        + key_id
+    )
+    crl_signature = authority.sign(crl_tbs)
+
     time_fields = {"serial": SERIAL, "time_s": TIME_STATEMENT_AT, "issuer_key_id": key_id.hex()}
     time_tbs = b"SLT1" + _str8(SERIAL) + struct.pack("<I", TIME_STATEMENT_AT) + key_id
     time_signature = authority.sign(time_tbs)
     return [
+        {
+            "name": "revocation_list",
+            "kind": "revocation_list",
+            "description": "Revocation list issued 2026-01-01, next update 2026-01-08, revoking "
+            "serials 17, 4243, 70000, signed by key_authority.",
+            "signer": "authority",
+            "fields": crl_fields,
+            "to_be_signed_hex": crl_tbs.hex(),
+            "signature_hex": crl_signature.hex(),
+            "encoded_hex": (crl_tbs + crl_signature).hex(),
+        },
         {
             "name": "authorisation",
             "kind": "authorisation",
@@ -532,6 +566,30 @@ def _recovery_rows(vectors: dict[str, Any]) -> list[Row]:
     }
     online, phone = {"method": "ONLINE"}, {"method": "PHONE"}
     return [
+        (
+            "revocations_request",
+            "REVOCATIONS request carrying the revocation list of crypto vector revocation_list "
+            "(public: sent in plaintext or in a session alike).",
+            "RevocationsRequest",
+            "REVOCATIONS",
+            False,
+            0x0300,
+            REVOCATIONS_REQUEST,
+            {"revocation_list": crypto["revocation_list"]["encoded_hex"]},
+            {},
+        ),
+        (
+            "revocations_response",
+            "The board's answer: it now holds the list issued 2026-01-01, next update "
+            "2026-01-08, with 3 serials.",
+            "RevocationsResponse",
+            "REVOCATIONS",
+            True,
+            0x0300,
+            REVOCATIONS_RESPONSE,
+            {"issued_at": CRL_ISSUED_AT, "next_update": CRL_NEXT_UPDATE, "count": len(CRL_SERIALS)},
+            {},
+        ),
         (
             "recovery_authorise_request_online",
             f"RECOVERY_AUTHORISE, online: method 1, no digits, the token of crypto vector "

@@ -200,7 +200,12 @@ def create_app(authority: Authority, *, operator_token: str | None = None) -> St
         raw = await run_in_threadpool(authority.revocations)
         crl = RevocationList.decode(raw)
         return _json(
-            {"revocations": raw.hex(), "issued_at": crl.issued_at, "serials": list(crl.serials)}
+            {
+                "revocations": raw.hex(),
+                "issued_at": crl.issued_at,
+                "next_update": crl.next_update,
+                "serials": list(crl.serials),
+            }
         )
 
     async def time_statement(request: Request) -> Response:

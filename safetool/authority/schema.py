@@ -169,12 +169,24 @@ class TechnicianRow(Base):
 
 class LockRow(Base):
     """A lock the service centre looks after: its region and service contract. A registered
-    lock gets authorisations only for technicians of its region."""
+    lock gets authorisations only for technicians of its region or on its contract."""
 
     __tablename__ = "locks"
 
     serial: Mapped[str] = mapped_column(String(64), primary_key=True)
     region: Mapped[str] = mapped_column(String(64))
     contract: Mapped[str] = mapped_column(String(64), default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ContractTechnicianRow(Base):
+    """A technician who serves a service contract: besides the technicians of its region, they
+    get authorisations for the locks registered under that contract, wherever they are."""
+
+    __tablename__ = "contract_technicians"
+
+    contract: Mapped[str] = mapped_column(String(64), primary_key=True)
+    technician_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[int] = mapped_column(BigInteger)

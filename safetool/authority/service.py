@@ -52,6 +52,7 @@ from safetool.authority.register import (
     check_technician,
     load_register,
 )
+from safetool.authority.revocations import DAY_S, DEFAULT_VALID_DAYS, RevocationPublisher
 from safetool.authority.technicians import TechnicianBook
 from safetool.authority.wire import (
     U32_MAX,
@@ -143,6 +144,8 @@ class AuthorityPolicy:
     limits: RateLimits = field(default_factory=RateLimits)
     registered_locks_only: bool = False
     """Issue only for locks in the lock register (once the centre's register is complete)."""
+    revocations_valid_s: int = DEFAULT_VALID_DAYS * DAY_S
+    """How long each revocation list this authority publishes stays current (SPEC.md 11.3)."""
 
 
 @dataclass(slots=True)
@@ -168,7 +171,8 @@ class Authority:
         policy = policy or AuthorityPolicy()
         keys = load_authority_keys(pki)
         engine = open_ledger_database(database_url or default_database_url(pki))
-        book = TechnicianBook(engine, keys, clock)
+        publisher = RevocationPublisher(keys, policy.revocations_valid_s, clock)
+        book = TechnicianBook(engine, keys, clock, publisher)
         register = replace(load_register(pki, keys.public_key), book=book)
         ledger = Ledger(engine, limits=policy.limits)
         return cls(keys, register, ledger, policy, clock, LockRegister(engine, clock))
@@ -429,7 +433,8 @@ class Authority:
         )
 
     def revocations(self) -> bytes:
-        return self.keys.revocations.raw()
+        """The current signed revocation list (signed afresh when it is due, SPEC.md 11.3)."""
+        return RevocationPublisher(self.keys, self.policy.revocations_valid_s, self.clock).current()
 
     def time_statement(self, serial: str) -> TimeStatement:
         """The authority's signed word on the time now, for the lock ``serial``: what lets a

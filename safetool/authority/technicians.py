@@ -6,20 +6,17 @@ database on each lookup; a revocation signs and publishes a new revocation list.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from protocols.certificates import Certificate, CertificateKind, Qualification
-from protocols.recovery import RevocationList
 from safetool.authority.errors import RequestInvalid
-from safetool.authority.keys import REVOCATIONS, AuthorityKeys
+from safetool.authority.keys import AuthorityKeys
+from safetool.authority.revocations import RevocationPublisher
 from safetool.authority.schema import TechnicianRow, TechnicianStatus
 from safetool.authority.wire import EnrolmentRequest
 from safetool.messages import Message
@@ -39,10 +36,17 @@ class EnrolledTechnician:
 
 
 class TechnicianBook:
-    def __init__(self, engine: Engine, keys: AuthorityKeys, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keys: AuthorityKeys,
+        clock: Callable[[], float],
+        publisher: RevocationPublisher,
+    ) -> None:
         self.engine = engine
         self.keys = keys
         self.clock = clock
+        self.publisher = publisher
 
     def get(self, technician_id: str) -> EnrolledTechnician | None:
         with self.engine.connect() as connection:
@@ -117,7 +121,7 @@ class TechnicianBook:
                 Message("authority.enrolment.revoked_for_good", {"technician": technician_id})
             )
         if status == "revoked":
-            self._publish_revocation(found.certificate.serial_number)
+            self.publisher.revoke(found.certificate.serial_number)
         with self.engine.begin() as connection:
             connection.execute(
                 update(TechnicianRow)
@@ -125,25 +129,6 @@ class TechnicianBook:
                 .values(status=status, changed_at=int(self.clock()))
             )
         return EnrolledTechnician(found.certificate, status, found.enrolled_by, found.enrolled_at)
-
-    def _publish_revocation(self, serial: int) -> None:
-        """Sign a newer revocation list with ``serial`` added and put it where every authority
-        process reads it (and serves it at /v1/revocations), atomically."""
-        current = self.keys.revocations.current()
-        if serial in current.serials:
-            return
-        issued_at = max(int(self.clock()), current.issued_at + 1)
-        newer = RevocationList(issued_at, tuple(sorted({*current.serials, serial}))).signed_by(
-            self.keys.signing_key
-        )
-        path = Path(self.keys.pki) / REVOCATIONS
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".revocations-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(newer.encode())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-        self.keys.revocations.current()  # loaded (and checked) at once
 
 
 def _enrolled(row: object) -> EnrolledTechnician:

@@ -23,6 +23,7 @@ from safetool.authority.database import DB_ENV, default_database_url, describe
 from safetool.authority.errors import AuthorityConfigError
 from safetool.authority.export import iso_utc, parse_ledger_filter, to_csv, to_json
 from safetool.authority.ledger import RateLimits
+from safetool.authority.revocations import DAY_S, DEFAULT_VALID_DAYS
 from safetool.authority.server import DEFAULT_HOST, DEFAULT_PORT
 from safetool.authority.service import Authority, AuthorityPolicy
 from safetool.cli.common import (
@@ -68,6 +69,10 @@ def _policy(args: argparse.Namespace) -> AuthorityPolicy:
     return AuthorityPolicy(
         registered_locks_only=bool(getattr(args, "registered_locks_only", False)),
         validity_s=int(getattr(args, "validity_min", defaults.validity_s // 60)) * 60,
+        revocations_valid_s=int(
+            getattr(args, "revocations_valid_days", defaults.revocations_valid_s // DAY_S)
+        )
+        * DAY_S,
         limits=RateLimits(
             per_technician=getattr(args, "per_technician_per_hour", defaults.limits.per_technician),
             per_lock=getattr(args, "per_lock_per_hour", defaults.limits.per_lock),
@@ -504,6 +509,13 @@ def add_authority_parser(subparsers: Any) -> None:
         "--registered-locks-only",
         action="store_true",
         help=h("cli.help.authority.registered_locks_only"),
+    )
+    serve.add_argument(
+        "--revocations-valid-days",
+        type=_positive,
+        default=DEFAULT_VALID_DAYS,
+        metavar="DAYS",
+        help=h("cli.help.authority.revocations_valid_days", default=DEFAULT_VALID_DAYS),
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -137,7 +137,7 @@ COMMANDS: dict[str, tuple[str, Register]] = {
         _add_demo_parser,
     ),
     "technician": (
-        "a technician's enrolment: a key pair on this laptop and the request the centre signs",
+        "a technician's enrolment request, and the current revocation list from the centre",
         _parsers_in("safetool.cli.technician_commands", "add_technician_parsers"),
     ),
 }

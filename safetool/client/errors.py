@@ -36,7 +36,7 @@ class LockRefused(SafetoolError):
         super().__init__(
             Message("lock.refused", {"request": request_name, "code": name, "detail": detail}),
             meaning=Message("lock.refused.meaning"),
-            next_step=Message(_NEXT_STEPS.get(code, "lock.refused.next")),
+            next_step=Message(_next_step(code, detail)),
         )
         self.code = code
         self.detail = detail
@@ -49,3 +49,18 @@ _NEXT_STEPS: dict[int, str] = {
     ErrorCode.UNSUPPORTED_VERSION: "lock.refused.next_version",
 }
 """The next step's message key for the error codes that have their own."""
+
+_PRIVILEGE_REASONS = {
+    "list_out_of_date": "lock.refused.next_list_out_of_date",
+    "expired": "lock.refused.next_expired",
+}
+"""Privileged refusals whose next step differs from the usual: the lock's ``detail`` names the
+reason in parentheses, ``CONFIG_GET refused (expired): …`` (SPEC.md 11.8, B-11.8.1)."""
+
+
+def _next_step(code: int, detail: str) -> str:
+    if code == ErrorCode.NOT_ALLOWED:
+        for reason, key in _PRIVILEGE_REASONS.items():
+            if f" refused ({reason}):" in detail:
+                return key
+    return _NEXT_STEPS.get(code, "lock.refused.next")

@@ -10,6 +10,7 @@ from protocols.certificates import Certificate, Qualification
 from protocols.session import HandshakeFailed, ToolHandshake
 from protocols.trust_messages import (
     RevocationsRequest,
+    RevocationsResponse,
     SessionEndRequest,
 )
 from safetool.client.errors import LockRefused
@@ -33,21 +34,24 @@ class SessionInfo:
     idle_timeout_s: int
     board_time_s: int
     revocations_issued_at: int | None
+    revocations_next_update: int | None
+    """The lock's list after this laptop offered its own (``None``: it could not tell): once the
+    lock's signed time passes ``revocations_next_update`` it refuses privileged work."""
 
 
 async def push_revocations(
     client: LockClient, identity: TechnicianIdentity, revocation_list: bytes | None = None
-) -> int | None:
+) -> RevocationsResponse | None:
     """Give the lock the newest revocation list at hand (``revocation_list``, else the one this
-    laptop holds); the lock keeps it only if it is newer. Return the date the lock now holds."""
+    laptop holds); the lock keeps it only if it is newer. Return the list the lock now holds."""
     data = revocation_list or identity.revocation_list
     if data is None:
         return None
     try:
-        response = await client.request(RevocationsRequest(data))
+        return await client.request(RevocationsRequest(data))
     except LockRefused:
-        return None  # an unprovisioned board; the session request will say so
-    return response.issued_at
+        return None  # an unprovisioned board (the session request will say so), or a list of an
+        # older format (the lock's refusal of privileged work, if its own is out of date, will)
 
 
 def _day(seconds: float) -> str:
@@ -119,7 +123,8 @@ async def open_session(client: LockClient, identity: TechnicianIdentity) -> Sess
         qualifications=Qualification(granted.qualifications),
         idle_timeout_s=granted.idle_timeout_s,
         board_time_s=granted.board_time_s,
-        revocations_issued_at=revocations,
+        revocations_issued_at=None if revocations is None else revocations.issued_at,
+        revocations_next_update=None if revocations is None else revocations.next_update,
     )
 
 

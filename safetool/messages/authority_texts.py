@@ -168,6 +168,23 @@ AUTHORITY: dict[str, dict[str, str]] = {
         "Send a technician of {region}, or correct the lock's region in the lock register.",
         "请派 {region} 的技术员，或在锁登记表中更正该锁的地区。",
     ),
+    "authority.scope.contract": _(
+        "{technician} works in {technician_region} and is not on service contract {contract}; "
+        "lock {serial} is registered in {region} under that contract: no authorisation for it "
+        "goes to them.",
+        "{technician} 负责 {technician_region}，且不在服务合同 {contract} 中；锁 {serial} "
+        "登记在 {region}，属于该合同：不向其签发该锁的授权。",
+    ),
+    "authority.scope.contract.next": _(
+        "Send a technician of {region} or one on contract {contract}, or a supervisor puts "
+        "this technician on the contract (desk, Locks page).",
+        "请派 {region} 的技术员或合同 {contract} 的技术员，或由主管把该技术员加入此合同"
+        "（服务台“锁”页面）。",
+    ),
+    "authority.contracts.contract_needed": _("Name the service contract.", "请填写服务合同。"),
+    "authority.contracts.exists": _(
+        "{technician} is on contract {contract} already.", "{technician} 已在合同 {contract} 中。"
+    ),
     "authority.scope.unregistered": _(
         "Lock {serial} is not in the service centre's lock register.",
         "锁 {serial} 不在服务中心的锁登记表中。",

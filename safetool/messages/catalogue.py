@@ -65,6 +65,9 @@ REFUSALS: dict[str, dict[str, str]] = {
         "the authorisation is not signed by the service authority", "授权不是由服务中心签发的"
     ),
     "refusal.not_qualified": _("the technician is not qualified for this", "技术员没有此项资质"),
+    "refusal.list_out_of_date": _(
+        "the lock's revocation list is past its next update", "锁的吊销列表已过下次更新时间"
+    ),
     "refusal.no_challenge": _(
         "the lock has no open challenge (ask for a new one)", "锁没有有效的挑战码（请申请新的）"
     ),
@@ -777,6 +780,22 @@ CONVERSATION: dict[str, dict[str, str]] = {
     ),
     "lock.refused.next_version": _(
         "Update safetool or the lock firmware.", "请更新 safetool 或锁的固件。"
+    ),
+    "lock.refused.next_list_out_of_date": _(
+        "The lock's revocation list is out of date and this laptop had no newer one for it. "
+        "Fetch the current list from the service centre (`safetool technician update "
+        "--authority URL`), then connect to the lock again: the list goes to the lock as the "
+        "session opens.",
+        "锁的吊销列表已过期，而本机也没有更新的列表可给它。请从服务中心取得当前列表"
+        "（`safetool technician update --authority URL`），"
+        "然后重新连接锁：建立会话时列表会交给锁。",
+    ),
+    "lock.refused.next_expired": _(
+        "The lock judges your certificate outside its validity now: renew it at the service "
+        "centre, or, if the certificate is valid by today's date, have the lock's clock set "
+        "(`safetool clock --set --authority URL`).",
+        "锁判断您的证书现在不在有效期内：请到服务中心续期证书；如果按今天的日期证书仍有效，"
+        "请校准锁的时钟（`safetool clock set --authority URL`）。",
     ),
 }
 
@@ -1769,6 +1788,7 @@ AUDIT_DETAILS: dict[str, dict[str, str]] = {
     "audit.field.dropped": _("dropped", "丢弃"),
     "audit.field.issued_at": _("issued at", "签发时间"),
     "audit.field.method": _("method", "方式"),
+    "audit.field.next_update": _("next update", "下次更新"),
     "audit.field.off_s": _("off by (s)", "偏差（秒）"),
     "audit.field.open": _("open", "打开"),
     "audit.field.qualifications": _("qualifications", "资质"),

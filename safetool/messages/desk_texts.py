@@ -96,10 +96,28 @@ DESK: dict[str, dict[str, str]] = {
     "desk.locks.contract": _("Service contract", "服务合同"),
     "desk.locks.submit": _("Register the lock", "登记该锁"),
     "desk.locks.added": _(
-        "Lock {serial} is registered in {region}: only technicians of {region} get "
-        "authorisations for it.",
-        "锁 {serial} 已登记在 {region}：只有 {region} 的技术员能获得该锁的授权。",
+        "Lock {serial} is registered in {region}: only technicians of {region}, and those on "
+        "its service contract, get authorisations for it.",
+        "锁 {serial} 已登记在 {region}：只有 {region} 的技术员以及其服务合同中的技术员"
+        "能获得该锁的授权。",
     ),
+    "desk.contracts.title": _("Technicians on service contracts", "服务合同中的技术员"),
+    "desk.contracts.explain": _(
+        "A technician on a contract gets authorisations for every lock registered under it, "
+        "whatever the lock's region.",
+        "合同中的技术员可以获得该合同下所有已登记锁的授权，不论锁在哪个地区。",
+    ),
+    "desk.contracts.technician": _("Technician ID", "技术员编号"),
+    "desk.contracts.submit": _("Put on the contract", "加入合同"),
+    "desk.contracts.remove": _("Take off", "移出"),
+    "desk.contracts.assigned": _(
+        "{technician} is now on contract {contract}.", "{technician} 已加入合同 {contract}。"
+    ),
+    "desk.contracts.removed": _(
+        "{technician} is no longer on contract {contract}.",
+        "{technician} 已移出合同 {contract}。",
+    ),
+    "desk.contracts.added_by": _("Added by", "添加人"),
     "desk.technicians.title": _("Technicians", "技术员"),
     "desk.technicians.enrol": _("Enrol a technician", "注册技术员"),
     "desk.technicians.request": _(
@@ -197,6 +215,11 @@ DESK: dict[str, dict[str, str]] = {
         "issue only for locks in the lock register (once the register is complete)",
         "只为锁登记表中的锁签发授权（在登记表完整之后使用）",
     ),
+    "cli.help.authority.revocations_valid_days": _(
+        "days each published revocation list stays current; locks refuse privileged work on a "
+        "list past it (default: {default})",
+        "每份发布的吊销列表保持有效的天数；锁的列表过期后会拒绝需要权限的操作（默认：{default}）",
+    ),
     "cli.help.authority.account": _("the account's login name", "账户的登录名"),
     "cli.help.authority.account_name": _(
         "the person's name, as the desk shows it", "使用者姓名，显示在服务台上"
@@ -218,8 +241,39 @@ DESK: dict[str, dict[str, str]] = {
     ),
     # --- the technician's side of enrolment -------------------------------------------------
     "cli.command.technician": _(
-        "a technician's enrolment: a key pair on this laptop and the request the centre signs",
-        "技术员注册：在本机生成密钥对，并生成由服务中心签发证书的申请",
+        "a technician's enrolment request, and the current revocation list from the centre",
+        "技术员注册申请，以及从服务中心取得当前吊销列表",
+    ),
+    "cli.help.technician.update": _(
+        "fetch the service centre's current revocation list for the locks you visit",
+        "从服务中心取得当前吊销列表，带给您上门的锁",
+    ),
+    "cli.help.technician.update.description": _(
+        "Asks the service authority for its current signed revocation list and keeps it in your "
+        "technician folder if it is newer than the one there. Every lock you connect to is given "
+        "it as the session opens; a lock whose own list is past its next update refuses "
+        "privileged work until it gets a current one, so run this before working offline.",
+        "向服务中心索取当前签名的吊销列表，如果比技术员文件夹中的更新，就保存下来。"
+        "每次与锁建立会话时都会把它交给锁；锁自己的列表过了下次更新时间后，在得到当前列表之前"
+        "会拒绝需要权限的操作，所以在离线工作之前请先运行此命令。",
+    ),
+    "cli.help.technician.authority": _(
+        "the service authority's address (default: $SAFETOOL_AUTHORITY)",
+        "服务中心地址（默认：`$SAFETOOL_AUTHORITY`）",
+    ),
+    "technician.revocations.kept": _(
+        "Revocation list of {issued} kept ({count} revoked; current until {next_update}).",
+        "已保存 {issued} 签发的吊销列表（吊销 {count} 个；有效至 {next_update}）。",
+    ),
+    "technician.revocations.same": _(
+        "Your revocation list of {issued} is the current one ({count} revoked; current until "
+        "{next_update}).",
+        "您的吊销列表（{issued} 签发）就是当前列表（吊销 {count} 个；有效至 {next_update}）。",
+    ),
+    "technician.no_authority": _("No service authority given.", "没有指定服务中心。"),
+    "technician.no_authority.next": _(
+        "Give its address with --authority URL or set $SAFETOOL_AUTHORITY.",
+        "请用 `--authority URL` 指定地址，或设置 `$SAFETOOL_AUTHORITY`。",
     ),
     "cli.help.technician.request": _(
         "make a key pair and an enrolment request for the service centre",

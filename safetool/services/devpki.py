@@ -152,7 +152,9 @@ def init_dev_pki(
                 "folder": str(folder),
             }
         )
-    crl = RevocationList(issued, tuple(revoked)).signed_by(authority).encode()
+    # current for as long as the technicians' certificates: a development PKI is not re-signed
+    # weekly as a service centre's is (safetool/authority/revocations.py)
+    crl = RevocationList(issued, issued + YEAR_S, tuple(revoked)).signed_by(authority).encode()
     (directory / "authority" / "revocations.bin").write_bytes(crl)
     for spec in technicians:
         (directory / "technicians" / spec.technician_id / "revocations.bin").write_bytes(crl)

@@ -188,14 +188,11 @@ async def carry_revocations(
     """Bring the authority's newest revocation list to the lock (before any session: its signed
     time also tells the lock the time, SPEC.md 12.6) and keep it on this laptop for locks visited
     offline."""
-    from protocols.recovery import RevocationList
     from safetool.client.secure import push_revocations
 
     newest = await authority.revocations(authority_key=identity.authority_key)
     await push_revocations(client, identity, newest.encode())
-    held = identity.revocation_list
-    if held is None or RevocationList.decode(held).issued_at < newest.issued_at:
-        (identity.folder / "revocations.bin").write_bytes(newest.encode())
+    identity.keep_revocations(newest)
 
 
 async def recover_online(recovery: Recovery, authority_url: str) -> tuple[Outcome, int]:

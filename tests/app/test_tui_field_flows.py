@@ -128,7 +128,10 @@ async def test_audit_download_verified_filtered_and_exported(
         await wait_until(pilot, lambda: (tmp_path / "trail.json").exists(), what="export")
         document = json.loads((tmp_path / "trail.json").read_text(encoding="utf-8"))
         assert document["verified"] and len(document["entries"]) == table.row_count
-        assert "trail.json" in shown(screen.query_one("#audit-count")).replace("\n", "")  # wrapped
+        count = screen.query_one("#audit-count")  # the file is written before the line is drawn
+        await wait_until(
+            pilot, lambda: "trail.json" in shown(count).replace("\n", ""), what="export said"
+        )
         await pilot.press("ctrl+q")
 
 

@@ -597,6 +597,58 @@ async def test_a_registered_lock_is_recovered_only_by_technicians_of_its_region(
     assert [e.serial for e in authority.ledger.entries()] == ["SL-0000-0002", "SL-0000-0009"]
 
 
+async def test_a_technician_on_a_locks_service_contract_recovers_it_from_another_region(
+    authority: Authority, clock: Clock
+) -> None:
+    OperatorDesk(authority.ledger.engine, clock).add(
+        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
+    )
+    supervisor = browser(authority)
+    token = await log_in(supervisor, "chen.jie", "supervisor pass 1")
+    contract = "Bank of Qingdao 2026"
+    await supervisor.post(
+        "/desk/locks",
+        data={"csrf": token, "serial": SERIAL, "region": "Qingdao", "contract": contract},
+    )
+    operator = browser(authority)
+    desk_token = await log_in(operator, "li.na")
+    refused = await _phone_for(operator, desk_token, SERIAL)  # T-1001 works in Shanghai
+    assert refused.status_code == 403 and f"is not on service contract {contract}" in refused.text
+    # operators may not put technicians on contracts, nor may a form without its token
+    assert (
+        await operator.post(
+            "/desk/locks/contracts",
+            data={"csrf": desk_token, "contract": contract, "technician": "T-1001"},
+        )
+    ).status_code == 403
+    assert (
+        await supervisor.post(
+            "/desk/locks/contracts", data={"contract": contract, "technician": "T-1001"}
+        )
+    ).status_code == 403
+    assert authority.locks is not None and not authority.locks.serves("T-1001", contract)
+
+    page = await supervisor.post(
+        "/desk/locks/contracts", data={"csrf": token, "contract": contract, "technician": "T-1001"}
+    )
+    assert page.status_code == 200 and f"T-1001 is now on contract {contract}" in page.text
+    again = await supervisor.post(
+        "/desk/locks/contracts", data={"csrf": token, "contract": contract, "technician": "T-1001"}
+    )
+    assert again.status_code == 400 and "is on contract" in again.text
+    assert (await _phone_for(operator, desk_token, SERIAL)).status_code == 200
+    assert [e.serial for e in authority.ledger.entries()] == [SERIAL]
+
+    removed = await supervisor.post(
+        "/desk/locks/contracts/remove",
+        data={"csrf": token, "contract": contract, "technician": "T-1001"},
+    )
+    assert removed.status_code == 200 and "no longer on contract" in removed.text
+    assert (await _phone_for(operator, desk_token, "SL-0000-0001")).status_code == 403
+    actions = [action for _, _, action, _ in OperatorDesk(authority.ledger.engine, clock).actions()]
+    assert "contract_assigned" in actions and "contract_unassigned" in actions
+
+
 async def test_a_centre_with_a_complete_register_issues_for_registered_locks_only(
     pki: Path, tmp_path: Path, clock: Clock
 ) -> None:

@@ -268,7 +268,9 @@ def test_revocation_list_is_reread_when_it_changes(authority: Authority, pki: Pa
     from protocols.recovery import RevocationList
 
     authority.issue_online(online_request(pki))
-    crl = RevocationList(int(time.time()) + 1, (1001, 1003)).signed_by(authority.keys.signing_key)
+    crl = RevocationList(int(time.time()) + 1, int(time.time()) + 86_400, (1001, 1003)).signed_by(
+        authority.keys.signing_key
+    )
     (pki / "authority" / "revocations.bin").write_bytes(crl.encode())
     with pytest.raises(CertificateRefused, match="revoked"):
         authority.issue_online(online_request(pki))
@@ -480,7 +482,7 @@ def test_exports_hold_every_entry(authority: Authority, pki: Path) -> None:
 
 def test_migrated_schema_matches_the_models(authority: Authority) -> None:
     engine = authority.ledger.engine
-    assert schema_revision(engine) == "0005"
+    assert schema_revision(engine) == "0006"
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 

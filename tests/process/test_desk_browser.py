@@ -29,10 +29,14 @@ from tests.trust_helpers import hard_lockout
 WORDS = {
     "en": {"misheard": "a digit was misheard", "response": "read this response back",
            "closed": "the seal is right", "found": "1 recoveries",
-           "enrolled": "T-2001 is enrolled", "revoked": "revoked"},
+           "enrolled": "T-2001 is enrolled", "revoked": "revoked",
+           "registered": "Lock SL-0000-0002 is registered in Qingdao",
+           "on_contract": "T-1002 is now on contract Bank of Qingdao"},
     "zh_CN": {"misheard": "有数字听错了", "response": "请向 T-1001 读出锁",
               "closed": "封码正确", "found": "共 1 条恢复记录",
-              "enrolled": "T-2001 已注册", "revoked": "已吊销"},
+              "enrolled": "T-2001 已注册", "revoked": "已吊销",
+              "registered": "锁 SL-0000-0002 已登记在 Qingdao",
+              "on_contract": "T-1002 已加入合同 Bank of Qingdao"},
 }  # fmt: skip
 PASSWORD = "desk password 1"
 
@@ -161,6 +165,19 @@ async def test_a_phone_in_recovery_seal_ledger_and_technicians_at_the_desk_in_a_
             await page.click("form[action='/desk/technicians/T-2001/revoke'] button")
             row = page.locator("#technicians tr", has_text="T-2001")
             assert words["revoked"] in await row.inner_text()
+
+            await page.click("nav a[href='/desk/locks']")
+            await page.fill("#serial", "SL-0000-0002")
+            await page.fill("#region", "Qingdao")
+            await page.fill("#contract", "Bank of Qingdao")
+            await page.click("form[action='/desk/locks'] button[type=submit]")
+            assert words["registered"] in await page.inner_text("#added")
+            await page.fill("#assign-contract", "Bank of Qingdao")
+            await page.fill("#assign-technician", "T-1002")
+            await page.click("form[action='/desk/locks/contracts'] button[type=submit]")
+            assert words["on_contract"] in await page.inner_text("#done")
+            assert "T-1002" in await page.inner_text("#contracts")
+            await page.screenshot(path=shots / "locks.png", full_page=True)
             await browser.close()
     finally:
         if recover.returncode is None:

@@ -43,9 +43,9 @@ async def test_online_recovery_through_the_authority_service(
         await hard_lockout(board, lockout_s=90)  # the board's clock is now 273 s ahead
         technician = str(pki / "technicians" / "T-1001")
         # the hotline revokes T-1002 after this laptop last synchronised
-        newer = RevocationList(int(time.time()) + 5, (1002, 1003)).signed_by(
-            load_key(pki / "authority" / "authority.key")
-        )
+        newer = RevocationList(
+            int(time.time()) + 5, int(time.time()) + 7 * 86_400, (1002, 1003)
+        ).signed_by(load_key(pki / "authority" / "authority.key"))
         (pki / "authority" / "revocations.bin").write_bytes(newer.encode())
         code, out, err = await run(
             "recover",

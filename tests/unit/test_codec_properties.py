@@ -192,7 +192,7 @@ MESSAGES: dict[type[Message], st.SearchStrategy[Message]] = {
     SessionEndRequest: st.just(SessionEndRequest()),
     SessionEndResponse: st.just(SessionEndResponse()),
     RevocationsRequest: st.builds(RevocationsRequest, st.binary(max_size=400)),
-    RevocationsResponse: st.builds(RevocationsResponse, u32, u32),
+    RevocationsResponse: st.builds(RevocationsResponse, u32, u32, u32),
     RecoveryChallengeRequest: st.just(RecoveryChallengeRequest()),
     RecoveryChallengeResponse: st.builds(RecoveryChallengeResponse, b16, u32, u32, u8, str8, str8),
     RecoveryAuthoriseRequest: st.builds(

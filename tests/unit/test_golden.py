@@ -217,11 +217,12 @@ def test_the_catalogue_list_is_the_codecs() -> None:
 
 def test_extra_vectors_are_what_their_generator_computes() -> None:
     """The diagnostics, audit and firmware vectors, and those of recovery v2 (SPEC.md 12.3, 12.4,
-    12.6, 12.8 and 13.2), are those make_extra_vectors.py computes from SPEC.md (without the
-    codec), and nobody edited them by hand."""
+    12.6, 12.8 and 13.2) and of the revocation list with its next update (11.3, 11.6), are those
+    make_extra_vectors.py computes from SPEC.md (without the codec), and nobody edited them by
+    hand."""
     data = load_vectors()
     extra = make_extra_vectors.message_vectors(data)
-    recovery_v2 = 9  # 5 RECOVERY_AUTHORISE, 3 policy, 1 signed CLOCK_SET
+    recovery_v2 = 11  # 2 REVOCATIONS, 5 RECOVERY_AUTHORISE, 3 policy, 1 signed CLOCK_SET
     assert len(extra) == len(DIAG_REQUESTS + AUDIT_REQUESTS + FIRMWARE_REQUESTS) * 2 + recovery_v2
     assert [vector(item["name"]) for item in extra] == extra
     crypto = make_extra_vectors.recovery_crypto_vectors(data)
@@ -814,9 +815,9 @@ def test_time_statement_encodes_and_decodes_as_the_golden_vector() -> None:
 def test_revocation_list_encodes_and_decodes_as_the_golden_vector() -> None:
     item = crypto_vector("revocation_list")
     fields = item["fields"]
-    crl = RevocationList(fields["issued_at"], tuple(fields["serials"])).signed_by(
-        _private("key_authority")
-    )
+    crl = RevocationList(
+        fields["issued_at"], fields["next_update"], tuple(fields["serials"])
+    ).signed_by(_private("key_authority"))
     assert crl.issuer_key_id.hex() == fields["issuer_key_id"]
     assert crl.to_be_signed().hex() == item["to_be_signed_hex"]
     assert crl.signature.hex() == item["signature_hex"]

@@ -1130,7 +1130,7 @@ _VALID_AUTHORISATION = (
     .signed_by(AUTHORITY)
     .encode()
 )
-_VALID_REVOCATIONS = RevocationList(NOW, (1, 2, 4242)).signed_by(AUTHORITY).encode()
+_VALID_REVOCATIONS = RevocationList(NOW, NOW + 86_400, (1, 2, 4242)).signed_by(AUTHORITY).encode()
 
 
 @st.composite

@@ -30,7 +30,10 @@ DOCUMENTS: dict[str, tuple[Callable[[], Document], Callable[[bytes], Document]]]
         lambda: Authorisation("SL-0000-0001", bytes(16), 7, "T-1001", 3, 41, 1_800_000_000),
         Authorisation.decode,
     ),
-    "revocation list": (lambda: RevocationList(1_800_000_000, (3, 9)), RevocationList.decode),
+    "revocation list": (
+        lambda: RevocationList(1_800_000_000, 1_800_604_800, (3, 9)),
+        RevocationList.decode,
+    ),
     "time statement": (lambda: TimeStatement("SL-0000-0001", 1_800_000_000), TimeStatement.decode),
 }
 
