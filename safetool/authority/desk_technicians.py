@@ -60,10 +60,11 @@ class TechnicianPages:
         values.setdefault("error", None)
         values.setdefault("enrolled", None)
         files = sorted(self.desk.authority.register.by_id.values(), key=lambda c: c.subject_id)
+        crl = self.desk.authority.keys.revocations.current()
         return self.desk.page(
             request, "technicians.html.j2", session, status, technicians=self._book.listing(),
             from_files=files, qualifications=QUALIFICATIONS, validity=DEFAULT_VALIDITY_DAYS,
-            revoked=set(self.desk.authority.keys.revocations.current().serials), **values,
+            revoked=set(crl.serials), crl=crl, **values,
         )  # fmt: skip
 
     async def listing(self, request: Request) -> Response:

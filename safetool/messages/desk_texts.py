@@ -120,6 +120,12 @@ DESK: dict[str, dict[str, str]] = {
     "desk.contracts.added_by": _("Added by", "添加人"),
     "desk.technicians.title": _("Technicians", "技术员"),
     "desk.technicians.enrol": _("Enrol a technician", "注册技术员"),
+    "desk.technicians.revocation_list": _(
+        "The revocation list locks are given: issued {issued}, current until {next_update} "
+        "(signed afresh before then), {count} certificates revoked.",
+        "交给锁的吊销列表：{issued} 签发，有效至 {next_update}（到期前会重新签发），"
+        "已吊销 {count} 个证书。",
+    ),
     "desk.technicians.request": _(
         "The enrolment request (the JSON file the technician's `safetool technician request` made)",
         "注册申请（技术员用 `safetool technician request` 生成的 `JSON` 文件内容）",

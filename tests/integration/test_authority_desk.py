@@ -487,6 +487,8 @@ async def test_a_revoked_technician_is_refused_by_the_desk_and_by_a_lock_given_t
     published = (await supervisor.get("/v1/revocations")).json()
     serial = TechnicianIdentity.load(folder).certificate.serial_number
     assert serial in published["serials"]
+    listing = (await supervisor.get("/desk/technicians")).text
+    assert f"{len(published['serials'])} certificates revoked" in listing
     refused = await _phone(supervisor, token, "T-2001")
     assert refused.status_code == 403 and "revoked" in refused.text
     undo = await supervisor.post("/desk/technicians/T-2001/reinstate", data={"csrf": token})
