@@ -108,23 +108,12 @@ class SerialTransport:
             self._serial.timeout = 0.05
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"write {self.url}")
             self._thread = threading.Thread(
-                target=self._read_in_thread, args=(loop,), name=f"read {self.url}", daemon=True
+                target=_read_in_thread,
+                args=(loop, self._serial, self._queue, self._stop),
+                name=f"read {self.url}",
+                daemon=True,
             )
             self._thread.start()
-
-    def _read_in_thread(self, loop: asyncio.AbstractEventLoop) -> None:
-        assert self._serial is not None
-        port: Any = self._serial
-        while not self._stop.is_set():
-            try:
-                data = port.read(max(1, port.in_waiting))
-            except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(self._queue.put_nowait, exc)
-                return
-            if data:
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(self._queue.put_nowait, data)
 
     async def write(self, data: bytes) -> None:
         if self._lost is not None:
@@ -177,6 +166,29 @@ class SerialTransport:
                 self._serial.close()
         if self._lost is None:
             self._lost = LinkLost(Message("link.closed", {"port": self.url}))
+
+
+def _read_in_thread(
+    loop: asyncio.AbstractEventLoop,
+    port: Any,
+    queue: asyncio.Queue[object],
+    stop: threading.Event,
+) -> None:
+    """Read ``port`` into ``queue`` until ``stop``. The port, queue and event are this opening's
+    own, never looked up on the transport: a thread that outlives its ``close`` (slow to notice
+    the stop) must not read into, or report its port's closing as the loss of, the link that a
+    reopen made since (seen as "reader thread died" on a fresh RFC 2217 link)."""
+    while not stop.is_set():
+        try:
+            data = port.read(max(1, port.in_waiting))
+        except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+            if not stop.is_set():  # a port closed under a stopping thread is no loss
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(queue.put_nowait, exc)
+            return
+        if data:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(queue.put_nowait, data)
 
 
 def _has_fileno(port: Any) -> bool:

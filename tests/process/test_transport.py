@@ -107,6 +107,29 @@ async def test_writes_on_a_threaded_port_reach_the_wire_in_the_order_they_were_m
         await transport.close()
 
 
+async def test_a_reopened_port_hears_nothing_from_its_previous_opening() -> None:
+    """The later rfc2217 flake of issue 21 ("connection failed (reader thread died)" while a
+    fresh session opened): a reader thread that outlived its opening looked up the transport's
+    current queue and stop event, so the failure of its own, closed port reached the link a
+    reopen had made since. Here the first opening's thread is left running (reopened without a
+    close, the slowest it can be) and its port closed under it: the new link reads on."""
+    transport = SerialTransport("loop://")
+    await transport.open()
+    first_port = transport._serial
+    assert first_port is not None
+    await transport.open()  # the tool reconnects
+    try:
+        first_port.close()  # the old port fails under its still-running reader thread
+        await asyncio.sleep(0.2)
+        await transport.write(b"still here\x00")
+        received = b""
+        while len(received) < 11:
+            received += await asyncio.wait_for(transport.read(), 5)
+        assert received == b"still here\x00"
+    finally:
+        await transport.close()
+
+
 async def test_rfc2217_url_reaches_a_board_through_a_network_server(
     board: EmulatorProcess,
 ) -> None:
