@@ -254,7 +254,7 @@ class BoardTrust:
             len(held.get("serials", [])),
         )
 
-    def _list_out_of_date(self) -> int | None:
+    def list_out_of_date(self) -> int | None:
         """The held list's ``next_update`` if the board's signed time has reached it (or 0 if
         it holds none); ``None`` while the list is current (SPEC.md 11.3, B-11.3.3). Signed
         time, not the clock: a clock set forward cannot age the list, nor one set back keep it."""
@@ -298,7 +298,7 @@ class BoardTrust:
         """Why the session's technician may not do what needs ``needed`` now, if they may not:
         ``(reason, text)``. Judged at every request, not once at the handshake, so a list or an
         expiry that arrives mid-session takes effect at once."""
-        out_of_date = self._list_out_of_date()
+        out_of_date = self.list_out_of_date()
         if out_of_date is not None:
             return "list_out_of_date", (
                 f"the revocation list held was due to be replaced at {out_of_date}; "

@@ -37,18 +37,6 @@ class Qualification(IntFlag):
     FIRMWARE = 0x04
     CONFIGURE = 0x08
 
-    @classmethod
-    def parse(cls, names: str) -> Qualification:
-        """``"diagnose,recover"`` → the flags; raises ValueError for an unknown name."""
-        value = cls(0)
-        for name in filter(None, (n.strip() for n in names.split(","))):
-            try:
-                value |= cls[name.upper()]
-            except KeyError:
-                known = ", ".join(str(q.name).lower() for q in cls)
-                raise ValueError(f"unknown qualification {name!r} (known: {known})") from None
-        return value
-
     def names(self) -> list[str]:
         return [str(q.name).lower() for q in Qualification if q in self]
 

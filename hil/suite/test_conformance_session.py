@@ -42,6 +42,8 @@ from safetool.client import LockRefused
 from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
 
+YEAR_S = 365 * 86_400
+
 pytestmark = [pytest.mark.conformance, pytest.mark.any_link, pytest.mark.needs("pki")]
 
 
@@ -99,14 +101,15 @@ async def test_B_11_4_5_a_session_grants_exactly_the_certificates_qualifications
 
 
 def _list(pki: Path, issued_at: int, *serials: int, next_update: int | None = None) -> bytes:
-    """A list the authority signs at ``issued_at``, current for a day (or until
+    """A list the authority signs at ``issued_at``, current for a year (or until
     ``next_update``): the PKI's revoked certificates and ``serials``. (Lists are whole: one
     that left out the PKI's would un-revoke them on a rig board, which keeps the newest list
-    for good.)"""
+    for good; and long: a rig board given a list that ran out the next day would refuse
+    privileged work to every later run, whose PKI's list is older.)"""
     held = technician(pki).revocation_list
     revoked = RevocationList.decode(held).serials if held else ()
     whole = tuple(sorted({*revoked, *serials}))
-    until = issued_at + 86_400 if next_update is None else next_update
+    until = issued_at + YEAR_S if next_update is None else next_update
     return RevocationList(issued_at, until, whole).signed_by(authority_key(pki)).encode()
 
 
@@ -163,7 +166,7 @@ async def test_B_11_3_3_a_list_past_its_next_update_refuses_privileged_work_unti
     detail = await _privileged_refusal(lock, ConfigGetRequest())
     assert detail.startswith("CONFIG_GET refused (list_out_of_date)"), detail
     current = await lock.client.request(RevocationsRequest(_list(pki, issued + 1)))
-    assert (current.issued_at, current.next_update) == (issued + 1, issued + 1 + 86_400)
+    assert (current.issued_at, current.next_update) == (issued + 1, issued + 1 + YEAR_S)
     assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
 
 
