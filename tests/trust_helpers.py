@@ -3,6 +3,11 @@ signing step, and a man-in-the-middle transport for tampering tests."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -73,3 +78,20 @@ async def jammed_call_out(board: EmulatorProcess) -> None:
     stuck part-way (a jammed motor)."""
     await board.board.set_fault(name="jammed_motor")
     assert await board.board.enter_code(code="246810") == "opened"
+
+
+@asynccontextmanager
+async def authority_serving(pki: Path, *options: str) -> AsyncIterator[str]:
+    """``safetool authority serve`` on ``pki`` in its own process, on a free port; its URL."""
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "safetool.cli.main", "authority", "serve", "--pki", str(pki),
+        "--port", "0", "--json", *options,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert server.stdout is not None
+    try:
+        ready = json.loads(await asyncio.wait_for(server.stdout.readline(), 30))
+        yield str(ready["url"])
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 10)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from pathlib import Path
 
 from hil.plugin import BoardFactory
 from protocols.recovery import RevocationList
 from tests.process.test_cli import run
-from tests.trust_helpers import hard_lockout, load_key
+from tests.trust_helpers import authority_serving, hard_lockout, load_key
 
 
 async def test_online_recovery_through_the_authority_service(
@@ -21,24 +20,7 @@ async def test_online_recovery_through_the_authority_service(
 ) -> None:
     pki = tmp_path / "pki"
     assert (await run("dev-pki", "init", str(pki)))[0] == 0
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "safetool.cli.main",
-        "authority",
-        "serve",
-        "--pki",
-        str(pki),
-        "--port",
-        "0",
-        "--json",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert server.stdout is not None
-    try:
-        ready = json.loads(await asyncio.wait_for(server.stdout.readline(), 30))
-        url = ready["url"]
+    async with authority_serving(pki) as url:
         board = await board_factory("--pki", str(pki), "--lockout-s", "90")
         await hard_lockout(board, lockout_s=90)  # the board's clock is now 273 s ahead
         technician = str(pki / "technicians" / "T-1001")
@@ -105,6 +87,3 @@ async def test_online_recovery_through_the_authority_service(
         assert entry["state"] == "closed" and entry["technician_id"] == "T-1001"
         audit = [e["kind"] for e in await board.board.audit()]
         assert "recovery_opened" in audit and "recovery_sealed" in audit
-    finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), 10)

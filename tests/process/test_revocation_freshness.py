@@ -5,46 +5,16 @@ command line in a third."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from hil.plugin import BoardFactory
 from protocols.recovery import RevocationList
 from tests.process.test_cli import run
-from tests.trust_helpers import load_key
+from tests.trust_helpers import authority_serving, load_key
 
 DAY_S = 86_400
-
-
-@asynccontextmanager
-async def authority_serving(pki: Path, *options: str) -> AsyncIterator[str]:
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "safetool.cli.main",
-        "authority",
-        "serve",
-        "--pki",
-        str(pki),
-        "--port",
-        "0",
-        "--json",
-        *options,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert server.stdout is not None
-    try:
-        ready = json.loads(await asyncio.wait_for(server.stdout.readline(), 30))
-        yield str(ready["url"])
-    finally:
-        server.terminate()
-        await server.wait()
 
 
 def _publish(pki: Path, issued_at: int, next_update: int) -> RevocationList:
