@@ -15,9 +15,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from firmware.process import EmulatorProcess
 from hil.tamper import Tamper
-from protocols.recovery import (
-    Authorisation,
-)
+from protocols.recovery import Authorisation, RevocationList
 from safetool.client import LockClient
 from safetool.identity import TechnicianIdentity
 from safetool.services.recover import Challenge
@@ -27,6 +25,16 @@ def load_key(path: Path) -> Ed25519PrivateKey:
     key = load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     return key
+
+
+def pki_list(
+    pki: Path, issued_at: int, next_update: int, serials: tuple[int, ...] = ()
+) -> RevocationList:
+    """A revocation list signed by the PKI's authority: what the PKI has revoked and ``serials``,
+    current from ``issued_at`` until ``next_update``."""
+    held = RevocationList.decode((pki / "authority" / "revocations.bin").read_bytes())
+    crl = RevocationList(issued_at, next_update, tuple(sorted({*held.serials, *serials})))
+    return crl.signed_by(load_key(pki / "authority" / "authority.key"))
 
 
 def authorise(

@@ -113,6 +113,15 @@ async def log_in(client: httpx.AsyncClient, username: str, password: str | None 
     return csrf_of((await client.get("/desk/")).text)
 
 
+async def supervisor_logged_in(authority: Authority, clock: Clock) -> tuple[httpx.AsyncClient, str]:
+    """A supervisor (Chen Jie) added to the desk and logged in: the browser and its CSRF token."""
+    OperatorDesk(authority.ledger.engine, clock).add(
+        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
+    )
+    supervisor = browser(authority)
+    return supervisor, await log_in(supervisor, "chen.jie", "supervisor pass 1")
+
+
 def actions(authority: Authority, clock: Clock, username: str) -> list[str]:
     return [a[2] for a in OperatorDesk(authority.ledger.engine, clock).actions(username)]
 
@@ -400,11 +409,7 @@ async def _enrolled_at_the_desk(
     )  # fmt: skip
     assert code == 0, err
     assert (folder / "technician.key").stat().st_mode & 0o077 == 0
-    OperatorDesk(authority.ledger.engine, clock).add(
-        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
-    )
-    supervisor = browser(authority)
-    token = await log_in(supervisor, "chen.jie", "supervisor pass 1")
+    supervisor, token = await supervisor_logged_in(authority, clock)
     page = await supervisor.post(
         "/desk/technicians",
         data={
@@ -574,11 +579,7 @@ async def test_looking_up_first_shows_the_card_the_recent_recoveries_and_a_comin
 async def test_a_registered_lock_is_recovered_only_by_technicians_of_its_region(
     authority: Authority, clock: Clock
 ) -> None:
-    OperatorDesk(authority.ledger.engine, clock).add(
-        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
-    )
-    supervisor = browser(authority)
-    token = await log_in(supervisor, "chen.jie", "supervisor pass 1")
+    supervisor, token = await supervisor_logged_in(authority, clock)
     for serial, region in ((SERIAL, "Qingdao"), ("SL-0000-0002", "Shanghai")):
         page = await supervisor.post(
             "/desk/locks", data={"csrf": token, "serial": serial, "region": region,
@@ -602,11 +603,7 @@ async def test_a_registered_lock_is_recovered_only_by_technicians_of_its_region(
 async def test_a_technician_on_a_locks_service_contract_recovers_it_from_another_region(
     authority: Authority, clock: Clock
 ) -> None:
-    OperatorDesk(authority.ledger.engine, clock).add(
-        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
-    )
-    supervisor = browser(authority)
-    token = await log_in(supervisor, "chen.jie", "supervisor pass 1")
+    supervisor, token = await supervisor_logged_in(authority, clock)
     contract = "Bank of Qingdao 2026"
     await supervisor.post(
         "/desk/locks",

@@ -30,7 +30,7 @@ from safetool.client.secure import SessionRefused, open_session
 from safetool.identity import TechnicianIdentity
 from safetool.services.configure import change_policy
 from safetool.services.devpki import init_dev_pki
-from tests.trust_helpers import load_key
+from tests.trust_helpers import pki_list
 
 pytestmark = pytest.mark.in_memory
 
@@ -47,9 +47,7 @@ def _me(pki: Path, name: str = "T-1001") -> TechnicianIdentity:
 
 
 def _list(pki: Path, issued_at: int, serials: tuple[int, ...] = ()) -> RevocationList:
-    held = RevocationList.decode((pki / "authority" / "revocations.bin").read_bytes())
-    crl = RevocationList(issued_at, issued_at + 86_400, tuple(sorted({*held.serials, *serials})))
-    return crl.signed_by(load_key(pki / "authority" / "authority.key"))
+    return pki_list(pki, issued_at, issued_at + 86_400, serials)
 
 
 def _without(entry: dict[str, Any]) -> dict[str, Any]:

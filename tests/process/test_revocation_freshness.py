@@ -12,7 +12,7 @@ from pathlib import Path
 from hil.plugin import BoardFactory
 from protocols.recovery import RevocationList
 from tests.process.test_cli import run
-from tests.trust_helpers import authority_serving, load_key
+from tests.trust_helpers import authority_serving, pki_list
 
 DAY_S = 86_400
 
@@ -20,10 +20,7 @@ DAY_S = 86_400
 def _publish(pki: Path, issued_at: int, next_update: int) -> RevocationList:
     """A list of the PKI's revocations, current only until ``next_update``, in the authority's
     folder and T-1001's (what a laptop synchronised that day carries)."""
-    held = RevocationList.decode((pki / "authority" / "revocations.bin").read_bytes())
-    crl = RevocationList(issued_at, next_update, held.serials).signed_by(
-        load_key(pki / "authority" / "authority.key")
-    )
+    crl = pki_list(pki, issued_at, next_update)
     for folder in (pki / "authority", pki / "technicians" / "T-1001"):
         (folder / "revocations.bin").write_bytes(crl.encode())
     return crl
