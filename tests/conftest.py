@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 
 from firmware.process import EmulatorProcess
+from safetool.authority import operators
 from safetool.client import LockClient
+
+WORKERS_PER_CORE = 2
+"""Most of a test's time is spent waiting (for boards in their processes, a browser, a link's
+pacing), not computing: two workers a core keep both busy (measured: 245 s at one a core, 187 s
+at two; three a core gained little more and made the load-sensitive tests fragile)."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (the default in pyproject.toml): two workers for each core."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep compiled bytecode in ``.pytest_cache/pycache`` even where ``PYTHONDONTWRITEBYTECODE``
+    is set (as on our CI machines): every test run starts hundreds of board and CLI processes,
+    and each would otherwise compile the same sources again. The source tree stays as clean as
+    that setting means it to be; the children inherit the setting from the environment."""
+    prefix = str(config.rootpath / ".pytest_cache" / "pycache")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = prefix
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Operators added in a test's own process get Argon2id at its smallest cost, as Django's test
+    settings use a quick hasher: the desk's login rules are the point, not 64 MiB a check (which
+    took half the desk tests' time). ``test_operator_passwords_are_stored_with_argon2id_at_its_
+    recommended_cost`` holds the real parameters; a verify reads the cost from the hash."""
+    monkeypatch.setattr(
+        operators, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -686,3 +686,21 @@ async def test_sessions_left_to_expire_are_cleared_when_others_log_in(
     await log_in(browser(authority), "wang.wei")
     with authority.ledger.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM operator_sessions")).scalar() == 1
+
+
+async def test_operator_passwords_are_stored_with_argon2id_at_its_recommended_cost(
+    authority: Authority, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's real hasher (the other tests use a quick one): Argon2id with RFC 9106's
+    second recommended profile, 64 MiB, three passes, four lanes; and a login checks it."""
+    monkeypatch.undo()  # the quick hasher of tests/conftest.py
+    OperatorDesk(authority.ledger.engine, clock).add(
+        "chen.jie", "Chen Jie", "supervisor", "supervisor pass 1"
+    )
+    with authority.ledger.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT password_hash FROM operators WHERE username = 'chen.jie'")
+        ).scalar()
+    assert str(stored).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert "supervisor pass 1" not in str(stored)
+    await log_in(browser(authority), "chen.jie", "supervisor pass 1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import stat
 import sys
 from pathlib import Path
@@ -74,9 +75,8 @@ async def test_recover_by_phone_end_to_end(tmp_path: Path, board_factory: BoardF
 
 async def test_recover_without_identity_explains(board_factory: BoardFactory) -> None:
     board = await board_factory()
-    code, _, err = await run(
-        "recover", "--phone", "--port", board.port, env={"PATH": "/usr/bin:/bin"}
-    )
+    bare = {"PATH": "/usr/bin:/bin", "PYTHONPYCACHEPREFIX": os.environ["PYTHONPYCACHEPREFIX"]}
+    code, _, err = await run("recover", "--phone", "--port", board.port, env=bare)
     assert code == 2
     assert "SAFETOOL_TECHNICIAN" in err and "Traceback" not in err
 
