@@ -17,8 +17,8 @@ from safetool.client import LockClient
 
 WORKERS_PER_CORE = 2
 """Most of a test's time is spent waiting (for boards in their processes, a browser, a link's
-pacing), not computing: two workers a core keep both busy (measured: 245 s at one a core, 187 s
-at two; three a core gained little more and made the load-sensitive tests fragile)."""
+pacing), not computing: two workers a core keep both busy (measured on two cores: 245 s at one a
+core, 219 s at two; three a core gained 4 s more and failed a load-sensitive test)."""
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

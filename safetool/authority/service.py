@@ -153,12 +153,12 @@ class Authority:
     keys: AuthorityKeys
     register: TechnicianRegister
     ledger: Ledger
+    publisher: RevocationPublisher
+    """Keeps the revocation list current; the technician book revokes through the same one."""
     policy: AuthorityPolicy = field(default_factory=AuthorityPolicy)
     clock: Callable[[], float] = time.time
     locks: LockRegister | None = None
     """The locks the desk registered (their region scopes who may recover them)."""
-    publisher: RevocationPublisher | None = None
-    """Keeps the revocation list current; the technician book revokes through the same one."""
 
     @classmethod
     def open(
@@ -177,7 +177,7 @@ class Authority:
         book = TechnicianBook(engine, keys, clock, publisher)
         register = replace(load_register(pki, keys.public_key), book=book)
         ledger = Ledger(engine, limits=policy.limits)
-        return cls(keys, register, ledger, policy, clock, LockRegister(engine, clock), publisher)
+        return cls(keys, register, ledger, publisher, policy, clock, LockRegister(engine, clock))
 
     def shutdown(self) -> None:
         self.ledger.engine.dispose()
@@ -436,10 +436,6 @@ class Authority:
 
     def revocations(self) -> bytes:
         """The current signed revocation list (signed afresh when it is due, SPEC.md 11.3)."""
-        if self.publisher is None:
-            self.publisher = RevocationPublisher(
-                self.keys, self.policy.revocations_valid_s, self.clock
-            )
         return self.publisher.current()
 
     def time_statement(self, serial: str) -> TimeStatement:
