@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from firmware import lock as lock_module
 from firmware.clock import ManualClock
+from firmware.codes import SALT_SIZE, KeypadUser, Role, find_user
 from firmware.hardware import LOW_BATTERY_MV
 from firmware.lock import CodeResult, Lock, Refused
 from firmware.policy import LockPolicy
@@ -271,3 +273,27 @@ def test_setting_the_clock_forward_never_empties_the_penalty_window(board: Board
     assert board.lock.lock_state == LockState.PENALTY_LOCKOUT
     board.clock.shift_rtc(86400)
     assert board.lock.lockout_seconds >= 295
+
+
+def test_codes_are_kept_salted_and_hashed_and_found_by_slot() -> None:
+    master = KeypadUser.create(0, Role.MASTER, MASTER)
+    again = KeypadUser.create(1, Role.USER, MASTER)
+    assert len(master.salt) == SALT_SIZE and master.salt != again.salt
+    assert master.digest != again.digest and MASTER.encode() not in master.digest
+    stored = json.loads(json.dumps(master.to_json()))
+    assert MASTER not in json.dumps(stored)
+    assert KeypadUser.from_json(stored) == master
+    users = [master, KeypadUser.create(9, Role.DURESS, DURESS)]
+    assert find_user(users, MASTER) is master
+    assert find_user(users, DURESS) is users[1]
+    assert find_user(users, "12345") is None and find_user(users, "1234567") is None
+
+
+def test_a_code_outside_ascii_is_no_ones_and_raises_nothing() -> None:
+    """Full-width and Arabic-Indic digits pass ``isdigit``; on the board they are wrong codes,
+    never an exception (and never the ASCII code they look like)."""
+    users = [KeypadUser.create(0, Role.MASTER, MASTER)]
+    assert "１２３４５６".isdigit() and find_user(users, "１２３４５６") is None
+    assert find_user(users, "١٢٣٤٥٦") is None
+    question_marks = [KeypadUser.create(0, Role.MASTER, "??????")]
+    assert find_user(question_marks, "١٢٣٤٥٦") is question_marks[0]  # hashed as '?' each
