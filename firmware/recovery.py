@@ -44,6 +44,7 @@ from protocols.trust_messages import (
 )
 
 ATTEMPTS_PER_CHALLENGE = 3
+WAIT_FIELD_MAX_S = 0xFFFF  # pragma: no mutate (the field's largest; a wait is at most 3600 s)
 
 
 class SealNotReady(Exception):
@@ -72,8 +73,8 @@ class BoardRecovery:
 
     def wait_s(self) -> int:
         """Lived seconds before the board takes another answer."""
-        remaining = float(self._pacing.get("wait_until", 0.0)) - self.lock.lived_s()
-        return max(0, min(0xFFFF, int(remaining + 0.999)))
+        remaining = float(self._pacing["wait_until"]) - self.lock.lived_s()
+        return max(0, min(WAIT_FIELD_MAX_S, int(remaining + 0.999)))
 
     def _count_answer(self) -> None:
         now = self.lock.lived_s()
@@ -108,11 +109,8 @@ class BoardRecovery:
             "nonce": nonce.hex(),
             "counter": counter,
             "digits": digits,
-            "issued_at": int(now),
             "issued_lived_s": self.lock.lived_s(),
             "attempts_left": ATTEMPTS_PER_CHALLENGE,
-            "technician_id": technician.subject_id,
-            "certificate_serial": technician.serial_number,
         }
         self.lock.commit()
         self.audit.append(
@@ -129,9 +127,9 @@ class BoardRecovery:
         now = lock.trusted_rtc()
         challenge = self._state.get("challenge")
         if challenge is None:
-            return self._refuse(RefusalReason.NO_CHALLENGE, request, technician, counted=False)
+            return self._refuse(RefusalReason.NO_CHALLENGE, request, technician)
         if self.wait_s() > 0:
-            return self._refuse(RefusalReason.LOCKED_OUT, request, technician, counted=False)
+            return self._refuse(RefusalReason.LOCKED_OUT, request, technician)
         # Count first, durably: the answer is wrong until it has been shown to be right.
         challenge["attempts_left"] = int(challenge["attempts_left"]) - 1
         self._count_answer()
@@ -141,12 +139,9 @@ class BoardRecovery:
         self._withdraw_answer()
         self._pacing["wrong"] = []
         self._state["challenge"] = None
-        self._state["last_recovery"] = {
+        self._state["last_recovery"] = {  # what the close seal is computed from
             "counter": challenge["counter"],
             "challenge": challenge["digits"],
-            "technician_id": technician.subject_id,
-            "method": RecoveryMethod(request.method).name.lower(),
-            "opened_at": int(now),
         }
         lock.clear_lockouts()
         self.audit.append(
@@ -158,8 +153,8 @@ class BoardRecovery:
         )
         lock.emit(EventKind.RECOVERED, int(challenge["counter"]))
         lock.open_bolt()
-        return RecoveryAuthoriseResponse(
-            RecoveryResult.OPENED, RefusalReason.NONE, int(challenge["counter"]), 0, 0
+        return RecoveryAuthoriseResponse(  # wait_s: 0 (its default), nothing to wait for
+            RecoveryResult.OPENED, RefusalReason.NONE, int(challenge["counter"]), 0
         )
 
     def _check(
@@ -203,7 +198,7 @@ class BoardRecovery:
 
     def _in_time(self, challenge: dict[str, Any]) -> RefusalReason:
         """The answer came within ``answer_valid_min`` of lived time after the challenge."""
-        issued = float(challenge.get("issued_lived_s", self.lock.lived_s()))
+        issued = float(challenge["issued_lived_s"])
         elapsed = self.lock.lived_s() - issued
         if elapsed > self.lock.saved.policy.answer_valid_min * 60:
             return RefusalReason.OUTSIDE_WINDOW
@@ -215,8 +210,10 @@ class BoardRecovery:
         request: RecoveryAuthoriseRequest,
         technician: Certificate,
         *,
-        counted: bool,
+        counted: bool = False,
     ) -> RecoveryAuthoriseResponse:
+        """``counted``: the answer was counted as an attempt and checked; a refusal before
+        that (no challenge, still waiting) spends nothing."""
         lock = self.lock
         challenge = self._state.get("challenge")
         attempts_left = 0 if challenge is None else int(challenge["attempts_left"])

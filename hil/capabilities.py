@@ -29,11 +29,16 @@ FAULTS = (
     "hot",
 )
 TRANSPORTS = ("serial", "tcp", "rfc2217", "ble")
+"""The real links (``--transport all`` runs each in turn)."""
+MEMORY = "memory"
+"""The two ends in one event loop on fast-forwarded time (:mod:`hil.inloop`): the suite's
+scenarios with no wire, for mutation testing and quick checks of board behaviour; never
+instead of the real links."""
 
 EMULATED: frozenset[str] = frozenset(
     {"power_cycle", "power_cut", "keys", "door", "clock", "link_model", "audit_tamper", "pki"}
     | {f"fault:{name}" for name in FAULTS}
-    | {f"transport:{name}" for name in TRANSPORTS}
+    | {f"transport:{name}" for name in (*TRANSPORTS, MEMORY)}
 )
 
 

@@ -1,12 +1,15 @@
-"""Emulated boards over each link: a pty (serial), TCP, RFC 2217 in front of a pty, BLE."""
+"""Emulated boards over each link: a pty (serial), TCP, RFC 2217 in front of a pty, BLE; and,
+for ``--transport memory``, a board in the test's own event loop (:mod:`hil.inloop`)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from firmware.process import EmulatedBoard as BoardRunner
 from firmware.process import EmulatorProcess
-from hil.capabilities import EMULATED
+from hil.capabilities import EMULATED, MEMORY
+from hil.inloop import EmulatorInLoop
 from hil.lock_handle import Lock, connect
 from hil.rfc2217 import Rfc2217Server
 from safetool.transport.ble_backend_bumble import HCI_ENV
@@ -19,12 +22,13 @@ class EmulatedBoard:
         self.transport = transport
         self.state_dir = state_dir
         self.args = args
-        self.process: EmulatorProcess | None = None
+        self.process: BoardRunner | None = None
         self.server: Rfc2217Server | None = None
 
     async def start(self) -> str:
         extra = {"tcp": ["--tcp", "0"], "ble": ["--ble"]}.get(self.transport, [])
-        self.process = EmulatorProcess(*self.args, *extra, state_dir=self.state_dir)
+        runner = EmulatorInLoop if self.transport == MEMORY else EmulatorProcess
+        self.process = runner(*self.args, *extra, state_dir=self.state_dir)
         await self.process.start()
         port = self.process.port
         if self.transport == "ble":
@@ -71,6 +75,6 @@ class EmulatedBoard:
         return port
 
     def pids(self) -> list[int]:
-        if self.process is None or self.process.process is None:
-            return []
+        if not isinstance(self.process, EmulatorProcess) or self.process.process is None:
+            return []  # none, or in this process
         return [self.process.process.pid]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from firmware.control import ControlClient
-from firmware.process import EmulatorProcess
+from firmware.process import EmulatedBoard
 from safetool.client import LockClient
 from safetool.transport import Transport, make_transport
 
@@ -30,7 +30,7 @@ class Lock:
     label: str
     """Who this board is, for reports: ``emulated SL-0000-0001 over serial``."""
     capabilities: frozenset[str]
-    emulator: EmulatorProcess | None = None
+    emulator: EmulatedBoard | None = None
     restart: Callable[[], Awaitable[str]] | None = None
     """Cut power and restore it; gives the port to reopen (it may change, as USB does)."""
     pids: list[int] = field(default_factory=list)

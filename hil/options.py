@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hil.campaign import CAMPAIGNS
-from hil.capabilities import TRANSPORTS
+from hil.capabilities import MEMORY, TRANSPORTS
 
 
 def add_options(parser: pytest.Parser, *, labgrid_plugin: bool = False) -> None:
@@ -24,8 +24,9 @@ def add_options(parser: pytest.Parser, *, labgrid_plugin: bool = False) -> None:
         "--transport",
         dest="hil_transport",
         default="serial",
-        choices=[*TRANSPORTS, "all"],
-        help="link(s) to run the suite over (default serial; all = each in turn)",
+        choices=[*TRANSPORTS, "all", MEMORY],
+        help="link(s) to run the suite over (default serial; all = each in turn; memory = "
+        "boards in the test's event loop on fast-forwarded time, no wire)",
     )
     group.addoption("--hil-report", metavar="FILE", dest="hil_report", help="HTML report here")
     group.addoption(

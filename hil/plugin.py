@@ -182,6 +182,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "conformance: a numbered board requirement of SPEC.md (-m conformance)"
     )
     config.addinivalue_line("markers", "campaign(name): a trial of --campaign name")
+    config.addinivalue_line(
+        "markers", "long_first: a test of minutes, started before the others (xdist)"
+    )
     # looptime is used as a library here (the loop factory above puts a whole in_memory test,
     # fixtures included, on its clock); its own plugin would switch that loop to the true clock
     # for the fixtures, and timers set there would then lie hours ahead of the test's clock.
@@ -236,10 +239,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
-    """pytest-asyncio's loop for each test: fast-forwarded for ``in_memory`` ones."""
-    if _in_memory(item):
+    """pytest-asyncio's loop for each test: fast-forwarded for ``in_memory`` ones and for the
+    suite's over ``--transport memory``."""
+    if _in_memory(item) or _over_memory(item):
         return {"fast_clock": _fast_forwarded_loop}
     return {"true_clock": asyncio.new_event_loop}
+
+
+def _over_memory(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("hil_transport") == capabilities.MEMORY
 
 
 def _in_memory(item: pytest.Item) -> bool:
@@ -251,6 +260,9 @@ def _in_memory(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     campaign.select(config, items)
+    # the longest tests first: xdist hands tests out in this order, and one started last would
+    # keep its worker busy long after the others are done
+    items.sort(key=lambda item: item.get_closest_marker("long_first") is None)
     duration: float = config.getoption("hil_duration_s")
     for item in items:  # a campaign trial without its own time limit gets the soak's and more
         if item.get_closest_marker("campaign") and not item.get_closest_marker("timeout"):

@@ -149,6 +149,7 @@ async def test_B_12_5_6_a_new_challenge_voids_the_earlier_one(lock: Lock, pki: P
 async def test_B_12_3_1_a_token_is_checked_in_order_and_refused_with_its_reason(
     lock: Lock, pki: Path, signing: dict[str, Any], reason: RefusalReason
 ) -> None:
+    signing = dict(signing)  # the parameter's own dict is shared by every run of this test
     if signing.get("signer") == "stranger":
         signing = {"signer": Ed25519PrivateKey.generate()}
     if "technician" in signing:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from hil.campaign import trial_seed
+from hil.capabilities import MEMORY
+from hil.emulated import EmulatedBoard
 from hil.fuzz import SEQ_WINDOW, SESSION_MUTATIONS, session_frames
 from hil.labgrid_boards import labgrid_installed
 from hil.measure import Measurement, MeasurementFailed, Recorder
@@ -120,3 +122,21 @@ def test_session_fuzz_is_replayable_stays_in_its_window_and_spares_the_session()
             assert (seq - first_seq) & 0xFFFF < SEQ_WINDOW
             seqs.add(seq)
         assert len(seqs) == 1
+
+
+async def test_a_memory_board_lives_in_the_tests_own_process(tmp_path: Path, pki: Path) -> None:
+    """``--transport memory``: the board is reached as ``memory://`` and runs in this process
+    (no pid to watch), so a mutation tool sees its mutants; a power cut still loses what was
+    not committed, and the board comes back with the same state folder."""
+    board = EmulatedBoard(MEMORY, tmp_path / "board", ["--pki", str(pki)])
+    lock = await board.open()
+    try:
+        assert lock.port.startswith("memory://") and lock.pids == []
+        assert (await lock.client.identify()).serial == "SL-0000-0001"
+        await lock.board.enter_code(code="000000")
+        await lock.power_cycle()
+        assert (await lock.state())["wrong_code_count"] == 1
+        assert (await lock.client.identify()).serial == "SL-0000-0001"
+    finally:
+        await lock.client.close()
+        await board.stop()

@@ -11,7 +11,9 @@ import pytest
 
 from hil.suite.served import outcomes, run_pytest, served_board
 
-pytestmark = pytest.mark.timeout(300)
+# each runs a nested suite against one board, one test at a time (two minutes for the
+# conformance run): started first, so the rest of a parallel run fills the other workers
+pytestmark = [pytest.mark.timeout(300), pytest.mark.long_first]
 
 LABEL = "rig bench-net/lock-a SL-0000-0001 over rfc2217"
 
