@@ -167,3 +167,52 @@ def test_spec_worked_example() -> None:
         chain_hash(GENESIS_HASH, spec).hex()
         == "6808f2b3b75630a5c797c5fe0176f8ae1b6804493008471e7e4a67edb31ef79e"
     )
+
+
+def _trail_lines(tmp_path: Path, count: int) -> list[str]:
+    trail = AuditTrail(tmp_path)
+    for number in range(count):
+        trail.append(100 + number, "power_on", boot=number)
+    return (tmp_path / "audit.jsonl").read_text().splitlines()
+
+
+def test_lines_that_do_not_parse_are_each_counted_and_what_follows_is_kept(
+    tmp_path: Path,
+) -> None:
+    header, *entries = _trail_lines(tmp_path, 3)
+    damaged = [header, "not json at all", entries[0], "[1, 2]", *entries[1:]]
+    (tmp_path / "audit.jsonl").write_text("\n".join(damaged) + "\n")
+    again = AuditTrail(tmp_path)
+    assert again.repaired == 2 and again.count == 3
+    assert [e["boot"] for e in again.entries()] == [0, 1, 2]
+    assert (tmp_path / "audit.jsonl").read_text().splitlines() == [header, *entries]
+
+
+def test_an_entry_that_breaks_the_chain_is_dropped_with_every_one_after_it(
+    tmp_path: Path,
+) -> None:
+    header, *entries = _trail_lines(tmp_path, 4)
+    altered = json.loads(entries[1])
+    altered["d"] = altered["d"].replace('"boot":1', '"boot":7')
+    assert altered["i"] == 1 and '"boot":7' in altered["d"]
+    lines = [header, entries[0], json.dumps(altered), *entries[2:]]
+    (tmp_path / "audit.jsonl").write_text("\n".join(lines) + "\n")
+    again = AuditTrail(tmp_path)
+    assert (again.repaired, again.count) == (3, 1)  # entries 2 and 3 no longer follow on
+    last = json.loads(entries[3])
+    last["d"] = last["d"].replace('"boot":3', '"boot":8')
+    (tmp_path / "audit.jsonl").write_text("\n".join([header, *entries[:3], json.dumps(last)]))
+    tail_altered = AuditTrail(tmp_path)  # the right index, another hash
+    assert (tail_altered.repaired, tail_altered.count) == (1, 3)
+
+
+def test_the_first_form_keeps_each_entrys_time_kind_and_detail(tmp_path: Path) -> None:
+    lines = [{"n": 1, "time": 5, "kind": "power_on", "boot": 1}, {"n": 2, "kind": "x"}]
+    (tmp_path / "audit.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    trail = AuditTrail(tmp_path)
+    first, second = trail.entries()
+    assert (first["time"], first["kind"], first["boot"], first["n"]) == (5, "power_on", 1, 0)
+    assert (second["time"], second["kind"], second["n"]) == (0, "x", 1)
+    # the old line number is not part of the entry: indices count from 0 in the chain
+    assert trail.stored()[0].detail_json == b'{"boot":1}'
+    assert b'"n"' not in trail.stored()[1].detail_json
