@@ -1,5 +1,5 @@
 """The audit trail's pieces without a board: entry codec (property tests), chain, capacity,
-persistence, head signatures."""
+persistence (the head's signature: test_audit_verify.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,13 +24,12 @@ from protocols.audit_messages import (
     chain_hash,
     decode_entries,
     encode_entries,
-    head_payload,
 )
 from protocols.catalogue import Flags
 from protocols.codec import decode_message, encode_message
 from protocols.errors import MalformedMessage
 from protocols.messages import Message, Response
-from safetool.services.audit_verify import check_chain, check_head
+from safetool.services.audit_verify import check_chain
 
 details = st.dictionaries(
     st.text(max_size=8), st.one_of(st.integers(-(2**31), 2**31), st.text(max_size=20)), max_size=4
@@ -125,37 +123,6 @@ def test_default_capacity_holds_ten_thousand() -> None:
     trail = AuditTrail(None)
     audit_faults.fill(trail, 1000, 12_000)
     assert trail.count - trail.first_index >= 10_000
-
-
-def _head(key: Ed25519PrivateKey | None, nonce: bytes) -> AuditHeadResponse:
-    head = AuditHeadResponse(3, 0, bytes(32), b"h" * 32, 50, 0, bytes(64))
-    if key is not None:
-        payload = head_payload(
-            serial="S",
-            nonce=nonce,
-            count=3,
-            first_index=0,
-            start_hash=bytes(32),
-            head_hash=b"h" * 32,
-            time_s=50,
-        )
-        head.signed, head.signature = 1, key.sign(payload)
-    return head
-
-
-def test_head_signature_checks() -> None:
-    key = Ed25519PrivateKey.generate()
-    nonce = b"n" * 16
-    good = _head(key, nonce)
-    assert check_head(good, serial="S", nonce=nonce, device_key=key.public_key()) == []
-    replayed = check_head(good, serial="S", nonce=b"m" * 16, device_key=key.public_key())
-    assert [f.problem for f in replayed] == ["bad_signature"]
-    other = Ed25519PrivateKey.generate().public_key()
-    assert [f.problem for f in check_head(good, serial="S", nonce=nonce, device_key=other)] == [
-        "bad_signature"
-    ]
-    unsigned = check_head(_head(None, nonce), serial="S", nonce=nonce, device_key=None)
-    assert [(f.problem, f.tampering) for f in unsigned] == [("unsigned", False)]
 
 
 def test_spec_worked_example() -> None:

@@ -51,6 +51,12 @@ def test_a_head_signed_over_what_it_says_passes() -> None:
     assert findings_of(signed_head()) == []
 
 
+def test_a_head_signed_by_another_device_key_is_a_bad_signature() -> None:
+    other = Ed25519PrivateKey.generate().public_key()
+    found = check_head(signed_head(), serial=SERIAL, nonce=NONCE, device_key=other)
+    assert [(f.problem, f.tampering) for f in found] == [("bad_signature", True)]
+
+
 @pytest.mark.parametrize(
     "changed",
     [
