@@ -68,6 +68,8 @@ class BoardService:
         self.connection.send_event(LockEvent(kind, int(self.clock.rtc()) & 0xFFFFFFFF, value))
 
     def receive_data(self, data: bytes) -> None:
+        if self.trust is not None:  # before a resend is answered from the reply cache (B-11.7.1)
+            self.trust.expire_idle()
         self.connection.receive_data(data)
         while (event := self.connection.next_event()) is not None:
             if isinstance(event, RequestReceived):

@@ -2,9 +2,10 @@
 
 Capability names: ``fault:<name>`` (docs/diagnostics.md lists the faults), ``transport:<name>``,
 ``power_cycle``, ``power_cut`` (cut power at byte N of a transfer or at flash operation K),
-``keys`` (press keys and enter codes), ``door``, ``clock`` (move the board's
-clock), ``link_model`` (bit errors, mute, babble), ``audit_tamper``, ``pki`` (boards provisioned
-from a PKI the suite holds).
+``keys`` (press keys and enter codes), ``door``, ``clock`` (let the board's time pass): the
+three a rig gives with fixtures (hil.actuators); ``link_model`` (bit errors, mute, babble),
+``audit_tamper``, ``inspect`` (read the board's inner state and audit trail past the wire), ``pki``
+(boards provisioned from a PKI the suite holds).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ scenarios with no wire, for mutation testing and quick checks of board behaviour
 instead of the real links."""
 
 EMULATED: frozenset[str] = frozenset(
-    {"power_cycle", "power_cut", "keys", "door", "clock", "link_model", "audit_tamper", "pki"}
+    {"power_cycle", "power_cut", "keys", "door", "clock", "link_model", "audit_tamper", "inspect"}
+    | {"pki"}
     | {f"fault:{name}" for name in FAULTS}
     | {f"transport:{name}" for name in (*TRANSPORTS, MEMORY)}
 )

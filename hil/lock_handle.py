@@ -11,6 +11,7 @@ from typing import Any
 
 from firmware.control import ControlClient
 from firmware.process import EmulatedBoard
+from hil.actuators import Actuators, SideChannelActuators
 from safetool.client import LockClient
 from safetool.transport import Transport, make_transport
 
@@ -36,13 +37,25 @@ class Lock:
     pids: list[int] = field(default_factory=list)
     console_survives_power: bool = False
     """The port stays while the board's power is cut (a rig's adapter), so keep it open."""
+    hands: Actuators | None = None
+    """A rig board's fixtures (an emulated board's are its side channel)."""
 
     @property
     def board(self) -> ControlClient:
-        """The emulated board's side channel (keys, door, clock, faults, link model)."""
+        """The emulated board's side channel (faults, link model, its inner state); keys, door
+        and clock go through :attr:`actuators`, which a rig board has too."""
         if self.emulator is None:
             raise NotOnThisBoard(f"{self.label} is a real board: it has no side channel")
         return self.emulator.board
+
+    @property
+    def actuators(self) -> Actuators:
+        """Keys, door and time, by the side channel or the rig's fixtures (hil.actuators)."""
+        if self.hands is not None:
+            return self.hands
+        if self.emulator is not None:
+            return SideChannelActuators(self.emulator.board)
+        raise NotOnThisBoard(f"{self.label}: the rig has no fixtures for keys, door or clock")
 
     async def state(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.board.state()

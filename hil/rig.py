@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 TRANSPORT_KEYS = {"serial": "port", "tcp": "tcp", "rfc2217": "rfc2217", "ble": "ble"}
+FIXTURES = {"keys": "keys", "door": "door", "clock": "clock"}
+"""Capability to the rig-file key of the fixture that gives it: declared by the fixture's
+commands, never by name alone (a scenario would press keys nobody can press)."""
 
 
 class RigFileError(ValueError):
@@ -42,9 +45,17 @@ class RigBoard:
     """A shell command that puts the board back as it left the production line (state, trail
     and firmware slots erased, provisioning kept): run before each test, as the suite expects
     a board in factory state. Without it, what one test leaves the next one finds."""
+    keys: str | None = None
+    """A keypad robot: a shell command that presses ``{keys}`` in order (``*123456#``)."""
+    door: Switch | None = None
+    """A door arm: ``on`` opens the door, ``off`` shuts it."""
+    clock: str | None = None
+    """A shell command after which ``{seconds}`` of the board's time have passed (a clock
+    fixture, or ``sleep {seconds}`` on a bench without one)."""
 
     def provides(self) -> frozenset[str]:
         caps = set(self.capabilities)
+        caps |= {name for name in FIXTURES if getattr(self, name) is not None}
         caps |= {f"transport:{t}" for t in self.ports}
         caps |= {f"fault:{name}" for name in self.faults}
         if self.power is not None:
@@ -105,7 +116,42 @@ def _board(index: int, raw: Any) -> RigBoard:
     reset = raw.get("factory_reset")
     if reset is not None and not isinstance(reset, str):
         raise RigFileError(f"{where}: 'factory_reset' must be a shell command (a string)")
-    return RigBoard(raw["name"], raw["serial"], ports, power, faults, frozenset(caps), reset)
+    for name in FIXTURES:
+        if name in caps and name not in raw:
+            raise RigFileError(
+                f"{where}: capability '{name}' needs the fixture's command ('{name}' = ...), "
+                "so the suite can use it"
+            )
+    door = None
+    if "door" in raw:
+        door_raw = raw["door"]
+        if not isinstance(door_raw, dict) or not all(
+            isinstance(door_raw.get(k), str) for k in ("open", "close")
+        ):
+            raise RigFileError(f"{where} door: needs a table of 'open' and 'close' shell commands")
+        door = Switch(door_raw["open"], door_raw["close"], float(door_raw.get("settle_s", 1.0)))
+    return RigBoard(
+        raw["name"],
+        raw["serial"],
+        ports,
+        power,
+        faults,
+        frozenset(caps) - set(FIXTURES),
+        reset,
+        keys=_template(where, raw, "keys", "{keys}"),
+        door=door,
+        clock=_template(where, raw, "clock", "{seconds}"),
+    )
+
+
+def _template(where: str, raw: dict[str, Any], key: str, placeholder: str) -> str | None:
+    """A fixture's shell command, which must name where its argument goes."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or placeholder not in value:
+        raise RigFileError(f"{where}: '{key}' must be a shell command with {placeholder} in it")
+    return value
 
 
 def load_rig(path: Path) -> Rig:

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from hil.actuators import RigActuators, run_command
 from hil.lock_handle import Lock, connect
 from hil.rig import Rig, RigBoard, Switch
-
-
-class RigCommandFailed(RuntimeError):
-    """A rig shell command (power, fault) exited non-zero; the message has its output."""
-
-
-async def run_command(command: str) -> None:
-    process = await asyncio.create_subprocess_shell(
-        command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output, _ = await process.communicate()
-    if process.returncode != 0:
-        raise RigCommandFailed(f"`{command}` exited {process.returncode}: {output.decode()[-500:]}")
 
 
 async def flip(switch: Switch, on: bool) -> None:
@@ -54,4 +42,5 @@ async def open_rig_board(rig: Rig, board: RigBoard, transport: str) -> Lock:
         capabilities=board.provides() | ({"pki"} if rig.pki else frozenset()),
         restart=restart if board.power is not None else None,
         console_survives_power=True,
+        hands=RigActuators(board),
     )

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from protocols.errors import RemoteProtocolError
+from protocols.errors import RemoteProtocolError, in_spec_terms
 
 MAGIC = b"SLC1"
 KEY_ID_SIZE = 8
@@ -127,9 +127,12 @@ class Certificate:
         body, signature = data[:-SIGNATURE_SIZE], data[-SIGNATURE_SIZE:]
         try:
             fields = _TBS.parse(body)
+        except (ConstructError, UnicodeDecodeError) as exc:
+            raise CertificateError(f"malformed certificate: {in_spec_terms(exc)}") from None
+        try:
             kind = CertificateKind(fields.kind)
-        except (ConstructError, ValueError, UnicodeDecodeError) as exc:
-            raise CertificateError(f"malformed certificate: {exc}") from None
+        except ValueError:
+            raise CertificateError(f"malformed certificate: unknown kind {fields.kind}") from None
         certificate = cls(
             kind=kind,
             serial_number=fields.serial_number,

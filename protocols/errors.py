@@ -7,6 +7,8 @@ over the wire is untrusted, so decoding only ever raises ``RemoteProtocolError``
 
 from __future__ import annotations
 
+import re
+
 
 class ProtocolError(Exception):
     """Base class of every error the protocol layer raises."""
@@ -50,3 +52,14 @@ class NotInSession(RemoteProtocolError):
 
 class UnexpectedMessage(RemoteProtocolError):
     """A well-formed message arrived that this role never receives (e.g. a request at the tool)."""
+
+
+def in_spec_terms(error: Exception) -> str:
+    """What stopped a document's decoding, in SPEC.md's terms: the field it stopped at, never
+    the decoding library's own text (SPEC 9, B-9.3: a ``detail`` carries no implementation)."""
+    if isinstance(error, UnicodeDecodeError):
+        return "a text field is not UTF-8"
+    fields = re.findall(r"-> (\w+)", str(getattr(error, "path", None) or ""))  # construct's path
+    if fields:
+        return f"the field {fields[-1]} is wrong or cut short"
+    return "its layout does not match"

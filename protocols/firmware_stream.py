@@ -116,8 +116,8 @@ class StreamDecoder:
         else:
             try:
                 out = self._lzma.decompress(data, max_length=self.expected - self.produced + 1)
-            except (lzma.LZMAError, EOFError) as error:
-                raise StreamError(f"the compressed stream is corrupt ({error})") from None
+            except (lzma.LZMAError, EOFError):  # its text is the library's, not the SPEC's (B-9.3)
+                raise StreamError("the compressed stream is corrupt") from None
         if self.produced + len(out) > self.expected:
             raise StreamError("the stream holds more than the image")
         self.produced += len(out)

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from protocols.certificates import SIGNATURE_SIZE, key_id
-from protocols.errors import RemoteProtocolError
+from protocols.errors import RemoteProtocolError, in_spec_terms
 
 CHALLENGE_NONCE_SIZE = 16
 CHALLENGE_DIGITS = 9
@@ -190,7 +190,7 @@ class _Signed:
         try:
             return layout.parse(body)
         except (ConstructError, UnicodeDecodeError) as exc:
-            raise RecoveryError(f"malformed {cls.WHAT}: {exc}") from None
+            raise RecoveryError(f"malformed {cls.WHAT}: {in_spec_terms(exc)}") from None
 
     def _whole(self, body: bytes) -> Self:
         """The decoded document, if it is exactly what was received (no byte over or short)."""

@@ -21,6 +21,7 @@ from hil.lock_handle import Lock
 from hil.suite.authority import authority_key
 from hil.suite.helpers import technician
 from hil.wire import Seen
+from protocols.audit_messages import AuditReadRequest, WireEntry, decode_entries
 from protocols.catalogue import ErrorCode, EventKind, Flags
 from protocols.certificates import raw_public
 from protocols.framing import encode_frame
@@ -37,6 +38,7 @@ from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
 
 ANSWER_WAIT_S = 10.0
+TRAIL_PAGE_BYTES = 1024
 
 
 def free_seq(lock: Lock, offset: int = 0) -> int:
@@ -151,3 +153,17 @@ def sealed(cipher: FrameCipher, msg_type: int, seq: int, body: bytes = b"") -> b
     the client's own bookkeeping."""
     header = bytes([1, msg_type, Flags.ENCRYPTED]) + seq.to_bytes(2, "little")
     return encode_frame(header + cipher.seal(header, body))
+
+
+async def read_trail(lock: Lock, start: int = 0) -> list[WireEntry]:
+    """Every entry from ``start`` (or the oldest held) to the head, page by page (AUDIT_READ:
+    a session with the audit qualification)."""
+    entries: list[WireEntry] = []
+    index = start
+    while True:
+        page = await lock.client.request(AuditReadRequest(index, TRAIL_PAGE_BYTES))
+        found = decode_entries(page.entries)
+        if not found:
+            return entries
+        entries += found
+        index = page.first_index + len(found)

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from hil.lock_handle import Lock
+from protocols.catalogue import BoltState
 from safetool.identity import TechnicianIdentity
 
 
@@ -16,14 +17,14 @@ def technician(pki: Path, name: str = "T-1001") -> TechnicianIdentity:
 
 async def wrong_codes(lock: Lock, count: int) -> None:
     for _ in range(count):
-        await lock.board.enter_code(code="999999")
+        await lock.actuators.enter_code(code="999999")
 
 
 async def hard_lockout(lock: Lock, lockout_s: int = 300) -> None:
     """Three penalty lockouts in a row, as a burglar at the keypad would cause."""
     for _ in range(3):
         await wrong_codes(lock, 5)
-        await lock.board.advance_clock(seconds=lockout_s + 1)
+        await lock.actuators.advance_clock(seconds=lockout_s + 1)
 
 
 async def motor_travel() -> None:
@@ -32,6 +33,7 @@ async def motor_travel() -> None:
 
 async def open_by_customer(lock: Lock) -> None:
     """The motor test runs only with the bolt retracted: the customer opened the safe."""
-    assert await lock.board.enter_code(code="246810") == "opened"
+    await lock.actuators.enter_code(code="246810")
     await motor_travel()
-    await lock.board.open_door()
+    assert (await lock.client.status()).bolt == BoltState.RETRACTED, "the customer's code"
+    await lock.actuators.open_door()

@@ -24,15 +24,22 @@ SIDE_CHANNEL_SCRIPT = """\
 import asyncio, sys
 from firmware.control import ControlClient
 
-async def main(address: str, op: str) -> None:
+async def main(address: str, op: str, argument: str) -> None:
     board = ControlClient(address)
-    await board.call(op)
+    if op == "press_keys":  # a keypad robot presses them one by one
+        for key in argument:
+            await board.call("press_key", key=key)
+    elif op == "advance_clock":
+        await board.call(op, seconds=float(argument))
+    else:
+        await board.call(op)
     await board.close()
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(sys.argv[1], sys.argv[2], (sys.argv[3:] or [""])[0]))
 """
-"""A rig's shell command that does ``op`` (power_cycle, factory_reset) to the served board
-through its side channel, as a relay or a re-provisioning fixture would."""
+"""A rig's shell command that does ``op`` to the served board through its side channel, as a
+relay (power_cycle), a re-provisioning fixture (factory_reset), a keypad robot (press_keys), a
+door arm (open_door, close_door) or a clock fixture (advance_clock) would."""
 
 
 @dataclass
@@ -44,6 +51,8 @@ class ServedBoard:
     power_cycle_cmd: str
     pki: Path
     factory_reset_cmd: str = ""
+    fixture_cmd: str = ""
+    """The side-channel script's command line up to its ``op``."""
 
     def env(self, path: Path, *, place: str | None = None, coordinator: str = "") -> Path:
         """A labgrid environment file (JSON is YAML) for this board."""
@@ -72,9 +81,17 @@ class ServedBoard:
         path.write_text(json.dumps(config, indent=2))
         return path
 
-    def rig(self, path: Path, *, factory_reset: bool = False) -> Path:
+    def rig(self, path: Path, *, factory_reset: bool = False, fixtures: bool = False) -> Path:
         """A rig file with this board shared over RFC 2217 and its power on a "relay" (and,
-        with ``factory_reset``, its re-provisioning fixture)."""
+        with ``factory_reset``, its re-provisioning fixture; with ``fixtures``, a keypad robot,
+        a door arm and a clock fixture)."""
+        fixture = self.fixture_cmd
+        hands = (
+            f"keys = {json.dumps(f'{fixture} press_keys {{keys}}')}\n"
+            f"door = {{ open = {json.dumps(f'{fixture} open_door')}, "
+            f"close = {json.dumps(f'{fixture} close_door')}, settle_s = 0 }}\n"
+            f"clock = {json.dumps(f'{fixture} advance_clock {{seconds}}')}\n"
+        )
         path.write_text(
             "[rig]\n"
             'name = "bench-net"\n'
@@ -86,6 +103,7 @@ class ServedBoard:
             f'power = {{ on = {json.dumps(self.power_cycle_cmd)}, off = "true", '
             "settle_s = 0.2 }\n"
             + (f"factory_reset = {json.dumps(self.factory_reset_cmd)}\n" if factory_reset else "")
+            + (hands if fixtures else "")
         )
         return path
 
@@ -97,10 +115,11 @@ async def served_board(pki: Path, directory: Path) -> AsyncIterator[ServedBoard]
     script = directory / "side_channel.py"
     script.write_text(SIDE_CHANNEL_SCRIPT)
     control = str(process.ready["control"])
-    power = shlex.join([sys.executable, str(script), control, "power_cycle"])
-    reset = shlex.join([sys.executable, str(script), control, "factory_reset"])
+    fixture = shlex.join([sys.executable, str(script), control])
     try:
-        yield ServedBoard(process, server, power, pki, reset)
+        yield ServedBoard(
+            process, server, f"{fixture} power_cycle", pki, f"{fixture} factory_reset", fixture
+        )
     finally:
         server.stop()
         await process.stop()

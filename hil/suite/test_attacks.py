@@ -32,9 +32,10 @@ from safetool.services.recover import Challenge, Recovery
 
 pytestmark = pytest.mark.any_link
 
-locked_out_board = pytest.mark.needs("keys", "clock", "pki")
+locked_out_board = pytest.mark.needs("keys", "clock", "pki", "inspect")
 """What a hard lockout and a recovery need: keys (wrong codes), clock (the penalty lockouts
-run out), pki (the test signs as the authority of the board's PKI)."""
+run out), pki (the test signs as the authority of the board's PKI); these scenarios also read
+the board's inner state and trail to show nothing changed (inspect)."""
 
 
 async def locked_out(lock: Lock) -> Lock:
@@ -104,7 +105,7 @@ async def test_expired_authorisation_is_refused(pki: Path, lock: Lock) -> None:
     recovery = Recovery(lock.client, me)
     challenge = await recovery.challenge()
     token = authorise(pki, challenge, technician=me)
-    await lock.board.advance_clock(seconds=15 * 60 + 5)
+    await lock.actuators.advance_clock(seconds=15 * 60 + 5)
 
     outcome = await recovery.answer_online(replaying(token), challenge)
     assert outcome.reason == RefusalReason.OUTSIDE_WINDOW
@@ -158,8 +159,8 @@ async def test_clock_moved_back_does_not_revive_an_expired_authorisation(
     recovery = Recovery(lock.client, me)
     challenge = await recovery.challenge()
     token = authorise(pki, challenge, technician=me)
-    await lock.board.advance_clock(seconds=16 * 60)  # the answer is too late
-    await lock.board.advance_clock(seconds=-3600)  # and someone sets the clock back
+    await lock.actuators.advance_clock(seconds=16 * 60)  # the answer is too late
+    await lock.actuators.advance_clock(seconds=-3600)  # and someone sets the clock back
 
     outcome = await recovery.answer_online(replaying(token), challenge)
     assert outcome.reason == RefusalReason.OUTSIDE_WINDOW

@@ -73,9 +73,9 @@ class Bench:
         state = await self.lock.state()
         if state["bolt"] != "EXTENDED":  # the last visit left it open: shut the safe
             if state["door"] != "OPEN":
-                await self.lock.board.open_door()
-            await self.lock.board.close_door()
-            await self.lock.board.advance_clock(seconds=4)  # it relocks behind the door
+                await self.lock.actuators.open_door()
+            await self.lock.actuators.close_door()
+            await self.lock.actuators.advance_clock(seconds=4)  # it relocks behind the door
             await motor_travel()
         if not state["hard_lockout"]:
             await hard_lockout(self.lock)
@@ -135,7 +135,7 @@ class Bench:
             return f"recovery after the cut failed: {error.message}"
         state = await self.lock.state()
         if state["bolt"] != "RETRACTED":  # power failed while the bolt travelled
-            await self.lock.board.enter_code(code=OWNER_CODE)
+            await self.lock.actuators.enter_code(code=OWNER_CODE)
             await motor_travel()
             state = await self.lock.state()
         if state["bolt"] != "RETRACTED" or state["hard_lockout"]:

@@ -46,7 +46,7 @@ async def test_soak(
         try:
             await lock.client.status()
             if rng.random() < 0.05:
-                await lock.board.press_key(key=str(rng.randrange(10)))
+                await lock.actuators.press_key(key=str(rng.randrange(10)))
         except Exception:
             errors += 1
         requests += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from hil.suite.conformance_support import (
     in_step,
     policy_fields,
     policy_put_back,
+    read_trail,
     refused,
     refused_because,
     sealed,
@@ -39,7 +41,7 @@ from hil.suite.conformance_support import (
 )
 from hil.suite.helpers import motor_travel, open_by_customer, technician
 from hil.wire import Seen, WireLog, raw_frame, record
-from protocols.audit_messages import AuditHeadRequest
+from protocols.audit_messages import AuditHeadRequest, ClockSetRequest
 from protocols.catalogue import (
     MAX_PROTOCOL_VERSION,
     MIN_MAX_FRAME,
@@ -86,6 +88,7 @@ from protocols.trust_messages import (
     ConfigSetRequest,
     RecoveryChallengeRequest,
     RevocationsRequest,
+    SessionInitRequest,
 )
 from safetool.client import LockRefused
 from safetool.client.secure import open_session
@@ -325,8 +328,9 @@ LEAKS = ("unpack", "buffer", "struct", "Error", "Traceback", ".py", "0x7f", "obj
 """Words of an implementation's own error text (Python's here; a C board would have others)."""
 
 
+@pytest.mark.needs("pki")
 async def test_B_9_3_error_details_say_what_was_wrong_not_how_the_board_is_built(
-    lock: Lock,
+    lock: Lock, pki: Path
 ) -> None:
     log = await record(lock.client)
     seq = free_seq(lock)
@@ -347,18 +351,34 @@ async def test_B_9_3_error_details_say_what_was_wrong_not_how_the_board_is_built
             if isinstance(message, ErrorResponse):
                 details.append(message.detail)
     assert len(details) >= 5
-    for detail in details:
+    # well-formed bodies carrying damaged documents: a certificate, a revocation list, a time
+    # statement (their fields cut short), and what the trail keeps of each refusal
+    for document in (
+        SessionInitRequest(bytes(32), bytes(16), b"SLC1" + b"\x05" * 40),
+        RevocationsRequest(b"SLR2" + b"\x05" * 40),
+    ):
+        with pytest.raises(LockRefused) as refusal:
+            await lock.client.request(document)
+        details.append(refusal.value.detail)
+    await open_session(lock.client, technician(pki))
+    with pytest.raises(LockRefused) as refusal:
+        await lock.client.request(ClockSetRequest(int(time.time()), b"SLT1" + b"\x05" * 20))
+    details.append(refusal.value.detail)
+    trail = await read_trail(lock)
+    kept = [json.dumps(e.detail()) for e in trail if e.kind_name.endswith("_refused")]
+    assert len(kept) >= 2, [e.kind_name for e in trail]
+    for detail in details + kept:
         assert not any(word in detail for word in LEAKS), detail
 
 
 # --- 10. lock states ---------------------------------------------------------------------------
 
 
-@pytest.mark.needs("keys", "power_cycle")
+@pytest.mark.needs("keys", "power_cycle", "pki")
 async def test_B_10_1_1_a_shut_safe_relocks_after_a_power_cut_with_its_bolt_open(
-    lock: Lock,
+    lock: Lock, pki: Path
 ) -> None:
-    assert await lock.board.enter_code(code="123456") == "opened"
+    await lock.actuators.enter_code(code="123456")
     await motor_travel()
     assert (await lock.client.status()).bolt == BoltState.RETRACTED
     await lock.power_cycle()  # the door was never opened: it is shut
@@ -366,6 +386,9 @@ async def test_B_10_1_1_a_shut_safe_relocks_after_a_power_cut_with_its_bolt_open
     while (status := await lock.client.status()).bolt != BoltState.EXTENDED:
         assert time.monotonic() < deadline, status
         await asyncio.sleep(0.2)
+    await open_session(lock.client, technician(pki))  # and it says so in its trail
+    relocks = [e.detail() for e in await read_trail(lock) if e.kind_name == "relocked"]
+    assert relocks and relocks[-1].get("cause") == "power_loss", relocks
 
 
 # --- 11. the secure session --------------------------------------------------------------------
@@ -384,7 +407,7 @@ async def test_B_11_4_1_no_session_keys_when_the_session_init_answer_did_not_go_
         await lock.client.request(handshake.start())
     assert refusal.value.code == ErrorCode.FRAME_TOO_LARGE
     log = await record(lock.client)
-    assert await lock.board.enter_code(code="000000") == "wrong"
+    await lock.actuators.enter_code(code="000000")  # an event, under whatever keys it has
     await in_step(lock)
     events = [f for f in log.frames() if f.msg_type == MsgType.EVENT]
     assert events and all(f.decoded is not None for f in events), "sealed under keys"
@@ -411,7 +434,7 @@ async def test_B_11_7_1_a_privileged_request_after_the_idle_timeout_is_refused(
 ) -> None:
     session = await open_session(lock.client, technician(pki))
     assert isinstance(await lock.client.request(ConfigGetRequest()), ConfigResponse)
-    await lock.board.advance_clock(seconds=session.idle_timeout_s + 1)
+    await lock.actuators.advance_clock(seconds=session.idle_timeout_s + 1)
     with pytest.raises(SafetoolError):
         await lock.client.request(ConfigGetRequest())
 
@@ -807,9 +830,9 @@ async def test_B_13_1_1_the_board_counts_wrong_codes_by_the_policy_it_holds(
 ) -> None:
     async with policy_put_back(lock, technician(pki)) as policy:
         await lock.client.request(ConfigSetRequest(**{**policy_fields(policy), "wrong_codes": 2}))
-        assert await lock.board.enter_code(code="999999") == "wrong"
+        await lock.actuators.enter_code(code="999999")
         assert (await lock.client.status()).lock_state == LockState.LOCKED
-        await lock.board.enter_code(code="999999")
+        await lock.actuators.enter_code(code="999999")
         assert (await lock.client.status()).lock_state == LockState.PENALTY_LOCKOUT
 
 
@@ -856,13 +879,13 @@ async def test_B_16_3_1_during_a_keypad_test_keys_are_named_and_never_taken_as_a
     async with events:
         started = await lock.client.request(KeypadTestRequest(1, 60))
         assert started.active == 1
-        assert await lock.board.enter_code(code="246810") is None  # the customer's code
+        await lock.actuators.enter_code(code="246810")  # the customer's code
         await in_step(lock)
         assert (await lock.client.status()).bolt == BoltState.EXTENDED
         during = [e.value for e in events.kinds(EventKind.KEY_PRESS)]
         stopped = await lock.client.request(KeypadTestRequest(0, 0))
         assert stopped.active == 0
-        await lock.board.press_key(key="7")
+        await lock.actuators.press_key(key="7")
         await in_step(lock)
     assert during == [ord(key) for key in "*246810#"]
     after = [e.value for e in events.kinds(EventKind.KEY_PRESS)][len(during) :]

@@ -16,10 +16,12 @@ import pytest
 from hil.lock_handle import Lock
 from hil.suite.authority import authority_key
 from hil.suite.conformance_support import (
+    TRAIL_PAGE_BYTES,
     free_seq,
     in_step,
     policy_fields,
     policy_put_back,
+    read_trail,
     refused,
     someone,
     until,
@@ -46,24 +48,9 @@ from safetool.client.secure import SessionRefused, open_session
 
 pytestmark = [pytest.mark.conformance, pytest.mark.any_link, pytest.mark.needs("pki")]
 
-PAGE_BYTES = 1024
-
 
 async def _head(lock: Lock) -> AuditHeadResponse:
     return await lock.client.request(AuditHeadRequest(os.urandom(16)))
-
-
-async def _trail(lock: Lock, start: int = 0) -> list[WireEntry]:
-    """Every entry from ``start`` (or the oldest held) to the head, page by page."""
-    entries: list[WireEntry] = []
-    index = start
-    while True:
-        page = await lock.client.request(AuditReadRequest(index, PAGE_BYTES))
-        found = decode_entries(page.entries)
-        if not found:
-            return entries
-        entries += found
-        index = page.first_index + len(found)
 
 
 def _kinds(entries: list[WireEntry]) -> list[str]:
@@ -82,7 +69,7 @@ async def test_B_12_10_1_each_act_is_in_the_trail_before_its_answer(lock: Lock, 
     async with policy_put_back(lock, me) as policy:
         await lock.client.request(ConfigSetRequest(**{**policy_fields(policy), "wrong_codes": 4}))
         await lock.client.request(RecoveryChallengeRequest())
-        kinds = _kinds(await _trail(lock, start))
+        kinds = _kinds(await read_trail(lock, start))
     wanted = [
         "privileged_refused",
         "session_refused",
@@ -98,7 +85,7 @@ async def test_B_17_1_1_the_trail_is_a_hash_chain_its_signed_head_closes(
 ) -> None:
     await open_session(lock.client, technician(pki))
     head = await _head(lock)
-    entries = await _trail(lock, head.first_index)
+    entries = await read_trail(lock, head.first_index)
     assert [e.index for e in entries] == list(range(head.first_index, head.count))
     running = head.start_hash
     for entry in entries:
@@ -121,7 +108,7 @@ async def test_B_17_1_2_refusals_beyond_ten_a_minute_are_counted_in_one_entry(
     await until(lambda: log.answers_to((seq + 14) & 0xFFFF))
     await in_step(lock)
     await _head(lock)  # asking for the head writes what was counted
-    entries = await _trail(lock, start)
+    entries = await read_trail(lock, start)
     written = Counter(e.time_s // 60 for e in entries if e.kind_name == "privileged_refused")
     assert max(written.values()) <= 10, written
     counted = sum(
@@ -142,7 +129,7 @@ async def test_B_17_2_2_audit_read_fills_max_bytes_with_whole_entries_and_at_lea
         assert found, "no entry: a reader could never move on"
         if len(found) > 1:
             assert 8 + len(page.entries) <= max_bytes
-    past = await lock.client.request(AuditReadRequest(head.count + 5, PAGE_BYTES))
+    past = await lock.client.request(AuditReadRequest(head.count + 5, TRAIL_PAGE_BYTES))
     assert past.entries == b"" and past.count >= head.count
 
 

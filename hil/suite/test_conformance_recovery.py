@@ -158,7 +158,7 @@ async def test_B_12_3_1_a_token_is_checked_in_order_and_refused_with_its_reason(
     recovery = Recovery(lock.client, technician(pki))
     challenge = await recovery.challenge()
     if lived_s:  # the default policy: 15 minutes to answer
-        await lock.board.advance_clock(seconds=lived_s)
+        await lock.actuators.advance_clock(seconds=lived_s)
     outcome = await recovery.answer_online(_online(pki, recovery, **signing), challenge)
     assert (outcome.opened, outcome.reason) == (False, reason)
     await _still_shut(lock)
@@ -235,9 +235,9 @@ async def test_B_12_7_1_the_close_seal_is_given_only_when_shut_and_bolted_and_is
     assert (await recovery.answer_by_phone(phone_answer(pki, challenge, "T-1001"))).opened
     await motor_travel()
     assert await refused(lock, RecoverySealRequest()) == ErrorCode.INVALID_STATE  # bolt in
-    await lock.board.open_door()
-    await lock.board.close_door()
-    await lock.board.advance_clock(seconds=4)
+    await lock.actuators.open_door()
+    await lock.actuators.close_door()
+    await lock.actuators.advance_clock(seconds=4)
     await motor_travel()
     seal = await lock.client.request(RecoverySealRequest())
     master = bytes.fromhex((pki / "authority" / "recovery-master.key").read_text())

@@ -251,7 +251,7 @@ async def test_B_11_7_2_answers_go_back_the_way_the_request_came_and_events_are_
     await lock.client.status()
     (sealed_answer,) = log.answers_to(sealed_seq)
     assert sealed_answer.flags & Flags.ENCRYPTED
-    assert await lock.board.enter_code(code="000000") == "wrong"
+    await lock.actuators.enter_code(code="000000")
     await in_step(lock)
     events = [f for f in log.frames() if f.msg_type == MsgType.EVENT]
     assert events and all(f.flags & Flags.ENCRYPTED for f in events)

@@ -9,8 +9,8 @@ import pytest
 from hil.faults import Faults
 from hil.lock_handle import Lock
 from hil.measure import Recorder
-from hil.suite.helpers import wrong_codes
-from protocols.catalogue import LockState
+from hil.suite.helpers import motor_travel, wrong_codes
+from protocols.catalogue import BoltState, LockState
 
 
 @pytest.mark.any_link
@@ -22,7 +22,9 @@ async def test_wrong_codes_lockout_survives_power_cycle(
     status = await lock.client.status()
     assert status.lock_state == LockState.PENALTY_LOCKOUT
     measure("lockout_s", status.lockout_seconds, "s", low=90, high=600)
-    assert await lock.board.enter_code(code="123456") == "blocked"
+    await lock.actuators.enter_code(code="123456")  # the right code, blocked
+    await motor_travel()
+    assert (await lock.client.status()).bolt == BoltState.EXTENDED
     before_s, cut_at = status.lockout_seconds, time.monotonic()
     await faults.power_cycle()
     after = await lock.client.status()

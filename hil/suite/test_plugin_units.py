@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from hil.actuators import NoSuchFixture, RigActuators, RigCommandFailed
 from hil.campaign import trial_seed
 from hil.capabilities import MEMORY
 from hil.emulated import EmulatedBoard
 from hil.fuzz import SEQ_WINDOW, SESSION_MUTATIONS, session_frames
 from hil.labgrid_boards import labgrid_installed
 from hil.measure import Measurement, MeasurementFailed, Recorder
-from hil.rig import RigFileError, load_rig
+from hil.rig import RigBoard, RigFileError, Switch, load_rig
 from protocols.catalogue import Flags, MsgType
 
 RIG = """
@@ -32,8 +33,11 @@ rfc2217 = "rfc2217://rig-host:7001?ign_set_control"
 ble = "SL-0000-0001"
 power = { on = "relay 1 on", off = "relay 1 off", settle_s = 2 }
 faults = { jammed_motor = { on = "fixture jam", off = "fixture free" } }
-capabilities = ["keys"]
+capabilities = ["custom"]
 factory_reset = "fixture reprovision 1"
+keys = "keypad-robot 1 {keys}"
+door = { open = "door-arm 1 open", close = "door-arm 1 close", settle_s = 0.5 }
+clock = "sleep {seconds}"
 """
 
 
@@ -48,7 +52,14 @@ def test_rig_file_gives_ports_power_and_capabilities(tmp_path: Path) -> None:
         "ble": "ble:SL-0000-0001",
     }
     assert board.power is not None and board.power.settle_s == 2
-    assert {"fault:jammed_motor", "power_cycle", "keys", "transport:ble"} <= board.provides()
+    assert {"fault:jammed_motor", "power_cycle", "custom", "transport:ble"} <= board.provides()
+    assert {"keys", "door", "clock"} <= board.provides()  # from the fixtures' commands
+    assert board.door is not None
+    assert (board.door.on, board.door.off, board.door.settle_s) == (
+        "door-arm 1 open",
+        "door-arm 1 close",
+        0.5,
+    )
     assert board.factory_reset == "fixture reprovision 1" and "factory_reset" in board.provides()
     assert "fault:hot" not in rig.provides() and "pki" in rig.provides()
     assert rig.pki == (tmp_path / "pki").resolve()
@@ -63,6 +74,10 @@ def test_rig_file_gives_ports_power_and_capabilities(tmp_path: Path) -> None:
         ("[rig]\nname='x'\n", "no [[board]]"),
         ("[[board]]\nname='a'\nserial='S'\nport='p'\nfactory_reset=1\n", "'factory_reset'"),
         ("not toml [", "not valid TOML"),
+        ("[[board]]\nname='a'\nserial='S'\nport='p'\ncapabilities=['keys']\n", "'keys' = ..."),
+        ("[[board]]\nname='a'\nserial='S'\nport='p'\nkeys='robot'\n", "with {keys} in it"),
+        ("[[board]]\nname='a'\nserial='S'\nport='p'\nclock=5\n", "with {seconds} in it"),
+        ("[[board]]\nname='a'\nserial='S'\nport='p'\ndoor={open='o'}\n", "'open' and 'close'"),
     ],
 )
 def test_rig_file_errors_name_the_field(tmp_path: Path, text: str, message: str) -> None:
@@ -70,6 +85,37 @@ def test_rig_file_errors_name_the_field(tmp_path: Path, text: str, message: str)
     path.write_text(text)
     with pytest.raises(RigFileError, match=message.replace("[", r"\[")):
         load_rig(path)
+
+
+async def test_a_rig_boards_fixtures_get_their_arguments_shell_quoted(tmp_path: Path) -> None:
+    """Each fixture command runs with its argument in place, quoted, so a key such as ``*`` or
+    ``#`` reaches the robot as itself; what a rig lacks or cannot do is refused by name."""
+    pressed, door, clock = tmp_path / "pressed", tmp_path / "door", tmp_path / "clock"
+    rig_board = RigBoard(
+        "lock-a",
+        "S",
+        {"serial": "p"},
+        keys=f"printf '%s\\n' {{keys}} >> {pressed}",
+        door=Switch(f"echo open >> {door}", f"echo shut >> {door}", 0),
+        clock=f"echo {{seconds}} >> {clock}",
+    )
+    hands = RigActuators(rig_board)
+    await hands.enter_code("123456")
+    await hands.press_key("*")
+    await hands.open_door()
+    await hands.close_door()
+    await hands.advance_clock(301)
+    await hands.advance_clock(0.25)
+    assert pressed.read_text().split() == ["*123456#", "*"]
+    assert door.read_text().split() == ["open", "shut"]
+    assert clock.read_text().split() == ["301", "0.25"]
+    with pytest.raises(NoSuchFixture, match="cannot set the clock back"):
+        await hands.advance_clock(-3600)
+    with pytest.raises(NoSuchFixture, match="no 'door'"):
+        await RigActuators(RigBoard("lock-b", "S", {"serial": "p"})).open_door()
+    with pytest.raises(RigCommandFailed, match="exited 3"):
+        failing = RigBoard("lock-c", "S", {"serial": "p"}, keys="exit 3 {keys}")
+        await RigActuators(failing).press_key("1")
 
 
 def test_measurement_verdicts_and_recording() -> None:

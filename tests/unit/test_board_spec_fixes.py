@@ -19,6 +19,7 @@ from firmware.provisioning import Provisioning
 from firmware.trust import IDLE_TIMEOUT_S
 from protocols.catalogue import BoltState, DoorState, ErrorCode, EventKind, Flags, MsgType
 from protocols.codec import decode_message
+from protocols.diag_messages import KeypadTestRequest, KeypadTestResponse
 from protocols.events import ResponseReceived, SessionEnded
 from protocols.framing import FrameSplitter
 from protocols.messages import AnyRequest, ErrorResponse, LockEvent, Response
@@ -156,9 +157,59 @@ def test_a_request_after_the_idle_timeout_is_refused_even_before_the_timer_runs(
         seen = list(iter(bench.tool.next_event, None))
         assert not any(isinstance(e, ResponseReceived) for e in seen), seen  # not served
         ended = [e for e in seen if isinstance(e, SessionEnded)]
-        assert ended and "secure session ended" in ended[0].reason
+        assert ended and "no secure session" in ended[0].reason
         closed = [e for e in board.audit.entries() if e["kind"] == "session_closed"]
         assert closed[-1]["reason"] == "idle_timeout"
+    finally:
+        board.close()
+
+
+def test_a_resend_after_the_idle_timeout_is_not_answered_from_the_reply_cache(
+    tmp_path: Path, pki: Path
+) -> None:
+    """A resend of a request served before the timeout, arriving after it: the reply cache
+    answered it again, sealed, from a session the rule had already ended (B-11.7.1)."""
+    board = _board(tmp_path, pki)
+    try:
+        bench = Bench(board)
+        tool_s = [0.0]
+        bench.tool = ToolConnection(lambda: tool_s[0])  # the tool's resend timer, by hand
+        bench.ask(bench.tool.hello())
+        _open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1001"))
+
+        def answers() -> list[bytes]:
+            board.service.receive_data(bench.tool.data_to_send())
+            frames = FrameSplitter(65535).feed(board.service.data_to_send())
+            return [f for f in frames if isinstance(f, bytes) and f[2] & Flags.RESPONSE]
+
+        bench.tool.send_request(ConfigGetRequest(), timeout_s=60.0)
+        (first,) = answers()  # served, sealed; the answer is lost on its way
+        assert first[2] & Flags.ENCRYPTED
+        board.clock.advance(IDLE_TIMEOUT_S + 1)  # no tick runs in between
+        tool_s[0] += 30
+        bench.tool.handle_timers()  # the resend, sealed afresh
+        assert bench.tool.retransmits == 1
+        assert [answer for answer in answers() if answer[2] & Flags.ENCRYPTED] == []
+        closed = [e for e in board.audit.entries() if e["kind"] == "session_closed"]
+        assert closed[-1]["reason"] == "idle_timeout"
+    finally:
+        board.close()
+
+
+def test_a_keypad_tests_duration_is_held_to_1_to_300_seconds(tmp_path: Path, pki: Path) -> None:
+    """SPEC 16.6: ``duration_s`` 0 runs the test for 1 s, more than 300 for 300."""
+    board = _board(tmp_path, pki)
+    try:
+        bench = Bench(board)
+        bench.ask(bench.tool.hello())
+        _open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1002"))
+        for asked in (0, 1, 300, 301, 0xFFFF):
+            answer = bench.ask(KeypadTestRequest(1, asked))
+            assert isinstance(answer, KeypadTestResponse) and answer.active == 1
+        tests = [e["seconds"] for e in board.audit.entries() if e["kind"] == "diag_keypad_test"]
+        assert tests == [1, 1, 300, 300, 300]
+        until = board.lock.keypad_test_until
+        assert until is not None and 299 < until - board.lock.clock.monotonic() <= 300  # the last
     finally:
         board.close()
 
