@@ -1458,6 +1458,38 @@ def bad_message_vectors(vectors: dict[str, Any]) -> list[dict[str, Any]]:
     return made
 
 
+# --- a frame one byte over the receiver's limit (SPEC.md 2.4, B-2.4.4) -------------------------
+
+LIMIT_BEFORE_HELLO = 256  # 2.5: every receiver's limit until HELLO raises it
+PING = 0x04  # 4.3
+
+
+def frame_limit_vectors() -> list[dict[str, Any]]:
+    """A PING whose frame and CRC are 257 bytes, one over a receiver's limit of 256 (5.4: a body
+    of ``max_frame - 9`` bytes is the largest), with no zero byte, so its stuffed bytes still
+    fit the receiver's window (2.4: ``M + floor(M / 254) + 2``): it decodes; B-2.4.4 drops it."""
+    body = bytes(1 + i % 255 for i in range(LIMIT_BEFORE_HELLO - 8))
+    frame = struct.pack("<BBBH", VERSION, PING, 0, 0x0101) + body
+    made = _frame_and_wire(frame)
+    wire = bytes.fromhex(made["wire_hex"])
+    assert len(frame) + 4 == LIMIT_BEFORE_HELLO + 1
+    assert len(wire) - 1 <= LIMIT_BEFORE_HELLO + LIMIT_BEFORE_HELLO // 254 + 2
+    return [
+        {
+            "name": "ping_one_byte_over_the_limit",
+            "description": (
+                "A PING request of 257 bytes with its CRC, COBS and CRC good, at a receiver whose "
+                "limit is 256 (before HELLO): it fits the receiver's window, decodes, and is "
+                "dropped for its size, unanswered (SPEC.md 2.4, B-2.4.4)."
+            ),
+            "wire_hex": made["wire_hex"],
+            "stage": "frame",
+            "error": "FrameTooLarge",
+            "max_frame": LIMIT_BEFORE_HELLO,
+        }
+    ]
+
+
 # --- the secure session, from SPEC.md 11.4 and 11.5 --------------------------------------------
 
 TRANSCRIPT_LABEL = b"safetool session v1\x00"
@@ -1619,7 +1651,7 @@ def updated(vectors: dict[str, Any]) -> dict[str, Any]:
     result = dict(vectors)
     for key, extra in (
         ("good", message_vectors(vectors) + session["good"]),
-        ("bad", bad_message_vectors(vectors) + session["bad"]),
+        ("bad", bad_message_vectors(vectors) + frame_limit_vectors() + session["bad"]),
         ("crypto", recovery_crypto_vectors(vectors) + session["crypto"]),
         ("encrypted", session["encrypted"]),
     ):
