@@ -20,7 +20,7 @@ from firmware.recovery import BoardRecovery, SealNotReady
 from protocols.board import BoardConnection
 from protocols.catalogue import ErrorCode, EventKind, MsgType, RefusalReason
 from protocols.certificates import Certificate, Qualification
-from protocols.messages import AnyRequest, ErrorResponse, Response
+from protocols.messages import AnyRequest, ErrorResponse, Response, error_detail
 from protocols.recovery import RecoveryError, RevocationList
 from protocols.session import (
     BoardSessionOffer,
@@ -167,7 +167,7 @@ class BoardTrust:
                 now,
                 "session_refused",
                 reason=reason.name.lower(),
-                detail=str(failure)[:200],
+                detail=error_detail(str(failure)),
                 certificate=_cert_summary(request),
             )
             self.lock.emit(EventKind.SESSION_REFUSED, int(reason))
@@ -247,11 +247,11 @@ class BoardTrust:
         except RecoveryError as error:
             self.audit.append(self.lock.trusted_rtc(), "revocations_refused", detail=str(error))
             return _not_allowed(f"revocation list refused: {error}")
-        held = self.lock.saved.service.get("crl") or {}
+        held = self.lock.saved.service["crl"]  # this list, or a newer one held before
         return RevocationsResponse(
-            int(held.get("issued_at", 0)),
-            int(held.get("next_update", 0)),
-            len(held.get("serials", [])),
+            int(held["issued_at"]),
+            int(held.get("next_update", 0)),  # a list kept before lists had one: due now
+            len(held["serials"]),
         )
 
     def list_out_of_date(self) -> int | None:
@@ -260,8 +260,8 @@ class BoardTrust:
         time, not the clock: a clock set forward cannot age the list, nor one set back keep it."""
         held = self.lock.saved.service.get("crl") or {}
         next_update = int(held.get("next_update", 0))
-        signed = self.lock.signed_time()
-        if not held or signed is None or signed >= next_update:
+        signed = self.lock.signed_time()  # taken from the list too: None only when none is held
+        if signed is None or signed >= next_update:
             return next_update
         return None
 
@@ -372,7 +372,7 @@ class BoardTrust:
             self.audit.append(
                 now, "config_refused", technician=technician.subject_id, detail=str(error)
             )
-            return ErrorResponse(ErrorCode.OUT_OF_RANGE, str(error)[:200])
+            return ErrorResponse(ErrorCode.OUT_OF_RANGE, error_detail(str(error)))
         self.lock.saved.policy = policy
         self.lock.commit()
         changes = {k: [before[k], v] for k, v in policy.to_json().items() if before[k] != v}
@@ -390,7 +390,7 @@ def _as(request: AnyRequest, kind: type[R]) -> R:
 
 
 def _not_allowed(detail: str) -> ErrorResponse:
-    return ErrorResponse(ErrorCode.NOT_ALLOWED, detail.encode()[:200].decode(errors="ignore"))
+    return ErrorResponse(ErrorCode.NOT_ALLOWED, error_detail(detail))
 
 
 def _cert_summary(request: SessionInitRequest) -> str:

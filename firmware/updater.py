@@ -53,7 +53,7 @@ from protocols.firmware_messages import (
     TrialState,
 )
 from protocols.firmware_stream import BOARD_MAX_DICT_SIZE, StreamDecoder, StreamError
-from protocols.messages import AnyRequest, ErrorResponse, Response
+from protocols.messages import AnyRequest, ErrorResponse, Response, error_detail
 
 DEFAULT_TRIAL_TIMEOUT_S = 300
 """A trial image not confirmed within this time is reverted (the tool confirms in seconds)."""
@@ -67,7 +67,7 @@ SUPPORTED = (1 << Compression.NONE) | (1 << Compression.LZMA2)
 
 
 def _error(code: ErrorCode, detail: str) -> ErrorResponse:
-    return ErrorResponse(code, detail[:200])
+    return ErrorResponse(code, error_detail(detail))
 
 
 @dataclass(slots=True)

@@ -47,6 +47,7 @@ from protocols.messages import (
     LockEvent,
     Request,
     Response,
+    error_detail,
 )
 from protocols.session import hello_exchange
 
@@ -138,8 +139,7 @@ class BoardConnection(Endpoint[BoardEvent]):
             else:  # a board fault: said in the SPEC's terms, not the codec's (B-9.3)
                 name = _type_name(response.TYPE)
                 code, text = ErrorCode.INTERNAL, f"the {name} answer could not be encoded"
-            detail = text.encode()[:200].decode(errors="ignore")  # bytes, not characters
-            error = ErrorResponse(code, detail)
+            error = ErrorResponse(code, error_detail(text))
             return self._encode(error, seq, Flags.RESPONSE, encrypt=encrypt), False
 
     def end_session(self, reason: str, code: str = "") -> None:
@@ -198,7 +198,7 @@ class BoardConnection(Endpoint[BoardEvent]):
             detail = f"the {_type_name(error.header.msg_type)} body does not match its layout"
         self._queue(
             self._encode(
-                ErrorResponse(code, detail[:200]),
+                ErrorResponse(code, error_detail(detail)),
                 error.header.seq,
                 Flags.RESPONSE,
                 encrypt=bool(error.header.flags & Flags.ENCRYPTED) and self.cipher is not None,

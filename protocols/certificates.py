@@ -112,7 +112,8 @@ class Certificate:
         )
 
     def signed_by(self, issuer: Ed25519PrivateKey) -> Certificate:
-        unsigned = replace(self, issuer_key_id=key_id(issuer.public_key()), signature=b"")
+        # the old signature, if any, is not among the bytes signed (to_be_signed)
+        unsigned = replace(self, issuer_key_id=key_id(issuer.public_key()))
         return replace(unsigned, signature=issuer.sign(unsigned.to_be_signed()))
 
     def encode(self) -> bytes:

@@ -199,6 +199,16 @@ class LockEvent(Message):
     value: int
 
 
+DETAIL_MAX_BYTES = 200
+"""An ERROR's ``detail`` is at most this many bytes of UTF-8, so the ERROR fits 256 bytes
+(SPEC.md 5.6)."""
+
+
+def error_detail(text: str) -> str:
+    """``text`` cut to :data:`DETAIL_MAX_BYTES` bytes of UTF-8, never inside a character."""
+    return text.encode()[:DETAIL_MAX_BYTES].decode(errors="ignore")
+
+
 @dataclass(slots=True)
 class ErrorResponse(Response):
     """The board could not carry out the request with the same sequence number."""

@@ -8,91 +8,28 @@ over ``max_frame``, is tested at the connection in tests/unit/test_connection.py
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from firmware.emulator import Emulator
-from firmware.provisioning import Provisioning
 from firmware.trust import IDLE_TIMEOUT_S
-from protocols.catalogue import BoltState, DoorState, ErrorCode, EventKind, Flags, MsgType
-from protocols.codec import decode_message
+from protocols.catalogue import BoltState, DoorState, ErrorCode, EventKind, Flags
 from protocols.diag_messages import KeypadTestRequest, KeypadTestResponse
 from protocols.events import ResponseReceived, SessionEnded
 from protocols.framing import FrameSplitter
-from protocols.messages import AnyRequest, ErrorResponse, LockEvent, Response
+from protocols.messages import ErrorResponse
 from protocols.session import ToolHandshake
 from protocols.tool import ToolConnection
 from protocols.trust_messages import (
     ConfigGetRequest,
     ConfigResponse,
-    SessionAuthResponse,
-    SessionInitResponse,
 )
 from safetool.identity import TechnicianIdentity
-
-SERIAL = "SL-0000-0001"
+from tests.board_bench import Bench, board_of, open_session
 
 pytestmark = pytest.mark.in_memory
-
-
-class Bench:
-    """A tool connection wired to an in-process board, frame by frame."""
-
-    def __init__(self, board: Emulator, *, max_frame: int = 65535) -> None:
-        self.board = board
-        self.tool = ToolConnection(time.monotonic, max_frame=max_frame)
-        self._events: list[tuple[int, LockEvent | None]] = []
-
-    def _pump(self) -> None:
-        self.board.service.receive_data(self.tool.data_to_send())
-        data = self.board.service.data_to_send()
-        for frame in FrameSplitter(65535).feed(data):
-            assert isinstance(frame, bytes), frame
-            if frame[2] & Flags.ENCRYPTED:
-                if frame[1] == MsgType.EVENT:
-                    self._events.append((-1, None))  # sealed: unreadable here
-                continue
-            decoded = decode_message(frame)
-            if isinstance(decoded.message, LockEvent):
-                self._events.append((decoded.seq, decoded.message))
-        self.tool.receive_data(data)
-
-    def ask(self, request: AnyRequest) -> Response:
-        self.tool.send_request(request, timeout_s=5.0)
-        self._pump()
-        events = list(iter(self.tool.next_event, None))
-        answers = [e for e in events if isinstance(e, ResponseReceived)]
-        assert len(answers) == 1, events
-        (answer,) = answers
-        return answer.response
-
-    def events(self) -> list[tuple[int, LockEvent | None]]:
-        """(seq, event) of each event the board sent since the last call; ``None`` for an
-        event sent sealed."""
-        self._pump()
-        found, self._events = self._events, []
-        return found
-
-
-def _board(tmp_path: Path, pki: Path) -> Emulator:
-    return Emulator(state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, SERIAL))
-
-
-def _open_session(bench: Bench, identity: TechnicianIdentity) -> None:
-    handshake = ToolHandshake(identity.certificate_bytes, identity.sign, bench.tool.hello_exchange)
-    reply = bench.ask(handshake.start())
-    assert isinstance(reply, SessionInitResponse), reply
-    auth, cipher, _ = handshake.finish(
-        reply,
-        provisioning_key=identity.provisioning_key,
-        expected_serial=SERIAL,
-        now=time.time(),
-    )
-    bench.tool.cipher = cipher
-    assert isinstance(bench.ask(auth), SessionAuthResponse)
 
 
 def test_no_session_keys_when_the_session_init_answer_never_went_out(
@@ -100,7 +37,7 @@ def test_no_session_keys_when_the_session_init_answer_never_went_out(
 ) -> None:
     """1: after HELLO with max_frame 256 the 264-byte answer is ERROR FRAME_TOO_LARGE; the
     board then sealed its events under keys no tool had. Now it seals nothing."""
-    board = _board(tmp_path, pki)
+    board = board_of(tmp_path, pki)
     try:
         bench = Bench(board, max_frame=256)
         bench.ask(bench.tool.hello())
@@ -123,7 +60,7 @@ def test_no_session_keys_when_the_session_init_answer_never_went_out(
 def test_power_on_is_the_first_event_of_every_boot(tmp_path: Path, pki: Path) -> None:
     """2: POWER_ON was defined and never sent; the first event after a power cycle was a
     KEY_PRESS with seq 0."""
-    board = _board(tmp_path, pki)
+    board = board_of(tmp_path, pki)
     try:
         for boot in (1, 2):
             bench = Bench(board)
@@ -145,11 +82,11 @@ def test_a_request_after_the_idle_timeout_is_refused_even_before_the_timer_runs(
 ) -> None:
     """4: the idle timeout was only a timer, so a request right after the lock's clock passed
     it was served and restarted the idle period."""
-    board = _board(tmp_path, pki)
+    board = board_of(tmp_path, pki)
     try:
         bench = Bench(board)
         bench.ask(bench.tool.hello())
-        _open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1001"))
+        open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1001"))
         assert isinstance(bench.ask(ConfigGetRequest()), ConfigResponse)
         board.clock.advance(IDLE_TIMEOUT_S + 1)  # no tick runs in between
         bench.tool.send_request(ConfigGetRequest(), timeout_s=5.0)
@@ -169,13 +106,13 @@ def test_a_resend_after_the_idle_timeout_is_not_answered_from_the_reply_cache(
 ) -> None:
     """A resend of a request served before the timeout, arriving after it: the reply cache
     answered it again, sealed, from a session the rule had already ended (B-11.7.1)."""
-    board = _board(tmp_path, pki)
+    board = board_of(tmp_path, pki)
     try:
         bench = Bench(board)
         tool_s = [0.0]
         bench.tool = ToolConnection(lambda: tool_s[0])  # the tool's resend timer, by hand
         bench.ask(bench.tool.hello())
-        _open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1001"))
+        open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1001"))
 
         def answers() -> list[bytes]:
             board.service.receive_data(bench.tool.data_to_send())
@@ -198,11 +135,11 @@ def test_a_resend_after_the_idle_timeout_is_not_answered_from_the_reply_cache(
 
 def test_a_keypad_tests_duration_is_held_to_1_to_300_seconds(tmp_path: Path, pki: Path) -> None:
     """SPEC 16.6: ``duration_s`` 0 runs the test for 1 s, more than 300 for 300."""
-    board = _board(tmp_path, pki)
+    board = board_of(tmp_path, pki)
     try:
         bench = Bench(board)
         bench.ask(bench.tool.hello())
-        _open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1002"))
+        open_session(bench, TechnicianIdentity.load(pki / "technicians" / "T-1002"))
         for asked in (0, 1, 300, 301, 0xFFFF):
             answer = bench.ask(KeypadTestRequest(1, asked))
             assert isinstance(answer, KeypadTestResponse) and answer.active == 1
@@ -229,7 +166,7 @@ def test_a_power_cut_with_the_bolt_open_and_the_door_shut_relocks_at_boot(
 ) -> None:
     """5: the relock timer lived in RAM, so a power cut left the safe open until someone
     entered a code."""
-    board = _board(tmp_path, pki)
+    board = board_of(tmp_path, pki)
     try:
         assert board.lock.enter_code("123456").name == "OPENED"
         _settle(board)
@@ -244,7 +181,7 @@ def test_a_power_cut_with_the_bolt_open_and_the_door_shut_relocks_at_boot(
 
 
 def test_with_the_door_open_the_relock_waits_for_the_door(tmp_path: Path, pki: Path) -> None:
-    board = _board(tmp_path, pki)
+    board = board_of(tmp_path, pki)
     try:
         assert board.lock.enter_code("123456").name == "OPENED"
         _settle(board)

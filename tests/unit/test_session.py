@@ -936,6 +936,14 @@ def test_certificate_validity_is_inclusive_at_both_ends() -> None:
         )
 
 
+def test_a_certificate_is_encoded_once_signed_and_signing_again_replaces_its_signature() -> None:
+    signed = Certificate.decode(technician_certificate())
+    with pytest.raises(ValueError, match=r"^sign the certificate before encoding it$"):
+        dataclasses.replace(signed, signature=b"").encode()
+    again = signed.signed_by(AUTHORITY)  # over the same bytes: Ed25519 signs deterministically
+    assert again.signature == signed.signature and again.encode() == signed.encode()
+
+
 def test_technician_without_the_certified_key_is_refused_at_session_auth() -> None:
     link = Link()
     tool_handshake, event = link.start_handshake(signer=STRANGER)  # a stolen certificate
