@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,14 @@ from tests.trust_helpers import load_key, pki_list
 pytestmark = pytest.mark.in_memory
 
 
+@pytest.fixture
+def board(tmp_path: Path, pki: Path) -> Iterator[Emulator]:
+    """A provisioned board in this process (no loop, no wire)."""
+    emulated = board_of(tmp_path, pki)
+    yield emulated
+    emulated.close()
+
+
 def _t1001(pki: Path) -> TechnicianIdentity:
     return TechnicianIdentity.load(pki / "technicians" / "T-1001")
 
@@ -51,18 +60,14 @@ def _kinds(board: Emulator, kind: str) -> list[dict[str, object]]:
 
 
 def test_a_new_session_init_closes_the_session_held_as_a_new_session(
-    tmp_path: Path, pki: Path
+    board: Emulator, pki: Path
 ) -> None:
-    board = board_of(tmp_path, pki)
-    try:
-        bench = _said_hello(board)
-        open_session(bench, _t1001(pki))
-        bench.tool.cipher = None  # the tool starts over, as after a lost answer
-        open_session(bench, _t1001(pki))
-        (closed,) = _kinds(board, "session_closed")
-        assert closed["reason"] == "new_session"
-    finally:
-        board.close()
+    bench = _said_hello(board)
+    open_session(bench, _t1001(pki))
+    bench.tool.cipher = None  # the tool starts over, as after a lost answer
+    open_session(bench, _t1001(pki))
+    (closed,) = _kinds(board, "session_closed")
+    assert closed["reason"] == "new_session"
 
 
 def test_an_unprovisioned_board_says_which_key_it_lacks(tmp_path: Path, pki: Path) -> None:
@@ -83,81 +88,62 @@ def test_an_unprovisioned_board_says_which_key_it_lacks(tmp_path: Path, pki: Pat
         board.close()
 
 
-def test_a_session_init_before_any_hello_is_told_to_say_hello(tmp_path: Path, pki: Path) -> None:
-    board = board_of(tmp_path, pki)
-    try:
-        bench = Bench(board)
-        identity = _t1001(pki)
-        init = ToolHandshake(identity.certificate_bytes, identity.sign, b"").start()
-        assert bench.ask(init) == ErrorResponse(
-            ErrorCode.INVALID_STATE, "SESSION_INIT needs a HELLO on this link first"
-        )
-    finally:
-        board.close()
+def test_a_session_init_before_any_hello_is_told_to_say_hello(board: Emulator, pki: Path) -> None:
+    bench = Bench(board)
+    identity = _t1001(pki)
+    init = ToolHandshake(identity.certificate_bytes, identity.sign, b"").start()
+    assert bench.ask(init) == ErrorResponse(
+        ErrorCode.INVALID_STATE, "SESSION_INIT needs a HELLO on this link first"
+    )
 
 
 def test_a_refused_session_init_is_kept_with_its_reason_detail_and_what_was_offered(
-    tmp_path: Path, pki: Path
+    board: Emulator, pki: Path
 ) -> None:
-    board = board_of(tmp_path, pki)
-    try:
-        bench = _said_hello(board)
-        damaged = SessionInitRequest(bytes(32), bytes(16), b"SLC1" + b"\x05" * 100)
-        answer = bench.ask(damaged)
-        assert isinstance(answer, ErrorResponse) and answer.code == ErrorCode.NOT_ALLOWED
-        revoked = TechnicianIdentity.load(pki / "technicians" / "T-1003")
-        init = ToolHandshake(revoked.certificate_bytes, revoked.sign, bench.tool.hello_exchange)
-        assert isinstance(bench.ask(init.start()), ErrorResponse)
-        unreadable, of_revoked = _kinds(board, "session_refused")
-        assert unreadable["reason"] == "bad_certificate"
-        assert unreadable["certificate"] == "unreadable"
-        assert (
-            unreadable["detail"]
-            == "malformed certificate: the field public_key is wrong or cut short"
-        )
-        certificate = revoked.certificate
-        assert of_revoked["reason"] == "revoked"
-        assert of_revoked["certificate"] == f"{certificate.subject_id} #{certificate.serial_number}"
-    finally:
-        board.close()
+    bench = _said_hello(board)
+    damaged = SessionInitRequest(bytes(32), bytes(16), b"SLC1" + b"\x05" * 100)
+    answer = bench.ask(damaged)
+    assert isinstance(answer, ErrorResponse) and answer.code == ErrorCode.NOT_ALLOWED
+    revoked = TechnicianIdentity.load(pki / "technicians" / "T-1003")
+    init = ToolHandshake(revoked.certificate_bytes, revoked.sign, bench.tool.hello_exchange)
+    assert isinstance(bench.ask(init.start()), ErrorResponse)
+    unreadable, of_revoked = _kinds(board, "session_refused")
+    assert unreadable["reason"] == "bad_certificate"
+    assert unreadable["certificate"] == "unreadable"
+    assert (
+        unreadable["detail"] == "malformed certificate: the field public_key is wrong or cut short"
+    )
+    certificate = revoked.certificate
+    assert of_revoked["reason"] == "revoked"
+    assert of_revoked["certificate"] == f"{certificate.subject_id} #{certificate.serial_number}"
 
 
-def test_session_auth_is_taken_only_under_the_session_keys(tmp_path: Path, pki: Path) -> None:
-    board = board_of(tmp_path, pki)
-    try:
-        bench = _said_hello(board)
-        identity = _t1001(pki)
-        handshake = ToolHandshake(
-            identity.certificate_bytes, identity.sign, bench.tool.hello_exchange
-        )
-        reply = bench.ask(handshake.start())
-        assert isinstance(reply, SessionInitResponse)
-        auth, _cipher, _ = handshake.finish(
-            reply,
-            provisioning_key=identity.provisioning_key,
-            expected_serial=SERIAL,
-            now=time.time(),
-        )
-        assert isinstance(auth, SessionAuthRequest)
-        refused = bench.ask(auth)  # in plaintext: anyone on the line could have sent it
-        assert refused == ErrorResponse(
-            ErrorCode.NOT_ALLOWED, "SESSION_AUTH needs SESSION_INIT first, under the session keys"
-        )
-        assert _kinds(board, "session_opened") == []
-    finally:
-        board.close()
+def test_session_auth_is_taken_only_under_the_session_keys(board: Emulator, pki: Path) -> None:
+    bench = _said_hello(board)
+    identity = _t1001(pki)
+    handshake = ToolHandshake(identity.certificate_bytes, identity.sign, bench.tool.hello_exchange)
+    reply = bench.ask(handshake.start())
+    assert isinstance(reply, SessionInitResponse)
+    auth, _cipher, _ = handshake.finish(
+        reply,
+        provisioning_key=identity.provisioning_key,
+        expected_serial=SERIAL,
+        now=time.time(),
+    )
+    assert isinstance(auth, SessionAuthRequest)
+    refused = bench.ask(auth)  # in plaintext: anyone on the line could have sent it
+    assert refused == ErrorResponse(
+        ErrorCode.NOT_ALLOWED, "SESSION_AUTH needs SESSION_INIT first, under the session keys"
+    )
+    assert _kinds(board, "session_opened") == []
 
 
-def test_session_opened_names_the_certificate_in_its_event(tmp_path: Path, pki: Path) -> None:
-    board = board_of(tmp_path, pki)
-    try:
-        bench = _said_hello(board)
-        identity = _t1001(pki)
-        open_session(bench, identity)
-        opened = [e.value for e in bench.received if e.kind == EventKind.SESSION_OPENED]
-        assert opened == [identity.certificate.serial_number & 0x7FFFFFFF]
-    finally:
-        board.close()
+def test_session_opened_names_the_certificate_in_its_event(board: Emulator, pki: Path) -> None:
+    bench = _said_hello(board)
+    identity = _t1001(pki)
+    open_session(bench, identity)
+    opened = [e.value for e in bench.received if e.kind == EventKind.SESSION_OPENED]
+    assert opened == [identity.certificate.serial_number & 0x7FFFFFFF]
 
 
 def _after_the_pkis_list(pki: Path) -> int:
@@ -182,59 +168,47 @@ def _starting_in(pki: Path, seconds: int) -> TechnicianIdentity:
 
 
 def test_a_certificate_starting_within_the_clock_allowance_serves_every_request(
-    tmp_path: Path, pki: Path
+    board: Emulator, pki: Path
 ) -> None:
     """SPEC.md 12.6: a certificate counts as started by the signed time plus the allowance, at
     SESSION_INIT and again at each privileged request."""
-    board = board_of(tmp_path, pki)
-    try:
-        bench = _said_hello(board)
-        now = _after_the_pkis_list(pki)
-        fresh = bench.ask(RevocationsRequest(pki_list(pki, now, now + 86_400).encode()))
-        assert fresh == RevocationsResponse(now, now + 86_400, fresh.count)  # taken
-        open_session(bench, _starting_in(pki, 120))  # issued on a clock two minutes ahead
-        assert isinstance(bench.ask(ConfigGetRequest()), ConfigResponse)
-        assert _kinds(board, "privileged_refused") == []
-    finally:
-        board.close()
+    bench = _said_hello(board)
+    now = _after_the_pkis_list(pki)
+    fresh = bench.ask(RevocationsRequest(pki_list(pki, now, now + 86_400).encode()))
+    assert fresh == RevocationsResponse(now, now + 86_400, fresh.count)  # taken
+    open_session(bench, _starting_in(pki, 120))  # issued on a clock two minutes ahead
+    assert isinstance(bench.ask(ConfigGetRequest()), ConfigResponse)
+    assert _kinds(board, "privileged_refused") == []
 
 
 def test_an_out_of_date_list_refuses_naming_when_it_was_due_and_what_is_needed(
-    tmp_path: Path, pki: Path
+    board: Emulator, pki: Path
 ) -> None:
-    board = board_of(tmp_path, pki)
-    try:
-        bench = _said_hello(board)
-        now = _after_the_pkis_list(pki)
-        current = pki_list(pki, now, now + 60).encode()
-        taken = bench.ask(RevocationsRequest(current))
-        assert isinstance(taken, RevocationsResponse) and taken.next_update == now + 60
-        open_session(bench, _t1001(pki))
-        board.clock.advance(61)
-        board.lock.tick()
-        refused = bench.ask(ConfigGetRequest())
-        assert refused == ErrorResponse(
-            ErrorCode.NOT_ALLOWED,
-            f"CONFIG_GET refused (list_out_of_date): the revocation list held was due to be "
-            f"replaced at {now + 60}; a newer one is needed (REVOCATIONS)",
-        )
-    finally:
-        board.close()
+    bench = _said_hello(board)
+    now = _after_the_pkis_list(pki)
+    current = pki_list(pki, now, now + 60).encode()
+    taken = bench.ask(RevocationsRequest(current))
+    assert isinstance(taken, RevocationsResponse) and taken.next_update == now + 60
+    open_session(bench, _t1001(pki))
+    board.clock.advance(61)
+    board.lock.tick()
+    refused = bench.ask(ConfigGetRequest())
+    assert refused == ErrorResponse(
+        ErrorCode.NOT_ALLOWED,
+        f"CONFIG_GET refused (list_out_of_date): the revocation list held was due to be "
+        f"replaced at {now + 60}; a newer one is needed (REVOCATIONS)",
+    )
 
 
 def test_a_list_kept_before_lists_had_a_next_update_is_answered_as_due(
-    tmp_path: Path, pki: Path
+    board: Emulator, pki: Path
 ) -> None:
-    board = board_of(tmp_path, pki)
-    try:
-        bench = _said_hello(board)
-        now = int(time.time())
-        board.lock.saved.service["crl"] = {"issued_at": now + 10, "serials": [7, 8]}  # first form
-        older = pki_list(pki, now, now + 3600).encode()
-        answer = bench.ask(RevocationsRequest(older))  # not newer: the held one is answered
-        assert answer == RevocationsResponse(now + 10, 0, 2)
-    finally:
-        board.close()
+    bench = _said_hello(board)
+    now = int(time.time())
+    board.lock.saved.service["crl"] = {"issued_at": now + 10, "serials": [7, 8]}  # first form
+    older = pki_list(pki, now, now + 3600).encode()
+    answer = bench.ask(RevocationsRequest(older))  # not newer: the held one is answered
+    assert answer == RevocationsResponse(now + 10, 0, 2)
 
 
 def test_an_error_detail_is_cut_to_200_bytes_never_inside_a_character() -> None:
