@@ -215,14 +215,15 @@ class BoardTrust:
         crl = self.lock.saved.service.get("crl") or {}
         return frozenset(int(s) for s in crl.get("serials", []))
 
-    def _take_revocations(self, data: bytes) -> bool:
-        """Keep ``data`` if it is a valid list newer than the one held; say whether it was."""
+    def _take_revocations(self, data: bytes) -> None:
+        """Keep ``data`` if it is a valid list newer than the one held (a damaged or forged one
+        raises :class:`RecoveryError`)."""
         assert self.provisioning is not None
         crl = RevocationList.decode(data)
         crl.verify_signature(self.provisioning.authority_key)
-        held = self.lock.saved.service.get("crl") or {}
-        if crl.issued_at <= int(held.get("issued_at", -1)):
-            return False
+        held = self.lock.saved.service.get("crl")
+        if held and crl.issued_at <= int(held["issued_at"]):
+            return
         self.lock.saved.service["crl"] = {
             "issued_at": crl.issued_at,
             "next_update": crl.next_update,
@@ -237,7 +238,6 @@ class BoardTrust:
             next_update=crl.next_update,
             count=len(crl.serials),
         )
-        return True
 
     def _revocations(self, request: RevocationsRequest) -> Response:
         if self.provisioning is None:

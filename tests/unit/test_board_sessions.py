@@ -211,6 +211,21 @@ def test_a_list_kept_before_lists_had_a_next_update_is_answered_as_due(
     assert answer == RevocationsResponse(now + 10, 0, 2)
 
 
+def test_a_board_holding_no_list_takes_the_first_and_the_same_list_only_once(
+    board: Emulator, pki: Path
+) -> None:
+    bench = _said_hello(board)
+    del board.lock.saved.service["crl"]
+    now = _after_the_pkis_list(pki)
+    offered = pki_list(pki, now, now + 3600, (7,)).encode()
+    taken = bench.ask(RevocationsRequest(offered))
+    assert isinstance(taken, RevocationsResponse)
+    assert (taken.issued_at, taken.next_update) == (now, now + 3600) and taken.count >= 1
+    assert bench.ask(RevocationsRequest(offered)) == taken  # the same list: kept once
+    assert [e["issued_at"] for e in _kinds(board, "revocations_updated")][-1:] == [now]
+    assert len([e for e in _kinds(board, "revocations_updated") if e["issued_at"] == now]) == 1
+
+
 def test_an_error_detail_is_cut_to_200_bytes_never_inside_a_character() -> None:
     assert error_detail("é" * 150) == "é" * (DETAIL_MAX_BYTES // 2)
     assert error_detail("x" * 201) == "x" * DETAIL_MAX_BYTES

@@ -936,6 +936,27 @@ def test_certificate_validity_is_inclusive_at_both_ends() -> None:
         )
 
 
+def test_a_certificate_that_does_not_verify_says_why() -> None:
+    certificate = Certificate.decode(technician_certificate())
+    reasons = {
+        "expected a device certificate": (AUTHORITY, CertificateKind.DEVICE, certificate),
+        "certificate was not issued by the trusted key": (
+            STRANGER,
+            CertificateKind.TECHNICIAN,
+            certificate,
+        ),
+        "certificate signature is not valid": (
+            AUTHORITY,
+            CertificateKind.TECHNICIAN,
+            dataclasses.replace(certificate, signature=bytes(64)),
+        ),
+    }
+    for reason, (issuer, kind, offered) in reasons.items():
+        with pytest.raises(CertificateError) as refused:
+            offered.verify(issuer.public_key(), now=NOW, kind=kind)
+        assert str(refused.value) == reason
+
+
 def test_a_certificate_is_encoded_once_signed_and_signing_again_replaces_its_signature() -> None:
     signed = Certificate.decode(technician_certificate())
     with pytest.raises(ValueError, match=r"^sign the certificate before encoding it$"):
