@@ -98,7 +98,9 @@ class BoardTrust:
         if isinstance(request, SessionAuthRequest):
             response = self._auth(request, encrypted)
             if self.session is None:  # refused: the keys of the failed handshake go too
-                return response, lambda: self.connection.end_session("session refused")
+                # the board's own SessionEnded reason is read by nobody (its trail says why)
+                refused = "session refused"  # pragma: no mutate (read by nobody, as above)
+                return response, lambda: self.connection.end_session(refused)
             return response, None
         if isinstance(request, SessionEndRequest):
             self.end("ended_by_tool")

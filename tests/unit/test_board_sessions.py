@@ -211,11 +211,17 @@ def test_a_list_kept_before_lists_had_a_next_update_is_answered_as_due(
     assert answer == RevocationsResponse(now + 10, 0, 2)
 
 
-def test_a_board_holding_no_list_takes_the_first_and_the_same_list_only_once(
+def test_a_board_holding_no_list_serves_nothing_privileged_then_takes_the_first_list_once(
     board: Emulator, pki: Path
 ) -> None:
     bench = _said_hello(board)
     del board.lock.saved.service["crl"]
+    open_session(bench, _t1001(pki))  # a session opens; nothing privileged is served yet
+    assert bench.ask(ConfigGetRequest()) == ErrorResponse(
+        ErrorCode.NOT_ALLOWED,
+        "CONFIG_GET refused (list_out_of_date): the revocation list held was due to be "
+        "replaced at 0; a newer one is needed (REVOCATIONS)",
+    )
     now = _after_the_pkis_list(pki)
     offered = pki_list(pki, now, now + 3600, (7,)).encode()
     taken = bench.ask(RevocationsRequest(offered))
