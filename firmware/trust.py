@@ -98,13 +98,11 @@ class BoardTrust:
         if isinstance(request, SessionAuthRequest):
             response = self._auth(request, encrypted)
             if self.session is None:  # refused: the keys of the failed handshake go too
-                # the board's own SessionEnded reason is read by nobody (its trail says why)
-                refused = "session refused"  # pragma: no mutate (read by nobody, as above)
-                return response, lambda: self.connection.end_session(refused)
+                return response, self._keys_go_after()
             return response, None
         if isinstance(request, SessionEndRequest):
             self.end("ended_by_tool")
-            return SessionEndResponse(), lambda: self.connection.end_session("ended by the tool")
+            return SessionEndResponse(), self._keys_go_after()
         if isinstance(request, RevocationsRequest):
             return self._revocations(request), None
         if request.TYPE in self._handlers:
@@ -125,6 +123,11 @@ class BoardTrust:
                 technician=self.session.technician.subject_id,
             )
         self.session = None
+
+    def _keys_go_after(self) -> After:
+        """The link forgets the session keys once this answer is out. (The link's own
+        ``SessionEnded`` reason is read by nobody: the trail's ``session_closed`` says why.)"""
+        return lambda: self.connection.end_session("")  # pragma: no mutate (read by nobody)
 
     def expire_idle(self) -> None:
         session = self.session

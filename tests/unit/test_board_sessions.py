@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware.emulator import Emulator
 from protocols.catalogue import ErrorCode, EventKind
-from protocols.certificates import Certificate, raw_public
+from protocols.certificates import Certificate, CertificateError, raw_public
 from protocols.messages import DETAIL_MAX_BYTES, ErrorResponse, error_detail
 from protocols.recovery import RevocationList
 from protocols.session import ToolHandshake
@@ -27,6 +27,8 @@ from protocols.trust_messages import (
     RevocationsRequest,
     RevocationsResponse,
     SessionAuthRequest,
+    SessionEndRequest,
+    SessionEndResponse,
     SessionInitRequest,
     SessionInitResponse,
 )
@@ -68,6 +70,31 @@ def test_a_new_session_init_closes_the_session_held_as_a_new_session(
     open_session(bench, _t1001(pki))
     (closed,) = _kinds(board, "session_closed")
     assert closed["reason"] == "new_session"
+
+
+def test_session_end_closes_the_session_as_ended_by_the_tool(board: Emulator, pki: Path) -> None:
+    bench = _said_hello(board)
+    open_session(bench, _t1001(pki))
+    assert isinstance(bench.ask(SessionEndRequest()), SessionEndResponse)
+    (closed,) = _kinds(board, "session_closed")
+    assert closed["reason"] == "ended_by_tool"
+
+
+def test_a_certificate_is_too_short_below_a_signature_and_4_bytes_else_read_by_field(
+    pki: Path,
+) -> None:
+    for size, said in (
+        (67, "certificate of 67 bytes is too short"),
+        (68, "malformed certificate: the field magic is wrong or cut short"),
+    ):
+        with pytest.raises(CertificateError) as refused:
+            Certificate.decode(b"SLC0" + bytes(size - 4))
+        assert str(refused.value) == said
+    valid = bytearray(_t1001(pki).certificate_bytes)
+    valid[4] = 9  # the kind
+    with pytest.raises(CertificateError) as refused:
+        Certificate.decode(bytes(valid))
+    assert str(refused.value) == "malformed certificate: unknown kind 9"
 
 
 def test_an_unprovisioned_board_says_which_key_it_lacks(tmp_path: Path, pki: Path) -> None:
