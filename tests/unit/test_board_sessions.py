@@ -91,6 +91,9 @@ def test_a_certificate_is_too_short_below_a_signature_and_4_bytes_else_read_by_f
             Certificate.decode(b"SLC0" + bytes(size - 4))
         assert str(refused.value) == said
     valid = bytearray(_t1001(pki).certificate_bytes)
+    with pytest.raises(CertificateError) as refused:
+        Certificate.decode(bytes(valid[:-64] + b"\x00" + valid[-64:]))  # one byte slipped in
+    assert str(refused.value) == "certificate has bytes after its last field"
     valid[4] = 9  # the kind
     with pytest.raises(CertificateError) as refused:
         Certificate.decode(bytes(valid))
