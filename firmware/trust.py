@@ -265,8 +265,8 @@ class BoardTrust:
         time, not the clock: a clock set forward cannot age the list, nor one set back keep it."""
         held = self.lock.saved.service.get("crl") or {}
         next_update = int(held.get("next_update", 0))
-        signed = self.lock.signed_time()  # taken from the list too: None only when none is held
-        if signed is None or signed >= next_update:
+        signed = self.lock.signed_time()
+        if signed is None or signed >= next_update:  # none held: next_update 0, always reached
             return next_update
         return None
 

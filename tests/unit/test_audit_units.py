@@ -174,12 +174,17 @@ def test_an_entry_that_breaks_the_chain_is_dropped_with_every_one_after_it(
 
 
 def test_the_first_form_keeps_each_entrys_time_kind_and_detail(tmp_path: Path) -> None:
-    lines = [{"n": 1, "time": 5, "kind": "power_on", "boot": 1}, {"n": 2, "kind": "x"}]
+    lines = [
+        {"n": 1, "time": 5, "kind": "power_on", "boot": 1},
+        {"n": 2, "kind": "x"},
+        {"n": 3, "time": 7},
+    ]
     (tmp_path / "audit.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     trail = AuditTrail(tmp_path)
-    first, second = trail.entries()
+    first, second, third = trail.entries()
     assert (first["time"], first["kind"], first["boot"], first["n"]) == (5, "power_on", 1, 0)
     assert (second["time"], second["kind"], second["n"]) == (0, "x", 1)
+    assert (third["time"], third["kind"]) == (7, "other")  # a line that named no kind
     # the old line number is not part of the entry: indices count from 0 in the chain
     assert trail.stored()[0].detail_json == b'{"boot":1}'
     assert b'"n"' not in trail.stored()[1].detail_json
