@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 TRANSPORT_KEYS = {"serial": "port", "tcp": "tcp", "rfc2217": "rfc2217", "ble": "ble"}
-FIXTURES = {"keys": "keys", "door": "door", "clock": "clock"}
-"""Capability to the rig-file key of the fixture that gives it: declared by the fixture's
-commands, never by name alone (a scenario would press keys nobody can press)."""
+FIXTURES = ("keys", "door", "clock")
+"""Capabilities a board has when its rig-file entry gives the fixture's command under the same
+name, and never by name alone (a scenario would press keys nobody can press)."""
 
 
 class RigFileError(ValueError):
