@@ -37,8 +37,17 @@ scenarios with no wire, for mutation testing and quick checks of board behaviour
 instead of the real links."""
 
 EMULATED: frozenset[str] = frozenset(
-    {"power_cycle", "power_cut", "keys", "door", "clock", "link_model", "audit_tamper", "inspect"}
-    | {"pki"}
+    {
+        "power_cycle",
+        "power_cut",
+        "keys",
+        "door",
+        "clock",
+        "link_model",
+        "audit_tamper",
+        "inspect",
+        "pki",
+    }
     | {f"fault:{name}" for name in FAULTS}
     | {f"transport:{name}" for name in (*TRANSPORTS, MEMORY)}
 )
