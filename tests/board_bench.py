@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from firmware.clock import SystemClock
 from firmware.emulator import Emulator
 from firmware.provisioning import Provisioning
 from protocols.catalogue import Flags, MsgType
@@ -46,14 +47,37 @@ class Bench:
         self.tool.receive_data(data)
 
     def ask(self, request: AnyRequest) -> Response:
-        self.tool.send_request(request, timeout_s=5.0)
-        self._pump()
-        events = list(iter(self.tool.next_event, None))
-        self.received += [e.event for e in events if isinstance(e, LockEventReceived)]
-        answers = [e for e in events if isinstance(e, ResponseReceived)]
-        assert len(answers) == 1, events
-        (answer,) = answers
-        return answer.response
+        ((response, _),) = self.ask_all([request])
+        return response
+
+    def ask_all(self, requests: list[AnyRequest]) -> list[tuple[Response, float]]:
+        """Send ``requests`` together (several in flight, as an install's chunks are): each
+        one's answer, with the board's uptime when it came. Slow work (the flash's erase and
+        program times) ends at once: the board's clock is moved on to when it does."""
+        seqs = [self.tool.send_request(request, timeout_s=5.0) for request in requests]
+        answered: dict[int, tuple[Response, float]] = {}
+        others: list[object] = []
+        ticked = False
+        while True:
+            self._pump()
+            for event in iter(self.tool.next_event, None):
+                if isinstance(event, LockEventReceived):
+                    self.received.append(event.event)
+                elif isinstance(event, ResponseReceived) and event.seq not in answered:
+                    answered[event.seq] = (event.response, self.board.clock.monotonic())
+                else:
+                    others.append(event)
+            if len(answered) == len(seqs):
+                assert not others, others
+                return [answered[seq] for seq in seqs]
+            ready_s = self.board.service.next_ready_s()
+            if ready_s is None:  # nothing is known to end: a tick of the board's timers
+                assert not ticked, f"the board never answers {requests}: {others}"
+                ticked = True
+            else:
+                ticked = False
+                self.board.clock.advance(max(0.0, ready_s - self.board.clock.monotonic()))
+            self.board.service.poll_pending()
 
     def events(self) -> list[tuple[int, LockEvent | None]]:
         """(seq, event) of each event the board sent since the last call; ``None`` for an
@@ -63,8 +87,15 @@ class Bench:
         return found
 
 
-def board_of(tmp_path: Path, pki: Path) -> Emulator:
-    return Emulator(state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, SERIAL))
+def board_of(tmp_path: Path, pki: Path, clock: SystemClock | None = None) -> Emulator:
+    return Emulator(
+        state_dir=tmp_path / "board", provisioning=Provisioning.load(pki, SERIAL), clock=clock
+    )
+
+
+def stopped_clock() -> SystemClock:
+    """A board clock that moves only when a test (or :meth:`Bench.ask_all`) moves it on."""
+    return SystemClock(elapsed=lambda: 0.0)
 
 
 def open_session(bench: Bench, identity: TechnicianIdentity) -> None:
