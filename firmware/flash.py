@@ -40,7 +40,8 @@ class PowerCut(Exception):
     """Power failed during a flash operation (the fault hook); the board is off."""
 
 
-def other_slot(slot: str) -> str:
+def other_slot(slot: str | None) -> str:
+    """The slot that is not ``slot`` (A when none runs: the factory image)."""
     return "B" if slot == "A" else "A"
 
 

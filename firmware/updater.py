@@ -205,10 +205,9 @@ class BoardUpdater:
                 ErrorCode.OUT_OF_RANGE,
                 f"an image of {request.image_size} bytes does not fit a slot ({limit} bytes)",
             )
-        slot = "A" if state.active is None else other_slot(state.active)
+        slot = other_slot(state.active)
         sha = request.image_sha256.hex()
         record = _Record.from_json(self.flash.load_record())
-        proved: bytes | None = None
         if record is None or (record.slot, record.image_size, record.image_sha256) != (
             slot,
             request.image_size,
@@ -219,7 +218,6 @@ class BoardUpdater:
                 self.flash.save_state(state)
                 self.bootloader.state = state
             whole = self._whole_image_in(slot, request.image_size, request.image_sha256)
-            proved = request.image_sha256 if whole else None  # the slot was just read and hashed
             record = _Record(slot, request.image_size, sha, written=whole)
             self.flash.save_record(record.as_json())
             self.audit.append(
@@ -232,7 +230,7 @@ class BoardUpdater:
             )
         self._record = record
         held = min(record.written, record.image_size)
-        return self._holding(slot, held, TrialState.NONE, held_sha256=proved)
+        return self._holding(slot, held, TrialState.NONE)
 
     def _whole_image_in(self, slot: str, size: int, sha256: bytes) -> int:
         """``size`` if ``slot`` already holds exactly this image and the bootloader would boot
@@ -242,13 +240,9 @@ class BoardUpdater:
             return 0
         return size if self.bootloader.inspect(slot).state is SlotState.VALID else 0
 
-    def _holding(
-        self, slot: str, held: int, trial: TrialState, held_sha256: bytes | None = None
-    ) -> FirmwareBeginResponse:
-        """FIRMWARE_BEGIN's answer: what ``slot`` holds, proved by reading it back (unless the
-        caller has just read and hashed those bytes: ``held_sha256``)."""
-        if held_sha256 is None:
-            held_sha256 = hashlib.sha256(self.flash.read(slot, 0, held)).digest()
+    def _holding(self, slot: str, held: int, trial: TrialState) -> FirmwareBeginResponse:
+        """FIRMWARE_BEGIN's answer: what ``slot`` holds, proved by reading it back."""
+        held_sha256 = hashlib.sha256(self.flash.read(slot, 0, held)).digest()
         return FirmwareBeginResponse(
             slot=FirmwareSlot[slot],
             held=held,
@@ -288,7 +282,7 @@ class BoardUpdater:
             decoder = decoder_for(record.image_size - start)
         except StreamError as error:
             return _error(ErrorCode.OUT_OF_RANGE, str(error))
-        if start < record.written:
+        if start < record.written:  # pragma: no mutate (`<=`: the same record, saved again)
             record.written = start
             self.flash.save_record(record.as_json())
         self._stream = _Stream(decoder, start)

@@ -14,7 +14,7 @@ import pytest
 from firmware.emulator import Emulator
 from firmware.flash import PAGE_SIZE, BootState
 from firmware.pending import Pending
-from firmware.updater import MAX_EARLY_BYTES
+from firmware.updater import MAX_EARLY_BYTES, TRAILER_RESERVE_BYTES
 from hil.images import build_test_image
 from protocols.catalogue import ErrorCode
 from protocols.certificates import Certificate
@@ -38,7 +38,9 @@ from protocols.firmware_messages import (
     FirmwareWriteRequest,
     FirmwareWriteResponse,
     InstallResult,
+    TrialState,
 )
+from protocols.firmware_stream import BOARD_MAX_DICT_SIZE
 from protocols.messages import ErrorResponse, Response
 from safetool.identity import TechnicianIdentity
 from tests.board_bench import Bench, board_of, open_session, stopped_clock
@@ -360,3 +362,160 @@ def test_a_chunk_whose_bytes_are_programmed_is_answered_at_once(
     _send(bench, image, 0, 5120)
     again = board.updater.write(FirmwareWriteRequest(4096, image[4096:5120]), _t1001(pki))
     assert again == FirmwareWriteResponse(5120, PAGE_SIZE)
+
+
+def test_a_stream_starts_at_zero_a_recorded_page_or_the_image_end(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    assert len(image) % PAGE_SIZE  # its end is not a page boundary
+    bench = _session(board, pki)
+    _begin(bench, image)
+    _send(bench, image, 0, len(image))
+    for start in (0, PAGE_SIZE, len(image)):
+        _send(bench, image, start, len(image))  # the stream's answer names its start
+    for start in (100, PAGE_SIZE + 1, len(image) + PAGE_SIZE):
+        stream = FirmwareStreamRequest(start, Compression.NONE, 0, 1)
+        assert _refusal(bench.ask(stream)) == (
+            ErrorCode.OUT_OF_RANGE,
+            f"the stream must start at 0 or a recorded page up to {len(image)}",
+        ), start
+
+
+def test_a_stream_the_board_cannot_decode_is_refused_with_the_reason(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    bench = _session(board, pki)
+    _begin(bench, image)
+    too_large = FirmwareStreamRequest(0, Compression.LZMA2, BOARD_MAX_DICT_SIZE * 2, 100)
+    assert _refusal(bench.ask(too_large)) == (
+        ErrorCode.OUT_OF_RANGE,
+        f"LZMA2 dictionary of {BOARD_MAX_DICT_SIZE * 2} bytes is not supported",
+    )
+
+
+def test_a_stream_started_again_lower_down_lowers_the_record_in_flash(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    bench = _session(board, pki)
+    _begin(bench, image)
+    _send(bench, image, 0, len(image))
+    bench.ask(FirmwareStreamRequest(PAGE_SIZE, Compression.NONE, 0, len(image) - PAGE_SIZE))
+    saved = board.flash.load_record()
+    assert saved is not None and saved["written"] == PAGE_SIZE
+    assert _refusal(bench.ask(FirmwareActivateRequest(hashlib.sha256(image).digest()))) == (
+        ErrorCode.INVALID_STATE,
+        f"the image is not complete ({PAGE_SIZE} of {len(image)} bytes)",
+    )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"slot": 1}, {"image_size": "13493"}, {"image_sha256": 0}, {"written": "13493"}, {}],
+    ids=["slot", "image_size", "image_sha256", "written", "a_field_missing"],
+)
+def test_a_resume_record_damaged_in_flash_is_no_record(
+    board: Emulator, pki: Path, tmp_path: Path, damage: dict[str, object]
+) -> None:
+    """A record of the whole image, one field of the wrong type (or missing): the board holds
+    nothing to activate, and does not fail on it."""
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    bench = _session(board, pki)
+    _begin(bench, image)
+    _send(bench, image, 0, len(image))
+    record = board.flash.load_record()
+    assert record is not None and record["written"] == len(image)
+    if damage:
+        record.update(damage)
+    else:
+        del record["written"]
+    board.flash.save_record(record)
+    board.power_cycle()
+    bench = _session(board, pki)
+    assert _refusal(bench.ask(FirmwareActivateRequest(hashlib.sha256(image).digest()))) == (
+        ErrorCode.INVALID_STATE,
+        "the image is not complete (0 of 0 bytes)",
+    )
+
+
+def test_a_trial_image_damaged_since_it_booted_is_held_as_nothing(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    _running(board, pki, tmp_path, trial=True)
+    board.flash.erase_page("A", 0)  # its header, after the bootloader checked it
+    begun = _begin(_session(board, pki), b"x")
+    assert (begun.slot, begun.held, begun.trial) == (FirmwareSlot.A, 0, TrialState.RUNNING)
+    assert begun.held_sha256 == hashlib.sha256(b"").digest()
+
+
+def test_an_image_fits_from_one_byte_up_to_the_slot_less_its_trailer(
+    board: Emulator, pki: Path
+) -> None:
+    bench = _session(board, pki)
+    limit = board.flash.slot_size - TRAILER_RESERVE_BYTES
+    for size in (1, limit):
+        assert _begin(bench, bytes(size)).held == 0
+    for size in (0, limit + 1):
+        request = FirmwareBeginRequest(size, bytes(32))
+        assert _refusal(bench.ask(request)) == (
+            ErrorCode.OUT_OF_RANGE,
+            f"an image of {size} bytes does not fit a slot ({limit} bytes)",
+        )
+
+
+def test_begin_records_the_new_image_in_flash_and_in_the_trail(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    sha = hashlib.sha256(image).digest()
+    begun = _begin(_session(board, pki), image)
+    assert (begun.slot, begun.held, begun.held_sha256) == (
+        FirmwareSlot.A,
+        0,
+        hashlib.sha256(b"").digest(),
+    )
+    assert board.flash.load_record() == {
+        "slot": "A",
+        "image_size": len(image),
+        "image_sha256": sha.hex(),
+        "written": 0,
+    }
+    (started,) = [e for e in _installs(board) if e["step"] == "started"]
+    assert {k: started[k] for k in ("slot", "size", "technician")} == {
+        "slot": "A",
+        "size": len(image),
+        "technician": "T-1001",
+    }
+
+
+def test_another_image_begun_in_the_slot_marked_for_the_next_boot_unmarks_it(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    """An activated image waits for the reset; a new install in its slot would boot half
+    rewritten, so the mark goes, and the board boots what it ran."""
+    _running(board, pki, tmp_path, trial=False)
+    bench = _session(board, pki)
+    image = _image(pki, tmp_path, "2.5.0", 3)
+    _begin(bench, image)
+    _send(bench, image, 0, len(image))
+    bench.ask(FirmwareActivateRequest(hashlib.sha256(image).digest()))
+    marked = board.flash.load_state()
+    assert (marked.next_boot, marked.next_boot_trial) == ("B", True)
+    _begin(bench, _image(pki, tmp_path, "2.6.0", 3))
+    unmarked = board.flash.load_state()
+    assert (unmarked.next_boot, unmarked.next_boot_trial) == (None, False)
+    assert board.bootloader.state == unmarked
+    board.power_cycle()
+    assert (board.flash.load_state().active, board.identity.firmware_version) == ("A", "2.4.0")
+
+
+def test_an_image_the_free_slot_holds_whole_needs_no_byte_sent(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    """The switch back to what ran before the last install (SPEC.md 20.1)."""
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    board.flash.write_image("A", image)
+    begun = _begin(_session(board, pki), image)
+    assert (begun.held, begun.held_sha256) == (len(image), hashlib.sha256(image).digest())
