@@ -156,7 +156,7 @@ class BoardUpdater:
         """(HealthCheck bits checked, bits failed, error-log entries) of the running board."""
         self.trial_timeout_s = trial_timeout_s
         self._record: _Record | None = None
-        self._stream: _Stream | None = None
+        self._stream: _Stream | None = None  # pragma: no mutate (no record: nothing streams)
         self._flash_free_s = 0.0
         self._programmed_at_s = 0.0
         self._busy_seen_s = flash.busy_s

@@ -476,6 +476,7 @@ def test_begin_records_the_new_image_in_flash_and_in_the_trail(
         0,
         hashlib.sha256(b"").digest(),
     )
+    assert (begun.trial, begun.trial_seconds_left) == (TrialState.NONE, 0)
     assert board.flash.load_record() == {
         "slot": "A",
         "image_size": len(image),
@@ -519,3 +520,18 @@ def test_an_image_the_free_slot_holds_whole_needs_no_byte_sent(
     board.flash.write_image("A", image)
     begun = _begin(_session(board, pki), image)
     assert (begun.held, begun.held_sha256) == (len(image), hashlib.sha256(image).digest())
+
+
+def test_the_first_page_is_answered_when_its_erase_and_programming_end(
+    board: Emulator, pki: Path, tmp_path: Path
+) -> None:
+    """The flash idles from boot: its work starts with the chunk (the clock stands at 0)."""
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    bench = _session(board, pki)
+    _begin(bench, image)
+    bench.ask(FirmwareStreamRequest(0, Compression.NONE, 0, len(image)))
+    nothing = FirmwareWriteRequest(0, b"")  # no byte: nothing to wait for
+    assert bench.ask_all([nothing]) == [(FirmwareWriteResponse(0, 0), 0.0)]
+    ((answer, at),) = bench.ask_all([FirmwareWriteRequest(0, image[:PAGE_SIZE])])
+    assert answer == FirmwareWriteResponse(PAGE_SIZE, PAGE_SIZE)
+    assert at == board.flash.erase_page_s + board.flash.program_page_s
