@@ -519,15 +519,8 @@ def hash_intact(image: Image) -> bool | None:
     return HASH_TLVS[hash_tlvs[0].type](image.signed_region).digest() == hash_tlvs[0].value
 
 
-def verify_image(image: Image, public_key: Ed25519PublicKey | bytes) -> None:
-    """Check hash, key hash and ED25519 signature; raise an ImageVerificationError if any fail.
-
-    ``public_key`` is a key object or its 32 raw bytes.
-    """
-    if isinstance(public_key, bytes | bytearray):
-        if len(public_key) != 32:
-            raise ValueError("an ED25519 public key is 32 bytes")
-        public_key = Ed25519PublicKey.from_public_bytes(bytes(public_key))
+def verify_image(image: Image, public_key: Ed25519PublicKey) -> None:
+    """Check hash, key hash and ED25519 signature; raise an ImageVerificationError if any fail."""
     signatures = image.unprotected(TlvType.ED25519)
     if not signatures:
         if image.is_signed:
