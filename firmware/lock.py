@@ -424,7 +424,7 @@ class Lock:
         self.saved.lockout_until_lived = 0.0  # pragma: no mutate (1.0: lived time is past it)
         self.saved.lockouts_in_row = 0
         self.saved.wrong_code_lived = []
-        self._lockout_announced = False
+        self._lockout_announced = False  # pragma: no mutate (None is as false)
         self.commit()
 
     def open_bolt(self) -> None:

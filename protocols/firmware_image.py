@@ -152,7 +152,7 @@ class ImageError(ProtocolError):
     ``code`` names the finding and ``values`` its numbers, so a tool can word it in any
     language (safetool's catalogue: ``image.detail.<code>``); ``str()`` is the English."""
 
-    def __init__(self, text: str, code: str = "", **values: object) -> None:
+    def __init__(self, text: str, code: str, **values: object) -> None:
         super().__init__(text)
         self.code = code
         self.values = values
@@ -487,7 +487,7 @@ def _text(protected: tuple[Tlv, ...], kind: TlvType) -> str | None:
     if value is None:
         return None
     try:
-        return value.decode("utf-8")
+        return value.decode("utf-8")  # pragma: no mutate (a codec name)
     except UnicodeDecodeError:
         raise CorruptImage(
             f"TLV {kind.name} is not UTF-8 text", "not_text", tlv=kind.name

@@ -60,12 +60,13 @@ class Written:
     flags: int = 0
     magic: int = IMAGE_MAGIC
     header_size: int = 32
+    load_address: int = 0
 
     def signed(self) -> bytes:
         protected = _area(TLV_PROT_INFO_MAGIC, self.protected) if self.protected else b""
         header = (
             self.magic.to_bytes(4, "little")
-            + bytes(4)
+            + self.load_address.to_bytes(4, "little")
             + self.header_size.to_bytes(2, "little")
             + len(protected).to_bytes(2, "little")
             + len(self.payload).to_bytes(4, "little")
@@ -319,10 +320,10 @@ def _area_refusals() -> list[tuple[bytes, tuple[type[ImageError], str, dict[str,
     unprotected = _area(TLV_INFO_MAGIC, [(TlvType.SHA256, bytes(32))])
     tiny = signed + TLV_INFO_MAGIC.to_bytes(2, "little") + (3).to_bytes(2, "little")
     header_crosses = signed + TLV_INFO_MAGIC.to_bytes(2, "little") + (6).to_bytes(2, "little")
-    value_crosses = (
+    value_crosses = (  # one byte short of its 32
         signed
         + TLV_INFO_MAGIC.to_bytes(2, "little")
-        + (8).to_bytes(2, "little")
+        + (39).to_bytes(2, "little")
         + (TlvType.SHA256).to_bytes(2, "little")
         + (32).to_bytes(2, "little")
     )
@@ -382,7 +383,7 @@ def _area_refusals() -> list[tuple[bytes, tuple[type[ImageError], str, dict[str,
             ),
         ),
         (
-            value_crosses + bytes(32),
+            value_crosses + bytes(31),
             (
                 CorruptImage,
                 "tlv_value_crosses",
@@ -529,3 +530,39 @@ def test_a_version_refused_says_why(text: str, words: str) -> None:
 def test_a_version_is_written_with_its_build_only_when_it_has_one() -> None:
     assert (str(ImageVersion(2, 4, 0)), str(ImageVersion(2, 4, 0, 7))) == ("2.4.0", "2.4.0+7")
     assert ImageVersion(2, 4, 1, 9).release_key() == (2, 4, 1)
+
+
+def test_a_file_that_ends_where_its_header_or_payload_does_lacks_only_its_tlv_area() -> None:
+    for written in (Written(payload=b"", protected=[]), Written(protected=[])):
+        assert _parse_refusal(written.signed())[:3] == (
+            TruncatedImage,
+            "no_tlv_area",
+            {"area": "unprotected"},
+        )
+
+
+def test_where_each_part_lies_is_read_as_written() -> None:
+    written = Written(load_address=0x08020000, payload=b"abcdef")
+    data = written.with_unprotected([(TlvType.SHA256, bytes(32)), (TlvType.ED25519, bytes(64))])
+    image = parse_image(data)
+    assert image.load_address == 0x08020000
+    protected_at = 32 + 6
+    assert [tlv.offset for tlv in image.protected_tlvs] == [protected_at + 4, protected_at + 12]
+    unprotected_at = len(written.signed())
+    assert [tlv.offset for tlv in image.unprotected_tlvs] == [
+        unprotected_at + 4,
+        unprotected_at + 4 + 36,
+    ]
+    assert image.total_size == len(data) and image.signed_size == unprotected_at
+
+
+def test_a_pure_signature_names_its_key_by_a_sha512_hash() -> None:
+    written = Written()
+    pure = [(TlvType.SIG_PURE, b"\x01"), (TlvType.ED25519, KEY.sign(written.signed()))]
+    for key, verifies in ((KEY, True), (OTHER_KEY, False)):
+        key_hash = hashlib.sha512(public_key_der(key.public_key())).digest()
+        data = written.with_unprotected([(TlvType.KEYHASH, key_hash), *pure])
+        if verifies:
+            verify_image(parse_image(data), KEY.public_key())
+        else:
+            assert _verify_refusal(data)[:2] == (WrongKey, "keyhash")
