@@ -584,3 +584,22 @@ def test_an_idle_board_writes_its_lived_time_about_once_a_minute(
         board.clock.advance(1)
         board.lock.tick()
     assert 2 <= len(writes) <= 6  # lived time and the floor, each about once a minute
+
+
+@pytest.mark.parametrize(("factor", "logged"), [(1.0, False), (1.4, False), (2.0, True)])
+def test_a_bolt_move_is_timed_and_a_slow_motor_logged(
+    board: Board, factor: float, logged: bool
+) -> None:
+    """The bolt event carries the travel in milliseconds; a travel more than 1.4 times the
+    motor's own is a worn gearbox, counted in the error log (MOTOR_SLOW)."""
+    motor = board.lock.hardware.motor
+    motor.travel_s, motor.slow_factor = 0.5, factor
+    board.clock.advance(1000)  # the travel counts from the motor's start, not from boot
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED
+    travel_ms = round(500 * factor)
+    board.clock.advance(travel_ms / 1000)
+    board.lock.tick()
+    (moved,) = [value for kind, value in board.events if kind == EventKind.BOLT_RETRACTED]
+    assert travel_ms - 1 <= moved <= travel_ms  # whole milliseconds, rounded down
+    errors = board.lock.saved.service.get("errors", {})
+    assert (str(int(BoardError.MOTOR_SLOW)) in errors) is logged
