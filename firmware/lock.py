@@ -561,7 +561,7 @@ class Lock:
                 self._delay = None
                 self._emit(EventKind.OPENING_WINDOW_EXPIRED, 0)
         if self._lockout_announced and self.lockout_seconds == 0:
-            self._lockout_announced = False
+            self._lockout_announced = False  # pragma: no mutate (None is as false)
             self.saved.lockout_until_lived = 0.0
             self.commit()
             self._emit(EventKind.LOCKOUT_ENDED, 0)
@@ -572,10 +572,7 @@ class Lock:
             self._low_battery = True
             self.log_error(BoardError.LOW_VOLTAGE)
             self._emit(EventKind.LOW_BATTERY, voltage)
-        elif (
-            voltage >= LOW_BATTERY_MV + 200
-            and self.hardware.battery.rest_mv >= LOW_BATTERY_MV + 200
-        ):
+        elif voltage >= LOW_BATTERY_MV + 200:  # 200 mV above, so a warning does not flicker
             self._low_battery = False
 
     def commit(self) -> None:

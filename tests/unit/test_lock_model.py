@@ -603,3 +603,64 @@ def test_a_bolt_move_is_timed_and_a_slow_motor_logged(
     assert travel_ms - 1 <= moved <= travel_ms  # whole milliseconds, rounded down
     errors = board.lock.saved.service.get("errors", {})
     assert (str(int(BoardError.MOTOR_SLOW)) in errors) is logged
+
+
+def _window_events(board: Board) -> list[tuple[EventKind, int]]:
+    wanted = (EventKind.OPENING_WINDOW_STARTED, EventKind.OPENING_WINDOW_EXPIRED)
+    return [(kind, value) for kind, value in board.events if kind in wanted]
+
+
+def test_the_opening_window_is_announced_once_at_its_start_and_once_at_its_end(
+    tmp_path: Path,
+) -> None:
+    board = policy_board(tmp_path, time_delay_s=60, opening_window_s=30)
+    assert board.lock.enter_code(MASTER) is CodeResult.WAITING
+    board.clock.advance(59.5)
+    board.lock.tick()
+    assert _window_events(board) == []
+    board.clock.advance(0.5)  # the delay's last moment
+    board.lock.tick()
+    board.lock.tick()
+    assert _window_events(board) == [(EventKind.OPENING_WINDOW_STARTED, 30)]
+    board.clock.advance(30)  # the window's last moment
+    board.lock.tick()
+    board.lock.tick()
+    assert _window_events(board) == [
+        (EventKind.OPENING_WINDOW_STARTED, 30),
+        (EventKind.OPENING_WINDOW_EXPIRED, 0),
+    ]
+
+
+def test_a_lockout_ends_once_with_its_event_and_stays_ended_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    board = Board(tmp_path)
+    for _ in range(5):
+        board.lock.enter_code("000000")
+    board.clock.advance(300)
+    board.lock.tick()
+    board.lock.tick()
+    ended = [(kind, value) for kind, value in board.events if kind == EventKind.LOCKOUT_ENDED]
+    assert ended == [(EventKind.LOCKOUT_ENDED, 0)]
+    assert board.lock.saved.lockout_until_lived == 0.0
+    again = Board(tmp_path, board.clock)  # power back: the state is what flash holds
+    again.lock.tick()
+    assert EventKind.LOCKOUT_ENDED not in again.kinds()
+
+
+def test_low_battery_is_below_its_threshold_and_clears_200_mv_above_it(board: Board) -> None:
+    def warnings() -> list[int]:
+        return [value for kind, value in board.events if kind == EventKind.LOW_BATTERY]
+
+    board.lock.set_battery(rest_mv=LOW_BATTERY_MV, internal_resistance_mohm=0)  # no sag
+    assert warnings() == []
+    board.lock.set_battery(rest_mv=LOW_BATTERY_MV - 1)
+    assert warnings() == [LOW_BATTERY_MV - 1]
+    errors = board.lock.saved.service["errors"]
+    assert errors[str(int(BoardError.LOW_VOLTAGE))]["count"] == 1
+    board.lock.set_battery(rest_mv=LOW_BATTERY_MV + 199)  # not yet recovered
+    board.lock.set_battery(rest_mv=LOW_BATTERY_MV - 2)
+    assert warnings() == [LOW_BATTERY_MV - 1]
+    board.lock.set_battery(rest_mv=LOW_BATTERY_MV + 200)  # recovered
+    board.lock.set_battery(rest_mv=LOW_BATTERY_MV - 3)
+    assert warnings() == [LOW_BATTERY_MV - 1, LOW_BATTERY_MV - 3]
