@@ -136,7 +136,7 @@ class BoardTrust:
             and self.lock.clock.monotonic() - session.last_used_s > IDLE_TIMEOUT_S
         ):
             self.end("idle_timeout")
-            self.connection.end_session("idle timeout")
+            self.connection.end_session("idle timeout")  # pragma: no mutate (read by nobody)
 
     # --- session ------------------------------------------------------------------------------
 

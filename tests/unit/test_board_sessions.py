@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware.emulator import Emulator
+from firmware.trust import IDLE_TIMEOUT_S
 from protocols.catalogue import ErrorCode, EventKind
 from protocols.certificates import Certificate, CertificateError, raw_public
 from protocols.messages import DETAIL_MAX_BYTES, ErrorResponse, error_detail
@@ -33,7 +34,7 @@ from protocols.trust_messages import (
     SessionInitResponse,
 )
 from safetool.identity import TechnicianIdentity
-from tests.board_bench import SERIAL, Bench, board_of, open_session
+from tests.board_bench import SERIAL, Bench, board_of, open_session, stopped_clock
 from tests.trust_helpers import load_key, pki_list
 
 pytestmark = pytest.mark.in_memory
@@ -77,7 +78,7 @@ def test_session_end_closes_the_session_as_ended_by_the_tool(board: Emulator, pk
     open_session(bench, _t1001(pki))
     assert isinstance(bench.ask(SessionEndRequest()), SessionEndResponse)
     (closed,) = _kinds(board, "session_closed")
-    assert closed["reason"] == "ended_by_tool"
+    assert (closed["reason"], closed["technician"]) == ("ended_by_tool", "T-1001")
 
 
 def test_a_certificate_is_too_short_below_a_signature_and_4_bytes_else_read_by_field(
@@ -267,3 +268,25 @@ def test_an_error_detail_is_cut_to_200_bytes_never_inside_a_character() -> None:
     assert error_detail("x" * 201) == "x" * DETAIL_MAX_BYTES
     assert error_detail("ab€") == "ab€"
     assert len(error_detail("a" + "€" * 100).encode()) == 199  # 1 + 66 × 3; the 67th would split
+
+
+@pytest.fixture
+def still_board(tmp_path: Path, pki: Path) -> Iterator[Emulator]:
+    """The same board with its clock stopped: it moves when the test moves it."""
+    emulated = board_of(tmp_path, pki, stopped_clock())
+    yield emulated
+    emulated.close()
+
+
+def test_a_session_idle_for_its_whole_timeout_is_still_open_and_a_moment_later_closed(
+    still_board: Emulator, pki: Path
+) -> None:
+    board = still_board
+    open_session(_said_hello(board), _t1001(pki))
+    board.clock.advance(IDLE_TIMEOUT_S)
+    board.trust.expire_idle()
+    assert board.trust.session is not None and _kinds(board, "session_closed") == []
+    board.clock.advance(0.001)
+    board.trust.expire_idle()
+    (closed,) = _kinds(board, "session_closed")
+    assert (board.trust.session, closed["reason"]) == (None, "idle_timeout")
