@@ -67,9 +67,9 @@ class Bootloader:
         self.model = model
         self.builtin_version = builtin_version
         self.state = flash.load_state()
-        self.running_version = builtin_version
+        self.running_version = builtin_version  # pragma: no mutate (boot() sets it first)
         """What IDENTIFY reports (set by :meth:`boot`)."""
-        self.reverted = False
+        self.reverted = False  # pragma: no mutate (boot() sets it first)
         """The last :meth:`boot` went back from an unconfirmed trial image."""
 
     # --- looking at a slot ---------------------------------------------------------------------
@@ -101,12 +101,12 @@ class Bootloader:
         state = self.flash.load_state()
         self.state = state
         refused: set[str] = set()
-        self.reverted = False
+        self.reverted = False  # pragma: no mutate (None is as false)
         if state.active is not None and state.trial:
             self.reverted = True
             refused.add(state.active)  # never fall back to the unconfirmed image
-            state.active = other_slot(state.active)
-            state.trial = False
+            state.active = other_slot(state.active)  # pragma: no mutate (fallback finds it)
+            state.trial = False  # pragma: no mutate (None is as false)
             state.last_result = InstallResult.REVERTED
         if state.next_boot is not None:
             target = self.inspect(state.next_boot)
@@ -121,8 +121,7 @@ class Bootloader:
             state.next_boot = None
             state.next_boot_trial = False
         running = None if state.active is None else self.inspect(state.active)
-        if running is None or running.state is not SlotState.VALID:
-            state.trial = False
+        if running is None or running.state is not SlotState.VALID:  # never a trial here
             fallback = [
                 found
                 for found in (self.inspect(slot) for slot in SLOTS if slot not in refused)

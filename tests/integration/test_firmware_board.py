@@ -371,3 +371,43 @@ def test_board_erases_ahead_so_a_chunk_waits_only_for_its_programming(tmp_path: 
     answer = second.poll()
     assert isinstance(answer, FirmwareWriteResponse) and answer.written == 2 * PAGE_SIZE
     assert flash.read("A", 0, 2 * PAGE_SIZE) == image[: 2 * PAGE_SIZE]
+
+
+def test_a_bootloader_judges_slots_by_the_saved_floor_before_it_boots(
+    pki: Path, images: dict[str, Path], tmp_path: Path
+) -> None:
+    from firmware.provisioning import Provisioning
+    from protocols.firmware_messages import SlotState
+
+    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
+    flash = Flash(tmp_path)
+    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    loader.boot()
+    loader.program("A", images["v220"].read_bytes(), trial=False)  # counter 1
+    state = flash.load_state()
+    state.security_floor = 3
+    flash.save_state(state)
+    fresh = Bootloader(flash, key, "SL-100", BUILTIN)
+    assert (fresh.inspect("A").state, fresh.inspect("A").refusal) == (
+        SlotState.INVALID,
+        InstallResult.BELOW_FLOOR,
+    )
+
+
+def test_a_damaged_running_image_falls_back_to_the_other_slot_for_good(
+    pki: Path, images: dict[str, Path], tmp_path: Path
+) -> None:
+    """Not on trial: a fallback is not reverted at the next boot."""
+    from firmware.provisioning import Provisioning
+
+    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
+    flash = Flash(tmp_path)
+    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    loader.boot()
+    loader.program("A", images["v240"].read_bytes(), trial=False)
+    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.4.0"
+    flash.write_image("B", images["v250"].read_bytes())  # valid, never marked
+    flash.erase_page("A", 0)  # the running image's header is lost
+    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.5.0"
+    assert (flash.load_state().active, flash.load_state().trial) == ("B", False)
+    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.5.0"
