@@ -14,7 +14,7 @@ from firmware import lock as lock_module
 from firmware.clock import ManualClock
 from firmware.codes import SALT_SIZE, KeypadUser, Role, find_user
 from firmware.hardware import LOW_BATTERY_MV
-from firmware.lock import CodeResult, Lock, Refused, _Persistent
+from firmware.lock import FLOOR_COMMIT_S, CodeResult, Lock, Refused, _Persistent
 from firmware.policy import LockPolicy
 from firmware.storage import StateStore
 from protocols.catalogue import Alerts, BoltState, EventKind, LockState
@@ -664,3 +664,43 @@ def test_low_battery_is_below_its_threshold_and_clears_200_mv_above_it(board: Bo
     board.lock.set_battery(rest_mv=LOW_BATTERY_MV + 200)  # recovered
     board.lock.set_battery(rest_mv=LOW_BATTERY_MV - 3)
     assert warnings() == [LOW_BATTERY_MV - 1, LOW_BATTERY_MV - 3]
+
+
+def test_the_trusted_clock_never_shows_a_time_before_one_it_has_shown(board: Board) -> None:
+    shown = board.lock.trusted_rtc()
+    board.clock.shift_rtc(0.5)
+    later = board.lock.trusted_rtc()
+    assert later == shown + 0.5
+    board.clock.shift_rtc(-0.25)  # set back: the time shown stands
+    assert board.lock.trusted_rtc() == later
+
+
+def test_a_clock_set_back_more_than_five_seconds_is_reported_as_a_jump(board: Board) -> None:
+    jumps: list[tuple[float, float]] = []
+    board.lock.on_clock_jump = lambda clock_s, floor_s: jumps.append((clock_s, floor_s))
+    floor = board.lock.trusted_rtc()
+    board.clock.shift_rtc(-2)
+    board.lock.trusted_rtc()
+    board.clock.shift_rtc(-3)  # five seconds back in all: not yet a jump
+    board.lock.trusted_rtc()
+    assert jumps == []
+    board.clock.shift_rtc(-0.5)
+    assert board.lock.trusted_rtc() == floor
+    assert jumps == [(floor - 5.5, floor)]
+
+
+def test_the_clock_floor_is_written_to_flash_once_a_minute_at_most(board: Board) -> None:
+    def floor_in_flash() -> float:
+        saved = board.store.load()
+        assert saved is not None
+        return float(saved["rtc_floor"])
+
+    board.lock.trusted_rtc()  # the first time shown is written at once
+    committed = floor_in_flash()
+    assert committed == board.clock.rtc()
+    board.clock.shift_rtc(FLOOR_COMMIT_S)
+    board.lock.trusted_rtc()
+    assert floor_in_flash() == committed  # a minute exactly: not yet
+    board.clock.shift_rtc(0.5)
+    board.lock.trusted_rtc()
+    assert floor_in_flash() == board.clock.rtc()
