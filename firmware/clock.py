@@ -120,3 +120,7 @@ class ManualClock:
     def restart_monotonic(self) -> None:
         """A power cycle: the monotonic clock starts again from a new origin."""
         self._mono = 1000.0
+
+    def restart_counter(self) -> None:
+        """The battery behind the lived-time counter was changed: it starts again from zero."""
+        self._counter = 0.0

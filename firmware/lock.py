@@ -145,12 +145,12 @@ class Lock:
         self.store = store
         self._emit = emit
         self.on_clock_jump: Callable[[float, float], None] | None = None
-        self._floor_committed = 0.0
+        """Called with (clock, floor) when the clock reads earlier than it already has."""
+        self._floor_committed = 0.0  # pragma: no mutate (any time before the clock's)
         self.keypad_test_until: float | None = None
         """While set and in the future, key presses are reported (with the key), not entered."""
         self.on_silent_alarm: Callable[[int], None] | None = None
         """Called with the user slot when a duress code is used (for the audit trail)."""
-        """Called with (clock, floor) when the clock reads earlier than it already has."""
         self.boot_monotonic = clock.monotonic()
         loaded = store.load()
         if loaded is None:
@@ -167,7 +167,6 @@ class Lock:
         self._counter_at_boot = clock.lived_counter()
         off_s = self._counter_at_boot - self.saved.counter_s
         self._lived_at_boot = self.saved.lived_s + (off_s if off_s >= 0 else 0.0)
-        self._lived_committed = self._lived_at_boot
         bolt = self.saved.bolt if self.saved.bolt != BoltState.MOVING else BoltState.UNKNOWN
         self.hardware = Hardware(Battery(), Motor(), bolt=bolt)
         self.hardware.door = door

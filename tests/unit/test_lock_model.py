@@ -704,3 +704,16 @@ def test_the_clock_floor_is_written_to_flash_once_a_minute_at_most(board: Board)
     board.clock.shift_rtc(0.5)
     board.lock.trusted_rtc()
     assert floor_in_flash() == board.clock.rtc()
+
+
+def test_lived_time_counts_the_time_off_unless_its_counter_started_again(
+    board: Board, tmp_path: Path
+) -> None:
+    board.lock.commit()
+    lived = board.lock.lived_s()
+    board.clock.advance(0.5)  # half a second without power
+    board.clock.restart_monotonic()
+    assert Board(tmp_path, board.clock).lock.lived_s() == lived + 0.5
+    board.clock.restart_counter()  # the counter's battery changed while the power was off
+    board.clock.restart_monotonic()
+    assert Board(tmp_path, board.clock).lock.lived_s() == lived + 0.5
