@@ -8,6 +8,9 @@ from pathlib import Path
 
 from safetool.services.firmware_image import BuildRequest, build_image
 
+_signed: dict[tuple[bytes, bytes, str, int, str, int | None], bytes] = {}
+"""Images this process has signed, by key and inputs: an image is signed once per test run."""
+
 
 def build_test_image(
     pki: Path,
@@ -20,14 +23,23 @@ def build_test_image(
     model: str = "SL-100",
     slot_size_bytes: int | None = None,
 ) -> Path:
-    """Write ``folder/name.img`` (hardware revision B, stable channel) and return its path."""
+    """Write ``folder/name.img`` (hardware revision B, stable channel) and return its path.
+
+    The same inputs signed with the same key give the same image (ED25519 signs
+    deterministically), so a second request copies the first one's bytes instead of running
+    imgtool again."""
+    key = pki / "manufacturer" / "firmware.key"
+    inputs = (key.read_bytes(), payload, version, security_counter, model, slot_size_bytes)
     (folder / f"{name}.bin").write_bytes(payload)
     output = folder / f"{name}.img"
+    if inputs in _signed:
+        output.write_bytes(_signed[inputs])
+        return output
     build_image(
         BuildRequest(
             payload=folder / f"{name}.bin",
             output=output,
-            key=pki / "manufacturer" / "firmware.key",
+            key=key,
             version=version,
             security_counter=security_counter,
             model=model,
@@ -37,4 +49,5 @@ def build_test_image(
             slot_size_bytes=slot_size_bytes,
         )
     )
+    _signed[inputs] = output.read_bytes()
     return output
