@@ -135,7 +135,7 @@ class AuditTrail:
         ``refusals_repeated`` entry before the next other entry or minute, so nobody on the
         port can push what matters out of the trail with refused requests (SPEC.md 17.1)."""
         if kind.endswith("_refused"):
-            minute = int(time_s // 60)
+            minute = int(time_s // 60)  # pragma: no mutate (`/`: int() floors it as well)
             if minute != self._refusal_minute:
                 self.flush_refusals(time_s)
                 self._refusal_minute, self._refusals_written = minute, 0

@@ -572,7 +572,7 @@ class Lock:
             self.log_error(BoardError.LOW_VOLTAGE)
             self._emit(EventKind.LOW_BATTERY, voltage)
         elif voltage >= LOW_BATTERY_MV + 200:  # 200 mV above, so a warning does not flicker
-            self._low_battery = False
+            self._low_battery = False  # pragma: no mutate (None is as false)
 
     def commit(self) -> None:
         """Write the persistent state (flash) now."""

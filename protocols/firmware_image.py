@@ -231,7 +231,7 @@ class ImageVersion:
                 raise ValueError
             if plus and not build.isdigit():
                 raise ValueError
-            numbers = [int(p) for p in parts] + [0] * (3 - len(parts))
+            numbers = [int(p) for p in parts] + [0, 0]  # minor and revision may be left out
             build_number = int(build) if build else 0
         except ValueError:
             raise ValueError(f"{text!r} is not a version like 2.4.0+7") from None

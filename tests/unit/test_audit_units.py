@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from firmware import audit_faults
-from firmware.audit import SECTOR_ENTRIES, AuditTrail
+from firmware.audit import REFUSALS_PER_MINUTE, SECTOR_ENTRIES, AuditTrail
 from protocols.audit_messages import (
     GENESIS_HASH,
     AuditHeadRequest,
@@ -188,3 +188,24 @@ def test_the_first_form_keeps_each_entrys_time_kind_and_detail(tmp_path: Path) -
     # the old line number is not part of the entry: indices count from 0 in the chain
     assert trail.stored()[0].detail_json == b'{"boot":1}'
     assert b'"n"' not in trail.stored()[1].detail_json
+
+
+def test_refusals_past_ten_a_minute_are_counted_and_written_when_the_minute_ends(
+    tmp_path: Path,
+) -> None:
+    trail = AuditTrail(tmp_path)
+    minute = 60 * 29_666_667  # a minute's start, in 2026
+    for n in range(REFUSALS_PER_MINUTE):
+        trail.append(minute + 10.5, "session_refused", reason=f"r{n}")
+    trail.append(minute + 20, "session_refused", reason="late")
+    trail.append(minute + 30, "privilege_refused", request="RECOVERY_SEAL")
+    trail.append(minute + 59.9, "privilege_refused")  # neither a request nor a reason
+    assert len(trail.entries()) == REFUSALS_PER_MINUTE
+    trail.append(minute + 60, "session_refused", reason="next minute")
+    *_, repeated, written = trail.entries()
+    assert (repeated["kind"], repeated["time"], repeated["counts"]) == (
+        "refusals_repeated",
+        minute + 60,
+        {"privilege_refused:": 1, "privilege_refused:RECOVERY_SEAL": 1, "session_refused:late": 1},
+    )
+    assert (written["kind"], written["reason"]) == ("session_refused", "next minute")
