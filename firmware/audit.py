@@ -54,7 +54,6 @@ class StoredEntry:
 
     def as_dict(self) -> dict[str, Any]:
         detail = json.loads(self.detail_json)
-        detail.pop("kind", None)
         return {
             **detail,
             "n": self.index,

@@ -165,15 +165,15 @@ class Lock:
         # Lived time runs on the battery-backed counter, off-time included; a counter that
         # started again (battery changed) loses only the time since the last commit.
         self._counter_at_boot = clock.lived_counter()
-        off_s = self._counter_at_boot - self.saved.counter_s
-        self._lived_at_boot = self.saved.lived_s + (off_s if off_s >= 0 else 0.0)
+        off_s = max(0.0, self._counter_at_boot - self.saved.counter_s)
+        self._lived_at_boot = self.saved.lived_s + off_s
         bolt = self.saved.bolt if self.saved.bolt != BoltState.MOVING else BoltState.UNKNOWN
         self.hardware = Hardware(Battery(), Motor(), bolt=bolt)
         self.hardware.door = door
         self._keys: list[str] = []
-        self._last_key_at = 0.0
+        self._last_key_at = 0.0  # pragma: no mutate (any time long before the first key)
         self._relock_at: float | None = None
-        self._relock_cause: str | None = None
+        self._relock_cause: str | None = None  # pragma: no mutate (only "power_loss" is read)
         """Why the relock at ``_relock_at`` is due, when the audit trail must say so."""
         self.on_power_loss_relock: Callable[[], None] | None = None
         """Called when the bolt starts to extend because the power went while it was not
@@ -183,10 +183,10 @@ class Lock:
             self._schedule_relock(self.clock.monotonic(), cause="power_loss")
         self._delay: tuple[float, float] | None = None
         """A time delay running: when it ends and when its opening window ends (monotonic)."""
-        self._window_announced = False
+        self._window_announced = False  # pragma: no mutate (a delay's start sets it)
         self._first_code: tuple[int, float] | None = None
-        self._low_battery = False
-        self._lockout_announced = self.saved.lockout_until_lived > 0
+        self._low_battery = False  # pragma: no mutate (None is as false)
+        self._lockout_announced = bool(self.saved.lockout_until_lived)  # one ran at the cut
         self.commit()
         self._emit(EventKind.POWER_ON, self.saved.boot_count)
 

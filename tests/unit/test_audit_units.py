@@ -209,3 +209,10 @@ def test_refusals_past_ten_a_minute_are_counted_and_written_when_the_minute_ends
         {"privilege_refused:": 1, "privilege_refused:RECOVERY_SEAL": 1, "session_refused:late": 1},
     )
     assert (written["kind"], written["reason"]) == ("session_refused", "next minute")
+
+
+def test_the_trail_file_keeps_chinese_text_readable(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path)
+    trail.append(1_780_000_000, "note", text="电机更换")
+    assert "电机更换" in trail.path.read_text(encoding="utf-8")
+    assert trail.entries()[0]["text"] == "电机更换"

@@ -717,3 +717,29 @@ def test_lived_time_counts_the_time_off_unless_its_counter_started_again(
     board.clock.restart_counter()  # the counter's battery changed while the power was off
     board.clock.restart_monotonic()
     assert Board(tmp_path, board.clock).lock.lived_s() == lived + 0.5
+
+
+def test_a_bolt_caught_moving_by_a_power_cut_is_unknown_and_relocked_at_power_on(
+    board: Board, tmp_path: Path
+) -> None:
+    """No hook for the trail is needed (a lock on its own, as here)."""
+    assert board.lock.enter_code(MASTER) is CodeResult.OPENED  # the motor runs
+    board.clock.restart_monotonic()
+    again = Board(tmp_path, board.clock)
+    assert again.lock.hardware.bolt == BoltState.UNKNOWN
+    again.lock.tick()
+    again.clock.advance(again.lock.hardware.motor.travel_s)
+    again.lock.tick()
+    assert again.lock.hardware.bolt == BoltState.EXTENDED
+
+
+def test_a_lockout_running_at_a_power_cut_is_announced_ended_after_it(
+    board: Board, tmp_path: Path
+) -> None:
+    for _ in range(5):
+        board.lock.enter_code("000000")
+    board.clock.restart_monotonic()
+    again = Board(tmp_path, board.clock)
+    again.clock.advance(300)
+    again.lock.tick()
+    assert again.kinds().count(EventKind.LOCKOUT_ENDED) == 1
