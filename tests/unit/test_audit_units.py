@@ -216,3 +216,23 @@ def test_the_trail_file_keeps_chinese_text_readable(tmp_path: Path) -> None:
     trail.append(1_780_000_000, "note", text="电机更换")
     assert "电机更换" in trail.path.read_text(encoding="utf-8")
     assert trail.entries()[0]["text"] == "电机更换"
+
+
+def test_a_trail_holds_its_capacity_exactly_and_erases_a_sector_at_one_more(
+    tmp_path: Path,
+) -> None:
+    trail = AuditTrail(tmp_path, capacity=2 * SECTOR_ENTRIES)
+    audit_faults.fill(trail, 1000, 2 * SECTOR_ENTRIES)
+    assert (trail.first_index, len(trail.stored())) == (0, 2 * SECTOR_ENTRIES)
+    trail.append(2000, "power_on", boot=1)
+    assert (trail.first_index, len(trail.stored())) == (SECTOR_ENTRIES, SECTOR_ENTRIES + 1)
+    audit_faults.fill(trail, 3000, SECTOR_ENTRIES - 1)  # full again: nothing more goes
+    assert (trail.first_index, len(trail.stored())) == (SECTOR_ENTRIES, 2 * SECTOR_ENTRIES)
+    audit_faults.fill(trail, 4000, SECTOR_ENTRIES)  # a sector more at once: one sector goes
+    assert (trail.first_index, len(trail.stored())) == (2 * SECTOR_ENTRIES, 2 * SECTOR_ENTRIES)
+
+
+def test_several_entries_written_at_once_are_read_back_whole(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path)
+    trail.append_many([(1000.0 + n, "power_on", {"boot": n}) for n in range(3)])
+    assert [e["boot"] for e in AuditTrail(tmp_path).entries()] == [0, 1, 2]
