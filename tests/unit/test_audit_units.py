@@ -15,12 +15,14 @@ from firmware import audit_faults
 from firmware.audit import REFUSALS_PER_MINUTE, SECTOR_ENTRIES, AuditTrail
 from protocols.audit_messages import (
     GENESIS_HASH,
+    MAX_DETAIL_BYTES,
     AuditHeadRequest,
     AuditHeadResponse,
     AuditReadRequest,
     AuditReadResponse,
     ClockSetRequest,
     WireEntry,
+    canonical_detail,
     chain_hash,
     decode_entries,
     encode_entries,
@@ -236,3 +238,21 @@ def test_several_entries_written_at_once_are_read_back_whole(tmp_path: Path) -> 
     trail = AuditTrail(tmp_path)
     trail.append_many([(1000.0 + n, "power_on", {"boot": n}) for n in range(3)])
     assert [e["boot"] for e in AuditTrail(tmp_path).entries()] == [0, 1, 2]
+
+
+def test_a_detail_up_to_its_limit_is_kept_and_one_byte_more_is_cut_on_a_whole_character(
+    tmp_path: Path,
+) -> None:
+    trail = AuditTrail(tmp_path)
+    room = MAX_DETAIL_BYTES - len(canonical_detail({"text": ""}))
+    trail.append(1000, "power_on", text="x" * room)
+    assert trail.entries()[-1]["text"] == "x" * room
+    inside = next(  # a text whose cut falls inside a 电: the byte after it continues one
+        text
+        for text in ("电" * room, "x" + "电" * room, "xx" + "电" * room)
+        if canonical_detail({"text": text})[MAX_DETAIL_BYTES - 64] & 0xC0 == 0x80
+    )
+    for text in ("x" * (room + 1), inside):
+        trail.append(1000, "power_on", text=text)
+        cut = canonical_detail({"text": text})[: MAX_DETAIL_BYTES - 64]
+        assert trail.entries()[-1]["truncated"] == cut.decode("utf-8", errors="ignore")
