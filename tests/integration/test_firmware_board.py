@@ -10,13 +10,15 @@ import os
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from firmware.bootloader import Bootloader
 from firmware.flash import DEFAULT_SLOT_SIZE, ERASED, PAGE_SIZE, Flash
+from firmware.provisioning import Provisioning
 from hil.images import build_test_image
 from hil.plugin import BoardFactory
 from protocols.firmware_image import parse_image
-from protocols.firmware_messages import InstallResult
+from protocols.firmware_messages import InstallResult, SlotState
 from safetool.client import LockClient
 from safetool.identity import TechnicianIdentity
 from safetool.services.devpki import init_dev_pki
@@ -68,6 +70,11 @@ def images(pki: Path) -> dict[str, Path]:
     made["bad_signature"] = root / "bad-signature.img"
     made["bad_signature"].write_bytes(bytes(data))
     return made
+
+
+def _firmware_key(pki: Path) -> Ed25519PublicKey:
+    """The key the board's bootloader checks images with (its provisioning)."""
+    return Provisioning.load(pki, "SL-0000-0001").firmware_key
 
 
 async def read_status(port: str, pki: Path) -> tuple[FirmwareStatus, str]:
@@ -220,10 +227,7 @@ def test_flash_erases_to_ff_programs_like_nor_and_counts_time(tmp_path: Path) ->
 def test_bootloader_state_survives_and_trial_from_factory_reverts_to_factory(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
-    from firmware.provisioning import Provisioning
-
-    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
-    flash = Flash(tmp_path)
+    key, flash = _firmware_key(pki), Flash(tmp_path)
     loader = Bootloader(flash, key, "SL-100", BUILTIN)
     assert loader.boot() == BUILTIN
     loader.program("B", images["v250"].read_bytes(), trial=True)
@@ -242,11 +246,9 @@ def test_the_running_slot_takes_no_trial_and_only_a_trial_mark_makes_a_slot_tria
     marked for a plain (not trial) next boot was never shown."""
     from typing import Any, cast
 
-    from firmware.provisioning import Provisioning
     from protocols.firmware_messages import FirmwareSlot, SlotState
 
-    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
-    flash = Flash(tmp_path)
+    key, flash = _firmware_key(pki), Flash(tmp_path)
     loader = Bootloader(flash, key, "SL-100", BUILTIN)
     loader.boot()
     loader.program("B", images["v250"].read_bytes(), trial=True)
@@ -268,11 +270,8 @@ def test_what_the_bootloader_finds_in_each_slot_names_the_slot_and_the_refusal(
     from typing import Any, cast
 
     from firmware.bootloader import SlotImage
-    from firmware.provisioning import Provisioning
-    from protocols.firmware_messages import SlotState
 
-    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
-    flash = Flash(tmp_path)
+    key, flash = _firmware_key(pki), Flash(tmp_path)
     loader = Bootloader(flash, key, "SL-100", BUILTIN)
     loader.boot()
     assert loader.inspect("B") == SlotImage("B", SlotState.EMPTY)
@@ -376,11 +375,7 @@ def test_board_erases_ahead_so_a_chunk_waits_only_for_its_programming(tmp_path: 
 def test_a_bootloader_judges_slots_by_the_saved_floor_before_it_boots(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
-    from firmware.provisioning import Provisioning
-    from protocols.firmware_messages import SlotState
-
-    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
-    flash = Flash(tmp_path)
+    key, flash = _firmware_key(pki), Flash(tmp_path)
     loader = Bootloader(flash, key, "SL-100", BUILTIN)
     loader.boot()
     loader.program("A", images["v220"].read_bytes(), trial=False)  # counter 1
@@ -398,10 +393,7 @@ def test_a_damaged_running_image_falls_back_to_the_other_slot_for_good(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
     """Not on trial: a fallback is not reverted at the next boot."""
-    from firmware.provisioning import Provisioning
-
-    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
-    flash = Flash(tmp_path)
+    key, flash = _firmware_key(pki), Flash(tmp_path)
     loader = Bootloader(flash, key, "SL-100", BUILTIN)
     loader.boot()
     loader.program("A", images["v240"].read_bytes(), trial=False)

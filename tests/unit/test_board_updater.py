@@ -197,6 +197,14 @@ def _begin(bench: Bench, image: bytes) -> FirmwareBeginResponse:
     return begun
 
 
+def _begun(board: Emulator, pki: Path, tmp_path: Path) -> tuple[Bench, bytes]:
+    """A session in which FIRMWARE_BEGIN named 2.4.0 (counter 3): the session and the image."""
+    image = _image(pki, tmp_path, "2.4.0", 3)
+    bench = _session(board, pki)
+    _begin(bench, image)
+    return bench, image
+
+
 def _send(bench: Bench, image: bytes, start: int, end: int) -> None:
     """Stream ``image[start:end]`` uncompressed, in chunks of 1 KiB."""
     stream = FirmwareStreamRequest(start, Compression.NONE, 0, len(image) - start)
@@ -232,9 +240,7 @@ def test_activate_names_how_much_of_the_image_is_held_even_after_a_reset(
 def test_activate_with_another_hash_forgets_the_transfer_and_its_stream(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
-    bench = _session(board, pki)
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     _send(bench, image, 0, len(image))
     assert _refusal(bench.ask(FirmwareActivateRequest(bytes(32)))) == (
         ErrorCode.INVALID_STATE,
@@ -288,9 +294,7 @@ def test_a_trial_counts_its_seconds_from_the_boot_it_began_with(
 def test_a_chunk_that_came_early_is_answered_once_its_own_pages_are_programmed(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
-    bench = _session(board, pki)
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     _send(bench, image, 0, 2048)
     later = FirmwareWriteRequest(3072, image[3072:5120])  # before the chunk it follows
     sooner = FirmwareWriteRequest(2048, image[2048:3072])
@@ -303,9 +307,7 @@ def test_a_chunk_that_came_early_is_answered_once_its_own_pages_are_programmed(
 def test_a_chunk_still_waiting_when_its_stream_is_abandoned_is_told_so(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
-    bench = _session(board, pki)
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     _send(bench, image, 0, 1024)
     early = FirmwareWriteRequest(2048, image[2048:3072])  # waits for bytes 1024-2047
     restart = FirmwareStreamRequest(0, Compression.NONE, 0, len(image))
@@ -317,9 +319,7 @@ def test_a_chunk_still_waiting_when_its_stream_is_abandoned_is_told_so(
 def test_an_activated_image_is_written_in_the_trail_with_its_slot_version_and_technician(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
-    bench = _session(board, pki)
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     _send(bench, image, 0, len(image))
     sha = hashlib.sha256(image).digest()
     assert bench.ask(FirmwareActivateRequest(sha)) == FirmwareActivateResponse(FirmwareSlot.A, sha)
@@ -339,9 +339,7 @@ def test_chunks_ahead_of_a_missing_one_wait_in_ram_up_to_its_limit(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
     """Straight to the updater: more chunks wait than a tool may have outstanding."""
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    bench = _session(board, pki)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     bench.ask(FirmwareStreamRequest(0, Compression.NONE, 0, len(image)))
     technician, chunk = _t1001(pki), bytes(4096)
     for n in range(MAX_EARLY_BYTES // len(chunk)):  # bytes 0-4095 never come
@@ -356,9 +354,7 @@ def test_a_chunk_whose_bytes_are_programmed_is_answered_at_once(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
     """Not left for the board's timers to find: a resent chunk, when the flash is idle."""
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    bench = _session(board, pki)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     _send(bench, image, 0, 5120)
     again = board.updater.write(FirmwareWriteRequest(4096, image[4096:5120]), _t1001(pki))
     assert again == FirmwareWriteResponse(5120, PAGE_SIZE)
@@ -385,9 +381,7 @@ def test_a_stream_starts_at_zero_a_recorded_page_or_the_image_end(
 def test_a_stream_the_board_cannot_decode_is_refused_with_the_reason(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    bench = _session(board, pki)
-    _begin(bench, image)
+    bench, _ = _begun(board, pki, tmp_path)
     too_large = FirmwareStreamRequest(0, Compression.LZMA2, BOARD_MAX_DICT_SIZE * 2, 100)
     assert _refusal(bench.ask(too_large)) == (
         ErrorCode.OUT_OF_RANGE,
@@ -398,9 +392,7 @@ def test_a_stream_the_board_cannot_decode_is_refused_with_the_reason(
 def test_a_stream_started_again_lower_down_lowers_the_record_in_flash(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    bench = _session(board, pki)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     _send(bench, image, 0, len(image))
     bench.ask(FirmwareStreamRequest(PAGE_SIZE, Compression.NONE, 0, len(image) - PAGE_SIZE))
     saved = board.flash.load_record()
@@ -421,9 +413,7 @@ def test_a_resume_record_damaged_in_flash_is_no_record(
 ) -> None:
     """A record of the whole image, one field of the wrong type (or missing): the board holds
     nothing to activate, and does not fail on it."""
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    bench = _session(board, pki)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     _send(bench, image, 0, len(image))
     record = board.flash.load_record()
     assert record is not None and record["written"] == len(image)
@@ -526,9 +516,7 @@ def test_the_first_page_is_answered_when_its_erase_and_programming_end(
     board: Emulator, pki: Path, tmp_path: Path
 ) -> None:
     """The flash idles from boot: its work starts with the chunk (the clock stands at 0)."""
-    image = _image(pki, tmp_path, "2.4.0", 3)
-    bench = _session(board, pki)
-    _begin(bench, image)
+    bench, image = _begun(board, pki, tmp_path)
     bench.ask(FirmwareStreamRequest(0, Compression.NONE, 0, len(image)))
     nothing = FirmwareWriteRequest(0, b"")  # no byte: nothing to wait for
     assert bench.ask_all([nothing]) == [(FirmwareWriteResponse(0, 0), 0.0)]
