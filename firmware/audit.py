@@ -94,8 +94,9 @@ class AuditTrail:
         self.first_index = 0
         self.start_hash = GENESIS_HASH
         self._entries: list[StoredEntry] = []
-        self._refusal_minute = -1
-        self._refusals_written = 0
+        # The first refusal sets both (its minute, never below 0, is not -1): any start serves.
+        self._refusal_minute = -1  # pragma: no mutate (see above)
+        self._refusals_written = 0  # pragma: no mutate (see above)
         self._held: dict[str, int] = {}
         """Refusals counted this minute beyond the limit, by kind and request (or reason)."""
         self.power_cut_hook: Callable[[], bool] | None = None

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from firmware import audit_faults
 from firmware.audit import REFUSALS_PER_MINUTE, SECTOR_ENTRIES, AuditTrail
+from firmware.emulator import Emulator
 from protocols.audit_messages import (
     GENESIS_HASH,
     MAX_DETAIL_BYTES,
@@ -26,6 +27,7 @@ from protocols.audit_messages import (
     chain_hash,
     decode_entries,
     encode_entries,
+    kind_name,
 )
 from protocols.catalogue import Flags
 from protocols.codec import decode_message, encode_message
@@ -256,3 +258,30 @@ def test_a_detail_up_to_its_limit_is_kept_and_one_byte_more_is_cut_on_a_whole_ch
         trail.append(1000, "power_on", text=text)
         cut = canonical_detail({"text": text})[: MAX_DETAIL_BYTES - 64]
         assert trail.entries()[-1]["truncated"] == cut.decode("utf-8", errors="ignore")
+
+
+def test_an_oversized_detail_of_an_unnamed_kind_keeps_its_kind_name(tmp_path: Path) -> None:
+    """A kind the wire table lacks travels as OTHER with its name in the detail; cut short,
+    the detail keeps only the name, so a tool reading the trail still knows what happened."""
+    trail = AuditTrail(tmp_path)
+    trail.append(1000, "vendor_event", text="x" * MAX_DETAIL_BYTES)
+    stored = trail.stored()[-1]
+    assert stored.detail_json == canonical_detail({"kind": "vendor_event"})
+    (wire,) = decode_entries(encode_entries([stored.wire()]))
+    assert kind_name(wire.kind, json.loads(wire.detail_json)) == "vendor_event"
+
+
+def test_a_time_past_32_bits_is_written_as_the_last_second_they_hold(tmp_path: Path) -> None:
+    trail = AuditTrail(tmp_path)
+    for time_s in (2**32 - 1, 2**32, 2**40):
+        trail.append(time_s, "power_on", boot=1)
+        assert trail.entries()[-1]["time"] == 0xFFFFFFFF
+    again = AuditTrail(tmp_path)  # each entry read back continues the chain
+    assert (again.count, again.repaired) == (3, 0)
+
+
+def test_a_new_trail_has_nothing_repaired_and_a_new_board_writes_no_repair(tmp_path: Path) -> None:
+    assert AuditTrail(None).repaired == 0
+    assert AuditTrail(tmp_path).repaired == 0
+    board = Emulator(state_dir=tmp_path / "board")
+    assert [entry["kind"] for entry in board.audit.entries()] == ["power_on"]

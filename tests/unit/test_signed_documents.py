@@ -79,9 +79,19 @@ def test_a_byte_slipped_in_before_the_signature_is_the_wrong_length(what: str) -
         decode(what, longer)
 
 
-def test_a_body_that_does_not_parse_is_malformed(what: str) -> None:
-    with pytest.raises(RecoveryError, match=f"^malformed {what}: "):
+def test_a_body_that_does_not_parse_is_malformed_and_names_the_field(what: str) -> None:
+    with pytest.raises(
+        RecoveryError, match=f"^malformed {what}: the field magic is wrong or cut short$"
+    ):
         decode(what, b"SLX0" + bytes(80))
+    wire = signed(what).encode()
+    cut_after_magic = wire[:5] + wire[-64:]  # the magic, one byte of the next field, a signature
+    second_field = {"authorisation": "serial", "revocation list": "issued_at"}
+    with pytest.raises(
+        RecoveryError,
+        match=f"^malformed {what}: the field {second_field.get(what, 'serial')} is wrong or cut",
+    ):
+        decode(what, cut_after_magic)
 
 
 def test_signing_again_gives_the_same_signature(what: str) -> None:
