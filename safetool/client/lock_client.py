@@ -274,6 +274,10 @@ class LockClient:
                 if self._tracer is not None:
                     self._tracer("rx", data)
                 self.connection.receive_data(data)
+                # what came may have moved a resend forward: a damaged frame while an answer
+                # is awaited is most often that answer, and it is asked for again at once
+                # (SPEC.md 7.1), not when the timer task's current wait ends
+                self._timer_wakeup.set()
                 self._dispatch()
                 await self._flush()
         except LinkLost as lost:

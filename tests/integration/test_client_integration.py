@@ -1,4 +1,4 @@
-"""The real LockClient over pyserial on a pty, against the emulated board in its own process."""
+"""The real LockClient against the emulated board in the same event loop (`memory://`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from firmware.process import EmulatedBoard
+from hil.inloop import EmulatorInLoop
 from hil.plugin import BoardFactory
 from protocols.catalogue import BoltState, EventKind, LockState
 from protocols.messages import HelloRequest
+from protocols.retransmit import RetransmitPolicy
 from safetool.client import DeviceSilent, LockClient, ProtocolMismatch
 from safetool.transport import LinkLost, make_transport
 
@@ -91,6 +93,27 @@ async def test_thousand_status_requests_at_ber_1e_4(board_factory: BoardFactory)
         assert client.connection.retransmits > 0, "the link model flipped no bits"
     state = await board.board.state()
     assert state["link"]["bits_flipped"] > 0
+
+
+async def test_a_damaged_frame_brings_the_resend_forward(board_factory: BoardFactory) -> None:
+    """SPEC.md 7.1: a damaged frame while an answer is awaited is most often that answer, so
+    the request goes again at once rather than when its resend timer (here 2 s) runs out."""
+    board = await board_factory()
+    assert isinstance(board, EmulatorInLoop) and board.emulator is not None
+    policy = RetransmitPolicy(initial_rto_s=2.0, min_rto_s=2.0)
+    client = LockClient(make_transport(board.port), policy=policy, timeout_s=30)
+    await client.open()
+    loop = asyncio.get_running_loop()
+    await board.board.mute(on=True)  # the first answer is lost
+    pending = asyncio.create_task(client.status())
+    await asyncio.sleep(0.5)
+    await board.board.mute(on=False)
+    damaged_at = loop.time()
+    board.emulator.write_raw(b"\x11\x22\x33\x00")  # a frame whose COBS does not decode
+    assert (await pending).lock_state == LockState.LOCKED
+    assert loop.time() - damaged_at < 0.1  # answered from the reply cache, not 1.5 s later
+    assert client.connection.retransmits == 1
+    await client.close()
 
 
 async def test_lost_frames_are_resent_and_never_run_twice(board_factory: BoardFactory) -> None:
