@@ -273,11 +273,13 @@ class LockClient:
                 self.bytes_received += len(data)
                 if self._tracer is not None:
                     self._tracer("rx", data)
+                rejected = self.connection.stats.frames_rejected
                 self.connection.receive_data(data)
-                # what came may have moved a resend forward: a damaged frame while an answer
-                # is awaited is most often that answer, and it is asked for again at once
-                # (SPEC.md 7.1), not when the timer task's current wait ends
-                self._timer_wakeup.set()
+                if self.connection.stats.frames_rejected != rejected:
+                    # a damaged frame while an answer is awaited is most often that answer: it
+                    # is asked for again at once (SPEC.md 7.1), not when the timer task's
+                    # current wait ends
+                    self._timer_wakeup.set()
                 self._dispatch()
                 await self._flush()
         except LinkLost as lost:
