@@ -101,19 +101,18 @@ async def test_a_damaged_frame_brings_the_resend_forward(board_factory: BoardFac
     board = await board_factory()
     assert isinstance(board, EmulatorInLoop) and board.emulator is not None
     policy = RetransmitPolicy(initial_rto_s=2.0, min_rto_s=2.0)
-    client = LockClient(make_transport(board.port), policy=policy, timeout_s=30)
-    await client.open()
     loop = asyncio.get_running_loop()
-    await board.board.mute(on=True)  # the first answer is lost
-    pending = asyncio.create_task(client.status())
-    await asyncio.sleep(0.5)
-    await board.board.mute(on=False)
-    damaged_at = loop.time()
-    board.emulator.write_raw(b"\x11\x22\x33\x00")  # a frame whose COBS does not decode
-    assert (await pending).lock_state == LockState.LOCKED
-    assert loop.time() - damaged_at < 0.1  # answered from the reply cache, not 1.5 s later
-    assert client.connection.retransmits == 1
-    await client.close()
+    async with LockClient(make_transport(board.port), policy=policy, timeout_s=30) as client:
+        await client.open()
+        await board.board.mute(on=True)  # the first answer is lost
+        pending = asyncio.create_task(client.status())
+        await asyncio.sleep(0.5)
+        await board.board.mute(on=False)
+        damaged_at = loop.time()
+        board.emulator.write_raw(b"\x11\x22\x33\x00")  # a frame whose COBS does not decode
+        assert (await pending).lock_state == LockState.LOCKED
+        assert loop.time() - damaged_at < 0.1  # answered from the reply cache, not 1.5 s later
+        assert client.connection.retransmits == 1
 
 
 async def test_lost_frames_are_resent_and_never_run_twice(board_factory: BoardFactory) -> None:

@@ -284,4 +284,7 @@ def test_a_new_trail_has_nothing_repaired_and_a_new_board_writes_no_repair(tmp_p
     assert AuditTrail(None).repaired == 0
     assert AuditTrail(tmp_path).repaired == 0
     board = Emulator(state_dir=tmp_path / "board")
-    assert [entry["kind"] for entry in board.audit.entries()] == ["power_on"]
+    try:
+        assert [entry["kind"] for entry in board.audit.entries()] == ["power_on"]
+    finally:
+        board.close()
