@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hil.link_trace import tracer_for
 from hil.lock_handle import Lock, NotOnThisBoard, Wrap
 from safetool.client import LockClient
 from safetool.errors import SafetoolError
@@ -316,7 +317,9 @@ async def _connect(port: str, baudrate: int, attempts: int = 20) -> LockClient:
     last: Exception | None = None
     for _ in range(attempts):
         try:
-            return await LockClient.connect(port, baudrate=baudrate, hello_timeout_s=5)
+            return await LockClient.connect(
+                port, baudrate=baudrate, hello_timeout_s=5, tracer=tracer_for(port)
+            )
         except Exception as exc:
             last = exc
             await asyncio.sleep(0.25)

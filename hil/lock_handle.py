@@ -12,6 +12,7 @@ from typing import Any
 from firmware.control import ControlClient
 from firmware.process import EmulatedBoard
 from hil.actuators import Actuators, SideChannelActuators
+from hil.link_trace import tracer_for
 from safetool.client import LockClient
 from safetool.transport import Transport, make_transport
 
@@ -114,7 +115,7 @@ async def connect(port: str, attempts: int = 20, *, wrap: Wrap | None = None) ->
     ``wrap`` goes round the link before HELLO."""
     last: Exception | None = None
     for _ in range(attempts):
-        client = LockClient(make_transport(port), hello_timeout_s=5)
+        client = LockClient(make_transport(port), hello_timeout_s=5, tracer=tracer_for(port))
         if wrap is not None:
             client.transport = wrap(client.transport)
         try:

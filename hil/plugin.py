@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from pathlib import Path
 
 import looptime
@@ -27,7 +27,7 @@ import pytest
 import pytest_asyncio
 
 from firmware.process import EmulatedBoard, EmulatorProcess
-from hil import campaign, capabilities, html_report
+from hil import campaign, capabilities, html_report, link_trace
 from hil.faults import Faults
 from hil.inloop import EmulatorInLoop
 from hil.labgrid_boards import LabgridBench, LabgridSetupError, labgrid_installed
@@ -284,6 +284,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     lacking = capabilities.missing(needs, provided)
     if lacking:
         pytest.skip(f"needs {', '.join(lacking)}: {where} cannot")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A test that fails in its setup or body shows what its links carried last."""
+    report = yield
+    if report.failed and report.when in ("setup", "call"):
+        text = link_trace.report_text()
+        if text:
+            report.sections.append(("link trace", text))
+    if report.when == "teardown":
+        link_trace.forget()
+    return report
 
 
 @pytest.hookimpl(tryfirst=True)

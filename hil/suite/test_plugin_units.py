@@ -186,3 +186,42 @@ async def test_a_memory_board_lives_in_the_tests_own_process(tmp_path: Path, pki
     finally:
         await lock.client.close()
         await board.stop()
+
+
+FAILING_ON_PURPOSE = """
+from hil.lock_handle import Lock
+
+
+async def test_passes(lock: Lock) -> None:
+    await lock.client.status()
+
+
+async def test_fails_after_a_status(lock: Lock) -> None:
+    await lock.client.status()
+    raise AssertionError("on purpose")
+"""
+
+
+def test_a_failing_test_shows_what_its_link_carried_last(tmp_path: Path) -> None:
+    """The bytes a flake leaves behind: each chunk the client sent and received, and when."""
+    (tmp_path / "test_on_purpose.py").write_text(FAILING_ON_PURPOSE, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    config = ["-c", str(root / "pyproject.toml"), "--rootdir", str(root), "-p", "no:cacheprovider"]
+    memory = ["-n", "0", "--transport", "memory"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", str(tmp_path), *config, *memory],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
+    failure = run.stdout.split("link trace")
+    assert len(failure) == 2, run.stdout  # shown once: for the failed test, not the passed one
+    shown = failure[1].split("short test summary")[0].splitlines()
+    assert [line for line in shown if "://" in line] == shown[1:2], shown  # its own link only
+    lines = shown[1:6]
+    assert lines[0].startswith("memory://") and "the last 4 chunks" in lines[0], lines
+    hello, status = lines[1].split(), lines[3].split()
+    assert (hello[1], hello[2], hello[3]) == ("tx", "15", "B")  # HELLO, as SPEC.md 3 frames it
+    assert status[1] == "tx" and [line.split()[1] for line in lines[2:5:2]] == ["rx", "rx"]
