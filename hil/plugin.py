@@ -197,6 +197,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "board_process: boards in their own processes, in an in_memory module"
     )
+    if config.getoption("dist", "no") == "worksteal" and _runs_hil(config):
+        # long_first needs the tests handed out in order, the long ones each to its own worker
+        # first; worksteal (pyproject.toml's default, for tests/) gives each worker a block of
+        # them, the long ones all to the first
+        config.option.dist = "load"
     rig_file = config.getoption("hil_rig", None)
     config.stash[LAB_KEY] = _labgrid_bench(config, rig_file)
     try:
@@ -363,6 +368,12 @@ def _labgrid_bench(config: pytest.Config, rig_file: str | None) -> LabgridBench 
         raise pytest.UsageError(str(exc)) from None
     config.add_cleanup(bench.close)  # runs after failures and Ctrl-C too
     return bench
+
+
+def _runs_hil(config: pytest.Config) -> bool:
+    """Whether the command names the HIL suite (or a part of it)."""
+    hil_root = config.rootpath / "hil"
+    return any(Path(arg.split("::")[0]).resolve().is_relative_to(hil_root) for arg in config.args)
 
 
 def _is_hil(nodeid: str) -> bool:

@@ -7,6 +7,8 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
@@ -17,6 +19,7 @@ from hil.emulated import EmulatedBoard
 from hil.fuzz import SEQ_WINDOW, SESSION_MUTATIONS, session_frames
 from hil.labgrid_boards import labgrid_installed
 from hil.measure import Measurement, MeasurementFailed, Recorder
+from hil.plugin import _runs_hil
 from hil.rig import RigBoard, RigFileError, Switch, load_rig
 from protocols.catalogue import Flags, MsgType
 
@@ -225,3 +228,18 @@ def test_a_failing_test_shows_what_its_link_carried_last(tmp_path: Path) -> None
     hello, status = lines[1].split(), lines[3].split()
     assert (hello[1], hello[2], hello[3]) == ("tx", "15", "B")  # HELLO, as SPEC.md 3 frames it
     assert status[1] == "tx" and [line.split()[1] for line in lines[2:5:2]] == ["rx", "rx"]
+
+
+def test_a_run_of_the_hil_suite_is_told_apart_from_a_run_of_tests() -> None:
+    """The HIL suite hands its tests out in order (its long_first tests each to a worker of
+    their own, first); pyproject.toml's work stealing is for tests/ (docs/hil.md)."""
+    root = Path(__file__).resolve().parents[2]
+
+    def runs_hil(*args: Path) -> bool:
+        config = SimpleNamespace(rootpath=root, args=[str(arg) for arg in args])
+        return _runs_hil(cast(pytest.Config, config))
+
+    assert runs_hil(root / "hil")
+    assert runs_hil(root / "tests", root / "hil/suite/test_basics.py::test_identify")
+    assert not runs_hil(root / "tests")
+    assert not runs_hil(root / "tests/unit/test_session.py", root / "hilly.py")
