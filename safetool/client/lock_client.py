@@ -66,6 +66,11 @@ def loop_time() -> float:
         return time.monotonic()
 
 
+def _sooner(deadline: float | None, than: float | None) -> bool:
+    """Whether ``deadline`` comes before ``than`` (``None``: no deadline, never)."""
+    return deadline is not None and (than is None or deadline < than)
+
+
 class LockClient:
     def __init__(
         self,
@@ -273,12 +278,11 @@ class LockClient:
                 self.bytes_received += len(data)
                 if self._tracer is not None:
                     self._tracer("rx", data)
-                rejected = self.connection.stats.frames_rejected
+                waiting_until = self.connection.next_deadline()
                 self.connection.receive_data(data)
-                if self.connection.stats.frames_rejected != rejected:
-                    # a damaged frame while an answer is awaited is most often that answer: it
-                    # is asked for again at once (SPEC.md 7.1), not when the timer task's
-                    # current wait ends
+                if _sooner(self.connection.next_deadline(), waiting_until):
+                    # the timer task sleeps until the deadline it last read: what came brought
+                    # one forward (a damaged frame hurries the resend, SPEC.md 7.1)
                     self._timer_wakeup.set()
                 self._dispatch()
                 await self._flush()

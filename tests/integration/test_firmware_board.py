@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from firmware.bootloader import Bootloader
 from firmware.flash import DEFAULT_SLOT_SIZE, ERASED, PAGE_SIZE, Flash
@@ -72,9 +71,11 @@ def images(pki: Path) -> dict[str, Path]:
     return made
 
 
-def _firmware_key(pki: Path) -> Ed25519PublicKey:
-    """The key the board's bootloader checks images with (its provisioning)."""
-    return Provisioning.load(pki, "SL-0000-0001").firmware_key
+def _bootloader(flash: Flash, pki: Path) -> Bootloader:
+    """The board's bootloader over ``flash``, as a power-on starts it, checking images with the
+    firmware key of the board's provisioning."""
+    key = Provisioning.load(pki, "SL-0000-0001").firmware_key
+    return Bootloader(flash, key, "SL-100", BUILTIN)
 
 
 async def read_status(port: str, pki: Path) -> tuple[FirmwareStatus, str]:
@@ -227,12 +228,12 @@ def test_flash_erases_to_ff_programs_like_nor_and_counts_time(tmp_path: Path) ->
 def test_bootloader_state_survives_and_trial_from_factory_reverts_to_factory(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
-    key, flash = _firmware_key(pki), Flash(tmp_path)
-    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    flash = Flash(tmp_path)
+    loader = _bootloader(flash, pki)
     assert loader.boot() == BUILTIN
     loader.program("B", images["v250"].read_bytes(), trial=True)
-    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.5.0"
-    again = Bootloader(Flash(tmp_path), key, "SL-100", BUILTIN)
+    assert _bootloader(flash, pki).boot() == "2.5.0"
+    again = _bootloader(Flash(tmp_path), pki)
     assert again.boot() == BUILTIN  # not confirmed: back to what ran before, the factory image
     state = flash.load_state()
     assert state.active is None and state.last_result == InstallResult.REVERTED
@@ -248,11 +249,11 @@ def test_the_running_slot_takes_no_trial_and_only_a_trial_mark_makes_a_slot_tria
 
     from protocols.firmware_messages import FirmwareSlot, SlotState
 
-    key, flash = _firmware_key(pki), Flash(tmp_path)
-    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    flash = Flash(tmp_path)
+    loader = _bootloader(flash, pki)
     loader.boot()
     loader.program("B", images["v250"].read_bytes(), trial=True)
-    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    loader = _bootloader(flash, pki)
     assert loader.boot() == "2.5.0"
     with pytest.raises(ValueError, match=r"^slot B is running: program the other slot for a tri"):
         loader.program("B", images["v250"].read_bytes(), trial=True)
@@ -271,8 +272,8 @@ def test_what_the_bootloader_finds_in_each_slot_names_the_slot_and_the_refusal(
 
     from firmware.bootloader import SlotImage
 
-    key, flash = _firmware_key(pki), Flash(tmp_path)
-    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    flash = Flash(tmp_path)
+    loader = _bootloader(flash, pki)
     loader.boot()
     assert loader.inspect("B") == SlotImage("B", SlotState.EMPTY)
     flash.write_image("A", b"not an image" * 100)
@@ -375,14 +376,14 @@ def test_board_erases_ahead_so_a_chunk_waits_only_for_its_programming(tmp_path: 
 def test_a_bootloader_judges_slots_by_the_saved_floor_before_it_boots(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
-    key, flash = _firmware_key(pki), Flash(tmp_path)
-    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    flash = Flash(tmp_path)
+    loader = _bootloader(flash, pki)
     loader.boot()
     loader.program("A", images["v220"].read_bytes(), trial=False)  # counter 1
     state = flash.load_state()
     state.security_floor = 3
     flash.save_state(state)
-    fresh = Bootloader(flash, key, "SL-100", BUILTIN)
+    fresh = _bootloader(flash, pki)
     assert (fresh.inspect("A").state, fresh.inspect("A").refusal) == (
         SlotState.INVALID,
         InstallResult.BELOW_FLOOR,
@@ -393,13 +394,13 @@ def test_a_damaged_running_image_falls_back_to_the_other_slot_for_good(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
     """Not on trial: a fallback is not reverted at the next boot."""
-    key, flash = _firmware_key(pki), Flash(tmp_path)
-    loader = Bootloader(flash, key, "SL-100", BUILTIN)
+    flash = Flash(tmp_path)
+    loader = _bootloader(flash, pki)
     loader.boot()
     loader.program("A", images["v240"].read_bytes(), trial=False)
-    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.4.0"
+    assert _bootloader(flash, pki).boot() == "2.4.0"
     flash.write_image("B", images["v250"].read_bytes())  # valid, never marked
     flash.erase_page("A", 0)  # the running image's header is lost
-    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.5.0"
+    assert _bootloader(flash, pki).boot() == "2.5.0"
     assert (flash.load_state().active, flash.load_state().trial) == ("B", False)
-    assert Bootloader(flash, key, "SL-100", BUILTIN).boot() == "2.5.0"
+    assert _bootloader(flash, pki).boot() == "2.5.0"
