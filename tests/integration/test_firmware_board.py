@@ -78,6 +78,15 @@ def _bootloader(flash: Flash, pki: Path) -> Bootloader:
     return Bootloader(flash, key, "SL-100", BUILTIN)
 
 
+def _programmed_in_a(image: Path, pki: Path, tmp_path: Path) -> Flash:
+    """A factory-fresh board's flash with ``image`` programmed into slot A for its next boot."""
+    flash = Flash(tmp_path)
+    loader = _bootloader(flash, pki)
+    loader.boot()
+    loader.program("A", image.read_bytes(), trial=False)
+    return flash
+
+
 async def read_status(port: str, pki: Path) -> tuple[FirmwareStatus, str]:
     """A fresh connection (the board may have been power-cycled): status and IDENTIFY's version."""
     async with await LockClient.connect(port) as client:
@@ -376,10 +385,7 @@ def test_board_erases_ahead_so_a_chunk_waits_only_for_its_programming(tmp_path: 
 def test_a_bootloader_judges_slots_by_the_saved_floor_before_it_boots(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
-    flash = Flash(tmp_path)
-    loader = _bootloader(flash, pki)
-    loader.boot()
-    loader.program("A", images["v220"].read_bytes(), trial=False)  # counter 1
+    flash = _programmed_in_a(images["v220"], pki, tmp_path)  # counter 1
     state = flash.load_state()
     state.security_floor = 3
     flash.save_state(state)
@@ -394,10 +400,7 @@ def test_a_damaged_running_image_falls_back_to_the_other_slot_for_good(
     pki: Path, images: dict[str, Path], tmp_path: Path
 ) -> None:
     """Not on trial: a fallback is not reverted at the next boot."""
-    flash = Flash(tmp_path)
-    loader = _bootloader(flash, pki)
-    loader.boot()
-    loader.program("A", images["v240"].read_bytes(), trial=False)
+    flash = _programmed_in_a(images["v240"], pki, tmp_path)
     assert _bootloader(flash, pki).boot() == "2.4.0"
     flash.write_image("B", images["v250"].read_bytes())  # valid, never marked
     flash.erase_page("A", 0)  # the running image's header is lost
