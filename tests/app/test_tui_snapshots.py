@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.events import Mount
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -24,7 +25,7 @@ from safetool.tui.screens.firmware import FirmwareScreen
 from safetool.tui.screens.keypad import KeypadDialog
 from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.screens.visit import VisitScreen
-from tests.tui_support import fake_app
+from tests.tui_support import fake_app, wait_until
 
 LANGUAGES = ["en", "zh_CN"]
 SnapCompare = Callable[..., bool]
@@ -36,12 +37,24 @@ def english_afterwards() -> object:
     set_language("en")
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A focused input blinks its cursor every 0.5 s of real time, so a screenshot taken on a
+    busy machine could catch it either way. Here a cursor shows while its input has the focus,
+    as it does in the first half second after a key press."""
+    mount = Input._on_mount
+
+    def mount_steady(self: Input, event: Mount) -> None:
+        mount(self, event)
+        self.cursor_blink = False
+
+    monkeypatch.setattr(Input, "_on_mount", mount_steady)
+
+
 async def until(pilot: Pilot[None], check: Callable[[], bool]) -> None:
-    for _ in range(100):
-        if check():
-            break
-        await pilot.pause(0.02)
-    await pilot.pause(0.1)
+    """Let the app run until ``check()`` holds: a screenshot of a screen that is not ready yet
+    would be a wrong picture, so a wait that runs out fails here and says so."""
+    await wait_until(pilot, check, timeout_s=30, what="the screen to be ready for its picture")
 
 
 async def on_dashboard(pilot: Pilot[None]) -> None:
