@@ -1,15 +1,19 @@
 """Screen behaviour that needs no board (fixed data): the command palette lists every action,
 the dashboard's firmware box and the Firmware screen, disconnecting goes back to Connect, help
-per screen, service errors in Chinese."""
+per screen, service errors in Chinese, a footer that draws its keys again only when they change."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from safetool.tui.i18n import set_language
 from safetool.tui.screens.connect import ConnectScreen
@@ -17,6 +21,7 @@ from safetool.tui.screens.dashboard import DashboardScreen
 from safetool.tui.screens.firmware import FirmwareScreen
 from safetool.tui.screens.help import HelpScreen
 from safetool.tui.screens.recover import RecoverScreen
+from safetool.tui.widgets.key_footer import KeyFooter
 from tests.tui_support import fake_app, shown, wait_until
 
 
@@ -278,6 +283,43 @@ async def test_the_diagnose_names_and_readings_are_whole_at_80_columns(
         await pilot.pause(0.1)
         assert picker.display and app.focused is picker
         assert all(check_title(name) in shown(picker) for name in list(CHECKS)[:6])
+
+
+class _TwoFields(App[None]):
+    """Two inputs and the footer: focus moves without changing the keys; ``armed`` adds one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "download", "Download"),
+        Binding("f6", "export", "Export"),
+    ]
+    armed = reactive(False, bindings=True)
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="one")
+        yield Input(id="two")
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if action != "export" or self.armed else None  # None: shown, disabled
+
+
+async def test_the_footer_draws_its_keys_again_only_when_they_change() -> None:
+    """Textual asks the footer to redraw after every change of focus; mounting its keys anew
+    each time cost a fifth of the app's drawing. A change of the keys still shows at once."""
+    app = _TwoFields()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await wait_until(pilot, lambda: len(app.query(FooterKey)) == 2, what="footer")
+        drawn = list(app.query(FooterKey))
+        for field in ("#two", "#one", "#two"):
+            app.query_one(field).focus()
+            await pilot.pause()
+        assert list(app.query(FooterKey)) == drawn  # the same widgets: nothing mounted again
+        assert [key.has_class("-disabled") for key in drawn] == [False, True]
+        app.armed = True
+        await wait_until(
+            pilot,
+            lambda: [key.has_class("-disabled") for key in app.query(FooterKey)] == [False, False],
+        )
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

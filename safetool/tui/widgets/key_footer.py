@@ -19,10 +19,30 @@ class KeyFooter(Footer):
     def __init__(self, drop_first: tuple[str, ...] = ()) -> None:
         super().__init__(compact=True, show_command_palette=False)
         self.drop_first = drop_first
+        self._drawn: tuple[object, ...] | None = None
+        """The keys the footer shows now, as :meth:`_keys_to_show` gave them."""
 
     async def recompose(self) -> None:
+        """Draw the keys again when they changed. Textual asks after every change of focus or
+        bindings; most leave the keys as they were, and mounting them anew costs a restyle of
+        the whole footer each time."""
+        wanted = self._keys_to_show()
+        if wanted is not None and wanted == self._drawn:
+            return
         await super().recompose()
+        self._drawn = wanted
         self._fit()
+
+    def _keys_to_show(self) -> tuple[object, ...] | None:
+        """What the footer draws from: each shown binding (its key, label and group), whether it
+        is enabled, and the key as shown (None before the screen's bindings are known)."""
+        if not (self._bindings_ready and self.is_attached):
+            return None
+        return tuple(
+            (binding, enabled, tooltip, self.app.get_key_display(binding))
+            for _, binding, enabled, tooltip in self.screen.active_bindings.values()
+            if binding.show
+        )
 
     def on_resize(self) -> None:
         self._fit()
