@@ -18,10 +18,12 @@ from safetool.tui.app import SafetoolApp
 from safetool.tui.i18n import set_language
 from safetool.tui.screens.audit import AuditScreen
 from safetool.tui.screens.config import ConfigScreen
+from safetool.tui.screens.connect import ConnectScreen
 from safetool.tui.screens.dashboard import DashboardScreen
 from safetool.tui.screens.diagnose import DiagnoseScreen
 from safetool.tui.screens.file_dialog import ImageDialog
 from safetool.tui.screens.firmware import FirmwareScreen
+from safetool.tui.screens.help import HelpScreen
 from safetool.tui.screens.keypad import KeypadDialog
 from safetool.tui.screens.recover import RecoverScreen
 from safetool.tui.screens.visit import VisitScreen
@@ -52,9 +54,24 @@ def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def until(pilot: Pilot[None], check: Callable[[], bool]) -> None:
-    """Let the app run until ``check()`` holds: a screenshot of a screen that is not ready yet
-    would be a wrong picture, so a wait that runs out fails here and says so."""
+    """Let the app run until ``check()`` holds and the screen shows it: a screenshot of a
+    screen that is not ready yet would be a wrong picture, so a wait that runs out fails here
+    and says so."""
     await wait_until(pilot, check, timeout_s=30, what="the screen to be ready for its picture")
+    await settled(pilot)
+
+
+async def settled(pilot: Pilot[None], frames: int = 3) -> None:
+    """Let the app draw until ``frames`` pictures in a row are the same. A state the screen
+    holds can reach the picture a frame later: on a busy machine a text that grew from one
+    line to four was once taken with only its first line, before the new layout."""
+    pictures: list[str] = []
+    for _ in range(200):
+        await pilot.pause(0.02)
+        pictures = [*pictures[-(frames - 1) :], pilot.app.export_screenshot()]
+        if len(pictures) == frames and len(set(pictures)) == 1:
+            return
+    raise AssertionError("the screen kept changing for 4 s: no steady picture to compare")
 
 
 async def on_dashboard(pilot: Pilot[None]) -> None:
@@ -66,7 +83,7 @@ async def on_dashboard(pilot: Pilot[None]) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_connect(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
     async def ready(pilot: Pilot[None]) -> None:
-        await pilot.pause(0.2)
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConnectScreen))
 
     assert snap_compare(fake_app(tmp_path, language), run_before=ready)
 
@@ -91,6 +108,7 @@ def test_recover(snap_compare: SnapCompare, tmp_path: Path, language: str) -> No
         assert isinstance(screen, RecoverScreen)
         await until(pilot, lambda: screen.challenge is not None)
         await pilot.press(*"12345678")
+        await settled(pilot)
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
     assert snap_compare(app, run_before=typing_the_response)
@@ -117,7 +135,7 @@ def test_help(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
     async def help_open(pilot: Pilot[None]) -> None:
         await on_dashboard(pilot)
         await pilot.press("f1")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
     assert snap_compare(app, run_before=help_open)
@@ -146,7 +164,7 @@ def test_keypad_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
         await app.push_screen(dialog)
         for key in "15#":
             dialog.key_seen(key)
-        await pilot.pause(0.1)
+        await settled(pilot)
 
     app = fake_app(tmp_path, "zh_CN", port="/dev/ttyUSB0")
     assert snap_compare(app, run_before=three_keys)
@@ -162,6 +180,7 @@ def test_audit(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None
         await until(pilot, lambda: screen.report is not None)
         screen.query_one("#audit-text").focus()
         await pilot.press(*"slot")
+        await settled(pilot)
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
     assert snap_compare(app, run_before=downloaded)
@@ -177,6 +196,7 @@ def test_visit(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None
         await until(pilot, lambda: bool(screen.parts))
         screen.query_one("#visit-site").focus()
         await pilot.press(*"Bank of Qingdao")
+        await settled(pilot)
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
     assert snap_compare(app, run_before=site_typed)
