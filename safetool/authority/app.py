@@ -36,6 +36,7 @@ from safetool.authority.export import parse_ledger_filter, to_csv, to_json
 from safetool.authority.ledger import LedgerEntry
 from safetool.authority.operators import OperatorDesk
 from safetool.authority.service import Authority
+from safetool.authority.settings import OPERATOR_TOKEN_ENV
 from safetool.authority.wire import (
     U32_MAX,
     CloseReport,
@@ -49,8 +50,6 @@ from safetool.messages import Message
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024
-OPERATOR_TOKEN_ENV = "SAFETOOL_OPERATOR_TOKEN"
-MIN_OPERATOR_TOKEN_LENGTH = 16
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

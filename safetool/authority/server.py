@@ -17,10 +17,9 @@ import uvicorn
 from safetool.authority.app import create_app
 from safetool.authority.errors import AuthorityConfigError
 from safetool.authority.service import Authority
+from safetool.authority.settings import DEFAULT_HOST, DEFAULT_PORT
 from safetool.messages import Message, os_error_message
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8470
 BACKLOG = 2048
 
 

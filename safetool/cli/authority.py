@@ -18,14 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from safetool.authority.app import MIN_OPERATOR_TOKEN_LENGTH, OPERATOR_TOKEN_ENV
 from safetool.authority.database import DB_ENV, default_database_url, describe
 from safetool.authority.errors import AuthorityConfigError
 from safetool.authority.export import iso_utc, parse_ledger_filter, to_csv, to_json
 from safetool.authority.ledger import RateLimits
 from safetool.authority.revocations import DAY_S, DEFAULT_VALID_DAYS
-from safetool.authority.server import DEFAULT_HOST, DEFAULT_PORT
 from safetool.authority.service import Authority, AuthorityPolicy
+from safetool.authority.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    MIN_OPERATOR_TOKEN_LENGTH,
+    OPERATOR_TOKEN_ENV,
+)
 from safetool.cli.common import (
     add_output_options,
     cells,

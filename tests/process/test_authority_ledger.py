@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -16,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
@@ -28,7 +32,13 @@ from protocols.recovery import (
     seal_code,
     with_check_digit,
 )
-from safetool.authority.database import create_ledger_engine, schema_revision
+from safetool.authority.database import (
+    NEWEST_REVISION,
+    _alembic_config,
+    create_ledger_engine,
+    open_ledger_database,
+    schema_revision,
+)
 from safetool.authority.devpostgres import (
     PostgresUnavailable,
     ThrowawayPostgres,
@@ -482,9 +492,47 @@ def test_exports_hold_every_entry(authority: Authority, pki: Path) -> None:
 
 def test_migrated_schema_matches_the_models(authority: Authority) -> None:
     engine = authority.ledger.engine
-    assert schema_revision(engine) == "0006"
+    assert schema_revision(engine) == NEWEST_REVISION
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_the_newest_revision_named_in_the_code_is_alembics_head() -> None:
+    """A ledger at NEWEST_REVISION opens without alembic, so a new migration must move it."""
+    assert ScriptDirectory.from_config(_alembic_config()).get_heads() == [NEWEST_REVISION]
+
+
+def test_a_ledger_at_an_older_schema_is_brought_to_the_newest(database_url: str) -> None:
+    engine = create_ledger_engine(database_url)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+    assert schema_revision(engine) == "0005"
+    engine.dispose()
+    engine = open_ledger_database(database_url)
+    assert schema_revision(engine) == NEWEST_REVISION
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+
+
+def test_a_current_ledger_opens_without_loading_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    open_ledger_database(url).dispose()  # a new ledger: alembic creates the schema
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from safetool.authority.database import open_ledger_database; "
+            f"open_ledger_database({url!r}).dispose(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert opened.stdout.strip() == "[]"
 
 
 def test_in_memory_and_unknown_databases_are_refused() -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from hil.plugin import BoardFactory, EmulatorProcess
-from safetool.authority.app import OPERATOR_TOKEN_ENV
 from safetool.authority.client import AuthorityClient
+from safetool.authority.settings import OPERATOR_TOKEN_ENV
 from safetool.services.devpki import init_dev_pki
 from tests.cli_harness import safetool_here
 from tests.trust_helpers import hard_lockout
