@@ -12,7 +12,7 @@ from hil.capabilities import EMULATED, MEMORY
 from hil.inloop import EmulatorInLoop
 from hil.lock_handle import Lock, connect
 from hil.rfc2217 import Rfc2217Server
-from safetool.transport.ble_backend_bumble import HCI_ENV
+from safetool.transport.ble_scan import EMULATED_RADIO_ENV as HCI_ENV
 
 
 class EmulatedBoard:
