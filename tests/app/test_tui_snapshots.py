@@ -4,7 +4,7 @@ tests/__snapshots__/test_tui_snapshots/; review them by eye when they change
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from tests.tui_support import fake_app, wait_until
 
 LANGUAGES = ["en", "zh_CN"]
 SnapCompare = Callable[..., bool]
+RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 
 
 @pytest.fixture(autouse=True)
@@ -54,11 +55,19 @@ def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def until(pilot: Pilot[None], check: Callable[[], bool]) -> None:
-    """Let the app run until ``check()`` holds and the screen shows it: a screenshot of a
-    screen that is not ready yet would be a wrong picture, so a wait that runs out fails here
-    and says so."""
+    """Let the app run until ``check()`` holds: a screenshot of a screen that is not ready yet
+    would be a wrong picture, so a wait that runs out fails here and says so."""
     await wait_until(pilot, check, timeout_s=30, what="the screen to be ready for its picture")
-    await settled(pilot)
+
+
+def steady(run_before: RunBefore) -> RunBefore:
+    """``run_before``, then wait for a steady screen: what the picture is taken of."""
+
+    async def then_settled(pilot: Pilot[None]) -> None:
+        await run_before(pilot)
+        await settled(pilot)
+
+    return then_settled
 
 
 async def settled(pilot: Pilot[None], frames: int = 3) -> None:
@@ -71,7 +80,7 @@ async def settled(pilot: Pilot[None], frames: int = 3) -> None:
         pictures = [*pictures[-(frames - 1) :], pilot.app.export_screenshot()]
         if len(pictures) == frames and len(set(pictures)) == 1:
             return
-    raise AssertionError("the screen kept changing for 4 s: no steady picture to compare")
+    raise AssertionError("the screen kept changing over 200 frames: no steady picture to compare")
 
 
 async def on_dashboard(pilot: Pilot[None]) -> None:
@@ -85,18 +94,18 @@ def test_connect(snap_compare: SnapCompare, tmp_path: Path, language: str) -> No
     async def ready(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, ConnectScreen))
 
-    assert snap_compare(fake_app(tmp_path, language), run_before=ready)
+    assert snap_compare(fake_app(tmp_path, language), run_before=steady(ready))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_dashboard(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=on_dashboard)
+    assert snap_compare(app, run_before=steady(on_dashboard))
 
 
 def test_dashboard_light_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
     app = fake_app(tmp_path, "en", port="/dev/ttyUSB0", theme="textual-light")
-    assert snap_compare(app, run_before=on_dashboard)
+    assert snap_compare(app, run_before=steady(on_dashboard))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -108,10 +117,9 @@ def test_recover(snap_compare: SnapCompare, tmp_path: Path, language: str) -> No
         assert isinstance(screen, RecoverScreen)
         await until(pilot, lambda: screen.challenge is not None)
         await pilot.press(*"12345678")
-        await settled(pilot)
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=typing_the_response)
+    assert snap_compare(app, run_before=steady(typing_the_response))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -127,7 +135,7 @@ def test_config(snap_compare: SnapCompare, tmp_path: Path, language: str) -> Non
         await until(pilot, lambda: bool(screen.changed))
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=changed)
+    assert snap_compare(app, run_before=steady(changed))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -138,7 +146,7 @@ def test_help(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=help_open)
+    assert snap_compare(app, run_before=steady(help_open))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -152,7 +160,7 @@ def test_diagnose(snap_compare: SnapCompare, tmp_path: Path, language: str) -> N
         await until(pilot, lambda: screen.report is not None)
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=finished)
+    assert snap_compare(app, run_before=steady(finished))
 
 
 def test_keypad_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
@@ -164,10 +172,9 @@ def test_keypad_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
         await app.push_screen(dialog)
         for key in "15#":
             dialog.key_seen(key)
-        await settled(pilot)
 
     app = fake_app(tmp_path, "zh_CN", port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=three_keys)
+    assert snap_compare(app, run_before=steady(three_keys))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -180,10 +187,9 @@ def test_audit(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None
         await until(pilot, lambda: screen.report is not None)
         screen.query_one("#audit-text").focus()
         await pilot.press(*"slot")
-        await settled(pilot)
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=downloaded)
+    assert snap_compare(app, run_before=steady(downloaded))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -196,10 +202,9 @@ def test_visit(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None
         await until(pilot, lambda: bool(screen.parts))
         screen.query_one("#visit-site").focus()
         await pilot.press(*"Bank of Qingdao")
-        await settled(pilot)
 
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=site_typed)
+    assert snap_compare(app, run_before=steady(site_typed))
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +221,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def firmware_with(image: Path) -> Callable[[Pilot[None]], object]:
+def firmware_with(image: Path) -> RunBefore:
     async def prechecked(pilot: Pilot[None]) -> None:
         await on_dashboard(pilot)
         await pilot.press("f")
@@ -238,7 +243,7 @@ def test_firmware_precheck(
     snap_compare: SnapCompare, tmp_path: Path, language: str, images: dict[str, Path]
 ) -> None:
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=firmware_with(images["allowed"]))
+    assert snap_compare(app, run_before=steady(firmware_with(images["allowed"])))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -246,4 +251,4 @@ def test_firmware_refused_below_the_floor(
     snap_compare: SnapCompare, tmp_path: Path, language: str, images: dict[str, Path]
 ) -> None:
     app = fake_app(tmp_path, language, port="/dev/ttyUSB0")
-    assert snap_compare(app, run_before=firmware_with(images["refused"]))
+    assert snap_compare(app, run_before=steady(firmware_with(images["refused"])))
