@@ -310,7 +310,10 @@ async def test_firmware_install_at_the_mtu_edges_with_pacing(
     board_factory: BoardFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """MTU 247 is in the contract suite; here the other edges, at the default 4 packets / 15 ms."""
+    """MTU 247 is in the contract suite; here the other edges, at the default 4 packets / 15 ms.
+    Nothing is lost on the way: a request sent again because the host stalled past the resend
+    timer is answered twice (the second answer arrives stale), one sent again for a lost frame
+    only once. A busy CI host did the first; only the second is a fault."""
     image = read_image(build_test_image(pki, tmp_path, "v240", os.urandom(16 * 1024), "2.4.0"))
     board = await ble_board(board_factory, monkeypatch, "--pki", str(pki), "--ble-mtu", str(mtu))
     me = technician(pki)
@@ -318,4 +321,10 @@ async def test_firmware_install_at_the_mtu_edges_with_pacing(
         assert ble_transport(client).att_mtu == mtu
         plan = await plan_install(client, me, image, port=board.port, source="test")
         outcome = await asyncio.wait_for(install(client, me, image, plan, retries=0), 60)
-        assert outcome.version == "2.4.0" and client.connection.retransmits == 0
+        assert outcome.version == "2.4.0"
+        connection = client.connection
+        for _ in range(100):  # a second answer to the last resend may still be on its way
+            if connection.stale_responses >= connection.retransmits:
+                break
+            await asyncio.sleep(0.03)
+        assert connection.stale_responses >= connection.retransmits, "a frame was lost"
