@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -428,7 +429,18 @@ def imgtool_command() -> list[str]:
     return [sys.executable, "-m", "imgtool.main"]
 
 
-def build_image(request: BuildRequest) -> Image:
+ImgtoolRunner = Callable[[list[str]], "subprocess.CompletedProcess[str]"]
+"""Runs imgtool with these arguments; its exit code, standard output and standard error."""
+
+
+def run_imgtool(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    """MCUboot's imgtool in a process of its own, as a release manager's machine runs it."""
+    return subprocess.run(
+        [*imgtool_command(), *arguments], capture_output=True, text=True, check=False
+    )
+
+
+def build_image(request: BuildRequest, imgtool: ImgtoolRunner = run_imgtool) -> Image:
     """Sign ``request.payload`` with imgtool into ``request.output``; return the parsed image."""
     version = _checked_build_inputs(request)
     public_key = _public_of(request.key)
@@ -441,7 +453,6 @@ def build_image(request: BuildRequest) -> Image:
     }
     with tempfile.TemporaryDirectory(prefix="safetool-build-") as scratch:
         command = [
-            *imgtool_command(),
             "sign",
             "--key",
             str(request.key),
@@ -467,7 +478,7 @@ def build_image(request: BuildRequest) -> Image:
         output = Path(scratch) / "signed.bin"
         command += [str(request.payload), str(output)]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            result = imgtool(command)
         except OSError as error:
             raise FirmwareUsageError(
                 Message("build.imgtool_failed_to_run", {"reason": os_error_message(error)}),

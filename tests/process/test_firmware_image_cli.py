@@ -11,9 +11,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from hil.images import imgtool_in_process
 from protocols.firmware_image import TlvType, parse_image
+from safetool.messages import Message
 from safetool.services.devpki import init_dev_pki, private_pem, write_private
-from safetool.services.firmware_image import imgtool_command
+from safetool.services.firmware_image import (
+    BuildRequest,
+    FirmwareImageError,
+    build_image,
+    imgtool_command,
+    run_imgtool,
+)
 from tests.cli_harness import safetool_here
 
 PAYLOAD_BYTES = 6000
@@ -374,3 +382,37 @@ async def test_usage_errors_are_explained(workspace: Path) -> None:
         str(workspace / "y.img"),
     )
     assert code == 2 and "private key" in err
+
+
+def test_the_suites_in_process_imgtool_signs_what_the_process_signs(workspace: Path) -> None:
+    """hil.images signs the suite's images with imgtool in its own process; the bytes, and a
+    refusal, are the same as from the process ``safetool firmware build`` starts."""
+
+    def request(output: str, slot_size_bytes: int | None = None) -> BuildRequest:
+        return BuildRequest(
+            payload=workspace / "app.bin",
+            output=workspace / output,
+            key=workspace / KEY_PATH,
+            version="2.5.0",
+            security_counter=3,
+            model="SL-100",
+            hardware_revisions=("B",),
+            channel="stable",
+            notes="在线 notes",
+            slot_size_bytes=slot_size_bytes,
+        )
+
+    by_process = build_image(request("by-process.img"))
+    in_process = build_image(request("in-process.img"), imgtool=imgtool_in_process)
+    assert (workspace / "in-process.img").read_bytes() == (
+        workspace / "by-process.img"
+    ).read_bytes()
+    assert in_process.security_counter == by_process.security_counter == 3
+    refusals = []
+    for imgtool in (run_imgtool, imgtool_in_process):
+        with pytest.raises(FirmwareImageError) as refused:
+            build_image(request("too-large.img", slot_size_bytes=4096), imgtool=imgtool)
+        coded = refused.value.coded[0]
+        assert isinstance(coded, Message)
+        refusals.append(coded.key)
+    assert refusals == ["build.too_large", "build.too_large"]
