@@ -155,8 +155,7 @@ def _revision(connection: Connection) -> str | None:
     from alembic's own table with plain SQL, so that opening a current ledger needs no alembic."""
     if not inspect(connection).has_table("alembic_version"):
         return None
-    versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-    found = list(versions)
+    found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     return str(found[0]) if len(found) == 1 else None
 
 
