@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from firmware.control import ControlClient
 
@@ -21,6 +21,30 @@ READY_TIMEOUT_S = 20.0
 
 class EmulatorFailed(RuntimeError):
     """The emulator process exited or said nothing before it was ready."""
+
+
+class BoardProcess(Protocol):
+    """What :class:`EmulatorProcess` needs of the process it started: asyncio's subprocess, or
+    a board forked from a process that has already imported the board's code
+    (:mod:`hil.forked`, for test runs that start a hundred boards)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    @property
+    def stdout(self) -> asyncio.StreamReader | None: ...
+
+    @property
+    def stderr(self) -> asyncio.StreamReader | None: ...
+
+    async def wait(self) -> int: ...
+
+    def kill(self) -> None: ...
+
+    def terminate(self) -> None: ...
 
 
 class EmulatedBoard:
@@ -69,18 +93,25 @@ class EmulatedBoard:
 class EmulatorProcess(EmulatedBoard):
     def __init__(self, *args: str, state_dir: Path | None = None) -> None:
         super().__init__(*args, state_dir=state_dir)
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: BoardProcess | None = None
 
-    async def start(self) -> Self:
-        argv = [sys.executable, "-m", "firmware", "--json", *self.args]
-        if self.state_dir is not None:
-            argv += ["--state", str(self.state_dir)]
-        self.process = await asyncio.create_subprocess_exec(
+    async def spawn(self, argv: list[str]) -> BoardProcess:
+        """Start ``python -m firmware`` with ``argv``: stdin empty, stdout and stderr piped."""
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "firmware",
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
+
+    async def start(self) -> Self:
+        argv = ["--json", *self.args]
+        if self.state_dir is not None:
+            argv += ["--state", str(self.state_dir)]
+        self.process = await self.spawn(argv)
         assert self.process.stdout is not None
         try:
             line = await asyncio.wait_for(self.process.stdout.readline(), READY_TIMEOUT_S)

@@ -202,15 +202,15 @@ async def serve(
         "state": str(args.state) if args.state else None,
         **extra,
     }
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the ready line: a stop sent on
+        with contextlib.suppress(NotImplementedError):  # seeing it closes the board cleanly
+            loop.add_signal_handler(signum, stop.set)
     if args.json:
         print(json.dumps(ready), flush=True)
     else:
         announce(ready)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:

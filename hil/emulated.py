@@ -9,6 +9,7 @@ from pathlib import Path
 from firmware.process import EmulatedBoard as BoardRunner
 from firmware.process import EmulatorProcess
 from hil.capabilities import EMULATED, MEMORY
+from hil.forked import ForkedEmulator
 from hil.inloop import EmulatorInLoop
 from hil.lock_handle import Lock, connect
 from hil.rfc2217 import Rfc2217Server
@@ -27,7 +28,7 @@ class EmulatedBoard:
 
     async def start(self) -> str:
         extra = {"tcp": ["--tcp", "0"], "ble": ["--ble"]}.get(self.transport, [])
-        runner = EmulatorInLoop if self.transport == MEMORY else EmulatorProcess
+        runner = EmulatorInLoop if self.transport == MEMORY else ForkedEmulator
         self.process = runner(*self.args, *extra, state_dir=self.state_dir)
         await self.process.start()
         port = self.process.port

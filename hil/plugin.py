@@ -26,9 +26,10 @@ import looptime
 import pytest
 import pytest_asyncio
 
-from firmware.process import EmulatedBoard, EmulatorProcess
+from firmware.process import EmulatedBoard
 from hil import campaign, capabilities, html_report, link_trace
 from hil.faults import Faults
+from hil.forked import ForkedEmulator
 from hil.inloop import EmulatorInLoop
 from hil.labgrid_boards import LabgridBench, LabgridSetupError, labgrid_installed
 from hil.lock_handle import Lock
@@ -74,7 +75,7 @@ async def board_factory(
 
     async def start(*args: str, state_dir: Path | None = None) -> EmulatedBoard:
         directory = state_dir or tmp_path / f"board-{len(started)}"
-        kind = EmulatorInLoop if in_memory else EmulatorProcess
+        kind = EmulatorInLoop if in_memory else ForkedEmulator
         emulator = kind(*args, state_dir=directory)
         started.append(emulator)
         return await emulator.start()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware.process import EmulatorProcess
+from hil.forked import ForkedEmulator
 from hil.rfc2217 import Rfc2217Server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +111,7 @@ class ServedBoard:
 
 @asynccontextmanager
 async def served_board(pki: Path, directory: Path) -> AsyncIterator[ServedBoard]:
-    process = await EmulatorProcess("--pki", str(pki), state_dir=directory / "board").start()
+    process = await ForkedEmulator("--pki", str(pki), state_dir=directory / "board").start()
     server = Rfc2217Server(process.port).start()
     script = directory / "side_channel.py"
     script.write_text(SIDE_CHANNEL_SCRIPT)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from hil.plugin import BoardFactory, EmulatorProcess
+from firmware.process import EmulatorProcess
+from hil.plugin import BoardFactory
 from safetool.authority.client import AuthorityClient
 from safetool.authority.settings import OPERATOR_TOKEN_ENV
 from safetool.services.devpki import init_dev_pki
