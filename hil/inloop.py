@@ -56,6 +56,7 @@ class EmulatorInLoop(EmulatedBoard):
         super().__init__(*args, state_dir=state_dir)
         self.emulator: Emulator | None = None
         self._name = ""
+        self._end: memory.BoardEnd | None = None
 
     async def start(self) -> Self:
         parser = argparse.ArgumentParser(prog="EmulatorInLoop")
@@ -70,7 +71,8 @@ class EmulatorInLoop(EmulatedBoard):
         clock = SystemClock(elapsed=loop.time, wall=lambda: wall_at_zero + loop.time())
         self.emulator = build_emulator(options, clock=clock)
         self._name = f"board-{next(_names)}"
-        port = memory.register(self._name, self.emulator.start_memory())
+        self._end = self.emulator.start_memory()
+        port = memory.register(self._name, self._end)
         self.control = LocalControl(self.emulator)
         self.ready = {
             "port": port,
@@ -80,6 +82,13 @@ class EmulatorInLoop(EmulatedBoard):
             "state": str(self.state_dir) if self.state_dir else None,
         }
         return self
+
+    def move_cable_to(self, other: EmulatorInLoop) -> None:
+        """This board's port now leads to ``other`` (a cable moved to another lock, a USB
+        adapter back under another name): the tool's link drops, and a reopen finds ``other``."""
+        assert self.emulator is not None and other._end is not None, "start() both boards first"
+        memory.register(self._name, other._end)
+        self.emulator.disconnect_client()
 
     async def stop(self) -> None:
         self._shut(clean=True)

@@ -1313,6 +1313,22 @@ INSTALL_FAILURES: dict[str, dict[str, str]] = {
         "Check `safetool firmware status`, then install again.",
         "查看 `safetool firmware status`，然后重新安装。",
     ),
+    "install.failed.another_lock": _(
+        "{port}: lock {found} answered when the install reconnected, not {serial}; nothing was "
+        "sent to it.",
+        "{port}：安装重新连接时应答的是锁 {found}，而不是 {serial}；没有向它发送任何内容。",
+    ),
+    "install.failed.another_lock.meaning": _(
+        "The port now leads to another lock (a cable moved, or the adapter came back under "
+        "another lock's name). {serial} keeps running its old firmware and remembers what it "
+        "has received.",
+        "该端口现在连着另一把锁（线缆被换过，或适配器重新出现时连到了另一把锁）。{serial} "
+        "继续运行原固件，并记住已收到的部分。",
+    ),
+    "install.failed.another_lock.next": _(
+        "Connect {serial} again and run the same install: it continues where it stopped.",
+        "重新连接 {serial}，再执行同一安装：将从中断处继续。",
+    ),
     "install.failed.interrupted": _(
         "{serial}: the install was interrupted: {error}", "{serial}：安装被中断：{error}"
     ),

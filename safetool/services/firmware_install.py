@@ -465,7 +465,7 @@ async def install(
         if restarts[-1] is not None:
             await _wait_for_reboot(client, restarts[-1])
     tell("health")
-    await _open_session_retrying(client, identity)
+    await _open_session_retrying(client, identity, outcome)
     outcome.health = await _health_check(client, plan)
     tell("confirm")
     confirmed = await client.request(FirmwareConfirmRequest())
@@ -558,7 +558,7 @@ async def _with_resume(
             outcome.interruptions.append(str(error))
             await asyncio.sleep(0.2 * (attempt + 1))
             await _reconnect(client)
-            await _open_session_retrying(client, identity)
+            await _open_session_retrying(client, identity, outcome)
 
 
 async def _reconnect(client: LockClient, timeout_s: float = REBOOT_TIMEOUT_S) -> None:
@@ -574,15 +574,30 @@ async def _reconnect(client: LockClient, timeout_s: float = REBOOT_TIMEOUT_S) ->
             await asyncio.sleep(0.2)
 
 
-async def _open_session_retrying(client: LockClient, identity: TechnicianIdentity) -> None:
+async def _open_session_retrying(
+    client: LockClient, identity: TechnicianIdentity, outcome: InstallOutcome
+) -> None:
+    """A new session after a reconnect, with the lock the install was planned for: a port can
+    come back as another lock's (a cable moved, a USB adapter renumbered), whose checks
+    (battery, floor, state) were never made, so the install stops there, sending it nothing."""
     for attempt in range(3):
         try:
-            await open_session(client, identity)
-            return
+            session = await open_session(client, identity)
         except RESUMABLE:
             if attempt == 2:
                 raise
             await _reconnect(client)
+            continue
+        if session.serial != outcome.serial:
+            raise InstallFailed(
+                Message(
+                    "install.failed.another_lock",
+                    {"port": outcome.port, "found": session.serial, "serial": outcome.serial},
+                ),
+                meaning=Message("install.failed.another_lock.meaning", {"serial": outcome.serial}),
+                next_step=Message("install.failed.another_lock.next", {"serial": outcome.serial}),
+            )
+        return
 
 
 async def _wait_for_reboot(client: LockClient, restarts: int) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from firmware.process import EmulatedBoard
 from hil.images import build_test_image
+from hil.inloop import EmulatorInLoop
 from hil.plugin import BoardFactory
 from protocols.catalogue import ErrorCode, MsgType
 from protocols.firmware_image import Image
@@ -35,6 +36,7 @@ from safetool.client import LockClient
 from safetool.client.errors import LockRefused
 from safetool.client.secure import open_session
 from safetool.identity import TechnicianIdentity
+from safetool.messages import Message
 from safetool.services.firmware_image import FirmwareImageError, read_image
 from safetool.services.firmware_install import (
     InstallFailed,
@@ -60,7 +62,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from safetool.services.devpki import init_dev_pki
 
     directory = tmp_path_factory.mktemp("install") / "pki"
-    init_dev_pki(directory)
+    init_dev_pki(directory, boards=("SL-0000-0001", "SL-0000-0002"))
     return directory
 
 
@@ -330,6 +332,30 @@ async def test_a_board_reset_mid_transfer_leaves_the_old_image_and_a_second_run_
     assert outcome.resumed_from and outcome.resumed_from[0] >= size // 3
     assert outcome.bytes_sent < size * 0.6  # only the rest went over the wire
     assert (await running(board.port, pki))[0] == "2.4.0"
+
+
+async def test_a_port_that_comes_back_as_another_lock_gets_nothing_of_the_install(
+    pki: Path, images: dict[str, Path], board_factory: BoardFactory
+) -> None:
+    planned = await board_factory("--pki", str(pki), "--baud", "460800")
+    other = await board_factory("--pki", str(pki), "--serial", "SL-0000-0002")
+    assert isinstance(planned, EmulatorInLoop) and isinstance(other, EmulatorInLoop)
+    size = images["v240"].stat().st_size
+    trace = FrameTypes()
+    task = asyncio.create_task(
+        install_image(planned.port, pki, images["v240"], retries=3, tracer=trace)
+    )
+    await _when_transfer_reaches(planned, 0.4, size)
+    assert trace.count(*TRANSFER_TYPES) > 0
+    planned.move_cable_to(other)
+    trace.sent.clear()
+    with pytest.raises(InstallFailed) as failed:
+        await task
+    found = {"port": planned.port, "found": "SL-0000-0002", "serial": "SL-0000-0001"}
+    assert failed.value.coded[0] == Message("install.failed.another_lock", found)
+    assert "SL-0000-0002" in failed.value.explain() and "SL-0000-0001" in failed.value.explain()
+    assert trace.count(*TRANSFER_TYPES, MsgType.FIRMWARE_ACTIVATE) == 0  # nothing of it to other
+    assert (await running(other.port, pki))[0] == BUILTIN
 
 
 def _cli_install(port: str, pki: Path, image: Path) -> list[str]:
