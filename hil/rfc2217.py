@@ -97,7 +97,11 @@ class Rfc2217Server:
         if "://" in self.serial_url:
             port = serial.serial_for_url(self.serial_url, timeout=0.05, do_not_open=True)
         else:
-            port = _LenientSerial(None, timeout=0.05)
+            # Held as the tool holds a port (an exclusive lock, as ser2net's lock files): a
+            # program that opens the same device meanwhile is told it is busy, rather than
+            # reading half of what the board says (seen when a pty's number came back as
+            # another board's while a stale tool still reopened it by path).
+            port = _LenientSerial(None, timeout=0.05, exclusive=True)
             port.port = self.serial_url
         port.dtr = port.rts = False
         port.open()

@@ -139,5 +139,10 @@ async def test_rfc2217_url_reaches_a_board_through_a_network_server(
             assert (await client.identify()).serial == "SL-0000-0001"
             for _ in range(20):
                 assert (await client.status()).battery_mv > 5000
+            # While shared, the port is the server's: another program opening it is told so,
+            # and reads none of what the board says to the client.
+            with pytest.raises(PortBusy):
+                await SerialTransport(board.port).open()
+            assert (await client.identify()).serial == "SL-0000-0001"
     finally:
         server.stop()
