@@ -1,4 +1,6 @@
-"""``safetool authority ...`` end to end, in subprocesses."""
+"""``safetool authority ...`` end to end: each command as the hotline types it, run in the test's
+process (its parsing, output, exit codes, language); ``serve`` and ``safetool authority`` also
+as processes of their own (Ctrl-C, the entry points)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from protocols.recovery import (
     seal_code,
 )
 from safetool.authority.export import from_csv
+from safetool.command_words import language, use_language
 from safetool.services.devpki import init_dev_pki
+from tests.cli_harness import environment
 
 SERIAL = "SL-0000-0001"
 
@@ -41,14 +45,25 @@ def _wired() -> bool:
 def authority_cli(
     *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "safetool.cli.authority", "authority", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+    """``python -m safetool.cli.authority authority ARGS`` with ``env`` added to the
+    environment, run here: its exit code and what it printed on stdout and stderr."""
+    from safetool.cli.authority import main
+
+    argv = ["authority", *args]
+    out, err = io.StringIO(), io.StringIO()
+    words = language()
+    with (
+        environment({**os.environ, **(env or {})}),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            code = main(argv)
+        except SystemExit as exit:  # argparse: a usage error
+            code = exit.code if isinstance(exit.code, int) else 2
+        finally:
+            use_language(words)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

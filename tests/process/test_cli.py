@@ -8,6 +8,7 @@ import signal
 import sys
 
 from firmware.process import EmulatorProcess
+from hil.forked import run_forked
 from hil.plugin import BoardFactory
 from tests.unit.test_messages import latin_words
 
@@ -26,18 +27,9 @@ INFO_KEYS = {
 
 
 async def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "safetool.cli.main",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    """``safetool ARGS`` as a process of its own (forked with the commands' code already
+    imported, hil/forked.py), ``env`` its whole environment: exit status, stdout, stderr."""
+    return await run_forked("safetool.cli.main:main", list(args), env)
 
 
 async def test_info_json_has_the_documented_fields(board: EmulatorProcess) -> None:

@@ -15,6 +15,7 @@ from protocols.recovery import (
     device_recovery_secret,
     phone_response,
 )
+from safetool.services.devpki import init_dev_pki
 from tests.process.test_cli import run
 from tests.trust_helpers import hard_lockout
 from tests.unit.test_messages import latin_words
@@ -35,7 +36,7 @@ async def test_dev_pki_init_makes_owner_only_keys(tmp_path: Path) -> None:
 
 async def test_recover_by_phone_end_to_end(tmp_path: Path, board_factory: BoardFactory) -> None:
     pki = tmp_path / "pki"
-    assert (await run("dev-pki", "init", str(pki)))[0] == 0
+    init_dev_pki(pki)  # the command itself: test_dev_pki_init_makes_owner_only_keys
     board = await board_factory("--pki", str(pki))
     await hard_lockout(board)
     process = await asyncio.create_subprocess_exec(
@@ -84,7 +85,7 @@ async def test_recover_without_identity_explains(board_factory: BoardFactory) ->
 async def test_recover_by_phone_speaks_chinese(tmp_path: Path, board_factory: BoardFactory) -> None:
     """The challenge to read out, a misheard response and a refused one, all in Chinese."""
     pki = tmp_path / "pki"
-    assert (await run("dev-pki", "init", str(pki)))[0] == 0
+    init_dev_pki(pki)  # the command itself: test_dev_pki_init_makes_owner_only_keys
     board = await board_factory("--pki", str(pki))
     await hard_lockout(board)
     technician = str(pki / "technicians" / "T-1001")
