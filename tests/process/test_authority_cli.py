@@ -24,9 +24,8 @@ from protocols.recovery import (
     seal_code,
 )
 from safetool.authority.export import from_csv
-from safetool.command_words import language, use_language
 from safetool.services.devpki import init_dev_pki
-from tests.cli_harness import environment
+from tests.cli_harness import safetool_here
 
 SERIAL = "SL-0000-0001"
 
@@ -42,28 +41,14 @@ def _wired() -> bool:
     return True
 
 
-def authority_cli(
+async def authority_cli(
     *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m safetool.cli.authority authority ARGS`` with ``env`` added to the
-    environment, run here: its exit code and what it printed on stdout and stderr."""
-    from safetool.cli.authority import main
-
-    argv = ["authority", *args]
-    out, err = io.StringIO(), io.StringIO()
-    words = language()
-    with (
-        environment({**os.environ, **(env or {})}),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-    ):
-        try:
-            code = main(argv)
-        except SystemExit as exit:  # argparse: a usage error
-            code = exit.code if isinstance(exit.code, int) else 2
-        finally:
-            use_language(words)
-    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+    """``safetool authority ARGS`` run here (``tests.cli_harness``), ``env`` added to the
+    environment: its exit code and what it printed on stdout and stderr."""
+    argv = ("authority", *args)
+    code, out, err = await safetool_here(*argv, env={**os.environ, **(env or {})})
+    return subprocess.CompletedProcess(["safetool", *argv], code, out, err)
 
 
 @pytest.fixture
@@ -77,9 +62,9 @@ def _secret(pki: Path) -> bytes:
     return bytes.fromhex((pki / "boards" / SERIAL / "recovery.secret").read_text())
 
 
-def test_issue_close_and_ledger_at_the_hotline_desk(pki: Path, tmp_path: Path) -> None:
+async def test_issue_close_and_ledger_at_the_hotline_desk(pki: Path, tmp_path: Path) -> None:
     challenge = challenge_digits(secrets.token_bytes(16))
-    issued = authority_cli(
+    issued = await authority_cli(
         "issue", "--pki", str(pki), "--serial", SERIAL,
         "--challenge", group_digits(challenge), "--technician", "T-1001", "--counter", "9",
     )  # fmt: skip
@@ -89,13 +74,13 @@ def test_issue_close_and_ledger_at_the_hotline_desk(pki: Path, tmp_path: Path) -
     assert "recovery 9 " in issued.stdout  # the number the lock gave the challenge
 
     seal = seal_code(_secret(pki), SERIAL, 9, challenge)
-    wrong = authority_cli(
+    wrong = await authority_cli(
         "close", "--pki", str(pki), "--serial", SERIAL, "--recovery", "9", "--seal", "000000000"
     )
     assert (
         wrong.returncode == 1 and "close seal" in wrong.stderr and "Traceback" not in wrong.stderr
     )
-    closed = authority_cli(
+    closed = await authority_cli(
         "close", "--pki", str(pki), "--serial", SERIAL, "--recovery", "9", "--seal", seal,
         "--json",
     )  # fmt: skip
@@ -103,33 +88,33 @@ def test_issue_close_and_ledger_at_the_hotline_desk(pki: Path, tmp_path: Path) -
     assert json.loads(closed.stdout)["recovery"]["state"] == "closed"
 
     output = tmp_path / "ledger.csv"
-    exported = authority_cli(
+    exported = await authority_cli(
         "ledger", "--pki", str(pki), "--format", "csv", "--output", str(output)
     )
     assert exported.returncode == 0 and "Wrote 1 entries" in exported.stdout
     [row] = from_csv(output.read_text())
     assert (row["state"], row["seal"], row["technician_id"]) == ("closed", seal, "T-1001")
-    listed = authority_cli("ledger", "--pki", str(pki), "--format", "json")
+    listed = await authority_cli("ledger", "--pki", str(pki), "--format", "json")
     assert json.loads(listed.stdout)["entries"][0]["seal_failures"] == 1
-    table = authority_cli("ledger", "--pki", str(pki), "--state", "closed")
+    table = await authority_cli("ledger", "--pki", str(pki), "--state", "closed")
     assert "1 entries" in table.stdout and SERIAL in table.stdout
 
 
-def test_issue_refusals_have_exit_codes_and_no_traceback(pki: Path) -> None:
+async def test_issue_refusals_have_exit_codes_and_no_traceback(pki: Path) -> None:
     challenge = challenge_digits(secrets.token_bytes(16))
     misheard = challenge[:-1] + str((int(challenge[-1]) + 1) % 10)
-    wrong_digit = authority_cli(
+    wrong_digit = await authority_cli(
         "issue", "--pki", str(pki), "--serial", SERIAL, "--challenge", misheard,
         "--technician", "T-1001", "--counter", "1",
     )  # fmt: skip
     assert wrong_digit.returncode == 2 and "misheard" in wrong_digit.stderr
-    revoked = authority_cli(
+    revoked = await authority_cli(
         "issue", "--pki", str(pki), "--serial", SERIAL, "--challenge", challenge,
         "--technician", "T-1003", "--counter", "1", "--json",
     )  # fmt: skip
     assert revoked.returncode == 1
     assert json.loads(revoked.stdout)["error"] == "CertificateRefused"
-    no_pki = authority_cli(
+    no_pki = await authority_cli(
         "issue", "--serial", SERIAL, "--challenge", challenge, "--technician", "T-1001",
         "--counter", "1",
         env={"SAFETOOL_PKI": ""},
@@ -162,8 +147,8 @@ def test_serve_announces_its_url_and_stops_on_ctrl_c(pki: Path) -> None:
     assert "t" * 32 not in (process.stderr.read() if process.stderr else "")
 
 
-def test_serve_refuses_a_short_operator_token(pki: Path) -> None:
-    result = authority_cli(
+async def test_serve_refuses_a_short_operator_token(pki: Path) -> None:
+    result = await authority_cli(
         "serve", "--pki", str(pki), "--port", "0", env={"SAFETOOL_OPERATOR_TOKEN": "short"}
     )
     assert result.returncode == 2 and "shorter than 16" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 from pathlib import Path
@@ -9,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from firmware.process import EmulatorFailed, EmulatorProcess
-from hil.forked import ForkedEmulator
+from hil.forked import PRELOAD, ForkedEmulator
 from safetool.client import LockClient
 
 
-async def test_a_forked_board_announces_and_answers_as_a_started_one(tmp_path: Path) -> None:
+async def test_a_forked_board_announces_and_answers_as_a_started_one() -> None:
     args = ("--serial", "SL-4242-0042", "--firmware-version", "2.0.0")
     async with EmulatorProcess(*args) as started, ForkedEmulator(*args) as forked:
         assert forked.process is not None and started.process is not None
@@ -54,3 +55,9 @@ async def test_a_forked_board_reports_how_it_ended() -> None:
 async def test_a_forked_board_that_cannot_start_says_why(tmp_path: Path) -> None:
     with pytest.raises(EmulatorFailed, match=r"cannot provision board .*device\.key"):
         await ForkedEmulator("--pki", str(tmp_path / "missing")).start()
+
+
+def test_every_module_the_fork_server_preloads_exists() -> None:
+    """The fork server skips a preload it cannot import without a word: a renamed module
+    would only make every fork slow again."""
+    assert [name for name in PRELOAD if importlib.util.find_spec(name) is None] == []
