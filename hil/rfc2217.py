@@ -1,6 +1,7 @@
 """Share a local serial port over the network with RFC 2217, using pyserial's own server parts.
 
-The rig uses this (or ser2net) to run the suite against ``rfc2217://host:port``. It serves one
+The rig uses this (or ser2net) to run the suite against ``rfc2217://host:port``, or, shared raw
+as ser2net's raw mode shares it, against ``socket://host:port``. It serves one
 client at a time, in two threads, as pyserial's ``rfc2217_server.py`` example does.
 """
 
@@ -58,8 +59,15 @@ class _SocketWriter:
 
 
 class Rfc2217Server:
-    def __init__(self, serial_url: str, host: str = "127.0.0.1", port: int = 0) -> None:
+    """A serial port served to one network client at a time: over RFC 2217 (telnet with the
+    port's settings), or ``raw`` (the bytes alone, as ser2net's raw mode and labgrid's
+    ``NetworkSerialPort`` with ``protocol: raw``), which a client opens as ``socket://``."""
+
+    def __init__(
+        self, serial_url: str, host: str = "127.0.0.1", port: int = 0, *, raw: bool = False
+    ) -> None:
         self.serial_url = serial_url
+        self.raw = raw
         self._listener = socket.create_server((host, port))
         self.host, self.port = self._listener.getsockname()[:2]
         self._stop = threading.Event()
@@ -68,6 +76,8 @@ class Rfc2217Server:
     @property
     def url(self) -> str:
         """The URL a client opens. A pty cannot set modem lines, hence ``ign_set_control``."""
+        if self.raw:
+            return f"socket://{self.host}:{self.port}"
         return f"rfc2217://{self.host}:{self.port}?ign_set_control"
 
     def start(self) -> Rfc2217Server:
@@ -105,15 +115,21 @@ class Rfc2217Server:
             port.port = self.serial_url
         port.dtr = port.rts = False
         port.open()
-        manager = serial.rfc2217.PortManager(cast(Any, port), cast(Any, _SocketWriter(connection)))
+        manager = (
+            None
+            if self.raw
+            else serial.rfc2217.PortManager(cast(Any, port), cast(Any, _SocketWriter(connection)))
+        )
         done = threading.Event()
 
         def serial_to_network() -> None:
             while not done.is_set():
                 try:
                     data = port.read(port.in_waiting or 1)
+                    if data and manager is not None:
+                        data = b"".join(manager.escape(data))
                     if data:
-                        connection.sendall(b"".join(manager.escape(data)))
+                        connection.sendall(data)
                 except (OSError, serial.SerialException):
                     break
             done.set()
@@ -129,7 +145,7 @@ class Rfc2217Server:
                     continue
                 if not data:
                     break
-                port.write(b"".join(manager.filter(data)))
+                port.write(data if manager is None else b"".join(manager.filter(data)))
         except (OSError, serial.SerialException):
             pass
         finally:

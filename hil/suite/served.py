@@ -111,7 +111,7 @@ class ServedBoard:
             "[[board]]\n"
             'name = "lock-a"\n'
             'serial = "SL-0000-0001"\n'
-            f"rfc2217 = {json.dumps(self.server.url)}\n"
+            f"{'tcp' if self.server.raw else 'rfc2217'} = {json.dumps(self.server.url)}\n"
             f'power = {{ on = {json.dumps(self.power_cycle_cmd)}, off = "true", '
             "settle_s = 0.2 }\n"
             + (f"factory_reset = {json.dumps(self.factory_reset_cmd)}\n" if factory_reset else "")
@@ -121,9 +121,12 @@ class ServedBoard:
 
 
 @asynccontextmanager
-async def served_board(pki: Path, directory: Path) -> AsyncIterator[ServedBoard]:
+async def served_board(
+    pki: Path, directory: Path, *, raw: bool = False
+) -> AsyncIterator[ServedBoard]:
+    """The board's port shared over RFC 2217, or ``raw`` (``socket://``, as ser2net's raw mode)."""
     process = await ForkedEmulator("--pki", str(pki), state_dir=directory / "board").start()
-    server = Rfc2217Server(process.port).start()
+    server = Rfc2217Server(process.port, raw=raw).start()
     script = directory / "side_channel.py"
     script.write_text(SIDE_CHANNEL_SCRIPT)
     control = str(process.ready["control"])
