@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,18 +23,6 @@ core, 219 s at two; three a core gained 4 s more and failed a load-sensitive tes
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto`` (the default in pyproject.toml): two workers for each core."""
     return WORKERS_PER_CORE * (os.cpu_count() or 1)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Keep compiled bytecode in ``.pytest_cache/pycache`` even where ``PYTHONDONTWRITEBYTECODE``
-    is set (as on our CI machines): every test run starts hundreds of board and CLI processes,
-    and each would otherwise compile the same sources again. The source tree stays as clean as
-    that setting means it to be; the children inherit the setting from the environment."""
-    prefix = str(config.rootpath / ".pytest_cache" / "pycache")
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = prefix
-    sys.dont_write_bytecode = False
-    sys.pycache_prefix = prefix
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import stat
 import sys
 from pathlib import Path
@@ -76,7 +75,7 @@ async def test_recover_by_phone_end_to_end(tmp_path: Path, board_factory: BoardF
 
 async def test_recover_without_identity_explains(board_factory: BoardFactory) -> None:
     board = await board_factory()
-    bare = {"PATH": "/usr/bin:/bin", "PYTHONPYCACHEPREFIX": os.environ["PYTHONPYCACHEPREFIX"]}
+    bare = {"PATH": "/usr/bin:/bin"}  # no SAFETOOL_TECHNICIAN, no other identity
     code, _, err = await run("recover", "--phone", "--port", board.port, env=bare)
     assert code == 2
     assert "SAFETOOL_TECHNICIAN" in err and "Traceback" not in err
