@@ -12,7 +12,7 @@ from hil.capabilities import EMULATED, MEMORY
 from hil.forked import ForkedEmulator
 from hil.inloop import EmulatorInLoop
 from hil.lock_handle import Lock, connect
-from hil.rfc2217 import Rfc2217Server
+from hil.network_serial import NetworkSerialServer
 from safetool.transport.ble_scan import EMULATED_RADIO_ENV as HCI_ENV
 
 
@@ -24,7 +24,7 @@ class EmulatedBoard:
         self.state_dir = state_dir
         self.args = args
         self.process: BoardRunner | None = None
-        self.server: Rfc2217Server | None = None
+        self.server: NetworkSerialServer | None = None
 
     async def start(self) -> str:
         extra = {"tcp": ["--tcp", "0"], "ble": ["--ble"]}.get(self.transport, [])
@@ -35,7 +35,7 @@ class EmulatedBoard:
         if self.transport == "ble":
             os.environ[HCI_ENV] = self.process.ready["hci"]  # one radio per worker process
         elif self.transport == "rfc2217":
-            self.server = Rfc2217Server(port).start()
+            self.server = NetworkSerialServer(port).start()
             port = self.server.url
         return port
 

@@ -1,6 +1,7 @@
-"""An emulated board as a lab would share it: behind an RFC 2217 server (``hil.rfc2217``), with
-a shell command that power-cycles it through its side channel; and a nested ``pytest hil/`` run
-against it (``--rig`` or ``--lg-env``) whose JUnit outcomes a test can check."""
+"""An emulated board as a lab would share it: behind a network serial server
+(``hil.network_serial``, RFC 2217 or raw), with a shell command that power-cycles it through
+its side channel; and a nested ``pytest hil/`` run against it (``--rig`` or ``--lg-env``) whose
+JUnit outcomes a test can check."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from firmware.process import EmulatorProcess
 from hil.forked import ForkedEmulator
-from hil.rfc2217 import Rfc2217Server
+from hil.network_serial import NetworkSerialServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,7 @@ class ServedBoard:
     """An emulated board behind an RFC 2217 server, with a power command for labgrid."""
 
     process: EmulatorProcess
-    server: Rfc2217Server
+    server: NetworkSerialServer
     power_cycle_cmd: str
     pki: Path
     factory_reset_cmd: str = ""
@@ -126,7 +127,7 @@ async def served_board(
 ) -> AsyncIterator[ServedBoard]:
     """The board's port shared over RFC 2217, or ``raw`` (``socket://``, as ser2net's raw mode)."""
     process = await ForkedEmulator("--pki", str(pki), state_dir=directory / "board").start()
-    server = Rfc2217Server(process.port, raw=raw).start()
+    server = NetworkSerialServer(process.port, raw=raw).start()
     script = directory / "side_channel.py"
     script.write_text(SIDE_CHANNEL_SCRIPT)
     control = str(process.ready["control"])

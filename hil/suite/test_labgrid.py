@@ -5,8 +5,8 @@ boards and labgrid boards. The rest drive labgrid for real and need it installed
 ``pip install -e '.[dev,labgrid]'``); elsewhere they skip with that reason:
 
 * an environment whose target has a ``NetworkSerialPort`` to an emulated board served over
-  RFC 2217 (``hil.rfc2217``) and an ``ExternalPowerDriver`` that power-cycles it through its side
-  channel; ``pytest hil/ --lg-env`` runs against it, no coordinator needed;
+  RFC 2217 (``hil.network_serial``) and an ``ExternalPowerDriver`` that power-cycles it
+  through its side channel; ``pytest hil/ --lg-env`` runs against it, no coordinator needed;
 * a real ``labgrid-coordinator`` and ``labgrid-exporter`` on loopback: the place is acquired
   through labgrid's client API, the board used and power-cycled, and the place released at the
   end, after a failed test, and after Ctrl-C; a place someone else holds is refused and left

@@ -1,6 +1,7 @@
-"""One rig run over the network: a board's serial port shared over RFC 2217 (pyserial's own
-RFC 2217 server, ``hil.rfc2217``, where a lab would run ser2net), its power on a relay command,
-and ``pytest hil/ --rig rig.toml --transport rfc2217`` run against it as a lab would."""
+"""Rig runs over the network: a board's serial port shared over RFC 2217 or raw (pyserial's
+own RFC 2217 server, ``hil.network_serial``, where a lab would run ser2net), its power on a
+relay command, and ``pytest hil/ --rig rig.toml --transport rfc2217`` (or ``tcp``) run
+against it as a lab would."""
 
 from __future__ import annotations
 

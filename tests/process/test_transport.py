@@ -12,7 +12,7 @@ import pytest
 import serial
 
 from firmware.process import EmulatorProcess
-from hil.rfc2217 import Rfc2217Server
+from hil.network_serial import NetworkSerialServer
 from safetool.client import LockClient
 from safetool.errors import SafetoolError
 from safetool.transport import (
@@ -133,7 +133,7 @@ async def test_a_reopened_port_hears_nothing_from_its_previous_opening() -> None
 async def test_rfc2217_url_reaches_a_board_through_a_network_server(
     board: EmulatorProcess,
 ) -> None:
-    server = Rfc2217Server(board.port).start()
+    server = NetworkSerialServer(board.port).start()
     try:
         async with await LockClient.connect(server.url, hello_timeout_s=5) as client:
             assert (await client.identify()).serial == "SL-0000-0001"

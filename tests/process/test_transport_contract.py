@@ -22,8 +22,8 @@ import pytest_asyncio
 
 from firmware.process import EmulatorProcess
 from hil.images import build_test_image
+from hil.network_serial import NetworkSerialServer
 from hil.plugin import BoardFactory
-from hil.rfc2217 import Rfc2217Server
 from hil.suite.authority import phone_answer
 from protocols.catalogue import EventKind, LockState
 from safetool.client import LockClient
@@ -99,7 +99,7 @@ async def link(
         yield Link(kind, board, board.port, lambda: board.board.ble_disconnect(), True)
     elif kind == "rfc2217":
         board = await board_factory(*args)
-        server = Rfc2217Server(board.port).start()
+        server = NetworkSerialServer(board.port).start()
         try:
             yield Link(kind, board, server.url, board.kill, False)
         finally:

@@ -1,8 +1,8 @@
-"""Share a local serial port over the network with RFC 2217, using pyserial's own server parts.
+"""Share a local serial port over the network, as ser2net does: with RFC 2217 (pyserial's own
+server parts) for ``rfc2217://host:port``, or raw for ``socket://host:port``.
 
-The rig uses this (or ser2net) to run the suite against ``rfc2217://host:port``, or, shared raw
-as ser2net's raw mode shares it, against ``socket://host:port``. It serves one
-client at a time, in two threads, as pyserial's ``rfc2217_server.py`` example does.
+The rig uses this (or ser2net) to run the suite over the network. It serves one client at a
+time, in two threads, as pyserial's ``rfc2217_server.py`` example does.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class _SocketWriter:
         self.write = connection.sendall
 
 
-class Rfc2217Server:
+class NetworkSerialServer:
     """A serial port served to one network client at a time: over RFC 2217 (telnet with the
     port's settings), or ``raw`` (the bytes alone, as ser2net's raw mode and labgrid's
     ``NetworkSerialPort`` with ``protocol: raw``), which a client opens as ``socket://``."""
@@ -80,7 +80,7 @@ class Rfc2217Server:
             return f"socket://{self.host}:{self.port}"
         return f"rfc2217://{self.host}:{self.port}?ign_set_control"
 
-    def start(self) -> Rfc2217Server:
+    def start(self) -> NetworkSerialServer:
         self._thread = threading.Thread(target=self._serve, name="rfc2217-server", daemon=True)
         self._thread.start()
         return self
