@@ -147,8 +147,7 @@ async def fork(entry: str, argv: list[str], env: Mapping[str, str] | None = None
     """Run ``entry`` (``"module:function"``, called with ``argv``; what it returns is the exit
     status) in a process forked from the fork server, with ``env`` as its whole environment
     (default: this process's) and this working directory; its stdout and stderr piped."""
-    pairs = [socket.socketpair() for _ in range(2)]
-    (out, child_out), (err, child_err) = pairs
+    (out, child_out), (err, child_err) = socket.socketpair(), socket.socketpair()
     environ = dict(os.environ if env is None else env)
     process = _fork_server().Process(
         target=_run, args=(entry, argv, environ, child_out, child_err), daemon=True

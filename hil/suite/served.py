@@ -67,6 +67,11 @@ class ServedBoard:
     fixture_cmd: str = ""
     """The side-channel script's command line up to its ``op``."""
 
+    @property
+    def transport(self) -> str:
+        """The suite's ``--transport`` for this board's port, and its key in a rig file."""
+        return "tcp" if self.server.raw else "rfc2217"
+
     def env(self, path: Path, *, place: str | None = None, coordinator: str = "") -> Path:
         """A labgrid environment file (JSON is YAML) for this board."""
         resources: dict[str, Any] = (
@@ -112,7 +117,7 @@ class ServedBoard:
             "[[board]]\n"
             'name = "lock-a"\n'
             'serial = "SL-0000-0001"\n'
-            f"{'tcp' if self.server.raw else 'rfc2217'} = {json.dumps(self.server.url)}\n"
+            f"{self.transport} = {json.dumps(self.server.url)}\n"
             f'power = {{ on = {json.dumps(self.power_cycle_cmd)}, off = "true", '
             "settle_s = 0.2 }\n"
             + (f"factory_reset = {json.dumps(self.factory_reset_cmd)}\n" if factory_reset else "")

@@ -40,9 +40,8 @@ async def _rig_run(
     async with served_board(pki, tmp_path, raw=raw) as board:
         rig = board.rig(tmp_path / "rig.toml", factory_reset=factory_reset, fixtures=fixtures)
         junit = tmp_path / "junit.xml"
-        transport = "tcp" if raw else "rfc2217"
         run = run_pytest(
-            *selection, "--rig", str(rig), "--transport", transport, "--junitxml", str(junit),
+            *selection, "--rig", str(rig), "--transport", board.transport, "--junitxml", str(junit),
             timeout=timeout,
         )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]

@@ -130,10 +130,13 @@ async def test_a_reopened_port_hears_nothing_from_its_previous_opening() -> None
         await transport.close()
 
 
-async def test_rfc2217_url_reaches_a_board_through_a_network_server(
-    board: EmulatorProcess,
+@pytest.mark.parametrize(("raw", "scheme"), [(False, "rfc2217://"), (True, "socket://")])
+async def test_a_board_shared_over_the_network_is_reached_by_its_url(
+    board: EmulatorProcess, raw: bool, scheme: str
 ) -> None:
-    server = NetworkSerialServer(board.port).start()
+    """Shared as ser2net shares a port: over RFC 2217, or raw (the conformance rig run's)."""
+    server = NetworkSerialServer(board.port, raw=raw).start()
+    assert server.url.startswith(scheme)
     try:
         async with await LockClient.connect(server.url, hello_timeout_s=5) as client:
             assert (await client.identify()).serial == "SL-0000-0001"
